@@ -1,0 +1,1 @@
+"""Judging: queues, criterion judgements, decisions, observations, sign-off, witness links, IQA, examiners."""

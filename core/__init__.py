@@ -1,0 +1,1 @@
+"""Waymark's shared foundation: app factory, accounts, audit, mail, storage, markdown."""

@@ -1,0 +1,1 @@
+"""People: accounts, roles, sessions, invitations and password resets."""

@@ -1,0 +1,186 @@
+"""Signing in and out, passwords and invitations: the `auth` blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from core.access import PUBLIC, SIGNED_IN, rule
+from core.accounts.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
+from core.accounts.invitations import (
+    TokenUnusable,
+    accept_invitation,
+    request_password_reset,
+    reset_password,
+    usable_invitation,
+    usable_reset,
+)
+from core.accounts.login import client_ip
+from core.accounts.services import change_password
+from core.accounts.sessions import LoginThrottled, authenticate, end_session, start_session
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.security import is_safe_next
+
+bp = Blueprint("auth", __name__)
+
+FAILED_LOGIN = "The email address or password is not right. Check them and try again."
+
+
+def _sign_in(user, *, remember: bool) -> None:
+    # A fresh cookie session at sign-in: nothing from before (a planted session) carries over.
+    session.clear()
+    start_session(user, remember=remember, ip=client_ip(), user_agent=request.headers.get("User-Agent"))
+    db.session.commit()
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rule(PUBLIC)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data, form.password.data, client_ip())
+        except LoginThrottled as exc:
+            db.session.rollback()
+            form.form_errors.append(
+                f"Too many unsuccessful attempts. For your security, wait {exc.minutes} minutes and try again, "
+                "or reset your password."
+            )
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.minutes * 60)}
+        if user is None:
+            db.session.commit()  # keep the counted failure and its audit row
+            form.form_errors.append(FAILED_LOGIN)
+            form.password.data = ""
+            return render_template("auth/login.html", form=form), 200
+        _sign_in(user, remember=bool(form.remember.data))
+        flash(f"Signed in as {user.name}.", "success")
+        target = form.next.data
+        return redirect(target if is_safe_next(target) else url_for("core.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@rule(PUBLIC)
+def logout():
+    if current_user.is_authenticated:
+        end_session(current_user, current_user.auth_session_id)
+        db.session.commit()
+    session.clear()
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@rule(SIGNED_IN)
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ended = change_password(
+                current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                keep_raw=current_user.auth_session_id,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            others = f" {ended} other signed-in device(s) were signed out." if ended else ""
+            flash("Your password has been changed." + others, "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@rule(PUBLIC)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            request_password_reset(form.email.data, client_ip())
+        except LoginThrottled as exc:
+            db.session.rollback()
+            form.form_errors.append(f"Too many reset requests. Wait {exc.minutes} minutes and try again.")
+            return render_template("auth/forgot_password.html", form=form), 429
+        db.session.commit()
+        # The same answer whether or not the account exists, so this page reveals nobody's address.
+        flash(
+            "If an account exists for that address, we have emailed a link to reset the password. "
+            "It works once, for one hour.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"], endpoint="reset_password")
+@rule(PUBLIC)
+def reset_password_view(token: str):
+    try:
+        reset = usable_reset(token)
+    except TokenUnusable as exc:
+        return render_template("auth/token_problem.html", message=str(exc)), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(token, password=form.password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        except TokenUnusable as exc:
+            db.session.rollback()
+            return render_template("auth/token_problem.html", message=str(exc)), 410
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                session.clear()
+                logout_user()
+            flash("Your password has been changed. Sign in with your new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, email=reset.user.email)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
+@rule(PUBLIC)
+def accept_invitation_view(token: str):
+    try:
+        invitation = usable_invitation(token)
+    except TokenUnusable as exc:
+        return render_template("auth/token_problem.html", message=str(exc)), 410
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.name.data = invitation.name
+    if form.validate_on_submit():
+        try:
+            user = accept_invitation(token, name=form.name.data, password=form.password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        except TokenUnusable as exc:
+            db.session.rollback()
+            return render_template("auth/token_problem.html", message=str(exc)), 410
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                end_session(current_user, current_user.auth_session_id)
+            _sign_in(user, remember=False)
+            flash(f"Welcome to Waymark, {user.name}. Your account is ready.", "success")
+            return redirect(url_for("core.home"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)

@@ -1,0 +1,92 @@
+"""The application factory: the composition root, the one place that imports every area."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import assessors.views
+import modules.views
+import portfolio.views
+import qualification.views
+from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
+from core.access import install_route_gate
+from core.accounts import admin_views as account_admin_views
+from core.accounts import views as auth_views
+from core.accounts.login import init_login
+from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
+from core.audit import views as audit_views
+from core.config import load_config
+from core.database import configure_engine
+from core.errors import register_error_handlers
+from core.extensions import csrf, db, login_manager, migrate
+from core.formatting import register_filters
+from core.mail import views as mail_views
+from core.markdown import register_markdown_filter
+from core.navigation import navigation
+from core.security import install_security
+from core.views import bp as core_bp
+from core.views import current_theme
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build a configured Waymark app."""
+    instance = Path(os.environ.get("WAYMARK_INSTANCE_DIR") or ROOT / "instance")
+    app = Flask(
+        "waymark",
+        root_path=str(ROOT),
+        instance_path=str(instance),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(instance))
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["WAYMARK_PROXY_HOPS"]:
+        hops = app.config["WAYMARK_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_prefix=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_login(login_manager)
+    configure_engine(app)
+
+    install_security(app)
+    register_error_handlers(app)
+    register_markdown_filter(app)
+    register_filters(app)
+    app.jinja_env.globals.update(
+        navigation=navigation,
+        can_invite=can_invite,
+        can_manage_accounts=can_manage_accounts,
+        can_view_outbox=can_view_outbox,
+    )
+    app.context_processor(lambda: {"theme": current_theme()})
+
+    for blueprint in (
+        core_bp,
+        auth_views.bp,
+        account_admin_views.admin_bp,
+        account_admin_views.people_bp,
+        mail_views.bp,
+        audit_views.bp,
+        modules.views.bp,
+        qualification.views.bp,
+        portfolio.views.bp,
+        assessors.views.bp,
+    ):
+        app.register_blueprint(blueprint)
+    # Registered last so it runs after the request id is set (hooks run in registration order).
+    install_route_gate(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,48 @@
+"""Engine set-up per database, and the lock-error translation both databases share."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from core.extensions import db
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def configure_engine(app: Flask) -> None:
+    """Attach the per-dialect connection hooks to the app's engine."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, app.config["WAYMARK_SQLITE_BUSY_MS"])
+
+
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        # A deferred BEGIN that later writes fails with SQLITE_BUSY when another writer got in first;
+        # BEGIN IMMEDIATE takes the write lock up front, so concurrent read-then-write transactions wait
+        # (busy_timeout) instead. Reads on GET stay deferred so readers never queue behind writers.
+        if has_request_context() and request.method in READ_ONLY_METHODS:
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """True when the database refused because another transaction held a lock for too long."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text

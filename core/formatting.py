@@ -1,0 +1,33 @@
+"""Jinja filters for showing values to people in England."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from core.accounts.roles import Role
+
+UK = ZoneInfo("Europe/London")
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """A UTC time as UK local time, e.g. '22 Nov 2026, 16:30'."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UK).strftime("%-d %b %Y, %H:%M")
+
+
+def role_label(value: str) -> str:
+    """A role's name for people."""
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+def register_filters(app: Flask) -> None:
+    """Add the filters to the app's templates."""
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(role_label, "role_label")

@@ -1,0 +1,90 @@
+"""Queue mail inside the caller's transaction; deliver it later, outside any request."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.extensions import db
+from core.mail.models import MailStatus, OutboxMessage
+from core.timeutil import utcnow
+
+log = logging.getLogger("waymark.mail")
+MAX_ATTEMPTS = 8
+
+
+def queue_mail(to: str, subject: str, body: str, *, category: str = "general") -> OutboxMessage:
+    """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
+    message = OutboxMessage(to_address=to, subject=subject, body_text=body, category=category)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _deliver_smtp(message: OutboxMessage) -> None:
+    cfg = current_app.config
+    email = EmailMessage()
+    email["From"] = cfg["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email.set_content(message.body_text)
+    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"]) as smtp:
+        if cfg["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if cfg["SMTP_USERNAME"]:
+            smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
+        smtp.send_message(email)
+
+
+def _deliver_log(message: OutboxMessage) -> None:
+    log.info("mail to %s: %s\n%s", message.to_address, message.subject, message.body_text)
+
+
+def _deliverer() -> Callable[[OutboxMessage], None]:
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "smtp":
+        return _deliver_smtp
+    if backend == "log":
+        return _deliver_log
+    raise RuntimeError(f"unknown MAIL_BACKEND {backend!r} (use 'log' or 'smtp')")
+
+
+def send_pending(limit: int = 100) -> tuple[int, int]:
+    """Deliver queued messages, committing after each; return (sent, failed)."""
+    deliver = _deliverer()
+    sent = failed = 0
+    now = utcnow()
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Several senders (one per app server) may run at once: each takes different rows.
+        query = query.with_for_update(skip_locked=True)
+    for message in db.session.scalars(query).all():
+        message.attempts += 1
+        try:
+            deliver(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            message.last_error = str(exc)[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = MailStatus.FAILED
+            else:
+                # Back off: 1, 2, 4 ... minutes, so a dead SMTP server is not hammered.
+                message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
+            failed += 1
+        else:
+            message.status = MailStatus.SENT
+            message.sent_at = utcnow()
+            message.last_error = None
+            sent += 1
+    db.session.commit()
+    return sent, failed

@@ -1,0 +1,32 @@
+"""The role-aware main navigation, built from the same permission predicates the views use."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_login import current_user
+
+from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
+
+# Areas add entries here at start-up (through the composition root), each a (label, endpoint, predicate).
+EXTRA_ITEMS: list[tuple[str, str, object]] = []
+
+
+def navigation() -> list[dict]:
+    """The current user's menu: label, url and whether it is the current page."""
+    user = current_user
+    if not user.is_authenticated:
+        return []
+    items = [("Home", "core.home")]
+    items += [(label, endpoint) for label, endpoint, allowed in EXTRA_ITEMS if allowed(user)]
+    if can_invite(user):
+        items.append(("Invite people", "people.invite_person"))
+    if can_manage_accounts(user):
+        items.append(("Accounts", "admin.list_accounts"))
+        items.append(("Audit log", "audit.list_events"))
+    if can_view_outbox(user):
+        items.append(("Outbox", "mail.list_messages"))
+    current = request.endpoint or ""
+    return [
+        {"label": label, "url": url_for(endpoint), "active": current == endpoint}
+        for label, endpoint in items
+    ]

@@ -1,0 +1,13 @@
+"""Absolute links for email, built from WAYMARK_BASE_URL rather than the request's Host header,
+which a client controls (a forged Host would otherwise put an attacker's site into a reset email)."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """The full URL of an endpoint on the configured site address."""
+    base = urlsplit(current_app.config["WAYMARK_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True)

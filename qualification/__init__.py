@@ -1,0 +1,1 @@
+"""Awards and tiers built from modules, versions, spec import/export, cohorts and calendars, achievement."""

@@ -1,0 +1,164 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when DATABASE_URL says so),
+an app, a client that acts through the real forms, and small factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+# Before any app exists: keep generated secrets and files out of the working tree.
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from core.accounts.roles import Role  # noqa: E402
+from core.app import create_app  # noqa: E402
+from core.extensions import db  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+TEST_CONFIG = {
+    "TESTING": True,
+    "WAYMARK_PASSWORD_METHOD": "scrypt:1024:8:1",  # cheap in tests only
+    "WAYMARK_BASE_URL": "http://waymark.test",
+    "SERVER_NAME": None,
+}
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgres") else None
+
+
+def _migrate(url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA_DIR": str(instance / "data")})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """A database migrated once per run: a SQLite file to copy, or the PostgreSQL database itself."""
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["WAYMARK_INSTANCE_DIR"] = str(instance)
+    pg = _postgres_url()
+    if pg:
+        _migrate(pg, instance)
+        return pg
+    template = instance / "template.db"
+    _migrate(f"sqlite:///{template}", instance)
+    return str(template)
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'")
+        ).scalars()
+        names = ", ".join(f'"{t}"' for t in tables)
+        if names:
+            # TRUNCATE does not fire the append-only row triggers on audit_events.
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_template, tmp_path):
+    """A clean, migrated database for one test."""
+    if _postgres_url():
+        _truncate_postgres(migrated_template)
+        return migrated_template
+    target = tmp_path / f"waymark-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(migrated_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "WAYMARK_DATA_DIR": str(tmp_path / "data")}
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# Factories -------------------------------------------------------------------------------------------
+
+
+def make_user(
+    email: str = "jo@school.example", *, name: str = "Jo Patel", roles=(Role.CANDIDATE,), password: str = PASSWORD
+):
+    """An account created through the real service, committed."""
+    from core.accounts.services import create_user
+
+    user = create_user(None, email=email, name=name, password=password, roles=roles)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def candidate(app):
+    return make_user("candidate@school.example", name="Casey Candidate", roles=(Role.CANDIDATE,))
+
+
+@pytest.fixture
+def admin(app):
+    return make_user("admin@uni.example", name="Ada Admin", roles=(Role.ADMIN,))
+
+
+@pytest.fixture
+def course_leader(app):
+    return make_user("leader@uni.example", name="Lee Leader", roles=(Role.COURSE_LEADER,))
+
+
+# Acting as a user --------------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = _CSRF.search(html)
+    assert match, "no csrf_token on the page"
+    return match.group(1)
+
+
+def form_post(client, page_url: str, data: dict, *, action: str | None = None, follow: bool = False):
+    """Open a page, take its form's CSRF token, and POST the form as a browser would."""
+    page = client.get(page_url)
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post(action or page_url, data={**data, "csrf_token": token}, follow_redirects=follow)
+
+
+def login(client, email: str, password: str = PASSWORD, *, remember: bool = False, follow: bool = True):
+    """Sign in through the login form."""
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return form_post(client, "/login", data, follow=follow)
+
+
+def logout(client):
+    """Sign out with the POST the sign-out button sends."""
+    token = csrf_from(client.get("/account").get_data(as_text=True))
+    return client.post("/logout", data={"csrf_token": token})
