@@ -1,4 +1,4 @@
-"""The WSGI entry point: `flask` finds `app` here from the repository root, and `gunicorn wsgi:app` serves it."""
+"""The WSGI entry point: `flask` finds `app` here from the repository root; `gunicorn wsgi:app` serves it."""
 
 from core.app import create_app
 

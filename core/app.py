@@ -28,7 +28,7 @@ from core.formatting import register_filters
 from core.mail import views as mail_views
 from core.markdown import register_markdown_filter
 from core.navigation import navigation
-from core.security import install_security
+from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
 from core.views import current_theme
 
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(overrides: dict | None = None) -> Flask:
     """Build a configured Waymark app."""
     instance = Path(os.environ.get("WAYMARK_INSTANCE_DIR") or ROOT / "instance")
-    app = Flask(
+    app = WaymarkFlask(
         "waymark",
         root_path=str(ROOT),
         instance_path=str(instance),

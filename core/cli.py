@@ -27,7 +27,12 @@ demo_cli = AppGroup("demo", help="The demonstration data.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option(
-    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]), help="Repeatable."
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeatable.",
 )
 @click.option("--organisation", default=None)
 @click.option("--password", default=None, help="For scripts; prompted for when left out.")
@@ -37,7 +42,12 @@ def create_user_command(email, name, roles, organisation, password):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(
-            None, email=email, name=name, password=password, roles=[Role(r) for r in roles], organisation=organisation
+            None,
+            email=email,
+            name=name,
+            password=password,
+            roles=[Role(r) for r in roles],
+            organisation=organisation,
         )
     except ValidationFailed as exc:
         db.session.rollback()

@@ -10,7 +10,7 @@ from core.audit.services import record
 from core.extensions import db
 
 # One password for every demo login, long enough for the policy and not on the common list.
-DEMO_PASSWORD = "waymark-demo-2026"
+DEMO_PASSWORD = "waymark-demo-2026"  # noqa: S105 - published in the README on purpose
 DEMO_INSTITUTION = "Northmoor University"
 
 
@@ -31,7 +31,9 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("iqa@northmoor.example", "Sam Whitfield", (Role.IQA,), DEMO_INSTITUTION),
     DemoPerson("examiner@eastbrook.example", "Prof. Ruth Adeyemi", (Role.EXAMINER,), "Eastbrook University"),
     DemoPerson("candidate@school.example", "Jo Patel", (Role.CANDIDATE,), "Hollins Park Academy"),
-    DemoPerson("candidate2@school.example", "Chris Evans", (Role.CANDIDATE,), "St Aidan's Church of England School"),
+    DemoPerson(
+        "candidate2@school.example", "Chris Evans", (Role.CANDIDATE,), "St Aidan's Church of England School"
+    ),
     DemoPerson("candidate3@school.example", "Morgan Lee", (Role.CANDIDATE,), "Riverside Community College"),
     DemoPerson("candidate4@school.example", "Aisha Khan", (Role.CANDIDATE,), "Hollins Park Academy"),
 )

@@ -46,17 +46,28 @@ def require(allowed: bool, message: str = "You do not have permission to do that
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back, reload the page and try again."),
-    403: ("You do not have access to this", "Your account cannot see or do this. If you think it should, ask "
-          "your course leader or administrator."),
+    403: (
+        "You do not have access to this",
+        "Your account cannot see or do this. If you think it should, ask "
+        "your course leader or administrator.",
+    ),
     404: ("Page not found", "There is nothing at this address. It may have moved, or the link may be wrong."),
     405: ("That action is not allowed here", "This page cannot be used that way."),
-    409: ("Someone else changed this first", "Your change was not saved because the record changed since you "
-          "opened it. Reload to see the latest version, then make your change again."),
+    409: (
+        "Someone else changed this first",
+        "Your change was not saved because the record changed since you "
+        "opened it. Reload to see the latest version, then make your change again.",
+    ),
     413: ("That was too large", "The file or form was larger than we accept. Try a smaller file."),
     429: ("Too many attempts", "Please wait a few minutes before trying again."),
-    500: ("Something went wrong on our side", "Nothing you did caused this, and the error has been logged. "
-          "Please try again in a moment."),
-    503: ("Waymark is busy", "The service is briefly overloaded. Nothing was saved; please try again in a moment."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you did caused this, and the error has been logged. Please try again in a moment.",
+    ),
+    503: (
+        "Waymark is busy",
+        "The service is briefly overloaded. Nothing was saved; please try again in a moment.",
+    ),
 }
 
 

@@ -27,6 +27,5 @@ def navigation() -> list[dict]:
         items.append(("Outbox", "mail.list_messages"))
     current = request.endpoint or ""
     return [
-        {"label": label, "url": url_for(endpoint), "active": current == endpoint}
-        for label, endpoint in items
+        {"label": label, "url": url_for(endpoint), "active": current == endpoint} for label, endpoint in items
     ]

@@ -6,7 +6,6 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
-from flask_login import current_user
 
 CSP = "; ".join(
     [
@@ -59,15 +58,23 @@ def install_security(app: Flask) -> None:
             headers.setdefault("Vary", "Cookie")
         if request.is_secure:
             headers["Strict-Transport-Security"] = "max-age=31536000"
-            _mark_cookies_secure(response)
         return response
 
-    @app.context_processor
-    def _user_in_templates():
-        return {"current_user": current_user}
+
+class WaymarkFlask(Flask):
+    """Flask, plus the Secure flag on every cookie of a request that came over HTTPS."""
+
+    def process_response(self, response):
+        # After after_request hooks (Flask-Login's remember cookie) and after the session cookie is
+        # written, so every cookie is covered, even when WAYMARK_HTTPS was not set.
+        response = super().process_response(response)
+        if request.is_secure:
+            mark_cookies_secure(response)
+        return response
 
 
-def _mark_cookies_secure(response) -> None:
+def mark_cookies_secure(response) -> None:
+    """Add the Secure flag to every Set-Cookie header that lacks it."""
     cookies = response.headers.getlist("Set-Cookie")
     if not cookies:
         return

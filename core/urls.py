@@ -9,5 +9,7 @@ from flask import current_app
 def absolute_url(endpoint: str, **values) -> str:
     """The full URL of an endpoint on the configured site address."""
     base = urlsplit(current_app.config["WAYMARK_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
     return adapter.build(endpoint, values, force_external=True)

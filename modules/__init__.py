@@ -1,1 +1,1 @@
-"""The module catalogue and its delivery: modules, outcomes, criteria, sections and activities, study progress."""
+"""The module catalogue and its delivery: modules, outcomes, criteria, sections, activities, progress."""

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,9 @@ from sqlalchemy.engine import make_url
 # Before any app exists: keep generated secrets and files out of the working tree.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-from core.accounts.roles import Role  # noqa: E402
-from core.app import create_app  # noqa: E402
-from core.extensions import db  # noqa: E402
+from core.accounts.roles import Role
+from core.app import create_app
+from core.extensions import db
 
 PASSWORD = "correct horse battery staple"
 TEST_CONFIG = {
@@ -37,7 +38,9 @@ def _postgres_url() -> str | None:
 def _migrate(url: str, instance: Path) -> None:
     from flask_migrate import upgrade
 
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA_DIR": str(instance / "data")})
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA_DIR": str(instance / "data")}
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -61,7 +64,10 @@ def _truncate_postgres(url: str) -> None:
     engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
     with engine.begin() as conn:
         tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'")
+            text(
+                "SELECT tablename FROM pg_tables "
+                "WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+            )
         ).scalars()
         names = ", ".join(f'"{t}"' for t in tables)
         if names:
@@ -86,9 +92,10 @@ def app(database_url, tmp_path):
     app = create_app(
         {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "WAYMARK_DATA_DIR": str(tmp_path / "data")}
     )
+    # No app context is held across requests: each request must get its own `g` and session, as in
+    # production. Tests that read rows open `with app.app_context():` themselves.
+    yield app
     with app.app_context():
-        yield app
-        db.session.remove()
         db.engine.dispose()
 
 
@@ -105,30 +112,44 @@ def runner(app):
 # Factories -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+    name: str
+    password: str
+
+
 def make_user(
-    email: str = "jo@school.example", *, name: str = "Jo Patel", roles=(Role.CANDIDATE,), password: str = PASSWORD
-):
-    """An account created through the real service, committed."""
+    app,
+    email: str = "jo@school.example",
+    *,
+    name: str = "Jo Patel",
+    roles=(Role.CANDIDATE,),
+    password: str = PASSWORD,
+) -> Person:
+    """An account created through the real service and committed; returns plain values, not a live row."""
     from core.accounts.services import create_user
 
-    user = create_user(None, email=email, name=name, password=password, roles=roles)
-    db.session.commit()
-    return user
+    with app.app_context():
+        user = create_user(None, email=email, name=name, password=password, roles=roles)
+        db.session.commit()
+        return Person(user.id, user.email, user.name, password)
 
 
 @pytest.fixture
 def candidate(app):
-    return make_user("candidate@school.example", name="Casey Candidate", roles=(Role.CANDIDATE,))
+    return make_user(app, "candidate@school.example", name="Casey Candidate", roles=(Role.CANDIDATE,))
 
 
 @pytest.fixture
 def admin(app):
-    return make_user("admin@uni.example", name="Ada Admin", roles=(Role.ADMIN,))
+    return make_user(app, "admin@uni.example", name="Ada Admin", roles=(Role.ADMIN,))
 
 
 @pytest.fixture
 def course_leader(app):
-    return make_user("leader@uni.example", name="Lee Leader", roles=(Role.COURSE_LEADER,))
+    return make_user(app, "leader@uni.example", name="Lee Leader", roles=(Role.COURSE_LEADER,))
 
 
 # Acting as a user --------------------------------------------------------------------------------------

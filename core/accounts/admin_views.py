@@ -132,7 +132,9 @@ def invite_person():
         form.role.data = request.args["role"]
     if form.validate_on_submit():
         try:
-            outcome, target = invite(current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data))
+            outcome, target = invite(
+                current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data)
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -140,10 +142,15 @@ def invite_person():
             db.session.commit()
             role_label = Role(form.role.data).label.lower()
             if outcome == "granted":
-                flash(f"{target.name} already had an account: they now have the {role_label} role too.", "success")
+                flash(
+                    f"{target.name} already had an account: they now have the {role_label} role too.",
+                    "success",
+                )
             else:
-                flash(f"Invitation sent to {target.email} as {role_label}. The link works for 7 days.", "success")
+                flash(
+                    f"Invitation sent to {target.email} as {role_label}. The link works for 7 days.",
+                    "success",
+                )
             return redirect(url_for("people.invite_person"))
     inviter = None if can_manage_accounts(current_user) else current_user
     return render_template("people/invite.html", form=form, pending=pending_invitations(inviter))
-

@@ -10,8 +10,12 @@ _PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A phrase of three or four u
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])
+    email = StringField(
+        "Email address", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)]
+    )
     remember = BooleanField("Keep me signed in on this device for 30 days")
     next = HiddenField()
 
@@ -24,7 +28,10 @@ class NewPasswordMixin:
     )
     confirm = PasswordField(
         "Type the new password again",
-        validators=[DataRequired("Type the password again."), EqualTo("password", "The two passwords differ.")],
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The two passwords differ."),
+        ],
     )
 
 
@@ -37,7 +44,9 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = StringField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254)])
+    email = StringField(
+        "Email address", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
 
 
 class ChangePasswordForm(FlaskForm):
@@ -51,7 +60,10 @@ class ChangePasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         "Type the new password again",
-        validators=[DataRequired("Type the password again."), EqualTo("new_password", "The two passwords differ.")],
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("new_password", "The two passwords differ."),
+        ],
     )
 
 
@@ -59,7 +71,11 @@ class InviteForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
     email = StringField(
         "Email address",
-        validators=[DataRequired("Enter their email address."), Email("Enter a valid email address."), Length(max=254)],
+        validators=[
+            DataRequired("Enter their email address."),
+            Email("Enter a valid email address."),
+            Length(max=254),
+        ],
     )
     role = SelectField("Role", validators=[DataRequired("Choose a role.")])
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from core.accounts.models import Invitation, PasswordReset, User
@@ -55,13 +54,16 @@ def invite(actor: User, *, email: str, name: str, role: Role) -> tuple[str, Invi
     existing = find_user_by_email(email)
     if existing is not None:
         if not existing.is_active:
-            raise ValidationFailed({"email": "That person's account is disabled. An administrator can re-enable it."})
+            raise ValidationFailed(
+                {"email": "That person's account is disabled. An administrator can re-enable it."}
+            )
         if not grant_role(actor, existing, role, actor_role=_acting_role(actor)):
             raise ValidationFailed({"email": f"{existing.name} already has the {role.label.lower()} role."})
         queue_mail(
             existing.email,
             f"You now have the {role.label.lower()} role in Waymark",
-            f"Hello {existing.name},\n\n{actor.name} has given you the {role.label.lower()} role in Waymark.\n"
+            f"Hello {existing.name},\n\n"
+            f"{actor.name} has given you the {role.label.lower()} role in Waymark.\n"
             f"Sign in as usual to use it: {absolute_url('auth.login')}\n",
             category="role_granted",
         )
@@ -138,7 +140,9 @@ def accept_invitation(raw: str, *, name: str, password: str) -> User:
     if problem:
         raise ValidationFailed({"password": problem})
     _claim(Invitation, invitation.id)
-    user = create_user(None, email=invitation.email, name=name, password=password, roles=[Role(invitation.role)])
+    user = create_user(
+        None, email=invitation.email, name=name, password=password, roles=[Role(invitation.role)]
+    )
     record("invitation_accepted", actor=user, obj=invitation, details={"role": invitation.role})
     return user
 
@@ -153,7 +157,9 @@ def request_password_reset(email: str, ip: str) -> None:
         return
     raw, hashed = new_token()
     now = utcnow()
-    db.session.add(PasswordReset(token_hash=hashed, user_id=user.id, created_at=now, expires_at=now + RESET_LIFETIME))
+    db.session.add(
+        PasswordReset(token_hash=hashed, user_id=user.id, created_at=now, expires_at=now + RESET_LIFETIME)
+    )
     queue_mail(
         user.email,
         "Reset your Waymark password",

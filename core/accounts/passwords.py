@@ -40,7 +40,7 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why this password is refused, in words a person can act on; None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters. A short phrase of three or four words is easy to remember."
+        return f"Use at least {MIN_LENGTH} characters. A phrase of three or four words is easy to remember."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
     lowered = password.lower()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from core.accounts.roles import Role
 
 # Course leaders run cohorts: they bring in candidates and the staff who assess and moderate them.
-COURSE_LEADER_INVITES = frozenset({Role.CANDIDATE, Role.ASSESSOR, Role.IQA, Role.EXAMINER, Role.COURSE_LEADER})
+COURSE_LEADER_INVITES = frozenset(
+    {Role.CANDIDATE, Role.ASSESSOR, Role.IQA, Role.EXAMINER, Role.COURSE_LEADER}
+)
 
 
 def can_manage_accounts(user) -> bool:

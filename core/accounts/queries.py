@@ -68,7 +68,9 @@ def pending_invitations(inviter: User | None = None, limit: int = 100) -> list[I
     """Invitations not yet accepted, withdrawn or expired; only one inviter's when given."""
     query = (
         select(Invitation)
-        .where(Invitation.used_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow())
+        .where(
+            Invitation.used_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()
+        )
         .order_by(Invitation.created_at.desc())
         .limit(limit)
     )

@@ -59,7 +59,9 @@ def create_user(
     user.role_rows = [UserRole(role=r.value) for r in role_list]
     db.session.add(user)
     db.session.flush()
-    record("user_created", actor=actor, obj=user, details={"email": email, "roles": [r.value for r in role_list]})
+    record(
+        "user_created", actor=actor, obj=user, details={"email": email, "roles": [r.value for r in role_list]}
+    )
     return user
 
 
@@ -100,7 +102,8 @@ def set_roles(actor: User, target: User, roles: Iterable[Role | str], *, expecte
     require(can_change_roles(actor, target), "You cannot change this account's roles.")
     if target.version != expected_version:
         raise InvalidTransition(
-            "Someone else changed this account since you opened it. Reload to see their change, then try again."
+            "Someone else changed this account since you opened it. "
+            "Reload to see their change, then try again."
         )
     new = {Role(r) for r in roles}
     if not new:

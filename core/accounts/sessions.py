@@ -68,12 +68,19 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.is_active:
-        db.session.execute(delete(LoginAttempt).where(LoginAttempt.kind == "login", LoginAttempt.email == email))
+        db.session.execute(
+            delete(LoginAttempt).where(LoginAttempt.kind == "login", LoginAttempt.email == email)
+        )
         return user
     note_attempt("login", email, ip)
     reason = "unknown account" if user is None else ("disabled" if ok else "wrong password")
-    record("login_failed", actor=user, object_type="User", object_id=user.id if user else None,
-           details={"email": email, "reason": reason})
+    record(
+        "login_failed",
+        actor=user,
+        object_type="User",
+        object_id=user.id if user else None,
+        details={"email": email, "reason": reason},
+    )
     return None
 
 
@@ -82,7 +89,9 @@ def start_session(user: User, *, remember: bool, ip: str | None, user_agent: str
     raw, hashed = new_token()
     now = utcnow()
     cfg = current_app.config
-    lifetime = cfg["REMEMBER_COOKIE_DURATION"] if remember else timedelta(hours=cfg["WAYMARK_SESSION_MAX_HOURS"])
+    lifetime = (
+        cfg["REMEMBER_COOKIE_DURATION"] if remember else timedelta(hours=cfg["WAYMARK_SESSION_MAX_HOURS"])
+    )
     db.session.add(
         LoginSession(
             token_hash=hashed,

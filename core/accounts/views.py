@@ -57,7 +57,8 @@ def login():
         except LoginThrottled as exc:
             db.session.rollback()
             form.form_errors.append(
-                f"Too many unsuccessful attempts. For your security, wait {exc.minutes} minutes and try again, "
+                "Too many unsuccessful attempts. For your security, "
+                f"wait {exc.minutes} minutes and try again, "
                 "or reset your password."
             )
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.minutes * 60)}

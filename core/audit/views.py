@@ -27,4 +27,6 @@ def list_events():
     if len(events) > PAGE_SIZE:
         events = events[:PAGE_SIZE]
         next_url = url_for("audit.list_events", action=action or None, before=events[-1].seq)
-    return render_template("audit/events.html", events=events, next_url=next_url, action=action, details_of=details_of)
+    return render_template(
+        "audit/events.html", events=events, next_url=next_url, action=action, details_of=details_of
+    )

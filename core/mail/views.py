@@ -4,8 +4,8 @@ from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
 
 from core.access import ADMIN, rule
-from core.mail.models import MailStatus, OutboxMessage
 from core.extensions import db
+from core.mail.models import MailStatus, OutboxMessage
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
 PAGE_SIZE = 25
@@ -32,5 +32,10 @@ def list_messages():
         db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     )
     return render_template(
-        "mail/outbox.html", messages=messages, next_url=next_url, status=status, counts=counts, statuses=MailStatus
+        "mail/outbox.html",
+        messages=messages,
+        next_url=next_url,
+        status=status,
+        counts=counts,
+        statuses=MailStatus,
     )

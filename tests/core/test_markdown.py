@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import unicodedata
 from html.parser import HTMLParser
 
@@ -144,7 +143,10 @@ REL = 'rel="nofollow noopener noreferrer"'
     [
         ("# Heading one", ["<h1>Heading one</h1>"]),
         ("### Heading three", ["<h3>Heading three</h3>"]),
-        ("Some *em* and **strong** and `code`", ["<em>em</em>", "<strong>strong</strong>", "<code>code</code>"]),
+        (
+            "Some *em* and **strong** and `code`",
+            ["<em>em</em>", "<strong>strong</strong>", "<code>code</code>"],
+        ),
         ("line one\nline two", ["line one<br>", "line two"]),
         ("- apple\n- pear", ["<ul>", "<li>apple</li>", "<li>pear</li>"]),
         ("1. first\n2. second", ["<ol>", "<li>first</li>", "<li>second</li>"]),
@@ -176,7 +178,10 @@ REL = 'rel="nofollow noopener noreferrer"'
         ),
         ("*[CPD]: Continuing professional development\n\nCPD log", ['<abbr title="Continuing']),
         ("Term\n: Definition", ["<dl>", "<dt>Term</dt>", "<dd>Definition</dd>"]),
-        ("H<sub>2</sub>O and x<sup>2</sup> <del>old</del>", ["<sub>2</sub>", "<sup>2</sup>", "<del>old</del>"]),
+        (
+            "H<sub>2</sub>O and x<sup>2</sup> <del>old</del>",
+            ["<sub>2</sub>", "<sup>2</sup>", "<del>old</del>"],
+        ),
         ("Tom & Jerry < 3", ["Tom &amp; Jerry &lt; 3"]),
         ("file setup.py stays text", ["file setup.py stays text"]),
     ],
@@ -244,7 +249,7 @@ PAYLOADS = [
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     '<math href="javascript:alert(1)">x</math>',
     # frames, objects, forms, head elements
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
+    '<iframe src="javascript:alert(1)"></iframe>',
     '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
     '<object data="javascript:alert(1)"></object>',
     '<embed src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
@@ -254,7 +259,7 @@ PAYLOADS = [
     '<link rel=stylesheet href="javascript:alert(1)">',
     "<style>@import 'http://evil.example/x.css';</style>",
     '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "<textarea><img src=x onerror=alert(1)></textarea>",
     "<title><img src=x onerror=alert(1)></title>",
     "<xmp><img src=x onerror=alert(1)></xmp>",
@@ -274,7 +279,8 @@ PAYLOADS = [
     '<a href="javascript&#x3A;alert(1)">x</a>',
     '<a href="javascript&colon;alert(1)">x</a>',
     '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
-    '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116:a">x</a>',
+    '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099'
+    '&#0000114&#0000105&#0000112&#0000116:a">x</a>',
     '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
     '<a href="vbscript:msgbox(1)">x</a>',
     '<a href="https://example.com" rel="opener" target="_blank">x</a>',

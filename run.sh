@@ -1,0 +1,17 @@
+#!/bin/sh
+# Run Waymark locally: make the virtual environment, install, migrate SQLite, load the demo, serve on :5000.
+set -eu
+cd "$(dirname "$0")"
+. ./.venv-setup.sh
+ensure_venv ""
+
+export FLASK_APP=wsgi.py
+echo "Migrating the database..."
+.venv/bin/flask db upgrade
+.venv/bin/flask demo load
+# Email waits in the outbox; this sender delivers it (to the log, in the demo) without blocking any request.
+.venv/bin/flask mail send --loop --interval 5 >instance/mail.log 2>&1 &
+sender=$!
+trap 'kill $sender 2>/dev/null || true' EXIT INT TERM
+echo "Waymark is at http://127.0.0.1:${PORT:-5000}/ (Ctrl-C to stop)"
+.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

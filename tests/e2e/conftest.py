@@ -1,0 +1,158 @@
+"""Browser fixtures: the real server on a free port with the demo loaded, and Debian's Chromium.
+
+The browser tests skip when no Chromium is found, unless WAYMARK_REQUIRE_BROWSER=1 (as in CI), which makes
+a missing browser a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+START_TIMEOUT = 30
+FLASK = [sys.executable, "-m", "flask", "--app", "wsgi.py"]
+
+
+def _no_browser(reason: str) -> None:
+    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
+    pytest.skip(f"{reason}: browser tests skipped")
+
+
+def _find_chromium() -> str | None:
+    candidates = [os.environ.get("WAYMARK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    candidates.append(shutil.which("chromium"))
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _flask(env: dict, log, *args: str) -> None:
+    command = [*FLASK, *args]
+    result = subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)  # noqa: S603
+    if result.returncode != 0:
+        log.flush()
+        pytest.fail(f"`flask {' '.join(args)}` failed:\n{Path(log.name).read_text()}", pytrace=False)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"The server stopped ({process.returncode}):\n{log_path.read_text()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"No answer to /ping within {START_TIMEOUT}s:\n{log_path.read_text()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app, served by `flask run` on a free local port, on a fresh SQLite database with the demo."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "WAYMARK_INSTANCE_DIR": str(instance),
+        # Always SQLite here, whatever the outer environment points at.
+        "DATABASE_URL": f"sqlite:///{instance / 'e2e.db'}",
+        "SECRET_KEY": secrets.token_hex(32),
+        # Links in emails (invitations) must point at this server.
+        "WAYMARK_BASE_URL": base_url,
+        "FLASK_DEBUG": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("FLASK_APP", "WAYMARK_DATA_DIR", "WAYMARK_HTTPS", "WAYMARK_PROXY_HOPS"):
+        env.pop(name, None)
+
+    log_path = instance / "server.log"
+    with log_path.open("w") as log:
+        _flask(env, log, "db", "upgrade")
+        _flask(env, log, "demo", "load")
+        process = subprocess.Popen(  # noqa: S603
+            [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(base_url, process, log_path)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("Playwright is not installed (pip install -e '.[dev]')")
+    executable = _find_chromium()
+    if executable is None:
+        _no_browser("No Chromium found (install Debian's chromium package or set WAYMARK_CHROMIUM)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """Make browser contexts (own cookies each) on the live server; all are closed after the test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(base_url=live_server, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh context, so no cookie leaks from one test to the next."""
+    return new_context().new_page()
