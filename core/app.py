@@ -31,6 +31,7 @@ from core.navigation import navigation
 from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
 from core.views import current_theme
+from qualification.permissions import can_edit_qualifications
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,12 +57,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # Before CSRFProtect, so even a refused form gets its request id (header, error page, logs).
+    install_security(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     init_login(login_manager)
     configure_engine(app)
 
-    install_security(app)
     register_error_handlers(app)
     register_markdown_filter(app)
     register_filters(app)
@@ -82,10 +84,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         audit_views.bp,
         modules.views.bp,
         qualification.views.bp,
+        qualification.views.catalogue_bp,
         portfolio.views.bp,
         assessors.views.bp,
     ):
         app.register_blueprint(blueprint)
+    # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
+    app.extensions["waymark_nav"] = [("Qualifications", "qualification.list_all", can_edit_qualifications)]
     # Registered last so it runs after the request id is set (hooks run in registration order).
     install_route_gate(app)
     cli.register(app)

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users`, `flask audit`, `flask mail`, `flask demo`."""
+"""Command-line tools: `flask users | audit | mail | demo | backup | qualification`."""
 
 from __future__ import annotations
 
@@ -6,21 +6,25 @@ import sys
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from core.accounts.roles import Role
 from core.accounts.services import create_user
 from core.audit.services import verify_chain
+from core.backup import BackupError, create_backup, verify_backup
 from core.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
+from qualification.cli import qualification_cli
+from qualification.demo import load_demo_qualification
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
 mail_cli = AppGroup("mail", help="Deliver queued email.")
 demo_cli = AppGroup("demo", help="The demonstration data.")
+backup_cli = AppGroup("backup", help="Back up the database and files, and check a backup.")
 
 
 @users_cli.command("create")
@@ -89,14 +93,41 @@ def send_command(loop: bool, interval: float):
 def demo_load_command():
     """Load the demo (safe to run again: nothing is duplicated)."""
     created = load_demo()
+    qualification_loaded = load_demo_qualification()
     db.session.commit()
-    click.echo("Demo loaded." if created else "Demo already loaded; nothing changed.")
+    if qualification_loaded:
+        click.echo(f"Demo qualification loaded: {qualification_loaded}.")
+    click.echo("Demo loaded." if created or qualification_loaded else "Demo already loaded; nothing changed.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_PEOPLE:
         click.echo(f"  {person.email:32} {', '.join(r.label for r in person.roles)}")
 
 
+@backup_cli.command("create")
+@click.argument("dest_dir", type=click.Path(file_okay=False))
+def backup_create_command(dest_dir: str):
+    """Write DEST_DIR/<UTC timestamp>/ with the database, the stored files and a manifest."""
+    try:
+        path = create_backup(current_app, dest_dir)
+    except BackupError as exc:
+        click.echo(f"Backup failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(str(path))
+
+
+@backup_cli.command("verify")
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False))
+def backup_verify_command(backup_dir: str):
+    """Check a backup's files and database against its manifest; exit 1 if anything is wrong."""
+    problems = verify_backup(backup_dir)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"Backup intact: {backup_dir}")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, audit_cli, mail_cli, demo_cli):
+    for group in (users_cli, audit_cli, mail_cli, demo_cli, backup_cli, qualification_cli):
         app.cli.add_command(group)

@@ -45,6 +45,8 @@ def _secret_key(instance_path: Path) -> str:
 def load_config(instance_path: Path) -> dict:
     """Build the app's config dict from the environment."""
     instance_path = Path(instance_path)
+    # SQLite cannot create its file in a folder that does not exist, whatever SECRET_KEY says.
+    instance_path.mkdir(parents=True, exist_ok=True)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'waymark.db'}"
     # psycopg 3 is the driver we ship; accept the common postgres:// spellings too.
     for prefix in ("postgres://", "postgresql://"):
@@ -89,5 +91,4 @@ def load_config(instance_path: Path) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
         "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 20),
-        "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
     }

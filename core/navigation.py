@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
-
-# Areas add entries here at start-up (through the composition root), each a (label, endpoint, predicate).
-EXTRA_ITEMS: list[tuple[str, str, object]] = []
 
 
 def navigation() -> list[dict]:
@@ -17,7 +14,9 @@ def navigation() -> list[dict]:
     if not user.is_authenticated:
         return []
     items = [("Home", "core.home")]
-    items += [(label, endpoint) for label, endpoint, allowed in EXTRA_ITEMS if allowed(user)]
+    # The areas' entries, registered by the composition root (core cannot import the areas).
+    area_items = current_app.extensions.get("waymark_nav", [])
+    items += [(label, endpoint) for label, endpoint, allowed in area_items if allowed(user)]
     if can_invite(user):
         items.append(("Invite people", "people.invite_person"))
     if can_manage_accounts(user):

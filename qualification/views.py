@@ -1,5 +1,136 @@
-"""The `qualification` blueprint. Its pages arrive with the issue that builds this area."""
+"""Course leaders' qualification pages (`qualification`) and the public catalogue (`catalogue`)."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("qualification", __name__, url_prefix="/qualification")
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from core.access import PUBLIC, roles, rule
+from core.accounts.roles import Role
+from core.extensions import db
+from qualification.documents import load_document
+from qualification.forms import ImportSpecForm
+from qualification.models import VersionStatus
+from qualification.queries import find_version, list_qualifications
+from qualification.services import import_spec, publish_version, spec_of_version
+from qualification.spec import SpecInvalid, award_satisfiability, parse_spec, spec_to_document
+
+bp = Blueprint("qualification", __name__, url_prefix="/qualifications")
+catalogue_bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+EDITORS = roles(Role.COURSE_LEADER, Role.ADMIN)
+
+
+def _version_or_404(code: str, number: int):
+    version = find_version(code, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.route("/")
+@rule(EDITORS)
+def list_all():
+    return render_template("qualification/list.html", qualifications=list_qualifications())
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@rule(EDITORS)
+def import_document():
+    form = ImportSpecForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.document.data
+        raw = upload.read() if upload else (form.text.data or "").encode()
+        if not raw.strip():
+            problems = ["Choose a spec file or paste the JSON."]
+        else:
+            try:
+                spec = parse_spec(load_document(raw))
+            except SpecInvalid as exc:
+                problems = exc.problems
+            else:
+                version = import_spec(current_user, spec, publish=bool(form.publish.data))
+                db.session.commit()
+                flash(f"Imported {spec.code} as version {version.number} ({version.status}).", "success")
+                return redirect(url_for("qualification.show_version", code=spec.code, number=version.number))
+    status = 422 if problems else 200
+    return render_template("qualification/import.html", form=form, problems=problems), status
+
+
+@bp.route("/<code>/v<int:number>")
+@rule(EDITORS)
+def show_version(code: str, number: int):
+    version = _version_or_404(code, number)
+    spec = spec_of_version(version)
+    credits = {m.code: m.credits for m in spec.modules}
+    awards = {a.code: a for a in spec.awards}
+    checks = {a.code: award_satisfiability(a, credits, awards) for a in spec.awards}
+    return render_template(
+        "qualification/version.html",
+        version=version,
+        spec=spec,
+        checks=checks,
+        modules={m.code: m for m in spec.modules},
+        VersionStatus=VersionStatus,
+    )
+
+
+@bp.route("/<code>/v<int:number>/publish", methods=["POST"])
+@rule(EDITORS)
+def publish(code: str, number: int):
+    version = _version_or_404(code, number)
+    publish_version(current_user, version)
+    db.session.commit()
+    flash(f"Version {number} of {code} is published.", "success")
+    return redirect(url_for("qualification.show_version", code=code, number=number))
+
+
+@bp.route("/<code>/v<int:number>/export.json")
+@rule(EDITORS)
+def export(code: str, number: int):
+    version = _version_or_404(code, number)
+    body = json.dumps(spec_to_document(spec_of_version(version)), indent=2, ensure_ascii=False)
+    filename = f"{code}-v{number}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@catalogue_bp.route("/")
+@rule(PUBLIC)
+def index():
+    offers = []
+    for qualification in list_qualifications():
+        version = find_version(qualification.code)
+        if version is not None and version.status == VersionStatus.PUBLISHED:
+            offers.append((version, spec_of_version(version)))
+    return render_template("catalogue/index.html", offers=offers)
+
+
+@catalogue_bp.route("/<code>/<award_code>")
+@rule(PUBLIC)
+def show_award(code: str, award_code: str):
+    version = find_version(code)
+    if version is None or version.status != VersionStatus.PUBLISHED:
+        abort(404)
+    spec = spec_of_version(version)
+    award = next((a for a in spec.awards if a.code == award_code), None)
+    if award is None:
+        abort(404)
+    modules = {m.code: m for m in spec.modules}
+    awards = {a.code: a for a in spec.awards}
+    leads_from = [a for a in spec.awards if award.code in a.progression]
+    return render_template(
+        "catalogue/award.html",
+        version=version,
+        spec=spec,
+        award=award,
+        modules=modules,
+        awards=awards,
+        leads_from=leads_from,
+        module_codes=[*award.compulsory, *(code for group in award.options for code in group.modules)],
+    )

@@ -55,21 +55,32 @@ def _deliverer() -> Callable[[OutboxMessage], None]:
     raise RuntimeError(f"unknown MAIL_BACKEND {backend!r} (use 'log' or 'smtp')")
 
 
-def send_pending(limit: int = 100) -> tuple[int, int]:
-    """Deliver queued messages, committing after each; return (sent, failed)."""
-    deliver = _deliverer()
-    sent = failed = 0
-    now = utcnow()
+def _claim_next(now) -> OutboxMessage | None:
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        # Several senders (one per app server) may run at once: each takes different rows.
+        # Several senders (one per app server) may run at once: each takes a different row.
         query = query.with_for_update(skip_locked=True)
-    for message in db.session.scalars(query).all():
+    return db.session.scalar(query)
+
+
+def send_pending(limit: int = 100) -> tuple[int, int]:
+    """Deliver queued messages one at a time, committing after each; return (sent, failed).
+
+    Committing per message means a sender killed midway never sends a delivered message twice,
+    and holds a row lock only while that one message is in flight.
+    """
+    deliver = _deliverer()
+    sent = failed = 0
+    now = utcnow()
+    for _ in range(limit):
+        message = _claim_next(now)
+        if message is None:
+            break
         message.attempts += 1
         try:
             deliver(message)
@@ -86,5 +97,5 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
             message.sent_at = utcnow()
             message.last_error = None
             sent += 1
-    db.session.commit()
+        db.session.commit()
     return sent, failed

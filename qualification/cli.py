@@ -1,0 +1,52 @@
+"""`flask qualification import|export`: the spec format from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from core.extensions import db
+from qualification.documents import load_document
+from qualification.queries import find_version
+from qualification.services import import_spec, spec_of_version
+from qualification.spec import SpecInvalid, parse_spec, spec_to_document
+
+qualification_cli = AppGroup("qualification", help="Import and export qualifications (qualification-spec/1).")
+
+
+@qualification_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish the new version at once instead of keeping a draft.")
+def import_command(path: Path, publish: bool):
+    """Validate PATH and store it as a new version; on any problem store nothing and exit 1."""
+    try:
+        spec = parse_spec(load_document(path.read_bytes()))
+    except OSError as exc:
+        click.echo(f"$: cannot read {path}: {exc.strerror}")
+        sys.exit(1)
+    except SpecInvalid as exc:
+        for problem in exc.problems:
+            click.echo(problem)
+        sys.exit(1)
+    version = import_spec(None, spec, publish=publish)
+    db.session.commit()
+    click.echo(f"{spec.code} version {version.number} ({version.status})")
+
+
+@qualification_cli.command("export")
+@click.argument("code")
+@click.option(
+    "--version", "number", type=int, default=None, help="Default: newest published, else newest draft."
+)
+def export_command(code: str, number: int | None):
+    """Print one version of a qualification as qualification-spec/1 JSON."""
+    version = find_version(code, number)
+    if version is None:
+        which = f"version {number} of " if number else ""
+        click.echo(f"No {which}qualification {code!r}.", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(spec_to_document(spec_of_version(version)), indent=2, ensure_ascii=False))
