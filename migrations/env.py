@@ -97,6 +97,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table by dropping it; with foreign keys on, dropping `users` would
+            # cascade-delete every row that refers to it. The raw connection runs this outside any
+            # transaction, where SQLite honours it.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         # SQLite cannot ALTER most things in place: batch mode copies the table instead.
         conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
         conf_args.setdefault("compare_type", True)

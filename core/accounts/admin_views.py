@@ -132,7 +132,7 @@ def invite_person():
         form.role.data = request.args["role"]
     if form.validate_on_submit():
         try:
-            outcome, target = invite(
+            outcome = invite(
                 current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data)
             )
         except ValidationFailed as exc:
@@ -141,14 +141,14 @@ def invite_person():
         else:
             db.session.commit()
             role_label = Role(form.role.data).label.lower()
-            if outcome == "granted":
+            if outcome.granted:
                 flash(
-                    f"{target.name} already had an account: they now have the {role_label} role too.",
+                    f"{outcome.user.name} already had an account: they now have the {role_label} role too.",
                     "success",
                 )
             else:
                 flash(
-                    f"Invitation sent to {target.email} as {role_label}. The link works for 7 days.",
+                    f"Invitation sent to {outcome.user.email} as {role_label}. The link works for 7 days.",
                     "success",
                 )
             return redirect(url_for("people.invite_person"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -10,7 +11,7 @@ from core.accounts.models import Invitation, PasswordReset, User
 from core.accounts.passwords import hash_password, password_problem
 from core.accounts.permissions import can_invite
 from core.accounts.roles import Role
-from core.accounts.services import create_user, find_user_by_email, grant_role
+from core.accounts.services import create_invited_user, create_user, find_user_by_email, grant_role
 from core.accounts.sessions import check_throttle, normalise_email, note_attempt, revoke_sessions
 from core.accounts.tokens import hash_token, new_token
 from core.audit.services import record
@@ -34,10 +35,30 @@ def _acting_role(actor: User) -> Role:
     return Role.ADMIN if actor.has_role(Role.ADMIN) else Role.COURSE_LEADER
 
 
-def invite(actor: User, *, email: str, name: str, role: Role) -> tuple[str, Invitation | User]:
-    """Invite a person with a role, or grant the role at once if they already have an account.
+@dataclass(frozen=True)
+class InviteOutcome:
+    """What an invitation did: the account (new or existing), and the emailed invitation if one was sent."""
 
-    Returns ("invited", invitation) or ("granted", user).
+    user: User
+    invitation: Invitation | None
+    granted: bool  # a role was added to an account that had already joined
+
+
+def invite(
+    actor: User,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: str | None = None,
+    already_ok: bool = False,
+) -> InviteOutcome:
+    """Invite a person with a role.
+
+    A new address gets an account at once (it cannot sign in until its owner chooses a password through
+    the emailed link), so course leaders can put invited people into cohorts and allocate assessors before
+    they join. An account that has joined just gains the role. Inviting someone who has not joined yet
+    sends a fresh link. With already_ok, a joined account that already holds the role is not an error.
     """
     role = Role(role)
     require(can_invite(actor, role), f"You cannot invite people as {role.label.lower()}.")
@@ -51,36 +72,45 @@ def invite(actor: User, *, email: str, name: str, role: Role) -> tuple[str, Invi
     if errors:
         raise ValidationFailed(errors)
 
-    existing = find_user_by_email(email)
-    if existing is not None:
-        if not existing.is_active:
-            raise ValidationFailed(
-                {"email": "That person's account is disabled. An administrator can re-enable it."}
-            )
-        if not grant_role(actor, existing, role, actor_role=_acting_role(actor)):
-            raise ValidationFailed({"email": f"{existing.name} already has the {role.label.lower()} role."})
-        queue_mail(
-            existing.email,
-            f"You now have the {role.label.lower()} role in Waymark",
-            f"Hello {existing.name},\n\n"
-            f"{actor.name} has given you the {role.label.lower()} role in Waymark.\n"
-            f"Sign in as usual to use it: {absolute_url('auth.login')}\n",
-            category="role_granted",
+    user = find_user_by_email(email)
+    if user is not None and not user.is_active:
+        raise ValidationFailed(
+            {"email": "That person's account is disabled. An administrator can re-enable it."}
         )
-        return "granted", existing
+    if user is not None and user.has_joined:
+        added = grant_role(actor, user, role, actor_role=_acting_role(actor))
+        if not added and not already_ok:
+            raise ValidationFailed({"email": f"{user.name} already has the {role.label.lower()} role."})
+        if added:
+            queue_mail(
+                user.email,
+                f"You now have the {role.label.lower()} role in Waymark",
+                f"Hello {user.name},\n\n"
+                f"{actor.name} has given you the {role.label.lower()} role in Waymark.\n"
+                f"Sign in as usual to use it: {absolute_url('auth.login')}\n",
+                category="role_granted",
+            )
+        return InviteOutcome(user, None, granted=added)
+    if user is None:
+        user = create_invited_user(actor, email=email, name=name, roles=[role], organisation=organisation)
+    else:
+        grant_role(actor, user, role, actor_role=_acting_role(actor))
+    return InviteOutcome(user, _send_invitation(actor, user, role), granted=False)
 
+
+def _send_invitation(actor: User, user: User, role: Role) -> Invitation:
     # A new invitation replaces any still pending for this address, so only the newest link works.
     now = utcnow()
     db.session.execute(
         update(Invitation)
-        .where(Invitation.email == email, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .where(Invitation.email == user.email, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     raw, hashed = new_token()
     invitation = Invitation(
         token_hash=hashed,
-        email=email,
-        name=name,
+        email=user.email,
+        name=user.name,
         role=role.value,
         invited_by_id=actor.id,
         created_at=now,
@@ -90,9 +120,9 @@ def invite(actor: User, *, email: str, name: str, role: Role) -> tuple[str, Invi
     db.session.flush()
     link = absolute_url("auth.accept_invitation", token=raw)
     queue_mail(
-        email,
+        user.email,
         "You are invited to Waymark",
-        f"Hello {name},\n\n{actor.name} has invited you to Waymark as {role.label.lower()}.\n\n"
+        f"Hello {user.name},\n\n{actor.name} has invited you to Waymark as {role.label.lower()}.\n\n"
         f"Choose your password here (the link works once, for 7 days):\n{link}\n\n"
         "If you were not expecting this, you can ignore this email.\n",
         category="invitation",
@@ -102,9 +132,9 @@ def invite(actor: User, *, email: str, name: str, role: Role) -> tuple[str, Invi
         actor=actor,
         actor_role=_acting_role(actor),
         obj=invitation,
-        details={"email": email, "role": role.value},
+        details={"email": user.email, "role": role.value},
     )
-    return "invited", invitation
+    return invitation
 
 
 def usable_invitation(raw: str) -> Invitation:
@@ -131,19 +161,31 @@ def _claim(model, row_id: int) -> None:
 
 
 def accept_invitation(raw: str, *, name: str, password: str) -> User:
-    """Create the invited person's account with the password they chose."""
+    """Let the invited person choose their name and password: the account becomes usable."""
     invitation = usable_invitation(raw)
-    if find_user_by_email(invitation.email) is not None:
+    user = find_user_by_email(invitation.email)
+    if user is not None and user.has_joined:
         raise TokenUnusable("An account with this email address already exists. Sign in instead.")
+    if user is not None and not user.is_active:
+        raise TokenUnusable("This account is disabled. Contact your administrator.")
     name = (name or "").strip() or invitation.name
     problem = password_problem(password, email=invitation.email, name=name)
     if problem:
         raise ValidationFailed({"password": problem})
+    if len(name) > 200:
+        raise ValidationFailed({"name": "Enter a name of up to 200 characters."})
     _claim(Invitation, invitation.id)
-    user = create_user(
-        None, email=invitation.email, name=name, password=password, roles=[Role(invitation.role)]
-    )
+    if user is None:
+        # The account was removed after the invitation was sent: make it again from the invitation.
+        user = create_user(
+            None, email=invitation.email, name=name, password=password, roles=[Role(invitation.role)]
+        )
+    else:
+        user.name = name
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
     record("invitation_accepted", actor=user, obj=invitation, details={"role": invitation.role})
+    db.session.flush()
     return user
 
 

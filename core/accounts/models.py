@@ -23,7 +23,8 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # The person's school, college or university, as they would write it.
     organisation: Mapped[str | None] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None until the person accepts their invitation and chooses a password: they cannot sign in before.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -39,6 +40,11 @@ class User(db.Model):
 
     # Set by the login machinery: which login session this request belongs to (never stored here).
     auth_session_id = None  # str | None; a plain attribute, deliberately not mapped
+
+    @property
+    def has_joined(self) -> bool:
+        """Whether the person has chosen a password (accepted their invitation)."""
+        return self.password_hash is not None
 
     @property
     def roles(self) -> list[Role]:

@@ -65,6 +65,33 @@ def create_user(
     return user
 
 
+def create_invited_user(
+    actor: User,
+    *,
+    email: str,
+    name: str,
+    roles: Iterable[Role],
+    organisation: str | None = None,
+) -> User:
+    """An account for someone just invited: it has no password, so it cannot sign in until they join."""
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        organisation=(organisation or "").strip()[:200] or None,
+        password_hash=None,
+    )
+    user.role_rows = [UserRole(role=Role(r).value) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user_invited",
+        actor=actor,
+        obj=user,
+        details={"email": user.email, "roles": [r.value for r in user.roles]},
+    )
+    return user
+
+
 def change_password(user: User, *, current: str, new: str, keep_raw: str | None) -> int:
     """Change one's own password; every other signed-in browser is signed out. Returns how many."""
     if not verify_password(user.password_hash, current):

@@ -46,6 +46,12 @@ def _count(app, model, *where) -> int:
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def _joined(app, email=NEW_EMAIL) -> bool:
+    """Whether the invited account has chosen a password (it exists from the moment of invitation)."""
+    with app.app_context():
+        return db.session.scalars(select(User).where(User.email == email)).one().has_joined
+
+
 def _audit(app, action) -> list[AuditEvent]:
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
@@ -141,7 +147,7 @@ def test_invitee_cannot_use_an_expired_link(client, app, admin):
     token = csrf_from(response.get_data(as_text=True))
     data = {"name": "Nia New", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token}
     assert invitee.post(path, data=data).status_code == 410
-    assert _count(app, User, User.email == NEW_EMAIL) == 0
+    assert not _joined(app)
     with app.app_context():
         assert db.session.scalars(select(Invitation.used_at)).one() is None
 
@@ -178,7 +184,7 @@ def test_invitee_cannot_choose_a_weak_password(client, app, admin, password, mes
 
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
-    assert _count(app, User, User.email == NEW_EMAIL) == 0
+    assert not _joined(app)
     # The link still works: the invitee can try again with a better password.
     assert invitee.get(path).status_code == 200
     assert "Welcome to Waymark" in _accept(invitee, path).get_data(as_text=True)
@@ -193,7 +199,7 @@ def test_invitee_cannot_accept_with_a_mismatched_confirmation(client, app, admin
 
     assert response.status_code == 200
     assert "The two passwords differ." in response.get_data(as_text=True)
-    assert _count(app, User, User.email == NEW_EMAIL) == 0
+    assert not _joined(app)
 
 
 def test_course_leader_can_invite_a_candidate(client, app, course_leader):
@@ -266,3 +272,25 @@ def test_admin_cannot_invite_an_account_to_a_role_it_already_has(client, app, ad
     assert _audit(app, "roles_changed") == []
     assert _count(app, OutboxMessage) == 0
     assert _count(app, Invitation) == 0
+
+
+def test_invited_account_cannot_sign_in_before_joining_and_shows_as_invited(client, app, admin):
+    login(client, admin.email)
+    _invite(client)
+    assert "Invited" in client.get("/admin/accounts?q=nia").get_data(as_text=True)
+    stranger = app.test_client()
+    # No password has been chosen, so no password (not even an empty one) opens the account.
+    for guess in ("", NEW_PASSWORD):
+        page = login(stranger, NEW_EMAIL, guess).get_data(as_text=True)
+        assert "Hello" not in page
+
+
+def test_inviting_someone_who_has_not_joined_sends_a_fresh_link(client, app, admin):
+    login(client, admin.email)
+    _invite(client)
+    response = _invite(client)
+    assert "Invitation sent to nia.new@school.example" in response.get_data(as_text=True)
+    first, second = _links(app)
+    assert app.test_client().get(first).status_code == 410
+    assert "Welcome to Waymark" in _accept(app.test_client(), second).get_data(as_text=True)
+    assert _count(app, User, User.email == NEW_EMAIL) == 1
