@@ -12,6 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import assessors.views
 import modules.views
 import portfolio.views
+import qualification.calendar_views  # noqa: F401  (adds the calendar routes to the cohorts blueprint)
+import qualification.cohort_views
+import qualification.compare_views
 import qualification.views
 from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
 from core.access import install_route_gate
@@ -31,7 +34,7 @@ from core.navigation import navigation
 from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
 from core.views import current_theme
-from qualification.permissions import can_edit_qualifications
+from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         can_invite=can_invite,
         can_manage_accounts=can_manage_accounts,
         can_view_outbox=can_view_outbox,
+        can_manage_cohorts=can_manage_cohort,
     )
     app.context_processor(lambda: {"theme": current_theme()})
 
@@ -85,12 +89,17 @@ def create_app(overrides: dict | None = None) -> Flask:
         modules.views.bp,
         qualification.views.bp,
         qualification.views.catalogue_bp,
+        qualification.cohort_views.bp,
+        qualification.compare_views.bp,
         portfolio.views.bp,
         assessors.views.bp,
     ):
         app.register_blueprint(blueprint)
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
-    app.extensions["waymark_nav"] = [("Qualifications", "qualification.list_all", can_edit_qualifications)]
+    app.extensions["waymark_nav"] = [
+        ("Cohorts", "cohorts.list_cohorts", lambda user: True),
+        ("Qualifications", "qualification.list_all", can_edit_qualifications),
+    ]
     # Registered last so it runs after the request id is set (hooks run in registration order).
     install_route_gate(app)
     cli.register(app)

@@ -18,7 +18,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
 from qualification.cli import qualification_cli
-from qualification.demo import load_demo_qualification
+from qualification.demo import load_demo_cohort, load_demo_qualification
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
@@ -94,10 +94,14 @@ def demo_load_command():
     """Load the demo (safe to run again: nothing is duplicated)."""
     created = load_demo()
     qualification_loaded = load_demo_qualification()
+    cohort_loaded = load_demo_cohort()
     db.session.commit()
     if qualification_loaded:
         click.echo(f"Demo qualification loaded: {qualification_loaded}.")
-    click.echo("Demo loaded." if created or qualification_loaded else "Demo already loaded; nothing changed.")
+    if cohort_loaded:
+        click.echo(f"Demo cohort loaded: {cohort_loaded}.")
+    loaded = created or qualification_loaded or cohort_loaded
+    click.echo("Demo loaded." if loaded else "Demo already loaded; nothing changed.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_PEOPLE:
         click.echo(f"  {person.email:32} {', '.join(r.label for r in person.roles)}")

@@ -19,6 +19,11 @@ def format_datetime(moment: datetime | None) -> str:
     return moment.astimezone(UK).strftime("%-d %b %Y, %H:%M")
 
 
+def format_time_of_day(moment: datetime | None) -> str:
+    """A UTC time as the UK clock time, e.g. '18:00'."""
+    return "" if moment is None else moment.astimezone(UK).strftime("%H:%M")
+
+
 def role_label(value: str) -> str:
     """A role's name for people."""
     try:
@@ -31,3 +36,4 @@ def register_filters(app: Flask) -> None:
     """Add the filters to the app's templates."""
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(format_time_of_day, "time_of_day")

@@ -61,6 +61,10 @@ class Module(db.Model):
     # SHA-256 of the module's canonical spec form: an identical module is reused, not copied.
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two course leaders editing one module at once: the second save is refused (409), never merged.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     outcomes: Mapped[list[LearningOutcome]] = relationship(
         back_populates="module", order_by="LearningOutcome.position", cascade="all, delete-orphan"

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from core.accounts.models import User
+from core.extensions import db
+from qualification.cohort_services import add_session, add_staff, allocate_evenly, create_cohort
 
 from qualification.documents import load_document
+from qualification.models import Cohort, CohortMember, MemberRole, SessionKind
 from qualification.queries import find_version
 from qualification.services import import_spec
 from qualification.spec import parse_spec
@@ -19,3 +28,93 @@ def load_demo_qualification() -> str | None:
         return None
     version = import_spec(None, spec, publish=True)
     return f"{spec.code} version {version.number}, {len(spec.modules)} modules, {len(spec.awards)} awards"
+
+
+# The demo cohort: the Certificate intake of the coming school year, with a published calendar.
+DEMO_COHORT = "Certificate 2026-27, Northmoor"
+DEMO_SESSIONS = (
+    # kind, title, UK date and times, place, modules
+    (
+        "day_release",
+        "Launch day: the coordinator's role",
+        "2026-09-18",
+        "09:30",
+        "15:30",
+        "Northmoor Campus, Room B12",
+        "M01 M02",
+    ),
+    ("online_live", "Needs conversations with pupils", "2026-10-07", "16:30", "18:00", "Online", "M01"),
+    (
+        "twilight",
+        "Planning the careers calendar",
+        "2026-11-04",
+        "16:30",
+        "18:00",
+        "Hollins Park Academy, library",
+        "M02",
+    ),
+    (
+        "half_day",
+        "Labour market information workshop",
+        "2026-12-02",
+        "13:00",
+        "16:30",
+        "Northmoor Campus, Room B12",
+        "M03",
+    ),
+    (
+        "day_release",
+        "Evidence and assessment day",
+        "2027-02-05",
+        "09:30",
+        "15:30",
+        "Northmoor Campus, Room B12",
+        "M01 M02 M03",
+    ),
+)
+
+
+def load_demo_cohort() -> str | None:
+    """Create the demo cohort with its people, allocation and calendar, unless it exists."""
+    if db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT)) is not None:
+        return None
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    leader = people.get("leader@northmoor.example")
+    version = find_version("CCQ")
+    if leader is None or version is None:
+        return None
+    cohort = create_cohort(
+        leader,
+        name=DEMO_COHORT,
+        version=version,
+        award_code="CERT",
+        module_code=None,
+        start_date=date(2026, 9, 18),
+        choice_deadline=date(2026, 10, 31),
+    )
+    for email in ("candidate@school.example", "candidate2@school.example", "candidate3@school.example"):
+        user = people[email]
+        db.session.add(
+            CohortMember(
+                cohort_id=cohort.id, user_id=user.id, role=MemberRole.CANDIDATE, school=user.organisation
+            )
+        )
+    for email in ("assessor@northmoor.example", "assessor2@northmoor.example"):
+        add_staff(leader, cohort, people[email], MemberRole.ASSESSOR)
+    db.session.flush()
+    allocate_evenly(leader, cohort)
+    uk = ZoneInfo("Europe/London")
+    for kind, title, day, start, end, place, modules in DEMO_SESSIONS:
+        add_session(
+            leader,
+            cohort,
+            kind=SessionKind(kind),
+            title=title,
+            starts_at=datetime.fromisoformat(f"{day}T{start}").replace(tzinfo=uk),
+            ends_at=datetime.fromisoformat(f"{day}T{end}").replace(tzinfo=uk),
+            place=None if place == "Online" else place,
+            link="https://meet.northmoor.example/ccq" if place == "Online" else None,
+            capacity=30,
+            module_codes=modules.split(),
+        )
+    return f"{DEMO_COHORT}: 3 candidates, 2 assessors, {len(DEMO_SESSIONS)} sessions"

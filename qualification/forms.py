@@ -2,8 +2,8 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class ImportSpecForm(FlaskForm):
@@ -13,3 +13,19 @@ class ImportSpecForm(FlaskForm):
         validators=[Optional(), Length(max=5 * 1024 * 1024)],
     )
     publish = BooleanField("Publish this version at once (otherwise it is kept as a draft)")
+
+
+class QualificationForm(FlaskForm):
+    code = StringField(
+        "Code",
+        description="2 to 20 capital letters, digits or hyphens; it never changes, e.g. CCQ",
+        validators=[DataRequired("Enter a code."), Length(max=20)],
+    )
+    title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=200)])
+    provider = StringField("Provider (your university)", validators=[Optional(), Length(max=200)])
+
+
+class DetailsForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired("Enter a title."), Length(max=200)])
+    provider = StringField("Provider", validators=[Optional(), Length(max=200)])
+    version = HiddenField(validators=[DataRequired()])

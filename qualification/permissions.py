@@ -6,3 +6,20 @@ from core.accounts.roles import Role
 def can_edit_qualifications(user) -> bool:
     """Create, import, edit and publish qualifications (course leaders and admins)."""
     return user.is_authenticated and user.has_role(Role.COURSE_LEADER, Role.ADMIN)
+
+
+def can_manage_cohort(user, cohort=None) -> bool:
+    """Set up a cohort: its people, allocation and calendar (course leaders and admins)."""
+    return can_edit_qualifications(user)
+
+
+def is_cohort_staff(user, cohort) -> bool:
+    """A tutor or assessor of this cohort, or someone who manages cohorts."""
+    if can_manage_cohort(user, cohort):
+        return True
+    return any(m.user_id == user.id and m.role in ("tutor", "assessor") for m in cohort.members)
+
+
+def can_view_cohort(user, cohort) -> bool:
+    """See the cohort's page and calendar: its staff and its candidates."""
+    return is_cohort_staff(user, cohort) or any(m.user_id == user.id for m in cohort.members)

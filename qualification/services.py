@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from sqlalchemy import func, select
 
 from core.audit.services import record
-from core.errors import InvalidTransition, require
+from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.timeutil import utcnow
 from modules.models import AssessmentCriterion, CriterionMethod, LearningOutcome, Module
@@ -30,6 +31,8 @@ from qualification.spec import (
     OptionGroupSpec,
     OutcomeSpec,
     Spec,
+    SpecInvalid,
+    parse_spec,
     spec_to_document,
 )
 
@@ -150,13 +153,28 @@ def import_spec(actor, spec: Spec, *, publish: bool = False) -> QualificationVer
     return version
 
 
+def problems_for_publishing(version: QualificationVersion) -> list[str]:
+    """Every rule of the spec format the version breaks (an award that cannot be satisfied included)."""
+    try:
+        parse_spec(spec_to_document(spec_of_version(version)))
+    except SpecInvalid as exc:
+        return exc.problems
+    return []
+
+
 def publish_version(actor, version: QualificationVersion) -> None:
-    """Publish a draft: from now on it never changes, and cohorts can enrol on it."""
+    """Publish a draft: from now on it never changes, and cohorts can enrol on it.
+
+    Raises SpecInvalid when the draft breaks a rule: what is published is always a valid spec.
+    """
     require(can_edit_qualifications(actor), "Only course leaders can publish qualifications.")
     if version.status != VersionStatus.DRAFT:
         raise InvalidTransition(
             f"Version {version.number} is {version.status}, so it cannot be published again."
         )
+    problems = problems_for_publishing(version)
+    if problems:
+        raise SpecInvalid(problems)
     version.status = VersionStatus.PUBLISHED
     version.published_at = utcnow()
     record(
@@ -221,4 +239,77 @@ def spec_of_version(version: QualificationVersion) -> Spec:
         provider=version.provider,
         modules=modules,
         awards=awards,
+    )
+
+
+CODE_PATTERN = re.compile(r"[A-Z0-9-]{2,20}")
+
+
+def create_qualification(actor, *, code: str, title: str, provider: str | None) -> QualificationVersion:
+    """Start a new qualification as an empty draft (version 1) to fill in with modules and awards."""
+    require(can_edit_qualifications(actor), "Only course leaders can create qualifications.")
+    code = (code or "").strip().upper()
+    errors = _details_problems(title, provider)
+    if not CODE_PATTERN.fullmatch(code):
+        errors["code"] = "Use 2 to 20 capital letters, digits or hyphens, for example CCQ."
+    elif db.session.scalar(select(Qualification.id).where(Qualification.code == code)) is not None:
+        errors["code"] = (
+            f"A qualification with code {code} exists already. Import or edit a new version of it."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    qualification = Qualification(code=code)
+    version = QualificationVersion(
+        qualification=qualification,
+        number=1,
+        status=VersionStatus.DRAFT,
+        title=title,
+        provider=provider or None,
+        created_by_id=actor.id,
+    )
+    db.session.add_all([qualification, version])
+    db.session.flush()
+    record(
+        "qualification_created",
+        actor=actor,
+        actor_role="course_leader",
+        obj=version,
+        details={"code": code, "title": title, "provider": provider},
+    )
+    return version
+
+
+def _details_problems(title: str, provider: str | None) -> dict[str, str]:
+    errors = {}
+    if not title or not title.strip() or len(title) > 200:
+        errors["title"] = "Give the qualification a title of up to 200 characters."
+    if provider and len(provider) > 200:
+        errors["provider"] = "Keep the provider's name to 200 characters."
+    return errors
+
+
+def update_details(
+    actor, version: QualificationVersion, *, title: str, provider: str | None, expected: int
+) -> None:
+    """Change a draft's title and provider; a stale form (someone saved first) is refused."""
+    require(can_edit_qualifications(actor), "Only course leaders can edit qualifications.")
+    if version.status != VersionStatus.DRAFT:
+        raise InvalidTransition("Published versions never change; start a new draft to change the title.")
+    if version.version != expected:
+        raise InvalidTransition(
+            "Someone else changed this version since you opened it. Reload, then try again."
+        )
+    errors = _details_problems(title, provider)
+    if errors:
+        raise ValidationFailed(errors)
+    before = {"title": version.title, "provider": version.provider}
+    version.title = title
+    version.provider = provider or None
+    db.session.flush()
+    record(
+        "qualification_details_changed",
+        actor=actor,
+        actor_role="course_leader",
+        obj=version,
+        details={"before": before, "after": {"title": title, "provider": version.provider}},
     )

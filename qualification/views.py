@@ -9,12 +9,20 @@ from flask_login import current_user
 
 from core.access import PUBLIC, roles, rule
 from core.accounts.roles import Role
+from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
+from core.forms import apply_errors
 from qualification.documents import load_document
-from qualification.forms import ImportSpecForm
+from qualification.forms import DetailsForm, ImportSpecForm, QualificationForm
 from qualification.models import VersionStatus
 from qualification.queries import find_version, list_qualifications
-from qualification.services import import_spec, publish_version, spec_of_version
+from qualification.services import (
+    create_qualification,
+    import_spec,
+    publish_version,
+    spec_of_version,
+    update_details,
+)
 from qualification.spec import SpecInvalid, award_satisfiability, parse_spec, spec_to_document
 
 bp = Blueprint("qualification", __name__, url_prefix="/qualifications")
@@ -33,6 +41,55 @@ def _version_or_404(code: str, number: int):
 @rule(EDITORS)
 def list_all():
     return render_template("qualification/list.html", qualifications=list_qualifications())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@rule(EDITORS)
+def new_qualification():
+    form = QualificationForm()
+    if form.validate_on_submit():
+        try:
+            version = create_qualification(
+                current_user, code=form.code.data, title=form.title.data, provider=form.provider.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            code = version.qualification.code
+            flash(f"{code} created as a draft. Add its modules and awards, then publish it.", "success")
+            return redirect(url_for("qualification.show_version", code=code, number=1))
+    status = 422 if form.errors else 200
+    return render_template("qualification/new.html", form=form), status
+
+
+@bp.route("/<code>/v<int:number>/details", methods=["POST"])
+@rule(EDITORS)
+def update_version_details(code: str, number: int):
+    version = _version_or_404(code, number)
+    form = DetailsForm()
+    if form.validate_on_submit():
+        try:
+            update_details(
+                current_user,
+                version,
+                title=form.title.data,
+                provider=form.provider.data,
+                expected=int(form.version.data),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        except InvalidTransition as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            return _version_page(_version_or_404(code, number), status=409, details_form=form)
+        else:
+            db.session.commit()
+            flash("Title and provider saved.", "success")
+            return redirect(url_for("qualification.show_version", code=code, number=number))
+    return _version_page(_version_or_404(code, number), status=422, details_form=form)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -62,8 +119,15 @@ def import_document():
 @bp.route("/<code>/v<int:number>")
 @rule(EDITORS)
 def show_version(code: str, number: int):
-    version = _version_or_404(code, number)
+    return _version_page(_version_or_404(code, number))
+
+
+def _version_page(version, problems: list[str] | None = None, status: int = 200, details_form=None):
     spec = spec_of_version(version)
+    if details_form is None:
+        details_form = DetailsForm(
+            formdata=None, title=version.title, provider=version.provider, version=str(version.version)
+        )
     credits = {m.code: m.credits for m in spec.modules}
     awards = {a.code: a for a in spec.awards}
     checks = {a.code: award_satisfiability(a, credits, awards) for a in spec.awards}
@@ -74,14 +138,20 @@ def show_version(code: str, number: int):
         checks=checks,
         modules={m.code: m for m in spec.modules},
         VersionStatus=VersionStatus,
-    )
+        problems=problems or [],
+        details_form=details_form,
+    ), status
 
 
 @bp.route("/<code>/v<int:number>/publish", methods=["POST"])
 @rule(EDITORS)
 def publish(code: str, number: int):
     version = _version_or_404(code, number)
-    publish_version(current_user, version)
+    try:
+        publish_version(current_user, version)
+    except SpecInvalid as exc:
+        db.session.rollback()
+        return _version_page(_version_or_404(code, number), exc.problems, 422)
     db.session.commit()
     flash(f"Version {number} of {code} is published.", "success")
     return redirect(url_for("qualification.show_version", code=code, number=number))

@@ -281,12 +281,12 @@ def _check_satisfiable(r: Reader, awards: list[_Award], credits: dict[str, int])
     results: dict[str, Satisfiability] = {}
     for award in awards:
         closure = _closure(award, by_code)
-        if closure is None or any(m not in credits for a in closure for m in a.modules):
-            continue
-        result = award_satisfiability(specs[award.code], credits, specs)
-        results[award.code] = result
-        included_ok = all(results.get(c, Satisfiability(True, "")).ok for c in award.includes)
-        if not result.ok and included_ok:
+        if closure is not None and all(m in credits for a in closure for m in a.modules):
+            results[award.path] = award_satisfiability(specs[award.code], credits, specs)
+    for award in awards:
+        result = results.get(award.path)
+        # An award fails with any award it includes; saying so again for each includer is noise.
+        if result and not result.ok and all(results[by_code[code].path].ok for code in award.includes):
             r.problem(award.path, f"cannot be satisfied: {result.explanation}")
 
 

@@ -54,7 +54,8 @@ class Reader:
         self.problems: list[str] = []
 
     def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
+        # One problem per line even when a quoted title holds a line break.
+        self.problems.append(" ".join(f"{path}: {message}".splitlines()))
 
     def object(self, value: object, path: str, fields: tuple[str, ...]) -> dict | None:
         """The value as a JSON object, reporting any field the format does not know."""

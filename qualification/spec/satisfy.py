@@ -20,6 +20,8 @@ from qualification.spec.model import AwardSpec, OptionGroupSpec
 # A pathological award (many differently sized modules shared with included awards) could make the search
 # slow; past this many states it stops with a plain message rather than hold up an import or a page.
 STATE_BUDGET = 200_000
+# Real qualifications nest two or three awards; a deeper chain is a mistake or an attack on import time.
+MAX_INCLUDED_AWARDS = 25
 
 _COMPULSORY = -1  # the "group index" of an award's compulsory list in a place
 
@@ -54,7 +56,7 @@ def _check(
 ) -> Satisfiability:
     if award.code in memo:
         return memo[award.code]
-    problem = _shape_problem(award, modules, awards)
+    problem = _shape_problem(award, modules, awards) or _too_many_included(award, awards)
     if problem:
         return _remember(memo, award, Satisfiability(False, problem))
     path = (*stack, award.code)
@@ -109,6 +111,22 @@ def _shape_problem(award: AwardSpec, modules: Mapping[str, int], awards: Mapping
         if code not in awards:
             return f"Award {code} is not in this qualification."
     return ""
+
+
+def _too_many_included(award: AwardSpec, awards: Mapping[str, AwardSpec]) -> str:
+    # Every award under this one is searched again in its context, so a long chain costs its square in work.
+    seen, todo = {award.code}, list(award.includes)
+    while todo:
+        code = todo.pop()
+        if code not in seen and code in awards:
+            seen.add(code)
+            todo.extend(awards[code].includes)
+    if len(seen) - 1 <= MAX_INCLUDED_AWARDS:
+        return ""
+    return (
+        f"Award {award.code} includes {len(seen) - 1} awards in all, directly or through others; "
+        f"Waymark can check at most {MAX_INCLUDED_AWARDS}."
+    )
 
 
 def _hopeless_group(group: OptionGroupSpec, credits: list[int]) -> str:

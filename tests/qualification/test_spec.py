@@ -178,11 +178,8 @@ def _get(document: dict, path: str) -> object:
 
 def _set(path: str, value: object):
     parent, _, last = path.rpartition(".")
-
-    def mutate(document: dict) -> None:
-        _get(document, parent)[int(last) if last.isdigit() else last] = copy.deepcopy(value)
-
-    return mutate
+    key = int(last) if last.isdigit() else last
+    return lambda document: _get(document, parent).__setitem__(key, copy.deepcopy(value))
 
 
 def _delete(path: str):
@@ -307,9 +304,10 @@ RULES = [
         ),
         f"{A0}: {SAT} The option group 'Wide' needs at least 45 credits but its modules add up to only 30.",
     ),
-    # An included award that cannot be satisfied is reported once, not again for the MA that includes it.
+    # An included award that cannot be satisfied is reported once, not again for the MA that includes it,
+    # even with the MA listed first.
     (
-        _set("awards.1.credits", 75),
+        lambda d: d.update(awards=[d["awards"][2], {**d["awards"][1], "credits": 75}, d["awards"][0]]),
         f"awards[1]: {SAT} Compulsory modules give 45 credits and the option group always adds 15, "
         "so the total is always 60, not 75.",
     ),
@@ -349,9 +347,12 @@ def test_odd_keys_and_values_stay_on_one_line():
     document = demo()
     document["modules"][0]["a\nb"] = 1
     document["awards"][0]["compulsory"][0] = "M\n1"
+    document["awards"][1]["options"][0].update(title="One\u2028option", min_credits=75, max_credits=75)
     assert problems_of(document) == [
         'modules[0]["a\\nb"]: unknown field',
         'awards[0].compulsory[0]: unknown module "M\\n1"',
+        "awards[1]: cannot be satisfied: The option group 'One option' needs at least 75 credits "
+        "but its modules add up to only 60.",
     ]
 
 

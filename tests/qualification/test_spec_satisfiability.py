@@ -99,6 +99,11 @@ UNSATISFIABLE = [
         "No choice of modules in the option group 'A' gives 20 to 40 credits: "
         "its modules are worth 15 and 60 credits.",
     ),
+    (
+        _award(195, ("M13", "M14"), _group("Four", "M09 M10 M11 M12", 60, 60), includes=("PGCERT",)),
+        "The option group 'Four' cannot get exactly 60 credits "
+        "from modules that the included awards have not already counted.",
+    ),
     (_award(60, ("M99",)), "Module M99 is not in this qualification."),
     (_award(60, (), includes=("NOPE",)), "Award NOPE is not in this qualification."),
     (
@@ -145,6 +150,30 @@ def test_large_groups_are_quick():
     assert sum(credits[c] for c in wide_result.example) == 537
     assert outer_result.ok
     assert len(set(outer_result.example)) == 14
+
+
+def test_a_pathological_award_gives_up_quickly_with_a_reason():
+    # Many differently sized modules shared with an included award defeat the grouping of equal modules.
+    credits = {f"P{n:02d}": 5 + n for n in range(24)}
+    pool = " ".join(credits)
+    inner = AwardSpec("IN", "In", 7, 200, options=(_group("Some", pool, 0, 540),))
+    outer = _award(539, (), _group("More", pool, 0, 540), includes=("IN",))
+    started = time.perf_counter()
+    result = award_satisfiability(outer, credits, {"IN": inner})
+    assert time.perf_counter() - started < 3
+    assert not result.ok
+    assert result.explanation.startswith("Waymark cannot check this award")
+
+
+def test_a_very_deep_chain_of_included_awards_is_refused():
+    chain = {f"A{n}": AwardSpec(f"A{n}", "A", 6, 15, 0, ("M01",), includes=(f"A{n + 1}",)) for n in range(26)}
+    chain["A26"] = AwardSpec("A26", "A", 6, 15, 0, ("M01",))
+    assert award_satisfiability(chain["A1"], CREDITS, chain).ok
+    result = award_satisfiability(chain["A0"], CREDITS, chain)
+    assert (
+        result.explanation
+        == "Award A0 includes 26 awards in all, directly or through others; Waymark can check at most 25."
+    )
 
 
 def _brute_outcomes(

@@ -101,6 +101,9 @@ class Award(db.Model):
     level: Mapped[int] = mapped_column(Integer)
     credits: Mapped[int] = mapped_column(Integer)
     apl_max_credits: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     rule_rows: Mapped[list[AwardRule]] = relationship(
         order_by="AwardRule.position", cascade="all, delete-orphan", lazy="selectin"

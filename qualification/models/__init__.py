@@ -1,0 +1,39 @@
+"""The qualification area's mapped classes."""
+
+from qualification.models.cohorts import (
+    SESSION_KIND_LABELS,
+    AssessorAllocation,
+    Cohort,
+    CohortMember,
+    CohortSession,
+    MemberRole,
+    SessionKind,
+)
+from qualification.models.versions import (
+    Award,
+    AwardRule,
+    OptionGroup,
+    OptionGroupModule,
+    Qualification,
+    QualificationVersion,
+    VersionModule,
+    VersionStatus,
+)
+
+__all__ = [
+    "SESSION_KIND_LABELS",
+    "AssessorAllocation",
+    "Award",
+    "AwardRule",
+    "Cohort",
+    "CohortMember",
+    "CohortSession",
+    "MemberRole",
+    "OptionGroup",
+    "OptionGroupModule",
+    "Qualification",
+    "QualificationVersion",
+    "SessionKind",
+    "VersionModule",
+    "VersionStatus",
+]
