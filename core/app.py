@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import assessors.views
 import modules.views
 import portfolio.views
-import qualification.calendar_views  # noqa: F401  (adds the calendar routes to the cohorts blueprint)
+import qualification.calendar_views  # adds the calendar routes to the cohorts blueprint
 import qualification.cohort_views
 import qualification.compare_views
 import qualification.views
