@@ -11,7 +11,6 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.extensions import db
 from qualification.cohort_services import add_session, add_staff, allocate_evenly, create_cohort
-
 from qualification.documents import load_document
 from qualification.models import Cohort, CohortMember, MemberRole, SessionKind
 from qualification.queries import find_version

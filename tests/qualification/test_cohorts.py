@@ -408,7 +408,7 @@ def test_course_leader_can_add_a_session_in_uk_time(app, client, leader, day, ut
     page = text_of(response)
     assert "Session added to the calendar." in page
     assert response.request.path == f"/cohorts/{cohort_id}"
-    assert f"<strong>Planning the careers calendar</strong> (Twilight session): <time datetime=" in page
+    assert "<strong>Planning the careers calendar</strong> (Twilight session): <time datetime=" in page
     assert f"{shown}, Hollins Park Academy, library · M01, M02 · 30 places" in page
     with app.app_context():
         session = db.session.scalar(select(CohortSession))
@@ -491,8 +491,8 @@ MANAGEMENT_POSTS = [
 def test_candidate_of_the_cohort_cannot_manage_it(app, client, leader, candidate, action, data):
     cohort_id = create_cohort(client)
     invite(client, cohort_id, candidate.name, candidate.email)
-    before = count(app, AuditEvent), count(app, CohortMember), count(app, CohortSession)
     other = _other_client(app, candidate.email)
+    before = count(app, AuditEvent), count(app, CohortMember), count(app, CohortSession)
     csrf = csrf_from(other.get(f"/cohorts/{cohort_id}").get_data(as_text=True))
     data = {k: (io.BytesIO(v[0].getvalue()), v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
     for field in ("csrf_token", "one-csrf_token", "csv-csrf_token", "staff-csrf_token"):
