@@ -31,6 +31,7 @@ from core.formatting import register_filters
 from core.mail import views as mail_views
 from core.markdown import register_markdown_filter
 from core.navigation import navigation
+from core.querycount import install_query_header
 from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
 from core.views import current_theme
@@ -63,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Before CSRFProtect, so even a refused form gets its request id (header, error page, logs).
     install_security(app)
     csrf.init_app(app)
+    install_query_header(app)
     login_manager.init_app(app)
     init_login(login_manager)
     configure_engine(app)

@@ -83,6 +83,8 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
+        # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
+        "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Waymark <no-reply@waymark.invalid>"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),

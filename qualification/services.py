@@ -7,6 +7,7 @@ import json
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.audit.services import record
 from core.errors import InvalidTransition, ValidationFailed, require
@@ -187,8 +188,29 @@ def publish_version(actor, version: QualificationVersion) -> None:
     db.session.flush()
 
 
+def _load_tree(version: QualificationVersion) -> None:
+    # One query per level of the tree instead of one per module, outcome and criterion.
+    db.session.execute(
+        select(QualificationVersion)
+        .where(QualificationVersion.id == version.id)
+        .options(
+            selectinload(QualificationVersion.module_links)
+            .joinedload(VersionModule.module)
+            .selectinload(Module.outcomes)
+            .selectinload(LearningOutcome.criteria)
+            .selectinload(AssessmentCriterion.method_rows),
+            selectinload(QualificationVersion.awards).selectinload(Award.rule_rows),
+            selectinload(QualificationVersion.awards)
+            .selectinload(Award.option_groups)
+            .selectinload(OptionGroup.module_rows),
+            joinedload(QualificationVersion.qualification),
+        )
+    ).unique().all()
+
+
 def spec_of_version(version: QualificationVersion) -> Spec:
     """The spec a version was built from (exporting an imported version gives the same document back)."""
+    _load_tree(version)
     modules = tuple(
         ModuleSpec(
             code=link.code,
