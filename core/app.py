@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import assessors.views
 import modules.views
 import portfolio.views
+import qualification.award_views
 import qualification.calendar_views  # adds the calendar routes to the cohorts blueprint
 import qualification.cohort_views
 import qualification.compare_views
@@ -93,6 +94,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         qualification.views.catalogue_bp,
         qualification.cohort_views.bp,
         qualification.compare_views.bp,
+        qualification.award_views.bp,
         portfolio.views.bp,
         assessors.views.bp,
     ):

@@ -32,7 +32,9 @@ MAX_CSV_ROWS = 2000
 
 
 def _audit(action: str, actor, cohort: Cohort, **details) -> None:
-    record(action, actor=actor, actor_role=Role.COURSE_LEADER, obj=cohort, details=details)
+    # The role the person acted in: a course leader who is also an admin acts as course leader.
+    acting = Role.COURSE_LEADER if actor.has_role(Role.COURSE_LEADER) else Role.ADMIN
+    record(action, actor=actor, actor_role=acting, obj=cohort, details=details)
 
 
 def create_cohort(
@@ -129,6 +131,9 @@ def invite_candidates_csv(actor, cohort: Cohort, raw: bytes) -> CsvReport:
         rows = [None, *rows[1:]]  # keep line numbers true to the file
     if len(rows) > MAX_CSV_ROWS:
         report.problems.append(f"The file has more than {MAX_CSV_ROWS} rows. Split it into smaller files.")
+        return report
+    if not any(row and any(cell.strip() for cell in row) for row in rows):
+        report.problems.append("The file has no candidates in it: one line each, name, email, school.")
         return report
     seen: set[str] = set()
     for line, row in enumerate(rows, start=1):

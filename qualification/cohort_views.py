@@ -40,6 +40,7 @@ from qualification.permissions import can_manage_cohort, can_view_cohort
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 MANAGERS = roles(Role.COURSE_LEADER, Role.ADMIN)
+_ROLE_PHRASES = {"assessor": "an assessor", "tutor": "a tutor"}
 UK = ZoneInfo("Europe/London")
 
 
@@ -178,7 +179,9 @@ def add_staff_member(cohort_id: int):
         else:
             db.session.commit()
             flash(
-                f"{user.name} is a {form.role.data} of this cohort." if added else "They already were.",
+                f"{user.name} is {_ROLE_PHRASES[form.role.data]} of this cohort."
+                if added
+                else f"{user.name} already was.",
                 "success",
             )
             return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id) + "#staff")

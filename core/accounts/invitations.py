@@ -12,7 +12,13 @@ from core.accounts.passwords import hash_password, password_problem
 from core.accounts.permissions import can_invite
 from core.accounts.roles import Role
 from core.accounts.services import create_invited_user, create_user, find_user_by_email, grant_role
-from core.accounts.sessions import check_throttle, normalise_email, note_attempt, revoke_sessions
+from core.accounts.sessions import (
+    check_throttle,
+    is_valid_email,
+    normalise_email,
+    note_attempt,
+    revoke_sessions,
+)
 from core.accounts.tokens import hash_token, new_token
 from core.audit.services import record
 from core.errors import ValidationFailed, require
@@ -65,7 +71,7 @@ def invite(
     email = normalise_email(email)
     name = (name or "").strip()
     errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+    if not is_valid_email(email):
         errors["email"] = "Enter a valid email address."
     if not name or len(name) > 200:
         errors["name"] = "Enter the person's name (up to 200 characters)."

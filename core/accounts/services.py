@@ -10,7 +10,7 @@ from core.accounts.models import User, UserRole
 from core.accounts.passwords import hash_password, password_problem, verify_password
 from core.accounts.permissions import can_change_roles, can_disable
 from core.accounts.roles import Role
-from core.accounts.sessions import normalise_email, revoke_sessions
+from core.accounts.sessions import is_valid_email, normalise_email, revoke_sessions
 from core.audit.services import record
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -35,7 +35,7 @@ def create_user(
     email = normalise_email(email)
     name = (name or "").strip()
     errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+    if not is_valid_email(email):
         errors["email"] = "Enter a valid email address."
     elif find_user_by_email(email) is not None:
         errors["email"] = "An account with that email address already exists."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
@@ -26,6 +27,17 @@ class LoginThrottled(Exception):
 def normalise_email(email: str) -> str:
     """The stored form of an email address."""
     return (email or "").strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    """Whether an address is well formed (no DNS look-up: the site may run on a closed network)."""
+    if not email or len(email) > 254:
+        return False
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def _recent_failures(kind: str, *, email: str | None = None, ip: str | None = None) -> int:

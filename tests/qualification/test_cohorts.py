@@ -1,5 +1,7 @@
-"""Course leaders set up cohorts through the cohort pages: create, invite candidates (one or a CSV), staff,
-calendar sessions; who may see and change a cohort; and the audit trail of every change."""
+"""Course leaders set up cohorts through the cohort pages: create one, invite its candidates (one at a time
+or from a CSV); who may see and change a cohort; the audit trail of the changes.
+
+Staff, allocation and sessions are in test_cohort_allocation.py, which shares the helpers below."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import html
 import io
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -116,13 +117,16 @@ def leader(app, client, runner, course_leader):
 
 
 @pytest.mark.parametrize(
-    ("offer_code", "studies"),
-    [("award:CERT", "CERT (Careers Coordinator Qualification, version 1)"), ("module:M05", "M05 as CPD")],
+    ("offer_code", "deadline", "studies"),
+    [
+        ("award:CERT", "2026-10-31", "CERT (Careers Coordinator Qualification, version 1)"),
+        ("module:M05", "", "M05 as CPD"),
+    ],
 )
-def test_course_leader_can_create_a_cohort(app, client, leader, offer_code, studies):
+def test_course_leader_can_create_a_cohort(app, client, leader, offer_code, deadline, studies):
     page = client.get("/cohorts/new").get_data(as_text=True)
     offer = next(v for v in options(page, "offer").values() if v.endswith(":" + offer_code))
-    data = {"name": "Northmoor 2026", "offer": offer, "start_date": "2026-09-18", "choice_deadline": ""}
+    data = {"name": "Northmoor 2026", "offer": offer, "start_date": "2026-09-18", "choice_deadline": deadline}
     response = client.post(
         "/cohorts/new", data={**data, "csrf_token": csrf_from(page)}, follow_redirects=True
     )
@@ -131,8 +135,10 @@ def test_course_leader_can_create_a_cohort(app, client, leader, offer_code, stud
     assert "<h1>Northmoor 2026</h1>" in shown
     assert studies in shown
     assert "18 September 2026" in shown
+    assert ("Options can be changed until</dt><dd>31 October 2026" in shown) == bool(deadline)
     with app.app_context():
         cohort = db.session.scalar(select(Cohort))
+        assert str(cohort.choice_deadline or "") == deadline
         version_id, kind, code = offer.split(":")
         assert (cohort.version_id, cohort.course_leader_id) == (int(version_id), leader.id)
         assert (cohort.award_code, cohort.module_code) == ((code, None) if kind == "award" else (None, code))
@@ -197,7 +203,7 @@ def test_admin_can_create_a_cohort_and_is_audited_as_admin(app, client, runner, 
 
 def test_course_leader_can_invite_a_new_candidate(app, client, leader):
     cohort_id = create_cohort(client)
-    shown = text_of(invite(client, cohort_id, "Nia Okafor", " Nia@Hollins.example ", "Hollins Park Academy"))
+    shown = text_of(invite(client, cohort_id, "Nia Okafor", "Nia@Hollins.example", "Hollins Park Academy"))
     assert "Nia Okafor is in the cohort." in shown
     assert "Candidates (1)" in shown
     assert re.search(r"Nia Okafor</td><td>Hollins Park Academy</td>\s*<td>.*Invited", shown)
@@ -321,56 +327,22 @@ def test_course_leader_cannot_upload_a_csv_that_is_not_utf8(app, client, leader)
     assert count(app, OutboxMessage) == 0
 
 
-@pytest.mark.parametrize(("content", "filename"), [(None, ""), (b"", ""), (b"", "empty.csv")])
-def test_course_leader_cannot_upload_no_csv(app, client, leader, content, filename):
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (None, "", "Choose a CSV file."),
+        (b"", "", "Choose a CSV file."),
+        (b"", "empty.csv", "The file has no candidates in it"),
+        (b"name,email,school\n\n", "header-only.csv", "The file has no candidates in it"),
+    ],
+)
+def test_course_leader_cannot_upload_no_csv(app, client, leader, content, filename, message):
     cohort_id = create_cohort(client)
     response = upload_csv(client, cohort_id, content, filename)
     assert response.status_code == 422
-    assert "Choose a CSV file." in text_of(response)
+    assert message in text_of(response)
     assert "candidate(s) invited" not in text_of(response)
     assert members(app, cohort_id) == {}
-
-
-# Staff ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("email", "role", "status", "message"),
-    [
-        ("asa@uni.example", "assessor", 200, "Asa Assessor is an assessor of this cohort."),
-        ("tom@uni.example", "tutor", 200, "Tom Tutor is a tutor of this cohort."),
-        (
-            "tom@uni.example",
-            "assessor",
-            422,
-            "Tom Tutor does not hold the assessor role. Invite them as an assessor.",
-        ),
-        ("nobody@uni.example", "assessor", 422, "No account has that email address. Invite them first."),
-        ("asa@uni.example", "candidate", 422, "Not a valid choice."),
-    ],
-)
-def test_course_leader_adding_staff(app, client, leader, email, role, status, message):
-    make_user(app, "asa@uni.example", name="Asa Assessor", roles=(Role.ASSESSOR,))
-    make_user(app, "tom@uni.example", name="Tom Tutor", roles=(Role.CANDIDATE,))
-    cohort_id = create_cohort(client)
-    response = add_staff(client, cohort_id, email.upper(), role)
-    shown = text_of(response)
-    assert response.status_code == status
-    assert message in shown
-    listed = {"asa@uni.example": "Asa Assessor", "tom@uni.example": "Tom Tutor"}.get(email)
-    if status == 200:
-        assert f"<li>{listed}, {role}</li>" in shown
-        assert members(app, cohort_id, role) == {email: None}
-    else:
-        assert count(app, CohortMember) == 0
-
-
-def test_course_leader_adding_the_same_assessor_twice_keeps_one_row(app, client, leader):
-    make_user(app, "asa@uni.example", name="Asa Assessor", roles=(Role.ASSESSOR,))
-    cohort_id = create_cohort(client)
-    add_staff(client, cohort_id, "asa@uni.example")
-    assert "They already were." in text_of(add_staff(client, cohort_id, "asa@uni.example"))
-    assert count(app, CohortMember) == 1
 
 
 # Calendar sessions ---------------------------------------------------------------------------------
@@ -392,55 +364,6 @@ def add_session(client, cohort_id: int, data: dict, **kw):
     url = f"/cohorts/{cohort_id}/sessions/new"
     page = client.get(url).get_data(as_text=True)
     return client.post(url, data={**data, "csrf_token": csrf_from(page)}, **kw)
-
-
-@pytest.mark.parametrize(
-    ("day", "utc_start", "utc_end", "shown"),
-    [
-        ("2026-10-07", (15, 30), (17, 0), "7 Oct 2026, 16:30</time> to 18:00"),  # BST
-        ("2026-12-02", (16, 30), (18, 0), "2 Dec 2026, 16:30</time> to 18:00"),  # GMT
-    ],
-)
-def test_course_leader_can_add_a_session_in_uk_time(app, client, leader, day, utc_start, utc_end, shown):
-    cohort_id = create_cohort(client)
-    data = {**TWILIGHT, "starts_at": f"{day}T16:30", "ends_at": f"{day}T18:00"}
-    response = add_session(client, cohort_id, data, follow_redirects=True)
-    page = text_of(response)
-    assert "Session added to the calendar." in page
-    assert response.request.path == f"/cohorts/{cohort_id}"
-    assert "<strong>Planning the careers calendar</strong> (Twilight session): <time datetime=" in page
-    assert f"{shown}, Hollins Park Academy, library · M01, M02 · 30 places" in page
-    with app.app_context():
-        session = db.session.scalar(select(CohortSession))
-        y, m, d = map(int, day.split("-"))
-        assert session.starts_at == datetime(y, m, d, *utc_start, tzinfo=UTC)
-        assert session.ends_at == datetime(y, m, d, *utc_end, tzinfo=UTC)
-        assert (session.module_codes, session.capacity, session.link) == ("M01 M02", 30, None)
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"ends_at": "2026-10-07T16:00"}, "The session must end after it starts."),
-        ({"ends_at": "2026-10-07T16:30"}, "The session must end after it starts."),
-        ({"module_codes": "M01 M99"}, "Unknown module(s): M99"),
-        ({"place": ""}, "Say where the session takes place."),
-        ({"kind": "online_live", "place": ""}, "An online session needs its joining link."),
-        (
-            {"kind": "online_live", "link": "javascript:alert(document.cookie)"},
-            "The joining link must start with https:// or http://.",
-        ),
-        ({"capacity": "0"}, "Number must be between 1 and 10000."),
-        ({"title": ""}, "Give the session a title."),
-        ({"starts_at": "7/10/2026 16:30"}, "Not a valid datetime value."),
-    ],
-)
-def test_course_leader_cannot_add_a_bad_session(app, client, leader, changes, message):
-    cohort_id = create_cohort(client)
-    response = add_session(client, cohort_id, {**TWILIGHT, **changes})
-    assert response.status_code == 422
-    assert message in text_of(response)
-    assert count(app, CohortSession) == 0
 
 
 # Who may see and change a cohort ---------------------------------------------------------------------
