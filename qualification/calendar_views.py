@@ -23,9 +23,9 @@ from qualification.calendar import (
     uk_date,
 )
 from qualification.cohort_queries import find_calendar
-from qualification.cohort_views import _cohort_or_404, bp
+from qualification.cohort_views import bp, cohort_or_404
 from qualification.models import Cohort, CohortMember, MemberRole
-from qualification.permissions import is_cohort_staff
+from qualification.permissions import can_read_release_letter, is_cohort_staff
 
 
 def _calendar_or_404(token: str) -> Cohort:
@@ -92,7 +92,7 @@ def _letter_member(cohort: Cohort, wanted: int | None) -> CohortMember | None:
     if wanted is None:
         return candidates.get(current_user.id)
     member = candidates.get(wanted)
-    if member is None or not (member.user_id == current_user.id or is_cohort_staff(current_user, cohort)):
+    if member is None or not can_read_release_letter(current_user, cohort, member):
         return None
     return member
 
@@ -100,7 +100,7 @@ def _letter_member(cohort: Cohort, wanted: int | None) -> CohortMember | None:
 @bp.route("/<int:cohort_id>/release-letter")
 @rule(SIGNED_IN)
 def release_letter(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohort_or_404(cohort_id)
     wanted = request.args.get("candidate", type=int)
     if "candidate" in request.args and wanted is None:
         abort(404)

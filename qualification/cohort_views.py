@@ -44,7 +44,7 @@ _ROLE_PHRASES = {"assessor": "an assessor", "tutor": "a tutor"}
 UK = ZoneInfo("Europe/London")
 
 
-def _cohort_or_404(cohort_id: int, *, manage: bool = False):
+def cohort_or_404(cohort_id: int, *, manage: bool = False):
     cohort = load_cohort(cohort_id)
     # 404, not 403: people outside a cohort should not learn that it exists.
     if cohort is None or not can_view_cohort(current_user, cohort):
@@ -116,13 +116,13 @@ def new_cohort():
 @bp.route("/<int:cohort_id>")
 @rule(SIGNED_IN)
 def show_cohort(cohort_id: int):
-    return _page(_cohort_or_404(cohort_id))
+    return _page(cohort_or_404(cohort_id))
 
 
 @bp.route("/<int:cohort_id>/candidates", methods=["POST"])
 @rule(MANAGERS)
 def add_candidate(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = CandidateForm(prefix="one")
     if form.validate_on_submit():
         try:
@@ -145,7 +145,7 @@ def add_candidate(cohort_id: int):
 @bp.route("/<int:cohort_id>/candidates/csv", methods=["POST"])
 @rule(MANAGERS)
 def add_candidates_csv(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = CandidatesCsvForm(prefix="csv")
     if form.validate_on_submit() and form.csv_file.data:
         report = invite_candidates_csv(current_user, cohort, form.csv_file.data.read())
@@ -165,7 +165,7 @@ def add_candidates_csv(cohort_id: int):
 @bp.route("/<int:cohort_id>/staff", methods=["POST"])
 @rule(MANAGERS)
 def add_staff_member(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = StaffForm(prefix="staff")
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
@@ -191,7 +191,7 @@ def add_staff_member(cohort_id: int):
 @bp.route("/<int:cohort_id>/allocations", methods=["POST"])
 @rule(MANAGERS)
 def allocate_one(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = AllocationForm()
     form.candidate.choices = [
         (m.user_id, m.user.name) for m in cohort.members if m.role == MemberRole.CANDIDATE
@@ -215,7 +215,7 @@ def allocate_one(cohort_id: int):
 @bp.route("/<int:cohort_id>/allocations/even", methods=["POST"])
 @rule(MANAGERS)
 def allocate_all(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     try:
         made = allocate_evenly(current_user, cohort)
     except ValidationFailed as exc:
@@ -235,7 +235,7 @@ def allocate_all(cohort_id: int):
 @bp.route("/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
 @rule(MANAGERS)
 def new_session(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     form = SessionForm()
     status = 200
     if form.validate_on_submit():
@@ -270,7 +270,7 @@ def new_session(cohort_id: int):
 @bp.route("/<int:cohort_id>/calendar/publish", methods=["POST"])
 @rule(MANAGERS)
 def publish_cohort_calendar(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     publish_calendar(current_user, cohort)
     db.session.commit()
     flash("The calendar is published at a new address. Any older address no longer works.", "success")
@@ -280,7 +280,7 @@ def publish_cohort_calendar(cohort_id: int):
 @bp.route("/<int:cohort_id>/calendar/unpublish", methods=["POST"])
 @rule(MANAGERS)
 def unpublish_cohort_calendar(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id, manage=True)
+    cohort = cohort_or_404(cohort_id, manage=True)
     unpublish_calendar(current_user, cohort)
     db.session.commit()
     flash("The public calendar page and feed are switched off.", "success")

@@ -23,3 +23,8 @@ def is_cohort_staff(user, cohort) -> bool:
 def can_view_cohort(user, cohort) -> bool:
     """See the cohort's page and calendar: its staff and its candidates."""
     return is_cohort_staff(user, cohort) or any(m.user_id == user.id for m in cohort.members)
+
+
+def can_read_release_letter(user, cohort, member) -> bool:
+    """A candidate's release letter: the candidate themself, or the cohort's staff."""
+    return member.user_id == user.id or is_cohort_staff(user, cohort)

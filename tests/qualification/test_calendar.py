@@ -165,6 +165,14 @@ def test_a_candidate_reads_their_own_release_letter(app, demo):
     assert "Print command" in html
 
 
+def test_candidate_finds_their_letter_from_the_cohort_page(app, demo):
+    html = _as(app, JO).get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
+    assert "Your release letter for your school" in html
+    assert f'href="/cohorts/{demo.cohort_id}/release-letter"' in html
+    staff = _as(app, "leader@northmoor.example").get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
+    assert "Release letters for candidates&#39; schools" in staff
+
+
 def test_candidates_cannot_read_each_others_letters(app, demo):
     chris = _as(app, CHRIS)
     url = f"/cohorts/{demo.cohort_id}/release-letter"
@@ -292,3 +300,4 @@ def test_build_ics_writes_utc_times_and_online_links():
     assert "Modules: M01, M02" in str(events[1]["DESCRIPTION"])
     assert str(events[0]["LOCATION"]) == "Room 1"
     assert "URL" not in events[0]
+
