@@ -170,7 +170,7 @@ def test_candidate_finds_their_letter_from_the_cohort_page(app, demo):
     assert "Your release letter for your school" in html
     assert f'href="/cohorts/{demo.cohort_id}/release-letter"' in html
     staff = _as(app, "leader@northmoor.example").get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
-    assert "Release letters for candidates&#39; schools" in staff
+    assert "Release letters for candidates' schools" in staff
 
 
 def test_candidates_cannot_read_each_others_letters(app, demo):
