@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
+from core.demo import load_demo
 from core.extensions import db
 from modules.models import Module
-from qualification.demo import DEMO_SPEC
+from qualification.demo import DEMO_SPEC, load_demo_cohort
 from qualification.models import QualificationVersion
 from qualification.spec import parse_spec, spec_to_document
 from tests.conftest import csrf_from, login
@@ -186,3 +187,24 @@ def test_cli_import_of_an_invalid_document_prints_problems_with_paths_and_stores
     assert any(line.startswith("format:") for line in lines)
     assert any(re.match(r"modules\[2\]\.level: ", line) for line in lines)
     assert _counts(app) == (0, 0)
+
+
+def test_a_cohort_stays_on_the_version_it_enrolled_on(client, course_leader, app, runner, tmp_path):
+    runner.invoke(args=["qualification", "import", str(DEMO_SPEC), "--publish"])
+    with app.app_context():
+        load_demo()
+        load_demo_cohort()
+        db.session.commit()
+    changed = copy.deepcopy(DEMO)
+    changed["modules"][0]["title"] = "A renamed M01"
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps(changed))
+    assert runner.invoke(args=["qualification", "import", str(path), "--publish"]).exit_code == 0
+
+    login(client, "leader@northmoor.example", "waymark-demo-2026")
+    cohort_page = client.get("/cohorts/1").get_data(as_text=True)
+    assert "version 1" in cohort_page
+    first = json.loads(client.get("/qualifications/CCQ/v1/export.json").get_data())
+    assert first["modules"][0]["title"] == DEMO["modules"][0]["title"]
+    # The public catalogue shows the newest published version.
+    assert "A renamed M01" in client.get("/catalogue/CCQ/CERT").get_data(as_text=True)
