@@ -9,6 +9,7 @@ from qualification.models.cohorts import (
     MemberRole,
     SessionKind,
 )
+from qualification.models.study import PathwayChoice, SessionBooking
 from qualification.models.versions import (
     Award,
     AwardRule,
@@ -31,8 +32,10 @@ __all__ = [
     "MemberRole",
     "OptionGroup",
     "OptionGroupModule",
+    "PathwayChoice",
     "Qualification",
     "QualificationVersion",
+    "SessionBooking",
     "SessionKind",
     "VersionModule",
     "VersionStatus",
