@@ -16,6 +16,7 @@ import qualification.award_views
 import qualification.calendar_views  # adds the calendar routes to the cohorts blueprint
 import qualification.cohort_views
 import qualification.compare_views
+import qualification.editor_views
 import qualification.views
 from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
 from core.access import install_route_gate
@@ -95,6 +96,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         qualification.cohort_views.bp,
         qualification.compare_views.bp,
         qualification.award_views.bp,
+        qualification.editor_views.bp,
         portfolio.views.bp,
         assessors.views.bp,
     ):
