@@ -1,5 +1,234 @@
-"""The `modules` blueprint. Its pages arrive with the issue that builds this area."""
+"""Studying a module (`study` blueprint): the module page, activities, knowledge checks, drafts."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("modules", __name__, url_prefix="/modules")
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from core.access import roles, rule
+from core.accounts.roles import Role
+from core.errors import InvalidTransition, ValidationFailed
+from core.extensions import db
+from modules.forms import DraftForm, FinishForm
+from modules.models import Activity, ActivityKind, DraftRecovery
+from modules.permissions import can_study
+from modules.queries import attempt_answers, enrolment_for, last_attempt, module_progress, open_recoveries
+from modules.study_services import (
+    complete,
+    dismiss_recovery,
+    finish_reflection,
+    is_locked,
+    mark_quiz,
+    note_position,
+    save_draft,
+)
+
+bp = Blueprint("study", __name__, url_prefix="/study")
+CANDIDATES = roles(Role.CANDIDATE)
+
+
+def _module_or_404(family: str, code: str):
+    enrolment = enrolment_for(current_user.id, family, code)
+    # 404: someone not studying a module learns nothing about it from these pages.
+    if not can_study(current_user, enrolment):
+        abort(404)
+    return enrolment, module_progress(current_user.id, family, code)
+
+
+def _activity_or_404(progress, activity_id: int) -> Activity:
+    activity = next((a for a in progress.activities if a.id == activity_id), None)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+@bp.route("/<family>/<code>")
+@rule(CANDIDATES)
+def show_module(family: str, code: str):
+    enrolment, progress = _module_or_404(family, code)
+    return render_template(
+        "study/module.html",
+        enrolment=enrolment,
+        progress=progress,
+        is_locked=is_locked,
+        ActivityKind=ActivityKind,
+    )
+
+
+def _activity_page(
+    enrolment, progress, activity, *, status=200, draft_form=None, quiz_errors=None, saved=None
+):
+    order = progress.order
+    index = order.index(activity.id)
+    by_id = {a.id: a for a in progress.activities}
+    draft = progress.drafts.get(activity.id)
+    if draft_form is None:
+        draft_form = DraftForm(
+            formdata=None, text=draft.text if draft else "", revision=str(draft.revision if draft else 0)
+        )
+    attempt = last_attempt(current_user.id, activity.id) if activity.kind == ActivityKind.QUIZ else None
+    return (
+        render_template(
+            "study/activity.html",
+            enrolment=enrolment,
+            progress=progress,
+            activity=activity,
+            locked=is_locked(activity, progress.done, order),
+            previous=by_id[order[index - 1]] if index > 0 else None,
+            following=by_id[order[index + 1]] if index + 1 < len(order) else None,
+            draft=draft,
+            draft_form=draft_form,
+            finish_form=FinishForm(formdata=None, revision=str(draft.revision if draft else 0)),
+            recoveries=open_recoveries(draft),
+            attempt=attempt,
+            chosen=attempt_answers(attempt) if attempt else {},
+            quiz_errors=quiz_errors or {},
+            ActivityKind=ActivityKind,
+            saved=saved,
+        ),
+        status,
+    )
+
+
+@bp.route("/<family>/<code>/<int:activity_id>")
+@rule(CANDIDATES)
+def show_activity(family: str, code: str, activity_id: int):
+    enrolment, progress = _module_or_404(family, code)
+    return _activity_page(enrolment, progress, _activity_or_404(progress, activity_id))
+
+
+def _back(family, code, activity_id, anchor=""):
+    return redirect(
+        url_for("study.show_activity", family=family, code=code, activity_id=activity_id) + anchor
+    )
+
+
+@bp.route("/<family>/<code>/<int:activity_id>/done", methods=["POST"])
+@rule(CANDIDATES)
+def mark_done(family: str, code: str, activity_id: int):
+    enrolment, progress = _module_or_404(family, code)
+    activity = _activity_or_404(progress, activity_id)
+    if activity.kind not in (ActivityKind.LESSON, ActivityKind.RESOURCE):
+        abort(400)
+    complete(current_user, enrolment, activity, how="manual", done=progress.done, order=progress.order)
+    db.session.commit()
+    flash(f"Done: {activity.title}.", "success")
+    following = progress.order.index(activity.id) + 1
+    if following < len(progress.order):
+        return _back(family, code, progress.order[following])
+    return redirect(url_for("study.show_module", family=family, code=code))
+
+
+@bp.route("/<family>/<code>/<int:activity_id>/answers", methods=["POST"])
+@rule(CANDIDATES)
+def answer_quiz(family: str, code: str, activity_id: int):
+    enrolment, progress = _module_or_404(family, code)
+    activity = _activity_or_404(progress, activity_id)
+    answers = {}
+    for question in activity.questions:
+        values = request.form.getlist(f"q{question.id}")
+        try:
+            answers[question.id] = [int(v) for v in values]
+        except ValueError:
+            answers[question.id] = [-1]
+    try:
+        attempt = mark_quiz(
+            current_user, enrolment, activity, answers, done=progress.done, order=progress.order
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _activity_page(enrolment, progress, activity, status=422, quiz_errors=exc.errors)
+    db.session.commit()
+    flash(
+        f"You scored {attempt.score} out of {attempt.max_score}. The explanations are below each question.",
+        "info",
+    )
+    return _back(family, code, activity.id, "#results")
+
+
+@bp.route("/<family>/<code>/<int:activity_id>/draft", methods=["POST"])
+@rule(CANDIDATES)
+def save_reflection(family: str, code: str, activity_id: int):
+    enrolment, progress = _module_or_404(family, code)
+    activity = _activity_or_404(progress, activity_id)
+    form = DraftForm()
+    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    if not form.validate_on_submit():
+        if wants_json:
+            return jsonify(ok=False, message="Your answer is too long to save."), 422
+        return _activity_page(enrolment, progress, activity, status=422, draft_form=form)
+    try:
+        base = int(form.revision.data or 0)
+    except ValueError:
+        base = -1
+    result = save_draft(
+        current_user,
+        enrolment,
+        activity,
+        text=form.text.data or "",
+        base_revision=base,
+        done=progress.done,
+        order=progress.order,
+    )
+    db.session.commit()
+    if wants_json:
+        return jsonify(
+            ok=result.conflict is None,
+            revision=result.draft.revision,
+            conflict=result.conflict is not None,
+            saved_at=result.draft.updated_at.isoformat(),
+        ), (409 if result.conflict else 200)
+    if result.conflict is not None:
+        flash(
+            "This answer was changed in another tab or device since you opened it. The newer text is shown; "
+            "the text you just sent is kept below so you can copy anything you need.",
+            "warning",
+        )
+    else:
+        flash("Draft saved.", "success")
+    return _back(family, code, activity.id, "#answer")
+
+
+@bp.route("/<family>/<code>/<int:activity_id>/finish", methods=["POST"])
+@rule(CANDIDATES)
+def finish(family: str, code: str, activity_id: int):
+    enrolment, progress = _module_or_404(family, code)
+    activity = _activity_or_404(progress, activity_id)
+    form = FinishForm()
+    try:
+        finish_reflection(
+            current_user,
+            enrolment,
+            activity,
+            revision=int(form.revision.data or -1),
+            done=progress.done,
+            order=progress.order,
+        )
+    except (ValidationFailed, InvalidTransition) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(family, code, activity.id, "#answer")
+    db.session.commit()
+    flash("Your answer is finished and kept as evidence for your portfolio.", "success")
+    return _back(family, code, activity.id)
+
+
+@bp.route("/<family>/<code>/<int:activity_id>/recoveries/<int:recovery_id>/dismiss", methods=["POST"])
+@rule(CANDIDATES)
+def dismiss(family: str, code: str, activity_id: int, recovery_id: int):
+    _module_or_404(family, code)
+    recovery = db.get_or_404(DraftRecovery, recovery_id)
+    dismiss_recovery(current_user, recovery)
+    db.session.commit()
+    return _back(family, code, activity_id, "#answer")
+
+
+@bp.route("/<family>/<code>/<int:activity_id>/position", methods=["POST"])
+@rule(CANDIDATES)
+def remember_position(family: str, code: str, activity_id: int):
+    _, progress = _module_or_404(family, code)
+    activity = _activity_or_404(progress, activity_id)
+    anchor = (request.form.get("anchor") or "")[:80]
+    note_position(current_user, activity, anchor=anchor if anchor.replace("-", "").isalnum() else "")
+    db.session.commit()
+    return ("", 204)

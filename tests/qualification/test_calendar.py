@@ -300,4 +300,3 @@ def test_build_ics_writes_utc_times_and_online_links():
     assert "Modules: M01, M02" in str(events[1]["DESCRIPTION"])
     assert str(events[0]["LOCATION"]) == "Room 1"
     assert "URL" not in events[0]
-
