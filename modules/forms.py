@@ -1,0 +1,37 @@
+"""Forms for studying."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class DraftForm(FlaskForm):
+    text = TextAreaField("Your answer", validators=[Length(max=50_000)])
+    revision = HiddenField(default="0")
+
+
+class FinishForm(FlaskForm):
+    revision = HiddenField(default="0")
+
+
+class LogForm(FlaskForm):
+    studied_on = DateField("Date", validators=[DataRequired("Enter the date you studied.")])
+    minutes = IntegerField(
+        "Minutes",
+        validators=[DataRequired("Enter how many minutes."), NumberRange(1, 720, "Between 1 and 720.")],
+    )
+    module_code = SelectField("Module", validators=[Optional()])
+    note = StringField("Note (optional)", validators=[Optional(), Length(max=500)])
+
+
+class PlanForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    minutes = IntegerField(
+        "How many minutes do you have tonight?",
+        validators=[
+            DataRequired("Enter a number of minutes."),
+            NumberRange(5, 240, "Between 5 and 240 minutes."),
+        ],
+    )

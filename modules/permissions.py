@@ -1,0 +1,13 @@
+"""Who may study and who may author module content. Pure predicates."""
+
+from core.accounts.roles import Role
+
+
+def can_author_content(user) -> bool:
+    """Write and arrange a module's sections, activities and questions (course leaders, admins)."""
+    return user.is_authenticated and user.has_role(Role.COURSE_LEADER, Role.ADMIN)
+
+
+def can_study(user, enrolment) -> bool:
+    """Study a module: only the person enrolled on it, while the enrolment is active."""
+    return enrolment is not None and enrolment.user_id == user.id and enrolment.status == "active"

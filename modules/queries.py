@@ -1,0 +1,224 @@
+"""Read side of studying: a module's content and one person's progress, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from modules.models import (
+    Activity,
+    ActivityCompletion,
+    DraftRecovery,
+    ModuleEnrolment,
+    Question,
+    QuizAttempt,
+    ReflectionDraft,
+    Section,
+    StudyLog,
+    StudyPosition,
+)
+
+
+def sections_of(family: str, module_code: str) -> list[Section]:
+    """A module's sections with their activities and questions (three queries, whatever the size)."""
+    return list(
+        db.session.scalars(
+            select(Section)
+            .where(Section.family == family, Section.module_code == module_code)
+            .order_by(Section.position)
+            .options(
+                selectinload(Section.activities)
+                .selectinload(Activity.questions)
+                .selectinload(Question.options)
+            )
+        )
+    )
+
+
+def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
+    """The modules this person studies now."""
+    return list(
+        db.session.scalars(
+            select(ModuleEnrolment)
+            .where(ModuleEnrolment.user_id == user_id, ModuleEnrolment.status == "active")
+            .order_by(ModuleEnrolment.module_code)
+        )
+    )
+
+
+def enrolment_for(user_id: int, family: str, module_code: str) -> ModuleEnrolment | None:
+    """This person's enrolment on one module, if any."""
+    return db.session.scalar(
+        select(ModuleEnrolment).where(
+            ModuleEnrolment.user_id == user_id,
+            ModuleEnrolment.family == family,
+            ModuleEnrolment.module_code == module_code,
+        )
+    )
+
+
+def done_ids(user_id: int, activity_ids: list[int]) -> set[int]:
+    """Which of these activities the person has completed."""
+    if not activity_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ActivityCompletion.activity_id).where(
+                ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id.in_(activity_ids)
+            )
+        )
+    )
+
+
+@dataclass
+class ModuleProgress:
+    """One person's state in one module."""
+
+    sections: list[Section]
+    order: list[int]
+    done: set[int]
+    best_scores: dict[int, tuple[int, int]] = field(default_factory=dict)
+    drafts: dict[int, ReflectionDraft] = field(default_factory=dict)
+    position: StudyPosition | None = None
+
+    @property
+    def activities(self) -> list[Activity]:
+        return [a for s in self.sections for a in s.activities]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(a.minutes for a in self.activities)
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(a.minutes for a in self.activities if a.id not in self.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * len(self.done) / len(self.order)) if self.order else 0
+
+    def next_activity(self) -> Activity | None:
+        """Where to carry on: the remembered activity if unfinished, else the first one not done."""
+        by_id = {a.id: a for a in self.activities}
+        if (
+            self.position
+            and self.position.activity_id in by_id
+            and self.position.activity_id not in self.done
+        ):
+            return by_id[self.position.activity_id]
+        return next((a for a in self.activities if a.id not in self.done), None)
+
+
+def module_progress(user_id: int, family: str, module_code: str) -> ModuleProgress:
+    """Everything the module page shows for one person, in a fixed number of queries."""
+    sections = sections_of(family, module_code)
+    order = [a.id for s in sections for a in s.activities]
+    progress = ModuleProgress(sections, order, done_ids(user_id, order))
+    if order:
+        for activity_id, best, out_of in db.session.execute(
+            select(QuizAttempt.activity_id, func.max(QuizAttempt.score), func.max(QuizAttempt.max_score))
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.activity_id.in_(order))
+            .group_by(QuizAttempt.activity_id)
+        ):
+            progress.best_scores[activity_id] = (best, out_of)
+        progress.drafts = {
+            d.activity_id: d
+            for d in db.session.scalars(
+                select(ReflectionDraft).where(
+                    ReflectionDraft.user_id == user_id, ReflectionDraft.activity_id.in_(order)
+                )
+            )
+        }
+    progress.position = db.session.scalar(
+        select(StudyPosition).where(
+            StudyPosition.user_id == user_id,
+            StudyPosition.family == family,
+            StudyPosition.module_code == module_code,
+        )
+    )
+    return progress
+
+
+def open_recoveries(draft: ReflectionDraft | None) -> list[DraftRecovery]:
+    """Texts kept from older tabs that the candidate has not dismissed yet."""
+    if draft is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(DraftRecovery)
+            .where(DraftRecovery.draft_id == draft.id, DraftRecovery.dismissed_at.is_(None))
+            .order_by(DraftRecovery.id.desc())
+        )
+    )
+
+
+def last_attempt(user_id: int, activity_id: int) -> QuizAttempt | None:
+    """The person's latest try at a knowledge check."""
+    return db.session.scalar(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.activity_id == activity_id)
+        .order_by(QuizAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def attempt_answers(attempt: QuizAttempt) -> dict[int, set[int]]:
+    """The options chosen in an attempt, by question id."""
+    return {int(k): set(v) for k, v in json.loads(attempt.answers_json).items()}
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Progress across all of a person's modules, for the home page (fixed number of queries)."""
+
+    rows: list[tuple[ModuleEnrolment, int, int, int]]  # enrolment, activities done, activities, minutes left
+    resume: tuple[ModuleEnrolment, Activity] | None
+    minutes_logged: int
+
+
+def overview(user_id: int) -> Overview:
+    """What the home page needs: progress per module and the activity to carry on with tonight."""
+    enrolments = active_enrolments(user_id)
+    if not enrolments:
+        return Overview([], None, 0)
+    keys = {(e.family, e.module_code): e for e in enrolments}
+    activities = db.session.execute(
+        select(Activity.id, Activity.minutes, Section.family, Section.module_code)
+        .join(Section)
+        .where(Section.module_code.in_([e.module_code for e in enrolments]))
+        .order_by(Section.family, Section.module_code, Section.position, Activity.position)
+    ).all()
+    activities = [a for a in activities if (a.family, a.module_code) in keys]
+    done = done_ids(user_id, [a.id for a in activities])
+    rows = []
+    for key, enrolment in keys.items():
+        mine = [a for a in activities if (a.family, a.module_code) == key]
+        left = sum(a.minutes for a in mine if a.id not in done)
+        rows.append((enrolment, sum(1 for a in mine if a.id in done), len(mine), left))
+    rows.sort(key=lambda r: r[0].module_code)
+    resume = None
+    positions = db.session.scalars(
+        select(StudyPosition)
+        .where(StudyPosition.user_id == user_id)
+        .order_by(StudyPosition.updated_at.desc())
+    ).all()
+    ordered_keys = [(p.family, p.module_code) for p in positions if (p.family, p.module_code) in keys]
+    ordered_keys += [k for k in keys if k not in ordered_keys]
+    for key in ordered_keys:
+        position = next((p for p in positions if (p.family, p.module_code) == key), None)
+        mine = [a for a in activities if (a.family, a.module_code) == key]
+        target = None
+        if position and position.activity_id and position.activity_id not in done:
+            target = position.activity_id
+        target = target or next((a.id for a in mine if a.id not in done), None)
+        if target:
+            resume = (keys[key], db.session.get(Activity, target))
+            break
+    logged = db.session.scalar(
+        select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
+    )
+    return Overview(rows, resume, logged or 0)
