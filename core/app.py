@@ -17,6 +17,7 @@ import qualification.calendar_views  # adds the calendar routes to the cohorts b
 import qualification.cohort_views
 import qualification.compare_views
 import qualification.editor_views
+import qualification.pathway_views  # adds the pathway routes to the cohorts blueprint
 import qualification.views
 from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
 from core.access import install_route_gate
@@ -37,6 +38,8 @@ from core.querycount import install_query_header
 from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
 from core.views import current_theme
+from modules.home import study_panel
+from qualification.home import cohort_panel
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +105,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
+    app.extensions["waymark_home_panels"] = [study_panel, cohort_panel]
     app.extensions["waymark_nav"] = [
         ("Cohorts", "cohorts.list_cohorts", lambda user: True),
         ("Qualifications", "qualification.list_all", can_edit_qualifications),

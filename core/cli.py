@@ -17,6 +17,7 @@ from core.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
+from modules.demo import load_demo_content
 from qualification.cli import qualification_cli
 from qualification.demo import load_demo_cohort, load_demo_qualification
 
@@ -95,12 +96,15 @@ def demo_load_command():
     created = load_demo()
     qualification_loaded = load_demo_qualification()
     cohort_loaded = load_demo_cohort()
+    content_loaded = load_demo_content()
     db.session.commit()
     if qualification_loaded:
         click.echo(f"Demo qualification loaded: {qualification_loaded}.")
     if cohort_loaded:
         click.echo(f"Demo cohort loaded: {cohort_loaded}.")
-    loaded = created or qualification_loaded or cohort_loaded
+    if content_loaded:
+        click.echo(f"Demo study content loaded for {content_loaded} modules.")
+    loaded = created or qualification_loaded or cohort_loaded or content_loaded
     click.echo("Demo loaded." if loaded else "Demo already loaded; nothing changed.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_PEOPLE:

@@ -24,6 +24,12 @@ def format_time_of_day(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(UK).strftime("%H:%M")
 
 
+def format_ects(credits: int) -> str:
+    """ECTS credits (half the UK credits), without a needless '.0'."""
+    value = credits / 2
+    return f"{value:g}"
+
+
 def role_label(value: str) -> str:
     """A role's name for people."""
     try:
@@ -37,3 +43,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(format_time_of_day, "time_of_day")
+    app.add_template_filter(format_ects, "ects")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -41,8 +41,15 @@ def home():
     if can_invite(current_user):
         mine = None if can_manage_accounts(current_user) else current_user
         invitations = pending_invitations(mine, limit=5)
+    # Panels of the areas (core cannot import them): each gives a template and its context, or None.
+    panels = [
+        panel
+        for make in current_app.extensions.get("waymark_home_panels", [])
+        if (panel := make(current_user))
+    ]
     return render_template(
         "core/home.html",
+        panels=panels,
         Role=Role,
         admin_summary=admin_summary,
         queued_mail=queued_mail,

@@ -16,6 +16,7 @@ from core.accounts.roles import Role
 from core.audit.services import record
 from core.errors import ValidationFailed, require
 from core.extensions import db
+from qualification.enrolment import sync_enrolments
 from qualification.models import (
     AssessorAllocation,
     Cohort,
@@ -102,10 +103,13 @@ def invite_candidate(
     user = outcome.user
     if _membership(cohort, user, MemberRole.CANDIDATE) is not None:
         return user, False
-    db.session.add(
-        CohortMember(cohort_id=cohort.id, user_id=user.id, role=MemberRole.CANDIDATE, school=school or None)
+    member = CohortMember(
+        cohort_id=cohort.id, user_id=user.id, role=MemberRole.CANDIDATE, school=school or None
     )
+    db.session.add(member)
     db.session.flush()
+    # Compulsory modules (or the CPD module) are open to study from the start; options follow the choice.
+    sync_enrolments(member)
     _audit("cohort_candidate_added", actor, cohort, user_id=user.id, email=user.email, school=school)
     return user, True
 

@@ -12,6 +12,7 @@ from core.accounts.models import User
 from core.extensions import db
 from qualification.cohort_services import add_session, add_staff, allocate_evenly, create_cohort
 from qualification.documents import load_document
+from qualification.enrolment import choose_options, sync_enrolments
 from qualification.models import Cohort, CohortMember, MemberRole, SessionKind
 from qualification.queries import find_version
 from qualification.services import import_spec
@@ -89,15 +90,19 @@ def load_demo_cohort() -> str | None:
         award_code="CERT",
         module_code=None,
         start_date=date(2026, 9, 18),
-        choice_deadline=date(2026, 10, 31),
+        choice_deadline=date(2026, 12, 18),
     )
     for email in ("candidate@school.example", "candidate2@school.example", "candidate3@school.example"):
         user = people[email]
-        db.session.add(
-            CohortMember(
-                cohort_id=cohort.id, user_id=user.id, role=MemberRole.CANDIDATE, school=user.organisation
-            )
+        member = CohortMember(
+            cohort_id=cohort.id, user_id=user.id, role=MemberRole.CANDIDATE, school=user.organisation
         )
+        db.session.add(member)
+        db.session.flush()
+        sync_enrolments(member)
+        if email == "candidate@school.example":
+            # Jo has chosen her option already, so the demo shows a complete pathway; the others have not.
+            choose_options(user, member, ["M04"], today=cohort.start_date)
     for email in ("assessor@northmoor.example", "assessor2@northmoor.example"):
         add_staff(leader, cohort, people[email], MemberRole.ASSESSOR)
     db.session.flush()

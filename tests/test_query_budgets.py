@@ -54,7 +54,7 @@ def _queries(app, client, url: str) -> int:
 
 PAGES = [
     # (who, url, budget)
-    ("candidate@school.example", "/", 6),
+    ("candidate@school.example", "/", 10),  # quality.md W2: <= 10
     ("leader@northmoor.example", "/", 8),
     ("admin@northmoor.example", "/", 9),
     ("leader@northmoor.example", "/cohorts/1", 10),
