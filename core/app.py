@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import assessors.views
+import modules.planner_views  # adds the planner routes to the study blueprint
 import modules.views
 import portfolio.views
 import qualification.award_views
@@ -39,6 +40,7 @@ from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
 from core.views import current_theme
 from modules.home import study_panel
+from modules.permissions import can_plan_study
 from qualification.home import cohort_panel
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
@@ -107,6 +109,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_home_panels"] = [study_panel, cohort_panel]
     app.extensions["waymark_nav"] = [
+        ("Study planner", "study.planner", can_plan_study),
         ("Cohorts", "cohorts.list_cohorts", lambda user: True),
         ("Qualifications", "qualification.list_all", can_edit_qualifications),
     ]

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class DraftForm(FlaskForm):
@@ -18,7 +18,7 @@ class LogForm(FlaskForm):
     studied_on = DateField("Date", validators=[DataRequired("Enter the date you studied.")])
     minutes = IntegerField(
         "Minutes",
-        validators=[DataRequired("Enter how many minutes."), NumberRange(1, 720, "Between 1 and 720.")],
+        validators=[InputRequired("Enter how many minutes."), NumberRange(1, 720, "Between 1 and 720.")],
     )
     module_code = SelectField("Module", validators=[Optional()])
     note = StringField("Note (optional)", validators=[Optional(), Length(max=500)])
@@ -31,7 +31,7 @@ class PlanForm(FlaskForm):
     minutes = IntegerField(
         "How many minutes do you have tonight?",
         validators=[
-            DataRequired("Enter a number of minutes."),
+            InputRequired("Enter a number of minutes."),
             NumberRange(5, 240, "Between 5 and 240 minutes."),
         ],
     )

@@ -11,3 +11,8 @@ def can_author_content(user) -> bool:
 def can_study(user, enrolment) -> bool:
     """Study a module: only the person enrolled on it, while the enrolment is active."""
     return enrolment is not None and enrolment.user_id == user.id and enrolment.status == "active"
+
+
+def can_plan_study(user) -> bool:
+    """Use the study planner and log study time (candidates)."""
+    return user.is_authenticated and user.has_role(Role.CANDIDATE)

@@ -222,3 +222,66 @@ def overview(user_id: int) -> Overview:
         select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
     )
     return Overview(rows, resume, logged or 0)
+
+
+def study_queue(user_id: int) -> list[tuple[ModuleEnrolment, Activity]]:
+    """The activities the person has not done, in study order, starting where they stopped."""
+    enrolments = active_enrolments(user_id)
+    if not enrolments:
+        return []
+    keys = {(e.family, e.module_code): e for e in enrolments}
+    sections = db.session.scalars(
+        select(Section)
+        .where(Section.module_code.in_([e.module_code for e in enrolments]))
+        .order_by(Section.family, Section.module_code, Section.position)
+        .options(selectinload(Section.activities))
+    ).all()
+    activities = [
+        (keys[(s.family, s.module_code)], a)
+        for s in sections
+        if (s.family, s.module_code) in keys
+        for a in s.activities
+    ]
+    done = done_ids(user_id, [a.id for _, a in activities])
+    latest = db.session.scalar(
+        select(StudyPosition)
+        .where(StudyPosition.user_id == user_id)
+        .order_by(StudyPosition.updated_at.desc())
+        .limit(1)
+    )
+    remaining = [(e, a) for e, a in activities if a.id not in done]
+    if latest is not None:
+        # Carry on where they stopped: that module first, from the remembered activity onwards.
+        first = [
+            (e, a) for e, a in remaining if (e.family, e.module_code) == (latest.family, latest.module_code)
+        ]
+        rest = [
+            (e, a) for e, a in remaining if (e.family, e.module_code) != (latest.family, latest.module_code)
+        ]
+        ids = [a.id for _, a in first]
+        if latest.activity_id in ids:
+            start = ids.index(latest.activity_id)
+            first = first[start:] + first[:start]
+        remaining = first + rest
+    return remaining
+
+
+def study_time(user_id: int) -> tuple[int, int]:
+    """(minutes logged, notional minutes of the person's active modules: 10 hours per credit)."""
+    logged = db.session.scalar(
+        select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
+    )
+    notional = sum(e.module.credits * 600 for e in active_enrolments(user_id))
+    return logged or 0, notional
+
+
+def recent_logs(user_id: int, limit: int = 10) -> list[StudyLog]:
+    """The person's latest study-time entries."""
+    return list(
+        db.session.scalars(
+            select(StudyLog)
+            .where(StudyLog.user_id == user_id)
+            .order_by(StudyLog.studied_on.desc(), StudyLog.id.desc())
+            .limit(limit)
+        )
+    )
