@@ -35,6 +35,7 @@ from core.formatting import register_filters
 from core.mail import views as mail_views
 from core.markdown import register_markdown_filter
 from core.navigation import navigation
+from core.notifications import views as notification_views
 from core.querycount import install_query_header
 from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
@@ -95,6 +96,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         account_admin_views.people_bp,
         mail_views.bp,
         audit_views.bp,
+        notification_views.bp,
         modules.views.bp,
         qualification.views.bp,
         qualification.views.catalogue_bp,

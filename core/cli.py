@@ -17,6 +17,7 @@ from core.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
+from core.notifications.services import send_digests
 from modules.demo import load_demo_content
 from qualification.cli import qualification_cli
 from qualification.demo import load_demo_cohort, load_demo_qualification
@@ -88,6 +89,14 @@ def send_command(loop: bool, interval: float):
             return
         db.session.remove()
         time.sleep(interval)
+
+
+@mail_cli.command("digest")
+def digest_command():
+    """Queue today's digest email for everyone who chose one (run it hourly, e.g. from cron)."""
+    sent = send_digests()
+    db.session.commit()
+    click.echo(f"{sent} digest(s) queued")
 
 
 @demo_cli.command("load")

@@ -3,12 +3,15 @@
 from core.accounts.models import Invitation, LoginAttempt, LoginSession, PasswordReset, User, UserRole
 from core.audit.models import AuditEvent
 from core.mail.models import OutboxMessage
+from core.notifications.models import Notification, NotificationPreference
 
 __all__ = [
     "AuditEvent",
     "Invitation",
     "LoginAttempt",
     "LoginSession",
+    "Notification",
+    "NotificationPreference",
     "OutboxMessage",
     "PasswordReset",
     "User",

@@ -13,7 +13,7 @@ def navigation() -> list[dict]:
     user = current_user
     if not user.is_authenticated:
         return []
-    items = [("Home", "core.home")]
+    items = [("Home", "core.home"), ("Notifications", "notifications.list_notifications")]
     # The areas' entries, registered by the composition root (core cannot import the areas).
     area_items = current_app.extensions.get("waymark_nav", [])
     items += [(label, endpoint) for label, endpoint, allowed in area_items if allowed(user)]

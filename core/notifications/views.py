@@ -1,0 +1,72 @@
+"""Notifications pages (`notifications` blueprint): the list, marking read, preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.access import SIGNED_IN, rule
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.notifications.forms import PreferencesForm
+from core.notifications.models import Notification
+from core.notifications.services import mark_read, preference_of, save_preferences
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+PAGE_SIZE = 30
+
+
+@bp.route("/")
+@rule(SIGNED_IN)
+def list_notifications():
+    before = request.args.get("before", type=int)
+    query = (
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.id.desc())
+        .limit(PAGE_SIZE + 1)
+    )
+    if before:
+        query = query.where(Notification.id < before)
+    notes = list(db.session.scalars(query))
+    next_url = None
+    if len(notes) > PAGE_SIZE:
+        notes = notes[:PAGE_SIZE]
+        next_url = url_for("notifications.list_notifications", before=notes[-1].id)
+    return render_template("notifications/list.html", notes=notes, next_url=next_url)
+
+
+@bp.route("/read", methods=["POST"])
+@rule(SIGNED_IN)
+def read_all():
+    changed = mark_read(current_user)
+    db.session.commit()
+    flash(f"{changed} notification(s) marked as read." if changed else "Nothing new.", "success")
+    return redirect(url_for("notifications.list_notifications"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@rule(SIGNED_IN)
+def preferences():
+    pref = preference_of(current_user.id)
+    form = PreferencesForm(obj=pref if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            save_preferences(
+                current_user,
+                delivery=form.delivery.data,
+                quiet_start=form.quiet_start.data,
+                quiet_end=form.quiet_end.data,
+                digest_hour=form.digest_hour.data if form.digest_hour.data is not None else 17,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("Your notification settings are saved.", "success")
+            return redirect(url_for("notifications.preferences"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("notifications/preferences.html", form=form), status
