@@ -19,7 +19,7 @@ from core.extensions import db
 from core.mail.services import send_pending
 from core.notifications.services import send_digests
 from modules.demo import load_demo_content
-from qualification.cli import qualification_cli
+from qualification.cli import qualification_cli, sessions_cli
 from qualification.demo import load_demo_cohort, load_demo_qualification
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -146,5 +146,5 @@ def backup_verify_command(backup_dir: str):
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, audit_cli, mail_cli, demo_cli, backup_cli, qualification_cli):
+    for group in (users_cli, audit_cli, mail_cli, demo_cli, backup_cli, qualification_cli, sessions_cli):
         app.cli.add_command(group)

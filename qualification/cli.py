@@ -10,8 +10,10 @@ import click
 from flask.cli import AppGroup
 
 from core.extensions import db
+from core.timeutil import utcnow
 from qualification.documents import load_document
 from qualification.queries import find_version
+from qualification.reminders import remind_upcoming_sessions
 from qualification.services import import_spec, spec_of_version
 from qualification.spec import SpecInvalid, parse_spec, spec_to_document
 
@@ -50,3 +52,14 @@ def export_command(code: str, number: int | None):
         click.echo(f"No {which}qualification {code!r}.", err=True)
         sys.exit(1)
     click.echo(json.dumps(spec_to_document(spec_of_version(version)), indent=2, ensure_ascii=False))
+
+
+sessions_cli = AppGroup("sessions", help="Cohort sessions.")
+
+
+@sessions_cli.command("remind")
+def remind_command():
+    """Remind candidates of sessions they booked that start within a day (run hourly)."""
+    sent = remind_upcoming_sessions(utcnow())
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) sent")

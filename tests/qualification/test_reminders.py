@@ -1,0 +1,52 @@
+"""Booked candidates are reminded of a session the day before, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core.accounts.models import User
+from core.demo import load_demo
+from core.extensions import db
+from core.mail.models import OutboxMessage
+from core.notifications.models import Notification
+from core.timeutil import utcnow
+from qualification.demo import load_demo_cohort, load_demo_qualification
+from qualification.models import CohortSession, SessionBooking
+
+
+def test_booked_candidates_are_reminded_once(app, runner):
+    with app.app_context():
+        load_demo()
+        load_demo_qualification()
+        load_demo_cohort()
+        soon, later = db.session.scalars(select(CohortSession).order_by(CohortSession.id).limit(2)).all()
+        soon.starts_at, soon.ends_at = utcnow() + timedelta(hours=20), utcnow() + timedelta(hours=21)
+        later.starts_at, later.ends_at = utcnow() + timedelta(days=3), utcnow() + timedelta(days=3, hours=1)
+        jo = db.session.scalar(select(User).where(User.email == "candidate@school.example"))
+        chris = db.session.scalar(select(User).where(User.email == "candidate2@school.example"))
+        db.session.add_all(
+            [
+                SessionBooking(session_id=soon.id, user_id=jo.id),
+                SessionBooking(session_id=later.id, user_id=jo.id),
+                SessionBooking(session_id=soon.id, user_id=chris.id, status="cancelled"),
+            ]
+        )
+        db.session.commit()
+        jo_id, title = jo.id, soon.title
+
+    first = runner.invoke(args=["sessions", "remind"])
+    second = runner.invoke(args=["sessions", "remind"])
+    assert first.output.strip() == "1 reminder(s) sent"
+    assert second.output.strip() == "0 reminder(s) sent"
+    with app.app_context():
+        note = db.session.scalar(select(Notification))
+        assert note.user_id == jo_id
+        assert note.title.startswith(f"Reminder: {title}")
+        assert (
+            db.session.scalar(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.category.like("notification:%"))
+            )
+            == 1
+        )
