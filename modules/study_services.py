@@ -173,9 +173,18 @@ def save_draft(
     if text == draft.text:
         return DraftSave(draft, None)
     if base_revision != draft.revision:
-        recovery = DraftRecovery(draft_id=draft.id, text=text, based_on_revision=base_revision)
-        db.session.add(recovery)
-        db.session.flush()
+        # The same text may arrive twice (the autosave that hit the conflict, then the Save button): keep one.
+        recovery = db.session.scalar(
+            select(DraftRecovery).where(
+                DraftRecovery.draft_id == draft.id,
+                DraftRecovery.text == text,
+                DraftRecovery.dismissed_at.is_(None),
+            )
+        )
+        if recovery is None:
+            recovery = DraftRecovery(draft_id=draft.id, text=text, based_on_revision=base_revision)
+            db.session.add(recovery)
+            db.session.flush()
         return DraftSave(draft, recovery)
     draft.text = text
     draft.revision += 1
