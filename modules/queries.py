@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -23,18 +23,17 @@ from modules.models import (
 )
 
 
-def sections_of(family: str, module_code: str) -> list[Section]:
-    """A module's sections with their activities and questions (three queries, whatever the size)."""
+def sections_of(family: str, module_code: str, *, with_questions: bool = True) -> list[Section]:
+    """A module's sections with their activities (and questions), in a fixed number of queries."""
+    load = selectinload(Section.activities)
+    if with_questions:
+        load = load.selectinload(Activity.questions).selectinload(Question.options)
     return list(
         db.session.scalars(
             select(Section)
             .where(Section.family == family, Section.module_code == module_code)
             .order_by(Section.position)
-            .options(
-                selectinload(Section.activities)
-                .selectinload(Activity.questions)
-                .selectinload(Question.options)
-            )
+            .options(load)
         )
     )
 
@@ -82,7 +81,8 @@ class ModuleProgress:
     order: list[int]
     done: set[int]
     best_scores: dict[int, tuple[int, int]] = field(default_factory=dict)
-    drafts: dict[int, ReflectionDraft] = field(default_factory=dict)
+    draft_ids: set[int] = field(default_factory=set)
+    drafts: dict[int, ReflectionDraft] = field(default_factory=dict)  # loaded only with detail
     position: StudyPosition | None = None
 
     @property
@@ -113,18 +113,37 @@ class ModuleProgress:
         return next((a for a in self.activities if a.id not in self.done), None)
 
 
-def module_progress(user_id: int, family: str, module_code: str) -> ModuleProgress:
-    """Everything the module page shows for one person, in a fixed number of queries."""
-    sections = sections_of(family, module_code)
+def module_progress(user_id: int, family: str, module_code: str, *, detail: bool = False) -> ModuleProgress:
+    """Everything the module page (or, with detail, an activity page) shows, in a fixed number of queries."""
+    sections = sections_of(family, module_code, with_questions=detail)
     order = [a.id for s in sections for a in s.activities]
-    progress = ModuleProgress(sections, order, done_ids(user_id, order))
+    progress = ModuleProgress(sections, order, set())
     if order:
-        for activity_id, best, out_of in db.session.execute(
-            select(QuizAttempt.activity_id, func.max(QuizAttempt.score), func.max(QuizAttempt.max_score))
+        # Completions, drafts and best scores in one statement: the module page has a budget of 8 (W1).
+        marks = union_all(
+            select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0)).where(
+                ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id.in_(order)
+            ),
+            select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0)).where(
+                ReflectionDraft.user_id == user_id, ReflectionDraft.activity_id.in_(order)
+            ),
+            select(
+                literal("quiz"),
+                QuizAttempt.activity_id,
+                func.max(QuizAttempt.score),
+                func.max(QuizAttempt.max_score),
+            )
             .where(QuizAttempt.user_id == user_id, QuizAttempt.activity_id.in_(order))
-            .group_by(QuizAttempt.activity_id)
-        ):
-            progress.best_scores[activity_id] = (best, out_of)
+            .group_by(QuizAttempt.activity_id),
+        )
+        for kind, activity_id, best, out_of in db.session.execute(marks):
+            if kind == "done":
+                progress.done.add(activity_id)
+            elif kind == "draft":
+                progress.draft_ids.add(activity_id)
+            else:
+                progress.best_scores[activity_id] = (best, out_of)
+    if order and detail:
         progress.drafts = {
             d.activity_id: d
             for d in db.session.scalars(
@@ -187,18 +206,18 @@ def overview(user_id: int) -> Overview:
         return Overview([], None, 0)
     keys = {(e.family, e.module_code): e for e in enrolments}
     activities = db.session.execute(
-        select(Activity.id, Activity.minutes, Section.family, Section.module_code)
+        select(Activity, Section.family, Section.module_code)
         .join(Section)
         .where(Section.module_code.in_([e.module_code for e in enrolments]))
         .order_by(Section.family, Section.module_code, Section.position, Activity.position)
     ).all()
     activities = [a for a in activities if (a.family, a.module_code) in keys]
-    done = done_ids(user_id, [a.id for a in activities])
+    done = done_ids(user_id, [a.Activity.id for a in activities])
     rows = []
     for key, enrolment in keys.items():
         mine = [a for a in activities if (a.family, a.module_code) == key]
-        left = sum(a.minutes for a in mine if a.id not in done)
-        rows.append((enrolment, sum(1 for a in mine if a.id in done), len(mine), left))
+        left = sum(a.Activity.minutes for a in mine if a.Activity.id not in done)
+        rows.append((enrolment, sum(1 for a in mine if a.Activity.id in done), len(mine), left))
     rows.sort(key=lambda r: r[0].module_code)
     resume = None
     positions = db.session.scalars(
@@ -211,12 +230,13 @@ def overview(user_id: int) -> Overview:
     for key in ordered_keys:
         position = next((p for p in positions if (p.family, p.module_code) == key), None)
         mine = [a for a in activities if (a.family, a.module_code) == key]
+        by_id = {a.Activity.id: a.Activity for a in mine}
         target = None
-        if position and position.activity_id and position.activity_id not in done:
-            target = position.activity_id
-        target = target or next((a.id for a in mine if a.id not in done), None)
+        if position and position.activity_id in by_id and position.activity_id not in done:
+            target = by_id[position.activity_id]
+        target = target or next((a.Activity for a in mine if a.Activity.id not in done), None)
         if target:
-            resume = (keys[key], db.session.get(Activity, target))
+            resume = (keys[key], target)
             break
     logged = db.session.scalar(
         select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)

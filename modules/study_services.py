@@ -167,9 +167,21 @@ def save_draft(
         .with_for_update()
     )
     if draft is None:
-        draft = ReflectionDraft(user_id=user.id, activity_id=activity.id, text="", revision=0)
-        db.session.add(draft)
-        db.session.flush()
+        # Two tabs may make the first save at once: the loser of the insert race reads the winner's row.
+        savepoint = db.session.begin_nested()
+        try:
+            draft = ReflectionDraft(user_id=user.id, activity_id=activity.id, text="", revision=0)
+            db.session.add(draft)
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            draft = db.session.scalar(
+                select(ReflectionDraft)
+                .where(ReflectionDraft.user_id == user.id, ReflectionDraft.activity_id == activity.id)
+                .with_for_update()
+            )
+        else:
+            savepoint.commit()
     if text == draft.text:
         return DraftSave(draft, None)
     if base_revision != draft.revision:

@@ -27,12 +27,12 @@ bp = Blueprint("study", __name__, url_prefix="/study")
 CANDIDATES = roles(Role.CANDIDATE)
 
 
-def _module_or_404(family: str, code: str):
+def _module_or_404(family: str, code: str, *, detail: bool = True):
     enrolment = enrolment_for(current_user.id, family, code)
     # 404: someone not studying a module learns nothing about it from these pages.
     if not can_study(current_user, enrolment):
         abort(404)
-    return enrolment, module_progress(current_user.id, family, code)
+    return enrolment, module_progress(current_user.id, family, code, detail=detail)
 
 
 def _activity_or_404(progress, activity_id: int) -> Activity:
@@ -45,7 +45,7 @@ def _activity_or_404(progress, activity_id: int) -> Activity:
 @bp.route("/<family>/<code>")
 @rule(CANDIDATES)
 def show_module(family: str, code: str):
-    enrolment, progress = _module_or_404(family, code)
+    enrolment, progress = _module_or_404(family, code, detail=False)
     return render_template(
         "study/module.html",
         enrolment=enrolment,
@@ -189,6 +189,14 @@ def save_reflection(family: str, code: str, activity_id: int):
     return _back(family, code, activity.id, "#answer")
 
 
+def _revision(value: str | None) -> int:
+    # A garbled hidden field is treated as a stale one: refused, never a server error.
+    try:
+        return int(value or "")
+    except ValueError:
+        return -1
+
+
 @bp.route("/<family>/<code>/<int:activity_id>/finish", methods=["POST"])
 @rule(CANDIDATES)
 def finish(family: str, code: str, activity_id: int):
@@ -200,7 +208,7 @@ def finish(family: str, code: str, activity_id: int):
             current_user,
             enrolment,
             activity,
-            revision=int(form.revision.data or -1),
+            revision=_revision(form.revision.data),
             done=progress.done,
             order=progress.order,
         )
@@ -216,8 +224,11 @@ def finish(family: str, code: str, activity_id: int):
 @bp.route("/<family>/<code>/<int:activity_id>/recoveries/<int:recovery_id>/dismiss", methods=["POST"])
 @rule(CANDIDATES)
 def dismiss(family: str, code: str, activity_id: int, recovery_id: int):
-    _module_or_404(family, code)
+    _, progress = _module_or_404(family, code)
     recovery = db.get_or_404(DraftRecovery, recovery_id)
+    draft = progress.drafts.get(activity_id)
+    if draft is None or recovery.draft_id != draft.id:
+        abort(404)  # someone else's kept text: do not confirm it exists
     dismiss_recovery(current_user, recovery)
     db.session.commit()
     return _back(family, code, activity_id, "#answer")

@@ -1,0 +1,387 @@
+"""Authoring module content (`authoring`): outlines, activities, knowledge-check questions, previews."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.access import roles, rule
+from core.accounts.roles import Role
+from core.errors import InvalidTransition, ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from modules import authoring
+from modules.authoring_forms import (
+    ActivityForm,
+    LockForm,
+    NewActivityForm,
+    QuestionForm,
+    SectionForm,
+    activity_form,
+    outline_forms,
+    question_form,
+    whole,
+)
+from modules.models import Activity, ActivityKind, Module
+from modules.queries import sections_of
+
+bp = Blueprint("authoring", __name__, url_prefix="/authoring")
+AUTHORS = roles(Role.COURSE_LEADER, Role.ADMIN)
+MODULE = "/<family>/<code>"
+ACTIVITY = MODULE + "/activities/<int:activity_id>"
+QUESTION = ACTIVITY + "/questions/<int:question_id>"
+ACTIVITY_FIELDS = ("title", "minutes", "body", "requires_previous", "url", "criteria", "session_kind")
+GONE = "That {} was deleted since you opened the page, so nothing was changed."
+
+
+# Loading -------------------------------------------------------------------------------------------
+
+
+def _module_or_404(family: str, code: str) -> Module:
+    return authoring.newest_module(family, code) or abort(404)
+
+
+def _found(row, noun: str):
+    # A row deleted by someone else while this page was open: a POST says so (409) rather than "not found".
+    if row is None:
+        if request.method == "POST":
+            raise InvalidTransition(GONE.format(noun))
+        abort(404)
+    return row
+
+
+def _section(family: str, code: str, section_id: int):
+    return _found(authoring.section_in(family, code, section_id), "section")
+
+
+def _activity(family: str, code: str, activity_id: int, *, quiz: bool = False) -> Activity:
+    activity = _found(authoring.activity_in(family, code, activity_id), "activity")
+    return abort(404) if quiz and activity.kind != ActivityKind.QUIZ else activity
+
+
+def _question(activity: Activity, question_id: int):
+    return _found(authoring.question_in(activity, question_id), "question")
+
+
+def _lock() -> dict:
+    return {"expected_version": whole(LockForm().version.data)}
+
+
+def _attempt(call: Callable):
+    """Run one service and commit; on a refusal roll back and say how: (result, status, message)."""
+    try:
+        result = call()
+        db.session.commit()
+    except (authoring.EditConflict, StaleDataError) as exc:
+        db.session.rollback()
+        return None, 409, str(exc) if isinstance(exc, authoring.EditConflict) else authoring.CONFLICT
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return None, 422, exc
+    return result, 200, None
+
+
+def _outline_url(family: str, code: str, anchor: str | None = None) -> str:
+    return url_for("authoring.show_outline", family=family, code=code, _anchor=anchor)
+
+
+def _activity_url(activity: Activity, anchor: str | None = None) -> str:
+    section = activity.section
+    return url_for(
+        "authoring.edit_activity",
+        family=section.family,
+        code=section.module_code,
+        activity_id=activity.id,
+        _anchor=anchor,
+    )
+
+
+# The module list and the outline ----------------------------------------------------------------------
+
+
+@bp.route("/")
+@rule(AUTHORS)
+def list_modules():
+    return render_template("authoring/index.html", modules=authoring.authorable_modules())
+
+
+def _outline(module: Module, status: int = 200, *, prefix=None, form=None, problems=(), conflict=None):
+    sections = sections_of(module.family, module.code)
+    forms = outline_forms(sections)
+    if prefix is not None:
+        forms[prefix] = form
+    page = render_template(
+        "authoring/outline.html",
+        module=module,
+        sections=sections,
+        edit_forms=forms,
+        failed=form,
+        problems=list(problems),
+        conflict=conflict,
+        total_minutes=sum(a.minutes for s in sections for a in s.activities),
+    )
+    return page, status
+
+
+def _on_outline(module: Module, call: Callable, message, anchor, *, prefix=None, form=None):
+    """Call one outline service, then back to the outline; or the outline again with the problem."""
+    result, status, problem = _attempt(call)
+    if status == 409:
+        return _outline(module, 409, prefix=prefix, form=form, conflict=problem)
+    if status == 422:
+        if form is None:
+            return _outline(module, 422, problems=problem.errors.values())
+        apply_errors(form, problem)
+        return _outline(module, 422, prefix=prefix, form=form)
+    flash(message(result) if callable(message) else message, "success")
+    return redirect(anchor(result) if callable(anchor) else _outline_url(module.family, module.code, anchor))
+
+
+@bp.route(MODULE)
+@rule(AUTHORS)
+def show_outline(family: str, code: str):
+    return _outline(_module_or_404(family, code))
+
+
+@bp.route(MODULE + "/sections", methods=["POST"])
+@rule(AUTHORS)
+def add_section(family: str, code: str):
+    module = _module_or_404(family, code)
+    form = SectionForm(prefix="add-section")
+    return _on_outline(
+        module,
+        lambda: authoring.add_section(current_user, family, code, title=form.title.data),
+        lambda s: f"Added the section “{s.title}”. Now add activities to it.",
+        lambda s: _outline_url(family, code, f"section-{s.id}"),
+        prefix="add-section",
+        form=form,
+    )
+
+
+@bp.route(MODULE + "/sections/<int:section_id>", methods=["POST"])
+@rule(AUTHORS)
+def rename_section(family: str, code: str, section_id: int):
+    module, section = _module_or_404(family, code), _section(family, code, section_id)
+    prefix = f"section-{section_id}"
+    form = SectionForm(prefix=prefix)
+    return _on_outline(
+        module,
+        lambda: authoring.rename_section(current_user, section, title=form.title.data, **_lock()),
+        lambda s: f"Saved the section title “{s.title}”.",
+        f"section-{section_id}",
+        prefix=prefix,
+        form=form,
+    )
+
+
+@bp.route(MODULE + "/sections/<int:section_id>/move", methods=["POST"])
+@rule(AUTHORS)
+def move_section(family: str, code: str, section_id: int):
+    module, section = _module_or_404(family, code), _section(family, code, section_id)
+    direction = LockForm().direction.data
+    return _on_outline(
+        module,
+        lambda: authoring.move_section(current_user, section, direction=direction, **_lock()),
+        lambda s: f"Moved the section “{s.title}” {direction}.",
+        f"section-{section_id}",
+    )
+
+
+@bp.route(MODULE + "/sections/<int:section_id>/delete", methods=["POST"])
+@rule(AUTHORS)
+def delete_section(family: str, code: str, section_id: int):
+    module, section = _module_or_404(family, code), _section(family, code, section_id)
+    return _on_outline(
+        module,
+        lambda: authoring.delete_section(current_user, section, **_lock()),
+        f"Deleted the section “{section.title}”.",
+        "sections",
+    )
+
+
+@bp.route(MODULE + "/sections/<int:section_id>/activities", methods=["POST"])
+@rule(AUTHORS)
+def add_activity(family: str, code: str, section_id: int):
+    module, section = _module_or_404(family, code), _section(family, code, section_id)
+    prefix = f"add-activity-{section_id}"
+    form = NewActivityForm(prefix=prefix)
+    fields = {name: form[name].data for name in ("kind", "title", "minutes")}
+    return _on_outline(
+        module,
+        lambda: authoring.add_activity(current_user, section, **fields),
+        lambda a: f"Added the {a.kind_enum.label.lower()} “{a.title}”. Now write its content.",
+        _activity_url,
+        prefix=prefix,
+        form=form,
+    )
+
+
+@bp.route(ACTIVITY + "/move", methods=["POST"])
+@rule(AUTHORS)
+def move_activity(family: str, code: str, activity_id: int):
+    module, activity = _module_or_404(family, code), _activity(family, code, activity_id)
+    direction = LockForm().direction.data
+    return _on_outline(
+        module,
+        lambda: authoring.move_activity(current_user, activity, direction=direction, **_lock()),
+        lambda a: f"Moved “{a.title}” {direction}.",
+        f"activity-{activity_id}",
+    )
+
+
+@bp.route(ACTIVITY + "/delete", methods=["POST"])
+@rule(AUTHORS)
+def delete_activity(family: str, code: str, activity_id: int):
+    module, activity = _module_or_404(family, code), _activity(family, code, activity_id)
+    return _on_outline(
+        module,
+        lambda: authoring.delete_activity(current_user, activity, **_lock()),
+        f"Deleted the activity “{activity.title}”.",
+        f"section-{activity.section_id}",
+    )
+
+
+# One activity ----------------------------------------------------------------------------------------
+
+
+def _activity_page(module, activity, form=None, status=200, *, preview=False, conflict=None, problems=()):
+    context = {"module": module, "activity": activity, "form": form or activity_form(activity)}
+    context |= {"preview": preview, "conflict": conflict, "problems": list(problems)}
+    return render_template("authoring/activity.html", ActivityKind=ActivityKind, **context), status
+
+
+@bp.route(ACTIVITY, methods=["GET", "POST"])
+@rule(AUTHORS)
+def edit_activity(family: str, code: str, activity_id: int):
+    module, activity = _module_or_404(family, code), _activity(family, code, activity_id)
+    if request.method == "GET":
+        return _activity_page(module, activity)
+    form = ActivityForm()
+    if request.form.get("action") == "preview":
+        # Nothing is saved: the page comes back with the typed text, and the body as candidates will see it.
+        return _activity_page(module, activity, form, preview=True)
+    fields = {name: form[name].data for name in ACTIVITY_FIELDS}
+    fields["expected_version"] = whole(form.version.data)
+    _, status, problem = _attempt(lambda: authoring.update_activity(current_user, activity, **fields))
+    if status == 409:
+        activity = _activity(family, code, activity_id)
+        # The user's text stays; the version becomes the one now saved, so saving again is deliberate.
+        form.version.data = str(activity.version)
+        return _activity_page(module, activity, form, 409, conflict=problem)
+    if status == 422:
+        apply_errors(form, problem)
+        return _activity_page(module, activity, form, 422)
+    flash(f"Saved “{activity.title}”.", "success")
+    return redirect(_activity_url(activity))
+
+
+# Knowledge-check questions -----------------------------------------------------------------------------
+
+
+def _question_page(module, activity, question, form, status=200, conflict=None):
+    context = {"module": module, "activity": activity, "question": question, "form": form}
+    return render_template("authoring/question.html", conflict=conflict, **context), status
+
+
+def _save_question(module, activity, question, service: Callable, message: str):
+    form = QuestionForm()
+    options = [
+        {"id": whole(entry.form["id"].data), "text": entry.form.text.data, "correct": entry.form.correct.data}
+        for entry in form.options
+    ]
+    fields = {name: form[name].data for name in ("text", "multiple", "explanation")}
+    fields |= {"options": options, "expected_version": whole(form.version.data)}
+    _, status, problem = _attempt(lambda: service(current_user, question or activity, **fields))
+    if status == 409:
+        question = question and _question(activity, question.id)
+        form.version.data = str(activity.version)
+        return _question_page(module, activity, question, form, 409, conflict=problem)
+    if status == 422:
+        apply_errors(form, problem)
+        return _question_page(module, activity, question, form, 422)
+    flash(message, "success")
+    return redirect(_activity_url(activity, "questions"))
+
+
+@bp.route(ACTIVITY + "/questions/new", methods=["GET", "POST"])
+@rule(AUTHORS)
+def add_question(family: str, code: str, activity_id: int):
+    module, activity = _module_or_404(family, code), _activity(family, code, activity_id, quiz=True)
+    if request.method == "GET":
+        return _question_page(module, activity, None, question_form(activity))
+    return _save_question(module, activity, None, authoring.add_question, "Added the question.")
+
+
+@bp.route(QUESTION, methods=["GET", "POST"])
+@rule(AUTHORS)
+def edit_question(family: str, code: str, activity_id: int, question_id: int):
+    module, activity = _module_or_404(family, code), _activity(family, code, activity_id, quiz=True)
+    question = _question(activity, question_id)
+    if request.method == "GET":
+        return _question_page(module, activity, question, question_form(activity, question))
+    return _save_question(module, activity, question, authoring.update_question, "Saved the question.")
+
+
+def _on_questions(module, activity, call: Callable, message: str):
+    _, status, problem = _attempt(call)
+    if status == 409:
+        return _activity_page(module, activity, None, 409, conflict=problem)
+    if status == 422:
+        return _activity_page(module, activity, None, 422, problems=problem.errors.values())
+    flash(message, "success")
+    return redirect(_activity_url(activity, "questions"))
+
+
+@bp.route(QUESTION + "/move", methods=["POST"])
+@rule(AUTHORS)
+def move_question(family: str, code: str, activity_id: int, question_id: int):
+    module, activity = _module_or_404(family, code), _activity(family, code, activity_id, quiz=True)
+    question = _question(activity, question_id)
+    direction = LockForm().direction.data
+    call = lambda: authoring.move_question(current_user, question, direction=direction, **_lock())  # noqa: E731
+    return _on_questions(module, activity, call, f"Moved the question {direction}.")
+
+
+@bp.route(QUESTION + "/delete", methods=["POST"])
+@rule(AUTHORS)
+def delete_question(family: str, code: str, activity_id: int, question_id: int):
+    module, activity = _module_or_404(family, code), _activity(family, code, activity_id, quiz=True)
+    question = _question(activity, question_id)
+    call = lambda: authoring.delete_question(current_user, question, **_lock())  # noqa: E731
+    return _on_questions(module, activity, call, "Deleted the question.")
+
+
+# Previews: the candidates' own templates, with their links kept inside the preview ----------------------
+
+
+def _preview_url_for(endpoint: str, **values) -> str:
+    """url_for for the study templates: pages lead to previews, forms to a preview that keeps nothing."""
+    if endpoint == "study.show_module":
+        return url_for("authoring.preview_module", **values)
+    if endpoint.startswith("study.") and "activity_id" in values:
+        keep = {k: values[k] for k in ("family", "code", "activity_id")}
+        return url_for("authoring.preview_activity", **keep, _anchor=values.get("_anchor"))
+    return url_for(endpoint, **values)
+
+
+@bp.route(MODULE + "/preview")
+@rule(AUTHORS)
+def preview_module(family: str, code: str):
+    context = authoring.module_preview(_module_or_404(family, code))
+    return render_template("authoring/preview_module.html", **context, url_for=_preview_url_for)
+
+
+@bp.route(MODULE + "/preview/<int:activity_id>", methods=["GET", "POST"])
+@rule(AUTHORS)
+def preview_activity(family: str, code: str, activity_id: int):
+    context = authoring.activity_preview(_module_or_404(family, code), activity_id) or abort(404)
+    if request.method == "POST":
+        # What a candidate would send from the page (answers, drafts, "done") lands here and is not kept.
+        if request.headers.get("X-Requested-With") == "fetch":
+            return "", 204
+        flash("This is a preview: what candidates send from this page is not saved.", "info")
+        return redirect(request.path)
+    return render_template("authoring/preview_activity.html", **context, url_for=_preview_url_for)
