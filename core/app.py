@@ -18,6 +18,7 @@ import qualification.calendar_views  # adds the calendar routes to the cohorts b
 import qualification.cohort_views
 import qualification.compare_views
 import qualification.editor_views
+import qualification.forums.views
 import qualification.pathway_views  # adds the pathway routes to the cohorts blueprint
 import qualification.views
 from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
@@ -101,6 +102,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         qualification.views.bp,
         qualification.views.catalogue_bp,
         qualification.cohort_views.bp,
+        qualification.forums.views.bp,
         qualification.compare_views.bp,
         qualification.award_views.bp,
         qualification.editor_views.bp,

@@ -7,9 +7,11 @@ from flask import current_app
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """The full URL of an endpoint on the configured site address."""
+    """The full URL of an endpoint on the configured site address (`_anchor` adds a #fragment)."""
+    anchor = values.pop("_anchor", None)
     base = urlsplit(current_app.config["WAYMARK_BASE_URL"])
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
     )
-    return adapter.build(endpoint, values, force_external=True)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{anchor}" if anchor else url
