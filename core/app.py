@@ -10,10 +10,12 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import assessors.views
+import modules.authoring_views
 import modules.planner_views  # adds the planner routes to the study blueprint
 import modules.views
 import portfolio.views
 import qualification.award_views
+import qualification.booking_views  # adds booking and attendance routes to the cohorts blueprint
 import qualification.calendar_views  # adds the calendar routes to the cohorts blueprint
 import qualification.cohort_views
 import qualification.compare_views
@@ -42,7 +44,7 @@ from core.security import WaymarkFlask, install_security
 from core.views import bp as core_bp
 from core.views import current_theme
 from modules.home import study_panel
-from modules.permissions import can_plan_study
+from modules.permissions import can_author_content, can_plan_study
 from qualification.home import cohort_panel
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
@@ -99,6 +101,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         audit_views.bp,
         notification_views.bp,
         modules.views.bp,
+        modules.authoring_views.bp,
         qualification.views.bp,
         qualification.views.catalogue_bp,
         qualification.cohort_views.bp,
@@ -116,6 +119,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         ("Study planner", "study.planner", can_plan_study),
         ("Cohorts", "cohorts.list_cohorts", lambda user: True),
         ("Qualifications", "qualification.list_all", can_edit_qualifications),
+        ("Module content", "authoring.list_modules", can_author_content),
     ]
     # Registered last so it runs after the request id is set (hooks run in registration order).
     install_route_gate(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,6 +34,7 @@ MODULE = "/<family>/<code>"
 ACTIVITY = MODULE + "/activities/<int:activity_id>"
 QUESTION = ACTIVITY + "/questions/<int:question_id>"
 ACTIVITY_FIELDS = ("title", "minutes", "body", "requires_previous", "url", "criteria", "session_kind")
+PREVIEW_ONLY = "This is a preview: what candidates send from this page is not saved."
 GONE = "That {} was deleted since you opened the page, so nothing was changed."
 
 
@@ -294,9 +295,12 @@ def _save_question(module, activity, question, service: Callable, message: str):
     ]
     fields = {name: form[name].data for name in ("text", "multiple", "explanation")}
     fields |= {"options": options, "expected_version": whole(form.version.data)}
+    ids = (activity.id, question.id if question else None)
     _, status, problem = _attempt(lambda: service(current_user, question or activity, **fields))
     if status == 409:
-        question = question and _question(activity, question.id)
+        # Reloaded after the rollback: either may have been deleted meanwhile (then a plain 409 page).
+        activity = _activity(module.family, module.code, ids[0])
+        question = ids[1] and _question(activity, ids[1])
         form.version.data = str(activity.version)
         return _question_page(module, activity, question, form, 409, conflict=problem)
     if status == 422:
@@ -326,8 +330,10 @@ def edit_question(family: str, code: str, activity_id: int, question_id: int):
 
 
 def _on_questions(module, activity, call: Callable, message: str):
+    activity_id = activity.id
     _, status, problem = _attempt(call)
     if status == 409:
+        activity = _activity(module.family, module.code, activity_id)
         return _activity_page(module, activity, None, 409, conflict=problem)
     if status == 422:
         return _activity_page(module, activity, None, 422, problems=problem.errors.values())
@@ -363,6 +369,8 @@ def _preview_url_for(endpoint: str, **values) -> str:
         return url_for("authoring.preview_module", **values)
     if endpoint.startswith("study.") and "activity_id" in values:
         keep = {k: values[k] for k in ("family", "code", "activity_id")}
+        if endpoint == "study.remember_position":
+            keep["quiet"] = 1  # the reading-position beacon, sent in the background
         return url_for("authoring.preview_activity", **keep, _anchor=values.get("_anchor"))
     return url_for(endpoint, **values)
 
@@ -380,8 +388,8 @@ def preview_activity(family: str, code: str, activity_id: int):
     context = authoring.activity_preview(_module_or_404(family, code), activity_id) or abort(404)
     if request.method == "POST":
         # What a candidate would send from the page (answers, drafts, "done") lands here and is not kept.
-        if request.headers.get("X-Requested-With") == "fetch":
-            return "", 204
-        flash("This is a preview: what candidates send from this page is not saved.", "info")
+        if request.args.get("quiet") or request.headers.get("X-Requested-With") == "fetch":
+            return jsonify(ok=False, message=PREVIEW_ONLY)
+        flash(PREVIEW_ONLY, "info")
         return redirect(request.path)
     return render_template("authoring/preview_activity.html", **context, url_for=_preview_url_for)
