@@ -1,5 +1,7 @@
-"""The `portfolio` blueprint. Its pages arrive with the issue that builds this area."""
+"""The `portfolio` blueprint. Its pages arrive with the portfolio issue's views modules."""
 
 from flask import Blueprint
+
+from portfolio import models  # noqa: F401  (registers the portfolio tables with the metadata)
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
