@@ -13,6 +13,7 @@ import assessors.views
 import modules.authoring_views
 import modules.planner_views  # adds the planner routes to the study blueprint
 import modules.views
+import portfolio.submission_views
 import portfolio.views
 import qualification.award_views
 import qualification.booking_views  # adds booking and attendance routes to the cohorts blueprint
@@ -45,6 +46,7 @@ from core.views import bp as core_bp
 from core.views import current_theme
 from modules.home import study_panel
 from modules.permissions import can_author_content, can_plan_study
+from portfolio.permissions import can_use_portfolio
 from qualification.home import cohort_panel
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
@@ -110,6 +112,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         qualification.award_views.bp,
         qualification.editor_views.bp,
         portfolio.views.bp,
+        portfolio.submission_views.bp,
         assessors.views.bp,
     ):
         app.register_blueprint(blueprint)
@@ -117,6 +120,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_home_panels"] = [study_panel, cohort_panel]
     app.extensions["waymark_nav"] = [
         ("Study planner", "study.planner", can_plan_study),
+        ("Submissions", "submissions.list_submissions", can_use_portfolio),
         ("Cohorts", "cohorts.list_cohorts", lambda user: True),
         ("Qualifications", "qualification.list_all", can_edit_qualifications),
         ("Module content", "authoring.list_modules", can_author_content),

@@ -34,3 +34,8 @@ def can_view_submission(user, submission, allocated_assessor_id: int | None) -> 
 def can_submit(user, candidate_id: int) -> bool:
     """Submit a module for assessment: only the candidate themself."""
     return user.is_authenticated and user.id == candidate_id and user.has_role(Role.CANDIDATE)
+
+
+def can_use_portfolio(user) -> bool:
+    """Keep a portfolio, submit modules and claim prior learning (candidates)."""
+    return user.is_authenticated and user.has_role(Role.CANDIDATE)

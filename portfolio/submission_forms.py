@@ -1,0 +1,66 @@
+"""Forms for submitting modules and claiming prior learning."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+SCOPE_CHOICES = [
+    ("module", "The whole module"),
+    ("outcome", "One learning outcome"),
+    ("criteria", "Some assessment criteria"),
+]
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices shown as a list of checkboxes (works without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        # Unknown values are reported by the service, in words, rather than as "not a valid choice".
+        pass
+
+
+class SubmitModuleForm(FlaskForm):
+    statement = TextAreaField(
+        "A note to your assessor (optional)",
+        validators=[Optional(), Length(max=20_000)],
+        description="For example, how your evidence fits together. Markdown is allowed.",
+    )
+
+
+class WithdrawForm(FlaskForm):
+    """Only the CSRF token: withdrawing needs no input."""
+
+
+class SubmitClaimForm(FlaskForm):
+    """Only the CSRF token: submitting a claim needs no input."""
+
+
+class AplClaimForm(FlaskForm):
+    scope = RadioField("What are you claiming?", choices=SCOPE_CHOICES, default="module")
+    outcome = RadioField("Learning outcome", choices=[], validate_choice=False, validators=[Optional()])
+    criteria = CheckboxesField("Assessment criteria", choices=[])
+    awarding_body = StringField("Awarding body", validators=[Optional(), Length(max=200)])
+    certificate_title = StringField("Certificate title", validators=[Optional(), Length(max=200)])
+    certificate_level = IntegerField(
+        "Level", validators=[Optional(), NumberRange(1, 8, "Enter a level from 1 to 8.")]
+    )
+    certificate_credits = IntegerField(
+        "Credits on the certificate", validators=[Optional(), NumberRange(0, 540, "Enter 0 to 540 credits.")]
+    )
+    awarded_on = DateField("Date awarded", validators=[Optional()])
+    certificate_file = FileField("The certificate (a scan or PDF)")
+    experience = TextAreaField(
+        "Your experience",
+        validators=[Optional(), Length(max=20_000)],
+        description="What you did, where and when, and how it shows the criteria. Markdown is allowed.",
+    )
+    own_part = TextAreaField(
+        "Your own part, if it was a team's work",
+        validators=[Optional(), Length(max=20_000)],
+    )
+    evidence = CheckboxesField("Evidence from your portfolio", choices=[], coerce=int)
