@@ -13,6 +13,7 @@ import assessors.views
 import modules.authoring_views
 import modules.planner_views  # adds the planner routes to the study blueprint
 import modules.views
+import portfolio.file_views
 import portfolio.submission_views
 import portfolio.views
 import qualification.award_views
@@ -113,6 +114,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         qualification.editor_views.bp,
         portfolio.views.bp,
         portfolio.submission_views.bp,
+        portfolio.file_views.bp,
         assessors.views.bp,
     ):
         app.register_blueprint(blueprint)

@@ -19,6 +19,7 @@ from core.extensions import db
 from core.mail.services import send_pending
 from core.notifications.services import send_digests
 from modules.demo import load_demo_content
+from portfolio.file_cli import storage_cli
 from qualification.cli import qualification_cli, sessions_cli
 from qualification.demo import load_demo_cohort, load_demo_qualification
 
@@ -146,5 +147,14 @@ def backup_verify_command(backup_dir: str):
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, audit_cli, mail_cli, demo_cli, backup_cli, qualification_cli, sessions_cli):
+    for group in (
+        users_cli,
+        audit_cli,
+        mail_cli,
+        demo_cli,
+        backup_cli,
+        qualification_cli,
+        sessions_cli,
+        storage_cli,
+    ):
         app.cli.add_command(group)
