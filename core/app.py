@@ -14,6 +14,7 @@ import modules.authoring_views
 import modules.planner_views  # adds the planner routes to the study blueprint
 import modules.views
 import portfolio.file_views
+import portfolio.reflection_views  # adds finishing a reflection (as evidence) to the portfolio blueprint
 import portfolio.submission_views
 import portfolio.views
 import qualification.award_views
@@ -122,6 +123,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_home_panels"] = [study_panel, cohort_panel]
     app.extensions["waymark_nav"] = [
         ("Study planner", "study.planner", can_plan_study),
+        ("Portfolio", "portfolio.list_items", can_use_portfolio),
         ("Submissions", "submissions.list_submissions", can_use_portfolio),
         ("Cohorts", "cohorts.list_cohorts", lambda user: True),
         ("Qualifications", "qualification.list_all", can_edit_qualifications),

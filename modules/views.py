@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from core.access import roles, rule
 from core.accounts.roles import Role
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import ValidationFailed
 from core.extensions import db
 from modules.forms import DraftForm, FinishForm
 from modules.models import Activity, ActivityKind, DraftRecovery
@@ -16,7 +16,6 @@ from modules.queries import attempt_answers, enrolment_for, last_attempt, module
 from modules.study_services import (
     complete,
     dismiss_recovery,
-    finish_reflection,
     is_locked,
     mark_quiz,
     note_position,
@@ -27,7 +26,7 @@ bp = Blueprint("study", __name__, url_prefix="/study")
 CANDIDATES = roles(Role.CANDIDATE)
 
 
-def _module_or_404(family: str, code: str, *, detail: bool = True):
+def module_or_404(family: str, code: str, *, detail: bool = True):
     enrolment = enrolment_for(current_user.id, family, code)
     # 404: someone not studying a module learns nothing about it from these pages.
     if not can_study(current_user, enrolment):
@@ -35,7 +34,7 @@ def _module_or_404(family: str, code: str, *, detail: bool = True):
     return enrolment, module_progress(current_user.id, family, code, detail=detail)
 
 
-def _activity_or_404(progress, activity_id: int) -> Activity:
+def activity_or_404(progress, activity_id: int) -> Activity:
     activity = next((a for a in progress.activities if a.id == activity_id), None)
     if activity is None:
         abort(404)
@@ -45,7 +44,7 @@ def _activity_or_404(progress, activity_id: int) -> Activity:
 @bp.route("/<family>/<code>")
 @rule(CANDIDATES)
 def show_module(family: str, code: str):
-    enrolment, progress = _module_or_404(family, code, detail=False)
+    enrolment, progress = module_or_404(family, code, detail=False)
     return render_template(
         "study/module.html",
         enrolment=enrolment,
@@ -93,11 +92,11 @@ def _activity_page(
 @bp.route("/<family>/<code>/<int:activity_id>")
 @rule(CANDIDATES)
 def show_activity(family: str, code: str, activity_id: int):
-    enrolment, progress = _module_or_404(family, code)
-    return _activity_page(enrolment, progress, _activity_or_404(progress, activity_id))
+    enrolment, progress = module_or_404(family, code)
+    return _activity_page(enrolment, progress, activity_or_404(progress, activity_id))
 
 
-def _back(family, code, activity_id, anchor=""):
+def back_to_activity(family, code, activity_id, anchor=""):
     return redirect(
         url_for("study.show_activity", family=family, code=code, activity_id=activity_id) + anchor
     )
@@ -106,8 +105,8 @@ def _back(family, code, activity_id, anchor=""):
 @bp.route("/<family>/<code>/<int:activity_id>/done", methods=["POST"])
 @rule(CANDIDATES)
 def mark_done(family: str, code: str, activity_id: int):
-    enrolment, progress = _module_or_404(family, code)
-    activity = _activity_or_404(progress, activity_id)
+    enrolment, progress = module_or_404(family, code)
+    activity = activity_or_404(progress, activity_id)
     if activity.kind not in (ActivityKind.LESSON, ActivityKind.RESOURCE):
         abort(400)
     complete(current_user, enrolment, activity, how="manual", done=progress.done, order=progress.order)
@@ -115,15 +114,15 @@ def mark_done(family: str, code: str, activity_id: int):
     flash(f"Done: {activity.title}.", "success")
     following = progress.order.index(activity.id) + 1
     if following < len(progress.order):
-        return _back(family, code, progress.order[following])
+        return back_to_activity(family, code, progress.order[following])
     return redirect(url_for("study.show_module", family=family, code=code))
 
 
 @bp.route("/<family>/<code>/<int:activity_id>/answers", methods=["POST"])
 @rule(CANDIDATES)
 def answer_quiz(family: str, code: str, activity_id: int):
-    enrolment, progress = _module_or_404(family, code)
-    activity = _activity_or_404(progress, activity_id)
+    enrolment, progress = module_or_404(family, code)
+    activity = activity_or_404(progress, activity_id)
     answers = {}
     for question in activity.questions:
         values = request.form.getlist(f"q{question.id}")
@@ -143,14 +142,14 @@ def answer_quiz(family: str, code: str, activity_id: int):
         f"You scored {attempt.score} out of {attempt.max_score}. The explanations are below each question.",
         "info",
     )
-    return _back(family, code, activity.id, "#results")
+    return back_to_activity(family, code, activity.id, "#results")
 
 
 @bp.route("/<family>/<code>/<int:activity_id>/draft", methods=["POST"])
 @rule(CANDIDATES)
 def save_reflection(family: str, code: str, activity_id: int):
-    enrolment, progress = _module_or_404(family, code)
-    activity = _activity_or_404(progress, activity_id)
+    enrolment, progress = module_or_404(family, code)
+    activity = activity_or_404(progress, activity_id)
     form = DraftForm()
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     if not form.validate_on_submit():
@@ -186,10 +185,10 @@ def save_reflection(family: str, code: str, activity_id: int):
         )
     else:
         flash("Draft saved.", "success")
-    return _back(family, code, activity.id, "#answer")
+    return back_to_activity(family, code, activity.id, "#answer")
 
 
-def _revision(value: str | None) -> int:
+def revision_of(value: str | None) -> int:
     # A garbled hidden field is treated as a stale one: refused, never a server error.
     try:
         return int(value or "")
@@ -197,48 +196,24 @@ def _revision(value: str | None) -> int:
         return -1
 
 
-@bp.route("/<family>/<code>/<int:activity_id>/finish", methods=["POST"])
-@rule(CANDIDATES)
-def finish(family: str, code: str, activity_id: int):
-    enrolment, progress = _module_or_404(family, code)
-    activity = _activity_or_404(progress, activity_id)
-    form = FinishForm()
-    try:
-        finish_reflection(
-            current_user,
-            enrolment,
-            activity,
-            revision=_revision(form.revision.data),
-            done=progress.done,
-            order=progress.order,
-        )
-    except (ValidationFailed, InvalidTransition) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back(family, code, activity.id, "#answer")
-    db.session.commit()
-    flash("Your answer is finished and kept as evidence for your portfolio.", "success")
-    return _back(family, code, activity.id)
-
-
 @bp.route("/<family>/<code>/<int:activity_id>/recoveries/<int:recovery_id>/dismiss", methods=["POST"])
 @rule(CANDIDATES)
 def dismiss(family: str, code: str, activity_id: int, recovery_id: int):
-    _, progress = _module_or_404(family, code)
+    _, progress = module_or_404(family, code)
     recovery = db.get_or_404(DraftRecovery, recovery_id)
     draft = progress.drafts.get(activity_id)
     if draft is None or recovery.draft_id != draft.id:
         abort(404)  # someone else's kept text: do not confirm it exists
     dismiss_recovery(current_user, recovery)
     db.session.commit()
-    return _back(family, code, activity_id, "#answer")
+    return back_to_activity(family, code, activity_id, "#answer")
 
 
 @bp.route("/<family>/<code>/<int:activity_id>/position", methods=["POST"])
 @rule(CANDIDATES)
 def remember_position(family: str, code: str, activity_id: int):
-    _, progress = _module_or_404(family, code)
-    activity = _activity_or_404(progress, activity_id)
+    _, progress = module_or_404(family, code)
+    activity = activity_or_404(progress, activity_id)
     anchor = (request.form.get("anchor") or "")[:80]
     note_position(current_user, activity, anchor=anchor if anchor.replace("-", "").isalnum() else "")
     db.session.commit()

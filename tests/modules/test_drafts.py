@@ -57,6 +57,10 @@ def _url(task_id, code="M01"):
     return f"/study/CCQ/{code}/{task_id}"
 
 
+def _finish_url(task_id, code="M01"):
+    return f"/portfolio/reflections/CCQ/{code}/{task_id}/finish"
+
+
 def _new_client(app):
     other = app.test_client()
     login(other, JO, PASSWORD)
@@ -202,13 +206,21 @@ def test_candidate_can_finish_a_reflection(jo, demo, task):
     finished = press(jo, saved, FINISH)
     assert finished.status_code == 200
     text = page_text(finished)
-    assert "Your answer is finished and kept as evidence for your portfolio." in text
+    assert "Your answer is finished and is now evidence in your portfolio, mapped to its criteria." in text
     assert "Finished You marked this answer as finished on" in text
     assert "Reflective task · about 25 minutes · Done" in text
     assert _drafts(demo) == [(task, ANSWER, 1, True)]
     with demo.app_context():
         jo_id = db.session.scalar(select(User.id).where(User.email == JO))
         assert [(c.activity_id, c.how) for c in _all(ActivityCompletion)] == [(task, "auto")]
+        # The answer is now a written account in the portfolio, mapped to the task's criteria.
+        from modules.models import Activity
+        from portfolio.models import CriterionMapping, EvidenceItem
+
+        (item,) = _all(EvidenceItem)
+        assert (item.owner_id, item.kind, item.current.body_md) == (jo_id, "account", ANSWER)
+        refs = sorted(m.criterion_ref for m in _all(CriterionMapping))
+        assert refs == sorted(db.session.get(Activity, task).criteria)
         (event,) = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "reflection_finished")
         ).all()
@@ -258,18 +270,14 @@ def test_candidate_cannot_finish_an_empty_answer(jo, demo, task):
     page = jo.get(_url(task))
     assert not has_button(page, FINISH)
     token = csrf_from(page.get_data(as_text=True))
-    nothing = jo.post(
-        f"{_url(task)}/finish", data={"csrf_token": token, "revision": "0"}, follow_redirects=True
-    )
+    nothing = jo.post(_finish_url(task), data={"csrf_token": token, "revision": "0"}, follow_redirects=True)
     assert "Write your answer before you mark it as finished." in page_text(nothing)
 
     # Text saved, then rubbed out to spaces: the button goes, and a forged finish is refused.
     _save(jo, task, "a start")
     blank = _save(jo, task, "   \n  ")
     assert not has_button(blank, FINISH)
-    forged = jo.post(
-        f"{_url(task)}/finish", data={"csrf_token": token, "revision": "2"}, follow_redirects=True
-    )
+    forged = jo.post(_finish_url(task), data={"csrf_token": token, "revision": "2"}, follow_redirects=True)
     assert "Write your answer before you mark it as finished." in page_text(forged)
     assert [d[3] for d in _drafts(demo)] == [False]
     with demo.app_context():
