@@ -174,11 +174,16 @@ def _discard(sha256: str) -> None:
         get_store(current_app).delete(sha256)
 
 
+def quota_bytes() -> int:
+    """The per-candidate storage allowance (WAYMARK_QUOTA_MB, 2 GB by default)."""
+    return int(current_app.config.get("WAYMARK_QUOTA_MB", DEFAULT_QUOTA_MB)) << 20
+
+
 def _check_allowance(owner_id: int, stored: StoredBlob) -> None:
     already = select(func.count()).select_from(_owner_blobs(owner_id, only=stored.sha256).subquery())
     if db.session.scalar(already):
         return  # the owner already counts these bytes
-    quota = int(current_app.config.get("WAYMARK_QUOTA_MB", DEFAULT_QUOTA_MB)) << 20
+    quota = quota_bytes()
     used = blob_quota_used(owner_id)
     if used + stored.size > quota:
         raise UploadRefused(

@@ -14,7 +14,10 @@ from core.extensions import db
 from core.forms import apply_errors
 from modules.permissions import can_study
 from modules.queries import active_enrolments, enrolment_for
-from portfolio import models  # noqa: F401  (registers the portfolio tables with the metadata)
+from portfolio import (
+    files,
+    models,  # noqa: F401  (registers the portfolio tables with the metadata)
+)
 from portfolio.forms import ActionForm, EditItemForm, FilterForm, ItemForm, MapForm, TagsForm, UnmapForm
 from portfolio.frameworks import SOURCE, frameworks, short_label, tag_choices
 from portfolio.gap import module_gap
@@ -39,11 +42,6 @@ from portfolio.mapping import (
 from portfolio.models import EvidenceItem, EvidenceVersion, ItemKind
 from portfolio.permissions import owns
 
-try:  # The file store is built alongside this blueprint; without it, file items cannot be added.
-    from portfolio import files
-except ImportError:  # pragma: no cover - only while the file store is missing
-    files = None
-
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 CANDIDATES = roles(Role.CANDIDATE)
 CONFLICT = "Someone (perhaps you, in another tab) changed this item first. Reload it and try again."
@@ -66,19 +64,8 @@ def _download_url(version: EvidenceVersion) -> str | None:
         return None
 
 
-def _size(n: int | None) -> str:
-    if n is None:
-        return ""
-    for unit in ("bytes", "KB", "MB"):
-        if n < 1024 or unit == "MB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return ""
-
-
-def _storage_used() -> int | None:
-    used = getattr(files, "blob_quota_used", None)
-    return used(current_user.id) if used else None
+def _storage_used() -> int:
+    return files.blob_quota_used(current_user.id)
 
 
 def _accept_upload(*, required: bool):
@@ -88,8 +75,6 @@ def _accept_upload(*, required: bool):
         if required:
             raise ValidationFailed({"file": "Choose a file to upload."})
         return None
-    if files is None or not hasattr(files, "accept_upload"):
-        raise ValidationFailed({"file": "Files cannot be uploaded yet. Add a written account or a link."})
     return files.accept_upload(current_user.id, chosen.stream, chosen.filename)
 
 
@@ -121,7 +106,8 @@ def list_items():
         enrolments=enrolments,
         filtered=bool(form.module.data or form.tag.data or form.unmapped.data),
         storage_used=_storage_used(),
-        size=getattr(files, "human_size", _size),
+        storage_quota=files.quota_bytes(),
+        size=files.human_size,
         short_label=short_label,
         SOURCE=SOURCE,
         next_url=url_for(".list_items", page=page + 1, **args) if len(items) > PER_PAGE else None,
@@ -216,7 +202,7 @@ def _item_page(
         frameworks=frameworks(),
         conflict=conflict,
         download_url=_download_url,
-        size=getattr(files, "human_size", _size),
+        size=files.human_size,
         short_label=short_label,
         SOURCE=SOURCE,
     )

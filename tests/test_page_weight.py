@@ -21,6 +21,8 @@ PAGES = [
     ("leader@northmoor.example", "/qualifications/CCQ/v1"),
     ("leader@northmoor.example", "/authoring/CCQ/M01"),
     (None, "/catalogue/CCQ/MA"),
+    ("candidate@school.example", "/portfolio/"),
+    ("candidate@school.example", "/portfolio/modules/CCQ/M01"),
     (None, "/login"),
 ]
 
