@@ -1,0 +1,390 @@
+"""B2 (IDOR) support: two cohorts, and one of every object for a candidate in each.
+
+Cohort 1 is the demo cohort (candidate A = Jo Patel, allocated to assessor Tom Okafor). Cohort 2 is a second
+intake of the same award with its own candidates (B and another) and its own assessor. Everything of cohort 2
+carries the marker ``zqxbravo`` (names, emails, titles, texts), so a page that shows any of it is caught by a
+plain substring search. No test functions live here; tests/test_idor.py and tests/test_idor_staff.py use it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, or_, select
+
+from core.accounts.models import User
+from core.accounts.roles import Role
+from core.demo import DEMO_PASSWORD, load_demo
+from core.extensions import db
+from core.notifications.services import notify
+from modules.demo import load_demo_content
+from modules.models import Activity, ActivityKind, DraftRecovery, ReflectionDraft, Section
+from modules.queries import enrolment_for, module_progress
+from modules.study_services import log_study, mark_quiz, save_draft
+from portfolio.apl import draft_claim, submit_claim
+from portfolio.files import accept_upload
+from portfolio.items import add_item
+from portfolio.mapping import map_item
+from portfolio.submissions import submit_module
+from qualification import booking
+from qualification.cohort_services import (
+    add_session,
+    add_staff,
+    allocate_evenly,
+    create_cohort,
+    invite_candidate,
+)
+from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
+from qualification.enrolment import sync_enrolments
+from qualification.forums.services import reply_to_thread, start_thread
+from qualification.models import Cohort, CohortMember, CohortSession, MemberRole, SessionKind
+from qualification.queries import find_version
+from tests.conftest import make_user
+
+MARKER = "zqxbravo"  # everything of cohort 2 carries it; compare lower-cased
+A_MARK = "zqxalpha"  # A's own titles and texts (A may see these)
+A_EMAIL = "candidate@school.example"
+B_EMAIL = "zqxbravo.candidate@otherschool.example"
+ASSESSOR_1 = "assessor@northmoor.example"  # assessor of cohort 1 only, allocated to A; no IQA role
+ASSESSOR_2 = "zqxbravo.assessor@northmoor.example"  # assessor of cohort 2 only
+LEADER = "leader@northmoor.example"
+IQA = "iqa@northmoor.example"
+PASSWORD = DEMO_PASSWORD
+FAMILY, MODULE = "CCQ", "M01"
+UK = ZoneInfo("Europe/London")
+
+
+def tiny_png(seed: int) -> bytes:
+    """A valid 1x1 RGB PNG whose bytes (so whose hash) depend on `seed`."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, seed % 256, 7, 42]))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@dataclass
+class Objects:
+    """One candidate's objects, by kind (ids), and the cohort they live in."""
+
+    user_id: int
+    email: str
+    cohort_id: int
+    session_id: int
+    item_id: int  # the written account
+    file_item_id: int
+    file_version_id: int
+    file_sha256: str
+    submission_id: int
+    draft_id: int
+    recovery_id: int
+    quiz_attempt_id: int
+    claim_id: int
+    thread_id: int
+    post_id: int  # a reply in the thread
+    notification_id: int
+    study_log_id: int
+    forum_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class World:
+    a: Objects
+    b: Objects
+    content: dict[str, object]  # shared content ids (activities, criteria, ...) both candidates study
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _activity(kind: str) -> Activity:
+    return db.session.scalar(
+        select(Activity)
+        .join(Section)
+        .where(Section.family == FAMILY, Section.module_code == MODULE, Activity.kind == kind)
+        .order_by(Section.position, Activity.position)
+        .limit(1)
+    )
+
+
+def _give_objects(user: User, cohort: Cohort, session: CohortSession, mark: str, seed: int) -> Objects:
+    """Through the real services: evidence, mapping, submission, draft + recovery, quiz, claim, forum, ..."""
+    last_week = date.today() - timedelta(days=7)  # noqa: DTZ011
+    account = add_item(
+        user,
+        kind="account",
+        title=f"{mark} written account",
+        activity_date=last_week,
+        context_md=f"{mark} context",
+        body_md=f"{mark} body of the account",
+        anonymised=True,
+    )
+    upload = accept_upload(user.id, io.BytesIO(tiny_png(seed)), f"{mark}-photo.png")
+    picture = add_item(
+        user,
+        kind="file",
+        title=f"{mark} photo",
+        activity_date=last_week,
+        context_md=f"{mark} photo context",
+        upload=upload,
+        anonymised=True,
+    )
+    map_item(user, account, criterion_ref="M01.1.1", note=f"{mark} mapping note", family=FAMILY)
+    map_item(user, picture, criterion_ref="M01.1.2", note=f"{mark} photo note", family=FAMILY)
+    submission = submit_module(user, family=FAMILY, module_code=MODULE, statement_md=f"{mark} statement")
+
+    enrolment = enrolment_for(user.id, FAMILY, MODULE)
+    reflection, quiz = _activity(ActivityKind.REFLECTION), _activity(ActivityKind.QUIZ)
+    progress = module_progress(user.id, FAMILY, MODULE, detail=True)
+    for text in (f"{mark} reflection", f"{mark} reflection from another tab"):
+        # The second save is based on the old revision, so it is kept aside as a recovery copy.
+        kept = save_draft(
+            user, enrolment, reflection, text=text, base_revision=0, done=progress.done, order=progress.order
+        )
+    progress = module_progress(user.id, FAMILY, MODULE, detail=True)
+    answers = {q.id: [q.options[0].id] for q in quiz.questions}
+    attempt = mark_quiz(user, enrolment, quiz, answers, done=progress.done, order=progress.order)
+
+    certificate = accept_upload(user.id, io.BytesIO(tiny_png(seed + 100)), f"{mark}-certificate.png")
+    claim = draft_claim(
+        user,
+        cohort_id=cohort.id,
+        module_code="M02",
+        scope="criteria",
+        refs=["M02.1.1"],
+        awarding_body=f"{mark} awarding body",
+        certificate_title=f"{mark} certificate",
+        certificate_level=3,
+        certificate_credits=10,
+        awarded_on=date(2020, 6, 1),
+        certificate=certificate,
+        experience_md=f"{mark} experience",
+        own_part_md="",
+    )
+    submit_claim(user, claim)
+
+    thread = start_thread(user, cohort, None, title=f"{mark} thread title", body_md=f"{mark} opening post")
+    reply = reply_to_thread(user, thread, body_md=f"{mark} reply post")
+    booking.book_session(user, session)
+    note = notify(user.id, kind="idor_test", title=f"{mark} notification", body=f"{mark} notification body")
+    log = log_study(user, studied_on=date.today(), minutes=30, module_code=MODULE, note=f"{mark} study log")  # noqa: DTZ011
+    db.session.flush()
+    version = picture.current
+    return Objects(
+        user_id=user.id,
+        email=user.email,
+        cohort_id=cohort.id,
+        session_id=session.id,
+        item_id=account.id,
+        file_item_id=picture.id,
+        file_version_id=version.id,
+        file_sha256=version.blob_sha256,
+        submission_id=submission.id,
+        draft_id=kept.draft.id,
+        recovery_id=kept.conflict.id,
+        quiz_attempt_id=attempt.id,
+        claim_id=claim.id,
+        thread_id=thread.id,
+        post_id=reply.id,
+        notification_id=note.id,
+        study_log_id=log.id,
+        forum_ids=[thread.forum_id],
+    )
+
+
+def build_world(app) -> World:
+    """Both cohorts, their people, and one of every object for A (cohort 1) and B (cohort 2); committed."""
+    with app.app_context():
+        load_demo()
+        load_demo_qualification()
+        load_demo_cohort()
+        load_demo_content()
+        db.session.commit()
+    make_user(app, B_EMAIL, name="Bea Zqxbravo", roles=(Role.CANDIDATE,), password=PASSWORD)
+    make_user(app, ASSESSOR_2, name="Ari Zqxbravo", roles=(Role.ASSESSOR,), password=PASSWORD)
+    with app.app_context():
+        leader = _user(LEADER)
+        cohort1 = db.session.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT))
+        cohort1.choice_deadline = date.today() + timedelta(days=60)  # noqa: DTZ011
+        cohort2 = create_cohort(
+            leader,
+            name="Zqxbravo Certificate cohort two",
+            version=find_version("CCQ"),
+            award_code="CERT",
+            module_code=None,
+            start_date=date(2026, 9, 18),
+            choice_deadline=date.today() + timedelta(days=60),  # noqa: DTZ011
+        )
+        b = _user(B_EMAIL)
+        member = CohortMember(
+            cohort_id=cohort2.id, user_id=b.id, role=MemberRole.CANDIDATE, school="Zqxbravo High"
+        )
+        db.session.add(member)
+        db.session.flush()
+        sync_enrolments(member)
+        invite_candidate(
+            leader,
+            cohort2,
+            name="Cal Zqxbravo",
+            email="zqxbravo.other@otherschool.example",
+            school="Zqxbravo High",
+        )
+        add_staff(leader, cohort2, _user(ASSESSOR_2), MemberRole.ASSESSOR)
+        db.session.flush()
+        allocate_evenly(leader, cohort2)
+        start = datetime.combine(date.today() + timedelta(days=30), time(16, 30), tzinfo=UK)  # noqa: DTZ011
+        sessions = [
+            add_session(
+                leader,
+                cohort,
+                kind=SessionKind.TWILIGHT,
+                title=title,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                place=f"{title} room",
+                link=None,
+                capacity=20,
+                module_codes=[MODULE],
+            )
+            for cohort, title in ((cohort1, "Alpha twilight session"), (cohort2, "Zqxbravo twilight session"))
+        ]
+        a_objects = _give_objects(_user(A_EMAIL), cohort1, sessions[0], A_MARK, seed=1)
+        b_objects = _give_objects(b, cohort2, sessions[1], MARKER, seed=2)
+        db.session.commit()
+        content = _content_ids()
+    return World(a_objects, b_objects, content)
+
+
+def _content_ids() -> dict[str, object]:
+    from modules.models.catalogue import AssessmentCriterion, LearningOutcome
+    from qualification.models import Award, OptionGroup
+
+    version = find_version("CCQ")
+    reflection, quiz = _activity(ActivityKind.REFLECTION), _activity(ActivityKind.QUIZ)
+    link = next(m for m in version.module_links if m.code == MODULE)
+    outcome = db.session.scalar(
+        select(LearningOutcome)
+        .where(LearningOutcome.module_id == link.module_id)
+        .order_by(LearningOutcome.id)
+    )
+    criterion = db.session.scalar(
+        select(AssessmentCriterion)
+        .where(AssessmentCriterion.outcome_id == outcome.id)
+        .order_by(AssessmentCriterion.id)
+    )
+    award = db.session.scalar(select(Award).where(Award.version_id == version.id, Award.code == "CERT"))
+    group = db.session.scalar(
+        select(OptionGroup).where(OptionGroup.award_id == award.id).order_by(OptionGroup.id)
+    )
+    return {
+        "family": FAMILY,
+        "module": MODULE,
+        "qualification": "CCQ",
+        "number": version.number,
+        "award": "CERT",
+        "reflection": reflection.id,
+        "quiz": quiz.id,
+        "question": quiz.questions[0].id,
+        "section": reflection.section_id,
+        "outcome": outcome.id,
+        "criterion": criterion.id,
+        "group": group.id if group else 999999,
+    }
+
+
+# The victim's rows, for before/after comparison ------------------------------------------------------------
+
+_USER_COLUMNS = ("user_id", "owner_id", "candidate_id", "claimant_id", "author_id", "reporter_id")
+_OWN_TABLES = {
+    "users": "user",
+    "cohorts": "cohort",
+    "evidence_items": "items",
+    "evidence_versions": "versions",
+    "submissions": "submissions",
+    "apl_claims": "claims",
+    "forums": "forums",
+    "forum_threads": "threads",
+    "forum_posts": "posts",
+    "cohort_sessions": "sessions",
+    "cohort_members": "members",
+    "reflection_drafts": "drafts",
+    "draft_recoveries": "recoveries",
+}
+_PARENT_COLUMNS = {
+    "cohort_id": "cohort",
+    "session_id": "sessions",
+    "forum_id": "forums",
+    "thread_id": "threads",
+    "post_id": "posts",
+    "item_id": "items",
+    "draft_id": "drafts",
+    "submission_id": "submissions",
+    "claim_id": "claims",
+    "member_id": "members",
+}
+
+
+def victim_ids(objects: Objects) -> dict[str, set[int]]:
+    """Every id that makes a row part of the victim's world: theirs, or their cohort's."""
+    from portfolio.models import AplClaim, EvidenceItem, EvidenceVersion, Submission
+    from qualification.forums.models import Forum, Post, Thread
+
+    uid, cid = objects.user_id, objects.cohort_id
+
+    def ids(query) -> set[int]:
+        return set(db.session.scalars(query))
+
+    forums = ids(select(Forum.id).where(Forum.cohort_id == cid))
+    threads = ids(select(Thread.id).where(or_(Thread.forum_id.in_(forums), Thread.author_id == uid)))
+    items = ids(select(EvidenceItem.id).where(EvidenceItem.owner_id == uid))
+    drafts = ids(select(ReflectionDraft.id).where(ReflectionDraft.user_id == uid))
+    return {
+        "user": {uid},
+        "cohort": {cid},
+        "sessions": ids(select(CohortSession.id).where(CohortSession.cohort_id == cid)),
+        "members": ids(select(CohortMember.id).where(CohortMember.cohort_id == cid)),
+        "forums": forums,
+        "threads": threads,
+        "posts": ids(select(Post.id).where(or_(Post.thread_id.in_(threads), Post.author_id == uid))),
+        "items": items,
+        "versions": ids(select(EvidenceVersion.id).where(EvidenceVersion.item_id.in_(items))),
+        "drafts": drafts,
+        "recoveries": ids(select(DraftRecovery.id).where(DraftRecovery.draft_id.in_(drafts))),
+        "submissions": ids(select(Submission.id).where(Submission.candidate_id == uid)),
+        "claims": ids(select(AplClaim.id).where(AplClaim.claimant_id == uid)),
+    }
+
+
+def _conditions(table: Table, ids: dict[str, set[int]], email: str):
+    cols = table.c
+    found = []
+    if table.name in _OWN_TABLES:
+        found.append(cols.id.in_(ids[_OWN_TABLES[table.name]]))
+    found += [cols[name] == next(iter(ids["user"])) for name in _USER_COLUMNS if name in cols]
+    found += [cols[name].in_(ids[kind]) for name, kind in _PARENT_COLUMNS.items() if name in cols]
+    if table.name in ("submission_entries", "apl_evidence"):
+        found.append(cols.version_id.in_(ids["versions"]))
+    if table.name == "outbox_messages":
+        found.append(cols.to_address == email)
+    return found
+
+
+def victim_rows(objects: Objects, ids: dict[str, set[int]]) -> dict[str, list[tuple]]:
+    """Every row of the victim's world, table by table (read in an app context)."""
+    snapshot = {}
+    for table in db.metadata.sorted_tables:
+        conditions = _conditions(table, ids, objects.email)
+        if conditions:
+            rows = db.session.execute(
+                select(table).where(or_(*conditions)).order_by(*table.primary_key.columns)
+            )
+            snapshot[table.name] = [tuple(r) for r in rows]
+    return snapshot
