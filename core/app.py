@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import assessors.views
+import modules.authoring_file_views  # adds attaching files to the authoring blueprint
 import modules.authoring_views
 import modules.planner_views  # adds the planner routes to the study blueprint
 import modules.views

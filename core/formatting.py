@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from core.accounts.roles import Role
+from core.downloads import human_size
 
 UK = ZoneInfo("Europe/London")
 
@@ -44,3 +45,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(format_time_of_day, "time_of_day")
     app.add_template_filter(format_ects, "ects")
+    app.add_template_filter(human_size, "filesize")

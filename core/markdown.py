@@ -67,7 +67,9 @@ ALLOWED_TAGS = frozenset(
 )
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
-IMAGE_PROTOCOLS = frozenset({"http", "https"})
+# Images only from the files attached to activities: the CSP (img-src 'self' data:) blocks every other
+# origin anyway, so a remote or other image would only ever show as broken.
+_IMAGE_SRC = re.compile(r"/study/files/[0-9]{1,12}")
 LINK_REL = "nofollow noopener noreferrer"
 
 # Footnote anchors need their ids to work; ids are limited to the footnote extension's own shape so an
@@ -94,7 +96,7 @@ def _img_attribute(tag: str, name: str, value: str) -> bool:
     if name in {"alt", "title"}:
         return True
     if name == "src":
-        return _url_scheme(value) in IMAGE_PROTOCOLS | {""}
+        return _IMAGE_SRC.fullmatch(value) is not None
     return False
 
 

@@ -29,7 +29,8 @@ from modules.models import Activity, ActivityKind, Module
 from modules.queries import sections_of
 
 bp = Blueprint("authoring", __name__, url_prefix="/authoring")
-AUTHORS = roles(Role.COURSE_LEADER, Role.ADMIN)
+# Tutors are the assessors (domain.md): they write content with the course leaders.
+AUTHORS = roles(Role.COURSE_LEADER, Role.ADMIN, Role.ASSESSOR)
 MODULE = "/<family>/<code>"
 ACTIVITY = MODULE + "/activities/<int:activity_id>"
 QUESTION = ACTIVITY + "/questions/<int:question_id>"

@@ -4,8 +4,11 @@ from core.accounts.roles import Role
 
 
 def can_author_content(user) -> bool:
-    """Write and arrange a module's sections, activities and questions (course leaders, admins)."""
-    return user.is_authenticated and user.has_role(Role.COURSE_LEADER, Role.ADMIN)
+    """Write and arrange a module's sections, activities and questions (course leaders, tutors, admins).
+
+    Tutors are the assessors (domain.md: "Assessor (tutor)").
+    """
+    return user.is_authenticated and user.has_role(Role.COURSE_LEADER, Role.ADMIN, Role.ASSESSOR)
 
 
 def can_study(user, enrolment) -> bool:

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
-from core.access import roles, rule
+from core.access import SIGNED_IN, roles, rule
 from core.accounts.roles import Role
+from core.downloads import content_disposition
 from core.errors import ValidationFailed
 from core.extensions import db
+from core.storage import get_store
 from modules.forms import DraftForm, FinishForm
-from modules.models import Activity, ActivityKind, DraftRecovery
-from modules.permissions import can_study
+from modules.models import IMAGE_KINDS, Activity, ActivityFile, ActivityKind, DraftRecovery
+from modules.permissions import can_author_content, can_study
 from modules.queries import attempt_answers, enrolment_for, last_attempt, module_progress, open_recoveries
 from modules.study_services import (
     complete,
@@ -218,3 +231,38 @@ def remember_position(family: str, code: str, activity_id: int):
     note_position(current_user, activity, anchor=anchor if anchor.replace("-", "").isalnum() else "")
     db.session.commit()
     return ("", 204)
+
+
+@bp.route("/files/<int:file_id>")
+@rule(SIGNED_IN)
+def activity_file(file_id: int):
+    attached = db.session.get(ActivityFile, file_id)
+    if attached is None:
+        abort(404)
+    section = attached.activity.section
+    enrolment = enrolment_for(current_user.id, section.family, section.module_code)
+    # 404: someone not studying the module learns nothing about its files.
+    if not (can_author_content(current_user) or can_study(current_user, enrolment)):
+        abort(404)
+    try:
+        path = get_store(current_app).path_for(attached.sha256)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    image = IMAGE_KINDS.get(attached.kind)
+    # Only images are shown inline (an <img> under CSP img-src 'self'); anything else is a download that
+    # no browser renders or sniffs.
+    response = send_file(
+        path,
+        mimetype=image or "application/octet-stream",
+        as_attachment=image is None,
+        download_name="file",
+        etag=attached.sha256,
+    )
+    response.headers["Content-Disposition"] = content_disposition(
+        attached.name, "inline" if image else "attachment"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -9,13 +9,10 @@ commits; a crash before that commit leaves only a file no row names, which the s
 from __future__ import annotations
 
 import os
-import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
-from urllib.parse import quote
 
 from flask import Response, current_app, send_file
 from sqlalchemy import delete, exists, func, or_, select, union
@@ -23,11 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from core import storage
+from core.downloads import clean_name, content_disposition, fit_name, human_size
 from core.errors import ValidationFailed
 from core.extensions import db
+from core.filetypes import ALLOWED_KINDS, EXTENSIONS, NameMismatch, Refused, extension_of, identify
 from core.storage import EmptyFile, StorageError, StoredBlob, TooLarge, get_store
 from core.timeutil import utcnow
-from portfolio.filetypes import ALLOWED_KINDS, EXTENSIONS, NameMismatch, Refused, extension_of, identify
+from modules.models import ActivityFile
 from portfolio.models import AplClaim, Blob, EvidenceItem, EvidenceVersion, Submission, SubmissionEntry
 from portfolio.permissions import can_view_submission, owns
 from qualification.models import AssessorAllocation
@@ -42,19 +41,16 @@ __all__ = [
     "clean_file_name",
     "content_disposition",
     "download_response",
+    "human_size",
     "referenced",
     "sweep_unreferenced",
 ]
 
-MAX_NAME_LENGTH = 255
 DEFAULT_QUOTA_MB = 2048
 DISK_MESSAGE = (
     "The file could not be stored: the server's disk may be full. Nothing was saved; try again later."
 )
 RETRY_MESSAGE = "The file could not be stored. Nothing was saved; please try again."
-# Bidirectional overrides make "report\u202efdp.exe" display as "reportexe.pdf".
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_UNSAFE_FALLBACK = re.compile(r"[^A-Za-z0-9 ._()+,=@\[\]-]")
 
 
 class UploadRefused(ValidationFailed):
@@ -79,40 +75,12 @@ class StoredFile:
     name: str
 
 
-def human_size(size: int) -> str:
-    """A size as people say it: '512 bytes', '50 MB', '1.9 GB'."""
-    if size < 1024:
-        return f"{size} bytes"
-    value, unit = size / 1024, "KB"
-    for bigger in ("MB", "GB", "TB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{round(value, 1):g} {unit}"
-
-
 def clean_file_name(raw: str | None) -> str:
-    """The display name to keep: refused when it has control characters or path parts; at most 255
-    characters with its extension kept. Never used as a path."""
-    name = unicodedata.normalize("NFC", raw or "")
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") or c in _BIDI_CONTROLS for c in name):
-        raise UploadRefused("The file name contains control characters. Rename the file and try again.")
-    name = name.strip()
-    if "/" in name or "\\" in name or name in (".", ".."):
-        raise UploadRefused(
-            "The file name must not include folders (/ or \\). Rename the file and try again."
-        )
-    if not name:
-        return "file"
-    return _fit(name)
-
-
-def _fit(name: str) -> str:
-    if len(name) <= MAX_NAME_LENGTH:
-        return name
-    ext = extension_of(name)
-    keep = name[-len(ext) - 1 :] if ext and len(ext) <= 16 else ""
-    return name[: MAX_NAME_LENGTH - len(keep)].rstrip() + keep
+    """The display name to keep (core.downloads.clean_name), refused on the form's file field."""
+    try:
+        return clean_name(raw)
+    except Refused as exc:
+        raise UploadRefused(exc.message) from exc
 
 
 def accept_upload(
@@ -160,7 +128,7 @@ def accept_upload(
     except OSError as exc:
         raise UploadRefused(RETRY_MESSAGE) from exc
     if not extension:
-        name = _fit(f"{name}.{EXTENSIONS[kind][0]}")
+        name = fit_name(f"{name}.{EXTENSIONS[kind][0]}")
 
     _check_allowance(owner_id, stored)
     _blob_row(stored, kind)
@@ -239,11 +207,12 @@ def _reference_exists(sha256_column):
     return or_(
         exists().where(EvidenceVersion.blob_sha256 == sha256_column),
         exists().where(AplClaim.certificate_sha256 == sha256_column),
+        exists().where(ActivityFile.sha256 == sha256_column),
     )
 
 
 def referenced(sha256: str) -> bool:
-    """True while any evidence version or APL claim still refers to the blob."""
+    """True while any evidence version, APL claim or activity file still refers to the blob."""
     return bool(db.session.scalar(select(_reference_exists(sha256))))
 
 
@@ -276,16 +245,6 @@ def _in_viewable_submission(user, version) -> bool:
         if can_view_submission(user, submission, assessor_id):
             return True
     return False
-
-
-def content_disposition(file_name: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact name RFC 5987-encoded (RFC 6266)."""
-    fallback = unicodedata.normalize("NFKD", file_name).encode("ascii", "ignore").decode("ascii")
-    fallback = _UNSAFE_FALLBACK.sub("_", fallback).strip()
-    if not fallback or fallback.startswith("."):
-        fallback = "file" + fallback
-    encoded = quote(file_name, safe="!#$&+-.^_`|~")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
 def download_response(sha256: str, file_name: str) -> Response:
@@ -366,6 +325,9 @@ def _sweep_files(store: storage.FileStore, batch: list[str], cutoff_time: float)
     if not batch:
         return []
     with_rows = set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(batch))))
+    # Files attached to module activities have no Blob row (modules cannot import portfolio): their own
+    # rows keep them.
+    with_rows |= set(db.session.scalars(select(ActivityFile.sha256).where(ActivityFile.sha256.in_(batch))))
     removed = []
     for sha256 in batch:
         if sha256 in with_rows:

@@ -53,6 +53,8 @@ ARGUMENT_KINDS: dict[str, dict[str, str]] = {
     "authoring.delete_activity": {**_MOD, "activity_id": "reflection"},
     "authoring.move_activity": {**_MOD, "activity_id": "reflection"},
     "authoring.preview_activity": {**_MOD, "activity_id": "quiz"},
+    "authoring.attach_file": {**_MOD, "activity_id": "lesson"},
+    "authoring.remove_file": {**_MOD, "activity_id": "lesson", "file_id": "activity_file"},
     "authoring.add_question": {**_MOD, "activity_id": "quiz"},
     "authoring.edit_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
     "authoring.delete_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
@@ -170,6 +172,8 @@ ARGUMENT_KINDS: dict[str, dict[str, str]] = {
     "study.save_reflection": {**_MOD, "activity_id": "reflection"},
     "study.remember_position": {**_MOD, "activity_id": "reflection"},
     "study.dismiss": {**_MOD, "activity_id": "reflection", "recovery_id": "recovery"},
+    # Shared content of everyone studying the module (both cohorts here); others get 404 (test_content_files).
+    "study.activity_file": {"file_id": "activity_file"},
 }
 # One person's or one cohort's: others get 404 (or 403 from the route's role rule, before any lookup).
 PRIVATE = {
@@ -233,6 +237,8 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "award": content["award"],
         "reflection": content["reflection"],
         "quiz": content["quiz"],
+        "lesson": content["lesson"],
+        "activity_file": content["activity_file"],
         "question": content["question"],
         "section": content["section"],
         "outcome": content["outcome"],

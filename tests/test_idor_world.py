@@ -22,6 +22,7 @@ from core.accounts.roles import Role
 from core.demo import DEMO_PASSWORD, load_demo
 from core.extensions import db
 from core.notifications.services import notify
+from modules.content_files import attach_file
 from modules.demo import load_demo_content
 from modules.models import Activity, ActivityKind, DraftRecovery, ReflectionDraft, Section
 from modules.queries import enrolment_for, module_progress
@@ -260,6 +261,7 @@ def build_world(app) -> World:
         b_objects = _give_objects(b, cohort2, sessions[1], MARKER, seed=2)
         db.session.commit()
         content = _content_ids()
+        db.session.commit()
     return World(a_objects, b_objects, content)
 
 
@@ -284,6 +286,9 @@ def _content_ids() -> dict[str, object]:
     group = db.session.scalar(
         select(OptionGroup).where(OptionGroup.award_id == award.id).order_by(OptionGroup.id)
     )
+    # A picture attached to a lesson of the module: shared content of everyone studying it.
+    lesson = _activity(ActivityKind.LESSON)
+    picture = attach_file(_user(LEADER), lesson, io.BytesIO(tiny_png(77)), "diagram.png")
     return {
         "family": FAMILY,
         "module": MODULE,
@@ -297,6 +302,8 @@ def _content_ids() -> dict[str, object]:
         "outcome": outcome.id,
         "criterion": criterion.id,
         "group": group.id if group else 999999,
+        "lesson": lesson.id,
+        "activity_file": picture.id,
     }
 
 

@@ -8,7 +8,16 @@ from modules.models.catalogue import (
     LearningOutcome,
     Module,
 )
-from modules.models.content import ACTIVITY_LABELS, Activity, ActivityKind, Question, QuestionOption, Section
+from modules.models.content import (
+    ACTIVITY_LABELS,
+    IMAGE_KINDS,
+    Activity,
+    ActivityFile,
+    ActivityKind,
+    Question,
+    QuestionOption,
+    Section,
+)
 from modules.models.progress import (
     ActivityCompletion,
     DraftRecovery,
@@ -21,9 +30,11 @@ from modules.models.progress import (
 
 __all__ = [
     "ACTIVITY_LABELS",
+    "IMAGE_KINDS",
     "METHOD_LABELS",
     "Activity",
     "ActivityCompletion",
+    "ActivityFile",
     "ActivityKind",
     "AssessmentCriterion",
     "AssessmentMethod",

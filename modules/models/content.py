@@ -6,12 +6,14 @@ change to the qualification's rules, so every cohort sees the current content of
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.timeutil import UTCDateTime, utcnow
 
 
 class ActivityKind(StrEnum):
@@ -83,6 +85,9 @@ class Activity(db.Model):
     questions: Mapped[list[Question]] = relationship(
         back_populates="activity", order_by="Question.position", cascade="all, delete-orphan"
     )
+    files: Mapped[list[ActivityFile]] = relationship(
+        back_populates="activity", order_by="ActivityFile.position", cascade="all, delete-orphan"
+    )
 
     @property
     def kind_enum(self) -> ActivityKind:
@@ -117,3 +122,33 @@ class QuestionOption(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     correct: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActivityFile(db.Model):
+    """A file a course leader attached to an activity: a download, or an image the lesson's Markdown shows.
+
+    The bytes live in the content-addressed store (core.storage) under `sha256`; this row keeps them from
+    the sweep. `kind` is what the bytes showed (core.filetypes), never what the name claimed.
+    """
+
+    __tablename__ = "activity_files"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    activity: Mapped[Activity] = relationship(back_populates="files")
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind in IMAGE_KINDS
+
+
+# Shown inline (an <img> in a lesson); everything else is only ever a download.
+IMAGE_KINDS = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}

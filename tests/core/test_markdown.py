@@ -170,8 +170,10 @@ REL = 'rel="nofollow noopener noreferrer"'
             "| Name | Score |\n|:-----|------:|\n| Ann  | 5     |",
             ["<table>", "<thead>", "<th>Name</th>", "<tbody>", "<td>Ann</td>", "<td>5</td>"],
         ),
-        ('![chart](/files/abc.png "A chart")', ['<img alt="chart" src="/files/abc.png" title="A chart">']),
-        ("![remote](https://example.com/a.png)", ['<img alt="remote" src="https://example.com/a.png">']),
+        # Images come only from files attached to activities (CSP img-src 'self'): others keep no src.
+        ('![chart](/study/files/12 "A chart")', ['<img alt="chart" src="/study/files/12" title="A chart">']),
+        ("![remote](https://example.com/a.png)", ['<img alt="remote">']),
+        ("![other](/files/abc.png)", ['<img alt="other">']),
         (
             "Claim[^1]\n\n[^1]: The source.",
             ['<sup id="fnref:1"><a href="#fn:1"', '<li id="fn:1">', "The source."],

@@ -386,3 +386,10 @@ def test_candidate_cannot_author_content(client, app, demo):
 def test_unknown_module_is_not_found(client, leader):
     assert client.get("/authoring/CCQ/M99").status_code == 404
     assert client.get(f"{M01}/activities/999999").status_code == 404
+
+
+def test_tutor_can_author_content(client, app, demo):
+    # Tutors are the assessors: they write content with the course leaders.
+    login(client, make_user(app, "tutor@uni.example", roles=(Role.ASSESSOR,)).email)
+    assert client.get("/authoring/").status_code == 200
+    assert "M01" in client.get(M01).get_data(as_text=True)

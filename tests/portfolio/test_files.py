@@ -16,9 +16,9 @@ import zlib
 import pytest
 from sqlalchemy import func, select
 
+from core import filetypes
 from core.extensions import db
 from core.storage import get_store
-from portfolio import filetypes
 from portfolio.files import UploadRefused, accept_upload, sweep_unreferenced
 from portfolio.models import Blob
 from tests.conftest import make_user
