@@ -150,6 +150,7 @@ def _backup_postgres(target: Path) -> dict:
             env={**os.environ, **env},
             capture_output=True,
             text=True,
+            errors="replace",
             check=False,
         )
         conn.rollback()
@@ -357,7 +358,12 @@ def _verify_postgres_dump(path: Path, manifest: dict) -> Iterator[str]:
         yield str(exc)
         return
     result = subprocess.run(  # noqa: S603  (fixed program, no shell)
-        [program, "--list", str(path)], capture_output=True, text=True, check=False
+        # A damaged dump can make pg_restore print bytes that are not UTF-8: report it, never crash on it.
+        [program, "--list", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
     )
     if result.returncode != 0:
         yield f"{path.name}: pg_restore cannot read it ({result.stderr.strip()})"
