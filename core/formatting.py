@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from core.accounts.roles import Role
 from core.downloads import human_size
-
-UK = ZoneInfo("Europe/London")
+from core.timeutil import UK
 
 
 def format_datetime(moment: datetime | None) -> str:

@@ -15,6 +15,8 @@ from typing import BinaryIO
 
 from flask import Flask
 
+from core.downloads import human_size
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _TEMP_PREFIX = "upload-"
 _TEMP_SUFFIX = ".part"
@@ -55,24 +57,13 @@ class TooLarge(StorageError):
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        super().__init__(f"The file is too large: the limit is {_human_size(max_bytes)}.")
+        super().__init__(f"The file is too large: the limit is {human_size(max_bytes)}.")
 
 
 class EmptyFile(StorageError):
     """The stream had no bytes at all."""
 
     default_message = "The file is empty."
-
-
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    value, unit = size / 1024, "KB"
-    for bigger in ("MB", "GB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{round(value, 1):g} {unit}"
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,8 +1,12 @@
 """Time helpers: every stored time is UTC and timezone-aware."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.types import DateTime, TypeDecorator
+
+# Candidates, schools and sessions all keep UK clock time; stored times are UTC.
+UK = ZoneInfo("Europe/London")
 
 
 def utcnow() -> datetime:

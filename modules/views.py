@@ -169,10 +169,8 @@ def save_reflection(family: str, code: str, activity_id: int):
         if wants_json:
             return jsonify(ok=False, message="Your answer is too long to save."), 422
         return _activity_page(enrolment, progress, activity, status=422, draft_form=form)
-    try:
-        base = int(form.revision.data or 0)
-    except ValueError:
-        base = -1
+    # An empty revision is a first save; a garbled one is treated as stale.
+    base = revision_of(form.revision.data or "0")
     result = save_draft(
         current_user,
         enrolment,

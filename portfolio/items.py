@@ -19,8 +19,7 @@ from sqlalchemy import select
 from core.audit.services import record
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
-from core.formatting import UK
-from core.timeutil import utcnow
+from core.timeutil import UK, utcnow
 from portfolio.frameworks import SOURCE, parse_tag
 from portfolio.gap import submissions_holding
 from portfolio.mapping import DENIED, available_criteria, map_item

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from core.timeutil import UK
 from qualification.models import SessionKind
 
-UK = ZoneInfo("Europe/London")
 PRODID = "-//Waymark//Cohort calendar//EN"
 # Calendar apps poll subscribed feeds on their own schedule; this asks them to look twice a day.
 REFRESH = timedelta(hours=12)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +13,7 @@ from core.accounts.sessions import normalise_email
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.forms import apply_errors
+from core.timeutil import UK
 from qualification.cohort_forms import (
     AllocationForm,
     CandidateForm,
@@ -41,7 +40,6 @@ from qualification.permissions import can_manage_cohort, can_view_cohort
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 MANAGERS = roles(Role.COURSE_LEADER, Role.ADMIN)
 _ROLE_PHRASES = {"assessor": "an assessor", "tutor": "a tutor"}
-UK = ZoneInfo("Europe/London")
 
 
 def cohort_or_404(cohort_id: int, *, manage: bool = False):

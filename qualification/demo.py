@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from core.accounts.models import User
 from core.extensions import db
+from core.timeutil import UK
 from qualification.cohort_services import add_session, add_staff, allocate_evenly, create_cohort
 from qualification.documents import load_document
 from qualification.enrolment import choose_options, sync_enrolments
@@ -107,15 +107,14 @@ def load_demo_cohort() -> str | None:
         add_staff(leader, cohort, people[email], MemberRole.ASSESSOR)
     db.session.flush()
     allocate_evenly(leader, cohort)
-    uk = ZoneInfo("Europe/London")
     for kind, title, day, start, end, place, modules in DEMO_SESSIONS:
         add_session(
             leader,
             cohort,
             kind=SessionKind(kind),
             title=title,
-            starts_at=datetime.fromisoformat(f"{day}T{start}").replace(tzinfo=uk),
-            ends_at=datetime.fromisoformat(f"{day}T{end}").replace(tzinfo=uk),
+            starts_at=datetime.fromisoformat(f"{day}T{start}").replace(tzinfo=UK),
+            ends_at=datetime.fromisoformat(f"{day}T{end}").replace(tzinfo=UK),
             place=None if place == "Online" else place,
             link="https://meet.northmoor.example/ccq" if place == "Online" else None,
             capacity=30,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -12,10 +11,9 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import queue_mail
 from core.notifications.models import Notification, NotificationPreference
-from core.timeutil import utcnow
+from core.timeutil import UK, utcnow
 from core.urls import absolute_url
 
-UK = ZoneInfo("Europe/London")
 DELIVERIES = ("immediate", "digest", "off")
 
 
