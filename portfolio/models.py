@@ -161,8 +161,10 @@ class CriterionMapping(db.Model):
 
 
 class SubmissionStatus(StrEnum):
-    SUBMITTED = "submitted"
+    SUBMITTED = "submitted"  # awaiting assessment, or assessed but not yet released
     WITHDRAWN = "withdrawn"
+    ACHIEVED = "achieved"  # a released decision
+    REFERRED = "referred"  # a released decision: the candidate may resubmit
 
 
 class Submission(db.Model):
@@ -171,7 +173,7 @@ class Submission(db.Model):
     __tablename__ = "submissions"
     __table_args__ = (
         UniqueConstraint("candidate_id", "family", "module_code", "attempt"),
-        CheckConstraint("status IN ('submitted', 'withdrawn')", name="status_known"),
+        CheckConstraint("status IN ('submitted', 'withdrawn', 'achieved', 'referred')", name="status_known"),
         Index("ix_submissions_cohort_status", "cohort_id", "status", "submitted_at"),
     )
 

@@ -9,6 +9,7 @@ from qualification.models.cohorts import (
     MemberRole,
     SessionKind,
 )
+from qualification.models.results import AchievedBy, CriterionOutcome, CriterionResult, ModuleResult
 from qualification.models.study import PathwayChoice, SessionBooking
 from qualification.models.versions import (
     Award,
@@ -23,13 +24,17 @@ from qualification.models.versions import (
 
 __all__ = [
     "SESSION_KIND_LABELS",
+    "AchievedBy",
     "AssessorAllocation",
     "Award",
     "AwardRule",
     "Cohort",
     "CohortMember",
     "CohortSession",
+    "CriterionOutcome",
+    "CriterionResult",
     "MemberRole",
+    "ModuleResult",
     "OptionGroup",
     "OptionGroupModule",
     "PathwayChoice",

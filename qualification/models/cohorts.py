@@ -18,6 +18,7 @@ class MemberRole(StrEnum):
     CANDIDATE = "candidate"
     TUTOR = "tutor"
     ASSESSOR = "assessor"
+    IQA = "iqa"  # an internal quality assurer of this cohort
 
 
 class SessionKind(StrEnum):
@@ -50,6 +51,7 @@ class Cohort(db.Model):
         # A cohort studies either one award or one module taken alone as CPD, never both.
         CheckConstraint("(award_code IS NULL) <> (module_code IS NULL)", name="award_or_module"),
         CheckConstraint("supply_cost_pence >= 0", name="supply_cost_positive"),
+        CheckConstraint("turnaround_days BETWEEN 1 AND 120", name="turnaround_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +65,8 @@ class Cohort(db.Model):
     course_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What a school pays for a day of supply cover (about £180 in the research); shown on release letters.
     supply_cost_pence: Mapped[int] = mapped_column(Integer, default=18000)
+    # The course leader's target for judging a submission, in working days (Monday to Friday).
+    turnaround_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     # Published calendars are readable without signing in, at an unguessable address (calendar apps
     # cannot sign in); republishing makes a new address and the old one stops working.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -83,7 +87,7 @@ class CohortMember(db.Model):
     __tablename__ = "cohort_members"
     __table_args__ = (
         UniqueConstraint("cohort_id", "user_id", "role"),
-        CheckConstraint("role IN ('candidate', 'tutor', 'assessor')", name="role_known"),
+        CheckConstraint("role IN ('candidate', 'tutor', 'assessor', 'iqa')", name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
