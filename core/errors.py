@@ -28,6 +28,10 @@ class InvalidTransition(ServiceError):
     """The object's state does not allow this change (409)."""
 
 
+class EditConflict(InvalidTransition):
+    """Someone else saved the object since this form was opened (409; the form keeps what was typed)."""
+
+
 class ValidationFailed(ServiceError):
     """The input breaks a rule; `errors` maps form field names to messages ('' for the whole form)."""
 

@@ -23,6 +23,7 @@ from portfolio.models import (
     SubmissionEntry,
     SubmissionStatus,
 )
+from qualification import results
 
 
 class GapStatus(StrEnum):
@@ -97,12 +98,8 @@ class ModuleGap:
 
 
 def criterion_outcomes(candidate_id: int, family: str, code: str) -> dict[str, str]:
-    """Assessed results per criterion ref: "met", "not yet met" or "met by APL".
-
-    Empty until the assessment issue records judgements and accepted APL claims; it fills this in from
-    its own rows (released decisions only: a candidate learns a result when it is released).
-    """
-    return {}
+    """Released results per criterion ref: "met", "not yet met" or "met by APL" (never an unreleased one)."""
+    return results.criterion_outcomes(candidate_id, family, code)
 
 
 def criterion_status(ref: str, evidence: list[Evidence], submitted: set[str], outcomes: dict) -> GapStatus:

@@ -33,9 +33,8 @@ MAX_STATEMENT_CHARS = 20_000
 
 
 def may_submit_again(previous: Submission | None) -> bool:
-    """Whether a new attempt may follow the latest one (none yet, or it is no longer awaiting assessment)."""
-    # The assessment issue adds decisions: a 'referred' module may be resubmitted, an achieved one not.
-    return previous is None or previous.status != SubmissionStatus.SUBMITTED
+    """Whether a new attempt may follow the latest one: none yet, withdrawn, or referred for resubmission."""
+    return previous is None or previous.status in (SubmissionStatus.WITHDRAWN, SubmissionStatus.REFERRED)
 
 
 def snapshot_hash(pairs) -> str:
@@ -154,7 +153,11 @@ class SnapshotPlan:
     def problems(self) -> list[str]:
         """Why the module cannot be submitted now (empty when it can)."""
         found = []
-        if not may_submit_again(self.previous):
+        if self.previous is not None and self.previous.status == SubmissionStatus.ACHIEVED:
+            found.append(
+                f"You achieved this module at attempt {self.previous.attempt}; there is nothing to resubmit."
+            )
+        elif not may_submit_again(self.previous):
             found.append(
                 f"Attempt {self.previous.attempt} of this module is still awaiting assessment. "
                 "You can submit again once it has been assessed, or withdraw it first."

@@ -44,7 +44,10 @@ class StaffForm(FlaskForm):
         "Email address of an existing account",
         validators=[DataRequired("Enter their email address."), Length(max=254)],
     )
-    role = SelectField("Role in this cohort", choices=[("assessor", "Assessor"), ("tutor", "Tutor")])
+    role = SelectField(
+        "Role in this cohort",
+        choices=[("assessor", "Assessor"), ("tutor", "Tutor"), ("iqa", "Internal quality assurer")],
+    )
 
 
 class AllocationForm(FlaskForm):

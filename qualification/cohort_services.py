@@ -168,7 +168,7 @@ def invite_candidates_csv(actor, cohort: Cohort, raw: bytes) -> CsvReport:
 
 
 def add_staff(actor, cohort: Cohort, user: User, role: MemberRole) -> bool:
-    """Make someone a tutor or assessor of the cohort; False if they already were."""
+    """Make someone a tutor, assessor or internal quality assurer of the cohort; False if already."""
     require(can_manage_cohort(actor, cohort), "Only course leaders can add cohort staff.")
     role = MemberRole(role)
     if role == MemberRole.CANDIDATE:
@@ -176,6 +176,10 @@ def add_staff(actor, cohort: Cohort, user: User, role: MemberRole) -> bool:
     if role == MemberRole.ASSESSOR and not user.has_role(Role.ASSESSOR):
         raise ValidationFailed(
             {"email": f"{user.name} does not hold the assessor role. Invite them as an assessor."}
+        )
+    if role == MemberRole.IQA and not user.has_role(Role.IQA):
+        raise ValidationFailed(
+            {"email": f"{user.name} does not hold the internal quality assurer role. Ask an admin to add it."}
         )
     if _membership(cohort, user, role) is not None:
         return False

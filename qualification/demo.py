@@ -105,6 +105,9 @@ def load_demo_cohort() -> str | None:
             choose_options(user, member, ["M04"], today=cohort.start_date)
     for email in ("assessor@northmoor.example", "assessor2@northmoor.example"):
         add_staff(leader, cohort, people[email], MemberRole.ASSESSOR)
+    # Internal quality assurance: the IQA, and Helen Marsh (an assessor who also samples others' decisions).
+    for email in ("iqa@northmoor.example", "assessor2@northmoor.example"):
+        add_staff(leader, cohort, people[email], MemberRole.IQA)
     db.session.flush()
     allocate_evenly(leader, cohort)
     for kind, title, day, start, end, place, modules in DEMO_SESSIONS:

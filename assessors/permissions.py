@@ -1,0 +1,88 @@
+"""Who may judge, quality-assure, release, reopen and read assessment decisions. Pure predicates.
+
+Inputs are loaded rows and ids (the allocated assessor, the cohort's IQAs), so the rules are tested as a
+table without a database. An assessor acts only on candidates allocated to them; an IQA only in cohorts
+they are IQA of, and never on a decision they made themself; the course leader and admins oversee all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+from core.accounts.roles import Role
+from qualification.permissions import can_manage_cohort
+
+
+def can_mark(user, allocated_assessor_id: int | None) -> bool:
+    """Judge a candidate's work: only the assessor allocated to the candidate in the cohort."""
+    return (
+        user.is_authenticated
+        and user.has_role(Role.ASSESSOR)
+        and allocated_assessor_id is not None
+        and allocated_assessor_id == user.id
+    )
+
+
+def is_cohort_iqa(user, iqa_ids: Collection[int]) -> bool:
+    """An internal quality assurer of the cohort."""
+    return user.is_authenticated and user.has_role(Role.IQA) and user.id in iqa_ids
+
+
+def can_review(user, assessment, iqa_ids: Collection[int]) -> bool:
+    """Sample and review a decision: a cohort IQA who did not make the decision."""
+    return is_cohort_iqa(user, iqa_ids) and assessment.completed_by_id != user.id
+
+
+def can_release(user, assessment, allocated_assessor_id: int | None, iqa_ids: Collection[int]) -> bool:
+    """Release a decision that is ready: its assessor, a cohort IQA, or the course leader."""
+    return (
+        can_mark(user, allocated_assessor_id)
+        or is_cohort_iqa(user, iqa_ids)
+        or (user.is_authenticated and can_manage_cohort(user))
+    )
+
+
+def can_reopen(user, iqa_ids: Collection[int]) -> bool:
+    """Reopen a decision (with a reason): only a cohort IQA or the course leader."""
+    return is_cohort_iqa(user, iqa_ids) or (user.is_authenticated and can_manage_cohort(user))
+
+
+def can_manage_sampling(user, iqa_ids: Collection[int]) -> bool:
+    """Keep the cohort's sampling plan and grant examiner access: its IQAs and the course leader."""
+    return can_reopen(user, iqa_ids)
+
+
+def examiner_may_see(user, candidate_id: int, grants, today: date) -> bool:
+    """An external examiner reads a candidate's released work while one of their grants covers it."""
+    if not (user.is_authenticated and user.has_role(Role.EXAMINER)):
+        return False
+    return any(
+        g.examiner_id == user.id
+        and g.revoked_at is None
+        and today <= g.ends_on
+        and any(c.candidate_id == candidate_id for c in g.candidates)
+        for g in grants
+    )
+
+
+def can_view_assessment(
+    user,
+    assessment,
+    allocated_assessor_id: int | None,
+    iqa_ids: Collection[int],
+    examiner_sees: bool = False,
+) -> bool:
+    """Read a decision: the candidate once released; the assessor, cohort IQAs, course leader; an examiner."""
+    if not user.is_authenticated or assessment is None:
+        return False
+    if assessment.candidate_id == user.id:
+        return assessment.state == "released"
+    if examiner_sees:
+        return assessment.state == "released"
+    return (
+        can_mark(user, allocated_assessor_id)
+        or assessment.completed_by_id == user.id
+        or is_cohort_iqa(user, iqa_ids)
+        or can_manage_cohort(user)
+    )
