@@ -61,7 +61,7 @@ PAGES = [
     ("leader@northmoor.example", "/qualifications/CCQ/v1", 13),
     ("admin@northmoor.example", "/admin/accounts", 6),
     (None, "/catalogue/CCQ/MA", 11),
-    ("candidate@school.example", "/portfolio/modules/CCQ/M01", 8),
+    ("candidate@school.example", "/portfolio/modules/CCQ/M01", 9),  # incl. released criterion results
     ("candidate@school.example", "/portfolio/", 8),
 ]
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from modules.models import AssessmentMethod as M
-from portfolio.gap import Evidence, GapStatus, build_gap, criterion_outcomes, criterion_status, still_needs
+from portfolio.gap import Evidence, GapStatus, build_gap, criterion_status, still_needs
 
 
 def _evidence(kind: str) -> Evidence:
@@ -99,5 +99,3 @@ def test_build_gap_groups_evidence_by_criterion_and_outcome():
     assert view.count(GapStatus.MAPPED, GapStatus.SUBMITTED) == 2
 
 
-def test_assessed_results_are_a_hook_for_the_assessment_issue():
-    assert criterion_outcomes(1, "CCQ", "M01") == {}
