@@ -28,6 +28,7 @@ def audit_assessment(action: str, actor, assessment: Assessment, **details) -> N
 
 
 def check_version(assessment: Assessment, expected_version: int | None) -> None:
+    """Refuse a form opened on an older version of the judgement (EditConflict, 409)."""
     if expected_version is not None and expected_version != assessment.version:
         raise EditConflict(
             "This judgement was changed in another window or by someone else since you opened it. "
@@ -35,10 +36,11 @@ def check_version(assessment: Assessment, expected_version: int | None) -> None:
         )
 
 
-def flush_or_conflict() -> None:
+def flush_or_conflict(what: str = "judgement") -> None:
+    """Flush, turning a concurrent write that beat ours (the version column) into a 409 conflict."""
     try:
         db.session.flush()
     except StaleDataError as exc:  # a concurrent request committed between our read and our write
         raise EditConflict(
-            "Someone else saved this judgement at the same moment; yours was not saved."
+            f"Someone else saved this {what} at the same moment; yours was not saved."
         ) from exc

@@ -15,7 +15,8 @@ rows. Then, in bulk but with the same row shapes the services write:
 - written accounts as evidence items with version 1 and one or two criterion mappings each, with their
   `evidence_added` audit rows appended to the hash chain (so `flask audit verify` still passes).
 
-Submissions waiting in an assessor's queue (W3) are not generated: the assessor queue does not exist yet.
+Then `generate_assessment.add_assessment_data`: submissions waiting in one assessor's queue (W3),
+assessments in marking for the concurrent sign-off (W6), released decisions with module results (W4).
 Everything random comes from random.Random(seed); the same seed gives the same data.
 """
 
@@ -99,6 +100,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import func, insert, select, update
 
+    from bench.generate_assessment import add_assessment_data
     from core.accounts.invitations import invite
     from core.accounts.models import Invitation, User
     from core.accounts.passwords import hash_password
@@ -114,7 +116,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
     from modules.models.content import Activity, Section
     from portfolio.items import Content, content_hash
     from portfolio.mapping import studied_modules
-    from portfolio.models import CriterionMapping, EvidenceItem, EvidenceVersion
+    from portfolio.models import CriterionMapping, EvidenceItem, EvidenceVersion, Submission
     from qualification.cohort_services import add_staff, allocate_evenly, invite_candidate
     from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
     from qualification.enrolment import choose_options
@@ -414,6 +416,8 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
             made += len(queue)
         log(f"{made} evidence items")
 
+        assessment = add_assessment_data(tier, rng, cohort, log)
+
         counts = {
             "tier": tier,
             "seed": seed,
@@ -426,7 +430,8 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
             "evidence_items": db.session.scalar(select(func.count()).select_from(EvidenceItem)),
             "activity_completions": db.session.scalar(select(func.count()).select_from(ActivityCompletion)),
             "reflection_drafts": db.session.scalar(select(func.count()).select_from(ReflectionDraft)),
-            "submissions": 0,
+            "submissions": db.session.scalar(select(func.count()).select_from(Submission)),
+            **assessment,
             "seconds": round(time.monotonic() - started, 1),
         }
         db.session.remove()

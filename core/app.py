@@ -9,7 +9,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import assessors.examiner_views  # adds external examiner access to the assessors blueprint
+import assessors.marking_views  # adds the queue, marking and release to the assessors blueprint
+import assessors.quality_views  # adds internal quality assurance to the assessors blueprint
 import assessors.views
+import assessors.witness_views
+import assessors.workplace_views  # adds observations and sign-off to the assessors blueprint
 import modules.authoring_file_views  # adds attaching files to the authoring blueprint
 import modules.authoring_views
 import modules.planner_views  # adds the planner routes to the study blueprint
@@ -26,7 +31,12 @@ import qualification.compare_views
 import qualification.editor_views
 import qualification.forums.views
 import qualification.pathway_views  # adds the pathway routes to the cohorts blueprint
+import qualification.report_views  # adds the cohort report to the cohorts blueprint
+import qualification.transcript_views  # the transcript; adds the staff view to the cohorts blueprint
 import qualification.views
+from assessors.marking_views import assessor_panel, can_use_queue
+from assessors.quality import can_quality_assure, is_examiner
+from assessors.report_counts import COHORT_REPORT_COUNTS
 from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
 from core.access import install_route_gate
 from core.accounts import admin_views as account_admin_views
@@ -114,21 +124,29 @@ def create_app(overrides: dict | None = None) -> Flask:
         qualification.compare_views.bp,
         qualification.award_views.bp,
         qualification.editor_views.bp,
+        qualification.transcript_views.bp,
         portfolio.views.bp,
         portfolio.submission_views.bp,
         portfolio.file_views.bp,
         assessors.views.bp,
+        assessors.witness_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
-    app.extensions["waymark_home_panels"] = [study_panel, cohort_panel]
+    app.extensions["waymark_home_panels"] = [study_panel, cohort_panel, assessor_panel]
+    # Cohort report columns owned by higher packages: (key, heading, cohort id -> {candidate id: count}).
+    app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
     app.extensions["waymark_nav"] = [
         ("Study planner", "study.planner", can_plan_study),
         ("Portfolio", "portfolio.list_items", can_use_portfolio),
         ("Submissions", "submissions.list_submissions", can_use_portfolio),
+        ("Transcript", "transcripts.show_transcript", can_use_portfolio),
         ("Cohorts", "cohorts.list_cohorts", lambda user: True),
         ("Qualifications", "qualification.list_all", can_edit_qualifications),
         ("Module content", "authoring.list_modules", can_author_content),
+        ("Assessment queue", "assessors.show_queue", can_use_queue),
+        ("Quality assurance", "assessors.list_iqa_work", can_quality_assure),
+        ("External examining", "assessors.list_examiner_grants", is_examiner),
     ]
     # Registered last so it runs after the request id is set (hooks run in registration order).
     install_route_gate(app)

@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from assessors.demo import load_demo_assessment
 from core.accounts.roles import Role
 from core.accounts.services import create_user
 from core.audit.services import verify_chain
@@ -107,6 +108,7 @@ def demo_load_command():
     qualification_loaded = load_demo_qualification()
     cohort_loaded = load_demo_cohort()
     content_loaded = load_demo_content()
+    assessment_loaded = load_demo_assessment()
     db.session.commit()
     if qualification_loaded:
         click.echo(f"Demo qualification loaded: {qualification_loaded}.")
@@ -114,7 +116,9 @@ def demo_load_command():
         click.echo(f"Demo cohort loaded: {cohort_loaded}.")
     if content_loaded:
         click.echo(f"Demo study content loaded for {content_loaded} modules.")
-    loaded = created or qualification_loaded or cohort_loaded or content_loaded
+    if assessment_loaded:
+        click.echo(f"Demo assessment loaded: {assessment_loaded}.")
+    loaded = created or qualification_loaded or cohort_loaded or content_loaded or assessment_loaded
     click.echo("Demo loaded." if loaded else "Demo already loaded; nothing changed.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_PEOPLE:

@@ -44,15 +44,19 @@ def can_claim_apl(user, cohort: Cohort) -> bool:
     )
 
 
-def can_view_claim(user, claim: AplClaim, allocated_assessor_id: int | None) -> bool:
-    """See a claim: the claimant, their allocated assessor, IQAs, course leaders and admins."""
+def can_view_claim(
+    user, claim: AplClaim, allocated_assessor_id: int | None, is_cohort_iqa: bool = False
+) -> bool:
+    """See a claim: the claimant, their assessor, the cohort's IQAs, course leaders and admins."""
     if not user.is_authenticated or claim is None:
         return False
     if claim.claimant_id == user.id or (
         allocated_assessor_id is not None and allocated_assessor_id == user.id
     ):
         return True
-    return user.has_role(Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
+    if is_cohort_iqa and user.has_role(Role.IQA):
+        return True
+    return user.has_role(Role.COURSE_LEADER, Role.ADMIN)
 
 
 @dataclass(frozen=True)

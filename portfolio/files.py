@@ -29,6 +29,7 @@ from core.timeutil import utcnow
 from modules.models import ActivityFile
 from portfolio.models import AplClaim, Blob, EvidenceItem, EvidenceVersion, Submission, SubmissionEntry
 from portfolio.permissions import can_view_submission, owns
+from portfolio.submissions import is_iqa_of
 from qualification.models import AssessorAllocation
 
 __all__ = [
@@ -242,7 +243,8 @@ def _in_viewable_submission(user, version) -> bool:
                     AssessorAllocation.candidate_id == submission.candidate_id,
                 )
             )
-        if can_view_submission(user, submission, assessor_id):
+        iqa = is_iqa_of(user.id, submission.cohort_id)
+        if can_view_submission(user, submission, assessor_id, iqa):
             return True
     return False
 

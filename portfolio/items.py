@@ -24,7 +24,7 @@ from portfolio.frameworks import SOURCE, parse_tag
 from portfolio.gap import submissions_holding
 from portfolio.mapping import DENIED, available_criteria, map_item
 from portfolio.models import EvidenceItem, EvidenceTag, EvidenceVersion, ItemKind
-from portfolio.permissions import can_edit_item, can_use_portfolio
+from portfolio.permissions import can_edit_item, can_revise_item, can_use_portfolio
 
 # Observation records and witness testimonies are written by assessors and witnesses (the assessor issue).
 CANDIDATE_KINDS = (ItemKind.FILE, ItemKind.ACCOUNT, ItemKind.LINK, ItemKind.DISCUSSION)
@@ -234,7 +234,7 @@ def update_item(
     anonymised: bool = False,
 ) -> EvidenceVersion | None:
     """Save an edit as version n+1 (None if nothing changed); EditConflict unless n is `expected_version`."""
-    require(can_edit_item(actor, item), DENIED)
+    require(can_revise_item(actor, item), DENIED)
     # Locks the item (PostgreSQL) so two tabs cannot both add version n+1.
     db.session.refresh(item, with_for_update=True)
     current = item.current
@@ -317,7 +317,7 @@ def delete_item(actor, item: EvidenceItem) -> list[str]:
     A soft delete: the versions (and so their files) stay, because submitted snapshots point at them. The
     item's mappings go, so it no longer counts towards any criterion of the working portfolio.
     """
-    require(can_edit_item(actor, item), DENIED)
+    require(can_revise_item(actor, item), DENIED)
     kept = submissions_holding(item.id)
     unmapped = [m.criterion_ref for m in item.mappings]
     item.mappings.clear()

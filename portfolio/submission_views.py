@@ -35,6 +35,7 @@ from portfolio.submissions import (
     active_enrolment,
     active_enrolments,
     allocated_assessor_id,
+    is_iqa_of,
     may_submit_again,
     module_criteria,
     plan_snapshot,
@@ -125,7 +126,8 @@ def new_submission(family: str, code: str):
 def show_submission(submission_id: int):
     submission = submission_with_snapshot(submission_id)
     assessor_id = allocated_assessor_id(submission.cohort_id, submission.candidate_id) if submission else None
-    if not can_view_submission(current_user, submission, assessor_id):
+    iqa = submission is not None and is_iqa_of(current_user.id, submission.cohort_id)
+    if not can_view_submission(current_user, submission, assessor_id, iqa):
         abort(404)  # whether a submission exists is not for others to know
     criteria = [
         (ref, text, [e for e in submission.entries if e.criterion_ref == ref])
@@ -261,7 +263,7 @@ def new_claim(cohort_id: int, code: str):
 
 def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200):
     assessor_id = allocated_assessor_id(claim.cohort_id, claim.claimant_id)
-    if not can_view_claim(current_user, claim, assessor_id):
+    if not can_view_claim(current_user, claim, assessor_id, is_iqa_of(current_user.id, claim.cohort_id)):
         abort(404)
     cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
     mine = claim.claimant_id == current_user.id
@@ -309,7 +311,10 @@ def send_claim(claim_id: int):
 def claim_certificate(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
     assessor_id = allocated_assessor_id(claim.cohort_id, claim.claimant_id) if claim else None
-    if claim is None or not claim.certificate_sha256 or not can_view_claim(current_user, claim, assessor_id):
+    iqa = claim is not None and is_iqa_of(current_user.id, claim.cohort_id)
+    if claim is None or not claim.certificate_sha256:
+        abort(404)
+    if not can_view_claim(current_user, claim, assessor_id, iqa):
         abort(404)
     try:
         from portfolio.files import download_response  # the files service arrives in its own change

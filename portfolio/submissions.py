@@ -27,7 +27,7 @@ from portfolio.models import (
     SubmissionStatus,
 )
 from portfolio.permissions import can_submit
-from qualification.models import AssessorAllocation
+from qualification.models import AssessorAllocation, CohortMember, MemberRole
 
 MAX_STATEMENT_CHARS = 20_000
 
@@ -124,6 +124,20 @@ def allocated_assessor_id(cohort_id: int | None, candidate_id: int) -> int | Non
             AssessorAllocation.cohort_id == cohort_id, AssessorAllocation.candidate_id == candidate_id
         )
     )
+
+
+def is_iqa_of(user_id: int | None, cohort_id: int | None) -> bool:
+    """Whether the person is an internal quality assurer of the cohort (an IQA reads only their cohorts)."""
+    if user_id is None or cohort_id is None:
+        return False
+    found = db.session.scalar(
+        select(CohortMember.id).where(
+            CohortMember.cohort_id == cohort_id,
+            CohortMember.user_id == user_id,
+            CohortMember.role == MemberRole.IQA,
+        )
+    )
+    return found is not None
 
 
 @dataclass

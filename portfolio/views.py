@@ -40,9 +40,10 @@ from portfolio.mapping import (
     working_items,
 )
 from portfolio.models import EvidenceItem, EvidenceVersion, ItemKind
-from portfolio.permissions import owns
+from portfolio.permissions import can_revise_item, owns
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
+bp.add_app_template_global(can_revise_item, "can_revise_item")
 CANDIDATES = roles(Role.CANDIDATE)
 CONFLICT = "Someone (perhaps you, in another tab) changed this item first. Reload it and try again."
 

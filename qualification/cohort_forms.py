@@ -2,7 +2,15 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from qualification.models import SESSION_KIND_LABELS
@@ -21,6 +29,24 @@ class CohortForm(FlaskForm):
         validators=[Optional()],
         description="Leave empty for no deadline.",
     )
+    turnaround_days = IntegerField(
+        "Target for judging a submission (working days)",
+        default=15,
+        validators=[Optional(), NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120.")],
+        description="Monday to Friday, from submission to a decision. Usually 15.",
+    )
+
+
+class TurnaroundForm(FlaskForm):
+    days = IntegerField(
+        "Target for judging a submission (working days)",
+        validators=[
+            DataRequired("Enter a number of days from 1 to 120."),
+            NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120."),
+        ],
+        description="Monday to Friday, from submission to a decision. Assessors' queues count against it.",
+    )
+    version = HiddenField()
 
 
 class CandidateForm(FlaskForm):

@@ -14,7 +14,7 @@ from core.accounts.invitations import invite
 from core.accounts.models import User
 from core.accounts.roles import Role
 from core.audit.services import record
-from core.errors import ValidationFailed, require
+from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
 from qualification.enrolment import sync_enrolments
 from qualification.models import (
@@ -30,6 +30,8 @@ from qualification.models import (
 from qualification.permissions import can_manage_cohort
 
 MAX_CSV_ROWS = 2000
+MIN_TURNAROUND, MAX_TURNAROUND = 1, 120  # working days (the cohorts table's CHECK)
+TURNAROUND_MESSAGE = "Enter a number of days from 1 to 120."
 
 
 def _audit(action: str, actor, cohort: Cohort, **details) -> None:
@@ -47,6 +49,7 @@ def create_cohort(
     module_code: str | None,
     start_date: date,
     choice_deadline: date | None = None,
+    turnaround_days: int = 15,
 ) -> Cohort:
     """Open an intake of one award, or of one module taken alone as CPD, on a published version."""
     require(can_manage_cohort(actor), "Only course leaders can create cohorts.")
@@ -66,6 +69,8 @@ def create_cohort(
             errors["offer"] = f"{module_code} cannot be taken on its own as CPD in this version."
     if choice_deadline and choice_deadline < start_date:
         errors["choice_deadline"] = "The deadline for choosing options cannot be before the cohort starts."
+    if not MIN_TURNAROUND <= turnaround_days <= MAX_TURNAROUND:
+        errors["turnaround_days"] = TURNAROUND_MESSAGE
     if errors:
         raise ValidationFailed(errors)
     cohort = Cohort(
@@ -76,10 +81,19 @@ def create_cohort(
         start_date=start_date,
         choice_deadline=choice_deadline,
         course_leader_id=actor.id,
+        turnaround_days=turnaround_days,
     )
     db.session.add(cohort)
     db.session.flush()
-    _audit("cohort_created", actor, cohort, name=name, offer=award_code or module_code, start=start_date)
+    _audit(
+        "cohort_created",
+        actor,
+        cohort,
+        name=name,
+        offer=award_code or module_code,
+        start=start_date,
+        turnaround_days=turnaround_days,
+    )
     return cohort
 
 
@@ -339,3 +353,18 @@ def unpublish_calendar(actor, cohort: Cohort) -> None:
     cohort.calendar_token = None
     db.session.flush()
     _audit("calendar_unpublished", actor, cohort)
+
+
+def set_turnaround(actor, cohort: Cohort, *, days: int, expected_version: int | None = None) -> None:
+    """Set the cohort's target for judging a submission, in working days (1 to 120)."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can set the turnaround target.")
+    if expected_version is not None and expected_version != cohort.version:
+        raise EditConflict(
+            "Someone changed this cohort since you opened the page. Check the target and save again."
+        )
+    if days is None or not MIN_TURNAROUND <= days <= MAX_TURNAROUND:
+        raise ValidationFailed({"days": TURNAROUND_MESSAGE})
+    before = cohort.turnaround_days
+    cohort.turnaround_days = days
+    db.session.flush()
+    _audit("cohort_turnaround_set", actor, cohort, before=before, after=days)

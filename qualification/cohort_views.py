@@ -10,7 +10,7 @@ from core.access import SIGNED_IN, roles, rule
 from core.accounts.models import User
 from core.accounts.roles import Role
 from core.accounts.sessions import normalise_email
-from core.errors import ValidationFailed
+from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
 from core.forms import apply_errors
 from core.timeutil import UK
@@ -21,6 +21,7 @@ from qualification.cohort_forms import (
     CohortForm,
     SessionForm,
     StaffForm,
+    TurnaroundForm,
 )
 from qualification.cohort_queries import allocations, cohorts_for, load_cohort, published_offers
 from qualification.cohort_services import (
@@ -32,6 +33,7 @@ from qualification.cohort_services import (
     invite_candidate,
     invite_candidates_csv,
     publish_calendar,
+    set_turnaround,
     unpublish_calendar,
 )
 from qualification.models import MemberRole, QualificationVersion, SessionKind
@@ -71,6 +73,8 @@ def _page(cohort, status=200, **forms):
         "allocation_form": allocation_form,
         "can_manage": can_manage_cohort(current_user, cohort),
         "csv_report": forms.pop("csv_report", None),
+        "turnaround_form": forms.pop("turnaround_form", None)
+        or TurnaroundForm(days=cohort.turnaround_days, version=cohort.version),
     }
     return render_template("cohorts/show.html", **context), status
 
@@ -98,6 +102,7 @@ def new_cohort():
                 module_code=code if kind == "module" else None,
                 start_date=form.start_date.data,
                 choice_deadline=form.choice_deadline.data,
+                turnaround_days=form.turnaround_days.data or 15,
             )
         except ValidationFailed as exc:
             db.session.rollback()
@@ -283,3 +288,32 @@ def unpublish_cohort_calendar(cohort_id: int):
     db.session.commit()
     flash("The public calendar page and feed are switched off.", "success")
     return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id) + "#calendar")
+
+
+@bp.route("/<int:cohort_id>/turnaround", methods=["POST"])
+@rule(MANAGERS)
+def set_cohort_turnaround(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = TurnaroundForm()
+    if form.validate_on_submit():
+        try:
+            set_turnaround(
+                current_user,
+                cohort,
+                days=form.days.data,
+                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+            )
+        except EditConflict as exc:
+            db.session.rollback()
+            form.days.errors = [str(exc)]
+            # What was typed stays in the form; the hidden version moves on so saving again works.
+            form.version.data = str(load_cohort(cohort_id).version)
+            return _page(load_cohort(cohort_id), 409, turnaround_form=form)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"The turnaround target is now {form.days.data} working days.", "success")
+            return redirect(url_for("cohorts.show_cohort", cohort_id=cohort.id) + "#turnaround")
+    return _page(cohort, 422, turnaround_form=form)

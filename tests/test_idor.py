@@ -22,12 +22,14 @@ from core.extensions import db
 from qualification.booking import FEED_SALT
 from qualification.demo import DEMO_COHORT
 from tests.conftest import csrf_from, login
+from tests.idor_assessing import EXAMINER, QUALITY_ARGUMENT_KINDS
 from tests.test_idor_world import (
     A_EMAIL,
     A_MARK,
     ASSESSOR_1,
     ASSESSOR_2,
     B_EMAIL,
+    IQA,
     MARKER,
     PASSWORD,
     Objects,
@@ -80,8 +82,12 @@ ARGUMENT_KINDS: dict[str, dict[str, str]] = {
             "release_letter",
             "new_session",
             "add_staff_member",
+            "show_report",
+            "download_report",
+            "set_cohort_turnaround",
         )
     },
+    "cohorts.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
     **{
         f"cohorts.{name}": {"cohort_id": "cohort", "session_id": "session"}
         for name in ("record_attendance", "book_session", "cancel_booking")
@@ -132,6 +138,7 @@ ARGUMENT_KINDS: dict[str, dict[str, str]] = {
     "portfolio.show_gap": _MOD,
     "portfolio.finish_reflection_as_evidence": {**_MOD, "activity_id": "reflection"},
     "submissions.show_submission": {"submission_id": "submission"},
+    **QUALITY_ARGUMENT_KINDS,
     "submissions.withdraw": {"submission_id": "submission"},
     "submissions.new_submission": _MOD,
     "versions.compare": {"code": "qualification"},
@@ -174,6 +181,32 @@ ARGUMENT_KINDS: dict[str, dict[str, str]] = {
     "study.dismiss": {**_MOD, "activity_id": "reflection", "recovery_id": "recovery"},
     # Shared content of everyone studying the module (both cohorts here); others get 404 (test_content_files).
     "study.activity_file": {"file_id": "activity_file"},
+    # Marking and release (the queue itself takes no id).
+    **{
+        f"assessors.{name}": {"assessment_id": "assessment"}
+        for name in ("show_assessment", "save_assessment", "release_one")
+    },
+    "assessors.start_submission": {"submission_id": "submission"},
+    "assessors.show_assessment_for_submission": {"submission_id": "submission"},
+    "assessors.start_claim": {"claim_id": "claim"},
+    # Workplace assessment: observations, competence sign-offs, witness requests and their public link.
+    "assessors.candidate_workplace": {"candidate_id": "user"},
+    "assessors.new_observation": {"candidate_id": "user", **_MOD},
+    "assessors.sign_off": {"candidate_id": "user"},
+    **{
+        f"assessors.{name}": {"observation_id": "observation"}
+        for name in (
+            "show_observation",
+            "record_observation",
+            "cancel_observation",
+            "acknowledge_observation",
+        )
+    },
+    "assessors.withdraw_signoff": {"signoff_id": "signoff"},
+    "witness.request_for_item": {"item_id": "item"},
+    "witness.request_for_candidate": {"candidate_id": "user"},
+    "witness.revoke_request": {"request_id": "witness_request"},
+    "witness.respond": {"token": "witness_token"},
 }
 # One person's or one cohort's: others get 404 (or 403 from the route's role rule, before any lookup).
 PRIVATE = {
@@ -189,6 +222,11 @@ PRIVATE = {
     "recovery",
     "feed_token",
     "calendar_token",
+    "observation",
+    "signoff",
+    "witness_request",
+    "assessment",
+    "examiner_access",
 }
 # The rest is shared content (the qualification, modules, activities) that both cohorts study, or a
 # bearer token that is its own credential: any status but 5xx, and still none of the victim's data.
@@ -224,6 +262,10 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "thread": victim.thread_id,
         "post": victim.post_id,
         "recovery": victim.recovery_id,
+        "observation": victim.observation_id,
+        "signoff": victim.signoff_id,
+        "witness_request": victim.witness_request_id,
+        "witness_token": "zz-not-a-witness-token",
         "forum_key": "general",
         "apl_module": "M02",
         "feed_token": forged_feed,
@@ -244,6 +286,8 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "outcome": content["outcome"],
         "criterion": content["criterion"],
         "group": content["group"],
+        "assessment": victim.assessment_id,
+        "examiner_access": victim.examiner_access_id,
     }
 
 
@@ -313,6 +357,9 @@ ACTORS = [
     # Cohort 1's assessor (allocated to A) against cohort 2; cohort 2's assessor against cohort 1.
     Actor("assessor_cohort1", ASSESSOR_1, "b", (MARKER, B_EMAIL)),
     Actor("assessor_cohort2", ASSESSOR_2, "a", (A_MARK, A_EMAIL, DEMO_COHORT.lower())),
+    # Cohort 1's IQA, and the examiner given a sample of cohort 1 only, against cohort 2.
+    Actor("iqa_cohort1", IQA, "b", (MARKER, B_EMAIL)),
+    Actor("examiner_cohort1", EXAMINER, "b", (MARKER, B_EMAIL)),
 ]
 
 

@@ -1,8 +1,9 @@
 """B2 (IDOR), the rest: staff across cohorts, ids hidden in query strings and forms, and a crawl of what
 candidate A can reach, grepped for candidate B's strings. The route-by-route sweep is in tests/test_idor.py.
 
-By design (portfolio/permissions.py, portfolio/apl.py): course leaders, admins and IQAs see *every* cohort's
-submissions and APL claims; an assessor sees only those of the candidates allocated to them.
+By design (portfolio/permissions.py, portfolio/apl.py): course leaders and admins see *every* cohort's
+submissions and APL claims; an IQA sees those of the cohorts they are IQA of; an assessor sees only those of
+the candidates allocated to them.
 """
 
 from __future__ import annotations
@@ -68,18 +69,25 @@ def test_each_cohorts_assessor_sees_only_their_own_candidates_work(app):
             assert mark not in _text(response), url
 
 
-def test_course_leaders_and_iqas_see_every_cohorts_submissions_by_design(app):
+def test_course_leaders_see_every_cohorts_submissions_and_iqas_only_their_cohorts(app):
     world = build_world(app)
-    for email in (LEADER, IQA):
-        client = signed_in(app, email)
-        for victim, mark in ((world.a, "zqxalpha"), (world.b, MARKER)):
-            for url in (
-                f"/portfolio/submissions/{victim.submission_id}",
-                f"/portfolio/apl/{victim.claim_id}",
-            ):
-                response = client.get(url)
-                assert response.status_code == 200, (email, url)
-                assert mark in _text(response), (email, url)
+    leader, iqa = signed_in(app, LEADER), signed_in(app, IQA)  # the IQA is IQA of cohort 1 only
+    for victim, mark in ((world.a, "zqxalpha"), (world.b, MARKER)):
+        for url in (
+            f"/portfolio/submissions/{victim.submission_id}",
+            f"/portfolio/apl/{victim.claim_id}",
+        ):
+            response = leader.get(url)
+            assert response.status_code == 200, url
+            assert mark in _text(response), url
+            response = iqa.get(url)
+            assert response.status_code == (200 if victim is world.a else 404), url
+            assert (mark in _text(response)) is (victim is world.a), url
+    for url in (
+        f"/portfolio/apl/{world.b.claim_id}/certificate",
+        f"/files/{world.b.file_sha256}/{world.b.file_version_id}",
+    ):
+        assert iqa.get(url).status_code == 404, url
 
 
 def test_ids_in_query_strings_forms_and_mixed_paths_are_checked_too(app):

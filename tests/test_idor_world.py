@@ -46,6 +46,7 @@ from qualification.forums.services import reply_to_thread, start_thread
 from qualification.models import Cohort, CohortMember, CohortSession, MemberRole, SessionKind
 from qualification.queries import find_version
 from tests.conftest import make_user
+from tests.idor_assessing import add_assessment_objects  # sets assessment_id, examiner_access_id
 
 MARKER = "zqxbravo"  # everything of cohort 2 carries it; compare lower-cased
 A_MARK = "zqxalpha"  # A's own titles and texts (A may see these)
@@ -259,10 +260,56 @@ def build_world(app) -> World:
         ]
         a_objects = _give_objects(_user(A_EMAIL), cohort1, sessions[0], A_MARK, seed=1)
         b_objects = _give_objects(b, cohort2, sessions[1], MARKER, seed=2)
+        add_assessment_objects(leader, (a_objects, ASSESSOR_1, A_MARK), (b_objects, ASSESSOR_2, MARKER))
+        _give_workplace_objects(a_objects, ASSESSOR_1, A_MARK)
+        _give_workplace_objects(b_objects, ASSESSOR_2, MARKER)
         db.session.commit()
         content = _content_ids()
         db.session.commit()
     return World(a_objects, b_objects, content)
+
+
+def _give_workplace_objects(objects: Objects, assessor_email: str, mark: str) -> None:
+    """A planned observation, a competence sign-off and a pending witness request for the candidate (their
+    allocated assessor's), through the real services; sets observation_id, signoff_id, witness_request_id."""
+    from assessors.observations import plan_observation
+    from assessors.signoffs import sign_off_criterion
+    from assessors.witness import request_testimony
+    from portfolio.models import EvidenceItem
+
+    assessor, candidate = _user(assessor_email), db.session.get(User, objects.user_id)
+    observation = plan_observation(
+        assessor,
+        candidate_id=candidate.id,
+        family=FAMILY,
+        module_code=MODULE,
+        planned_for=date.today() + timedelta(days=7),  # noqa: DTZ011
+        school=f"{mark} school",
+        focus_md=f"{mark} focus of the observation",
+        refs=["M01.1.1"],
+    )
+    signoff = sign_off_criterion(
+        assessor,
+        candidate_id=candidate.id,
+        family=FAMILY,
+        module_code=MODULE,
+        ref="M01.1.3",
+        basis=f"{mark} professional discussion",
+        note_md=f"{mark} sign-off note",
+        signed_name=assessor.name,
+    )
+    request = request_testimony(
+        candidate,
+        db.session.get(EvidenceItem, objects.item_id),
+        family=FAMILY,
+        module_code=MODULE,
+        refs=["M01.1.1"],
+        witness_name=f"{mark} witness",
+        witness_email=f"{mark}.witness@school.example",
+        witness_role=f"{mark} deputy head",
+    )
+    objects.observation_id, objects.signoff_id = observation.id, signoff.id
+    objects.witness_request_id = request.id
 
 
 def _content_ids() -> dict[str, object]:

@@ -63,6 +63,8 @@ PAGES = [
     (None, "/catalogue/CCQ/MA", 11),
     ("candidate@school.example", "/portfolio/modules/CCQ/M01", 9),  # incl. released criterion results
     ("candidate@school.example", "/portfolio/", 8),
+    ("assessor@northmoor.example", "/assessors/queue", 8),  # quality.md W3 (tests/assessors/test_queue.py)
+    ("assessor@northmoor.example", "/", 8),
 ]
 
 

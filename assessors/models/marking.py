@@ -37,7 +37,8 @@ class MarkingState(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").replace("iqa", "IQA").capitalize()
+        words = self.value.replace("_", " ")
+        return (words[0].upper() + words[1:]).replace("iqa", "IQA")  # capitalize() would lower "IQA"
 
 
 class Actor(StrEnum):

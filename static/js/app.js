@@ -280,3 +280,103 @@
   ready(focusErrorSummary);
   ready(setUpAutosaves);
 })();
+
+/* Judgement autosave (assessors, issue 6). <form data-judgement-autosave> holds a hidden "version" input and
+   p.judgement-autosave-status. Every 20 seconds, if anything changed, the form is posted as "Save draft"
+   would post it, asking for JSON ({ok, version}); the new version goes into the hidden input so the next
+   save (or the user's own button) is not mistaken for a stale form. A 409 (someone else saved or decided
+   first) stops it: the buttons then show the conflict with the user's text kept. Without JavaScript the
+   Save draft button does the same job. */
+(function () {
+  "use strict";
+  var INTERVAL = 20000;
+  var OFFLINE = "Not saved yet: you seem to be offline or signed out. Press Save draft to try again.";
+
+  function clock(date) {
+    return String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0");
+  }
+
+  function setUp(form) {
+    var version = form.querySelector('input[name="version"]');
+    var status = form.querySelector(".judgement-autosave-status");
+    if (!version || !status) { return; }
+    var dirty = false; // changed since the last save the server acknowledged
+    var busy = false; // a save is in flight: never two at once, they would race on the version
+    var stopped = false; // a conflict, or the form is being submitted
+    var pending = null; // the button pressed while a save was in flight
+
+    function markDirty() { if (!stopped) { dirty = true; } }
+
+    function submitNow(button) {
+      stopped = true;
+      if (button && button.name) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = button.name;
+        input.value = button.value;
+        form.appendChild(input);
+      }
+      HTMLFormElement.prototype.submit.call(form); // skips the submit event, so no loop
+    }
+
+    function finish() {
+      busy = false;
+      if (pending) { var button = pending; pending = null; submitNow(button); }
+    }
+
+    function save() {
+      if (!dirty || busy || stopped) { return; }
+      busy = true;
+      dirty = false;
+      var data = new FormData(form);
+      data.set("action", "save");
+      window.fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (response.ok && body && body.ok) {
+            version.value = body.version;
+            status.textContent = "Draft saved at " + clock(new Date()) + ".";
+          } else if (response.status === 409) {
+            stopped = true;
+            status.textContent = (body && body.message) || "Someone else changed this judgement first.";
+          } else if (response.status === 422 && body && body.errors) {
+            dirty = true;
+            status.textContent = "Not saved: " + Object.values(body.errors).join(" ");
+          } else {
+            dirty = true;
+            status.textContent = OFFLINE;
+          }
+        });
+      }, function () {
+        dirty = true;
+        status.textContent = OFFLINE;
+      }).then(finish, finish);
+    }
+
+    form.addEventListener("input", markDirty);
+    form.addEventListener("change", markDirty);
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }
+      if (busy) {
+        // Sent now, the form would carry the version our own save is replacing: wait for it.
+        event.preventDefault();
+        pending = event.submitter || form.querySelector('button[name="action"][value="save"]');
+        return;
+      }
+      stopped = true;
+    });
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { stopped = false; } });
+    window.setInterval(save, INTERVAL);
+  }
+
+  function start() {
+    if (!window.fetch || !window.FormData) { return; }
+    document.querySelectorAll("form[data-judgement-autosave]").forEach(setUp);
+  }
+
+  if (document.readyState !== "loading") { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+})();

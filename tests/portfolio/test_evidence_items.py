@@ -345,3 +345,22 @@ def test_markdown_in_evidence_is_sanitised(jo, app):
     assert "&lt;b&gt;Bold&lt;/b&gt; title" in main
     for dangerous in ("<script>alert", "javascript:alert", "onerror=", "<iframe"):
         assert dangerous not in main.split("<details")[0], dangerous
+
+
+def test_candidate_cannot_rewrite_or_remove_a_record_someone_else_signed(app):
+    from portfolio.permissions import can_edit_item, can_revise_item
+
+    class _User:
+        is_authenticated = True
+        id = 7
+
+    class _Item:
+        owner_id, deleted_at = 7, None
+
+        def __init__(self, kind):
+            self.kind = kind
+
+    for kind in ("observation", "testimony"):
+        assert can_edit_item(_User(), _Item(kind))  # they may still map and tag it
+        assert not can_revise_item(_User(), _Item(kind))
+    assert can_revise_item(_User(), _Item("account"))

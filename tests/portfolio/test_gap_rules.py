@@ -97,5 +97,3 @@ def test_build_gap_groups_evidence_by_criterion_and_outcome():
     assert (observed.status, observed.evidence) == (GapStatus.SUBMITTED, [])
     assert view.count(GapStatus.NO_EVIDENCE) == 0
     assert view.count(GapStatus.MAPPED, GapStatus.SUBMITTED) == 2
-
-

@@ -334,8 +334,10 @@ def test_allocated_assessor_can_view_the_submission_and_others_cannot(demo):
     assert "Withdraw this submission" not in page_text(page)
     assert signed_in(demo, other).get(url).status_code == 404
     assert signed_in(demo, CHRIS).get(url).status_code == 404
-    # Internal quality assurers see every submission (an assessor who is also an IQA does too).
+    # The cohort's internal quality assurers see it; an IQA of no cohort (or of another) does not.
     assert signed_in(demo, "iqa@northmoor.example").get(url).status_code == 200
+    make_user(demo, "other.iqa@uni.example", name="Olu Otheriqa", roles=(Role.IQA,), password=PASSWORD)
+    assert signed_in(demo, "other.iqa@uni.example").get(url).status_code == 404
     assert signed_in(demo, mine).get("/portfolio/submissions/999999").status_code == 404
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from qualification.pathway import check_pathway, option_choices
-from qualification.spec import AwardSpec, ModuleSpec, OptionGroupSpec, Spec, award_satisfiability, parse_spec
+from qualification.spec import AwardSpec, OptionGroupSpec, Spec, award_satisfiability, parse_spec
+from tests.qualification.award_generator import brute_outcomes, small_awards, spec_of
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "qualification" / "data" / "demo-spec.json"
 SENTENCE = re.compile(r"^[A-Z][^\n]*[.]$")
@@ -136,13 +136,6 @@ def test_option_choices_include_the_included_awards_groups(demo):
     assert option_choices(ma, demo) == [(f"{PG}: One option", pool), (f"{MA}: Three options", pool)]
 
 
-def _spec(credits: dict[str, int], awards: dict[str, AwardSpec]) -> Spec:
-    modules = tuple(
-        ModuleSpec(code, f"Module {code}", 6, value, "", False, ()) for code, value in credits.items()
-    )
-    return Spec("T", "Test", None, modules, tuple(awards.values()))
-
-
 def test_sibling_awards_may_count_the_same_module_as_satisfiability_does():
     # T includes A and B, which both offer M1: satisfiability lets the one M1 meet both, so must the check.
     one = (OptionGroupSpec("Pick", ("M1", "M2"), 15, 15),)
@@ -151,7 +144,7 @@ def test_sibling_awards_may_count_the_same_module_as_satisfiability_does():
         "B": AwardSpec("B", "Award B", 6, 15, options=one),
         "T": AwardSpec("T", "Award T", 6, 15, includes=("A", "B")),
     }
-    spec = _spec({"M1": 15, "M2": 15}, awards)
+    spec = spec_of({"M1": 15, "M2": 15}, awards)
     assert award_satisfiability(awards["T"], {"M1": 15, "M2": 15}, awards).ok
     result = check_pathway(awards["T"], spec, ["M1"])
     assert (result.ok, result.modules) == (True, ("M1",))
@@ -164,7 +157,7 @@ def test_a_large_shared_pool_is_checked_quickly():
     outer = AwardSpec(
         "OUT", "Outer", 7, 210, options=(OptionGroupSpec("Ten", tuple(credits), 150, 150),), includes=("IN",)
     )
-    spec = _spec(credits, {"IN": inner, "OUT": outer})
+    spec = spec_of(credits, {"IN": inner, "OUT": outer})
     started = time.perf_counter()
     results = [check_pathway(outer, spec, list(credits)[:n]) for n in (13, 14, 30)]
     assert time.perf_counter() - started < 1
@@ -179,66 +172,13 @@ def _compulsory(award: AwardSpec, awards: dict[str, AwardSpec]) -> set[str]:
     return set(award.compulsory).union(*(_compulsory(awards[code], awards) for code in award.includes))
 
 
-def _brute_outcomes(
-    award: AwardSpec, awards: dict[str, AwardSpec], credits: dict[str, int]
-) -> set[frozenset]:
-    """Every set of modules that meets the award's rules, trying every subset of every group."""
-    bases = [frozenset()]
-    for code in award.includes:
-        inner = awards[code]
-        met = [
-            u for u in _brute_outcomes(inner, awards, credits) if sum(credits[m] for m in u) == inner.credits
-        ]
-        bases = [base | u for base in bases for u in met]
-    outcomes = set()
-    for base in bases:
-        chosen = [base | set(award.compulsory)]
-        for group in award.options:
-            free = [m for m in group.modules if m not in base]
-            picks = [frozenset(c) for n in range(len(free) + 1) for c in combinations(free, n)]
-            picks = [p for p in picks if group.min_credits <= sum(credits[m] for m in p) <= group.max_credits]
-            chosen = [c | p for c in chosen for p in picks]
-        outcomes.update(frozenset(c) for c in chosen)
-    return outcomes
-
-
-@st.composite
-def small_specs(draw):
-    """A top award T that may include A and B, where A may include B, sharing modules at random."""
-    codes = [f"M{n}" for n in range(draw(st.integers(2, 7)))]
-    credits = {code: draw(st.integers(5, 60)) for code in codes}
-    awards: dict[str, AwardSpec] = {}
-    for code, may_include in (("B", ()), ("A", ("B",)), ("T", ("A", "B"))):
-        includes = tuple(c for c in may_include if draw(st.booleans()))
-        place = {m: draw(st.sampled_from(["-", "c", "g0", "g1"])) for m in codes}
-        groups = []
-        for name in ("g0", "g1"):
-            members = tuple(m for m in codes if place[m] == name)
-            if members:
-                picked = draw(st.lists(st.sampled_from(members), unique=True))
-                reachable = sum(credits[m] for m in picked)
-                low = draw(st.integers(max(0, reachable - 20), reachable))
-                groups.append(
-                    OptionGroupSpec(name, members, low, draw(st.integers(reachable, reachable + 20)))
-                )
-        compulsory = tuple(m for m in codes if place[m] == "c")
-        award = AwardSpec(code, f"Award {code}", 6, 1, 0, compulsory, tuple(groups), includes)
-        totals = sorted({sum(credits[m] for m in u) for u in _brute_outcomes(award, awards, credits)})
-        if totals and draw(st.sampled_from([True, True, True, False])):
-            total = draw(st.sampled_from(totals))
-        else:
-            total = draw(st.integers(1, 300))
-        awards[code] = AwardSpec(code, f"Award {code}", 6, total, 0, compulsory, tuple(groups), includes)
-    return awards, credits
-
-
 @settings(max_examples=150, deadline=None)
-@given(small_specs())
+@given(small_awards())
 def test_some_choice_is_accepted_exactly_when_the_award_is_satisfiable(case):
     awards, credits = case
-    top, spec = awards["T"], _spec(credits, awards)
+    top, spec = awards["T"], spec_of(credits, awards)
     compulsory = _compulsory(top, awards)
-    valid = {u for u in _brute_outcomes(top, awards, credits) if sum(credits[m] for m in u) == top.credits}
+    valid = {u for u in brute_outcomes(top, awards, credits) if sum(credits[m] for m in u) == top.credits}
     options = sorted({m for _, codes in option_choices(top, spec) for m in codes})
     accepted = False
     for n in range(len(options) + 1):

@@ -6,9 +6,9 @@ import time
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from qualification.spec import AwardSpec, OptionGroupSpec, award_satisfiability
+from tests.qualification.award_generator import brute_outcomes, small_awards
 
 CREDITS = {f"M{n:02d}": 15 for n in range(1, 14)} | {"M14": 60}
 POOL = ("M09", "M10", "M11", "M12")
@@ -176,72 +176,12 @@ def test_a_very_deep_chain_of_included_awards_is_refused():
     )
 
 
-def _brute_outcomes(
-    award: AwardSpec, awards: dict[str, AwardSpec], credits: dict[str, int]
-) -> set[frozenset]:
-    """Every set of modules that meets the award's rules, trying every subset of every group."""
-    bases = [frozenset()]
-    for code in award.includes:
-        included = awards[code]
-        met = [
-            u
-            for u in _brute_outcomes(included, awards, credits)
-            if sum(credits[m] for m in u) == included.credits
-        ]
-        bases = [base | u for base in bases for u in met]
-    outcomes = set()
-    for base in bases:
-        chosen = [base | set(award.compulsory)]
-        for group in award.options:
-            free = [m for m in group.modules if m not in base]
-            picks = [
-                frozenset(m for i, m in enumerate(free) if mask >> i & 1) for mask in range(1 << len(free))
-            ]
-            picks = [p for p in picks if group.min_credits <= sum(credits[m] for m in p) <= group.max_credits]
-            chosen = [c | p for c in chosen for p in picks]
-        outcomes.update(frozenset(c) for c in chosen)
-    return outcomes
-
-
-@st.composite
-def small_awards(draw):
-    """A top award T that may include A and B, where A may include B, sharing modules at random."""
-    codes = [f"M{n}" for n in range(draw(st.integers(2, 7)))]
-    credits = {code: draw(st.integers(5, 60)) for code in codes}
-    awards: dict[str, AwardSpec] = {}
-    for code, may_include in (("B", ()), ("A", ("B",)), ("T", ("A", "B"))):
-        includes = tuple(c for c in may_include if draw(st.booleans()))
-        place = {m: draw(st.sampled_from(["-", "c", "g0", "g1"])) for m in codes}
-        groups = []
-        for name in ("g0", "g1"):
-            members = tuple(m for m in codes if place[m] == name)
-            if members:
-                # Bounds around some subset's credits keep each group feasible on its own.
-                picked = draw(st.lists(st.sampled_from(members), unique=True))
-                reachable = sum(credits[m] for m in picked)
-                low = draw(st.integers(max(0, reachable - 20), reachable))
-                groups.append(
-                    OptionGroupSpec(name, members, low, draw(st.integers(reachable, reachable + 20)))
-                )
-        award = AwardSpec(
-            code, code, 6, 1, 0, tuple(m for m in codes if place[m] == "c"), tuple(groups), includes
-        )
-        totals = sorted({sum(credits[m] for m in u) for u in _brute_outcomes(award, awards, credits)})
-        # Mostly aim at a reachable total, so both verdicts are common.
-        if totals and draw(st.sampled_from([True, True, True, False])):
-            total = draw(st.sampled_from(totals))
-        else:
-            total = draw(st.integers(1, 300))
-        awards[code] = AwardSpec(code, code, 6, total, 0, award.compulsory, award.options, includes)
-    return awards, credits
-
-
 @settings(max_examples=300, deadline=None)
 @given(small_awards())
 def test_satisfiability_agrees_with_brute_force(case):
     awards, credits = case
     top = awards["T"]
-    valid = {u for u in _brute_outcomes(top, awards, credits) if sum(credits[m] for m in u) == top.credits}
+    valid = {u for u in brute_outcomes(top, awards, credits) if sum(credits[m] for m in u) == top.credits}
     result = award_satisfiability(top, credits, awards)
     assert result.ok == bool(valid), result.explanation
     if result.ok:

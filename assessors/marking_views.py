@@ -1,0 +1,384 @@
+"""The assessor's queue, the marking page (judge, save, complete) and release, on the `assessors` blueprint.
+
+One page shows a decision: the allocated assessor marks on it while it is in marking; staff read it (with the
+IQA's controls at the foot); the candidate reads it only once it is released (404 before, as if it did not
+exist). The judgement form carries the version it was opened at, so a stale save is a 409 that keeps the
+text; the autosave script posts the same form and gets JSON back.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from assessors.decisions import release_decision, release_ready
+from assessors.marking import (
+    assessment_of_submission,
+    complete_marking,
+    save_judgement,
+    start_claim_marking,
+    start_submission_marking,
+)
+from assessors.marking_forms import ReleaseForm, StartForm, judgement_form, queue_filter_form
+from assessors.models import Assessment, AssessmentKind, Decision, MarkingState
+from assessors.permissions import can_mark, can_view_assessment
+from assessors.queue import (
+    KIND_FILTERS,
+    QueueFilters,
+    assessor_cohorts,
+    decode_cursor,
+    module_codes,
+    queue_counts,
+    queue_page,
+    ready_count,
+    ready_decisions,
+)
+from assessors.staff import allocated_assessor_id, iqa_ids
+from assessors.turnaround import today_uk
+from assessors.views import bp
+from core.access import SIGNED_IN, roles, rule
+from core.accounts.models import User
+from core.accounts.roles import Role
+from core.errors import EditConflict, InvalidTransition, ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from portfolio.models import AplClaim, Submission, SubmissionStatus
+from portfolio.permissions import can_view_submission
+from portfolio.submission_views import download_url
+from portfolio.submissions import module_criteria, submission_with_snapshot
+from qualification.models import Cohort
+
+ASSESSORS = roles(Role.ASSESSOR)
+
+
+def can_use_queue(user) -> bool:
+    """Work from an assessment queue (assessors)."""
+    return user.is_authenticated and user.has_role(Role.ASSESSOR)
+
+
+def assessor_panel(user) -> dict | None:
+    """The assessor's home panel: what waits, what is overdue, what is ready to release (three queries)."""
+    if not can_use_queue(user):
+        return None
+    waiting, overdue = queue_counts(user.id, assessor_cohorts(user.id), today_uk())
+    return {
+        "template": "assessors/_queue_home_panel.html",
+        "waiting": waiting,
+        "overdue": overdue,
+        "ready": ready_count(user.id),
+    }
+
+
+# The queue ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/queue")
+@rule(ASSESSORS)
+def show_queue():
+    cohorts = assessor_cohorts(current_user.id)
+    codes = module_codes(cohorts)
+    form = queue_filter_form(request.args, cohorts, codes)
+    cohort_ids = {str(c.id) for c in cohorts}
+    filters = QueueFilters(
+        cohort_id=int(form.cohort.data) if form.cohort.data in cohort_ids else None,
+        module_code=form.module.data if form.module.data in codes else None,
+        kind=form.kind.data if form.kind.data in KIND_FILTERS else None,
+        overdue=bool(form.overdue.data),
+        newest_first=form.sort.data == "newest",
+    )
+    page = queue_page(
+        current_user.id, cohorts, filters, decode_cursor(request.args.get("cursor")), today_uk()
+    )
+    kept = {
+        k: v for k, v in request.args.items() if k in ("cohort", "module", "kind", "overdue", "sort") and v
+    }
+
+    def page_url(cursor: str | None) -> str | None:
+        return url_for("assessors.show_queue", **kept, cursor=cursor) if cursor else None
+
+    observation_page = "assessors.show_observation" in current_app.view_functions
+    return render_template(
+        "assessors/queue.html",
+        page=page,
+        form=form,
+        start_form=StartForm(),
+        filtered=bool(kept.keys() - {"sort"}),
+        next_url=page_url(page.next_cursor),
+        prev_url=page_url(page.prev_cursor),
+        observation_url=lambda oid: (
+            url_for("assessors.show_observation", observation_id=oid) if observation_page else None
+        ),
+    )
+
+
+# Starting to mark -----------------------------------------------------------------------------------------
+
+
+@bp.post("/submissions/<int:submission_id>/start")
+@rule(ASSESSORS)
+def start_submission(submission_id: int):
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not can_mark(
+        current_user, allocated_assessor_id(submission.cohort_id, submission.candidate_id)
+    ):
+        abort(404)
+    StartForm().validate_on_submit()
+    try:
+        assessment = start_submission_marking(current_user, submission)
+    except EditConflict:
+        # A double click: the other request started it; open that one.
+        db.session.rollback()
+        assessment = assessment_of_submission(submission_id)
+        if assessment is None:
+            raise
+    db.session.commit()
+    return redirect(url_for("assessors.show_assessment", assessment_id=assessment.id))
+
+
+@bp.post("/claims/<int:claim_id>/start")
+@rule(ASSESSORS)
+def start_claim(claim_id: int):
+    claim = db.session.get(AplClaim, claim_id)
+    if claim is None or not can_mark(current_user, allocated_assessor_id(claim.cohort_id, claim.claimant_id)):
+        abort(404)
+    StartForm().validate_on_submit()
+    try:
+        assessment = start_claim_marking(current_user, claim)
+    except EditConflict:
+        db.session.rollback()
+        assessment = db.session.scalar(
+            select(Assessment).where(Assessment.apl_claim_id == claim_id).order_by(Assessment.round.desc())
+        )
+        if assessment is None:
+            raise
+    db.session.commit()
+    return redirect(url_for("assessors.show_assessment", assessment_id=assessment.id))
+
+
+# The decision page ---------------------------------------------------------------------------------------
+
+
+def _viewable(assessment_id: int) -> tuple[Assessment, int | None, set[int]]:
+    """The assessment, its candidate's assessor and its cohort's IQAs; 404 unless the person may read it."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        abort(404)
+    allocated = allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)
+    iqas = iqa_ids(assessment.cohort_id)
+    if not can_view_assessment(current_user, assessment, allocated, iqas):
+        abort(404)
+    return assessment, allocated, iqas
+
+
+def _criteria(assessment: Assessment, submission: Submission | None) -> list[dict]:
+    texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
+    return [
+        {
+            "ref": j.criterion_ref,
+            "text": texts.get(j.criterion_ref, ""),
+            "judgement": j,
+            "entries": [e for e in submission.entries if e.criterion_ref == j.criterion_ref]
+            if submission
+            else [],
+        }
+        for j in assessment.judgements
+    ]
+
+
+def _page(
+    assessment: Assessment, allocated, iqas, *, form=None, status: int = 200, conflict: str | None = None
+):
+    submission = claim = None
+    if assessment.kind == AssessmentKind.SUBMISSION:
+        submission = submission_with_snapshot(assessment.submission_id)
+    else:
+        claim = db.session.get(AplClaim, assessment.apl_claim_id)
+    mine = assessment.candidate_id == current_user.id
+    editable = not mine and assessment.state == MarkingState.IN_MARKING and can_mark(current_user, allocated)
+    if form is None and editable:
+        form = judgement_form(assessment)
+    release_form = ReleaseForm(formdata=None, data={"version": assessment.version})
+    return render_template(
+        "assessors/assessment.html",
+        assessment=assessment,
+        submission=submission,
+        claim=claim,
+        candidate=db.session.get(User, assessment.candidate_id),
+        cohort=db.session.get(Cohort, assessment.cohort_id) if assessment.cohort_id else None,
+        criteria=_criteria(assessment, submission),
+        form=form,
+        candidate_view=mine,
+        decision=Decision(assessment.decision) if assessment.decision else None,
+        may_release=not mine
+        and assessment.state == MarkingState.READY_FOR_RELEASE
+        and can_mark(current_user, allocated),
+        release_form=release_form,
+        conflict=conflict,
+        download_url=download_url,
+        iqa_ids=iqas,
+        allocated_id=allocated,
+    ), status
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@rule(SIGNED_IN)
+def show_assessment(assessment_id: int):
+    assessment, allocated, iqas = _viewable(assessment_id)
+    return _page(assessment, allocated, iqas)
+
+
+@bp.get("/submissions/<int:submission_id>/assessment")
+@rule(SIGNED_IN)
+def show_assessment_for_submission(submission_id: int):
+    """From a submission to its assessment (or, for its assessor, the button that starts one)."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    assessment = assessment_of_submission(submission_id)
+    allocated = allocated_assessor_id(submission.cohort_id, submission.candidate_id)
+    if assessment is not None and can_view_assessment(
+        current_user, assessment, allocated, iqa_ids(assessment.cohort_id)
+    ):
+        return redirect(url_for("assessors.show_assessment", assessment_id=assessment.id))
+    if (
+        assessment is None
+        and submission.status == SubmissionStatus.SUBMITTED
+        and can_mark(current_user, allocated)
+    ):
+        return render_template(
+            "assessors/assessment.html",
+            assessment=None,
+            submission=submission,
+            candidate=db.session.get(User, submission.candidate_id),
+            start_form=StartForm(),
+        )
+    if submission.candidate_id == current_user.id or not can_view_submission(
+        current_user, submission, allocated
+    ):
+        abort(404)
+    flash("Marking of this attempt has not started, or its decision is not yours to read.", "info")
+    return redirect(url_for("submissions.show_submission", submission_id=submission_id))
+
+
+def _wants_json() -> bool:
+    return (
+        request.headers.get("X-Requested-With") == "fetch"
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _number(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.post("/assessments/<int:assessment_id>")
+@rule(ASSESSORS)
+def save_assessment(assessment_id: int):
+    """Save the judgement as a draft, or save and complete it (the "action" button pressed)."""
+    assessment, allocated, iqas = _viewable(assessment_id)
+    form = judgement_form(assessment)
+    form.validate_on_submit()
+    completing = request.form.get("action") == "complete"
+    try:
+        save_judgement(
+            current_user,
+            assessment,
+            expected_version=_number(form.version.data),
+            outcomes=form.outcomes(),
+            comments=form.comments(),
+            feedback_md=form.feedback_md.data or "",
+            action_md=form.action_md.data or "",
+            vacs=form.vacs(),
+            vacs_notes_md=form.vacs_notes_md.data or "",
+            decision=form.decision.data or None,
+        )
+        if completing:
+            complete_marking(current_user, assessment, expected_version=None)
+    except InvalidTransition as exc:  # EditConflict included: someone saved or decided first
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(ok=False, message=str(exc)), 409
+        assessment, allocated, iqas = _viewable(assessment_id)
+        return _page(assessment, allocated, iqas, form=form, status=409, conflict=str(exc))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(ok=False, errors=exc.errors), 422
+        assessment, allocated, iqas = _viewable(assessment_id)
+        _problems_onto(form, exc)
+        return _page(assessment, allocated, iqas, form=form, status=422)
+    db.session.commit()
+    if _wants_json():
+        return jsonify(ok=True, version=assessment.version)
+    if not completing:
+        flash(
+            "Your draft judgement is saved. Nothing is shown to the candidate until it is released.",
+            "success",
+        )
+        return redirect(url_for("assessors.show_assessment", assessment_id=assessment.id))
+    if assessment.state == MarkingState.IN_IQA_REVIEW:
+        flash(
+            "Marking is complete. The decision was sampled for IQA review before it can be released.",
+            "success",
+        )
+    else:
+        flash("Marking is complete. The decision is ready for release.", "success")
+    return redirect(url_for("assessors.show_queue"))
+
+
+def _problems_onto(form, exc: ValidationFailed) -> None:
+    """Completion problems against the fields they are about (each open criterion marked, VACS as a group)."""
+    errors = dict(exc.errors)
+    vacs = errors.pop("vacs", None)
+    if vacs:
+        form.vacs_errors = [vacs]
+        form.form_errors.append(vacs)
+    apply_errors(form, ValidationFailed(errors))
+    if errors.get("", "").startswith("Judge every criterion"):
+        for ref, outcome in form.outcomes().items():
+            if outcome is None:
+                field, _ = form.criterion_fields(ref)
+                field.errors = [*field.errors, f"Choose met or not yet met for {ref}."]
+
+
+# Release ---------------------------------------------------------------------------------------------------
+
+
+@bp.get("/release")
+@rule(ASSESSORS)
+def list_ready():
+    return render_template(
+        "assessors/ready_for_release.html", decisions=ready_decisions(current_user.id), form=ReleaseForm()
+    )
+
+
+@bp.post("/release")
+@rule(ASSESSORS)
+def release_selected():
+    ReleaseForm().validate_on_submit()
+    only = request.form.get("only")
+    wanted = {_number(v) for v in ([only] if only else request.form.getlist("assessment"))} - {None}
+    chosen = [a for a, _ in ready_decisions(current_user.id) if a.id in wanted]
+    if not chosen:
+        flash("Choose at least one decision to release.", "error")
+        return redirect(url_for("assessors.list_ready"))
+    released = release_ready(current_user, chosen)
+    db.session.commit()
+    flash(f"{released} decision{'s' if released != 1 else ''} released; the candidates are told.", "success")
+    return redirect(url_for("assessors.list_ready"))
+
+
+@bp.post("/assessments/<int:assessment_id>/release")
+@rule(SIGNED_IN)
+def release_one(assessment_id: int):
+    assessment, _, _ = _viewable(assessment_id)
+    form = ReleaseForm()
+    form.validate_on_submit()
+    release_decision(current_user, assessment, expected_version=_number(form.version.data))
+    db.session.commit()
+    flash("The decision is released; the candidate is told.", "success")
+    return redirect(url_for("assessors.show_assessment", assessment_id=assessment.id))
