@@ -330,7 +330,8 @@
       dirty = false;
       var data = new FormData(form);
       data.set("action", "save");
-      window.fetch(form.action, {
+      // Not form.action: the buttons are named "action", which shadows the property (a RadioNodeList).
+      window.fetch(form.getAttribute("action"), {
         method: "POST",
         body: data,
         credentials: "same-origin",
