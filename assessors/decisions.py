@@ -7,16 +7,17 @@ the transaction that writes the release's audit row.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from assessors.common import WITHDRAWN, withdrawn_subject
 from assessors.common import audit_assessment as _audit
 from assessors.common import check_version as _check_version
 from assessors.common import flush_or_conflict as _flush_or_conflict
 from assessors.models import Actor, Assessment, AssessmentKind, Decision, IqaReview, MarkingState
-from assessors.permissions import can_release, can_reopen, can_review
+from assessors.permissions import can_mark, can_release, can_reopen, can_review, is_cohort_iqa
 from assessors.sampling import assessor_record, rules_of, sample_reasons
 from assessors.staff import allocated_assessor_id, iqa_ids
-from core.errors import ValidationFailed, require
+from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
 from core.timeutil import UK, utcnow
@@ -170,20 +171,33 @@ def _record_results(actor, assessment: Assessment) -> None:
         )
 
 
+def releasing_role(actor, allocated: int | None, iqas: set[int]) -> Actor:
+    """The capacity in which someone releases: the candidate's assessor, a cohort IQA, else the leader."""
+    if can_mark(actor, allocated):
+        return Actor.ASSESSOR
+    if is_cohort_iqa(actor, iqas):
+        return Actor.IQA
+    return Actor.LEADER
+
+
 def release_decision(actor, assessment: Assessment, *, expected_version: int | None = None) -> None:
     """Release a decision: record the results and tell the candidate (the only moment they learn it)."""
     allocated = allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)
+    iqas = iqa_ids(assessment.cohort_id)
     require(
-        can_release(actor, assessment, allocated, iqa_ids(assessment.cohort_id)),
+        can_release(actor, assessment, allocated, iqas),
         "Only the assessor, the cohort's IQA or the course leader can release decisions.",
     )
     _check_version(assessment, expected_version)
-    assessment.move_to(MarkingState.RELEASED, Actor.LEADER)
+    if withdrawn_subject(assessment):
+        raise InvalidTransition(WITHDRAWN)
+    role = releasing_role(actor, allocated, iqas)
+    assessment.move_to(MarkingState.RELEASED, role)
     assessment.released_at = utcnow()
     assessment.released_by_id = actor.id
     _flush_or_conflict()
     _record_results(actor, assessment)
-    _audit("decision_released", actor, assessment, role="release", decision=assessment.decision)
+    _audit("decision_released", actor, assessment, role=role.value, decision=assessment.decision)
     subject = "claim for prior learning" if assessment.kind == AssessmentKind.APL else "submission"
     notify(
         assessment.candidate_id,
@@ -199,10 +213,38 @@ def release_ready(actor, assessments: list[Assessment]) -> int:
     """Release several ready decisions at once (each checked as if released alone); returns how many."""
     released = 0
     for assessment in assessments:
-        if assessment.state == MarkingState.READY_FOR_RELEASE:
+        # An attempt withdrawn after marking has nothing to release; it must not stop the others.
+        if assessment.state == MarkingState.READY_FOR_RELEASE and not withdrawn_subject(assessment):
             release_decision(actor, assessment)
             released += 1
     return released
+
+
+def later_work(assessment: Assessment) -> str | None:
+    """What the candidate sent after this decision on the same work ("attempt 2", "round 2"), if anything."""
+    if assessment.kind == AssessmentKind.SUBMISSION:
+        submission = db.session.get(Submission, assessment.submission_id)
+        later = db.session.scalar(
+            select(func.max(Submission.attempt)).where(
+                Submission.candidate_id == submission.candidate_id,
+                Submission.family == submission.family,
+                Submission.module_code == submission.module_code,
+                Submission.attempt > submission.attempt,
+            )
+        )
+        return f"attempt {later} of {assessment.module_code}" if later else None
+    later = db.session.scalar(
+        select(func.max(Assessment.round)).where(
+            Assessment.apl_claim_id == assessment.apl_claim_id, Assessment.round > assessment.round
+        )
+    )
+    if later:
+        return f"round {later} of this claim"
+    claim = db.session.get(AplClaim, assessment.apl_claim_id)
+    # "More evidence" released, and the claim already sent again (waiting for its next round).
+    if claim is not None and claim.status == AplStatus.SUBMITTED:
+        return "this claim again with more evidence"
+    return None
 
 
 def reopen_decision(
@@ -219,6 +261,11 @@ def reopen_decision(
         raise ValidationFailed({"reason": "Give the reason for reopening; it is kept in the audit log."})
     if len(reason) > MAX_REASON_CHARS:
         raise ValidationFailed({"reason": f"Keep the reason under {MAX_REASON_CHARS:,} characters."})
+    if assessment.marking_state == MarkingState.RELEASED and (later := later_work(assessment)):
+        raise InvalidTransition(
+            f"This decision cannot be reopened: the candidate has since sent {later}. "
+            "Judge that instead; this decision stays as it was released."
+        )
     was = assessment.marking_state
     role = Actor.IQA if actor.id in iqa_ids(assessment.cohort_id) else Actor.LEADER
     assessment.move_to(MarkingState.IN_MARKING, role)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
+from assessors.common import WITHDRAWN, withdrawn_subject
 from assessors.common import audit_assessment as _audit
 from assessors.common import check_version as _check_version
 from assessors.common import flush_or_conflict as _flush_or_conflict
@@ -183,6 +184,8 @@ def save_judgement(
             f"This decision is {assessment.marking_state.label.lower()}; it can no longer be changed."
         )
     _check_version(assessment, expected_version)
+    if withdrawn_subject(assessment):
+        raise InvalidTransition(WITHDRAWN)
     errors = {}
     allowed = SUBMISSION_DECISIONS if assessment.kind == AssessmentKind.SUBMISSION else APL_DECISIONS
     if decision and decision not in {d.value for d in allowed}:
@@ -265,6 +268,8 @@ def complete_marking(actor, assessment: Assessment, *, expected_version: int | N
     _check_version(assessment, expected_version)
     if assessment.state != MarkingState.IN_MARKING:
         raise InvalidTransition(f"This decision is already {assessment.marking_state.label.lower()}.")
+    if withdrawn_subject(assessment):
+        raise InvalidTransition(WITHDRAWN)
     problems = completion_problems(assessment)
     if problems:
         raise ValidationFailed(problems)

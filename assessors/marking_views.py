@@ -22,7 +22,8 @@ from assessors.marking import (
 )
 from assessors.marking_forms import ReleaseForm, StartForm, judgement_form, queue_filter_form
 from assessors.models import Assessment, AssessmentKind, Decision, MarkingState
-from assessors.permissions import can_mark, can_view_assessment
+from assessors.observations import observed_criteria
+from assessors.permissions import can_mark, can_release, can_use_queue, can_view_assessment
 from assessors.queue import (
     KIND_FILTERS,
     QueueFilters,
@@ -34,13 +35,14 @@ from assessors.queue import (
     ready_count,
     ready_decisions,
 )
+from assessors.signoffs import signoffs_for
 from assessors.staff import allocated_assessor_id, iqa_ids
 from assessors.turnaround import today_uk
 from assessors.views import bp
 from core.access import SIGNED_IN, roles, rule
 from core.accounts.models import User
 from core.accounts.roles import Role
-from core.errors import EditConflict, InvalidTransition, ValidationFailed
+from core.errors import EditConflict, InvalidTransition, PermissionDenied, ValidationFailed
 from core.extensions import db
 from core.forms import apply_errors
 from portfolio.models import AplClaim, Submission, SubmissionStatus
@@ -50,11 +52,10 @@ from portfolio.submissions import module_criteria, submission_with_snapshot
 from qualification.models import Cohort
 
 ASSESSORS = roles(Role.ASSESSOR)
-
-
-def can_use_queue(user) -> bool:
-    """Work from an assessment queue (assessors)."""
-    return user.is_authenticated and user.has_role(Role.ASSESSOR)
+REALLOCATED = (
+    "This candidate is now allocated to another assessor, who continues this judgement from your last "
+    "saved draft. Changes you had not saved were not kept."
+)
 
 
 def assessor_panel(user) -> dict | None:
@@ -167,12 +168,18 @@ def _viewable(assessment_id: int) -> tuple[Assessment, int | None, set[int]]:
     allocated = allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)
     iqas = iqa_ids(assessment.cohort_id)
     if not can_view_assessment(current_user, assessment, allocated, iqas):
+        if assessment.assessor_id == current_user.id and assessment.candidate_id != current_user.id:
+            raise PermissionDenied(REALLOCATED)  # they knew it: say why it is gone rather than a 404
         abort(404)
     return assessment, allocated, iqas
 
 
-def _criteria(assessment: Assessment, submission: Submission | None) -> list[dict]:
+def _criteria(assessment: Assessment, submission: Submission | None, staff: bool) -> list[dict]:
     texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
+    # Beside each criterion, staff see what the assessor saw in school: standing sign-offs, observations.
+    where = (assessment.candidate_id, assessment.family, assessment.module_code)
+    signoffs = signoffs_for(*where) if staff else {}
+    observed = observed_criteria(*where) if staff else {}
     return [
         {
             "ref": j.criterion_ref,
@@ -181,6 +188,8 @@ def _criteria(assessment: Assessment, submission: Submission | None) -> list[dic
             "entries": [e for e in submission.entries if e.criterion_ref == j.criterion_ref]
             if submission
             else [],
+            "signoffs": signoffs.get(j.criterion_ref, []),
+            "observed": observed.get(j.criterion_ref, []),
         }
         for j in assessment.judgements
     ]
@@ -206,13 +215,13 @@ def _page(
         claim=claim,
         candidate=db.session.get(User, assessment.candidate_id),
         cohort=db.session.get(Cohort, assessment.cohort_id) if assessment.cohort_id else None,
-        criteria=_criteria(assessment, submission),
+        criteria=_criteria(assessment, submission, staff=not mine),
         form=form,
         candidate_view=mine,
         decision=Decision(assessment.decision) if assessment.decision else None,
         may_release=not mine
         and assessment.state == MarkingState.READY_FOR_RELEASE
-        and can_mark(current_user, allocated),
+        and can_release(current_user, assessment, allocated, iqas),
         release_form=release_form,
         conflict=conflict,
         download_url=download_url,

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from assessors.common import flush_or_conflict
 from assessors.models import Observation, ObservationState, ObservedCriterion
-from assessors.signoffs import may_assess, signature_problem, studied_module
+from assessors.permissions import can_acknowledge, may_assess
+from assessors.signoffs import signature_problem, studied_module
 from core.accounts.models import User
 from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
@@ -42,18 +43,6 @@ STALE = (
 
 def _today() -> date:
     return datetime.now(UK).date()
-
-
-def can_acknowledge(user, observation: Observation) -> bool:
-    """Acknowledge or comment on a recorded observation: only the candidate observed."""
-    return user.is_authenticated and observation.candidate_id == user.id
-
-
-def may_see_observation(user, observation: Observation) -> bool:
-    """See an observation: the candidate observed, and the assessor allocated to them."""
-    return can_acknowledge(user, observation) or may_assess(
-        user, observation.cohort_id, observation.candidate_id
-    )
 
 
 def _audit(action: str, actor, observation: Observation, role: str = "assessor", **details) -> None:
@@ -327,6 +316,27 @@ def comment_on_observation(actor, observation: Observation, *, comment: str) -> 
 
 
 # Queries ---------------------------------------------------------------------------------------------
+
+
+def observed_criteria(
+    candidate_id: int, family: str, module_code: str
+) -> dict[str, list[tuple[Observation, ObservedCriterion]]]:
+    """Signed observations of the candidate in a module, by criterion ref, oldest first (one query)."""
+    found: dict[str, list[tuple[Observation, ObservedCriterion]]] = {}
+    rows = db.session.execute(
+        select(Observation, ObservedCriterion)
+        .join(ObservedCriterion, ObservedCriterion.observation_id == Observation.id)
+        .where(
+            Observation.candidate_id == candidate_id,
+            Observation.family == family,
+            Observation.module_code == module_code,
+            Observation.state.in_([ObservationState.RECORDED, ObservationState.ACKNOWLEDGED]),
+        )
+        .order_by(Observation.observed_on, Observation.id)
+    )
+    for observation, criterion in rows:
+        found.setdefault(criterion.criterion_ref, []).append((observation, criterion))
+    return found
 
 
 def observations_of(candidate_id: int) -> list[Observation]:

@@ -41,11 +41,6 @@ STALE_PLAN = (
 )
 
 
-def can_quality_assure(user) -> bool:
-    """Reach the quality assurance pages at all: internal quality assurers, course leaders, admins."""
-    return user.is_authenticated and (user.has_role(Role.IQA) or can_manage_cohort(user))
-
-
 def quality_cohort_ids(user) -> list[int] | None:
     """The cohorts whose decisions the person quality-assures; None means every cohort (course leader)."""
     if can_manage_cohort(user):
@@ -314,8 +309,3 @@ def iqa_work(user) -> tuple[list[WorkItem], list[WorkItem]]:
         order=(Assessment.completed_at,),
     )
     return waiting, unsampled
-
-
-def is_examiner(user) -> bool:
-    """An external examiner (their own pages show only what their grants cover)."""
-    return user.is_authenticated and user.has_role(Role.EXAMINER)

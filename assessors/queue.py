@@ -160,10 +160,12 @@ def _allocated(assessor_id: int, cohort_col, candidate_col):
 
 
 def _mine_ready(assessor_id: int):
-    """SQL: a decision on one of the assessor's candidates, ready for release."""
+    """SQL: a decision on one of the assessor's candidates, ready for release (its attempt not withdrawn)."""
+    withdrawn = Submission.status == SubmissionStatus.WITHDRAWN
     return and_(
         Assessment.state == MarkingState.READY_FOR_RELEASE,
         _allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
+        ~exists().where(Submission.id == Assessment.submission_id, withdrawn),
     )
 
 

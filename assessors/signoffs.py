@@ -11,8 +11,7 @@ import json
 from sqlalchemy import select
 
 from assessors.models import CompetenceSignoff
-from assessors.permissions import can_mark
-from assessors.staff import allocated_assessor_id
+from assessors.permissions import may_assess
 from core.audit.services import record
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -46,11 +45,6 @@ def studied_module(candidate_id: int, family: str, module_code: str) -> ModuleEn
     if enrolment is None:
         raise ValidationFailed({"module": "Choose a module the candidate studies now."})
     return enrolment
-
-
-def may_assess(actor, cohort_id: int | None, candidate_id: int) -> bool:
-    """The actor is the assessor allocated to the candidate in this cohort."""
-    return can_mark(actor, allocated_assessor_id(cohort_id, candidate_id))
 
 
 def signoff_hash(signoff: CompetenceSignoff) -> str:

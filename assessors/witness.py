@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from assessors.models import WitnessRequest, WitnessState
-from assessors.signoffs import may_assess, studied_module
+from assessors.permissions import can_manage_request, can_request_testimony, may_assess
+from assessors.signoffs import studied_module
 from core.accounts.models import User
 from core.accounts.sessions import is_valid_email, normalise_email
 from core.accounts.tokens import hash_token, new_token
@@ -29,7 +30,6 @@ from core.timeutil import UK, utcnow
 from core.urls import absolute_url
 from portfolio.assessor_records import add_assessor_record
 from portfolio.models import EvidenceItem, EvidenceVersion, ItemKind
-from portfolio.permissions import can_edit_item
 from portfolio.submissions import module_criteria
 
 LINK_DAYS = 14
@@ -42,27 +42,6 @@ GONE = {
     "expired": "This link has expired. Ask the person who sent it for a new one if it is still needed.",
     "revoked": "This link was withdrawn by the person who sent it. Nothing more is needed from you.",
 }
-
-
-def can_request_testimony(user, item: EvidenceItem, allocated_assessor_ok: bool) -> bool:
-    """Ask for testimony on an item: its owner, or the assessor allocated to them."""
-    return item.deleted_at is None and (can_edit_item(user, item) or allocated_assessor_ok)
-
-
-def can_manage_request(user, req: WitnessRequest) -> bool:
-    """See and revoke a request: the candidate it is for, or their allocated assessor."""
-    if not user.is_authenticated:
-        return False
-    if req.candidate_id == user.id:
-        return True
-    return may_assess(user, _cohort_of(req.candidate_id, req.family, req.module_code), req.candidate_id)
-
-
-def _cohort_of(candidate_id: int, family: str, module_code: str) -> int | None:
-    try:
-        return studied_module(candidate_id, family, module_code).cohort_id
-    except ValidationFailed:
-        return None
 
 
 def _audit(action: str, actor, req: WitnessRequest, role: str, **details) -> None:

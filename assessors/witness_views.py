@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from assessors import witness as services
-from assessors.signoffs import may_assess
+from assessors.permissions import can_manage_request, may_assess
 from assessors.workplace_forms import ActionForm, WitnessRequestForm, WitnessResponseForm
 from assessors.workplace_views import modules_of
 from core.access import PUBLIC, roles, rule
@@ -142,7 +142,7 @@ def request_for_candidate(candidate_id: int):
 @rule(PEOPLE)
 def revoke_request(request_id: int):
     req = db.session.get(services.WitnessRequest, request_id)
-    if req is None or not services.can_manage_request(current_user, req):
+    if req is None or not can_manage_request(current_user, req):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

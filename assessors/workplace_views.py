@@ -10,7 +10,15 @@ from flask_login import current_user
 from assessors import observations as obs_services
 from assessors import signoffs as signoff_services
 from assessors.models import CompetenceSignoff, Observation, ObservationState
-from assessors.signoffs import may_assess, signoffs_of
+from assessors.permissions import (
+    can_acknowledge,
+    can_mark,
+    can_read_workplace,
+    can_see_observation,
+    may_assess,
+)
+from assessors.signoffs import signoffs_of
+from assessors.staff import allocated_assessor_id, iqa_ids
 from assessors.views import bp
 from assessors.witness import requests_of, testimonies
 from assessors.workplace_forms import (
@@ -32,7 +40,9 @@ from qualification.models import CohortMember, MemberRole
 
 ASSESSORS = roles(Role.ASSESSOR)
 CANDIDATES = roles(Role.CANDIDATE)
-PEOPLE = roles(Role.ASSESSOR, Role.CANDIDATE)
+PEOPLE = roles(Role.ASSESSOR, Role.CANDIDATE, Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
+# The cohort's IQAs and course leaders read a candidate's workplace assessment; only the assessor acts on it.
+READERS = roles(Role.ASSESSOR, Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
 
 
 def _number(value) -> int | None:
@@ -65,9 +75,26 @@ def _assessed_candidate_or_404(candidate_id: int) -> tuple[User, list[dict]]:
     return candidate, [m for m in modules if may_assess(current_user, m["cohort_id"], candidate_id)]
 
 
+def _readable_candidate_or_404(candidate_id: int) -> tuple[User, list[dict], bool]:
+    """The candidate, their modules, and whether the signed-in person assesses them (else reads only)."""
+    candidate = db.session.get(User, candidate_id)
+    modules = modules_of(candidate_id) if candidate else []
+    allocated = {c: allocated_assessor_id(c, candidate_id) for c in {m["cohort_id"] for m in modules}}
+    iqas = set().union(*(iqa_ids(c) for c in allocated))
+    if candidate is None or not can_read_workplace(current_user, candidate_id, allocated.values(), iqas):
+        abort(404)  # not theirs to know about
+    assessed = [m for m in modules if can_mark(current_user, allocated[m["cohort_id"]])]
+    return candidate, assessed or modules, bool(assessed)
+
+
 def _observation_or_404(observation_id: int) -> Observation:
     observation = db.session.get(Observation, observation_id)
-    if observation is None or not obs_services.may_see_observation(current_user, observation):
+    if observation is None or not can_see_observation(
+        current_user,
+        observation,
+        allocated_assessor_id(observation.cohort_id, observation.candidate_id),
+        iqa_ids(observation.cohort_id),
+    ):
         abort(404)
     return observation
 
@@ -82,7 +109,13 @@ def _signoff_choices(modules: list[dict]) -> dict[str, list[tuple[str, str]]]:
 
 
 def _workplace_page(
-    candidate: User, modules: list[dict], status: int = 200, *, signoff_form=None, withdraw=None
+    candidate: User,
+    modules: list[dict],
+    status: int = 200,
+    *,
+    signoff_form=None,
+    withdraw=None,
+    assessing: bool = True,
 ):
     signoff_form = signoff_form or SignoffForm(formdata=None)
     signoff_form.criterion.choices = _signoff_choices(modules)
@@ -100,14 +133,16 @@ def _workplace_page(
         withdraw_form=WithdrawSignoffForm(formdata=None),
         action_form=ActionForm(formdata=None),
         states=ObservationState,
+        assessing=assessing,
     )
     return page, status
 
 
 @bp.get("/candidates/<int:candidate_id>/workplace")
-@rule(ASSESSORS)
+@rule(READERS)
 def candidate_workplace(candidate_id: int):
-    return _workplace_page(*_assessed_candidate_or_404(candidate_id))
+    candidate, modules, assessing = _readable_candidate_or_404(candidate_id)
+    return _workplace_page(candidate, modules, assessing=assessing)
 
 
 def _school_of(candidate_id: int, cohort_id: int | None) -> str:
@@ -171,7 +206,7 @@ def _observation_page(
     assessing = may_assess(current_user, observation.cohort_id, observation.candidate_id)
     if form is None and assessing and observation.state == ObservationState.PLANNED:
         form = record_form(observation.refs, version=str(observation.version))
-    if ack_form is None and obs_services.can_acknowledge(current_user, observation):
+    if ack_form is None and can_acknowledge(current_user, observation):
         ack_form = AcknowledgeForm(formdata=None, version=str(observation.version))
     page = render_template(
         "assessors/observation.html",
@@ -180,6 +215,7 @@ def _observation_page(
         assessor=db.session.get(User, observation.assessor_id) if observation.assessor_id else None,
         texts=texts,
         assessing=assessing,
+        own=observation.candidate_id == current_user.id,
         form=form,
         ack_form=ack_form,
         action_form=ActionForm(formdata=None, version=str(observation.version)),

@@ -34,8 +34,8 @@ import qualification.pathway_views  # adds the pathway routes to the cohorts blu
 import qualification.report_views  # adds the cohort report to the cohorts blueprint
 import qualification.transcript_views  # the transcript; adds the staff view to the cohorts blueprint
 import qualification.views
-from assessors.marking_views import assessor_panel, can_use_queue
-from assessors.quality import can_quality_assure, is_examiner
+from assessors.marking_views import assessor_panel
+from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.report_counts import COHORT_REPORT_COUNTS
 from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
 from core.access import install_route_gate

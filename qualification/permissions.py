@@ -25,6 +25,16 @@ def can_view_cohort(user, cohort) -> bool:
     return is_cohort_staff(user, cohort) or any(m.user_id == user.id for m in cohort.members)
 
 
+def can_view_transcript(user, cohort, candidate_id: int, allocated_assessor_id: int | None) -> bool:
+    """A candidate's transcript: the candidate, their assessor, the cohort's tutors and IQAs, leaders."""
+    if not user.is_authenticated:
+        return False
+    if user.id == candidate_id or user.id == allocated_assessor_id or can_manage_cohort(user, cohort):
+        return True
+    # Other assessors of the cohort do not: an assessor sees only the candidates allocated to them.
+    return any(m.user_id == user.id and m.role in ("tutor", "iqa") for m in cohort.members)
+
+
 def can_read_release_letter(user, cohort, member) -> bool:
     """A candidate's release letter: the candidate themself, or the cohort's staff."""
     return member.user_id == user.id or is_cohort_staff(user, cohort)

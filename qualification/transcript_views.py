@@ -20,13 +20,14 @@ from qualification.cohort_views import bp as cohorts_bp
 from qualification.cohort_views import cohort_or_404
 from qualification.models import (
     AchievedBy,
+    AssessorAllocation,
     Cohort,
     CohortMember,
     CriterionOutcome,
     CriterionResult,
     MemberRole,
 )
-from qualification.permissions import is_cohort_staff
+from qualification.permissions import can_view_transcript
 from qualification.results import live_module_results
 from qualification.services import spec_of_version
 from qualification.spec import AwardSpec
@@ -67,13 +68,6 @@ class Transcript:
     included: list[AwardLine] = field(default_factory=list)
     # Criteria met by prior learning on modules not achieved yet: module code -> criterion refs.
     apl_elsewhere: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-def can_view_transcript(user, cohort: Cohort, candidate_id: int) -> bool:
-    """A candidate's transcript: the candidate, the cohort's tutors, assessors and IQAs, course leaders."""
-    if user.id == candidate_id or is_cohort_staff(user, cohort):
-        return True
-    return any(m.user_id == user.id and m.role == MemberRole.IQA for m in cohort.members)
 
 
 def build_transcript(candidate_id: int, cohort: Cohort) -> Transcript:
@@ -159,7 +153,12 @@ def candidate_transcript(cohort_id: int, candidate_id: int):
     cohort = cohort_or_404(cohort_id)
     is_candidate = any(m.user_id == candidate_id and m.role == MemberRole.CANDIDATE for m in cohort.members)
     # 404 for anyone else's: a candidate must not learn what another has achieved, or that they exist.
-    if not is_candidate or not can_view_transcript(current_user, cohort, candidate_id):
+    allocated = db.session.scalar(
+        select(AssessorAllocation.assessor_id).where(
+            AssessorAllocation.cohort_id == cohort.id, AssessorAllocation.candidate_id == candidate_id
+        )
+    )
+    if not is_candidate or not can_view_transcript(current_user, cohort, candidate_id, allocated):
         abort(404)
     candidate = db.session.get(User, candidate_id)
     return render_template(

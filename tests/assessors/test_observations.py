@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 
 from assessors.models import Observation, ObservedCriterion
 from assessors.observations import record_fields
+from core.accounts.roles import Role
 from core.audit.services import verify_chain
 from core.extensions import db
 from core.notifications.models import Notification
 from core.timeutil import UK
 from portfolio.items import Content, content_hash
 from portfolio.models import CriterionMapping, EvidenceItem
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, login, make_user
 from tests.modules.study_support import (
     ASSESSOR,
     JO,
@@ -32,7 +33,7 @@ from tests.modules.study_support import (
 from tests.portfolio.evidence_support import audit_rows, user_id
 
 CHRIS = "candidate2@school.example"  # another candidate of the demo cohort
-HELEN = "assessor2@northmoor.example"  # an assessor of the demo cohort, not allocated to Jo
+HELEN = "assessor2@northmoor.example"  # an assessor of the demo cohort, not allocated to Jo (and an IQA)
 TODAY = datetime.now(UK).date()
 NEXT_WEEK = (TODAY + timedelta(days=7)).isoformat()
 
@@ -257,10 +258,13 @@ def test_other_assessor_and_candidate_cannot_reach_the_observation(demo):
     tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
     plan(tom, jo)
     observation = only_observation(demo)
-    helen = signed_in(demo, HELEN)
-    assert helen.get(f"/assessors/candidates/{jo}/workplace").status_code == 404
-    assert helen.get(plan_url(jo)).status_code == 404
-    assert helen.get(f"/assessors/observations/{observation.id}").status_code == 404
+    # Helen is also an IQA of the cohort (she may read, see tests/assessors/test_review_fixes.py): not her.
+    zed = "zed.assessor@northmoor.example"
+    make_user(demo, zed, name="Zed Other", roles=(Role.ASSESSOR,), password=PASSWORD)
+    other = signed_in(demo, zed)
+    assert other.get(f"/assessors/candidates/{jo}/workplace").status_code == 404
+    assert other.get(plan_url(jo)).status_code == 404
+    assert other.get(f"/assessors/observations/{observation.id}").status_code == 404
     chris = signed_in(demo, CHRIS)
     assert chris.get(f"/assessors/observations/{observation.id}").status_code == 404
     # The candidate may see it but not write it up: the route's role rule refuses (403).
