@@ -252,8 +252,8 @@ def reopen_decision(
 ) -> None:
     """Reopen a completed or released decision for the assessor, with the reason in the audit log."""
     require(
-        can_reopen(actor, iqa_ids(assessment.cohort_id)),
-        "Only the cohort's IQA or the course leader can reopen a decision.",
+        can_reopen(actor, iqa_ids(assessment.cohort_id), assessment),
+        "Only the course leader or one of the cohort's IQAs (not the one who made it) can reopen a decision.",
     )
     _check_version(assessment, expected_version)
     reason = (reason or "").strip()

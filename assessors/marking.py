@@ -37,7 +37,8 @@ from core.errors import EditConflict, InvalidTransition, ValidationFailed, requi
 from core.extensions import db
 from core.timeutil import utcnow
 from modules.models import Module
-from portfolio.models import AplClaim, AplStatus, Submission, SubmissionStatus
+from portfolio.models import AplClaim, AplStatus, Submission
+from portfolio.outcomes import lock_for_marking
 from portfolio.submissions import module_criteria
 from qualification.results import criterion_outcomes
 
@@ -109,8 +110,7 @@ def start_submission_marking(actor, submission: Submission) -> Assessment:
     existing = assessment_of_submission(submission.id)
     if existing is not None:
         return existing
-    if submission.status != SubmissionStatus.SUBMITTED:
-        raise InvalidTransition(f"This attempt is {submission.status}; it cannot be marked.")
+    lock_for_marking(actor, submission)
     # Criteria already met by prior learning stay met: they are shown as such, not judged again.
     by_apl = {
         ref: "Met by prior learning (APL)."
@@ -174,7 +174,7 @@ def save_judgement(
     feedback_md: str,
     action_md: str,
     vacs: Mapping[str, bool | None],
-    vacs_notes_md: str,
+    vacs_notes: Mapping[str, str],
     decision: str | None,
 ) -> None:
     """Save the judgement so far (a draft: nothing is decided or shown to the candidate until released)."""
@@ -193,7 +193,7 @@ def save_judgement(
     for name, text, limit in (
         ("feedback_md", feedback_md, MAX_FEEDBACK_CHARS),
         ("action_md", action_md, MAX_FEEDBACK_CHARS),
-        ("vacs_notes_md", vacs_notes_md, MAX_FEEDBACK_CHARS),
+        *((f"vacs_{name}_note", vacs_notes.get(name, ""), MAX_COMMENT_CHARS) for name in VACS),
     ):
         if len(text or "") > limit:
             errors[name] = f"Keep this under {limit:,} characters."
@@ -215,9 +215,9 @@ def save_judgement(
             judgement.comment = (comments[ref] or "").strip()
     assessment.feedback_md = (feedback_md or "").strip()
     assessment.action_md = (action_md or "").strip()
-    assessment.vacs_notes_md = (vacs_notes_md or "").strip()
     for name in VACS:
         setattr(assessment, f"vacs_{name}", vacs.get(name))
+        setattr(assessment, f"vacs_{name}_note", (vacs_notes.get(name) or "").strip())
     assessment.decision = decision or None
     # Touching the row bumps its version even when only judgement rows changed, so a stale form is caught.
     assessment.assessor_id = actor.id
@@ -255,8 +255,10 @@ def completion_problems(assessment: Assessment) -> dict[str, str]:
         problems["decision"] = "A referral needs a criterion not yet met or a VACS check that fails."
     if decision in (Decision.REFERRED, Decision.MORE_EVIDENCE) and not assessment.action_md.strip():
         problems["action_md"] = "Say what the candidate needs to do next."
-    if assessment.kind == AssessmentKind.APL and decision and not assessment.vacs_notes_md.strip():
-        problems["vacs_notes_md"] = "Give your reasons against valid, authentic, current and sufficient."
+    for name, note in assessment.vacs_notes.items() if decision else ():
+        # APL is judged on VACS alone, so every check needs its reason; a submission explains any "no".
+        if not note.strip() and (assessment.kind == AssessmentKind.APL or vacs[name] is False):
+            problems[f"vacs_{name}_note"] = f"Give your reason for '{name}'."
     if any(v is None for v in vacs.values()) and decision:
         problems.setdefault("vacs", "Answer each of the four VACS checks.")
     return problems

@@ -15,13 +15,18 @@ VACS_QUESTIONS = {
     "current": "Current: is it recent enough to show competence now?",
     "sufficient": "Sufficient: is there enough of it?",
 }
+VACS_REASON_HINT = {
+    "apl": "Needed for each check of a decision on prior learning.",
+    "submission": "Needed when the answer is no; the candidate reads it when the decision is released.",
+}
 KIND_CHOICES = [
     ("", "All kinds"),
     ("submission", "Submissions"),
     ("resubmission", "Resubmissions"),
     ("iqa_return", "IQA returns"),
     ("apl", "APL claims"),
-    ("observation", "Observations"),
+    ("observation", "Observations to write up"),
+    ("observation_plan", "Observations to plan"),
 ]
 SORT_CHOICES = [("oldest", "Oldest first"), ("newest", "Newest first")]
 
@@ -68,11 +73,6 @@ class JudgementForm(FlaskForm):
         description="Needed for a referral or a request for more evidence. Markdown is allowed.",
         render_kw={"rows": 4},
     )
-    vacs_notes_md = TextAreaField(
-        "Your reasons against valid, authentic, current and sufficient",
-        description="Needed for a decision on prior learning; optional on a submission.",
-        render_kw={"rows": 4},
-    )
     vacs_errors: list[str]
 
     def criterion_fields(self, ref: str):
@@ -80,7 +80,11 @@ class JudgementForm(FlaskForm):
         return self[f"outcome-{ref}"], self[f"comment-{ref}"]
 
     def vacs_fields(self):
-        return [self[f"vacs_{name}"] for name in VACS]
+        """Each VACS question with the field for its reason."""
+        return [(self[f"vacs_{name}"], self[f"vacs_{name}_note"]) for name in VACS]
+
+    def vacs_notes(self) -> dict[str, str]:
+        return {name: self[f"vacs_{name}_note"].data or "" for name in VACS}
 
     def outcomes(self) -> dict[str, str | None]:
         return {
@@ -120,6 +124,13 @@ def judgement_form(assessment: Assessment) -> JudgementForm:
         setattr(
             Bound, f"vacs_{name}", RadioField(VACS_QUESTIONS[name], choices=YES_NO, validate_choice=False)
         )
+        setattr(
+            Bound,
+            f"vacs_{name}_note",
+            TextAreaField(
+                f"Reason: {name}", description=VACS_REASON_HINT[assessment.kind], render_kw={"rows": 2}
+            ),
+        )
     Bound.decision = RadioField(
         "Decision", choices=[(d.value, d.label) for d in decisions], validate_choice=False
     )
@@ -127,7 +138,6 @@ def judgement_form(assessment: Assessment) -> JudgementForm:
         "version": assessment.version,
         "feedback_md": assessment.feedback_md,
         "action_md": assessment.action_md,
-        "vacs_notes_md": assessment.vacs_notes_md,
         "decision": assessment.decision,
     }
     for judgement in assessment.judgements:
@@ -135,6 +145,7 @@ def judgement_form(assessment: Assessment) -> JudgementForm:
         data[f"comment-{judgement.criterion_ref}"] = judgement.comment
     for name, value in assessment.vacs.items():
         data[f"vacs_{name}"] = None if value is None else ("yes" if value else "no")
+        data[f"vacs_{name}_note"] = assessment.vacs_notes[name]
     form = Bound(data=data)
     form.vacs_errors = []
     return form

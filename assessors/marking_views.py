@@ -62,11 +62,12 @@ def assessor_panel(user) -> dict | None:
     """The assessor's home panel: what waits, what is overdue, what is ready to release (three queries)."""
     if not can_use_queue(user):
         return None
-    waiting, overdue = queue_counts(user.id, assessor_cohorts(user.id), today_uk())
+    counts = queue_counts(user.id, assessor_cohorts(user.id), today_uk())
     return {
         "template": "assessors/_queue_home_panel.html",
-        "waiting": waiting,
-        "overdue": overdue,
+        "waiting": counts.waiting,
+        "overdue": counts.overdue,
+        "to_plan": counts.to_plan,
         "ready": ready_count(user.id),
     }
 
@@ -302,7 +303,7 @@ def save_assessment(assessment_id: int):
             feedback_md=form.feedback_md.data or "",
             action_md=form.action_md.data or "",
             vacs=form.vacs(),
-            vacs_notes_md=form.vacs_notes_md.data or "",
+            vacs_notes=form.vacs_notes(),
             decision=form.decision.data or None,
         )
         if completing:

@@ -62,14 +62,17 @@ def can_release(user, assessment, allocated_assessor_id: int | None, iqa_ids: Co
     )
 
 
-def can_reopen(user, iqa_ids: Collection[int]) -> bool:
-    """Reopen a decision (with a reason): only a cohort IQA or the course leader."""
-    return is_cohort_iqa(user, iqa_ids) or (user.is_authenticated and can_manage_cohort(user))
+def can_reopen(user, iqa_ids: Collection[int], assessment=None) -> bool:
+    """Reopen a decision (with a reason): the course leader, or a cohort IQA who did not make it."""
+    if user.is_authenticated and can_manage_cohort(user):
+        return True
+    # Quality assurance is a second pair of eyes: an IQA who is also an assessor never reopens their own.
+    return is_cohort_iqa(user, iqa_ids) and (assessment is None or assessment.completed_by_id != user.id)
 
 
 def can_manage_sampling(user, iqa_ids: Collection[int]) -> bool:
     """Keep the cohort's sampling plan and grant examiner access: its IQAs and the course leader."""
-    return can_reopen(user, iqa_ids)
+    return is_cohort_iqa(user, iqa_ids) or (user.is_authenticated and can_manage_cohort(user))
 
 
 def examiner_may_see(user, candidate_id: int, grants, today: date) -> bool:

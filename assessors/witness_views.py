@@ -1,8 +1,9 @@
 """The `witness` blueprint: asking for a witness testimony (the candidate from an item, the assessor from the
 candidate's workplace page), withdrawing a link, and the public page a witness opens from their email.
 
-The public page needs no account. It shows only the version asked about and the criteria; an unknown token
-is a plain 404, a used, expired or withdrawn one a plain 410, so the page tells nothing more.
+The public page needs no account. It shows only the version asked about and the criteria, and, for a file,
+a download of exactly that version's bytes through the same link; an unknown token is a plain 404, a used,
+expired or withdrawn one a plain 410, so the page tells nothing more.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
 from core.forms import apply_errors
 from core.timeutil import utcnow
+from portfolio.files import download_response
 from portfolio.models import EvidenceItem, EvidenceVersion
 from portfolio.permissions import owns
 
@@ -163,6 +165,23 @@ def _gone(reason: str):
     return render_template("witness/gone.html", message=services.GONE[reason]), 410
 
 
+@bp.get("/<token>/file")
+@rule(PUBLIC)
+def download_file(token: str):
+    """The file of the version the witness was asked about (never the item's current one), as an attachment
+    under the same rules as the page: 404 for an unknown token, 410 once it is used, expired or withdrawn."""
+    req = services.find_request(token)
+    if req is None:
+        abort(404)
+    state = services.link_state(req, utcnow())
+    if state != "open":
+        return _gone(state)
+    version = db.session.get(EvidenceVersion, req.version_id)
+    if version is None or version.blob_sha256 is None:
+        abort(404)
+    return download_response(version.blob_sha256, version.file_name or "file")
+
+
 @bp.route("/<token>", methods=["GET", "POST"])
 @rule(PUBLIC)
 def respond(token: str):
@@ -214,5 +233,6 @@ def respond(token: str):
         candidate_name=candidate.name,
         texts=texts,
         form=form,
+        file_url=url_for("witness.download_file", token=token) if version.blob_sha256 else None,
     )
     return page, status

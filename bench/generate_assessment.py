@@ -149,7 +149,6 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             "decision": decision,
             "feedback_md": "Bench feedback." if decision else "",
             "action_md": "",
-            "vacs_notes_md": "",
             "evidence_hash": sub["snapshot_hash"],
             "sampled": state == "in_iqa_review",
             "sample_reasons": "",

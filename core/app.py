@@ -55,6 +55,7 @@ from core.navigation import navigation
 from core.notifications import views as notification_views
 from core.querycount import install_query_header
 from core.security import WaymarkFlask, install_security
+from core.uploads import UploadRequest
 from core.views import bp as core_bp
 from core.views import current_theme
 from modules.home import study_panel
@@ -76,6 +77,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = UploadRequest  # file parts are written straight into the file store
     app.config.update(load_config(instance))
     if overrides:
         app.config.update(overrides)

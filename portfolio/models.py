@@ -186,6 +186,8 @@ class Submission(db.Model):
     attempt: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default=SubmissionStatus.SUBMITTED)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the assessor starts marking: from then on the candidate can no longer withdraw the attempt.
+    marking_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 over the sorted entries' (criterion, content hash) pairs: the snapshot's fingerprint.
     snapshot_hash: Mapped[str] = mapped_column(String(64))
     statement_md: Mapped[str] = mapped_column(Text, default="")

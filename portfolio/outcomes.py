@@ -9,10 +9,21 @@ from __future__ import annotations
 from core.audit.services import record
 from core.errors import InvalidTransition
 from core.extensions import db
+from core.timeutil import utcnow
 from portfolio.models import AplClaim, AplStatus, Submission, SubmissionStatus
 
 RELEASED_SUBMISSION = (SubmissionStatus.ACHIEVED, SubmissionStatus.REFERRED)
 DECIDED_CLAIM = (AplStatus.ACCEPTED, AplStatus.PARTLY_ACCEPTED, AplStatus.MORE_EVIDENCE, AplStatus.REJECTED)
+
+
+def lock_for_marking(actor, submission: Submission) -> None:
+    """Note that the assessor has started marking the attempt: the candidate can no longer withdraw it."""
+    db.session.refresh(submission, with_for_update=True)  # serialises with a withdrawal (PostgreSQL)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise InvalidTransition(f"This attempt is {submission.status}; it cannot be marked.")
+    if submission.marking_started_at is None:
+        submission.marking_started_at = utcnow()
+        db.session.flush()
 
 
 def record_submission_outcome(actor, submission: Submission, outcome: SubmissionStatus) -> None:

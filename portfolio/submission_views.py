@@ -142,7 +142,8 @@ def show_submission(submission_id: int):
         criteria=criteria,
         download_url=download_url,
         can_withdraw=can_submit(current_user, submission.candidate_id)
-        and submission.status == SubmissionStatus.SUBMITTED,
+        and submission.status == SubmissionStatus.SUBMITTED
+        and submission.marking_started_at is None,
         withdraw_form=WithdrawForm(),
     )
 

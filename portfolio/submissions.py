@@ -174,7 +174,8 @@ class SnapshotPlan:
         elif not may_submit_again(self.previous):
             found.append(
                 f"Attempt {self.previous.attempt} of this module is still awaiting assessment. "
-                "You can submit again once it has been assessed, or withdraw it first."
+                "You can submit again once it has been assessed"
+                + (", or withdraw it first." if self.previous.marking_started_at is None else ".")
             )
         if not self.entries:
             found.append("Map at least one piece of evidence to this module's criteria before submitting.")
@@ -289,8 +290,15 @@ def submit_module(actor, *, family: str, module_code: str, statement_md: str = "
 def withdraw_submission(actor, submission: Submission) -> None:
     """Take back an attempt that is still awaiting assessment (it is kept, marked withdrawn)."""
     require(can_submit(actor, submission.candidate_id), "Only the candidate can withdraw their submission.")
+    # Locks the row (PostgreSQL) so a withdrawal and the assessor starting to mark cannot both succeed.
+    db.session.refresh(submission, with_for_update=True)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise InvalidTransition("Only a submission awaiting assessment can be withdrawn.")
+    if submission.marking_started_at is not None:
+        raise InvalidTransition(
+            "Your assessor has started marking this attempt, so it can no longer be withdrawn. "
+            "If something in it is wrong, tell your assessor: they can refer it for resubmission."
+        )
     submission.status = SubmissionStatus.WITHDRAWN
     record(
         "submission_withdrawn",

@@ -43,7 +43,7 @@ def _judged(assessor: User, submission_id: int, mark: str) -> int:
         feedback_md=f"{mark} feedback",
         action_md="",
         vacs=dict.fromkeys(VACS, True),
-        vacs_notes_md="",
+        vacs_notes={},
         decision="achieved",
     )
     complete_marking(assessor, assessment, expected_version=assessment.version)
@@ -73,7 +73,7 @@ def add_assessment_objects(leader: User, *people) -> None:
     db.session.flush()
 
 
-# The quality assurance and examiner routes, by the kind of each argument (spread into tests/test_idor.py).
+# The quality assurance and examiner routes, by the kind of each argument (spread into tests/idor_kinds.py).
 _ASSESSMENT = {"assessment_id": "assessment"}
 _GRANT = {"access_id": "examiner_access", "candidate_id": "user"}
 QUALITY_ARGUMENT_KINDS: dict[str, dict[str, str]] = {

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from core.extensions import db
 from portfolio.models import AplEvidence, EvidenceVersion
 from tests.conftest import csrf_from, login
+from tests.idor_rows import victim_ids, victim_rows
 from tests.test_idor_world import (
     A_EMAIL,
     ASSESSOR_1,
@@ -28,8 +29,6 @@ from tests.test_idor_world import (
     MARKER,
     PASSWORD,
     build_world,
-    victim_ids,
-    victim_rows,
 )
 
 CHRIS = "candidate2@school.example"  # another candidate of cohort 1

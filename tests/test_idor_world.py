@@ -3,7 +3,8 @@
 Cohort 1 is the demo cohort (candidate A = Jo Patel, allocated to assessor Tom Okafor). Cohort 2 is a second
 intake of the same award with its own candidates (B and another) and its own assessor. Everything of cohort 2
 carries the marker ``zqxbravo`` (names, emails, titles, texts), so a page that shows any of it is caught by a
-plain substring search. No test functions live here; tests/test_idor.py and tests/test_idor_staff.py use it.
+plain substring search. No test functions live here; tests/test_idor.py and tests/test_idor_staff.py use it
+(with tests/idor_rows.py, which reads the victim's rows before and after each request).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import select
 
 from core.accounts.models import User
 from core.accounts.roles import Role
@@ -24,7 +25,7 @@ from core.extensions import db
 from core.notifications.services import notify
 from modules.content_files import attach_file
 from modules.demo import load_demo_content
-from modules.models import Activity, ActivityKind, DraftRecovery, ReflectionDraft, Section
+from modules.models import Activity, ActivityKind, Section
 from modules.queries import enrolment_for, module_progress
 from modules.study_services import log_study, mark_quiz, save_draft
 from portfolio.apl import draft_claim, submit_claim
@@ -47,6 +48,7 @@ from qualification.models import Cohort, CohortMember, CohortSession, MemberRole
 from qualification.queries import find_version
 from tests.conftest import make_user
 from tests.idor_assessing import add_assessment_objects  # sets assessment_id, examiner_access_id
+from tests.idor_workplace import add_workplace_objects  # sets observation_id, signoff_id, witness_request_id
 
 MARKER = "zqxbravo"  # everything of cohort 2 carries it; compare lower-cased
 A_MARK = "zqxalpha"  # A's own titles and texts (A may see these)
@@ -261,55 +263,12 @@ def build_world(app) -> World:
         a_objects = _give_objects(_user(A_EMAIL), cohort1, sessions[0], A_MARK, seed=1)
         b_objects = _give_objects(b, cohort2, sessions[1], MARKER, seed=2)
         add_assessment_objects(leader, (a_objects, ASSESSOR_1, A_MARK), (b_objects, ASSESSOR_2, MARKER))
-        _give_workplace_objects(a_objects, ASSESSOR_1, A_MARK)
-        _give_workplace_objects(b_objects, ASSESSOR_2, MARKER)
+        add_workplace_objects(a_objects, ASSESSOR_1, A_MARK, family=FAMILY, module=MODULE)
+        add_workplace_objects(b_objects, ASSESSOR_2, MARKER, family=FAMILY, module=MODULE)
         db.session.commit()
         content = _content_ids()
         db.session.commit()
     return World(a_objects, b_objects, content)
-
-
-def _give_workplace_objects(objects: Objects, assessor_email: str, mark: str) -> None:
-    """A planned observation, a competence sign-off and a pending witness request for the candidate (their
-    allocated assessor's), through the real services; sets observation_id, signoff_id, witness_request_id."""
-    from assessors.observations import plan_observation
-    from assessors.signoffs import sign_off_criterion
-    from assessors.witness import request_testimony
-    from portfolio.models import EvidenceItem
-
-    assessor, candidate = _user(assessor_email), db.session.get(User, objects.user_id)
-    observation = plan_observation(
-        assessor,
-        candidate_id=candidate.id,
-        family=FAMILY,
-        module_code=MODULE,
-        planned_for=date.today() + timedelta(days=7),  # noqa: DTZ011
-        school=f"{mark} school",
-        focus_md=f"{mark} focus of the observation",
-        refs=["M01.1.1"],
-    )
-    signoff = sign_off_criterion(
-        assessor,
-        candidate_id=candidate.id,
-        family=FAMILY,
-        module_code=MODULE,
-        ref="M01.1.3",
-        basis=f"{mark} professional discussion",
-        note_md=f"{mark} sign-off note",
-        signed_name=assessor.name,
-    )
-    request = request_testimony(
-        candidate,
-        db.session.get(EvidenceItem, objects.item_id),
-        family=FAMILY,
-        module_code=MODULE,
-        refs=["M01.1.1"],
-        witness_name=f"{mark} witness",
-        witness_email=f"{mark}.witness@school.example",
-        witness_role=f"{mark} deputy head",
-    )
-    objects.observation_id, objects.signoff_id = observation.id, signoff.id
-    objects.witness_request_id = request.id
 
 
 def _content_ids() -> dict[str, object]:
@@ -352,93 +311,3 @@ def _content_ids() -> dict[str, object]:
         "lesson": lesson.id,
         "activity_file": picture.id,
     }
-
-
-# The victim's rows, for before/after comparison ------------------------------------------------------------
-
-_USER_COLUMNS = ("user_id", "owner_id", "candidate_id", "claimant_id", "author_id", "reporter_id")
-_OWN_TABLES = {
-    "users": "user",
-    "cohorts": "cohort",
-    "evidence_items": "items",
-    "evidence_versions": "versions",
-    "submissions": "submissions",
-    "apl_claims": "claims",
-    "forums": "forums",
-    "forum_threads": "threads",
-    "forum_posts": "posts",
-    "cohort_sessions": "sessions",
-    "cohort_members": "members",
-    "reflection_drafts": "drafts",
-    "draft_recoveries": "recoveries",
-}
-_PARENT_COLUMNS = {
-    "cohort_id": "cohort",
-    "session_id": "sessions",
-    "forum_id": "forums",
-    "thread_id": "threads",
-    "post_id": "posts",
-    "item_id": "items",
-    "draft_id": "drafts",
-    "submission_id": "submissions",
-    "claim_id": "claims",
-    "member_id": "members",
-}
-
-
-def victim_ids(objects: Objects) -> dict[str, set[int]]:
-    """Every id that makes a row part of the victim's world: theirs, or their cohort's."""
-    from portfolio.models import AplClaim, EvidenceItem, EvidenceVersion, Submission
-    from qualification.forums.models import Forum, Post, Thread
-
-    uid, cid = objects.user_id, objects.cohort_id
-
-    def ids(query) -> set[int]:
-        return set(db.session.scalars(query))
-
-    forums = ids(select(Forum.id).where(Forum.cohort_id == cid))
-    threads = ids(select(Thread.id).where(or_(Thread.forum_id.in_(forums), Thread.author_id == uid)))
-    items = ids(select(EvidenceItem.id).where(EvidenceItem.owner_id == uid))
-    drafts = ids(select(ReflectionDraft.id).where(ReflectionDraft.user_id == uid))
-    return {
-        "user": {uid},
-        "cohort": {cid},
-        "sessions": ids(select(CohortSession.id).where(CohortSession.cohort_id == cid)),
-        "members": ids(select(CohortMember.id).where(CohortMember.cohort_id == cid)),
-        "forums": forums,
-        "threads": threads,
-        "posts": ids(select(Post.id).where(or_(Post.thread_id.in_(threads), Post.author_id == uid))),
-        "items": items,
-        "versions": ids(select(EvidenceVersion.id).where(EvidenceVersion.item_id.in_(items))),
-        "drafts": drafts,
-        "recoveries": ids(select(DraftRecovery.id).where(DraftRecovery.draft_id.in_(drafts))),
-        "submissions": ids(select(Submission.id).where(Submission.candidate_id == uid)),
-        "claims": ids(select(AplClaim.id).where(AplClaim.claimant_id == uid)),
-    }
-
-
-def _conditions(table: Table, ids: dict[str, set[int]], email: str):
-    cols = table.c
-    found = []
-    if table.name in _OWN_TABLES:
-        found.append(cols.id.in_(ids[_OWN_TABLES[table.name]]))
-    found += [cols[name] == next(iter(ids["user"])) for name in _USER_COLUMNS if name in cols]
-    found += [cols[name].in_(ids[kind]) for name, kind in _PARENT_COLUMNS.items() if name in cols]
-    if table.name in ("submission_entries", "apl_evidence"):
-        found.append(cols.version_id.in_(ids["versions"]))
-    if table.name == "outbox_messages":
-        found.append(cols.to_address == email)
-    return found
-
-
-def victim_rows(objects: Objects, ids: dict[str, set[int]]) -> dict[str, list[tuple]]:
-    """Every row of the victim's world, table by table (read in an app context)."""
-    snapshot = {}
-    for table in db.metadata.sorted_tables:
-        conditions = _conditions(table, ids, objects.email)
-        if conditions:
-            rows = db.session.execute(
-                select(table).where(or_(*conditions)).order_by(*table.primary_key.columns)
-            )
-            snapshot[table.name] = [tuple(r) for r in rows]
-    return snapshot

@@ -156,8 +156,12 @@ class Assessment(db.Model):
     vacs_authentic: Mapped[bool | None] = mapped_column(Boolean)
     vacs_current: Mapped[bool | None] = mapped_column(Boolean)
     vacs_sufficient: Mapped[bool | None] = mapped_column(Boolean)
-    # Reasons per VACS check (APL decisions give one per check; optional on submissions).
-    vacs_notes_md: Mapped[str] = mapped_column(Text, default="")
+    # The reason for each VACS answer: required for every check of an APL decision, and for any check a
+    # submission fails (a "no" must say why, so the candidate and the IQA can act on it).
+    vacs_valid_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    vacs_authentic_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    vacs_current_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    vacs_sufficient_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     # SHA-256 of the evidence judged: the submission's snapshot hash or the APL claim's evidence hash.
     evidence_hash: Mapped[str] = mapped_column(String(64))
     sampled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -198,6 +202,10 @@ class Assessment(db.Model):
     @property
     def vacs(self) -> dict[str, bool | None]:
         return {name: getattr(self, f"vacs_{name}") for name in VACS}
+
+    @property
+    def vacs_notes(self) -> dict[str, str]:
+        return {name: getattr(self, f"vacs_{name}_note") for name in VACS}
 
 
 class CriterionJudgement(db.Model):

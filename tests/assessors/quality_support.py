@@ -109,7 +109,7 @@ def judge(app, assessor_email: str, submission_id: int, *, decision: str = "achi
             feedback_md="Clear evidence of planning.",
             action_md="Add a second example." if referred else "",
             vacs=dict.fromkeys(VACS, True),
-            vacs_notes_md="",
+            vacs_notes={},
             decision=decision,
         )
         complete_marking(assessor, assessment, expected_version=assessment.version)

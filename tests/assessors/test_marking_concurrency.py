@@ -218,7 +218,7 @@ with app.app_context():
     save_judgement(
         tom, assessment, expected_version=assessment.version, outcomes=dict.fromkeys(refs, "met"),
         comments={}, feedback_md="Signed off.", action_md="", vacs=dict.fromkeys(
-            ("valid", "authentic", "current", "sufficient"), True), vacs_notes_md="", decision="achieved",
+            ("valid", "authentic", "current", "sufficient"), True), vacs_notes={}, decision="achieved",
     )
     complete_marking(tom, assessment, expected_version=None)  # flushed, audit row written, not committed
     if when == "after":

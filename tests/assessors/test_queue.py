@@ -75,6 +75,10 @@ def test_uk_summer_time_is_respected_at_the_start_of_a_day():
 
 # Building a queue ----------------------------------------------------------------------------------------
 
+# The demo's modules that wait for Tom to plan an observation (tests/assessors/test_queue_to_plan.py): Jo's
+# M01-M04 and Morgan's M01-M03, all with an observation criterion; one fewer once Jo's M01 has one planned.
+TO_PLAN = 7
+
 
 @pytest.fixture
 def demo(app):
@@ -191,8 +195,10 @@ def test_assessor_can_filter_by_kind_module_and_cohort(demo):
     assert all(r.startswith("apl-") for r in rows_of(tom.get("/assessors/queue?kind=apl")))
     assert len(rows_of(tom.get("/assessors/queue?kind=apl"))) == 1
     assert len(rows_of(tom.get("/assessors/queue?kind=observation"))) == 1
-    assert len(rows_of(tom.get("/assessors/queue?module=M03"))) == 2
-    assert len(rows_of(tom.get(f"/assessors/queue?cohort={cohort}"))) == 4
+    # The two M03 submissions, and Jo's and Morgan's M03 waiting for an observation to be planned.
+    m03 = rows_of(tom.get("/assessors/queue?module=M03"))
+    assert sorted(r.split("-")[0] for r in m03) == ["observation_plan"] * 2 + ["resubmission", "submission"]
+    assert len(rows_of(tom.get(f"/assessors/queue?cohort={cohort}"))) == 4 + TO_PLAN - 1  # Jo's M01 planned
     empty = tom.get("/assessors/queue?module=M09")
     assert "Nothing in your queue matches these filters." in page_text(empty)
 
@@ -229,8 +235,9 @@ def test_assessor_pages_through_a_long_queue_oldest_or_newest_first(demo):
             seen += rows_of(page)
             url = next_link(page)
         assert len(pages) == 3
-        assert len(seen) == 115
-        assert len(set(seen)) == 115  # every row exactly once (the row text names kind and attempt)
+        waiting = 115 + TO_PLAN - 1  # Jo's M01 has observations planned: no longer one to plan
+        assert len(seen) == waiting
+        assert len(set(seen)) == waiting  # every row exactly once (the row key names kind and id)
         last = tom.get(pages[-1])
         back = tom.get(next_link(last, "prev"))
         assert rows_of(back) == rows_of(tom.get(pages[-2]))
@@ -258,8 +265,9 @@ def test_assessor_home_shows_waiting_overdue_and_ready_counts(demo):
     add_waiting(app, submissions=2, days_ago=30)
     add_waiting(app, claims=1)
     text = page_text(signed_in(app, TOM).get("/"))
-    assert "3 waiting in your queue" in text
-    assert "2 overdue" in text
+    assert f"{3 + TO_PLAN} waiting in your queue" in text
+    assert "2 overdue" in text  # a module waiting for an observation to be planned is never overdue
+    assert f"{TO_PLAN} modules need an observation planned" in text
     assert "0 ready for release" in text
     assert "waiting in your queue" not in page_text(signed_in(app, JO).get("/"))
 
@@ -298,10 +306,13 @@ def test_the_demo_leaves_jos_m01_waiting_for_tom_once(app, runner):
     second = runner.invoke(args=["demo", "load"])
     assert "Demo already loaded; nothing changed." in second.output
     rows = rows_of(signed_in(app, TOM).get("/assessors/queue"))
-    assert len(rows) == 1
-    assert rows[0].endswith("Submission: M01 attempt 1")
-    assert "Nothing is waiting for you." in page_text(
-        signed_in(app, "assessor2@northmoor.example").get("/assessors/queue")
-    )
+    # Jo's M01 submission, and the modules of Tom's candidates that wait for an observation to be planned.
+    assert [r for r in rows if not r.startswith("observation_plan-")] == [
+        next(r for r in rows if r.endswith("Submission: M01 attempt 1"))
+    ]
+    assert len(rows) == 1 + TO_PLAN
+    helens = rows_of(signed_in(app, "assessor2@northmoor.example").get("/assessors/queue"))
+    assert helens  # Chris's modules, waiting for Helen to plan an observation; nothing to mark
+    assert all(r.startswith("observation_plan-") for r in helens)
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Submission)) == 1

@@ -20,7 +20,6 @@ from core.extensions import db
 from core.timeutil import UK
 from portfolio.apl import submit_claim
 from portfolio.models import AplClaim, Submission
-from portfolio.submissions import withdraw_submission
 from qualification.cohort_services import allocate
 from qualification.models import Cohort
 from tests.assessors import marking_support as ms
@@ -149,8 +148,10 @@ def test_other_cohorts_iqa_cannot_release(demo):
 
 
 def withdraw(app, submission_id: int) -> None:
-    with app.test_request_context():
-        withdraw_submission(person(JO), db.session.get(Submission, submission_id))
+    """An attempt withdrawn while being marked: the service now refuses that (test_lead_rules), so this is
+    data from before the lock existed; the marking services must still refuse to act on it."""
+    with app.app_context():
+        db.session.get(Submission, submission_id).status = "withdrawn"
         db.session.commit()
 
 
@@ -356,7 +357,12 @@ def test_leader_cannot_reopen_more_evidence_once_the_claim_was_sent_again(app):
     decided = ms.judgement(
         "not_yet_met", refs=["M02.1.1"], decision="more_evidence", action="Send the certificate itself."
     )
-    decided["vacs_notes_md"] = "Sufficient: not yet, the certificate is missing."
+    decided |= {
+        "vacs_valid_note": "A level 6 diploma in careers guidance.",
+        "vacs_authentic_note": "In the candidate's name.",
+        "vacs_current_note": "Awarded in 2024.",
+        "vacs_sufficient_note": "Not yet: the certificate itself is missing.",
+    }
     ms.judge(tom, assessment_id, "Complete marking", decided)
     ms.release_all(tom)
     with app.test_request_context():

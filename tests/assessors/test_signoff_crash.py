@@ -73,7 +73,7 @@ def _ready_to_complete(app) -> tuple[int, int]:
             feedback_md="Clear, well-evidenced referrals.",
             action_md="",
             vacs=ALL_MET,
-            vacs_notes_md="",
+            vacs_notes={},
             decision="achieved",
         )
         db.session.commit()

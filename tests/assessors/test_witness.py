@@ -5,6 +5,7 @@ Reuse, expiry, revocation, unknown tokens, evidence edited afterwards, bad input
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from datetime import timedelta
 
@@ -15,12 +16,13 @@ from assessors.models import WitnessRequest
 from core.audit.services import verify_chain
 from core.extensions import db
 from core.mail.models import OutboxMessage
+from core.storage import get_store
 from core.timeutil import utcnow
 from portfolio.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from tests.assessors.test_observations import CHRIS, HELEN, signed_in
 from tests.conftest import csrf_from
-from tests.modules.study_support import ASSESSOR, JO, load_study_demo, page_text, press
-from tests.portfolio.evidence_support import add_evidence, audit_rows, item_id, user_id
+from tests.modules.study_support import ASSESSOR, JO, form_with, load_study_demo, page_text, press
+from tests.portfolio.evidence_support import LAST_WEEK, add_evidence, audit_rows, item_id, user_id
 
 WITNESS = "deputy.head@hollinspark.example"
 LINK = re.compile(r"http://waymark\.test/witness/([A-Za-z0-9_-]+)")
@@ -251,3 +253,116 @@ def test_assessor_can_ask_for_testimony_and_others_cannot(demo, jo):
             client.post(f"/witness/requests/{req.id}/revoke", data={"csrf_token": token}).status_code == 404
         )
     assert [r.state for r in requests(demo)] == ["pending"]
+
+
+# The file of a FILE item, through the witness's link ------------------------------------------------------
+
+PLAN = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n% careers fair plan, first version\n"
+PLAN_V2 = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n% careers fair plan, second version\n"
+PLAN_NAME = "Évaluation du salon.pdf"
+
+
+def add_file(client, title: str, data: bytes, name: str) -> None:
+    """As the candidate, add a file item through the add page."""
+    page = client.get("/portfolio/new?kind=file")
+    form = {
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+        "title": title,
+        "activity_date": LAST_WEEK,
+        "context_md": "",
+        "anonymised": "y",
+        "file": (io.BytesIO(data), name),
+    }
+    added = client.post("/portfolio/new?kind=file", data=form, content_type="multipart/form-data")
+    assert added.status_code == 302
+
+
+@pytest.fixture
+def jo_file(demo, jo):
+    """Jo with a file item and a pending witness request about it; the link's token."""
+    add_file(jo, "Careers fair plan", PLAN, PLAN_NAME)
+    ask(jo, f"/witness/items/{item_id(demo, 'Careers fair plan')}/request")
+    return last_token(demo)
+
+
+def stored_bytes(app, version_id: int) -> bytes:
+    with app.app_context():
+        version = db.session.get(EvidenceVersion, version_id)
+        return get_store(app).path_for(version.blob_sha256).read_bytes()
+
+
+def test_witness_can_download_the_file_while_the_link_is_open(demo, jo, jo_file):
+    witness = demo.test_client()
+    page = witness.get(f"/witness/{jo_file}")
+    assert f'href="/witness/{jo_file}/file"' in page.get_data(as_text=True)
+    assert f"Download {PLAN_NAME}" in page_text(page)
+
+    download = witness.get(f"/witness/{jo_file}/file")
+    assert download.status_code == 200
+    (req,) = requests(demo)
+    assert download.data == PLAN == stored_bytes(demo, req.version_id)
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"Evaluation du salon.pdf\"; filename*=UTF-8''%C3%89valuation%20du%20salon.pdf"
+    )
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert download.headers["Cache-Control"] == "no-store"
+    # Reading the file uses nothing up: the link still opens, and the witness can still answer.
+    assert [r.state for r in requests(demo)] == ["pending"]
+    assert "Your testimony has been recorded." in page_text(answer(demo, jo_file))
+
+
+def test_witness_cannot_download_the_file_once_the_link_is_used_revoked_or_expired(demo, jo, jo_file):
+    answer(demo, jo_file)
+    used = demo.test_client().get(f"/witness/{jo_file}/file")
+    assert used.status_code == 410
+    assert "already been used" in page_text(used)
+    assert PLAN not in used.data
+
+    item = item_id(demo, "Careers fair plan")
+    page = ask(jo, f"/witness/items/{item}/request")
+    revoked = last_token(demo)
+    press(jo, page, "Withdraw the link sent to Sam Reid")
+    gone = demo.test_client().get(f"/witness/{revoked}/file")
+    assert (gone.status_code, "withdrawn" in page_text(gone)) == (410, True)
+
+    ask(jo, f"/witness/items/{item}/request")
+    expired = last_token(demo)
+    with demo.app_context():
+        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.state == "pending")).one()
+        req.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    late = demo.test_client().get(f"/witness/{expired}/file")
+    assert (late.status_code, "expired" in page_text(late)) == (410, True)
+    assert PLAN not in late.data
+
+    for unknown in ("zz-not-a-token", expired[:-2]):
+        missing = demo.test_client().get(f"/witness/{unknown}/file")
+        assert missing.status_code == 404
+        assert PLAN not in missing.data
+
+
+def test_witness_gets_the_original_file_after_the_candidate_replaces_it(demo, jo, jo_file):
+    item = item_id(demo, "Careers fair plan")
+    form = form_with(jo.get(f"/portfolio/items/{item}"), "Save as a new version")
+    data = {**form.data("Save as a new version"), "file": (io.BytesIO(PLAN_V2), "plan v2.pdf")}
+    edited = jo.post(form.action, data=data, content_type="multipart/form-data", follow_redirects=True)
+    assert "Saved as version 2." in page_text(edited)
+    with demo.app_context():
+        current = db.session.get(EvidenceItem, item).current
+        assert (current.number, current.file_name) == (2, "plan v2.pdf")
+    (req,) = requests(demo)
+    assert req.version_id != current.id
+
+    download = demo.test_client().get(f"/witness/{jo_file}/file")
+    assert download.status_code == 200
+    assert download.data == PLAN == stored_bytes(demo, req.version_id)
+    assert "plan%20v2" not in download.headers["Content-Disposition"]
+    assert PLAN_NAME.split()[-1] in download.headers["Content-Disposition"]
+
+
+def test_witness_of_an_item_without_a_file_gets_no_file(demo, jo):
+    ask(jo, f"/witness/items/{item_id(demo, 'Careers fair evaluation')}/request")
+    token = last_token(demo)
+    assert f"/witness/{token}/file" not in demo.test_client().get(f"/witness/{token}").get_data(as_text=True)
+    assert demo.test_client().get(f"/witness/{token}/file").status_code == 404
