@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -95,9 +96,40 @@ class FileStore:
         if max_bytes < 1 or chunk_size < 1:
             raise ValueError("max_bytes and chunk_size must be positive")
         try:
+            if isinstance(stream, Spool) and stream.store_root == self.root:
+                return self._adopt(stream, max_bytes=max_bytes)
             return self._put_stream(stream, max_bytes=max_bytes, chunk_size=chunk_size)
         except OSError as exc:
             raise StorageError(DISK_ERROR_MESSAGE) from exc
+
+    def spool(self) -> Spool:
+        """A new temp file in this store that hashes what is written to it (see Spool)."""
+        return Spool(self)
+
+    def _adopt(self, spool: Spool, *, max_bytes: int) -> StoredBlob:
+        # The spool already holds the bytes and their hash: sync it and rename it into place, no copy.
+        if spool.stored is not None:
+            return spool.stored
+        if spool.size > max_bytes:
+            raise TooLarge(max_bytes)
+        if spool.size == 0:
+            raise EmptyFile()
+        spool.raise_write_error()
+        fd = spool.fileno()
+        os.fchmod(fd, FILE_MODE)
+        os.fsync(fd)
+        blob = StoredBlob(sha256=spool.hexdigest(), size=spool.size)
+        final = self.path_for(blob.sha256)
+        if final.is_file():
+            # Identical content is already stored; the name guarantees the bytes match.
+            spool.release().unlink()
+        else:
+            self._make_dirs(final.parent)
+            os.replace(spool.path, final)
+            spool.release()
+            _fsync_dir(final.parent)
+        spool.stored = blob
+        return blob
 
     def _put_stream(self, stream: BinaryIO, *, max_bytes: int, chunk_size: int) -> StoredBlob:
         self._make_dirs(self.tmp_dir)
@@ -212,6 +244,142 @@ class FileStore:
             except FileNotFoundError:
                 continue  # finished or swept by someone else meanwhile
         return removed
+
+
+class Spool:
+    """An uploaded file part written straight into the store's temp folder and hashed on the way.
+
+    UploadRequest makes one for every file part of a multipart form, so an upload is written once and
+    FileStore.put_stream (called with this object, the FileStorage's stream) only fsyncs it and renames
+    it into place: no second copy, no re-reading to hash it.
+
+    Anything else may read it like a file (read, readline, seek) once the parser is done. A write that
+    fails (disk full) is remembered rather than raised, so the parser finishes and the upload is refused
+    with the store's clear message; reading raises the same error. Closing removes the temp file unless
+    the store took it; a temp file left by a killed worker is removed by FileStore.sweep_temp.
+    """
+
+    def __init__(self, store: FileStore) -> None:
+        store._make_dirs(store.tmp_dir)
+        fd, name = tempfile.mkstemp(dir=store.tmp_dir, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+        self.store_root = store.root
+        self.size = 0
+        self.stored: StoredBlob | None = None
+        self._fd = fd
+        self._path: Path | None = Path(name)
+        self._file = open(fd, "r+b", buffering=0, closefd=False)  # noqa: SIM115 - closed in close()
+        self._digest = hashlib.sha256()
+        self._error: OSError | None = None
+        self._reading = False
+
+    # Writing (the multipart parser) --------------------------------------------------------------------
+
+    def write(self, data: bytes) -> int:
+        if self._reading:
+            raise io.UnsupportedOperation("a spooled upload is written once, then read")
+        if self._error is None:
+            try:
+                _write_all(self._fd, data)
+            except OSError as exc:
+                self._error = exc
+            else:
+                self._digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def raise_write_error(self) -> None:
+        """Raise the OSError a write met (a full disk), if any."""
+        if self._error is not None:
+            raise self._error
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of everything written."""
+        return self._digest.hexdigest()
+
+    @property
+    def path(self) -> Path:
+        """The temp file (ValueError once the store took it)."""
+        if self._path is None:
+            raise ValueError("the spool was already stored")
+        return self._path
+
+    def release(self) -> Path:
+        """Hand the temp file to the store: closing no longer removes it and nothing can write to it."""
+        path = self.path
+        self._path = None
+        self._reading = True
+        return path
+
+    # Reading (anyone who reads the upload like a file) -----------------------------------------------------
+
+    def read(self, size: int = -1) -> bytes:
+        self._start_reading()
+        return self._file.read(size)
+
+    def readinto(self, buffer) -> int:
+        self._start_reading()
+        return self._file.readinto(buffer)
+
+    def readline(self, size: int = -1) -> bytes:
+        self._start_reading()
+        return self._file.readline(size)
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._start_reading()
+        return iter(self._file)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._reading = True  # the parser seeks to 0 once the part is complete
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def _start_reading(self) -> None:
+        self._reading = True
+        self.raise_write_error()
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return not self._reading
+
+    def seekable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._fd < 0
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        self._file.close()
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        self._fd = -1
+        if self._path is not None:
+            with contextlib.suppress(OSError):
+                self._path.unlink(missing_ok=True)
+            self._path = None
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A request that never closed its files (werkzeug closes them at the end of every request).
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def get_store(app: Flask) -> FileStore:
