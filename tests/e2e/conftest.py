@@ -77,10 +77,10 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     pytest.fail(f"No answer to /ping within {START_TIMEOUT}s:\n{log_path.read_text()}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The real app, served by `flask run` on a free local port, on a fresh SQLite database with the demo."""
-    instance = tmp_path_factory.mktemp("e2e-instance")
+def serve_demo(tmp_path_factory, name: str = "e2e-instance"):
+    """Serve the real app by `flask run` on a free local port, on a fresh SQLite database with the demo
+    loaded; yields its base URL (a generator, for fixtures of any scope)."""
+    instance = tmp_path_factory.mktemp(name)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -94,8 +94,8 @@ def live_server(tmp_path_factory):
         "FLASK_DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
     }
-    for name in ("FLASK_APP", "WAYMARK_DATA_DIR", "WAYMARK_HTTPS", "WAYMARK_PROXY_HOPS"):
-        env.pop(name, None)
+    for name_ in ("FLASK_APP", "WAYMARK_DATA_DIR", "WAYMARK_HTTPS", "WAYMARK_PROXY_HOPS"):
+        env.pop(name_, None)
 
     log_path = instance / "server.log"
     with log_path.open("w") as log:
@@ -118,6 +118,12 @@ def live_server(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app with the demo, shared by the browser tests that leave the demo as they found it."""
+    yield from serve_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import subprocess
 
 import pytest
 
-from tests.e2e.conftest import FLASK, ROOT, _flask, _free_port, _wait_until_up
+from tests.e2e.conftest import serve_demo
 from tests.e2e.test_journeys import sign_in
 
 try:
@@ -45,38 +43,9 @@ AUTOSAVE_EVERY_MS = 20_000  # static/js/app.js, "Judgement autosave": INTERVAL
 
 
 def own_server(tmp_path_factory):
-    """A fresh server with the demo loaded, for one test module (a generator for a module-scoped fixture)."""
-    instance = tmp_path_factory.mktemp("e2e-assessment")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "WAYMARK_INSTANCE_DIR": str(instance),
-        # Always SQLite, as in conftest.live_server, whatever the outer environment points at.
-        "DATABASE_URL": f"sqlite:///{instance / 'e2e.db'}",
-        "SECRET_KEY": secrets.token_hex(32),
-        "WAYMARK_BASE_URL": base_url,
-        "FLASK_DEBUG": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("FLASK_APP", "WAYMARK_DATA_DIR", "WAYMARK_HTTPS", "WAYMARK_PROXY_HOPS"):
-        env.pop(name, None)
-    log_path = instance / "server.log"
-    with log_path.open("w") as log:
-        _flask(env, log, "db", "upgrade")
-        _flask(env, log, "demo", "load")
-        command = [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)]
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        try:
-            _wait_until_up(base_url, process, log_path)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    """A fresh server with the demo for one test module: these journeys release Jo's M01, which the shared
+    server's portfolio tests expect to find unassessed."""
+    yield from serve_demo(tmp_path_factory, "e2e-assessment")
 
 
 @pytest.fixture(scope="module")
