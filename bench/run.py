@@ -112,12 +112,12 @@ def csrf_token(html: bytes) -> str:
     return value.group(1).decode()
 
 
-def sign_in(port: int, email: str) -> Browser:
-    """Sign in through the real form (GET for token and cookie, POST), then fetch the upload form."""
+def log_in(port: int, email: str, password: str = BENCH_PASSWORD) -> Browser:
+    """Sign in through the real login form (GET for token and cookie, POST); the browser keeps the session."""
     browser = Browser(email)
     page = request(port, "GET", "/login")
     browser.keep(page)
-    form = {"csrf_token": csrf_token(page.body), "next": "", "email": email, "password": BENCH_PASSWORD}
+    form = {"csrf_token": csrf_token(page.body), "next": "", "email": email, "password": password}
     body = "&".join(f"{k}={_quote(v)}" for k, v in form.items()).encode()
     reply = request(
         port,
@@ -129,6 +129,12 @@ def sign_in(port: int, email: str) -> Browser:
     if reply.status != 302:
         raise RuntimeError(f"sign-in of {email} failed: HTTP {reply.status}")
     browser.keep(reply)
+    return browser
+
+
+def sign_in(port: int, email: str) -> Browser:
+    """Sign in a candidate, then fetch the upload form (its CSRF token serves the uploads)."""
+    browser = log_in(port, email)
     browser.keep(request(port, "GET", "/", headers=browser.header()))  # shows and clears the flash
     upload_form = request(port, "GET", "/portfolio/new?kind=file", headers=browser.header())
     if upload_form.status != 200:

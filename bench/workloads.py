@@ -10,7 +10,7 @@ from collections import Counter
 from urllib.parse import quote_plus
 
 from bench.generate import BENCH_PASSWORD
-from bench.run import Browser, csrf_token, measure, request
+from bench.run import Browser, csrf_token, log_in, measure, request
 
 LEADER = "leader@northmoor.example"
 DEMO_PASSWORD = "waymark-demo-2026"  # noqa: S105 - the demo's documented password
@@ -22,22 +22,8 @@ _QUEUE_ROW = re.compile(rb'<tr id="queue-')
 
 
 def sign_in_staff(port: int, email: str, password: str = BENCH_PASSWORD) -> Browser:
-    """Sign in through the login form as a member of staff; the CSRF token comes from the home page."""
-    browser = Browser(email)
-    page = request(port, "GET", "/login")
-    browser.keep(page)
-    form = {"csrf_token": csrf_token(page.body), "next": "", "email": email, "password": password}
-    body = "&".join(f"{k}={quote_plus(v)}" for k, v in form.items()).encode()
-    reply = request(
-        port,
-        "POST",
-        "/login",
-        body=body,
-        headers={**browser.header(), "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    if reply.status != 302:
-        raise RuntimeError(f"sign-in of {email} failed: HTTP {reply.status}")
-    browser.keep(reply)
+    """Sign in through the login form as a member of staff; the CSRF token comes from the account page."""
+    browser = log_in(port, email, password)
     home = request(port, "GET", "/account", headers=browser.header())
     browser.keep(home)
     browser.csrf = csrf_token(home.body)
