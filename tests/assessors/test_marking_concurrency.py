@@ -5,14 +5,9 @@ and, when DATABASE_URL names one, on PostgreSQL (the fixtures choose)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
-from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
@@ -21,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from assessors.models import Assessment
 from core.audit.models import AuditEvent
 from core.audit.services import verify_chain
 from core.extensions import db
@@ -41,8 +35,6 @@ from tests.assessors.marking_support import (
 )
 from tests.conftest import csrf_from
 from tests.modules.study_support import form_with
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Stay(HTTPRedirectHandler):
@@ -196,68 +188,3 @@ def test_the_assessor_releasing_while_the_iqa_reopens_gives_one_winner(live):
     expected = "released" if statuses[0] == 302 else "in_marking"
     assert assessment_row(app, assessment_id)["state"] == expected
     _chain_verifies(app)
-
-
-# F2: a crash before commit leaves nothing; after commit, both the decision and its audit row -------------
-
-CHILD = """
-import os, signal, sys
-from sqlalchemy import select
-from assessors.marking import complete_marking, save_judgement
-from assessors.models import Assessment
-from core.accounts.models import User
-from core.app import create_app
-from core.extensions import db
-
-url, data_dir, assessment_id, when = sys.argv[1:5]
-app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA_DIR": data_dir})
-with app.app_context():
-    tom = db.session.scalar(select(User).where(User.email == "assessor@northmoor.example"))
-    assessment = db.session.get(Assessment, int(assessment_id))
-    refs = [j.criterion_ref for j in assessment.judgements]
-    save_judgement(
-        tom, assessment, expected_version=assessment.version, outcomes=dict.fromkeys(refs, "met"),
-        comments={}, feedback_md="Signed off.", action_md="", vacs=dict.fromkeys(
-            ("valid", "authentic", "current", "sufficient"), True), vacs_notes={}, decision="achieved",
-    )
-    complete_marking(tom, assessment, expected_version=None)  # flushed, audit row written, not committed
-    if when == "after":
-        db.session.commit()
-    print("READY", flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)
-"""
-
-
-@pytest.mark.parametrize("when", ["before", "after"])
-def test_a_kill_around_the_commit_keeps_decision_and_audit_row_together(app, when):
-    load_marking_demo(app)
-    submission_id = submit_m01(app, signed_in(app, JO))
-    start_marking(signed_in(app, TOM), submission_id)
-    assessment_id = assessment_id_of(app, submission_id)
-    child = subprocess.run(  # noqa: S603  (our own interpreter and script)
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            app.config["SQLALCHEMY_DATABASE_URI"],
-            app.config["WAYMARK_DATA_DIR"],
-            str(assessment_id),
-            when,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert "READY" in child.stdout, child.stderr
-    assert child.returncode == -signal.SIGKILL
-    state = assessment_row(app, assessment_id)["state"]
-    audited = _audit_count(app, "marking_completed", assessment_id)
-    if when == "before":
-        assert (state, audited) == ("in_marking", 0)
-    else:
-        assert (state, audited) == ("ready_for_release", 1)
-    _chain_verifies(app)
-    with app.app_context():
-        assert db.session.get(Assessment, assessment_id).decision == ("achieved" if when == "after" else None)

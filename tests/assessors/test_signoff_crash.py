@@ -3,12 +3,6 @@ or both absent, and the audit chain verifies either way."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -19,12 +13,17 @@ from core.audit.models import AuditEvent
 from core.audit.services import verify_chain
 from core.extensions import db
 from portfolio.models import Submission
-from portfolio.submissions import submit_module
-from qualification.models import AssessorAllocation
-from tests.modules.study_support import JO, load_study_demo
-from tests.portfolio.test_submissions import add_item
+from tests.assessors.marking_support import (
+    JO,
+    TOM,
+    assessment_id_of,
+    load_marking_demo,
+    signed_in,
+    start_marking,
+    submit_m01,
+)
+from tests.crash_support import kill_when_it_says
 
-ROOT = Path(__file__).resolve().parents[2]
 ALL_MET = {"valid": True, "authentic": True, "current": True, "sufficient": True}
 
 CHILD = """
@@ -51,21 +50,16 @@ with app.test_request_context():
 
 
 def _ready_to_complete(app) -> tuple[int, int]:
-    """Jo's M01 submitted and her assessor's judgement saved in full: (assessor id, assessment id)."""
-    load_study_demo(app)
-    add_item(app, JO, "Referral note")
+    """Jo's M01 submitted and Tom's judgement saved in full (a plan that samples nothing): the two ids."""
+    load_marking_demo(app)
+    submission_id = submit_m01(app, signed_in(app, JO))
+    start_marking(signed_in(app, TOM), submission_id)
     with app.test_request_context():
-        jo = db.session.scalar(select(User).where(User.email == JO))
-        submission = submit_module(jo, family="CCQ", module_code="M01")
-        db.session.commit()
-        allocation = db.session.scalar(
-            select(AssessorAllocation).where(AssessorAllocation.candidate_id == jo.id)
-        )
-        assessor = db.session.get(User, allocation.assessor_id)
-        assessment = marking.start_submission_marking(assessor, db.session.get(Submission, submission.id))
-        db.session.commit()
+        tom = db.session.scalar(select(User).where(User.email == TOM))
+        assessment = db.session.get(Assessment, assessment_id_of(app, submission_id))
+        assert db.session.get(Submission, submission_id).marking_started_at is not None
         marking.save_judgement(
-            assessor,
+            tom,
             assessment,
             expected_version=assessment.version,
             outcomes={j.criterion_ref: "met" for j in assessment.judgements},
@@ -77,51 +71,38 @@ def _ready_to_complete(app) -> tuple[int, int]:
             decision="achieved",
         )
         db.session.commit()
-        return assessor.id, assessment.id
+        return tom.id, assessment.id
 
 
-def _completions(app) -> tuple[str, int]:
+def _completion(app, assessment_id: int) -> tuple[str, int | None, str | None, int]:
     with app.app_context():
-        state = db.session.scalar(select(Assessment.state))
+        assessment = db.session.get(Assessment, assessment_id)
         audited = db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "marking_completed")
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "marking_completed", AuditEvent.object_id == str(assessment_id))
         )
         checked, problems = verify_chain()
         assert checked > 0
         assert problems == []
-        return state, audited
+        return assessment.state, assessment.completed_by_id, assessment.decision, audited
 
 
 @pytest.mark.parametrize("stop", ["before", "after"])
 def test_kill_during_sign_off_keeps_decision_and_audit_row_together(app, stop):
     assessor_id, assessment_id = _ready_to_complete(app)
-    child = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            app.config["SQLALCHEMY_DATABASE_URI"],
-            app.config["WAYMARK_DATA_DIR"],
-            str(assessor_id),
-            str(assessment_id),
-            stop,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = child.stdout.readline()
-        assert line.startswith("COMMITTED" if stop == "after" else "FLUSHED"), line
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-        child.stdout.close()
+    args = [
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config["WAYMARK_DATA_DIR"],
+        str(assessor_id),
+        str(assessment_id),
+        stop,
+    ]
+    kill_when_it_says(CHILD, args, "COMMITTED" if stop == "after" else "FLUSHED")
 
-    state, audited = _completions(app)
+    # The draft saved before the crash survives either way; the completion is all or nothing.
+    completion = _completion(app, assessment_id)
     if stop == "before":
-        assert (state, audited) == ("in_marking", 0)
+        assert completion == ("in_marking", None, "achieved", 0)
     else:
-        assert state in ("in_iqa_review", "ready_for_release")
-        assert audited == 1
+        assert completion == ("ready_for_release", assessor_id, "achieved", 1)

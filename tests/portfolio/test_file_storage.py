@@ -6,10 +6,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +18,7 @@ from modules.models import Module
 from portfolio.files import DISK_MESSAGE, accept_upload, blob_quota_used, referenced, sweep_unreferenced
 from portfolio.models import AplClaim, EvidenceItem, EvidenceVersion, Submission, SubmissionEntry
 from tests.conftest import login, make_user
+from tests.crash_support import kill_when_it_says
 from tests.portfolio.test_files import (
     assert_nothing_kept,
     blob_rows,
@@ -31,8 +28,6 @@ from tests.portfolio.test_files import (
     temp_files,
     upload,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -177,20 +172,8 @@ def test_kill_during_upload_leaves_no_partial_file_or_row_and_a_retry_makes_one(
     payload = tmp_path / "observation.pdf"
     payload.write_bytes(pdf(os.urandom(5 << 20)))
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    child = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
-        [sys.executable, "-c", CHILD, url, app.config["WAYMARK_DATA_DIR"], str(owner.id), str(payload), stop],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = child.stdout.readline()
-        assert line.startswith("STORED" if stop == "stored" else "AT"), line
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-        child.stdout.close()
+    args = [url, app.config["WAYMARK_DATA_DIR"], str(owner.id), str(payload), stop]
+    kill_when_it_says(CHILD, args, "STORED" if stop == "stored" else "AT")
 
     store = get_store(app)
     for sha256 in store.iter_blobs():

@@ -8,11 +8,7 @@ import errno
 import hashlib
 import io
 import os
-import signal
 import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -24,11 +20,10 @@ from core.storage import FileStore, get_store
 from portfolio.files import DISK_MESSAGE, sweep_unreferenced
 from portfolio.models import EvidenceItem
 from tests.conftest import csrf_from, login
+from tests.crash_support import kill_when_it_says
 from tests.modules.study_support import JO, PASSWORD, load_study_demo, page_text
 from tests.portfolio.evidence_support import LAST_WEEK
 from tests.portfolio.test_files import assert_nothing_kept, blob_rows, pdf, stored_blobs, temp_files
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -228,20 +223,7 @@ def test_kill_during_a_spooled_upload_leaves_no_partial_file_or_row_and_a_retry_
         owner_id = db.session.scalar(select(User.id).where(User.email == JO))
     config = app.config
     args = [config["SQLALCHEMY_DATABASE_URI"], config["WAYMARK_DATA_DIR"], str(owner_id), str(payload), stop]
-    child = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
-        [sys.executable, "-c", CHILD, *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = child.stdout.readline()
-        assert line.startswith("STORED" if stop == "stored" else "AT"), line
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-        child.stdout.close()
+    kill_when_it_says(CHILD, args, "STORED" if stop == "stored" else "AT")
 
     store = get_store(app)
     for sha256 in store.iter_blobs():  # nothing partial under a final name
