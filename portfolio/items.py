@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from core.audit.services import record
-from core.errors import InvalidTransition, ValidationFailed, require
+from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
 from core.timeutil import UK, utcnow
 from portfolio.frameworks import SOURCE, parse_tag
@@ -36,10 +36,6 @@ STALE = (
     "This item changed since you opened it (it is now at version {number}), so your edit was not saved. "
     "Your text is still in the form: check the latest version, then save again."
 )
-
-
-class EditConflict(InvalidTransition):
-    """The item has a newer version than the one the edit was based on (409; the form keeps the text)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from core.accounts.roles import Role
 from core.audit.services import record
-from core.errors import InvalidTransition, ValidationFailed, require
+from core.errors import EditConflict, ValidationFailed, require
 from modules.permissions import can_author_content
 
 DENIED = "Only course leaders can change module content."
@@ -17,10 +17,6 @@ CONFLICT = (
     "The page now shows their version; your text is still in the form, so check it and save again."
 )
 DIRECTIONS = ("up", "down")
-
-
-class EditConflict(InvalidTransition):
-    """The row changed since the author opened it (409); the page is shown again with the input kept."""
 
 
 def begin(actor) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from core.accounts.roles import Role
 from core.audit.services import record
-from core.errors import InvalidTransition, ValidationFailed, require
+from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from modules.models import AssessmentCriterion, CriterionMethod, LearningOutcome, Module
 from qualification.models import QualificationVersion, VersionModule, VersionStatus
@@ -28,10 +28,6 @@ CONFLICT = (
     "Someone else saved this module since you opened it, so your change was not saved. "
     "The page now shows their changes; your text is still in the form, so check it and save again."
 )
-
-
-class EditConflict(InvalidTransition):
-    """The module changed since the editor opened it (409); the page is shown again with the input kept."""
 
 
 # Reading -------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import User
 from core.audit.services import record
-from core.errors import InvalidTransition, ValidationFailed, require
+from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.markdown import plain_excerpt
 from core.notifications.services import notify
@@ -35,10 +35,6 @@ CONFLICT = (
     "This post changed since you opened it, so your edit was not saved. "
     "The post as it is now is shown below; your text is still in the form, so check it and save again."
 )
-
-
-class EditConflict(InvalidTransition):
-    """The post changed since its author opened the edit form (409); the form keeps their text."""
 
 
 # Input ------------------------------------------------------------------------------------------------
