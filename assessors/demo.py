@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core.accounts.models import User
+from core.db.timeutil import UK
 from core.extensions import db
-from core.timeutil import UK
-from portfolio.items import add_item
-from portfolio.mapping import map_item
-from portfolio.models import Submission
-from portfolio.submissions import active_enrolment, submit_module
+from portfolio.evidence.services import add_item
+from portfolio.mapping.services import map_item
+from portfolio.submissions.models import Submission
+from portfolio.submissions.services import active_enrolment, submit_module
 
 JO = "candidate@school.example"
 # (title, days ago, what happened, criteria it shows)

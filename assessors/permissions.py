@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from assessors.staff import allocated_assessor_id
-from core.accounts.roles import Role
+from assessors.queries import allocated_assessor_id
+from core.accounts.models import Role
+from core.web.access import roles
 from portfolio.permissions import can_edit_item
-from portfolio.submissions import active_enrolment
+from portfolio.submissions.services import active_enrolment
 from qualification.permissions import can_manage_cohort
 
 
@@ -164,3 +165,9 @@ def can_manage_request(user, req) -> bool:
         return True
     enrolment = active_enrolment(req.candidate_id, req.family or "", req.module_code or "")
     return enrolment is not None and may_assess(user, enrolment.cohort_id, req.candidate_id)
+
+
+QUALITY = roles(Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
+
+
+ASSESSORS = roles(Role.ASSESSOR)

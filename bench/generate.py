@@ -101,26 +101,26 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
     from sqlalchemy import func, insert, select, update
 
     from bench.generate_assessment import add_assessment_data
-    from core.accounts.invitations import invite
-    from core.accounts.models import Invitation, User
-    from core.accounts.passwords import hash_password
-    from core.accounts.roles import Role
+    from core.accounts.demo import load_demo
+    from core.accounts.models import Invitation, Role, User
+    from core.accounts.rules import hash_password
+    from core.accounts.services.invitations import invite
     from core.app import create_app
     from core.audit.models import AuditEvent
     from core.audit.services import GENESIS_HASH, compute_hash
-    from core.demo import load_demo
+    from core.db.timeutil import utcnow
     from core.extensions import db
-    from core.timeutil import utcnow
+    from modules.content.models import Activity, Section
     from modules.demo import load_demo_content
-    from modules.models import ActivityCompletion, ModuleEnrolment, ReflectionDraft, StudyPosition
-    from modules.models.content import Activity, Section
-    from portfolio.items import Content, content_hash
-    from portfolio.mapping import studied_modules
-    from portfolio.models import CriterionMapping, EvidenceItem, EvidenceVersion, Submission
-    from qualification.cohort_services import add_staff, allocate_evenly, invite_candidate
+    from modules.study.models import ActivityCompletion, ModuleEnrolment, ReflectionDraft, StudyPosition
+    from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
+    from portfolio.evidence.services import Content, content_hash
+    from portfolio.mapping.services import studied_modules
+    from portfolio.submissions.models import Submission
+    from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+    from qualification.cohorts.services import add_staff, allocate_evenly, invite_candidate
     from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
-    from qualification.enrolment import choose_options
-    from qualification.models import Cohort, CohortMember, MemberRole
+    from qualification.pathway.services import choose_options
 
     sizes = TIERS[tier]
     rng = random.Random(seed)

@@ -35,13 +35,15 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
     """Submissions, assessments and module results for the tier; returns counts for the summary."""
     from sqlalchemy import func, insert, select, update
 
-    from assessors.models import Assessment, CriterionJudgement
+    from assessors.marking.models import Assessment, CriterionJudgement
     from core.accounts.models import User
+    from core.db.timeutil import utcnow
     from core.extensions import db
-    from core.timeutil import utcnow
-    from modules.models import AssessmentCriterion, LearningOutcome
-    from portfolio.models import EvidenceItem, Submission, SubmissionEntry
-    from qualification.models import AssessorAllocation, CohortMember, MemberRole, ModuleResult
+    from modules.catalogue.models import AssessmentCriterion, LearningOutcome
+    from portfolio.evidence.models import EvidenceItem
+    from portfolio.submissions.models import Submission, SubmissionEntry
+    from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole
+    from qualification.results.models import ModuleResult
 
     now = utcnow().replace(microsecond=0)
     links = {link.code: link.module for link in cohort.qualification_version.module_links}

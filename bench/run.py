@@ -286,7 +286,7 @@ def unique(payload: bytes, n: int, salt: bytes) -> bytes:
 
 
 def bare_store(data_root: Path, payload: bytes, *, count: int, deadline_s: float) -> dict:
-    from core.storage import FileStore
+    from core.files.storage import FileStore
 
     store = FileStore(data_root / "bare-store")
     times = []

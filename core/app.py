@@ -1,67 +1,48 @@
-"""The application factory: the composition root, the one place that imports every area."""
+"""The application factory and its configuration: the composition root, the one place that imports every area.
+
+Each area lists its own blueprints (`<area>/blueprints.py`); this module registers those five parents and
+wires what the areas offer each other (home panels, menu entries, report columns) without their importing
+upwards.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import assessors.examiner_views  # adds external examiner access to the assessors blueprint
-import assessors.marking_views  # adds the queue, marking and release to the assessors blueprint
-import assessors.quality_views  # adds internal quality assurance to the assessors blueprint
-import assessors.views
-import assessors.witness_views
-import assessors.workplace_views  # adds observations and sign-off to the assessors blueprint
-import modules.authoring_file_views  # adds attaching files to the authoring blueprint
-import modules.authoring_views
-import modules.planner_views  # adds the planner routes to the study blueprint
-import modules.views
-import portfolio.file_views
-import portfolio.reflection_views  # adds finishing a reflection (as evidence) to the portfolio blueprint
-import portfolio.submission_views
-import portfolio.views
-import qualification.award_views
-import qualification.booking_views  # adds booking and attendance routes to the cohorts blueprint
-import qualification.calendar_views  # adds the calendar routes to the cohorts blueprint
-import qualification.cohort_views
-import qualification.compare_views
-import qualification.editor_views
-import qualification.forums.views
-import qualification.pathway_views  # adds the pathway routes to the cohorts blueprint
-import qualification.report_views  # adds the cohort report to the cohorts blueprint
-import qualification.transcript_views  # the transcript; adds the staff view to the cohorts blueprint
-import qualification.views
-from assessors.marking_views import assessor_panel
+from assessors import blueprints as assessors_blueprints
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
-from assessors.report_counts import COHORT_REPORT_COUNTS
-from core import cli, models_registry  # noqa: F401  (models_registry: every model known to Alembic)
-from core.access import install_route_gate
-from core.accounts import admin_views as account_admin_views
-from core.accounts import views as auth_views
-from core.accounts.login import init_login
+from assessors.queries import COHORT_REPORT_COUNTS
+from assessors.queue.views import assessor_panel
+from core import blueprints as core_blueprints
+from core import cli
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
-from core.audit import views as audit_views
-from core.config import load_config
-from core.database import configure_engine
+from core.accounts.views import init_login
+from core.db import registry  # noqa: F401  (every model known to Alembic)
+from core.db.database import configure_engine
+from core.db.querycount import install_query_header
 from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
-from core.formatting import register_filters
-from core.mail import views as mail_views
-from core.markdown import register_markdown_filter
-from core.navigation import navigation
-from core.notifications import views as notification_views
-from core.querycount import install_query_header
-from core.security import WaymarkFlask, install_security
-from core.uploads import UploadRequest
-from core.views import bp as core_bp
-from core.views import current_theme
-from modules.home import study_panel
+from core.files.uploads import UploadRequest
+from core.home.views import current_theme
+from core.web.access import install_route_gate
+from core.web.formatting import register_filters
+from core.web.markdown import register_markdown_filter
+from core.web.navigation import navigation
+from core.web.security import WaymarkFlask, install_security
+from modules import blueprints as modules_blueprints
 from modules.permissions import can_author_content, can_plan_study
+from modules.study.queries import study_panel
+from portfolio import blueprints as portfolio_blueprints
 from portfolio.permissions import can_use_portfolio
-from qualification.home import cohort_panel
+from qualification import blueprints as qualification_blueprints
+from qualification.cohorts.queries import cohort_panel
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,48 +90,123 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.context_processor(lambda: {"theme": current_theme()})
 
-    for blueprint in (
-        core_bp,
-        auth_views.bp,
-        account_admin_views.admin_bp,
-        account_admin_views.people_bp,
-        mail_views.bp,
-        audit_views.bp,
-        notification_views.bp,
-        modules.views.bp,
-        modules.authoring_views.bp,
-        qualification.views.bp,
-        qualification.views.catalogue_bp,
-        qualification.cohort_views.bp,
-        qualification.forums.views.bp,
-        qualification.compare_views.bp,
-        qualification.award_views.bp,
-        qualification.editor_views.bp,
-        qualification.transcript_views.bp,
-        portfolio.views.bp,
-        portfolio.submission_views.bp,
-        portfolio.file_views.bp,
-        assessors.views.bp,
-        assessors.witness_views.bp,
+    # The areas in import order; each parent carries its capabilities' blueprints (`area.capability.view`).
+    for area in (
+        core_blueprints,
+        modules_blueprints,
+        qualification_blueprints,
+        portfolio_blueprints,
+        assessors_blueprints,
     ):
-        app.register_blueprint(blueprint)
+        app.register_blueprint(area.bp)
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_home_panels"] = [study_panel, cohort_panel, assessor_panel]
     # Cohort report columns owned by higher packages: (key, heading, cohort id -> {candidate id: count}).
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
     app.extensions["waymark_nav"] = [
-        ("Study planner", "study.planner", can_plan_study),
-        ("Portfolio", "portfolio.list_items", can_use_portfolio),
-        ("Submissions", "submissions.list_submissions", can_use_portfolio),
-        ("Transcript", "transcripts.show_transcript", can_use_portfolio),
-        ("Cohorts", "cohorts.list_cohorts", lambda user: True),
-        ("Qualifications", "qualification.list_all", can_edit_qualifications),
-        ("Module content", "authoring.list_modules", can_author_content),
-        ("Assessment queue", "assessors.show_queue", can_use_queue),
-        ("Quality assurance", "assessors.list_iqa_work", can_quality_assure),
-        ("External examining", "assessors.list_examiner_grants", is_examiner),
+        ("Study planner", "modules.planner.planner", can_plan_study),
+        ("Portfolio", "portfolio.evidence.list_items", can_use_portfolio),
+        ("Submissions", "portfolio.submissions.list_submissions", can_use_portfolio),
+        ("Transcript", "qualification.results.show_transcript", can_use_portfolio),
+        ("Cohorts", "qualification.cohorts.list_cohorts", lambda user: True),
+        ("Qualifications", "qualification.versions.list_all", can_edit_qualifications),
+        ("Module content", "modules.authoring.list_modules", can_author_content),
+        ("Assessment queue", "assessors.queue.show_queue", can_use_queue),
+        ("Quality assurance", "assessors.quality.list_iqa_work", can_quality_assure),
+        ("External examining", "assessors.examiner.list_examiner_grants", is_examiner),
     ]
     # Registered last so it runs after the request id is set (hooks run in registration order).
     install_route_gate(app)
     cli.register(app)
     return app
+
+
+# Configuration ----------------------------------------------------------------------------------------
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    Several app servers must share one key, so production sets SECRET_KEY (docs/operations.md).
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must not write two different keys.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the app's config dict from the environment."""
+    instance_path = Path(instance_path)
+    # SQLite cannot create its file in a folder that does not exist, whatever SECRET_KEY says.
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'waymark.db'}"
+    # psycopg 3 is the driver we ship; accept the common postgres:// spellings too.
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
+    idle_hours = _env_int("WAYMARK_IDLE_HOURS", 8)
+    https = _env_bool("WAYMARK_HTTPS", False)
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WAYMARK_DATA_DIR": os.environ.get("WAYMARK_DATA_DIR") or str(instance_path / "data"),
+        "WAYMARK_SQLITE_BUSY_MS": _env_int("WAYMARK_SQLITE_BUSY_MS", 5000),
+        # Evening study is interrupted: 8 hours idle by default, 30 days with "remember me".
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=idle_hours),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_env_int("WAYMARK_REMEMBER_DAYS", 30)),
+        "WAYMARK_SESSION_MAX_HOURS": _env_int("WAYMARK_SESSION_MAX_HOURS", 24),
+        "SESSION_COOKIE_NAME": "waymark_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_NAME": "waymark_remember",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "WAYMARK_HTTPS": https,
+        "WAYMARK_PROXY_HOPS": _env_int("WAYMARK_PROXY_HOPS", 0),
+        # A form left open all evening must still submit: CSRF tokens live as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": _env_int("WAYMARK_MAX_REQUEST_MB", 60) * 1024 * 1024,
+        "WAYMARK_MAX_UPLOAD_MB": _env_int("WAYMARK_MAX_UPLOAD_MB", 50),
+        "WAYMARK_BASE_URL": os.environ.get("WAYMARK_BASE_URL", "http://127.0.0.1:5000"),
+        "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
+        "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
+        "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
+        # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
+        "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Waymark <no-reply@waymark.invalid>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
+        "SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 20),
+    }

@@ -10,17 +10,17 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from assessors.demo import load_demo_assessment
-from core.accounts.roles import Role
-from core.accounts.services import create_user
+from core.accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+from core.accounts.models import Role
+from core.accounts.services.accounts import create_user
 from core.audit.services import verify_chain
-from core.backup import BackupError, create_backup, verify_backup
-from core.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+from core.db.backup import BackupError, create_backup, verify_backup
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
 from core.notifications.services import send_digests
 from modules.demo import load_demo_content
-from portfolio.file_cli import storage_cli
+from portfolio.cli import storage_cli
 from qualification.cli import qualification_cli, sessions_cli
 from qualification.demo import load_demo_cohort, load_demo_qualification
 

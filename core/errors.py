@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from core.database import is_lock_error
+from core.db.database import is_lock_error
 from core.extensions import db
 
 log = logging.getLogger("waymark.errors")

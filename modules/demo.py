@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from modules.content_services import load_content
+from modules.content.services import load_content
 
 DEMO_CONTENT = Path(__file__).resolve().parent / "data" / "demo-content.json"
 

@@ -1,6 +1,7 @@
 """Who may study and who may author module content. Pure predicates."""
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
+from core.web.access import roles
 
 
 def can_author_content(user) -> bool:
@@ -19,3 +20,6 @@ def can_study(user, enrolment) -> bool:
 def can_plan_study(user) -> bool:
     """Use the study planner and log study time (candidates)."""
     return user.is_authenticated and user.has_role(Role.CANDIDATE)
+
+
+CANDIDATES = roles(Role.CANDIDATE)

@@ -7,7 +7,7 @@ examiners read a sample through the assessment area's own pages, while their acc
 
 from __future__ import annotations
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
 
 
 def owns(user, item) -> bool:

@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from core.db.timeutil import utcnow
 from core.extensions import db
-from core.timeutil import utcnow
-from qualification.documents import load_document
-from qualification.queries import find_version
-from qualification.reminders import remind_upcoming_sessions
-from qualification.services import import_spec, spec_of_version
+from qualification.booking.services import remind_upcoming_sessions
 from qualification.spec import SpecInvalid, parse_spec, spec_to_document
+from qualification.spec.documents import load_document
+from qualification.versions.queries import find_version
+from qualification.versions.services import import_spec, spec_of_version
 
 qualification_cli = AppGroup("qualification", help="Import and export qualifications (qualification-spec/1).")
 

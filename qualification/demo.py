@@ -8,15 +8,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.accounts.models import User
+from core.db.timeutil import UK
 from core.extensions import db
-from core.timeutil import UK
-from qualification.cohort_services import add_session, add_staff, allocate_evenly, create_cohort
-from qualification.documents import load_document
-from qualification.enrolment import choose_options, sync_enrolments
-from qualification.models import Cohort, CohortMember, MemberRole, SessionKind
-from qualification.queries import find_version
-from qualification.services import import_spec
+from qualification.cohorts.models import Cohort, CohortMember, MemberRole, SessionKind
+from qualification.cohorts.services import add_session, add_staff, allocate_evenly, create_cohort
+from qualification.pathway.services import choose_options, sync_enrolments
 from qualification.spec import parse_spec
+from qualification.spec.documents import load_document
+from qualification.versions.queries import find_version
+from qualification.versions.services import import_spec
 
 DEMO_SPEC = Path(__file__).resolve().parent / "data" / "demo-spec.json"
 

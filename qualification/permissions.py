@@ -1,6 +1,7 @@
 """Who may do what with qualifications. Pure predicates."""
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
+from core.web.access import roles
 
 
 def can_edit_qualifications(user) -> bool:
@@ -38,3 +39,6 @@ def can_view_transcript(user, cohort, candidate_id: int, allocated_assessor_id: 
 def can_read_release_letter(user, cohort, member) -> bool:
     """A candidate's release letter: the candidate themself, or the cohort's staff."""
     return member.user_id == user.id or is_cohort_staff(user, cohort)
+
+
+MANAGERS = roles(Role.COURSE_LEADER, Role.ADMIN)

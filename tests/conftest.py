@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 # Before any app exists: keep generated secrets and files out of the working tree.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
 from core.app import create_app
 from core.extensions import db
 
@@ -129,7 +129,7 @@ def make_user(
     password: str = PASSWORD,
 ) -> Person:
     """An account created through the real service and committed; returns plain values, not a live row."""
-    from core.accounts.services import create_user
+    from core.accounts.services.accounts import create_user
 
     with app.app_context():
         user = create_user(None, email=email, name=name, password=password, roles=roles)

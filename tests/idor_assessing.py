@@ -13,15 +13,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from assessors.examiner import grant_examiner_access, uk_today
-from assessors.marking import complete_marking, save_judgement, start_submission_marking
-from assessors.models import VACS
-from core.accounts.models import User
-from core.accounts.roles import Role
-from core.accounts.services import create_user
+from assessors.examiner.services import grant_examiner_access, uk_today
+from assessors.marking.models import VACS
+from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
+from core.accounts.models import Role, User
+from core.accounts.services.accounts import create_user
 from core.extensions import db
-from portfolio.models import Submission
-from qualification.models import Cohort
+from portfolio.submissions.models import Submission
+from qualification.cohorts.models import Cohort
 
 EXAMINER = "examiner@eastbrook.example"  # the demo examiner: given cohort 1's sample only
 B_EXAMINER = "zqxbravo.examiner@otheruni.example"
@@ -78,14 +77,23 @@ _ASSESSMENT = {"assessment_id": "assessment"}
 _GRANT = {"access_id": "examiner_access", "candidate_id": "user"}
 QUALITY_ARGUMENT_KINDS: dict[str, dict[str, str]] = {
     **{
-        f"assessors.{name}": {"cohort_id": "cohort"}
-        for name in ("edit_sampling_plan", "list_examiner_access", "grant_examiner_access")
+        name: {"cohort_id": "cohort"}
+        for name in (
+            "assessors.quality.edit_sampling_plan",
+            "assessors.examiner.list_examiner_access",
+            "assessors.examiner.grant_examiner_access",
+        )
     },
-    "assessors.revoke_examiner_access": {"cohort_id": "cohort", "access_id": "examiner_access"},
-    **{
-        f"assessors.{name}": _ASSESSMENT
-        for name in ("show_review", "review_assessment", "sample_assessment", "reopen_assessment")
-    },
-    "assessors.show_examiner_candidate": _GRANT,
-    "assessors.download_examiner_file": {**_GRANT, "version_id": "file_version"},
+    "assessors.examiner.revoke_examiner_access": {"cohort_id": "cohort", "access_id": "examiner_access"},
+    **dict.fromkeys(
+        (
+            "assessors.quality.show_review",
+            "assessors.quality.review_assessment",
+            "assessors.quality.sample_assessment",
+            "assessors.quality.reopen_assessment",
+        ),
+        _ASSESSMENT,
+    ),
+    "assessors.examiner.show_examiner_candidate": _GRANT,
+    "assessors.examiner.download_examiner_file": {**_GRANT, "version_id": "file_version"},
 }

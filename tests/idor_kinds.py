@@ -17,184 +17,220 @@ _EDIT = {**_QUAL, "module_code": "module"}
 
 # core: accounts, sign-in tokens --------------------------------------------------------------------------
 CORE_KINDS: dict[str, dict[str, str]] = {
-    "admin.show_account": {"user_id": "user"},
-    "admin.disable_account": {"user_id": "user"},
-    "admin.enable_account": {"user_id": "user"},
-    "auth.accept_invitation": {"token": "invitation_token"},
-    "auth.reset_password": {"token": "reset_token"},
+    "core.people.show_account": {"user_id": "user"},
+    "core.people.disable_account": {"user_id": "user"},
+    "core.people.enable_account": {"user_id": "user"},
+    "core.accounts.accept_invitation": {"token": "invitation_token"},
+    "core.accounts.reset_password": {"token": "reset_token"},
 }
 
 # modules: authoring and studying ---------------------------------------------------------------------------
 MODULES_KINDS: dict[str, dict[str, str]] = {
-    "authoring.show_outline": _MOD,
-    "authoring.preview_module": _MOD,
-    "authoring.add_section": _MOD,
-    "authoring.edit_activity": {**_MOD, "activity_id": "reflection"},
-    "authoring.delete_activity": {**_MOD, "activity_id": "reflection"},
-    "authoring.move_activity": {**_MOD, "activity_id": "reflection"},
-    "authoring.preview_activity": {**_MOD, "activity_id": "quiz"},
-    "authoring.attach_file": {**_MOD, "activity_id": "lesson"},
-    "authoring.remove_file": {**_MOD, "activity_id": "lesson", "file_id": "activity_file"},
-    "authoring.add_question": {**_MOD, "activity_id": "quiz"},
-    "authoring.edit_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
-    "authoring.delete_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
-    "authoring.move_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
-    "authoring.rename_section": {**_MOD, "section_id": "section"},
-    "authoring.add_activity": {**_MOD, "section_id": "section"},
-    "authoring.delete_section": {**_MOD, "section_id": "section"},
-    "authoring.move_section": {**_MOD, "section_id": "section"},
-    "study.show_module": _MOD,
-    "study.show_activity": {**_MOD, "activity_id": "reflection"},
-    "study.mark_done": {**_MOD, "activity_id": "reflection"},
-    "study.answer_quiz": {**_MOD, "activity_id": "quiz"},
-    "study.save_reflection": {**_MOD, "activity_id": "reflection"},
-    "study.remember_position": {**_MOD, "activity_id": "reflection"},
-    "study.dismiss": {**_MOD, "activity_id": "reflection", "recovery_id": "recovery"},
+    "modules.authoring.show_outline": _MOD,
+    "modules.authoring.preview_module": _MOD,
+    "modules.authoring.add_section": _MOD,
+    "modules.authoring.edit_activity": {**_MOD, "activity_id": "reflection"},
+    "modules.authoring.delete_activity": {**_MOD, "activity_id": "reflection"},
+    "modules.authoring.move_activity": {**_MOD, "activity_id": "reflection"},
+    "modules.authoring.preview_activity": {**_MOD, "activity_id": "quiz"},
+    "modules.authoring.attach_file": {**_MOD, "activity_id": "lesson"},
+    "modules.authoring.remove_file": {**_MOD, "activity_id": "lesson", "file_id": "activity_file"},
+    "modules.authoring.add_question": {**_MOD, "activity_id": "quiz"},
+    "modules.authoring.edit_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
+    "modules.authoring.delete_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
+    "modules.authoring.move_question": {**_MOD, "activity_id": "quiz", "question_id": "question"},
+    "modules.authoring.rename_section": {**_MOD, "section_id": "section"},
+    "modules.authoring.add_activity": {**_MOD, "section_id": "section"},
+    "modules.authoring.delete_section": {**_MOD, "section_id": "section"},
+    "modules.authoring.move_section": {**_MOD, "section_id": "section"},
+    "modules.study.show_module": _MOD,
+    "modules.study.show_activity": {**_MOD, "activity_id": "reflection"},
+    "modules.study.mark_done": {**_MOD, "activity_id": "reflection"},
+    "modules.study.answer_quiz": {**_MOD, "activity_id": "quiz"},
+    "modules.study.save_reflection": {**_MOD, "activity_id": "reflection"},
+    "modules.study.remember_position": {**_MOD, "activity_id": "reflection"},
+    "modules.study.dismiss": {**_MOD, "activity_id": "reflection", "recovery_id": "recovery"},
     # Shared content of everyone studying the module (both cohorts here); others get 404 (test_content_files).
-    "study.activity_file": {"file_id": "activity_file"},
+    "modules.study.activity_file": {"file_id": "activity_file"},
 }
 
 # qualification: catalogue, versions and awards, cohorts, forums -------------------------------------------
 QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
-    "catalogue.show_award": {"code": "qualification", "award_code": "award"},
+    "qualification.catalogue.show_award": {"code": "qualification", "award_code": "award"},
     **{
-        f"cohorts.{name}": {"cohort_id": "cohort"}
+        name: {"cohort_id": "cohort"}
         for name in (
-            "show_cohort",
-            "allocate_one",
-            "allocate_all",
-            "publish_cohort_calendar",
-            "unpublish_cohort_calendar",
-            "add_candidate",
-            "add_candidates_csv",
-            "my_sessions",
-            "show_pathway",
-            "choose_pathway",
-            "release_letter",
-            "new_session",
-            "add_staff_member",
-            "show_report",
-            "download_report",
-            "set_cohort_turnaround",
+            "qualification.cohorts.show_cohort",
+            "qualification.cohorts.allocate_one",
+            "qualification.cohorts.allocate_all",
+            "qualification.cohorts.publish_cohort_calendar",
+            "qualification.cohorts.unpublish_cohort_calendar",
+            "qualification.cohorts.add_candidate",
+            "qualification.cohorts.add_candidates_csv",
+            "qualification.booking.my_sessions",
+            "qualification.pathway.show_pathway",
+            "qualification.pathway.choose_pathway",
+            "qualification.calendar.release_letter",
+            "qualification.cohorts.new_session",
+            "qualification.cohorts.add_staff_member",
+            "qualification.results.show_report",
+            "qualification.results.download_report",
+            "qualification.cohorts.set_cohort_turnaround",
         )
     },
-    "cohorts.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
+    "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
     **{
-        f"cohorts.{name}": {"cohort_id": "cohort", "session_id": "session"}
-        for name in ("record_attendance", "book_session", "cancel_booking")
-    },
-    "cohorts.public_calendar": {"token": "calendar_token"},
-    "cohorts.calendar_feed": {"token": "calendar_token"},
-    "cohorts.bookings_feed": {"signed": "feed_token"},
-    "forums.list_forums": {"cohort_id": "cohort"},
-    "forums.list_reports": {"cohort_id": "cohort"},
-    "forums.show_forum": {"cohort_id": "cohort", "forum_key": "forum_key"},
-    "forums.start_thread": {"cohort_id": "cohort", "forum_key": "forum_key"},
-    **{
-        f"forums.{name}": {"post_id": "post"}
-        for name in ("edit_post", "hide_post", "report_post", "resolve_reports", "unhide_post")
-    },
-    **{
-        f"forums.{name}": {"thread_id": "thread"}
+        name: {"cohort_id": "cohort", "session_id": "session"}
         for name in (
-            "show_thread",
-            "lock_thread",
-            "pin_thread",
-            "reply_to_thread",
-            "subscribe_to_thread",
-            "unlock_thread",
-            "unpin_thread",
-            "unsubscribe_from_thread",
+            "qualification.booking.record_attendance",
+            "qualification.booking.book_session",
+            "qualification.booking.cancel_booking",
         )
     },
-    "versions.compare": {"code": "qualification"},
+    "qualification.calendar.public_calendar": {"token": "calendar_token"},
+    "qualification.calendar.calendar_feed": {"token": "calendar_token"},
+    "qualification.booking.bookings_feed": {"signed": "feed_token"},
+    "qualification.forums.list_forums": {"cohort_id": "cohort"},
+    "qualification.forums.list_reports": {"cohort_id": "cohort"},
+    "qualification.forums.show_forum": {"cohort_id": "cohort", "forum_key": "forum_key"},
+    "qualification.forums.start_thread": {"cohort_id": "cohort", "forum_key": "forum_key"},
     **{
-        f"qualification.{name}": _QUAL
-        for name in ("show_version", "export", "update_version_details", "publish")
-    },
-    **{
-        f"awards.{name}": _AWARD
+        name: {"post_id": "post"}
         for name in (
-            "show_award",
-            "set_compulsory",
-            "delete_award",
-            "update_award",
-            "add_option_group",
-            "set_includes",
-            "set_progression",
+            "qualification.forums.edit_post",
+            "qualification.forums.hide_post",
+            "qualification.forums.report_post",
+            "qualification.forums.resolve_reports",
+            "qualification.forums.unhide_post",
         )
     },
-    "awards.update_option_group": {**_AWARD, "group_id": "group"},
-    "awards.delete_option_group": {**_AWARD, "group_id": "group"},
-    "awards.new_award": _QUAL,
-    "editor.start_draft": _QUAL,
-    "editor.new_module": _QUAL,
-    **{f"editor.{name}": _EDIT for name in ("edit_module", "save_module", "add_outcome", "remove_module")},
     **{
-        f"editor.{name}": {**_EDIT, "criterion_id": "criterion"}
-        for name in ("update_criterion", "delete_criterion", "move_criterion")
+        name: {"thread_id": "thread"}
+        for name in (
+            "qualification.forums.show_thread",
+            "qualification.forums.lock_thread",
+            "qualification.forums.pin_thread",
+            "qualification.forums.reply_to_thread",
+            "qualification.forums.subscribe_to_thread",
+            "qualification.forums.unlock_thread",
+            "qualification.forums.unpin_thread",
+            "qualification.forums.unsubscribe_from_thread",
+        )
+    },
+    "qualification.compare.compare": {"code": "qualification"},
+    **dict.fromkeys(
+        (
+            "qualification.versions.show_version",
+            "qualification.versions.export",
+            "qualification.versions.update_version_details",
+            "qualification.versions.publish",
+        ),
+        _QUAL,
+    ),
+    **dict.fromkeys(
+        (
+            "qualification.awards.show_award",
+            "qualification.awards.set_compulsory",
+            "qualification.awards.delete_award",
+            "qualification.awards.update_award",
+            "qualification.awards.add_option_group",
+            "qualification.awards.set_includes",
+            "qualification.awards.set_progression",
+        ),
+        _AWARD,
+    ),
+    "qualification.awards.update_option_group": {**_AWARD, "group_id": "group"},
+    "qualification.awards.delete_option_group": {**_AWARD, "group_id": "group"},
+    "qualification.awards.new_award": _QUAL,
+    "qualification.editor.start_draft": _QUAL,
+    "qualification.editor.new_module": _QUAL,
+    **dict.fromkeys(
+        (
+            "qualification.editor.edit_module",
+            "qualification.editor.save_module",
+            "qualification.editor.add_outcome",
+            "qualification.editor.remove_module",
+        ),
+        _EDIT,
+    ),
+    **{
+        name: {**_EDIT, "criterion_id": "criterion"}
+        for name in (
+            "qualification.editor.update_criterion",
+            "qualification.editor.delete_criterion",
+            "qualification.editor.move_criterion",
+        )
     },
     **{
-        f"editor.{name}": {**_EDIT, "outcome_id": "outcome"}
-        for name in ("update_outcome", "add_criterion", "delete_outcome", "move_outcome")
+        name: {**_EDIT, "outcome_id": "outcome"}
+        for name in (
+            "qualification.editor.update_outcome",
+            "qualification.editor.add_criterion",
+            "qualification.editor.delete_outcome",
+            "qualification.editor.move_outcome",
+        )
     },
 }
 
 # portfolio: evidence, files, submissions, APL claims --------------------------------------------------------
 PORTFOLIO_KINDS: dict[str, dict[str, str]] = {
-    "files.download_version": {"sha256": "file_sha256", "version_id": "file_version"},
-    "submissions.show_claim": {"claim_id": "claim"},
-    "submissions.claim_certificate": {"claim_id": "claim"},
-    "submissions.send_claim": {"claim_id": "claim"},
-    "submissions.new_claim": {"cohort_id": "cohort", "code": "apl_module"},
+    "portfolio.files.download_version": {"sha256": "file_sha256", "version_id": "file_version"},
+    "portfolio.submissions.show_claim": {"claim_id": "claim"},
+    "portfolio.submissions.claim_certificate": {"claim_id": "claim"},
+    "portfolio.submissions.send_claim": {"claim_id": "claim"},
+    "portfolio.submissions.new_claim": {"cohort_id": "cohort", "code": "apl_module"},
     **{
-        f"portfolio.{name}": {"item_id": "item"}
+        name: {"item_id": "item"}
         for name in (
-            "show_item",
-            "confirm_item_anonymised",
-            "remove_item",
-            "edit_item",
-            "map_to_criterion",
-            "tag_item",
-            "unmap_from_criterion",
+            "portfolio.evidence.show_item",
+            "portfolio.evidence.confirm_item_anonymised",
+            "portfolio.evidence.remove_item",
+            "portfolio.evidence.edit_item",
+            "portfolio.evidence.map_to_criterion",
+            "portfolio.evidence.tag_item",
+            "portfolio.evidence.unmap_from_criterion",
         )
     },
-    "portfolio.show_gap": _MOD,
-    "portfolio.finish_reflection_as_evidence": {**_MOD, "activity_id": "reflection"},
-    "submissions.show_submission": {"submission_id": "submission"},
-    "submissions.withdraw": {"submission_id": "submission"},
-    "submissions.new_submission": _MOD,
+    "portfolio.evidence.show_gap": _MOD,
+    "portfolio.evidence.finish_reflection_as_evidence": {**_MOD, "activity_id": "reflection"},
+    "portfolio.submissions.show_submission": {"submission_id": "submission"},
+    "portfolio.submissions.withdraw": {"submission_id": "submission"},
+    "portfolio.submissions.new_submission": _MOD,
 }
 
 # assessors: marking and release, workplace assessment, witness links, quality assurance ---------------------
 ASSESSORS_KINDS: dict[str, dict[str, str]] = {
     # Marking and release (the queue itself takes no id).
     **{
-        f"assessors.{name}": {"assessment_id": "assessment"}
-        for name in ("show_assessment", "save_assessment", "release_one")
-    },
-    "assessors.start_submission": {"submission_id": "submission"},
-    "assessors.show_assessment_for_submission": {"submission_id": "submission"},
-    "assessors.start_claim": {"claim_id": "claim"},
-    # Workplace assessment: observations, competence sign-offs, witness requests and their public link.
-    "assessors.candidate_workplace": {"candidate_id": "user"},
-    "assessors.new_observation": {"candidate_id": "user", **_MOD},
-    "assessors.sign_off": {"candidate_id": "user"},
-    **{
-        f"assessors.{name}": {"observation_id": "observation"}
+        name: {"assessment_id": "assessment"}
         for name in (
-            "show_observation",
-            "record_observation",
-            "cancel_observation",
-            "acknowledge_observation",
+            "assessors.marking.show_assessment",
+            "assessors.marking.save_assessment",
+            "assessors.marking.release_one",
         )
     },
-    "assessors.withdraw_signoff": {"signoff_id": "signoff"},
-    "witness.request_for_item": {"item_id": "item"},
-    "witness.request_for_candidate": {"candidate_id": "user"},
-    "witness.revoke_request": {"request_id": "witness_request"},
-    "witness.respond": {"token": "witness_token"},
-    "witness.download_file": {"token": "witness_token"},
+    "assessors.marking.start_submission": {"submission_id": "submission"},
+    "assessors.marking.show_assessment_for_submission": {"submission_id": "submission"},
+    "assessors.marking.start_claim": {"claim_id": "claim"},
+    # Workplace assessment: observations, competence sign-offs, witness requests and their public link.
+    "assessors.workplace.candidate_workplace": {"candidate_id": "user"},
+    "assessors.workplace.new_observation": {"candidate_id": "user", **_MOD},
+    "assessors.workplace.sign_off": {"candidate_id": "user"},
+    **{
+        name: {"observation_id": "observation"}
+        for name in (
+            "assessors.workplace.show_observation",
+            "assessors.workplace.record_observation",
+            "assessors.workplace.cancel_observation",
+            "assessors.workplace.acknowledge_observation",
+        )
+    },
+    "assessors.workplace.withdraw_signoff": {"signoff_id": "signoff"},
+    "assessors.witness.request_for_item": {"item_id": "item"},
+    "assessors.witness.request_for_candidate": {"candidate_id": "user"},
+    "assessors.witness.revoke_request": {"request_id": "witness_request"},
+    "assessors.witness.respond": {"token": "witness_token"},
+    "assessors.witness.download_file": {"token": "witness_token"},
     **QUALITY_ARGUMENT_KINDS,
 }
 

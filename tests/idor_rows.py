@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Table, or_, select
 
 from core.extensions import db
-from modules.models import DraftRecovery, ReflectionDraft
-from qualification.models import CohortMember, CohortSession
+from modules.study.models import DraftRecovery, ReflectionDraft
+from qualification.cohorts.models import CohortMember, CohortSession
 
 if TYPE_CHECKING:
     from tests.test_idor_world import Objects
@@ -50,7 +50,9 @@ _PARENT_COLUMNS = {
 
 def victim_ids(objects: Objects) -> dict[str, set[int]]:
     """Every id that makes a row part of the victim's world: theirs, or their cohort's."""
-    from portfolio.models import AplClaim, EvidenceItem, EvidenceVersion, Submission
+    from portfolio.apl.models import AplClaim
+    from portfolio.evidence.models import EvidenceItem, EvidenceVersion
+    from portfolio.submissions.models import Submission
     from qualification.forums.models import Forum, Post, Thread
 
     uid, cid = objects.user_id, objects.cohort_id

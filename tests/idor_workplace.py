@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from assessors.observations import plan_observation
-from assessors.signoffs import sign_off_criterion
-from assessors.witness import request_testimony
+from assessors.witness.services import request_testimony
+from assessors.workplace.services.observations import plan_observation
+from assessors.workplace.services.signoffs import sign_off_criterion
 from core.accounts.models import User
 from core.extensions import db
-from portfolio.models import EvidenceItem
+from portfolio.evidence.models import EvidenceItem
 
 if TYPE_CHECKING:
     from tests.test_idor_world import Objects

@@ -64,7 +64,7 @@ def test_only_core_markdown_imports_the_sanitiser(library):
         for path in _python_files()
         if any(m.split(".")[0] == library for _, m in _imported_modules(path))
     ]
-    assert importers == ["core/markdown.py"]
+    assert importers == ["core/web/markdown.py"]
 
 
 def test_no_legacy_model_query():

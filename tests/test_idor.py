@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from core.access import rule_for
 from core.accounts.models import User
 from core.extensions import db
-from qualification.booking import FEED_SALT
+from core.web.access import rule_for
+from qualification.booking.services import FEED_SALT
 from qualification.demo import DEMO_COHORT
 from tests.conftest import csrf_from, login
 from tests.idor_assessing import EXAMINER

@@ -16,7 +16,8 @@ from urllib.parse import urldefrag, urlparse
 from sqlalchemy import select
 
 from core.extensions import db
-from portfolio.models import AplEvidence, EvidenceVersion
+from portfolio.apl.models import AplEvidence
+from portfolio.evidence.models import EvidenceVersion
 from tests.conftest import csrf_from, login
 from tests.idor_rows import victim_ids, victim_rows
 from tests.test_idor_world import (

@@ -18,23 +18,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.accounts.models import User
-from core.accounts.roles import Role
-from core.demo import DEMO_PASSWORD, load_demo
+from core.accounts.demo import DEMO_PASSWORD, load_demo
+from core.accounts.models import Role, User
 from core.extensions import db
 from core.notifications.services import notify
-from modules.content_files import attach_file
+from modules.authoring.services.files import attach_file
+from modules.content.models import Activity, ActivityKind, Section
 from modules.demo import load_demo_content
-from modules.models import Activity, ActivityKind, Section
-from modules.queries import enrolment_for, module_progress
-from modules.study_services import log_study, mark_quiz, save_draft
-from portfolio.apl import draft_claim, submit_claim
-from portfolio.files import accept_upload
-from portfolio.items import add_item
-from portfolio.mapping import map_item
-from portfolio.submissions import submit_module
-from qualification import booking
-from qualification.cohort_services import (
+from modules.study.queries import enrolment_for, module_progress
+from modules.study.services import log_study, mark_quiz, save_draft
+from portfolio.apl.services import draft_claim, submit_claim
+from portfolio.evidence.services import add_item
+from portfolio.files.services import accept_upload
+from portfolio.mapping.services import map_item
+from portfolio.submissions.services import submit_module
+from qualification.booking import services as booking
+from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole, SessionKind
+from qualification.cohorts.services import (
     add_session,
     add_staff,
     allocate_evenly,
@@ -42,10 +42,9 @@ from qualification.cohort_services import (
     invite_candidate,
 )
 from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
-from qualification.enrolment import sync_enrolments
 from qualification.forums.services import reply_to_thread, start_thread
-from qualification.models import Cohort, CohortMember, CohortSession, MemberRole, SessionKind
-from qualification.queries import find_version
+from qualification.pathway.services import sync_enrolments
+from qualification.versions.queries import find_version
 from tests.conftest import make_user
 from tests.idor_assessing import add_assessment_objects  # sets assessment_id, examiner_access_id
 from tests.idor_workplace import add_workplace_objects  # sets observation_id, signoff_id, witness_request_id
@@ -272,8 +271,8 @@ def build_world(app) -> World:
 
 
 def _content_ids() -> dict[str, object]:
-    from modules.models.catalogue import AssessmentCriterion, LearningOutcome
-    from qualification.models import Award, OptionGroup
+    from modules.catalogue.models import AssessmentCriterion, LearningOutcome
+    from qualification.versions.models import Award, OptionGroup
 
     version = find_version("CCQ")
     reflection, quiz = _activity(ActivityKind.REFLECTION), _activity(ActivityKind.QUIZ)

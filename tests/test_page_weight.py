@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.demo import load_demo
+from core.accounts.demo import load_demo
 from core.extensions import db
 from modules.demo import load_demo_content
 from qualification.demo import load_demo_cohort, load_demo_qualification

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.accounts.models import User
-from core.accounts.roles import Role
-from core.demo import load_demo
+from core.accounts.demo import load_demo
+from core.accounts.models import Role, User
+from core.db.querycount import count_queries
 from core.extensions import db
-from core.querycount import count_queries
-from qualification.cohort_services import add_staff, allocate_evenly, invite_candidate
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.services import add_staff, allocate_evenly, invite_candidate
 from qualification.demo import load_demo_cohort, load_demo_qualification
-from qualification.models import Cohort, MemberRole
 from tests.conftest import login, make_user
 
 DEMO_PASSWORD = "waymark-demo-2026"

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from core.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from core.accounts.rules import MAX_LENGTH, MIN_LENGTH
 
 _PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A phrase of three or four unrelated words works well."
 

@@ -3,13 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.accounts.roles import ROLE_ORDER, Role
+from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
-from core.timeutil import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    CANDIDATE = "candidate"
+    ASSESSOR = "assessor"
+    IQA = "iqa"
+    EXAMINER = "examiner"
+    COURSE_LEADER = "course_leader"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CANDIDATE: "Candidate",
+    Role.ASSESSOR: "Assessor",
+    Role.IQA: "Internal quality assurer",
+    Role.EXAMINER: "External examiner",
+    Role.COURSE_LEADER: "Course leader",
+    Role.ADMIN: "Administrator",
+}
+
+# The order roles appear in on the home page and in the navigation: the day-to-day role first.
+ROLE_ORDER: tuple[Role, ...] = (
+    Role.CANDIDATE,
+    Role.ASSESSOR,
+    Role.IQA,
+    Role.EXAMINER,
+    Role.COURSE_LEADER,
+    Role.ADMIN,
+)
+
 
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
 
 # Course leaders run cohorts: they bring in candidates and the staff who assess and moderate them.
 COURSE_LEADER_INVITES = frozenset(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from core.accounts.models import Invitation, LoginSession, User, UserRole
+from core.db.timeutil import utcnow
 from core.extensions import db
-from core.timeutil import utcnow
 
 PAGE_SIZE = 50
 

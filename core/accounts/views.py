@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
-from core.access import PUBLIC, SIGNED_IN, rule
 from core.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -13,7 +12,8 @@ from core.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
 )
-from core.accounts.invitations import (
+from core.accounts.services.accounts import change_password
+from core.accounts.services.invitations import (
     TokenUnusable,
     accept_invitation,
     request_password_reset,
@@ -21,15 +21,20 @@ from core.accounts.invitations import (
     usable_invitation,
     usable_reset,
 )
-from core.accounts.login import client_ip
-from core.accounts.services import change_password
-from core.accounts.sessions import LoginThrottled, authenticate, end_session, start_session
+from core.accounts.services.sessions import (
+    LoginThrottled,
+    authenticate,
+    end_session,
+    load_session_user,
+    start_session,
+)
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.forms import apply_errors
-from core.security import is_safe_next
+from core.web.access import PUBLIC, SIGNED_IN, rule
+from core.web.security import is_safe_next
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("accounts", __name__)
 
 FAILED_LOGIN = "The email address or password is not right. Check them and try again."
 
@@ -47,7 +52,7 @@ def _sign_in(user, *, remember: bool) -> None:
 @rule(PUBLIC)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("core.home.home"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -61,17 +66,21 @@ def login():
                 f"wait {exc.minutes} minutes and try again, "
                 "or reset your password."
             )
-            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.minutes * 60)}
+            return (
+                render_template("core/accounts/login.html", form=form),
+                429,
+                {"Retry-After": str(exc.minutes * 60)},
+            )
         if user is None:
             db.session.commit()  # keep the counted failure and its audit row
             form.form_errors.append(FAILED_LOGIN)
             form.password.data = ""
-            return render_template("auth/login.html", form=form), 200
+            return render_template("core/accounts/login.html", form=form), 200
         _sign_in(user, remember=bool(form.remember.data))
         flash(f"Signed in as {user.name}.", "success")
         target = form.next.data
-        return redirect(target if is_safe_next(target) else url_for("core.home"))
-    return render_template("auth/login.html", form=form)
+        return redirect(target if is_safe_next(target) else url_for("core.home.home"))
+    return render_template("core/accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -83,7 +92,7 @@ def logout():
     session.clear()
     logout_user()
     flash("You have signed out.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("core.accounts.login"))
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -105,8 +114,8 @@ def account():
             db.session.commit()
             others = f" {ended} other signed-in device(s) were signed out." if ended else ""
             flash("Your password has been changed." + others, "success")
-            return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+            return redirect(url_for("core.accounts.account"))
+    return render_template("core/accounts/account.html", form=form)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -119,7 +128,7 @@ def forgot_password():
         except LoginThrottled as exc:
             db.session.rollback()
             form.form_errors.append(f"Too many reset requests. Wait {exc.minutes} minutes and try again.")
-            return render_template("auth/forgot_password.html", form=form), 429
+            return render_template("core/accounts/forgot_password.html", form=form), 429
         db.session.commit()
         # The same answer whether or not the account exists, so this page reveals nobody's address.
         flash(
@@ -127,8 +136,8 @@ def forgot_password():
             "It works once, for one hour.",
             "info",
         )
-        return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form)
+        return redirect(url_for("core.accounts.login"))
+    return render_template("core/accounts/forgot_password.html", form=form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"], endpoint="reset_password")
@@ -137,7 +146,7 @@ def reset_password_view(token: str):
     try:
         reset = usable_reset(token)
     except TokenUnusable as exc:
-        return render_template("auth/token_problem.html", message=str(exc)), 410
+        return render_template("core/accounts/token_problem.html", message=str(exc)), 410
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -147,15 +156,15 @@ def reset_password_view(token: str):
             apply_errors(form, exc)
         except TokenUnusable as exc:
             db.session.rollback()
-            return render_template("auth/token_problem.html", message=str(exc)), 410
+            return render_template("core/accounts/token_problem.html", message=str(exc)), 410
         else:
             db.session.commit()
             if current_user.is_authenticated:
                 session.clear()
                 logout_user()
             flash("Your password has been changed. Sign in with your new password.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, email=reset.user.email)
+            return redirect(url_for("core.accounts.login"))
+    return render_template("core/accounts/reset_password.html", form=form, email=reset.user.email)
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
@@ -164,7 +173,7 @@ def accept_invitation_view(token: str):
     try:
         invitation = usable_invitation(token)
     except TokenUnusable as exc:
-        return render_template("auth/token_problem.html", message=str(exc)), 410
+        return render_template("core/accounts/token_problem.html", message=str(exc)), 410
     form = AcceptInvitationForm()
     if request.method == "GET":
         form.name.data = invitation.name
@@ -176,12 +185,31 @@ def accept_invitation_view(token: str):
             apply_errors(form, exc)
         except TokenUnusable as exc:
             db.session.rollback()
-            return render_template("auth/token_problem.html", message=str(exc)), 410
+            return render_template("core/accounts/token_problem.html", message=str(exc)), 410
         else:
             db.session.commit()
             if current_user.is_authenticated:
                 end_session(current_user, current_user.auth_session_id)
             _sign_in(user, remember=False)
             flash(f"Welcome to Waymark, {user.name}. Your account is ready.", "success")
-            return redirect(url_for("core.home"))
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+            return redirect(url_for("core.home.home"))
+    return render_template("core/accounts/accept_invitation.html", form=form, invitation=invitation)
+
+
+def client_ip() -> str:
+    """The client's address (ProxyFix has already applied trusted X-Forwarded-For hops)."""
+    return request.remote_addr or "unknown"
+
+
+def init_login(login_manager: LoginManager) -> None:
+    """Configure Flask-Login to load users from live login sessions only."""
+    login_manager.login_view = "core.accounts.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    # Our sessions are server-side and revocable; Flask-Login's IP/agent fingerprinting would only sign
+    # people out when a school's proxy changes address mid-evening.
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def _load(session_token: str):
+        return load_session_user(session_token)

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
-from core.timeutil import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):

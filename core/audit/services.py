@@ -12,8 +12,8 @@ from flask import g, has_request_context, request
 from sqlalchemy import select, text
 
 from core.audit.models import AuditEvent
+from core.db.timeutil import utcnow
 from core.extensions import db
-from core.timeutil import utcnow
 
 GENESIS_HASH = "0" * 64
 # Any constant will do: it names the one PostgreSQL advisory lock that serialises appends to the chain.

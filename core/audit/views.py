@@ -3,10 +3,10 @@
 from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import select
 
-from core.access import ADMIN, rule
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
+from core.web.access import ADMIN, rule
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PAGE_SIZE = 50
@@ -26,7 +26,7 @@ def list_events():
     next_url = None
     if len(events) > PAGE_SIZE:
         events = events[:PAGE_SIZE]
-        next_url = url_for("audit.list_events", action=action or None, before=events[-1].seq)
+        next_url = url_for("core.audit.list_events", action=action or None, before=events[-1].seq)
     return render_template(
-        "audit/events.html", events=events, next_url=next_url, action=action, details_of=details_of
+        "core/audit/events.html", events=events, next_url=next_url, action=action, details_of=details_of
     )

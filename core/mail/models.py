@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
-from core.timeutil import UTCDateTime, utcnow
 
 
 class MailStatus(StrEnum):

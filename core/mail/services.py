@@ -11,9 +11,9 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import select
 
+from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import MailStatus, OutboxMessage
-from core.timeutil import utcnow
 
 log = logging.getLogger("waymark.mail")
 MAX_ATTEMPTS = 8

@@ -3,9 +3,9 @@
 from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
 
-from core.access import ADMIN, rule
 from core.extensions import db
 from core.mail.models import MailStatus, OutboxMessage
+from core.web.access import ADMIN, rule
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
 PAGE_SIZE = 25
@@ -27,12 +27,12 @@ def list_messages():
     next_url = None
     if len(messages) > PAGE_SIZE:
         messages = messages[:PAGE_SIZE]
-        next_url = url_for("mail.list_messages", status=status or None, before=messages[-1].id)
+        next_url = url_for("core.mail.list_messages", status=status or None, before=messages[-1].id)
     counts = dict(
         db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     )
     return render_template(
-        "mail/outbox.html",
+        "core/mail/outbox.html",
         messages=messages,
         next_url=next_url,
         status=status,

@@ -7,8 +7,8 @@ from datetime import datetime, time
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
-from core.timeutil import UTCDateTime, utcnow
 
 
 class Notification(db.Model):

@@ -7,12 +7,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select, update
 
 from core.accounts.models import User
+from core.db.timeutil import UK, utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import queue_mail
 from core.notifications.models import Notification, NotificationPreference
-from core.timeutil import UK, utcnow
-from core.urls import absolute_url
+from core.web.urls import absolute_url
 
 DELIVERIES = ("immediate", "digest", "off")
 
@@ -67,8 +67,8 @@ def _email_text(user: User, notes: list[Notification]) -> str:
             lines.append(f"  {note.body[:500]}")
         if note.link:
             lines.append(f"  {note.link}")
-    lines += ["", f"See everything in Waymark: {absolute_url('notifications.list_notifications')}"]
-    lines.append(f"Change how you hear from us: {absolute_url('notifications.preferences')}")
+    lines += ["", f"See everything in Waymark: {absolute_url('core.notifications.list_notifications')}"]
+    lines.append(f"Change how you hear from us: {absolute_url('core.notifications.preferences')}")
     return "\n".join(lines) + "\n"
 
 

@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.access import SIGNED_IN, rule
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.forms import apply_errors
 from core.notifications.forms import PreferencesForm
 from core.notifications.models import Notification
 from core.notifications.services import mark_read, preference_of, save_preferences
+from core.web.access import SIGNED_IN, rule
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PAGE_SIZE = 30
@@ -34,8 +34,8 @@ def list_notifications():
     next_url = None
     if len(notes) > PAGE_SIZE:
         notes = notes[:PAGE_SIZE]
-        next_url = url_for("notifications.list_notifications", before=notes[-1].id)
-    return render_template("notifications/list.html", notes=notes, next_url=next_url)
+        next_url = url_for("core.notifications.list_notifications", before=notes[-1].id)
+    return render_template("core/notifications/list.html", notes=notes, next_url=next_url)
 
 
 @bp.route("/read", methods=["POST"])
@@ -44,7 +44,7 @@ def read_all():
     changed = mark_read(current_user)
     db.session.commit()
     flash(f"{changed} notification(s) marked as read." if changed else "Nothing new.", "success")
-    return redirect(url_for("notifications.list_notifications"))
+    return redirect(url_for("core.notifications.list_notifications"))
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
@@ -67,6 +67,6 @@ def preferences():
         else:
             db.session.commit()
             flash("Your notification settings are saved.", "success")
-            return redirect(url_for("notifications.preferences"))
+            return redirect(url_for("core.notifications.preferences"))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("notifications/preferences.html", form=form), status
+    return render_template("core/notifications/preferences.html", form=form), status

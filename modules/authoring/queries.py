@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import abort, request
 from sqlalchemy import func, select
 
+from core.errors import InvalidTransition
 from core.extensions import db
-from modules.models import Activity, AssessmentCriterion, LearningOutcome, Module, Question, Section
+from modules.catalogue.models import AssessmentCriterion, LearningOutcome, Module
+from modules.content.models import Activity, ActivityKind, Question, Section
+from modules.study.forms import DraftForm, FinishForm
+from modules.study.queries import ModuleProgress, sections_of
+from modules.study.services import is_locked
 
 
 @dataclass(frozen=True)
@@ -106,3 +112,82 @@ def question_in(activity: Activity, question_id: int) -> Question | None:
     """A question of this knowledge check, or None."""
     question = db.session.get(Question, question_id)
     return question if question is not None and question.activity_id == activity.id else None
+
+
+@dataclass(frozen=True)
+class PreviewEnrolment:
+    """What the study templates read from an enrolment: the module."""
+
+    module: Module
+
+
+def _progress(module: Module) -> ModuleProgress:
+    # A candidate who has just started: nothing done, no drafts, no scores, no remembered position.
+    sections = sections_of(module.family, module.code)
+    return ModuleProgress(sections, [a.id for s in sections for a in s.activities], set())
+
+
+def module_preview(module: Module) -> dict:
+    """The context of study/module.html for a candidate who has not started."""
+    return {
+        "enrolment": PreviewEnrolment(module),
+        "progress": _progress(module),
+        "is_locked": is_locked,
+        "ActivityKind": ActivityKind,
+    }
+
+
+def activity_preview(module: Module, activity_id: int) -> dict | None:
+    """The context of study/activity.html for one activity of the module, or None if it is not one."""
+    progress = _progress(module)
+    by_id: dict[int, Activity] = {a.id: a for a in progress.activities}
+    if activity_id not in by_id:
+        return None
+    index = progress.order.index(activity_id)
+    return {
+        "enrolment": PreviewEnrolment(module),
+        "progress": progress,
+        "activity": by_id[activity_id],
+        # Shown even when it waits for the activity before: the author needs to see its content.
+        "locked": False,
+        "previous": by_id[progress.order[index - 1]] if index > 0 else None,
+        "following": by_id[progress.order[index + 1]] if index + 1 < len(progress.order) else None,
+        "draft": None,
+        "draft_form": DraftForm(formdata=None, text="", revision="0"),
+        "finish_form": FinishForm(formdata=None, revision="0"),
+        "recoveries": [],
+        "attempt": None,
+        "chosen": {},
+        "quiz_errors": {},
+        "ActivityKind": ActivityKind,
+        "saved": None,
+    }
+
+
+GONE = "That {} was deleted since you opened the page, so nothing was changed."
+
+
+def module_or_404(family: str, code: str) -> Module:
+    return newest_module(family, code) or abort(404)
+
+
+def found_or_404(row, noun: str):
+    # A row deleted by someone else while this page was open: a POST says so (409) rather than "not found".
+    if row is None:
+        if request.method == "POST":
+            raise InvalidTransition(GONE.format(noun))
+        abort(404)
+    return row
+
+
+def section_or_404(family: str, code: str, section_id: int):
+    return found_or_404(section_in(family, code, section_id), "section")
+
+
+def activity_or_404(family: str, code: str, activity_id: int, *, quiz: bool = False) -> Activity:
+    activity = found_or_404(activity_in(family, code, activity_id), "activity")
+    return abort(404) if quiz and activity.kind != ActivityKind.QUIZ else activity
+
+
+def question_or_404(activity: Activity, question_id: int):
+    return found_or_404(question_in(activity, question_id), "question")

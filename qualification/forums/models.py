@@ -18,10 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
+from core.db.timeutil import UTCDateTime, utcnow
 from core.errors import InvalidTransition
 from core.extensions import db
-from core.timeutil import UTCDateTime, utcnow
-from qualification.models import Cohort
+from qualification.cohorts.models import Cohort
 
 TITLE_MAX = 200
 BODY_MAX = 20_000

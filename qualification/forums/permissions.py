@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.timeutil import utcnow
+from core.db.timeutil import utcnow
 from qualification.permissions import can_view_cohort, is_cohort_staff
 
 # Long enough to fix a typo, short enough that replies do not end up answering words that are gone.

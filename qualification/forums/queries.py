@@ -9,9 +9,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
-from modules.models import ModuleEnrolment
+from modules.study.models import ModuleEnrolment
+from qualification.cohorts.models import Cohort
 from qualification.forums.models import Forum, Post, PostReport, Subscription, Thread
-from qualification.models import Award, Cohort
+from qualification.versions.models import Award
 
 PAGE_SIZE = 25
 GENERAL = "general"

@@ -9,11 +9,12 @@ from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import User
 from core.audit.services import record
+from core.db.timeutil import utcnow
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
-from core.markdown import plain_excerpt
 from core.notifications.services import notify
-from core.timeutil import utcnow
+from core.web.markdown import plain_excerpt
+from qualification.cohorts.models import Cohort
 from qualification.forums.models import (
     BODY_MAX,
     REASON_MAX,
@@ -24,9 +25,13 @@ from qualification.forums.models import (
     Subscription,
     Thread,
 )
-from qualification.forums.permissions import can_read_forums, edit_window_open, is_post_author
+from qualification.forums.permissions import (
+    can_moderate_forums,
+    can_read_forums,
+    edit_window_open,
+    is_post_author,
+)
 from qualification.forums.queries import find_forum, forum_modules, forum_title, subscriber_ids
-from qualification.models import Cohort
 
 NOT_A_MEMBER = "Only the cohort's members can take part in its forums."
 LOCKED = "This thread is locked, so it takes no more replies."
@@ -186,7 +191,7 @@ def _notify_followers(actor, thread: Thread, post: Post) -> None:
                 kind="forum_reply",
                 title=f"New reply: {thread.title}",
                 body=body,
-                link_endpoint="forums.show_thread",
+                link_endpoint="qualification.forums.show_thread",
                 thread_id=thread.id,
                 _anchor=f"post-{post.id}",
             )
@@ -289,3 +294,92 @@ def report_post(actor, post: Post, *, reason: str, now: datetime | None = None) 
     )
     db.session.flush()
     return report
+
+
+MODERATORS_ONLY = "Only the cohort's tutors, assessors and course leaders can moderate its forums."
+
+
+def _audit(action: str, actor, post_or_thread: Post | Thread, **details) -> None:
+    thread = post_or_thread.thread if isinstance(post_or_thread, Post) else post_or_thread
+    cohort = thread.forum.cohort
+    record(
+        action,
+        actor=actor,
+        actor_role=acting_role(actor, cohort),
+        obj=post_or_thread,
+        object_type="ForumPost" if isinstance(post_or_thread, Post) else "ForumThread",
+        details={"cohort_id": cohort.id, "thread_id": thread.id, **details},
+    )
+
+
+def _resolve_open(actor, post: Post, now: datetime) -> int:
+    reports = db.session.scalars(
+        select(PostReport).where(PostReport.post_id == post.id, PostReport.resolved_at.is_(None))
+    ).all()
+    for report in reports:
+        report.resolve(actor, now)
+    return len(reports)
+
+
+def hide_post(actor, post: Post, *, reason: str, now: datetime | None = None) -> int:
+    """Hide a post from the cohort, saying why; its open reports are resolved with it. Returns how many."""
+    require(can_moderate_forums(actor, post.thread.forum.cohort), MODERATORS_ONLY)
+    reason = reason_text(reason, "hiding")
+    now = now or utcnow()
+    post.hide(actor, reason, now)
+    resolved = _resolve_open(actor, post, now)
+    _audit("forum.post_hidden", actor, post, reason=reason, reports_resolved=resolved)
+    db.session.flush()
+    return resolved
+
+
+def unhide_post(actor, post: Post) -> None:
+    """Show a hidden post to the cohort again."""
+    require(can_moderate_forums(actor, post.thread.forum.cohort), MODERATORS_ONLY)
+    previous = post.hidden_reason
+    post.unhide()
+    _audit("forum.post_unhidden", actor, post, previous_reason=previous)
+    db.session.flush()
+
+
+def resolve_reports(actor, post: Post, *, now: datetime | None = None) -> int:
+    """Close the open reports about a post, leaving the post as it is; returns how many were closed."""
+    require(can_moderate_forums(actor, post.thread.forum.cohort), MODERATORS_ONLY)
+    resolved = _resolve_open(actor, post, now or utcnow())
+    if not resolved:
+        raise InvalidTransition("There are no open reports about this post.")
+    _audit("forum.reports_resolved", actor, post, reports_resolved=resolved)
+    db.session.flush()
+    return resolved
+
+
+def lock_thread(actor, thread: Thread, *, now: datetime | None = None) -> None:
+    """Stop replies to a thread (its posts stay readable)."""
+    require(can_moderate_forums(actor, thread.forum.cohort), MODERATORS_ONLY)
+    thread.lock(actor, now or utcnow())
+    _audit("forum.thread_locked", actor, thread)
+    db.session.flush()
+
+
+def unlock_thread(actor, thread: Thread) -> None:
+    """Let a locked thread take replies again."""
+    require(can_moderate_forums(actor, thread.forum.cohort), MODERATORS_ONLY)
+    thread.unlock()
+    _audit("forum.thread_unlocked", actor, thread)
+    db.session.flush()
+
+
+def pin_thread(actor, thread: Thread) -> None:
+    """Keep a thread at the top of its forum."""
+    require(can_moderate_forums(actor, thread.forum.cohort), MODERATORS_ONLY)
+    thread.set_pinned(True)
+    _audit("forum.thread_pinned", actor, thread)
+    db.session.flush()
+
+
+def unpin_thread(actor, thread: Thread) -> None:
+    """Let a pinned thread take its place by activity again."""
+    require(can_moderate_forums(actor, thread.forum.cohort), MODERATORS_ONLY)
+    thread.set_pinned(False)
+    _audit("forum.thread_unpinned", actor, thread)
+    db.session.flush()

@@ -8,12 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.access import SIGNED_IN, rule
 from core.errors import ValidationFailed, require
 from core.extensions import db
 from core.forms import apply_errors
-from qualification.cohort_views import cohort_or_404
-from qualification.forums import moderation, queries, services
+from core.web.access import SIGNED_IN, rule
+from qualification.cohorts.queries import cohort_or_404
+from qualification.forums import queries, services
+from qualification.forums import services as moderation
 from qualification.forums.forms import EditPostForm, HideForm, ReplyForm, ReportForm, ThreadForm
 from qualification.forums.models import Forum, Post, PostReport, Subscription, Thread  # noqa: F401
 from qualification.forums.permissions import (
@@ -85,7 +86,9 @@ def _decode(value: str | None):
 
 
 def _thread_url(thread_id: int, post_id: int | None = None) -> str:
-    return url_for("forums.show_thread", thread_id=thread_id) + (f"#post-{post_id}" if post_id else "")
+    return url_for("qualification.forums.show_thread", thread_id=thread_id) + (
+        f"#post-{post_id}" if post_id else ""
+    )
 
 
 # Pages ------------------------------------------------------------------------------------------------
@@ -97,7 +100,7 @@ def list_forums(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     moderator = can_moderate_forums(current_user, cohort)
     return render_template(
-        "forums/list.html",
+        "qualification/forums/list.html",
         cohort=cohort,
         forums=queries.forum_summaries(current_user, cohort),
         open_reports=queries.open_report_total(cohort) if moderator else 0,
@@ -110,7 +113,9 @@ def list_reports(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     require(can_moderate_forums(current_user, cohort), moderation.MODERATORS_ONLY)
     return render_template(
-        "forums/reports.html", cohort=cohort, reported_posts=queries.open_reports_by_post(cohort)
+        "qualification/forums/reports.html",
+        cohort=cohort,
+        reported_posts=queries.open_reports_by_post(cohort),
     )
 
 
@@ -122,7 +127,7 @@ def _forum_page(cohort, forum_key: str, form: ThreadForm | None = None, status: 
     )
 
     def link(**cursor):
-        return url_for("forums.show_forum", cohort_id=cohort.id, forum_key=forum_key, **cursor)
+        return url_for("qualification.forums.show_forum", cohort_id=cohort.id, forum_key=forum_key, **cursor)
 
     context = {
         "cohort": cohort,
@@ -133,7 +138,7 @@ def _forum_page(cohort, forum_key: str, form: ThreadForm | None = None, status: 
         "older_url": link(before=_encode(page.older)) if page.older else None,
         "newer_url": link(after=_encode(page.newer)) if page.newer else None,
     }
-    return render_template("forums/forum.html", **context), status
+    return render_template("qualification/forums/forum.html", **context), status
 
 
 @bp.route("/cohort/<int:cohort_id>/<forum_key>")
@@ -192,7 +197,7 @@ def _thread_page(thread: Thread, status: int = 200, **forms):
         "hide_forms": hide_forms,
         "reply_form": forms.pop("reply_form", None) or ReplyForm(),
     }
-    return render_template("forums/thread.html", **context), status
+    return render_template("qualification/forums/thread.html", **context), status
 
 
 @bp.route("/threads/<int:thread_id>")
@@ -220,7 +225,9 @@ def reply_to_thread(thread_id: int):
 
 
 def _edit_page(post: Post, form: EditPostForm, status: int = 200, conflict: str | None = None):
-    return render_template("forums/edit_post.html", post=post, form=form, conflict=conflict), status
+    return render_template(
+        "qualification/forums/edit_post.html", post=post, form=form, conflict=conflict
+    ), status
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -360,5 +367,5 @@ def resolve_reports(post_id: int):
     db.session.commit()
     flash(f"{count} report(s) resolved; the post stays as it is.", "success")
     if request.form.get("back") == "queue":
-        return redirect(url_for("forums.list_reports", cohort_id=post.thread.forum.cohort_id))
+        return redirect(url_for("qualification.forums.list_reports", cohort_id=post.thread.forum.cohort_id))
     return redirect(_thread_url(post.thread_id, post.id))

@@ -6,10 +6,11 @@ import re
 
 from sqlalchemy import select
 
-from assessors.models import Assessment, SamplingPlan
+from assessors.marking.models import Assessment
+from assessors.quality.models import SamplingPlan
 from core.extensions import db
-from portfolio.models import Submission
-from qualification.models import Cohort
+from portfolio.submissions.models import Submission
+from qualification.cohorts.models import Cohort
 from tests.conftest import login
 from tests.modules.study_support import forms_of, load_study_demo, press
 from tests.portfolio.evidence_support import add_evidence, item_id, map_to

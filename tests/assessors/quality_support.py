@@ -11,19 +11,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from assessors.decisions import release_decision
-from assessors.marking import complete_marking, save_judgement, start_submission_marking
-from assessors.models import VACS, Assessment
-from core.accounts.models import User
-from core.accounts.roles import Role
+from assessors.decisions.services import release_decision
+from assessors.marking.models import VACS, Assessment
+from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
+from core.accounts.models import Role, User
 from core.extensions import db
-from portfolio.items import add_item
-from portfolio.mapping import map_item
-from portfolio.models import Submission
-from portfolio.submissions import active_enrolment, module_criteria, submit_module
-from qualification.cohort_services import add_staff, create_cohort
-from qualification.models import Cohort, MemberRole
-from qualification.queries import find_version
+from portfolio.evidence.services import add_item
+from portfolio.mapping.services import map_item
+from portfolio.submissions.models import Submission
+from portfolio.submissions.services import active_enrolment, module_criteria, submit_module
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.services import add_staff, create_cohort
+from qualification.versions.queries import find_version
 from tests.conftest import login, make_user
 from tests.modules.study_support import load_study_demo
 

@@ -9,15 +9,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assessors.examiner import uk_today
-from assessors.models import Assessment, ExaminerAccess
+from assessors.examiner.services import uk_today
+from assessors.marking.models import Assessment
+from assessors.quality.models import ExaminerAccess
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
-from portfolio.files import accept_upload
-from portfolio.items import add_item
-from portfolio.mapping import map_item
-from portfolio.models import SubmissionEntry
+from portfolio.evidence.services import add_item
+from portfolio.files.services import accept_upload
+from portfolio.mapping.services import map_item
+from portfolio.submissions.models import SubmissionEntry
 from tests.assessors.quality_support import (
     CHRIS,
     EXAMINER,

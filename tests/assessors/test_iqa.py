@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from assessors.models import Assessment, IqaReview
+from assessors.marking.models import Assessment, IqaReview
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
 from core.notifications.models import Notification
-from portfolio.models import Submission
-from qualification.models import ModuleResult
+from portfolio.submissions.models import Submission
+from qualification.results.models import ModuleResult
 from tests.assessors.quality_support import (
     CHRIS,
     HELEN,

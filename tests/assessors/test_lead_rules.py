@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from assessors.models import Assessment
+from assessors.marking.models import Assessment
 from core.extensions import db
-from portfolio.models import Submission
+from portfolio.submissions.models import Submission
 from tests.assessors.marking_support import (
     JO,
     TOM,

@@ -9,13 +9,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from assessors.models import Assessment
-from core.accounts.roles import Role
+from assessors.marking.models import Assessment
+from core.accounts.models import Role
 from core.audit.services import verify_chain
 from core.extensions import db
 from core.notifications.models import Notification
-from portfolio.models import AplClaim
-from qualification.models import Cohort, ModuleResult
+from portfolio.apl.models import AplClaim
+from qualification.cohorts.models import Cohort
+from qualification.results.models import ModuleResult
 from tests.assessors.marking_support import (
     CHRIS,
     HELEN,

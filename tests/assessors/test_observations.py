@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assessors.models import Observation, ObservedCriterion
-from assessors.observations import record_fields
-from core.accounts.roles import Role
+from assessors.workplace.models import Observation, ObservedCriterion
+from assessors.workplace.services.observations import record_fields
+from core.accounts.models import Role
 from core.audit.services import verify_chain
+from core.db.timeutil import UK
 from core.extensions import db
 from core.notifications.models import Notification
-from core.timeutil import UK
-from portfolio.items import Content, content_hash
-from portfolio.models import CriterionMapping, EvidenceItem
+from portfolio.evidence.models import CriterionMapping, EvidenceItem
+from portfolio.evidence.services import Content, content_hash
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.study_support import (
     ASSESSOR,

@@ -11,9 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from assessors.models import Observation
-from assessors.queue import decode_cursor
-from assessors.turnaround import (
+from assessors.queue.queries.page import decode_cursor
+from assessors.queue.rules import (
     add_working_days,
     days_waited,
     is_overdue,
@@ -22,11 +21,14 @@ from assessors.turnaround import (
     today_uk,
     working_days_between,
 )
+from assessors.workplace.models import Observation
 from core.accounts.models import User
+from core.db.querycount import count_queries
 from core.extensions import db
-from core.querycount import count_queries
-from portfolio.models import AplClaim, Submission
-from qualification.models import Cohort, VersionModule
+from portfolio.apl.models import AplClaim
+from portfolio.submissions.models import Submission
+from qualification.cohorts.models import Cohort
+from qualification.versions.models import VersionModule
 from tests.assessors.marking_support import CHRIS, JO, TOM, load_marking_demo, signed_in, submit_m01
 from tests.modules.study_support import page_text
 

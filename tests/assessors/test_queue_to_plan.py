@@ -13,12 +13,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from assessors.models import Observation
-from core.accounts.models import User
-from core.accounts.roles import Role
+from assessors.workplace.models import Observation
+from core.accounts.models import Role, User
 from core.extensions import db
-from modules.models import AssessmentCriterion, CriterionMethod, LearningOutcome, ModuleEnrolment
-from qualification.models import AssessorAllocation, Cohort, CriterionResult, VersionModule
+from modules.catalogue.models import AssessmentCriterion, CriterionMethod, LearningOutcome
+from modules.study.models import ModuleEnrolment
+from qualification.cohorts.models import AssessorAllocation, Cohort
+from qualification.results.models import CriterionResult
+from qualification.versions.models import VersionModule
 from tests.assessors.marking_support import CHRIS, HELEN, JO, PASSWORD, TOM, load_marking_demo, signed_in
 from tests.assessors.test_queue import TO_PLAN, _statements, add_waiting, next_link, rows_of
 from tests.conftest import make_user

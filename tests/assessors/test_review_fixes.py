@@ -9,19 +9,22 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from assessors.decisions import review_decision
-from assessors.marking import start_submission_marking
-from assessors.models import Assessment, Observation, SamplingPlan
-from assessors.observations import plan_observation, record_observation
-from assessors.signoffs import sign_off_criterion
+from assessors.decisions.services import review_decision
+from assessors.marking.models import Assessment
+from assessors.marking.services import start_submission_marking
+from assessors.quality.models import SamplingPlan
+from assessors.workplace.models import Observation
+from assessors.workplace.services.observations import plan_observation, record_observation
+from assessors.workplace.services.signoffs import sign_off_criterion
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
+from core.db.timeutil import UK
 from core.extensions import db
-from core.timeutil import UK
-from portfolio.apl import submit_claim
-from portfolio.models import AplClaim, Submission
-from qualification.cohort_services import allocate
-from qualification.models import Cohort
+from portfolio.apl.models import AplClaim
+from portfolio.apl.services import submit_claim
+from portfolio.submissions.models import Submission
+from qualification.cohorts.models import Cohort
+from qualification.cohorts.services import allocate
 from tests.assessors import marking_support as ms
 from tests.assessors.quality_support import (
     CHRIS,

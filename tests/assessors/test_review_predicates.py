@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assessors.permissions import can_read_workplace, can_see_observation, can_use_queue
-from core.accounts.roles import Role
+from core.accounts.models import Role
 
 # The predicates moved into permissions.py ---------------------------------------------------------------
 

@@ -8,13 +8,14 @@ import math
 import pytest
 from sqlalchemy import func, select
 
-from assessors.models import Assessment, SamplingPlan, TraineeAssessor
-from assessors.quality import coverage
-from assessors.sampling import AssessorRecord, PlanRules, sample_reasons
+from assessors.marking.models import Assessment
+from assessors.quality.models import SamplingPlan, TraineeAssessor
+from assessors.quality.rules import AssessorRecord, PlanRules, sample_reasons
+from assessors.quality.services import coverage
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
+from core.db.querycount import count_queries
 from core.extensions import db
-from core.querycount import count_queries
 from tests.assessors.quality_support import (
     CHRIS,
     HELEN,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from assessors import marking
-from assessors.models import Assessment
+from assessors.marking import services as marking
+from assessors.marking.models import Assessment
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.audit.services import verify_chain
 from core.extensions import db
-from portfolio.models import Submission
+from portfolio.submissions.models import Submission
 from tests.assessors.marking_support import (
     JO,
     TOM,
@@ -31,8 +31,8 @@ import sys, time
 from core.app import create_app
 from core.extensions import db
 from core.accounts.models import User
-from assessors import marking
-from assessors.models import Assessment
+from assessors.marking import services as marking
+from assessors.marking.models import Assessment
 
 url, data_dir, assessor_id, assessment_id, stop = sys.argv[1:6]
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA_DIR": data_dir})

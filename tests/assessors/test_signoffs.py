@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from assessors.models import CompetenceSignoff
-from assessors.signoffs import signoffs_for
+from assessors.workplace.models import CompetenceSignoff
+from assessors.workplace.services.signoffs import signoffs_for
 from core.extensions import db
 from tests.assessors.test_observations import CHRIS, HELEN, signed_in
 from tests.conftest import csrf_from

@@ -12,13 +12,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assessors.models import WitnessRequest
+from assessors.witness.models import WitnessRequest
 from core.audit.services import verify_chain
+from core.db.timeutil import utcnow
 from core.extensions import db
+from core.files.storage import get_store
 from core.mail.models import OutboxMessage
-from core.storage import get_store
-from core.timeutil import utcnow
-from portfolio.models import CriterionMapping, EvidenceItem, EvidenceVersion
+from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from tests.assessors.test_observations import CHRIS, HELEN, signed_in
 from tests.conftest import csrf_from
 from tests.modules.study_support import ASSESSOR, JO, form_with, load_study_demo, page_text, press

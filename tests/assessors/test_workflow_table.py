@@ -6,7 +6,7 @@ from itertools import product
 
 import pytest
 
-from assessors.models import REOPENING, TRANSITIONS, Actor, Assessment, MarkingState, may_move
+from assessors.marking.models import REOPENING, TRANSITIONS, Actor, Assessment, MarkingState, may_move
 from core.errors import InvalidTransition
 
 S, A = MarkingState, Actor

@@ -8,8 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from core.accounts.models import User
-from core.accounts.roles import Role
+from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db

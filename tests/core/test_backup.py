@@ -18,13 +18,13 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
 from core.app import create_app
 from core.audit.models import AuditEvent
 from core.audit.services import record
-from core.backup import libpq_url
+from core.db.backup import libpq_url
 from core.extensions import db
-from core.storage import get_store
+from core.files.storage import get_store
 from tests.conftest import TEST_CONFIG, login, logout, make_user
 
 BLOBS = [b"first evidence file\n", b"second evidence file, a little longer\n" * 50]

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from core.accounts.models import User
-from core.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import MailStatus, OutboxMessage
-from core.timeutil import utcnow
 from tests.conftest import PASSWORD, form_post, login
 
 EMAIL = "first.admin@uni.example"

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import OperationalError
 
-from core.access import PUBLIC, rule
 from core.app import create_app
 from core.errors import InvalidTransition, PermissionDenied
 from core.extensions import db
+from core.web.access import PUBLIC, rule
 from tests.conftest import TEST_CONFIG, csrf_from, login
 
 LEAKS = ("Traceback", 'File "', "sqlalchemy", "Exception", "werkzeug", "/work/", "SELECT")

@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 from core.accounts.models import Invitation, User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
+from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
-from core.timeutil import utcnow
 from tests.conftest import csrf_from, form_post, login
 
 NEW_EMAIL = "nia.new@school.example"

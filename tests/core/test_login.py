@@ -57,7 +57,7 @@ def test_visitor_cannot_sign_in_with_bad_credentials_and_learns_nothing(
 
 def test_unknown_email_costs_the_same_work_as_a_wrong_password(client, candidate, app, monkeypatch):
     calls = []
-    import core.accounts.passwords as passwords
+    import core.accounts.rules as passwords
 
     real = passwords.check_password_hash
     monkeypatch.setattr(passwords, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
@@ -72,7 +72,7 @@ def test_disabled_account_cannot_sign_in(client, app, admin):
     person = make_user(app, "gone@school.example")
     with app.app_context():
         from core.accounts.models import User
-        from core.accounts.services import set_disabled
+        from core.accounts.services.accounts import set_disabled
 
         set_disabled(db.session.get(User, admin.id), db.session.get(User, person.id), disabled=True)
         db.session.commit()
@@ -216,7 +216,7 @@ def test_throttle_counts_only_recent_failures(client, candidate, app):
 
         from sqlalchemy import update
 
-        from core.timeutil import utcnow
+        from core.db.timeutil import utcnow
 
         db.session.execute(update(LoginAttempt).values(attempted_at=utcnow() - timedelta(minutes=16)))
         db.session.commit()

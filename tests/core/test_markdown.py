@@ -9,7 +9,7 @@ import pytest
 from flask import Flask, render_template_string
 from markupsafe import Markup, escape
 
-from core.markdown import plain_excerpt, register_markdown_filter, render_markdown
+from core.web.markdown import plain_excerpt, register_markdown_filter, render_markdown
 
 # Written out independently of core.markdown so that widening the module's allow-list fails a test.
 ALLOWED_TAGS = {

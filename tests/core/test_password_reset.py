@@ -10,9 +10,9 @@ from sqlalchemy import func, select, update
 
 from core.accounts.models import PasswordReset
 from core.audit.models import AuditEvent
+from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
-from core.timeutil import utcnow
 from tests.conftest import PASSWORD, csrf_from, form_post, login
 
 NEW_PASSWORD = "violet harbour tractor cinnamon"

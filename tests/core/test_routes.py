@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.access import rule_for
-from core.accounts.roles import Role
+from core.accounts.models import Role
 from core.extensions import db
+from core.web.access import rule_for
 from tests.conftest import csrf_from, login, make_user
 
 ACTORS = [None, *Role]  # None: anonymous
@@ -31,7 +31,7 @@ def _routes(app):
         methods = sorted(m for m in url_rule.methods if m in {"GET", "POST"})
         found.append((url_rule.endpoint, url, methods))
     # Sign-out last, so it does not end the actor's session before the other routes are tried.
-    return sorted(found, key=lambda r: (r[0] == "auth.logout", r[1]))
+    return sorted(found, key=lambda r: (r[0] == "core.accounts.logout", r[1]))
 
 
 def _row_counts() -> dict[str, int]:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from core import storage
-from core.storage import EmptyFile, FileStore, StorageError, StoredBlob, TooLarge, get_store
+from core.files import storage
+from core.files.storage import EmptyFile, FileStore, StorageError, StoredBlob, TooLarge, get_store
 
 
 class GeneratorStream(io.RawIOBase):

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.demo import DEMO_PASSWORD, load_demo
+from core.accounts.demo import DEMO_PASSWORD, load_demo
 from core.extensions import db
+from modules.content.models import Activity, Section
 from modules.demo import DEMO_CONTENT, load_demo_content
-from modules.models import Activity, Section
+from qualification.cohorts.models import Cohort
 from qualification.demo import load_demo_cohort, load_demo_qualification
-from qualification.models import Cohort
 
 JO = "candidate@school.example"  # Jo Patel, M04 chosen
 CHRIS = "candidate2@school.example"  # Chris Evans, no option chosen

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from core.accounts.roles import Role
+from core.accounts.demo import load_demo
+from core.accounts.models import Role
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
-from core.demo import load_demo
 from core.extensions import db
-from modules.authoring_views import PREVIEW_ONLY
+from modules.authoring.views import PREVIEW_ONLY
+from modules.content.models import Activity, Question, Section
 from modules.demo import DEMO_CONTENT, load_demo_content
-from modules.models import Activity, Question, Section
 from qualification.demo import load_demo_qualification
 from tests.conftest import csrf_from, login, make_user
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.extensions import db
-from core.filetypes import HTML_MESSAGE, PROGRAM_MESSAGE
-from core.markdown import render_markdown
-from core.storage import get_store
-from modules.models import ActivityFile
-from portfolio.files import sweep
+from core.files.filetypes import HTML_MESSAGE, PROGRAM_MESSAGE
+from core.files.storage import get_store
+from core.web.markdown import render_markdown
+from modules.content.models import ActivityFile
+from portfolio.files.services import sweep
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.study_support import JO, LEADER, PASSWORD, activity_id, load_study_demo
 from tests.test_idor_world import tiny_png

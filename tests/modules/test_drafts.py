@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 
 from core.accounts.models import LoginSession, User
 from core.audit.models import AuditEvent
+from core.db.timeutil import utcnow
 from core.extensions import db
-from core.timeutil import utcnow
-from modules.models import ActivityCompletion, DraftRecovery, ReflectionDraft
+from modules.study.models import ActivityCompletion, DraftRecovery, ReflectionDraft
 from tests.conftest import csrf_from, login
 from tests.modules.study_support import (
     CHRIS,
@@ -214,8 +214,8 @@ def test_candidate_can_finish_a_reflection(jo, demo, task):
         jo_id = db.session.scalar(select(User.id).where(User.email == JO))
         assert [(c.activity_id, c.how) for c in _all(ActivityCompletion)] == [(task, "auto")]
         # The answer is now a written account in the portfolio, mapped to the task's criteria.
-        from modules.models import Activity
-        from portfolio.models import CriterionMapping, EvidenceItem
+        from modules.content.models import Activity
+        from portfolio.evidence.models import CriterionMapping, EvidenceItem
 
         (item,) = _all(EvidenceItem)
         assert (item.owner_id, item.kind, item.current.body_md) == (jo_id, "account", ANSWER)

@@ -7,11 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.demo import load_demo
+from core.accounts.demo import load_demo
 from core.extensions import db
+from modules.content.models import Activity, ActivityKind
 from modules.demo import load_demo_content
-from modules.models import Activity, ActivityKind, StudyLog
-from modules.planner import plan_evening
+from modules.planner.rules import plan_evening
+from modules.study.models import StudyLog
 from qualification.demo import load_demo_cohort, load_demo_qualification
 from tests.conftest import csrf_from, login
 

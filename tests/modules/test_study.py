@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
 from core.extensions import db
-from modules.models import Activity, ActivityCompletion, Question, QuizAttempt
+from modules.content.models import Activity, Question
+from modules.study.models import ActivityCompletion, QuizAttempt
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.study_support import (
     ASSESSOR,
@@ -304,7 +305,7 @@ def _post_everything(client, activity, token):
 
 def _no_study_rows(app):
     with app.app_context():
-        from modules.models import ReflectionDraft, StudyPosition
+        from modules.study.models import ReflectionDraft, StudyPosition
 
         for model in (ActivityCompletion, QuizAttempt, ReflectionDraft, StudyPosition):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0, model.__name__

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import delete, select
 
 from core.accounts.models import User
+from core.db.querycount import count_queries
 from core.extensions import db
-from core.querycount import count_queries
-from modules.content_services import load_content
-from modules.models import ActivityCompletion
+from modules.content.services import load_content
+from modules.study.models import ActivityCompletion
 from tests.conftest import login
 from tests.modules.study_support import JO, PASSWORD, activity_ids, demo_content, load_study_demo
 

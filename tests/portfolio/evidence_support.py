@@ -10,7 +10,7 @@ from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
-from portfolio.models import EvidenceItem, EvidenceVersion
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from tests.modules.study_support import press
 
 CHRIS = "candidate2@school.example"  # another candidate of the demo cohort

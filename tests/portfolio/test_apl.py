@@ -12,12 +12,12 @@ from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.extensions import db
 from core.notifications.models import Notification
-from portfolio.apl import award_module_codes, claim_credits
-from portfolio.models import AplClaim
-from qualification.cohort_services import create_cohort
-from qualification.models import Cohort, CohortMember, MemberRole
-from qualification.queries import find_version
-from qualification.services import spec_of_version
+from portfolio.apl.models import AplClaim
+from portfolio.apl.services import award_module_codes, claim_credits
+from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.services import create_cohort
+from qualification.versions.queries import find_version
+from qualification.versions.services import spec_of_version
 from tests.modules.study_support import JO, load_study_demo, page_text, press
 from tests.portfolio.test_submissions import add_item, allocated_assessor, signed_in, user_id
 

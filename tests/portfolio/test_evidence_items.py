@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
 from core.extensions import db
-from portfolio.items import Content, content_hash
-from portfolio.models import CriterionMapping, EvidenceItem, EvidenceTag, EvidenceVersion
+from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag, EvidenceVersion
+from portfolio.evidence.services import Content, content_hash
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.study_support import JO, PASSWORD, load_study_demo, page_text, press, textarea_text
 from tests.portfolio.evidence_support import (
@@ -39,7 +39,7 @@ def jo(app, client):
 @pytest.fixture
 def with_files(app):
     """The app with the file store's download route, until the composition root registers it."""
-    from portfolio.file_views import bp
+    from portfolio.files.views import bp
 
     if "files" not in app.blueprints:
         app.register_blueprint(bp)

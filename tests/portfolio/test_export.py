@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from core.storage import get_store
-from portfolio.export import clean_name, export_file_name
-from portfolio.models import AplClaim, AplStatus, Blob
-from qualification.models import Cohort
+from core.files.storage import get_store
+from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.evidence.models import Blob
+from portfolio.export.queries import clean_name, export_file_name
+from qualification.cohorts.models import Cohort
 from tests.modules.study_support import JO, load_study_demo
 from tests.portfolio.test_submissions import add_item, edit_item, signed_in, submit, user_id
 

@@ -10,13 +10,21 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from core import storage
-from core.accounts.roles import Role
+from core.accounts.models import Role
 from core.extensions import db
-from core.storage import get_store
-from modules.models import Module
-from portfolio.files import DISK_MESSAGE, accept_upload, blob_quota_used, referenced, sweep_unreferenced
-from portfolio.models import AplClaim, EvidenceItem, EvidenceVersion, Submission, SubmissionEntry
+from core.files import storage
+from core.files.storage import get_store
+from modules.catalogue.models import Module
+from portfolio.apl.models import AplClaim
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion
+from portfolio.files.services import (
+    DISK_MESSAGE,
+    accept_upload,
+    blob_quota_used,
+    referenced,
+    sweep_unreferenced,
+)
+from portfolio.submissions.models import Submission, SubmissionEntry
 from tests.conftest import login, make_user
 from tests.crash_support import kill_when_it_says
 from tests.portfolio.test_files import (
@@ -139,7 +147,7 @@ CHILD = """
 import io, os, sys, time
 from core.app import create_app
 from core.extensions import db
-from portfolio.files import accept_upload
+from portfolio.files.services import accept_upload
 
 url, data_dir, owner_id, payload, stop = sys.argv[1:6]
 

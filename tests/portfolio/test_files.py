@@ -16,11 +16,11 @@ import zlib
 import pytest
 from sqlalchemy import func, select
 
-from core import filetypes
 from core.extensions import db
-from core.storage import get_store
-from portfolio.files import UploadRefused, accept_upload, sweep_unreferenced
-from portfolio.models import Blob
+from core.files import filetypes
+from core.files.storage import get_store
+from portfolio.evidence.models import Blob
+from portfolio.files.services import UploadRefused, accept_upload, sweep_unreferenced
 from tests.conftest import make_user
 
 

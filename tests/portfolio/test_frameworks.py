@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio.frameworks import frameworks, parse_frameworks, parse_tag, short_label, tag_choices, tag_label
+from portfolio.evidence.rules import (
+    frameworks,
+    parse_frameworks,
+    parse_tag,
+    short_label,
+    tag_choices,
+    tag_label,
+)
 
 
 def test_the_six_principles_and_eight_benchmarks_are_loaded():

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from modules.models import AssessmentMethod as M
-from portfolio.gap import Evidence, GapStatus, build_gap, criterion_status, still_needs
+from modules.catalogue.models import AssessmentMethod as M
+from portfolio.mapping.queries import Evidence, GapStatus, build_gap, criterion_status, still_needs
 
 
 def _evidence(kind: str) -> Evidence:

@@ -7,9 +7,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core.db.querycount import count_queries
 from core.extensions import db
-from core.querycount import count_queries
-from portfolio.models import CriterionMapping, EvidenceVersion, Submission, SubmissionEntry
+from portfolio.evidence.models import CriterionMapping, EvidenceVersion
+from portfolio.submissions.models import Submission, SubmissionEntry
 from tests.conftest import login
 from tests.modules.study_support import JO, PASSWORD, load_study_demo, page_text, press
 from tests.portfolio.evidence_support import add_evidence, audit_rows, item_id, map_to, user_id
@@ -89,8 +90,8 @@ def test_mapping_again_changes_the_note_and_unmapping_removes_it(jo, app):
     # The criterion is no longer offered once mapped; the service still treats a repeat as a new note.
     with app.app_context():
         from core.accounts.models import User
-        from portfolio.mapping import map_item
-        from portfolio.models import EvidenceItem
+        from portfolio.evidence.models import EvidenceItem
+        from portfolio.mapping.services import map_item
 
         jo_user = db.session.get(User, user_id(app, JO))
         map_item(jo_user, db.session.get(EvidenceItem, item), criterion_ref="M01.2.1", note="Better note")
@@ -143,7 +144,7 @@ def _submit_rows(app, refs: list[str], status: str = "submitted") -> None:
     with app.app_context():
         jo_id = user_id(app, JO)
         version = db.session.scalars(select(EvidenceVersion)).first()
-        from modules.models import ModuleEnrolment
+        from modules.study.models import ModuleEnrolment
 
         enrolment = db.session.scalar(
             select(ModuleEnrolment).where(

@@ -6,12 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core.accounts.models import User
+from core.db.timeutil import utcnow
 from core.errors import PermissionDenied
 from core.extensions import db
-from core.timeutil import utcnow
-from modules.models import Activity, ReflectionDraft
-from portfolio.items import evidence_from_reflection
-from portfolio.models import EvidenceItem, EvidenceVersion
+from modules.content.models import Activity
+from modules.study.models import ReflectionDraft
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion
+from portfolio.evidence.services import evidence_from_reflection
 from tests.conftest import login
 from tests.modules.study_support import JO, PASSWORD, activity_id, load_study_demo, page_text
 from tests.portfolio.evidence_support import CHRIS, audit_rows, user_id

@@ -12,16 +12,16 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.accounts.models import User
-from core.accounts.roles import Role
+from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
+from core.db.timeutil import utcnow
 from core.extensions import db
 from core.notifications.models import Notification
-from core.timeutil import utcnow
-from portfolio.models import CriterionMapping, EvidenceItem, EvidenceVersion, Submission
-from portfolio.submissions import may_submit_again, snapshot_hash
-from qualification.models import AssessorAllocation, Cohort, CohortMember, MemberRole
+from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
+from portfolio.submissions.models import Submission
+from portfolio.submissions.services import may_submit_again, snapshot_hash
+from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
 from tests.conftest import csrf_from, login, make_user
 from tests.modules.study_support import JO, PASSWORD, load_study_demo, page_text, press
 

@@ -13,12 +13,12 @@ import stat
 import pytest
 from sqlalchemy import func, select
 
-from core import storage
 from core.accounts.models import User
 from core.extensions import db
-from core.storage import FileStore, get_store
-from portfolio.files import DISK_MESSAGE, sweep_unreferenced
-from portfolio.models import EvidenceItem
+from core.files import storage
+from core.files.storage import FileStore, get_store
+from portfolio.evidence.models import EvidenceItem
+from portfolio.files.services import DISK_MESSAGE, sweep_unreferenced
 from tests.conftest import csrf_from, login
 from tests.crash_support import kill_when_it_says
 from tests.modules.study_support import JO, PASSWORD, load_study_demo, page_text
@@ -177,7 +177,7 @@ import io, os, sys, time
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import EnvironBuilder, encode_multipart
 from core.app import create_app
-from portfolio.files import accept_upload
+from portfolio.files.services import accept_upload
 
 url, data_dir, owner_id, payload, stop = sys.argv[1:6]
 

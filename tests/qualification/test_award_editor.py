@@ -8,16 +8,15 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
-from core.accounts.models import User
-from core.accounts.roles import Role
+from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.errors import InvalidTransition
 from core.extensions import db
-from qualification.award_editing import update_award
+from qualification.awards.services import update_award
 from qualification.demo import DEMO_SPEC
-from qualification.queries import find_version
-from qualification.services import problems_for_publishing
+from qualification.versions.queries import find_version
+from qualification.versions.services import problems_for_publishing
 from tests.conftest import csrf_from, login, make_user
 
 CERT = "/qualifications/CCQ/v1/awards/CERT"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qualification.results.rules import award_closure, award_met, date_met, included_verdicts
 from qualification.spec import AwardSpec, OptionGroupSpec, Spec, parse_spec
-from qualification.transcript import award_closure, award_met, date_met, included_verdicts
 from tests.qualification.award_generator import brute_outcomes, small_awards, spec_of
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "qualification" / "data" / "demo-spec.json"

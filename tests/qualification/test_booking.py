@@ -13,16 +13,18 @@ from icalendar import Calendar
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
+from core.accounts.demo import DEMO_PASSWORD, load_demo
 from core.accounts.models import User
 from core.audit.models import AuditEvent
-from core.demo import DEMO_PASSWORD, load_demo
+from core.db.timeutil import utcnow
 from core.extensions import db
-from core.timeutil import utcnow
+from modules.content.models import Activity, Section
 from modules.demo import load_demo_content
-from modules.models import Activity, ActivityCompletion, Section
-from qualification.cohort_services import invite_candidate
+from modules.study.models import ActivityCompletion
+from qualification.booking.models import SessionBooking
+from qualification.cohorts.models import Cohort, CohortSession
+from qualification.cohorts.services import invite_candidate
 from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
-from qualification.models import Cohort, CohortSession, SessionBooking
 from tests.conftest import csrf_from, login, make_user
 
 LEADER, ASSESSOR = "leader@northmoor.example", "assessor@northmoor.example"

@@ -11,12 +11,18 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from core.accounts.demo import DEMO_PASSWORD, load_demo
 from core.accounts.models import User
-from core.demo import DEMO_PASSWORD, load_demo
 from core.extensions import db
-from qualification.calendar import build_ics, describe_release, format_days, format_pounds, release_summary
+from qualification.calendar.rules import (
+    build_ics,
+    describe_release,
+    format_days,
+    format_pounds,
+    release_summary,
+)
+from qualification.cohorts.models import Cohort
 from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
-from qualification.models import Cohort
 from tests.conftest import csrf_from, login
 
 LEADER = "leader@northmoor.example"

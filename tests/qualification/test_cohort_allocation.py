@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from core.accounts.models import User
-from core.accounts.roles import Role
+from core.accounts.models import Role, User
 from core.extensions import db
-from qualification.models import AssessorAllocation, CohortMember, CohortSession
+from qualification.cohorts.models import AssessorAllocation, CohortMember, CohortSession
 from tests.conftest import login, make_user
 from tests.qualification.test_cohorts import (
     TWILIGHT,

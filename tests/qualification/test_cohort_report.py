@@ -9,16 +9,17 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from assessors.models import Assessment
+from assessors.marking.models import Assessment
 from core.accounts.models import User
 from core.audit.models import AuditEvent
+from core.db.querycount import count_queries
 from core.extensions import db
-from core.querycount import count_queries
-from modules.models import Module
-from portfolio.models import Submission
-from qualification.cohort_services import invite_candidate
-from qualification.enrolment import choose_options
-from qualification.models import AchievedBy, Cohort, CohortMember
+from modules.catalogue.models import Module
+from portfolio.submissions.models import Submission
+from qualification.cohorts.models import Cohort, CohortMember
+from qualification.cohorts.services import invite_candidate
+from qualification.pathway.services import choose_options
+from qualification.results.models import AchievedBy
 from tests.conftest import csrf_from, login
 from tests.qualification.test_transcript import (
     CHRIS,

@@ -13,13 +13,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from core.accounts.models import User
-from core.accounts.roles import Role
+from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.extensions import db
 from core.mail.models import OutboxMessage
+from qualification.cohorts.models import Cohort, CohortMember, CohortSession
 from qualification.demo import DEMO_SPEC
-from qualification.models import Cohort, CohortMember, CohortSession, QualificationVersion, VersionStatus
+from qualification.versions.models import QualificationVersion, VersionStatus
 from tests.conftest import csrf_from, login, make_user
 
 # Helpers (test_cohort_allocation.py uses them too) ---------------------------------------------------

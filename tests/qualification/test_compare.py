@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from flask import url_for
 
-from qualification.compare import Change, compare_specs
+from qualification.compare.rules import Change, compare_specs
 from qualification.demo import DEMO_SPEC
 from qualification.spec import AwardSpec, CriterionSpec, ModuleSpec, OptionGroupSpec, OutcomeSpec, Spec
 from tests.conftest import csrf_from, login
@@ -297,7 +297,9 @@ def test_course_leader_sees_what_changed_between_the_newest_two_versions(two_ver
     assert "methods: added observation" in page
     assert "APL limit: 30 credits → 15 credits" in page
     with app.test_request_context():
-        assert url_for("versions.compare", code="CCQ", to=2) == "/qualifications/CCQ/compare?to=2"
+        assert (
+            url_for("qualification.compare.compare", code="CCQ", to=2) == "/qualifications/CCQ/compare?to=2"
+        )
 
 
 def test_the_versions_can_be_chosen_either_way_round(two_versions):

@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from core.accounts.roles import Role
+from core.accounts.models import Role
 from core.audit.models import AuditEvent
 from core.extensions import db
-from modules.models import Module
+from modules.catalogue.models import Module
 from qualification.demo import DEMO_SPEC
-from qualification.editing import module_content_hash
-from qualification.models import Qualification, QualificationVersion, VersionModule
-from qualification.services import _module_hash
+from qualification.editor.services.modules import module_content_hash
 from qualification.spec import parse_spec, spec_to_document
+from qualification.versions.models import Qualification, QualificationVersion, VersionModule
+from qualification.versions.services import _module_hash
 from tests.conftest import csrf_from, login, make_user
 
 DEMO = json.loads(DEMO_SPEC.read_text())

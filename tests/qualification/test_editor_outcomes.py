@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from core.extensions import db
-from modules.models import Module
-from qualification import editing
-from qualification.queries import find_version
+from modules.catalogue.models import Module
+from qualification.editor.services.modules import EditConflict, update_module
+from qualification.versions.queries import find_version
 from tests.qualification import test_editor
 from tests.qualification.test_editor import (
     DEMO,
@@ -280,7 +280,7 @@ def test_two_simultaneous_first_edits_make_one_copy_and_one_conflict(leader_with
         with app.test_request_context(method="POST"):
             actor = db.session.get(User, course_leader.id)
             try:
-                editing.update_module(
+                update_module(
                     actor,
                     find_version("CCQ", 2),
                     "M01",
@@ -294,7 +294,7 @@ def test_two_simultaneous_first_edits_make_one_copy_and_one_conflict(leader_with
                 time.sleep(hold)
                 db.session.commit()
                 results.append("saved")
-            except editing.EditConflict:
+            except EditConflict:
                 db.session.rollback()
                 results.append("conflict")
 

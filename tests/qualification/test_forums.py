@@ -10,20 +10,20 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.access import rule_for
+from core.accounts.demo import DEMO_PASSWORD, load_demo
 from core.accounts.models import User
 from core.audit.models import AuditEvent
-from core.demo import DEMO_PASSWORD, load_demo
+from core.db.querycount import count_queries
+from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
-from core.querycount import count_queries
-from core.timeutil import utcnow
+from core.web.access import rule_for
+from qualification.cohorts.models import Cohort
 from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
 from qualification.forums import services
 from qualification.forums.models import Forum, Post, PostReport, Thread
 from qualification.forums.permissions import EDIT_WINDOW, edit_window_open
 from qualification.forums.queries import PAGE_SIZE
-from qualification.models import Cohort
 from tests.conftest import csrf_from, form_post, login
 
 JO = "candidate@school.example"
@@ -376,7 +376,9 @@ def test_a_cohort_has_one_forum_of_each_kind(app, demo):
 
 
 def test_every_forum_route_declares_a_rule(app):
-    endpoints = [r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("forums.")]
+    endpoints = [
+        r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("qualification.forums.")
+    ]
     assert len(endpoints) == 17
     assert all(rule_for(app, endpoint) is not None for endpoint in endpoints)
 

@@ -10,13 +10,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from core.accounts.demo import load_demo
 from core.audit.models import AuditEvent
-from core.demo import load_demo
 from core.extensions import db
-from modules.models import Module
+from modules.catalogue.models import Module
 from qualification.demo import DEMO_SPEC, load_demo_cohort
-from qualification.models import QualificationVersion
 from qualification.spec import parse_spec, spec_to_document
+from qualification.versions.models import QualificationVersion
 from tests.conftest import csrf_from, login
 
 DEMO = json.loads(DEMO_SPEC.read_text())

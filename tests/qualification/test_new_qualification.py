@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.audit.models import AuditEvent
 from core.extensions import db
 from qualification.demo import DEMO_SPEC
-from qualification.models import Qualification, QualificationVersion
+from qualification.versions.models import Qualification, QualificationVersion
 from tests.conftest import csrf_from, form_post, login
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from qualification.pathway import check_pathway, option_choices
+from qualification.pathway.rules import check_pathway, option_choices
 from qualification.spec import AwardSpec, OptionGroupSpec, Spec, award_satisfiability, parse_spec
 from tests.qualification.award_generator import brute_outcomes, small_awards, spec_of
 

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.extensions import db
-from modules.models import ModuleEnrolment
-from qualification.models import Cohort, CohortMember, PathwayChoice
+from modules.study.models import ModuleEnrolment
+from qualification.cohorts.models import Cohort, CohortMember
+from qualification.pathway.models import PathwayChoice
 from tests.conftest import csrf_from, login
 from tests.modules.study_support import (
     ASSESSOR,

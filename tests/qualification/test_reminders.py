@@ -6,14 +6,15 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core.accounts.demo import load_demo
 from core.accounts.models import User
-from core.demo import load_demo
+from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
 from core.notifications.models import Notification
-from core.timeutil import utcnow
+from qualification.booking.models import SessionBooking
+from qualification.cohorts.models import CohortSession
 from qualification.demo import load_demo_cohort, load_demo_qualification
-from qualification.models import CohortSession, SessionBooking
 
 
 def test_booked_candidates_are_reminded_once(app, runner):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.audit.services import verify_chain
 from core.extensions import db
-from qualification.models import AchievedBy, CriterionResult, ModuleResult
-from qualification.results import (
+from qualification.results.models import AchievedBy, CriterionResult, ModuleResult
+from qualification.results.services import (
     criterion_outcomes,
     live_module_results,
     record_criterion_results,

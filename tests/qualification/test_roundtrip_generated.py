@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.extensions import db
-from qualification.models import QualificationVersion
-from qualification.services import import_spec, spec_of_version
 from qualification.spec import METHODS, parse_spec, spec_to_document
+from qualification.versions.models import QualificationVersion
+from qualification.versions.services import import_spec, spec_of_version
 
 _codes = itertools.count(1)
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(

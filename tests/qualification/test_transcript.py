@@ -7,13 +7,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from core.accounts.demo import load_demo
 from core.accounts.models import User
-from core.demo import load_demo
 from core.extensions import db
-from modules.models import Module
+from modules.catalogue.models import Module
+from qualification.cohorts.models import Cohort
 from qualification.demo import load_demo_cohort, load_demo_qualification
-from qualification.models import AchievedBy, Cohort
-from qualification.results import record_criterion_results, record_module_result, revoke_results
+from qualification.results.models import AchievedBy
+from qualification.results.services import record_criterion_results, record_module_result, revoke_results
 from tests.conftest import login
 
 DEMO_PASSWORD = "waymark-demo-2026"

@@ -7,11 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.accounts.models import User
-from core.accounts.roles import Role
+from core.accounts.models import Role, User
 from core.extensions import db
-from qualification.cohort_services import add_staff
-from qualification.models import Cohort, MemberRole
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.services import add_staff
 from qualification.permissions import can_view_transcript
 from tests.conftest import make_user
 from tests.qualification.test_transcript import (

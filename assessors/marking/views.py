@@ -1,0 +1,334 @@
+"""The assessor's queue, the marking page (judge, save, complete) and release, on the `assessors` blueprint.
+
+One page shows a decision: the allocated assessor marks on it while it is in marking; staff read it (with the
+IQA's controls at the foot); the candidate reads it only once it is released (404 before, as if it did not
+exist). The judgement form carries the version it was opened at, so a stale save is a 409 that keeps the
+text; the autosave script posts the same form and gets JSON back.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from assessors.decisions.services import release_decision, release_ready
+from assessors.marking.forms import ReleaseForm, StartForm, judgement_form
+from assessors.marking.models import Assessment, AssessmentKind, Decision, MarkingState
+from assessors.marking.services import (
+    assessment_of_submission,
+    complete_marking,
+    save_judgement,
+    start_claim_marking,
+    start_submission_marking,
+)
+from assessors.permissions import ASSESSORS, can_mark, can_release, can_view_assessment
+from assessors.queries import allocated_assessor_id, iqa_ids
+from assessors.queue.queries.page import (
+    ready_decisions,
+)
+from assessors.workplace.services.observations import observed_criteria
+from assessors.workplace.services.signoffs import signoffs_for
+from core.accounts.models import User
+from core.errors import EditConflict, InvalidTransition, PermissionDenied, ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.web.access import SIGNED_IN, rule
+from portfolio.apl.models import AplClaim
+from portfolio.files.queries import download_url
+from portfolio.permissions import can_view_submission
+from portfolio.submissions.models import Submission, SubmissionStatus
+from portfolio.submissions.services import module_criteria, submission_with_snapshot
+from qualification.cohorts.models import Cohort
+
+bp = Blueprint("marking", __name__, url_prefix="/assessors")
+
+REALLOCATED = (
+    "This candidate is now allocated to another assessor, who continues this judgement from your last "
+    "saved draft. Changes you had not saved were not kept."
+)
+
+
+# The queue ----------------------------------------------------------------------------------------------
+
+
+# Starting to mark -----------------------------------------------------------------------------------------
+
+
+@bp.post("/submissions/<int:submission_id>/start")
+@rule(ASSESSORS)
+def start_submission(submission_id: int):
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not can_mark(
+        current_user, allocated_assessor_id(submission.cohort_id, submission.candidate_id)
+    ):
+        abort(404)
+    StartForm().validate_on_submit()
+    try:
+        assessment = start_submission_marking(current_user, submission)
+    except EditConflict:
+        # A double click: the other request started it; open that one.
+        db.session.rollback()
+        assessment = assessment_of_submission(submission_id)
+        if assessment is None:
+            raise
+    db.session.commit()
+    return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
+
+
+@bp.post("/claims/<int:claim_id>/start")
+@rule(ASSESSORS)
+def start_claim(claim_id: int):
+    claim = db.session.get(AplClaim, claim_id)
+    if claim is None or not can_mark(current_user, allocated_assessor_id(claim.cohort_id, claim.claimant_id)):
+        abort(404)
+    StartForm().validate_on_submit()
+    try:
+        assessment = start_claim_marking(current_user, claim)
+    except EditConflict:
+        db.session.rollback()
+        assessment = db.session.scalar(
+            select(Assessment).where(Assessment.apl_claim_id == claim_id).order_by(Assessment.round.desc())
+        )
+        if assessment is None:
+            raise
+    db.session.commit()
+    return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
+
+
+# The decision page ---------------------------------------------------------------------------------------
+
+
+def _viewable(assessment_id: int) -> tuple[Assessment, int | None, set[int]]:
+    """The assessment, its candidate's assessor and its cohort's IQAs; 404 unless the person may read it."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        abort(404)
+    allocated = allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)
+    iqas = iqa_ids(assessment.cohort_id)
+    if not can_view_assessment(current_user, assessment, allocated, iqas):
+        if assessment.assessor_id == current_user.id and assessment.candidate_id != current_user.id:
+            raise PermissionDenied(REALLOCATED)  # they knew it: say why it is gone rather than a 404
+        abort(404)
+    return assessment, allocated, iqas
+
+
+def _criteria(assessment: Assessment, submission: Submission | None, staff: bool) -> list[dict]:
+    texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
+    # Beside each criterion, staff see what the assessor saw in school: standing sign-offs, observations.
+    where = (assessment.candidate_id, assessment.family, assessment.module_code)
+    signoffs = signoffs_for(*where) if staff else {}
+    observed = observed_criteria(*where) if staff else {}
+    return [
+        {
+            "ref": j.criterion_ref,
+            "text": texts.get(j.criterion_ref, ""),
+            "judgement": j,
+            "entries": [e for e in submission.entries if e.criterion_ref == j.criterion_ref]
+            if submission
+            else [],
+            "signoffs": signoffs.get(j.criterion_ref, []),
+            "observed": observed.get(j.criterion_ref, []),
+        }
+        for j in assessment.judgements
+    ]
+
+
+def _page(
+    assessment: Assessment, allocated, iqas, *, form=None, status: int = 200, conflict: str | None = None
+):
+    submission = claim = None
+    if assessment.kind == AssessmentKind.SUBMISSION:
+        submission = submission_with_snapshot(assessment.submission_id)
+    else:
+        claim = db.session.get(AplClaim, assessment.apl_claim_id)
+    mine = assessment.candidate_id == current_user.id
+    editable = not mine and assessment.state == MarkingState.IN_MARKING and can_mark(current_user, allocated)
+    if form is None and editable:
+        form = judgement_form(assessment)
+    release_form = ReleaseForm(formdata=None, data={"version": assessment.version})
+    return render_template(
+        "assessors/marking/assessment.html",
+        assessment=assessment,
+        submission=submission,
+        claim=claim,
+        candidate=db.session.get(User, assessment.candidate_id),
+        cohort=db.session.get(Cohort, assessment.cohort_id) if assessment.cohort_id else None,
+        criteria=_criteria(assessment, submission, staff=not mine),
+        form=form,
+        candidate_view=mine,
+        decision=Decision(assessment.decision) if assessment.decision else None,
+        may_release=not mine
+        and assessment.state == MarkingState.READY_FOR_RELEASE
+        and can_release(current_user, assessment, allocated, iqas),
+        release_form=release_form,
+        conflict=conflict,
+        download_url=download_url,
+        iqa_ids=iqas,
+        allocated_id=allocated,
+    ), status
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@rule(SIGNED_IN)
+def show_assessment(assessment_id: int):
+    assessment, allocated, iqas = _viewable(assessment_id)
+    return _page(assessment, allocated, iqas)
+
+
+@bp.get("/submissions/<int:submission_id>/assessment")
+@rule(SIGNED_IN)
+def show_assessment_for_submission(submission_id: int):
+    """From a submission to its assessment (or, for its assessor, the button that starts one)."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    assessment = assessment_of_submission(submission_id)
+    allocated = allocated_assessor_id(submission.cohort_id, submission.candidate_id)
+    if assessment is not None and can_view_assessment(
+        current_user, assessment, allocated, iqa_ids(assessment.cohort_id)
+    ):
+        return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
+    if (
+        assessment is None
+        and submission.status == SubmissionStatus.SUBMITTED
+        and can_mark(current_user, allocated)
+    ):
+        return render_template(
+            "assessors/marking/assessment.html",
+            assessment=None,
+            submission=submission,
+            candidate=db.session.get(User, submission.candidate_id),
+            start_form=StartForm(),
+        )
+    if submission.candidate_id == current_user.id or not can_view_submission(
+        current_user, submission, allocated
+    ):
+        abort(404)
+    flash("Marking of this attempt has not started, or its decision is not yours to read.", "info")
+    return redirect(url_for("portfolio.submissions.show_submission", submission_id=submission_id))
+
+
+def _wants_json() -> bool:
+    return (
+        request.headers.get("X-Requested-With") == "fetch"
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _number(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.post("/assessments/<int:assessment_id>")
+@rule(ASSESSORS)
+def save_assessment(assessment_id: int):
+    """Save the judgement as a draft, or save and complete it (the "action" button pressed)."""
+    assessment, allocated, iqas = _viewable(assessment_id)
+    form = judgement_form(assessment)
+    form.validate_on_submit()
+    completing = request.form.get("action") == "complete"
+    try:
+        save_judgement(
+            current_user,
+            assessment,
+            expected_version=_number(form.version.data),
+            outcomes=form.outcomes(),
+            comments=form.comments(),
+            feedback_md=form.feedback_md.data or "",
+            action_md=form.action_md.data or "",
+            vacs=form.vacs(),
+            vacs_notes=form.vacs_notes(),
+            decision=form.decision.data or None,
+        )
+        if completing:
+            complete_marking(current_user, assessment, expected_version=None)
+    except InvalidTransition as exc:  # EditConflict included: someone saved or decided first
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(ok=False, message=str(exc)), 409
+        assessment, allocated, iqas = _viewable(assessment_id)
+        return _page(assessment, allocated, iqas, form=form, status=409, conflict=str(exc))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(ok=False, errors=exc.errors), 422
+        assessment, allocated, iqas = _viewable(assessment_id)
+        _problems_onto(form, exc)
+        return _page(assessment, allocated, iqas, form=form, status=422)
+    db.session.commit()
+    if _wants_json():
+        return jsonify(ok=True, version=assessment.version)
+    if not completing:
+        flash(
+            "Your draft judgement is saved. Nothing is shown to the candidate until it is released.",
+            "success",
+        )
+        return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
+    if assessment.state == MarkingState.IN_IQA_REVIEW:
+        flash(
+            "Marking is complete. The decision was sampled for IQA review before it can be released.",
+            "success",
+        )
+    else:
+        flash("Marking is complete. The decision is ready for release.", "success")
+    return redirect(url_for("assessors.queue.show_queue"))
+
+
+def _problems_onto(form, exc: ValidationFailed) -> None:
+    """Completion problems against the fields they are about (each open criterion marked, VACS as a group)."""
+    errors = dict(exc.errors)
+    vacs = errors.pop("vacs", None)
+    if vacs:
+        form.vacs_errors = [vacs]
+        form.form_errors.append(vacs)
+    apply_errors(form, ValidationFailed(errors))
+    if errors.get("", "").startswith("Judge every criterion"):
+        for ref, outcome in form.outcomes().items():
+            if outcome is None:
+                field, _ = form.criterion_fields(ref)
+                field.errors = [*field.errors, f"Choose met or not yet met for {ref}."]
+
+
+# Release ---------------------------------------------------------------------------------------------------
+
+
+@bp.get("/release")
+@rule(ASSESSORS)
+def list_ready():
+    return render_template(
+        "assessors/marking/ready_for_release.html",
+        decisions=ready_decisions(current_user.id),
+        form=ReleaseForm(),
+    )
+
+
+@bp.post("/release")
+@rule(ASSESSORS)
+def release_selected():
+    ReleaseForm().validate_on_submit()
+    only = request.form.get("only")
+    wanted = {_number(v) for v in ([only] if only else request.form.getlist("assessment"))} - {None}
+    chosen = [a for a, _ in ready_decisions(current_user.id) if a.id in wanted]
+    if not chosen:
+        flash("Choose at least one decision to release.", "error")
+        return redirect(url_for("assessors.marking.list_ready"))
+    released = release_ready(current_user, chosen)
+    db.session.commit()
+    flash(f"{released} decision{'s' if released != 1 else ''} released; the candidates are told.", "success")
+    return redirect(url_for("assessors.marking.list_ready"))
+
+
+@bp.post("/assessments/<int:assessment_id>/release")
+@rule(SIGNED_IN)
+def release_one(assessment_id: int):
+    assessment, _, _ = _viewable(assessment_id)
+    form = ReleaseForm()
+    form.validate_on_submit()
+    release_decision(current_user, assessment, expected_version=_number(form.version.data))
+    db.session.commit()
+    flash("The decision is released; the candidate is told.", "success")
+    return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))

@@ -1,0 +1,1 @@
+"""assessors.quality."""

@@ -1,0 +1,270 @@
+"""The assessor's queue: everything waiting for them, as one keyset-paged list (a fixed number of queries).
+
+The kinds of work (submissions, APL claims, observations to write up, modules that need an observation
+planned) are branches of one UNION ALL, built in assessors/queue_sources.py; this module merges them into a
+page, counts them for the home panel, and lists the decisions ready for release.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union_all
+
+from assessors.marking.models import Assessment, MarkingState
+from assessors.queue.queries.sources import (
+    KIND_FILTERS,
+    KIND_LABELS,
+    PAGE_SIZE,
+    UNTIMED_KINDS,
+    Cursor,
+    QueueFilters,
+    allocated,
+    late,
+    paged,
+    sources,
+)
+from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, overdue_cutoff
+from core.accounts.models import User
+from core.db.timeutil import UTCDateTime
+from core.extensions import db
+from portfolio.submissions.models import Submission, SubmissionStatus
+from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
+from qualification.versions.models import VersionModule
+
+__all__ = [
+    "KIND_FILTERS",
+    "KIND_LABELS",
+    "PAGE_SIZE",
+    "Cursor",
+    "QueueCounts",
+    "QueueFilters",
+    "QueuePage",
+    "QueueRow",
+    "assessor_cohorts",
+    "decode_cursor",
+    "encode_cursor",
+    "module_codes",
+    "queue_counts",
+    "queue_page",
+    "ready_count",
+    "ready_decisions",
+]
+
+
+@dataclass
+class QueueRow:
+    kind: str
+    id: int
+    candidate_id: int
+    candidate_name: str
+    cohort_id: int | None
+    cohort_name: str
+    family: str
+    module_code: str
+    waiting_since: datetime
+    attempt: int | None
+    assessment_id: int | None
+    state: str | None
+    target: int
+    waited: int
+    due: date
+    overdue: bool
+    timed: bool = True  # False: no turnaround target applies (never overdue, no due date)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow] = field(default_factory=list)
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    waiting: int  # everything in the queue
+    overdue: int  # of those, past their cohort's turnaround target
+    to_plan: int  # of those, modules that need an observation planned
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """The page key as an opaque link parameter (tampering only ever changes the asker's own view)."""
+    raw = json.dumps(
+        [cursor.waiting_since.isoformat(), cursor.kind, cursor.id, int(cursor.backwards)],
+        separators=(",", ":"),
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str | None) -> Cursor | None:
+    """The cursor in a link, or None when there is none or it was tampered with (the first page then)."""
+    if not text:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        when, kind, ident, backwards = json.loads(raw)
+        moment = datetime.fromisoformat(when)
+        if moment.tzinfo is None or kind not in KIND_LABELS or not isinstance(ident, int):
+            return None
+        return Cursor(moment, kind, ident, bool(backwards))
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+
+
+def _mine_ready(assessor_id: int):
+    """SQL: a decision on one of the assessor's candidates, ready for release (its attempt not withdrawn)."""
+    withdrawn = Submission.status == SubmissionStatus.WITHDRAWN
+    return and_(
+        Assessment.state == MarkingState.READY_FOR_RELEASE,
+        allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
+        ~exists().where(Submission.id == Assessment.submission_id, withdrawn),
+    )
+
+
+def assessor_cohorts(assessor_id: int) -> list[Cohort]:
+    """The cohorts whose work can reach this assessor: allocations and cohort staff (one query)."""
+    allocations = select(AssessorAllocation.cohort_id).where(AssessorAllocation.assessor_id == assessor_id)
+    staff = select(CohortMember.cohort_id).where(
+        CohortMember.user_id == assessor_id, CohortMember.role == MemberRole.ASSESSOR
+    )
+    return list(
+        db.session.scalars(
+            select(Cohort).where(or_(Cohort.id.in_(allocations), Cohort.id.in_(staff))).order_by(Cohort.name)
+        )
+    )
+
+
+def module_codes(cohorts: list[Cohort]) -> list[str]:
+    """The module codes of these cohorts' qualification versions (one query), for the filter."""
+    if not cohorts:
+        return []
+    return list(
+        db.session.scalars(
+            select(VersionModule.code)
+            .where(VersionModule.version_id.in_({c.version_id for c in cohorts}))
+            .distinct()
+            .order_by(VersionModule.code)
+        )
+    )
+
+
+def _targets(cohorts: list[Cohort]) -> dict[int | None, int]:
+    targets: dict[int | None, int] = {c.id: c.turnaround_days for c in cohorts}
+    targets[None] = DEFAULT_TARGET  # work whose cohort was deleted
+    return targets
+
+
+def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
+    """How many items wait for the assessor, how many are overdue, how many need an observation planned
+    (one query)."""
+    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in _targets(cohorts).items()}
+    merged = union_all(
+        *[
+            query.with_only_columns(
+                key[0].label("waiting_since"), key[1].label("kind"), key[3].label("cohort_id")
+            )
+            for query, key in sources(assessor_id, QueueFilters())
+        ]
+    ).subquery()
+    waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
+    timed = merged.c.kind.not_in(UNTIMED_KINDS)
+    overdue = case((and_(timed, late(merged.c.cohort_id, waiting, cutoffs)), 1), else_=0)
+    to_plan = case((merged.c.kind == "observation_plan", 1), else_=0)
+    total, late_count, plan_count = db.session.execute(
+        select(
+            func.count(), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(to_plan), 0)
+        ).select_from(merged)
+    ).one()
+    return QueueCounts(total, late_count, plan_count)
+
+
+def ready_decisions(assessor_id: int, limit: int = 200) -> list[tuple[Assessment, str]]:
+    """Decisions on the assessor's candidates ready for release, with the candidate's name, oldest first."""
+    return [
+        (assessment, name)
+        for assessment, name in db.session.execute(
+            select(Assessment, User.name)
+            .join(User, User.id == Assessment.candidate_id)
+            .where(_mine_ready(assessor_id))
+            .order_by(Assessment.completed_at, Assessment.id)
+            .limit(limit)
+        )
+    ]
+
+
+def ready_count(assessor_id: int) -> int:
+    """How many of the assessor's decisions are ready for release (one query)."""
+    return db.session.scalar(select(func.count()).select_from(Assessment).where(_mine_ready(assessor_id)))
+
+
+def queue_page(
+    assessor_id: int, cohorts: list[Cohort], filters: QueueFilters, cursor: Cursor | None, today: date
+) -> QueuePage:
+    """One page of the assessor's queue (one query), with the days each item has waited."""
+    targets = _targets(cohorts)
+    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in targets.items()}
+    branches = [paged(q, key, filters, cursor, cutoffs) for q, key in sources(assessor_id, filters)]
+    if not branches:
+        return QueuePage()
+    merged = union_all(*[select(b) for b in branches]).subquery()
+    waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
+    descending = filters.newest_first != bool(cursor and cursor.backwards)
+    keys = (waiting, merged.c.kind, merged.c.id)
+    order = [k.desc() for k in keys] if descending else list(keys)
+    rows = db.session.execute(
+        select(
+            merged,
+            waiting.label("waiting_at"),
+            User.name.label("candidate_name"),
+            Cohort.name.label("cohort"),
+        )
+        .join(User, User.id == merged.c.candidate_id)
+        .outerjoin(Cohort, Cohort.id == merged.c.cohort_id)
+        .order_by(*order)
+        .limit(PAGE_SIZE + 1)
+    ).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if cursor is not None and cursor.backwards:
+        rows.reverse()
+    page = QueuePage(rows=[_row(r, targets, today) for r in rows])
+    if page.rows:
+        first, last = page.rows[0], page.rows[-1]
+        going_back = cursor is not None and cursor.backwards
+        if more or going_back:
+            page.next_cursor = encode_cursor(Cursor(last.waiting_since, last.kind, last.id))
+        if cursor is not None and (more or not going_back):
+            page.prev_cursor = encode_cursor(Cursor(first.waiting_since, first.kind, first.id, True))
+    return page
+
+
+def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
+    target = targets.get(r.cohort_id, DEFAULT_TARGET)
+    timed = r.kind not in UNTIMED_KINDS
+    return QueueRow(
+        kind=r.kind,
+        id=r.id,
+        candidate_id=r.candidate_id,
+        candidate_name=r.candidate_name,
+        cohort_id=r.cohort_id,
+        cohort_name=r.cohort or "",
+        family=r.family,
+        module_code=r.module_code,
+        waiting_since=r.waiting_at,
+        attempt=r.attempt,
+        assessment_id=r.assessment_id,
+        state=r.state,
+        target=target,
+        waited=days_waited(r.waiting_at, today),
+        due=due_date(r.waiting_at, target),
+        overdue=timed and is_overdue(r.waiting_at, target, today),
+        timed=timed,
+    )

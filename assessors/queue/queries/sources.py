@@ -1,0 +1,336 @@
+"""The SQL behind the assessor's queue: each kind of work as one branch of a keyset-paged UNION ALL.
+
+Four kinds of work: submitted attempts of the candidates allocated to the assessor (not started, being
+marked, or returned by the IQA), submitted APL claims of those candidates that no round has decided yet,
+observations the assessor has planned and still has to write up, and modules those candidates study that
+still need an observation planned. Each branch is filtered, ordered and limited on the page key
+(waiting_since, kind, id), so a page reads at most `PAGE_SIZE + 1` rows of each branch and never scans with
+OFFSET, however long the queue. assessors/queue.py merges the branches and builds the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy.orm import aliased
+
+from assessors.marking.models import QUEUE_STATES, Assessment, MarkingState
+from assessors.workplace.models import Observation, ObservationState
+from core.db.timeutil import UTCDateTime
+from core.extensions import db
+from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, CriterionMethod, LearningOutcome
+from modules.study.models import ModuleEnrolment
+from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.submissions.models import Submission, SubmissionStatus
+from qualification.cohorts.models import AssessorAllocation
+from qualification.results.models import CriterionOutcome, CriterionResult
+
+PAGE_SIZE = 50
+KIND_LABELS = {
+    "submission": "Submission",
+    "resubmission": "Resubmission",
+    "iqa_return": "IQA return",
+    "apl": "APL claim",
+    "apl_return": "APL claim, IQA return",
+    "observation": "Observation to write up",
+    "observation_plan": "Observation to plan",
+}
+# What the kind filter offers, and the row kinds each choice covers.
+KIND_FILTERS = {
+    "submission": ("submission",),
+    "resubmission": ("resubmission",),
+    "iqa_return": ("iqa_return", "apl_return"),
+    "apl": ("apl", "apl_return"),
+    "observation": ("observation",),
+    "observation_plan": ("observation_plan",),
+}
+# Kinds with no turnaround target: a module waits for an observation to be planned from the day the
+# candidate enrolled on it, which is no judgement the cohort's turnaround target (for marking) applies to.
+# These rows show the days they have waited but are never overdue (and never in the "overdue" filter).
+UNTIMED_KINDS = ("observation_plan",)
+DECIDED = (MarkingState.MARKING_COMPLETE, MarkingState.IN_IQA_REVIEW, MarkingState.READY_FOR_RELEASE)
+# An observation of the module that is planned, or has been: no need to plan another.
+OBSERVED = (ObservationState.PLANNED, ObservationState.RECORDED, ObservationState.ACKNOWLEDGED)
+DONE = (CriterionOutcome.MET, CriterionOutcome.MET_BY_APL)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    cohort_id: int | None = None
+    module_code: str | None = None
+    kind: str | None = None  # a key of KIND_FILTERS
+    overdue: bool = False
+    newest_first: bool = False
+
+
+@dataclass(frozen=True)
+class Cursor:
+    waiting_since: datetime
+    kind: str
+    id: int
+    backwards: bool = False  # "Previous": the page that ends just before this key
+
+
+def uk_start_of_day(day_column):
+    """SQL for midnight UK time at the start of a DATE column, as a stored UTC datetime."""
+    if db.engine.dialect.name == "postgresql":
+        return func.timezone("Europe/London", cast(day_column, db.DateTime))
+    # SQLite has no time zones: British Summer Time runs from the last Sunday of March to the last Sunday
+    # of October (both on or after the 25th), and the clocks change after midnight on those Sundays.
+    year = func.substr(day_column, 1, 4, type_=String)
+    bst = and_(
+        day_column > func.date(year + "-03-25", "weekday 0"),
+        day_column <= func.date(year + "-10-25", "weekday 0"),
+    )
+    stored = "%Y-%m-%d %H:%M:%S.000000"  # how SQLAlchemy stores DateTime in SQLite
+    return case((bst, func.strftime(stored, day_column, "-1 hour")), else_=func.strftime(stored, day_column))
+
+
+def allocated(assessor_id: int, cohort_col, candidate_col):
+    """SQL: the candidate is allocated to this assessor in the cohort."""
+    return exists().where(
+        AssessorAllocation.assessor_id == assessor_id,
+        AssessorAllocation.cohort_id == cohort_col,
+        AssessorAllocation.candidate_id == candidate_col,
+    )
+
+
+def late(cohort_col, waiting, cutoffs: dict[int | None, datetime]):
+    """SQL: the row has waited past its cohort's turnaround target (each cohort has its own cutoff)."""
+    found = [
+        and_(cohort_col.is_(None) if cid is None else cohort_col == cid, waiting < moment)
+        for cid, moment in cutoffs.items()
+    ]
+    return or_(*found) if found else false()
+
+
+def paged(query, key, filters: QueueFilters, cursor: Cursor | None, cutoffs: dict[int | None, datetime]):
+    """Filter, order and limit one branch on the page key (waiting_since, kind, id)."""
+    waiting, kind, ident, cohort_col, timed = key
+    if filters.overdue:
+        query = query.where(late(cohort_col, waiting, cutoffs) if timed else false())
+    descending = filters.newest_first != bool(cursor and cursor.backwards)
+    if cursor is not None:
+        at, kind_at, id_at = cursor.waiting_since, cursor.kind, cursor.id
+        mark = tuple_(literal(at, UTCDateTime), literal(kind_at, String), literal(id_at, Integer))
+        row = tuple_(waiting, kind, ident)
+        query = query.where(row < mark if descending else row > mark)
+    order = (waiting.desc(), kind.desc(), ident.desc()) if descending else (waiting, kind, ident)
+    return query.order_by(*order).limit(PAGE_SIZE + 1).subquery()
+
+
+_COLUMNS = (
+    "kind",
+    "id",
+    "candidate_id",
+    "cohort_id",
+    "family",
+    "module_code",
+    "waiting_since",
+    "attempt",
+    "assessment_id",
+    "state",
+)
+
+
+def _columns(*columns):
+    """Every branch's columns, in the same order and under the same names."""
+    return [c.label(name) for c, name in zip(columns, _COLUMNS, strict=True)]
+
+
+def _typed_null(kind):
+    """A typed NULL, or PostgreSQL cannot match it with the other branches' columns."""
+    return cast(null(), kind)
+
+
+def _marking(assessor_id: int):
+    a = aliased(Assessment)
+    kind = case(
+        (a.returned_by_iqa.is_(True), "iqa_return"),
+        (Submission.attempt > 1, "resubmission"),
+        else_="submission",
+    )
+    waiting = type_coerce(func.coalesce(a.waiting_since, Submission.submitted_at), UTCDateTime)
+    s = Submission
+    query = (
+        select(
+            *_columns(
+                kind,
+                s.id,
+                s.candidate_id,
+                s.cohort_id,
+                s.family,
+                s.module_code,
+                waiting,
+                s.attempt,
+                a.id,
+                a.state,
+            )
+        )
+        .outerjoin(a, a.submission_id == s.id)
+        .where(
+            allocated(assessor_id, s.cohort_id, s.candidate_id),
+            s.status == SubmissionStatus.SUBMITTED,
+            or_(a.id.is_(None), a.state.in_(QUEUE_STATES)),
+        )
+    )
+    return query, (waiting, kind, s.id, s.cohort_id, True), s.module_code
+
+
+def _claims(assessor_id: int):
+    a = aliased(Assessment)
+    decided = aliased(Assessment)
+    kind = case((a.returned_by_iqa.is_(True), "apl_return"), else_="apl")
+    waiting = type_coerce(func.coalesce(a.waiting_since, AplClaim.submitted_at), UTCDateTime)
+    c = AplClaim
+    query = (
+        select(
+            *_columns(
+                kind,
+                c.id,
+                c.claimant_id,
+                c.cohort_id,
+                c.family,
+                c.module_code,
+                waiting,
+                a.round,
+                a.id,
+                a.state,
+            )
+        )
+        # At most one round of a claim is open at a time (start_claim_marking reuses it).
+        .outerjoin(a, and_(a.apl_claim_id == c.id, a.state.in_(QUEUE_STATES)))
+        .where(
+            allocated(assessor_id, c.cohort_id, c.claimant_id),
+            c.status == AplStatus.SUBMITTED,
+            ~exists().where(decided.apl_claim_id == c.id, decided.state.in_(DECIDED)),
+        )
+    )
+    return query, (waiting, kind, c.id, c.cohort_id, True), c.module_code
+
+
+def _write_ups(assessor_id: int):
+    kind = literal("observation", String)
+    waiting = type_coerce(uk_start_of_day(Observation.planned_for), UTCDateTime)
+    o, none = Observation, _typed_null(Integer)
+    query = select(
+        *_columns(
+            kind, o.id, o.candidate_id, o.cohort_id, o.family, o.module_code, waiting, none, none, o.state
+        )
+    ).where(o.assessor_id == assessor_id, o.state == ObservationState.PLANNED)
+    return query, (waiting, kind, o.id, o.cohort_id, True), o.module_code
+
+
+def _to_plan(assessor_id: int):
+    """Active enrolments of the assessor's candidates on a module with an observation criterion not yet met,
+    and no observation of that module planned, recorded or acknowledged: one row per (candidate, module)."""
+    e, result, seen = aliased(ModuleEnrolment), aliased(CriterionResult), aliased(Observation)
+    # The (module revision, ref) of every criterion assessed by observation: a handful of rows, worked out
+    # once per statement (MATERIALIZED: SQLite then indexes it, instead of walking each module's criteria
+    # for every enrolment).
+    observable = (
+        select(LearningOutcome.module_id.label("module_id"), AssessmentCriterion.ref.label("ref"))
+        .join(AssessmentCriterion, AssessmentCriterion.outcome_id == LearningOutcome.id)
+        .join(CriterionMethod, CriterionMethod.criterion_id == AssessmentCriterion.id)
+        .where(CriterionMethod.method == AssessmentMethod.OBSERVATION)
+        .cte("observable_criteria")
+        .prefix_with("MATERIALIZED")
+    )
+    met = (
+        select(result.id)
+        .where(
+            result.candidate_id == e.user_id,
+            result.family == e.family,
+            result.module_code == e.module_code,
+            result.criterion_ref == observable.c.ref,
+            result.outcome.in_(DONE),
+        )
+        .correlate(e, observable)
+    )
+    open_criterion = (
+        select(observable.c.ref).where(observable.c.module_id == e.module_id, ~met.exists()).correlate(e)
+    )
+    observed = (
+        select(seen.id)
+        .where(
+            seen.candidate_id == e.user_id,
+            seen.family == e.family,
+            seen.module_code == e.module_code,
+            seen.state.in_(OBSERVED),
+        )
+        .correlate(e)
+    )
+    kind = literal("observation_plan", String)
+    waiting = type_coerce(e.enrolled_at, UTCDateTime)
+    none = _typed_null(Integer)
+    row = (
+        kind,
+        e.id,
+        e.user_id,
+        e.cohort_id,
+        e.family,
+        e.module_code,
+        waiting,
+        none,
+        none,
+        _typed_null(String),
+    )
+    mine = AssessorAllocation
+    query = (
+        select(*_columns(*row))
+        # From the assessor's allocations (one per candidate and cohort), not from every enrolment.
+        .select_from(mine)
+        .join(e, and_(e.user_id == mine.candidate_id, e.cohort_id == mine.cohort_id))
+        .where(
+            mine.assessor_id == assessor_id,
+            e.status == "active",
+            ~observed.exists(),
+            open_criterion.exists(),
+        )
+    )
+    return query, (waiting, kind, e.id, e.cohort_id, False), e.module_code
+
+
+_BRANCHES = (
+    ({"submission", "resubmission", "iqa_return"}, _marking),
+    ({"apl", "apl_return"}, _claims),
+    ({"observation"}, _write_ups),
+    ({"observation_plan"}, _to_plan),
+)
+
+
+def sources(assessor_id: int, filters: QueueFilters):
+    """Each kind of work as (query, (waiting, kind, id, cohort, timed)), filtered by cohort, module and kind.
+
+    `timed` is False for the kinds with no turnaround target (UNTIMED_KINDS): never overdue."""
+    wanted = set(KIND_FILTERS[filters.kind]) if filters.kind else set(KIND_LABELS)
+    filtered = []
+    for kinds, branch in _BRANCHES:
+        if not wanted & kinds:
+            continue
+        query, key, module = branch(assessor_id)
+        if filters.cohort_id is not None:
+            query = query.where(key[3] == filters.cohort_id)
+        if filters.module_code:
+            query = query.where(module == filters.module_code)
+        if filters.kind:
+            query = query.where(key[1].in_(KIND_FILTERS[filters.kind]))
+        filtered.append((query, key))
+    return filtered

@@ -1,0 +1,63 @@
+"""Helpers every assessment service shares: the audit row of a decision, and conflict detection."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from assessors.marking.models import (
+    Assessment,
+    AssessmentKind,
+)
+from core.audit.services import record
+from core.errors import EditConflict
+from core.extensions import db
+from portfolio.submissions.models import Submission, SubmissionStatus
+
+WITHDRAWN = (
+    "The candidate withdrew this attempt, so it can no longer be marked or released. Nothing was changed."
+)
+
+
+def audit_assessment(action: str, actor, assessment: Assessment, **details) -> None:
+    """Append the audit row of a move or decision, with the hash of the evidence it covers."""
+    record(
+        action,
+        actor=actor,
+        actor_role=details.pop("role", "assessor"),
+        obj=assessment,
+        details={
+            "kind": assessment.kind,
+            "candidate_id": assessment.candidate_id,
+            "module_code": assessment.module_code,
+            "evidence_hash": assessment.evidence_hash,
+            **details,
+        },
+    )
+
+
+def check_version(assessment: Assessment, expected_version: int | None) -> None:
+    """Refuse a form opened on an older version of the judgement (EditConflict, 409)."""
+    if expected_version is not None and expected_version != assessment.version:
+        raise EditConflict(
+            "This judgement was changed in another window or by someone else since you opened it. "
+            "Your text is still in the form below; reload the page to see theirs before saving again."
+        )
+
+
+def flush_or_conflict(what: str = "judgement") -> None:
+    """Flush, turning a concurrent write that beat ours (the version column) into a 409 conflict."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:  # a concurrent request committed between our read and our write
+        raise EditConflict(
+            f"Someone else saved this {what} at the same moment; yours was not saved."
+        ) from exc
+
+
+def withdrawn_subject(assessment: Assessment) -> bool:
+    """Whether the candidate withdrew the attempt this judgement is of (they may, until it is released)."""
+    if assessment.kind != AssessmentKind.SUBMISSION:
+        return False
+    status = db.session.scalar(select(Submission.status).where(Submission.id == assessment.submission_id))
+    return status == SubmissionStatus.WITHDRAWN

@@ -1,0 +1,344 @@
+"""Witness testimony: a one-time link to a named person at the school, bound to one evidence version.
+
+The raw token exists only in the email (256 bits from `secrets`); the database keeps its SHA-256, so a
+leaked database opens no link. A link works once, for 14 days, until revoked. The testimony covers the
+version the witness read (its content hash): if the evidence changes afterwards, pages say so.
+There is no per-address throttle on the public page: guessing a 256-bit token is not a practical attack,
+and the login throttle's table only knows login and reset attempts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from assessors.permissions import can_manage_request, can_request_testimony, may_assess
+from assessors.witness.models import WitnessRequest, WitnessState
+from assessors.workplace.services.signoffs import studied_module
+from core.accounts.models import User
+from core.accounts.rules import hash_token, new_token
+from core.accounts.services.sessions import is_valid_email, normalise_email
+from core.audit.services import record
+from core.db.timeutil import UK, utcnow
+from core.errors import InvalidTransition, ValidationFailed, require
+from core.extensions import db
+from core.mail.services import queue_mail
+from core.notifications.services import notify
+from core.web.urls import absolute_url
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion, ItemKind
+from portfolio.records.services import add_assessor_record
+from portfolio.submissions.services import module_criteria
+
+LINK_DAYS = 14
+MAX_NAME = 200
+MAX_COMMENT = 4_000
+WITNESSABLE = (ItemKind.FILE, ItemKind.ACCOUNT, ItemKind.LINK, ItemKind.DISCUSSION)
+NOT_YOURS = "Only the candidate or their allocated assessor can ask for testimony on this evidence."
+GONE = {
+    "used": "This link has already been used. Each link works once; thank you if that was you.",
+    "expired": "This link has expired. Ask the person who sent it for a new one if it is still needed.",
+    "revoked": "This link was withdrawn by the person who sent it. Nothing more is needed from you.",
+}
+
+
+def _audit(action: str, actor, req: WitnessRequest, role: str, **details) -> None:
+    record(
+        action,
+        actor=actor,
+        actor_role=role,
+        obj=req,
+        details={
+            "candidate_id": req.candidate_id,
+            "item_id": req.item_id,
+            "version_id": req.version_id,
+            "version_hash": req.version_hash,
+            "module": f"{req.family}/{req.module_code}",
+            **details,
+        },
+    )
+
+
+def _text(value: str | None, field: str, label: str, errors: dict[str, str], *, required=True) -> str:
+    value = " ".join((value or "").split())
+    if required and not value:
+        errors[field] = f"Enter {label}."
+    elif len(value) > MAX_NAME:
+        errors[field] = f"Keep {label} under {MAX_NAME} characters."
+    return value
+
+
+def request_testimony(
+    actor,
+    item: EvidenceItem,
+    *,
+    family: str,
+    module_code: str,
+    refs: Iterable[str],
+    witness_name: str,
+    witness_email: str,
+    witness_role: str,
+) -> WitnessRequest:
+    """Email a named witness a one-time link to confirm what the item's current version shows."""
+    errors: dict[str, str] = {}
+    try:
+        enrolment = studied_module(item.owner_id, family, module_code)
+    except ValidationFailed:
+        enrolment = None
+    allocated = enrolment is not None and may_assess(actor, enrolment.cohort_id, item.owner_id)
+    require(can_request_testimony(actor, item, allocated), NOT_YOURS)
+    if item.kind not in WITNESSABLE or item.current is None:
+        raise ValidationFailed("A witness can confirm your own evidence, not records others wrote.")
+    chosen = list(dict.fromkeys(r.strip() for r in refs or () if r and r.strip()))
+    if not chosen:
+        errors["criteria"] = "Choose at least one criterion the witness can confirm."
+    elif enrolment is None:
+        errors["criteria"] = "Choose criteria of one module you study."
+    else:
+        known = [r for r, _text in module_criteria(enrolment.module_id)]
+        if not set(chosen) <= set(known):
+            errors["criteria"] = "Choose criteria of one module only."
+        chosen = [r for r in known if r in chosen]
+    name = _text(witness_name, "witness_name", "the witness's name", errors)
+    role = _text(witness_role, "witness_role", "the witness's role", errors)
+    email = normalise_email(witness_email)
+    if not is_valid_email(email):
+        errors["witness_email"] = "Enter the witness's email address."
+    if errors:
+        raise ValidationFailed(errors)
+    raw, token_hash = new_token()
+    version = item.current
+    req = WitnessRequest(
+        candidate_id=item.owner_id,
+        requested_by_id=actor.id,
+        item_id=item.id,
+        version_id=version.id,
+        version_hash=version.content_hash,
+        family=family,
+        module_code=module_code,
+        criteria_refs=" ".join(chosen),
+        witness_name=name,
+        witness_email=email,
+        witness_role=role,
+        token_hash=token_hash,
+        expires_at=utcnow() + timedelta(days=LINK_DAYS),
+        state=WitnessState.PENDING,
+    )
+    db.session.add(req)
+    db.session.flush()
+    candidate = db.session.get(User, item.owner_id)
+    link = absolute_url("assessors.witness.respond", token=raw)
+    until = req.expires_at.astimezone(UK).strftime("%-d %B %Y")
+    queue_mail(
+        email,
+        f"Please confirm {candidate.name}'s evidence",
+        f"Dear {name},\n\n{candidate.name} is working towards a careers leadership qualification and "
+        f"asks you, as {role}, to confirm what a piece of their evidence shows ({module_code}).\n\n"
+        f"Read it and confirm or decline here (no account needed):\n{link}"
+        f"\n\nThe link works once, until {until}. If you were not expecting this, you can ignore it.\n",
+        category="witness",
+    )
+    _audit(
+        "witness_requested",
+        actor,
+        req,
+        "candidate" if actor.id == item.owner_id else "assessor",
+        refs=req.refs,
+        witness_name=name,
+        witness_email=email,
+        expires_at=req.expires_at.isoformat(),
+    )
+    return req
+
+
+def find_request(token: str) -> WitnessRequest | None:
+    """The request a link's token opens, if any (looked up by the token's hash)."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(select(WitnessRequest).where(WitnessRequest.token_hash == hash_token(token)))
+
+
+def link_state(req: WitnessRequest, now: datetime) -> str:
+    """ "open", or why the link no longer works: "used", "expired" or "revoked"."""
+    if req.state == WitnessState.REVOKED:
+        return "revoked"
+    if req.state != WitnessState.PENDING:
+        return "used"
+    return "open" if req.is_open(now) else "expired"
+
+
+def _close(req: WitnessRequest, dst: WitnessState) -> None:
+    now = utcnow()
+    state = link_state(req, now)
+    if state != "open":
+        raise InvalidTransition(GONE[state])
+    req.close(dst, now)
+
+
+def _response(name: str, role: str, comment: str) -> tuple[str, str, str]:
+    errors: dict[str, str] = {}
+    name = _text(name, "name", "your name", errors)
+    role = _text(role, "role", "your role", errors)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = f"Keep your comment under {MAX_COMMENT:,} characters."
+    if errors:
+        raise ValidationFailed(errors)
+    return name, role, comment
+
+
+def testimony_markdown(req: WitnessRequest, version, refs: list[str], texts: dict[str, str]) -> str:
+    """The testimony as the candidate's portfolio shows it."""
+    day = req.responded_at.astimezone(UK).strftime("%-d %B %Y")
+    lines = "\n".join(f"- **{r}** {texts.get(r, '')}".rstrip() for r in refs)
+    comment = f"\n\n## Comment\n\n{req.comment_md}" if req.comment_md else ""
+    return (
+        f"{req.response_name}, {req.response_role}, confirmed on {day} that the evidence shows:\n\n{lines}"
+        f"{comment}\n\nThis testimony covers version {version.number} of '{version.title}' "
+        f"(SHA-256 `{req.version_hash}`).\n"
+    )
+
+
+def confirm_testimony(
+    req: WitnessRequest, *, refs: Iterable[str], name: str, role: str, comment: str
+) -> None:
+    """The witness confirms criteria the evidence shows; the testimony becomes evidence for the candidate."""
+    chosen = [r for r in req.refs if r in set(refs or ())]
+    try:
+        name, role, comment = _response(name, role, comment)
+    except ValidationFailed as exc:
+        if not chosen:
+            exc.errors["confirmed"] = "Tick at least one criterion you can confirm, or decline."
+        raise
+    if not chosen:
+        raise ValidationFailed({"confirmed": "Tick at least one criterion you can confirm, or decline."})
+    _close(req, WitnessState.CONFIRMED)
+    req.response_name, req.response_role, req.comment_md = name, role, comment
+    req.confirmed_refs = " ".join(chosen)
+    version = db.session.get(EvidenceVersion, req.version_id)
+    enrolment = studied_module(req.candidate_id, req.family, req.module_code)
+    texts = dict(module_criteria(enrolment.module_id))
+    item = add_assessor_record(
+        None,
+        owner_id=req.candidate_id,
+        kind=ItemKind.TESTIMONY,
+        title=f"Witness testimony: {version.title}"[:200],
+        body_md=testimony_markdown(req, version, chosen, texts),
+        activity_date=req.responded_at.astimezone(UK).date(),
+        criteria=[(req.family, req.module_code, r) for r in chosen],
+        notes=dict.fromkeys(chosen, f"Confirmed by {name}, {role}."),
+        anonymised=True,
+        actor_role="witness",
+        source=f"witness:{req.id}",
+    )
+    req.testimony_item_id = item.id
+    db.session.flush()
+    _audit(
+        "witness_confirmed",
+        None,
+        req,
+        "witness",
+        confirmed=chosen,
+        response_name=name,
+        response_role=role,
+        testimony_item_id=item.id,
+        testimony_hash=item.current.content_hash,
+    )
+    _tell(req, f"{name} confirmed the evidence '{version.title}'")
+
+
+def decline_testimony(req: WitnessRequest, *, name: str, role: str, comment: str) -> None:
+    """The witness declines to confirm the evidence."""
+    name, role, comment = _response(name, role, comment)
+    _close(req, WitnessState.DECLINED)
+    req.response_name, req.response_role, req.comment_md = name, role, comment
+    db.session.flush()
+    _audit("witness_declined", None, req, "witness", response_name=name, response_role=role, comment=comment)
+    _tell(req, f"{name} declined to confirm a piece of evidence")
+
+
+def _tell(req: WitnessRequest, title: str) -> None:
+    notify(
+        req.candidate_id,
+        kind="witness_response",
+        title=title,
+        link_endpoint="assessors.workplace.my_workplace",
+    )
+    if req.requested_by_id and req.requested_by_id != req.candidate_id:
+        notify(
+            req.requested_by_id,
+            kind="witness_response",
+            title=title,
+            link_endpoint="assessors.workplace.candidate_workplace",
+            candidate_id=req.candidate_id,
+        )
+
+
+def revoke_request(actor, req: WitnessRequest) -> None:
+    """Withdraw a pending link: it stops working at once."""
+    require(can_manage_request(actor, req), "Only the candidate or their assessor can withdraw this link.")
+    if req.state != WitnessState.PENDING:
+        raise InvalidTransition(f"This request was already {req.state}; there is nothing to withdraw.")
+    req.close(WitnessState.REVOKED, utcnow())
+    db.session.flush()
+    role = "candidate" if actor.id == req.candidate_id else "assessor"
+    _audit("witness_revoked", actor, req, role)
+
+
+# Queries ---------------------------------------------------------------------------------------------
+
+
+def requests_of(candidate_id: int) -> list[WitnessRequest]:
+    """The candidate's witness requests, newest first."""
+    return list(
+        db.session.scalars(
+            select(WitnessRequest)
+            .where(WitnessRequest.candidate_id == candidate_id)
+            .order_by(WitnessRequest.created_at.desc(), WitnessRequest.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Testimony:
+    """A request with the version it covers, for pages: `changed` when the evidence moved on since."""
+
+    request: WitnessRequest
+    version: EvidenceVersion
+    item: EvidenceItem
+
+    @property
+    def changed(self) -> bool:
+        return self.item.current_version_id != self.request.version_id
+
+
+def testimonies(requests: list[WitnessRequest]) -> list[Testimony]:
+    """The requests with their versions and items (two statements)."""
+    if not requests:
+        return []
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(EvidenceVersion).where(EvidenceVersion.id.in_({r.version_id for r in requests}))
+        )
+    }
+    items = {
+        i.id: i
+        for i in db.session.scalars(
+            select(EvidenceItem).where(EvidenceItem.id.in_({r.item_id for r in requests}))
+        )
+    }
+    return [Testimony(r, versions[r.version_id], items[r.item_id]) for r in requests]
+
+
+def requests_for_item(item_id: int) -> list[WitnessRequest]:
+    """The witness requests about one item, newest first."""
+    return list(
+        db.session.scalars(
+            select(WitnessRequest)
+            .where(WitnessRequest.item_id == item_id)
+            .order_by(WitnessRequest.created_at.desc(), WitnessRequest.id.desc())
+        )
+    )

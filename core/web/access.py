@@ -1,0 +1,89 @@
+"""Route rules: every route declares who may reach it, and one hook enforces the declaration.
+
+The declaration is the coarse gate (anonymous, signed in, or one of some roles). Finer rules about a
+particular object live in each area's permissions.py and are checked by its services. A test walks
+app.url_map and fails on any route without a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+
+from core.accounts.models import Role
+
+F = TypeVar("F", bound=Callable)
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    name: str
+    anonymous: bool = False  # reachable without signing in
+    roles: frozenset[Role] | None = None  # None: any signed-in person (when not anonymous)
+
+    def allows(self, user) -> bool:
+        """Whether this person (or the anonymous user) passes the gate."""
+        if self.anonymous:
+            return True
+        if not user.is_authenticated:
+            return False
+        return self.roles is None or user.has_role(*self.roles)
+
+
+PUBLIC = RouteRule("public", anonymous=True)
+SIGNED_IN = RouteRule("signed in")
+
+
+def roles(*names: Role) -> RouteRule:
+    """A rule admitting people who hold any of these roles."""
+    return RouteRule("roles: " + ", ".join(sorted(names)), roles=frozenset(names))
+
+
+ADMIN = roles(Role.ADMIN)
+STAFF_INVITERS = roles(Role.ADMIN, Role.COURSE_LEADER)
+
+
+def rule(route_rule: RouteRule) -> Callable[[F], F]:
+    """Declare the route rule of a view function."""
+
+    def decorate(view: F) -> F:
+        view.route_rule = route_rule  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+# Endpoints registered by Flask itself rather than by our views.
+BUILTIN_RULES: dict[str, RouteRule] = {"static": PUBLIC}
+
+
+def rule_for(app: Flask, endpoint: str) -> RouteRule | None:
+    """The declared rule of an endpoint, or None when it declares none."""
+    if endpoint in BUILTIN_RULES:
+        return BUILTIN_RULES[endpoint]
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "route_rule", None)
+
+
+def install_route_gate(app: Flask) -> None:
+    """Enforce each route's declared rule before its view runs."""
+
+    @app.before_request
+    def _gate():
+        if request.endpoint is None:
+            return None  # 404/405: let the error handlers answer
+        declared = rule_for(app, request.endpoint)
+        if declared is None:
+            # Fail closed: a route someone forgot to declare is reachable by nobody.
+            app.logger.error("route %s has no access rule", request.endpoint)
+            abort(403)
+        if declared.allows(current_user):
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("core.accounts.login", next=request.full_path.rstrip("?")))
+        abort(403)
+        return None

@@ -1,0 +1,46 @@
+"""Jinja filters for showing values to people in England."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from core.accounts.models import Role
+from core.db.timeutil import UK
+from core.files.downloads import human_size
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """A UTC time as UK local time, e.g. '22 Nov 2026, 16:30'."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UK).strftime("%-d %b %Y, %H:%M")
+
+
+def format_time_of_day(moment: datetime | None) -> str:
+    """A UTC time as the UK clock time, e.g. '18:00'."""
+    return "" if moment is None else moment.astimezone(UK).strftime("%H:%M")
+
+
+def format_ects(credits: int) -> str:
+    """ECTS credits (half the UK credits), without a needless '.0'."""
+    value = credits / 2
+    return f"{value:g}"
+
+
+def role_label(value: str) -> str:
+    """A role's name for people."""
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+def register_filters(app: Flask) -> None:
+    """Add the filters to the app's templates."""
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(format_time_of_day, "time_of_day")
+    app.add_template_filter(format_ects, "ects")
+    app.add_template_filter(human_size, "filesize")

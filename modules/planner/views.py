@@ -1,0 +1,80 @@
+"""The study planner and study-time log (routes on the `study` blueprint)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.web.access import rule
+from modules.permissions import CANDIDATES
+from modules.planner.rules import plan_evening
+from modules.study.forms import LogForm, PlanForm
+from modules.study.queries import active_enrolments, recent_logs, study_queue, study_time
+from modules.study.services import log_study
+
+bp = Blueprint("planner", __name__, url_prefix="/study")
+
+
+def _page(plan_form, log_form, status=200):
+    plan = None
+    queue = study_queue(current_user.id)
+    if "minutes" in request.args and plan_form.validate():
+        plan = plan_evening([a for _, a in queue], plan_form.minutes.data)
+    module_of = {a.id: e for e, a in queue}
+    logged, notional = study_time(current_user.id)
+    return (
+        render_template(
+            "modules/planner/planner.html",
+            plan_form=plan_form,
+            log_form=log_form,
+            plan=plan,
+            module_of=module_of,
+            logged=logged,
+            notional=notional,
+            logs=recent_logs(current_user.id),
+        ),
+        status,
+    )
+
+
+def _log_form(formdata=None) -> LogForm:
+    form = LogForm(formdata) if formdata is not None else LogForm(formdata=None, studied_on=date.today())  # noqa: DTZ011
+    form.module_code.choices = [("", "Not about one module")] + [
+        (e.module_code, f"{e.module_code} {e.module.title}") for e in active_enrolments(current_user.id)
+    ]
+    return form
+
+
+@bp.route("/planner")
+@rule(CANDIDATES)
+def planner():
+    plan_form = PlanForm(request.args)
+    return _page(plan_form, _log_form())
+
+
+@bp.route("/planner/log", methods=["POST"])
+@rule(CANDIDATES)
+def log_time():
+    form = _log_form(request.form)
+    if form.validate():
+        try:
+            log_study(
+                current_user,
+                studied_on=form.studied_on.data,
+                minutes=form.minutes.data,
+                module_code=form.module_code.data or None,
+                note=form.note.data or "",
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{form.minutes.data} minutes of study logged.", "success")
+            return redirect(url_for("modules.planner.planner"))
+    return _page(PlanForm(), form, 422)

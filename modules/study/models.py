@@ -1,0 +1,127 @@
+"""Who studies which module, and what they have done: completion, knowledge checks, drafts, position, time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db.timeutil import UTCDateTime, utcnow
+from core.extensions import db
+from modules.catalogue.models import Module
+from modules.content.models import Activity
+
+
+class ModuleEnrolment(db.Model):
+    """A person studying one module (a revision of it), through a cohort's pathway or as CPD."""
+
+    __tablename__ = "module_enrolments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "family", "module_code"),
+        CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family: Mapped[str] = mapped_column(String(20))
+    module_code: Mapped[str] = mapped_column(String(20))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    # The cohort it came from. A table-level reference only: modules/ never imports the cohort model.
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    module: Mapped[Module] = relationship(lazy="joined")
+
+
+class ActivityCompletion(db.Model):
+    __tablename__ = "activity_completions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "activity_id"),
+        CheckConstraint("how IN ('auto', 'manual', 'attendance')", name="how_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    how: Mapped[str] = mapped_column(String(10))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuizAttempt(db.Model):
+    """One try at a knowledge check; retakes are allowed and the best score is the one that counts."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (CheckConstraint("score >= 0 AND score <= max_score", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    max_score: Mapped[int] = mapped_column(Integer)
+    # {question id: [chosen option ids]}, to show the marked answers again.
+    answers_json: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReflectionDraft(db.Model):
+    """The candidate's answer to a reflective task, saved as they type; `revision` guards against old tabs."""
+
+    __tablename__ = "reflection_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    # Increases with every save; a save based on an older revision never overwrites a newer one.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the candidate said "this is my answer" (it then goes to the portfolio, issue 5).
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    activity: Mapped[Activity] = relationship()
+
+
+class DraftRecovery(db.Model):
+    """Text that was not saved because a newer draft existed: kept so the candidate can copy it back."""
+
+    __tablename__ = "draft_recoveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("reflection_drafts.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    based_on_revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StudyPosition(db.Model):
+    """Where the candidate stopped in a module: the activity and the part of the page."""
+
+    __tablename__ = "study_positions"
+    __table_args__ = (UniqueConstraint("user_id", "family", "module_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family: Mapped[str] = mapped_column(String(20))
+    module_code: Mapped[str] = mapped_column(String(20))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
+    anchor: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StudyLog(db.Model):
+    """Time the candidate says they studied, against the notional hours of their credits."""
+
+    __tablename__ = "study_logs"
+    __table_args__ = (CheckConstraint("minutes BETWEEN 1 AND 720", name="minutes_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    studied_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    module_code: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

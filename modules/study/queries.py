@@ -1,0 +1,341 @@
+"""Read side of studying: a module's content and one person's progress, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from flask import (
+    abort,
+)
+from flask_login import current_user
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import selectinload
+
+from core.accounts.models import Role
+from core.extensions import db
+from modules.content.models import Activity, Question, Section
+from modules.permissions import can_study
+from modules.study.models import (
+    ActivityCompletion,
+    DraftRecovery,
+    ModuleEnrolment,
+    QuizAttempt,
+    ReflectionDraft,
+    StudyLog,
+    StudyPosition,
+)
+
+
+def sections_of(family: str, module_code: str, *, with_questions: bool = True) -> list[Section]:
+    """A module's sections with their activities (and questions), in a fixed number of queries."""
+    load = selectinload(Section.activities)
+    if with_questions:
+        load = load.selectinload(Activity.questions).selectinload(Question.options)
+    return list(
+        db.session.scalars(
+            select(Section)
+            .where(Section.family == family, Section.module_code == module_code)
+            .order_by(Section.position)
+            .options(load)
+        )
+    )
+
+
+def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
+    """The modules this person studies now."""
+    return list(
+        db.session.scalars(
+            select(ModuleEnrolment)
+            .where(ModuleEnrolment.user_id == user_id, ModuleEnrolment.status == "active")
+            .order_by(ModuleEnrolment.module_code)
+        )
+    )
+
+
+def enrolment_for(user_id: int, family: str, module_code: str) -> ModuleEnrolment | None:
+    """This person's enrolment on one module, if any."""
+    return db.session.scalar(
+        select(ModuleEnrolment).where(
+            ModuleEnrolment.user_id == user_id,
+            ModuleEnrolment.family == family,
+            ModuleEnrolment.module_code == module_code,
+        )
+    )
+
+
+def done_ids(user_id: int, activity_ids: list[int]) -> set[int]:
+    """Which of these activities the person has completed."""
+    if not activity_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ActivityCompletion.activity_id).where(
+                ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id.in_(activity_ids)
+            )
+        )
+    )
+
+
+@dataclass
+class ModuleProgress:
+    """One person's state in one module."""
+
+    sections: list[Section]
+    order: list[int]
+    done: set[int]
+    best_scores: dict[int, tuple[int, int]] = field(default_factory=dict)
+    draft_ids: set[int] = field(default_factory=set)
+    drafts: dict[int, ReflectionDraft] = field(default_factory=dict)  # loaded only with detail
+    position: StudyPosition | None = None
+
+    @property
+    def activities(self) -> list[Activity]:
+        return [a for s in self.sections for a in s.activities]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(a.minutes for a in self.activities)
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(a.minutes for a in self.activities if a.id not in self.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * len(self.done) / len(self.order)) if self.order else 0
+
+    def next_activity(self) -> Activity | None:
+        """Where to carry on: the remembered activity if unfinished, else the first one not done."""
+        by_id = {a.id: a for a in self.activities}
+        if (
+            self.position
+            and self.position.activity_id in by_id
+            and self.position.activity_id not in self.done
+        ):
+            return by_id[self.position.activity_id]
+        return next((a for a in self.activities if a.id not in self.done), None)
+
+
+def module_progress(user_id: int, family: str, module_code: str, *, detail: bool = False) -> ModuleProgress:
+    """Everything the module page (or, with detail, an activity page) shows, in a fixed number of queries."""
+    sections = sections_of(family, module_code, with_questions=detail)
+    order = [a.id for s in sections for a in s.activities]
+    progress = ModuleProgress(sections, order, set())
+    if order:
+        # Completions, drafts and best scores in one statement: the module page has a budget of 8 (W1).
+        marks = union_all(
+            select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0)).where(
+                ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id.in_(order)
+            ),
+            select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0)).where(
+                ReflectionDraft.user_id == user_id, ReflectionDraft.activity_id.in_(order)
+            ),
+            select(
+                literal("quiz"),
+                QuizAttempt.activity_id,
+                func.max(QuizAttempt.score),
+                func.max(QuizAttempt.max_score),
+            )
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.activity_id.in_(order))
+            .group_by(QuizAttempt.activity_id),
+        )
+        for kind, activity_id, best, out_of in db.session.execute(marks):
+            if kind == "done":
+                progress.done.add(activity_id)
+            elif kind == "draft":
+                progress.draft_ids.add(activity_id)
+            else:
+                progress.best_scores[activity_id] = (best, out_of)
+    if order and detail:
+        progress.drafts = {
+            d.activity_id: d
+            for d in db.session.scalars(
+                select(ReflectionDraft).where(
+                    ReflectionDraft.user_id == user_id, ReflectionDraft.activity_id.in_(order)
+                )
+            )
+        }
+    progress.position = db.session.scalar(
+        select(StudyPosition).where(
+            StudyPosition.user_id == user_id,
+            StudyPosition.family == family,
+            StudyPosition.module_code == module_code,
+        )
+    )
+    return progress
+
+
+def open_recoveries(draft: ReflectionDraft | None) -> list[DraftRecovery]:
+    """Texts kept from older tabs that the candidate has not dismissed yet."""
+    if draft is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(DraftRecovery)
+            .where(DraftRecovery.draft_id == draft.id, DraftRecovery.dismissed_at.is_(None))
+            .order_by(DraftRecovery.id.desc())
+        )
+    )
+
+
+def last_attempt(user_id: int, activity_id: int) -> QuizAttempt | None:
+    """The person's latest try at a knowledge check."""
+    return db.session.scalar(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.activity_id == activity_id)
+        .order_by(QuizAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def attempt_answers(attempt: QuizAttempt) -> dict[int, set[int]]:
+    """The options chosen in an attempt, by question id."""
+    return {int(k): set(v) for k, v in json.loads(attempt.answers_json).items()}
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Progress across all of a person's modules, for the home page (fixed number of queries)."""
+
+    rows: list[tuple[ModuleEnrolment, int, int, int]]  # enrolment, activities done, activities, minutes left
+    resume: tuple[ModuleEnrolment, Activity] | None
+    minutes_logged: int
+
+
+def overview(user_id: int) -> Overview:
+    """What the home page needs: progress per module and the activity to carry on with tonight."""
+    enrolments = active_enrolments(user_id)
+    if not enrolments:
+        return Overview([], None, 0)
+    keys = {(e.family, e.module_code): e for e in enrolments}
+    activities = db.session.execute(
+        select(Activity, Section.family, Section.module_code)
+        .join(Section)
+        .where(Section.module_code.in_([e.module_code for e in enrolments]))
+        .order_by(Section.family, Section.module_code, Section.position, Activity.position)
+    ).all()
+    activities = [a for a in activities if (a.family, a.module_code) in keys]
+    done = done_ids(user_id, [a.Activity.id for a in activities])
+    rows = []
+    for key, enrolment in keys.items():
+        mine = [a for a in activities if (a.family, a.module_code) == key]
+        left = sum(a.Activity.minutes for a in mine if a.Activity.id not in done)
+        rows.append((enrolment, sum(1 for a in mine if a.Activity.id in done), len(mine), left))
+    rows.sort(key=lambda r: r[0].module_code)
+    resume = None
+    positions = db.session.scalars(
+        select(StudyPosition)
+        .where(StudyPosition.user_id == user_id)
+        .order_by(StudyPosition.updated_at.desc())
+    ).all()
+    ordered_keys = [(p.family, p.module_code) for p in positions if (p.family, p.module_code) in keys]
+    ordered_keys += [k for k in keys if k not in ordered_keys]
+    for key in ordered_keys:
+        position = next((p for p in positions if (p.family, p.module_code) == key), None)
+        mine = [a for a in activities if (a.family, a.module_code) == key]
+        by_id = {a.Activity.id: a.Activity for a in mine}
+        target = None
+        if position and position.activity_id in by_id and position.activity_id not in done:
+            target = by_id[position.activity_id]
+        target = target or next((a.Activity for a in mine if a.Activity.id not in done), None)
+        if target:
+            resume = (keys[key], target)
+            break
+    logged = db.session.scalar(
+        select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
+    )
+    return Overview(rows, resume, logged or 0)
+
+
+def study_queue(user_id: int) -> list[tuple[ModuleEnrolment, Activity]]:
+    """The activities the person has not done, in study order, starting where they stopped."""
+    enrolments = active_enrolments(user_id)
+    if not enrolments:
+        return []
+    keys = {(e.family, e.module_code): e for e in enrolments}
+    sections = db.session.scalars(
+        select(Section)
+        .where(Section.module_code.in_([e.module_code for e in enrolments]))
+        .order_by(Section.family, Section.module_code, Section.position)
+        .options(selectinload(Section.activities))
+    ).all()
+    activities = [
+        (keys[(s.family, s.module_code)], a)
+        for s in sections
+        if (s.family, s.module_code) in keys
+        for a in s.activities
+    ]
+    done = done_ids(user_id, [a.id for _, a in activities])
+    latest = db.session.scalar(
+        select(StudyPosition)
+        .where(StudyPosition.user_id == user_id)
+        .order_by(StudyPosition.updated_at.desc())
+        .limit(1)
+    )
+    remaining = [(e, a) for e, a in activities if a.id not in done]
+    if latest is not None:
+        # Carry on where they stopped: that module first, from the remembered activity onwards.
+        first = [
+            (e, a) for e, a in remaining if (e.family, e.module_code) == (latest.family, latest.module_code)
+        ]
+        rest = [
+            (e, a) for e, a in remaining if (e.family, e.module_code) != (latest.family, latest.module_code)
+        ]
+        ids = [a.id for _, a in first]
+        if latest.activity_id in ids:
+            start = ids.index(latest.activity_id)
+            first = first[start:] + first[:start]
+        remaining = first + rest
+    return remaining
+
+
+def study_time(user_id: int) -> tuple[int, int]:
+    """(minutes logged, notional minutes of the person's active modules: 10 hours per credit)."""
+    logged = db.session.scalar(
+        select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
+    )
+    notional = sum(e.module.credits * 600 for e in active_enrolments(user_id))
+    return logged or 0, notional
+
+
+def recent_logs(user_id: int, limit: int = 10) -> list[StudyLog]:
+    """The person's latest study-time entries."""
+    return list(
+        db.session.scalars(
+            select(StudyLog)
+            .where(StudyLog.user_id == user_id)
+            .order_by(StudyLog.studied_on.desc(), StudyLog.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def study_panel(user) -> dict | None:
+    """Progress per module and the next activity, for a candidate; None for anyone else."""
+    if not user.has_role(Role.CANDIDATE):
+        return None
+    return {"template": "modules/study/_home_panel.html", "overview": overview(user.id)}
+
+
+def module_or_404(family: str, code: str, *, detail: bool = True):
+    enrolment = enrolment_for(current_user.id, family, code)
+    # 404: someone not studying a module learns nothing about it from these pages.
+    if not can_study(current_user, enrolment):
+        abort(404)
+    return enrolment, module_progress(current_user.id, family, code, detail=detail)
+
+
+def activity_or_404(progress, activity_id: int) -> Activity:
+    activity = next((a for a in progress.activities if a.id == activity_id), None)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def revision_of(value: str | None) -> int:
+    # A garbled hidden field is treated as a stale one: refused, never a server error.
+    try:
+        return int(value or "")
+    except ValueError:
+        return -1

@@ -1,0 +1,354 @@
+"""Accreditation of prior learning (APL): claims against criteria, an outcome or a whole module, and the
+award's APL cap.
+
+The cap belongs to the award being studied. An award that includes another (the MA includes the PG Cert)
+counts, against its own cap, the credits claimed for the included award's modules too: credit accredited
+once towards the PG Cert is part of the MA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.accounts.models import Role
+from core.audit.services import record
+from core.db.timeutil import utcnow
+from core.errors import InvalidTransition, ValidationFailed, require
+from core.extensions import db
+from core.notifications.services import notify
+from modules.catalogue.models import Module
+from portfolio.apl.models import AplClaim, AplEvidence, AplStatus
+from portfolio.evidence.models import EvidenceItem
+from portfolio.submissions.services import allocated_assessor_id
+from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.spec import Spec
+from qualification.versions.services import spec_of_version
+
+# Claims that use up the cap: everything sent to the assessor and not rejected.
+COUNTING = (AplStatus.SUBMITTED, AplStatus.ACCEPTED, AplStatus.PARTLY_ACCEPTED, AplStatus.MORE_EVIDENCE)
+SCOPES = ("criteria", "outcome", "module")
+MAX_TEXT_CHARS = 20_000
+
+
+def can_claim_apl(user, cohort: Cohort) -> bool:
+    """Claim prior learning in a cohort: its candidates, for themselves, on an award (not CPD)."""
+    return (
+        user.is_authenticated
+        and user.has_role(Role.CANDIDATE)
+        and cohort.award_code is not None
+        and any(m.user_id == user.id and m.role == MemberRole.CANDIDATE for m in cohort.members)
+    )
+
+
+def can_view_claim(
+    user, claim: AplClaim, allocated_assessor_id: int | None, is_cohort_iqa: bool = False
+) -> bool:
+    """See a claim: the claimant, their assessor, the cohort's IQAs, course leaders and admins."""
+    if not user.is_authenticated or claim is None:
+        return False
+    if claim.claimant_id == user.id or (
+        allocated_assessor_id is not None and allocated_assessor_id == user.id
+    ):
+        return True
+    if is_cohort_iqa and user.has_role(Role.IQA):
+        return True
+    return user.has_role(Role.COURSE_LEADER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class AplCap:
+    """An award's APL cap for one candidate: the most credits by APL, and those already used."""
+
+    award_code: str
+    award_title: str
+    max_credits: int
+    used: int
+    module_codes: frozenset[str]
+
+    @property
+    def left(self) -> int:
+        return max(0, self.max_credits - self.used)
+
+
+def award_module_codes(spec: Spec, award_code: str) -> list[str]:
+    """The modules of an award and of every award it includes (directly or through others), in order."""
+    awards = {a.code: a for a in spec.awards}
+    codes: list[str] = []
+    seen: set[str] = set()
+    todo = [award_code]
+    while todo:
+        award = awards.get(todo.pop(0))
+        if award is None or award.code in seen:
+            continue
+        seen.add(award.code)
+        places = [*award.compulsory, *(c for g in award.options for c in g.modules)]
+        codes += [c for c in places if c not in codes]
+        todo += list(award.includes)
+    return codes
+
+
+def claim_credits(module_credits: int, scope: str, claimed: int, total: int) -> int:
+    """A claim's credits: the module's for a whole module, else its share of the criteria (half up)."""
+    if scope == "module" or total <= 0:
+        return module_credits
+    return (2 * module_credits * claimed + total) // (2 * total)
+
+
+def apl_cap(candidate_id: int, cohort: Cohort, *, excluding: int | None = None) -> AplCap | None:
+    """The cap of the cohort's award and the candidate's credits counting against it (None for CPD)."""
+    if cohort.award_code is None:
+        return None
+    version = cohort.qualification_version
+    spec = spec_of_version(version)
+    award = next((a for a in spec.awards if a.code == cohort.award_code), None)
+    if award is None:
+        return None
+    codes = frozenset(award_module_codes(spec, award.code))
+    query = select(func.coalesce(func.sum(AplClaim.credits), 0)).where(
+        AplClaim.claimant_id == candidate_id,
+        AplClaim.family == version.qualification.code,
+        AplClaim.module_code.in_(codes),
+        AplClaim.status.in_([s.value for s in COUNTING]),
+    )
+    if excluding is not None:
+        query = query.where(AplClaim.id != excluding)
+    used = int(db.session.scalar(query) or 0)
+    return AplCap(award.code, award.title, award.apl_max_credits, used, codes)
+
+
+def cap_message(credits: int, cap: AplCap) -> str:
+    """Why a claim is over the cap, with the numbers."""
+    return (
+        f"This claim is for {credits} credits; the award allows {cap.max_credits} credits by APL "
+        f"and you have {cap.left} left."
+    )
+
+
+def module_of(cohort: Cohort, module_code: str) -> Module | None:
+    """The revision of a module that the cohort's qualification version uses."""
+    link = next((m for m in cohort.qualification_version.module_links if m.code == module_code), None)
+    return link.module if link else None
+
+
+def claims_of(candidate_id: int) -> list[AplClaim]:
+    """The candidate's claims, newest first."""
+    return list(
+        db.session.scalars(
+            select(AplClaim)
+            .where(AplClaim.claimant_id == candidate_id)
+            .options(selectinload(AplClaim.evidence).joinedload(AplEvidence.version))
+            .order_by(AplClaim.created_at.desc(), AplClaim.id.desc())
+        )
+    )
+
+
+def candidate_cohorts(user_id: int) -> list[Cohort]:
+    """The award cohorts the person is a candidate in (APL is claimed in one of them)."""
+    return list(
+        db.session.scalars(
+            select(Cohort)
+            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+            .where(
+                CohortMember.user_id == user_id,
+                CohortMember.role == MemberRole.CANDIDATE,
+                Cohort.award_code.is_not(None),
+            )
+            .order_by(Cohort.start_date.desc(), Cohort.id)
+        )
+    )
+
+
+def _claimed_refs(module: Module, scope: str, refs: Iterable[str], outcome_ref: str | None) -> list[str]:
+    all_refs = [c.ref for o in module.outcomes for c in o.criteria]
+    if scope == "module":
+        return all_refs
+    if scope == "outcome":
+        outcome = next((o for o in module.outcomes if o.ref == (outcome_ref or "").strip()), None)
+        if outcome is None:
+            raise ValidationFailed({"outcome": "Choose the learning outcome you are claiming."})
+        return [c.ref for c in outcome.criteria]
+    wanted = {r.strip() for r in refs if r and r.strip()}
+    unknown = sorted(wanted - set(all_refs))
+    if unknown:
+        raise ValidationFailed({"criteria": f"{module.code} has no criterion {', '.join(unknown)}."})
+    if not wanted:
+        raise ValidationFailed({"criteria": "Choose at least one criterion you are claiming."})
+    return [r for r in all_refs if r in wanted]
+
+
+def _already_claimed(candidate_id: int, family: str, module_code: str, refs: list[str], excluding=None):
+    claims = db.session.scalars(
+        select(AplClaim).where(
+            AplClaim.claimant_id == candidate_id,
+            AplClaim.family == family,
+            AplClaim.module_code == module_code,
+            AplClaim.status.in_([s.value for s in COUNTING]),
+        )
+    )
+    return sorted({r for c in claims if c.id != excluding for r in c.refs if r in refs})
+
+
+def _evidence_versions(actor, item_ids: Iterable[int]) -> list[int]:
+    ids = sorted({int(i) for i in item_ids})
+    if not ids:
+        return []
+    items = list(
+        db.session.scalars(
+            select(EvidenceItem).where(
+                EvidenceItem.id.in_(ids), EvidenceItem.owner_id == actor.id, EvidenceItem.deleted_at.is_(None)
+            )
+        )
+    )
+    if len(items) != len(ids) or any(i.current_version_id is None for i in items):
+        raise ValidationFailed({"evidence": "Choose evidence items from your own portfolio."})
+    return [i.current_version_id for i in items]
+
+
+def _check_details(level, credits, awarded_on, texts: dict[str, str]) -> None:
+    errors: dict[str, str] = {}
+    if level is not None and not 1 <= level <= 8:
+        errors["certificate_level"] = "Enter a level from 1 to 8."
+    if credits is not None and not 0 <= credits <= 540:
+        errors["certificate_credits"] = "Enter the certificate's credits, from 0 to 540."
+    if awarded_on is not None and awarded_on > date.today():  # noqa: DTZ011 - a calendar date, UK
+        errors["awarded_on"] = "The date awarded cannot be in the future."
+    errors |= {name: "This text is too long." for name, value in texts.items() if len(value) > MAX_TEXT_CHARS}
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def draft_claim(
+    actor,
+    *,
+    cohort_id: int,
+    module_code: str,
+    scope: str,
+    refs: Iterable[str] = (),
+    outcome_ref: str | None = None,
+    awarding_body: str = "",
+    certificate_title: str = "",
+    certificate_level: int | None = None,
+    certificate_credits: int | None = None,
+    awarded_on: date | None = None,
+    certificate=None,
+    experience_md: str = "",
+    own_part_md: str = "",
+    evidence_item_ids: Iterable[int] = (),
+) -> AplClaim:
+    """Write a draft claim for prior learning; refused when it would go over the award's APL cap."""
+    cohort = db.session.get(Cohort, cohort_id)
+    require(
+        cohort is not None and can_claim_apl(actor, cohort),
+        "You can claim prior learning only in your cohort.",
+    )
+    module = module_of(cohort, module_code)
+    cap = apl_cap(actor.id, cohort)
+    if module is None or cap is None or module_code not in cap.module_codes:
+        raise ValidationFailed({"": f"{module_code} is not part of {cohort.award_code}."})
+    if scope not in SCOPES:
+        raise ValidationFailed({"scope": "Choose what you are claiming: criteria, an outcome or the module."})
+    awarding_body, certificate_title = (awarding_body or "").strip(), (certificate_title or "").strip()
+    experience_md, own_part_md = (experience_md or "").strip(), (own_part_md or "").strip()
+    _check_details(
+        certificate_level,
+        certificate_credits,
+        awarded_on,
+        {"experience": experience_md, "own_part": own_part_md},
+    )
+    claimed = _claimed_refs(module, scope, refs, outcome_ref)
+    versions = _evidence_versions(actor, evidence_item_ids)
+    has_certificate = bool(certificate_title and awarding_body)
+    if not has_certificate and not (experience_md and versions):
+        raise ValidationFailed(
+            "Give a prior certificate (its title and awarding body), or describe your experience and "
+            "choose at least one evidence item."
+        )
+    family = cohort.qualification_version.qualification.code
+    overlap = _already_claimed(actor.id, family, module_code, claimed)
+    if overlap:
+        raise ValidationFailed({"": f"You have already claimed {', '.join(overlap)}."})
+    total = sum(len(o.criteria) for o in module.outcomes)
+    credits = claim_credits(module.credits, scope, len(claimed), total)
+    if credits > cap.left:
+        raise ValidationFailed({"": cap_message(credits, cap)})
+    claim = AplClaim(
+        claimant_id=actor.id,
+        cohort_id=cohort.id,
+        family=family,
+        module_code=module_code,
+        scope=scope,
+        criteria_refs=" ".join(claimed),
+        credits=credits,
+        awarding_body=awarding_body[:200],
+        certificate_title=certificate_title[:200],
+        certificate_level=certificate_level,
+        certificate_credits=certificate_credits,
+        awarded_on=awarded_on,
+        certificate_sha256=getattr(certificate, "sha256", None),
+        certificate_file_name=getattr(certificate, "name", None),
+        experience_md=experience_md,
+        own_part_md=own_part_md,
+        status=AplStatus.DRAFT,
+        evidence=[AplEvidence(version_id=v) for v in versions],
+    )
+    db.session.add(claim)
+    db.session.flush()
+    record(
+        "apl_claim_drafted",
+        actor=actor,
+        actor_role="candidate",
+        obj=claim,
+        details={"module_code": module_code, "scope": scope, "refs": claimed, "credits": credits},
+    )
+    return claim
+
+
+def submit_claim(actor, claim: AplClaim) -> None:
+    """Send a draft claim (or one asked for more evidence) to the assessor, if it still fits the cap."""
+    require(claim.claimant_id == actor.id, "Only the claimant can submit their claim.")
+    if claim.status not in (AplStatus.DRAFT, AplStatus.MORE_EVIDENCE):
+        raise InvalidTransition("This claim has already been submitted.")
+    cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
+    require(
+        cohort is not None and can_claim_apl(actor, cohort),
+        "You can claim prior learning only in your cohort.",
+    )
+    cap = apl_cap(actor.id, cohort, excluding=claim.id)
+    if cap is None or claim.credits > cap.left:
+        raise ValidationFailed(cap_message(claim.credits, cap) if cap else "This cohort has no APL.")
+    overlap = _already_claimed(actor.id, claim.family, claim.module_code, claim.refs, excluding=claim.id)
+    if overlap:
+        raise ValidationFailed(f"You have already claimed {', '.join(overlap)}.")
+    claim.status = AplStatus.SUBMITTED
+    claim.submitted_at = utcnow()
+    record(
+        "apl_claim_submitted",
+        actor=actor,
+        actor_role="candidate",
+        obj=claim,
+        details={
+            "module_code": claim.module_code,
+            "credits": claim.credits,
+            "cap_left": cap.left - claim.credits,
+        },
+    )
+    assessor_id = allocated_assessor_for_claim(claim)
+    if assessor_id is not None:
+        notify(
+            assessor_id,
+            kind="apl_claim_received",
+            title=f"{actor.name} claimed prior learning for {claim.module_code} ({claim.credits} credits)",
+            link_endpoint="portfolio.submissions.show_claim",
+            claim_id=claim.id,
+        )
+    db.session.flush()
+
+
+def allocated_assessor_for_claim(claim: AplClaim) -> int | None:
+    """The assessor allocated to the claimant in the claim's cohort."""
+    return allocated_assessor_id(claim.cohort_id, claim.claimant_id)

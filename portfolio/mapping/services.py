@@ -1,0 +1,242 @@
+"""Mapping evidence to assessment criteria: the criteria open to a candidate, and the map/unmap services.
+
+An item may be mapped to any criterion of any module the candidate studies now (an active ModuleEnrolment),
+looked up in the module *revision* that enrolment names: a candidate keeps the criteria of the version of
+the qualification they enrolled on. Mappings store the criterion's stable ref, so the assessment and
+submission code can read them without knowing the revision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from core.audit.services import record
+from core.errors import ValidationFailed, require
+from core.extensions import db
+from modules.catalogue.models import AssessmentCriterion, LearningOutcome, Module
+from modules.study.models import ModuleEnrolment
+from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag
+from portfolio.permissions import can_edit_item
+
+MAX_NOTE = 1000
+PER_PAGE = 50
+NOT_OPEN = "Choose a criterion of a module you are studying."
+DENIED = "You can only change your own evidence."
+
+
+@dataclass(frozen=True)
+class CriterionInfo:
+    """A criterion open to the candidate, with where it sits."""
+
+    family: str
+    module_code: str
+    module_title: str
+    outcome_ref: str
+    outcome_text: str
+    ref: str
+    text: str
+    methods: tuple[str, ...]
+
+    @property
+    def value(self) -> str:
+        """The criterion as a form value: "CCQ/M01.1.2"."""
+        return f"{self.family}/{self.ref}"
+
+    @property
+    def label(self) -> str:
+        """As a select shows it: "M01.1.2 Refers learners to the PA with a rationale [portfolio]"."""
+        methods = ", ".join(m.replace("_", " ") for m in self.methods)
+        return f"{self.ref} {self.text} [{methods}]"
+
+
+def _active_module_ids(user_id: int):
+    return select(ModuleEnrolment.module_id).where(
+        ModuleEnrolment.user_id == user_id, ModuleEnrolment.status == "active"
+    )
+
+
+def studied_modules(user_id: int) -> list[Module]:
+    """The module revisions the person studies now, with outcomes, criteria and methods (4 statements)."""
+    return list(
+        db.session.scalars(
+            select(Module)
+            .where(Module.id.in_(_active_module_ids(user_id)))
+            .order_by(Module.family, Module.code)
+            .options(selectinload(Module.outcomes).selectinload(LearningOutcome.criteria))
+        )
+    )
+
+
+def available_criteria(user_id: int) -> list[CriterionInfo]:
+    """Every criterion the person may map evidence to, in module > outcome > criterion order."""
+    return [
+        CriterionInfo(
+            module.family,
+            module.code,
+            module.title,
+            outcome.ref,
+            outcome.text,
+            criterion.ref,
+            criterion.text,
+            tuple(m.value for m in criterion.methods),
+        )
+        for module in studied_modules(user_id)
+        for outcome in module.outcomes
+        for criterion in outcome.criteria
+    ]
+
+
+def _short(text: str, length: int = 70) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def criterion_groups(criteria: list[CriterionInfo]) -> dict[str, list[tuple[str, str]]]:
+    """Choices for a grouped select: one group per module and outcome."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in criteria:
+        group = f"{c.module_code} {c.module_title} / {c.outcome_ref} {_short(c.outcome_text)}"
+        groups.setdefault(group, []).append((c.value, c.label))
+    return groups
+
+
+def parse_criterion_value(value: str) -> tuple[str | None, str]:
+    """A form value "CCQ/M01.1.2" (or a bare ref) as (family or None, ref)."""
+    family, slash, ref = (value or "").strip().partition("/")
+    return (family, ref) if slash else (None, family)
+
+
+def find_criterion(user_id: int, ref: str, family: str | None = None) -> CriterionInfo:
+    """The criterion with this ref in a module the person studies now; ValidationFailed if there is none."""
+    query = (
+        select(AssessmentCriterion, LearningOutcome, Module)
+        .join(LearningOutcome, AssessmentCriterion.outcome_id == LearningOutcome.id)
+        .join(Module, LearningOutcome.module_id == Module.id)
+        .where(Module.id.in_(_active_module_ids(user_id)), AssessmentCriterion.ref == ref)
+    )
+    if family:
+        query = query.where(Module.family == family)
+    rows = db.session.execute(query).all() if ref else []
+    if len(rows) != 1:
+        # None: not a criterion of a module they study. Several: the same ref in two qualifications.
+        raise ValidationFailed({"criterion": NOT_OPEN})
+    criterion, outcome, module = rows[0]
+    return CriterionInfo(
+        module.family,
+        module.code,
+        module.title,
+        outcome.ref,
+        outcome.text,
+        criterion.ref,
+        criterion.text,
+        tuple(m.value for m in criterion.methods),
+    )
+
+
+def _mapping(item: EvidenceItem, family: str, ref: str) -> CriterionMapping | None:
+    return next((m for m in item.mappings if m.family == family and m.criterion_ref == ref), None)
+
+
+def map_item(
+    actor, item: EvidenceItem, *, criterion_ref: str, note: str = "", family: str | None = None
+) -> CriterionMapping:
+    """Map an item to a criterion of a module the candidate studies (mapping again changes the note)."""
+    require(can_edit_item(actor, item), DENIED)
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed({"note": f"Keep the note under {MAX_NOTE:,} characters."})
+    criterion = find_criterion(item.owner_id, (criterion_ref or "").strip(), family)
+    mapping = _mapping(item, criterion.family, criterion.ref)
+    if mapping is not None:
+        if mapping.note != note:
+            before, mapping.note = mapping.note, note
+            _audit("evidence_mapping_noted", actor, item, criterion, {"before": before, "note": note})
+        db.session.flush()
+        return mapping
+    mapping = CriterionMapping(
+        family=criterion.family, module_code=criterion.module_code, criterion_ref=criterion.ref, note=note
+    )
+    item.mappings.append(mapping)
+    db.session.flush()
+    _audit("evidence_mapped", actor, item, criterion, {"note": note})
+    return mapping
+
+
+def unmap_item(actor, item: EvidenceItem, *, criterion_ref: str, family: str | None = None) -> bool:
+    """Take an item off a criterion; False if it was not mapped to it (a second click changes nothing)."""
+    require(can_edit_item(actor, item), DENIED)
+    mapping = next(
+        (
+            m
+            for m in item.mappings
+            if m.criterion_ref == criterion_ref and (family is None or m.family == family)
+        ),
+        None,
+    )
+    if mapping is None:
+        return False
+    item.mappings.remove(mapping)
+    db.session.flush()
+    record(
+        "evidence_unmapped",
+        actor=actor,
+        actor_role="candidate",
+        obj=item,
+        details={
+            "criterion": mapping.criterion_ref,
+            "module": f"{mapping.family}/{mapping.module_code}",
+            "note": mapping.note,
+            "version": item.current.number if item.current else None,
+        },
+    )
+    return True
+
+
+def _audit(action: str, actor, item: EvidenceItem, criterion: CriterionInfo, extra: dict) -> None:
+    record(
+        action,
+        actor=actor,
+        actor_role="candidate",
+        obj=item,
+        details={
+            "criterion": criterion.ref,
+            "module": f"{criterion.family}/{criterion.module_code}",
+            "version": item.current.number if item.current else None,
+            "content_hash": item.current.content_hash if item.current else None,
+            **extra,
+        },
+    )
+
+
+def working_items(owner_id: int, *, module: str, tag: str, unmapped: bool, page: int) -> list[EvidenceItem]:
+    """The items of the working portfolio, newest first, one page (and one more, to tell there is more)."""
+    query = (
+        select(EvidenceItem)
+        .where(EvidenceItem.owner_id == owner_id, EvidenceItem.deleted_at.is_(None))
+        .order_by(EvidenceItem.id.desc())
+        .options(joinedload(EvidenceItem.current), selectinload(EvidenceItem.mappings))
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE + 1)
+    )
+    mapped = select(CriterionMapping.id).where(CriterionMapping.item_id == EvidenceItem.id)
+    if module:
+        family, _, code = module.partition("/")
+        query = query.where(
+            exists(mapped.where(CriterionMapping.family == family, CriterionMapping.module_code == code))
+        )
+    if tag:
+        framework, _, key = tag.partition(":")
+        query = query.where(
+            exists(
+                select(EvidenceTag.id).where(
+                    EvidenceTag.item_id == EvidenceItem.id,
+                    EvidenceTag.framework == framework,
+                    EvidenceTag.tag == key,
+                )
+            )
+        )
+    if unmapped:
+        query = query.where(~exists(mapped))
+    return list(db.session.scalars(query))

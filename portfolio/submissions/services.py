@@ -1,0 +1,368 @@
+"""Submitting a module for assessment: the mapped evidence frozen as a snapshot, and the queries around it.
+
+A snapshot points at evidence *versions*, never at items: editing an item afterwards adds a version, so what
+was submitted (and the hash an assessor's judgement covers) never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from core.audit.services import record
+from core.db.timeutil import utcnow
+from core.errors import InvalidTransition, ValidationFailed, require
+from core.extensions import db
+from core.notifications.services import notify
+from modules.catalogue.models import LearningOutcome, Module
+from modules.study.models import ModuleEnrolment
+from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
+from portfolio.permissions import can_submit
+from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
+from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole
+
+MAX_STATEMENT_CHARS = 20_000
+
+
+def may_submit_again(previous: Submission | None) -> bool:
+    """Whether a new attempt may follow the latest one: none yet, withdrawn, or referred for resubmission."""
+    return previous is None or previous.status in (SubmissionStatus.WITHDRAWN, SubmissionStatus.REFERRED)
+
+
+def snapshot_hash(pairs) -> str:
+    """SHA-256 over the sorted "criterion_ref:content_hash" lines of a snapshot (one per line)."""
+    lines = sorted(f"{ref}:{content_hash}" for ref, content_hash in pairs)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+# Queries ---------------------------------------------------------------------------------------------
+
+
+def active_enrolment(user_id: int, family: str, module_code: str) -> ModuleEnrolment | None:
+    """The person's active enrolment on a module, if they study it."""
+    return db.session.scalar(
+        select(ModuleEnrolment).where(
+            ModuleEnrolment.user_id == user_id,
+            ModuleEnrolment.family == family,
+            ModuleEnrolment.module_code == module_code,
+            ModuleEnrolment.status == "active",
+        )
+    )
+
+
+def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
+    """The person's active module enrolments, by module code."""
+    return list(
+        db.session.scalars(
+            select(ModuleEnrolment)
+            .where(ModuleEnrolment.user_id == user_id, ModuleEnrolment.status == "active")
+            .order_by(ModuleEnrolment.family, ModuleEnrolment.module_code)
+        )
+    )
+
+
+def module_criteria(module_id: int) -> list[tuple[str, str]]:
+    """A module revision's criteria as (ref, text), in the order of its outcomes."""
+    module = db.session.scalar(
+        select(Module)
+        .where(Module.id == module_id)
+        .options(selectinload(Module.outcomes).selectinload(LearningOutcome.criteria))
+    )
+    if module is None:
+        return []
+    return [(c.ref, c.text) for o in module.outcomes for c in o.criteria]
+
+
+def latest_attempt(candidate_id: int, family: str, module_code: str) -> Submission | None:
+    """The candidate's most recent attempt at a module."""
+    return db.session.scalar(
+        select(Submission)
+        .where(
+            Submission.candidate_id == candidate_id,
+            Submission.family == family,
+            Submission.module_code == module_code,
+        )
+        .order_by(Submission.attempt.desc())
+        .limit(1)
+    )
+
+
+def submissions_of(candidate_id: int) -> list[Submission]:
+    """Every attempt of the candidate, by module then attempt."""
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .where(Submission.candidate_id == candidate_id)
+            .order_by(Submission.family, Submission.module_code, Submission.attempt)
+        )
+    )
+
+
+def submission_with_snapshot(submission_id: int) -> Submission | None:
+    """A submission with its entries and their versions loaded."""
+    return db.session.scalar(
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .options(selectinload(Submission.entries).joinedload(SubmissionEntry.version))
+    )
+
+
+def allocated_assessor_id(cohort_id: int | None, candidate_id: int) -> int | None:
+    """The assessor allocated to judge this candidate's work in the cohort."""
+    if cohort_id is None:
+        return None
+    return db.session.scalar(
+        select(AssessorAllocation.assessor_id).where(
+            AssessorAllocation.cohort_id == cohort_id, AssessorAllocation.candidate_id == candidate_id
+        )
+    )
+
+
+def is_iqa_of(user_id: int | None, cohort_id: int | None) -> bool:
+    """Whether the person is an internal quality assurer of the cohort (an IQA reads only their cohorts)."""
+    if user_id is None or cohort_id is None:
+        return False
+    found = db.session.scalar(
+        select(CohortMember.id).where(
+            CohortMember.cohort_id == cohort_id,
+            CohortMember.user_id == user_id,
+            CohortMember.role == MemberRole.IQA,
+        )
+    )
+    return found is not None
+
+
+@dataclass
+class PlannedEntry:
+    criterion_ref: str
+    item: EvidenceItem
+    version: EvidenceVersion
+    note: str
+
+
+@dataclass
+class SnapshotPlan:
+    """What submitting a module now would freeze, and what stands in the way."""
+
+    enrolment: ModuleEnrolment
+    criteria: list[tuple[str, str]]
+    entries: list[PlannedEntry] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)  # titles of items without the anonymisation check
+    previous: Submission | None = None
+
+    def by_criterion(self) -> list[tuple[str, str, list[PlannedEntry]]]:
+        """Every criterion of the module with the evidence that would be frozen for it."""
+        return [
+            (ref, text, [e for e in self.entries if e.criterion_ref == ref]) for ref, text in self.criteria
+        ]
+
+    def problems(self) -> list[str]:
+        """Why the module cannot be submitted now (empty when it can)."""
+        found = []
+        if self.previous is not None and self.previous.status == SubmissionStatus.ACHIEVED:
+            found.append(
+                f"You achieved this module at attempt {self.previous.attempt}; there is nothing to resubmit."
+            )
+        elif not may_submit_again(self.previous):
+            found.append(
+                f"Attempt {self.previous.attempt} of this module is still awaiting assessment. "
+                "You can submit again once it has been assessed"
+                + (", or withdraw it first." if self.previous.marking_started_at is None else ".")
+            )
+        if not self.entries:
+            found.append("Map at least one piece of evidence to this module's criteria before submitting.")
+        if self.unconfirmed:
+            found.append("Confirm that pupils cannot be identified in: " + "; ".join(self.unconfirmed) + ".")
+        return found
+
+
+def plan_snapshot(candidate_id: int, enrolment: ModuleEnrolment) -> SnapshotPlan:
+    """The current versions of the candidate's items mapped to the module's criteria."""
+    criteria = module_criteria(enrolment.module_id)
+    refs = {ref for ref, _ in criteria}
+    rows = db.session.execute(
+        select(CriterionMapping, EvidenceItem)
+        .join(EvidenceItem, CriterionMapping.item_id == EvidenceItem.id)
+        .where(
+            EvidenceItem.owner_id == candidate_id,
+            EvidenceItem.deleted_at.is_(None),
+            EvidenceItem.current_version_id.is_not(None),
+            CriterionMapping.family == enrolment.family,
+            CriterionMapping.module_code == enrolment.module_code,
+        )
+        .options(joinedload(EvidenceItem.current))
+        .order_by(CriterionMapping.criterion_ref, EvidenceItem.id)
+    ).all()
+    plan = SnapshotPlan(enrolment=enrolment, criteria=criteria)
+    plan.previous = latest_attempt(candidate_id, enrolment.family, enrolment.module_code)
+    unconfirmed: dict[int, str] = {}
+    for mapping, item in rows:
+        # A mapping to a criterion this revision of the module does not have is not evidence for it.
+        if mapping.criterion_ref not in refs:
+            continue
+        plan.entries.append(PlannedEntry(mapping.criterion_ref, item, item.current, mapping.note or ""))
+        if item.anonymised_at is None:
+            unconfirmed[item.id] = item.current.title
+    plan.unconfirmed = list(unconfirmed.values())
+    return plan
+
+
+# Services --------------------------------------------------------------------------------------------
+
+
+def submit_module(actor, *, family: str, module_code: str, statement_md: str = "") -> Submission:
+    """Freeze the evidence mapped to a module's criteria as a new attempt and tell the assessor."""
+    require(can_submit(actor, actor.id), "Only the candidate can submit their own work.")
+    enrolment = active_enrolment(actor.id, family, module_code)
+    if enrolment is None:
+        raise InvalidTransition(f"You are not studying {module_code}, so it cannot be submitted.")
+    statement_md = (statement_md or "").strip()
+    if len(statement_md) > MAX_STATEMENT_CHARS:
+        raise ValidationFailed({"statement": f"Keep the statement under {MAX_STATEMENT_CHARS:,} characters."})
+    plan = plan_snapshot(actor.id, enrolment)
+    if not may_submit_again(plan.previous):
+        raise InvalidTransition(plan.problems()[0])
+    problems = plan.problems()
+    if problems:
+        raise ValidationFailed(" ".join(problems))
+    digest = snapshot_hash((e.criterion_ref, e.version.content_hash) for e in plan.entries)
+    submission = Submission(
+        candidate_id=actor.id,
+        cohort_id=enrolment.cohort_id,
+        family=family,
+        module_code=module_code,
+        module_id=enrolment.module_id,
+        attempt=(plan.previous.attempt + 1) if plan.previous else 1,
+        status=SubmissionStatus.SUBMITTED,
+        snapshot_hash=digest,
+        statement_md=statement_md,
+        entries=[
+            SubmissionEntry(
+                criterion_ref=e.criterion_ref,
+                version_id=e.version.id,
+                content_hash=e.version.content_hash,
+                note=e.note,
+            )
+            for e in plan.entries
+        ],
+    )
+    try:
+        # Two tabs submitting at once would claim the same attempt number; the unique key refuses one.
+        with db.session.begin_nested():
+            db.session.add(submission)
+    except IntegrityError as exc:
+        raise InvalidTransition("This module was just submitted from another window.") from exc
+    record(
+        "module_submitted",
+        actor=actor,
+        actor_role="candidate",
+        obj=submission,
+        details={
+            "family": family,
+            "module_code": module_code,
+            "attempt": submission.attempt,
+            "snapshot_hash": digest,
+            "entries": len(submission.entries),
+        },
+    )
+    assessor_id = allocated_assessor_id(enrolment.cohort_id, actor.id)
+    if assessor_id is not None:
+        notify(
+            assessor_id,
+            kind="submission_received",
+            title=f"{actor.name} submitted {module_code} (attempt {submission.attempt})",
+            body="The evidence is frozen as submitted; later edits by the candidate do not change it.",
+            link_endpoint="portfolio.submissions.show_submission",
+            submission_id=submission.id,
+        )
+    db.session.flush()
+    return submission
+
+
+def withdraw_submission(actor, submission: Submission) -> None:
+    """Take back an attempt that is still awaiting assessment (it is kept, marked withdrawn)."""
+    require(can_submit(actor, submission.candidate_id), "Only the candidate can withdraw their submission.")
+    # Locks the row (PostgreSQL) so a withdrawal and the assessor starting to mark cannot both succeed.
+    db.session.refresh(submission, with_for_update=True)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise InvalidTransition("Only a submission awaiting assessment can be withdrawn.")
+    if submission.marking_started_at is not None:
+        raise InvalidTransition(
+            "Your assessor has started marking this attempt, so it can no longer be withdrawn. "
+            "If something in it is wrong, tell your assessor: they can refer it for resubmission."
+        )
+    submission.status = SubmissionStatus.WITHDRAWN
+    record(
+        "submission_withdrawn",
+        actor=actor,
+        actor_role="candidate",
+        obj=submission,
+        details={"module_code": submission.module_code, "attempt": submission.attempt},
+    )
+    db.session.flush()
+
+
+RELEASED_SUBMISSION = (SubmissionStatus.ACHIEVED, SubmissionStatus.REFERRED)
+DECIDED_CLAIM = (AplStatus.ACCEPTED, AplStatus.PARTLY_ACCEPTED, AplStatus.MORE_EVIDENCE, AplStatus.REJECTED)
+
+
+def lock_for_marking(actor, submission: Submission) -> None:
+    """Note that the assessor has started marking the attempt: the candidate can no longer withdraw it."""
+    db.session.refresh(submission, with_for_update=True)  # serialises with a withdrawal (PostgreSQL)
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise InvalidTransition(f"This attempt is {submission.status}; it cannot be marked.")
+    if submission.marking_started_at is None:
+        submission.marking_started_at = utcnow()
+        db.session.flush()
+
+
+def record_submission_outcome(actor, submission: Submission, outcome: SubmissionStatus) -> None:
+    """Show a released decision on the attempt: achieved, or referred (the candidate may resubmit)."""
+    outcome = SubmissionStatus(outcome)
+    if outcome not in RELEASED_SUBMISSION:
+        raise InvalidTransition(f"'{outcome}' is not a decision on a submission.")
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise InvalidTransition(f"This attempt is {submission.status}; its decision cannot be released now.")
+    submission.status = outcome
+    record(
+        "submission_outcome_recorded",
+        actor=actor,
+        obj=submission,
+        details={"outcome": outcome.value, "snapshot_hash": submission.snapshot_hash},
+    )
+    db.session.flush()
+
+
+def reopen_submission_outcome(actor, submission: Submission) -> None:
+    """Take a released decision back off the attempt (reopened): it awaits assessment again."""
+    if submission.status not in RELEASED_SUBMISSION:
+        return
+    submission.status = SubmissionStatus.SUBMITTED
+    record("submission_outcome_withdrawn", actor=actor, obj=submission, details={})
+    db.session.flush()
+
+
+def record_claim_outcome(actor, claim: AplClaim, outcome: AplStatus) -> None:
+    """Show a released decision on an APL claim ("more evidence" lets the candidate send it again)."""
+    outcome = AplStatus(outcome)
+    if outcome not in DECIDED_CLAIM:
+        raise InvalidTransition(f"'{outcome}' is not a decision on a claim.")
+    if claim.status != AplStatus.SUBMITTED:
+        raise InvalidTransition(f"This claim is {claim.status.replace('_', ' ')}; it cannot be decided now.")
+    claim.status = outcome
+    record("apl_outcome_recorded", actor=actor, obj=claim, details={"outcome": outcome.value})
+    db.session.flush()
+
+
+def reopen_claim_outcome(actor, claim: AplClaim) -> None:
+    """Take a released decision back off a claim (reopened): it awaits assessment again."""
+    if claim.status not in DECIDED_CLAIM:
+        return
+    claim.status = AplStatus.SUBMITTED
+    record("apl_outcome_withdrawn", actor=actor, obj=claim, details={})
+    db.session.flush()

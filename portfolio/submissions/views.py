@@ -1,0 +1,342 @@
+"""The `submissions` blueprint: module submissions as frozen snapshots, APL claims, the portfolio export."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.accounts.models import Role, User
+from core.errors import InvalidTransition, ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.web.access import SIGNED_IN, roles, rule
+from portfolio.apl.models import AplClaim
+from portfolio.apl.services import (
+    apl_cap,
+    award_module_codes,
+    can_claim_apl,
+    can_view_claim,
+    candidate_cohorts,
+    claims_of,
+    draft_claim,
+    module_of,
+    submit_claim,
+)
+from portfolio.evidence.models import EvidenceItem
+from portfolio.export.queries import build_export, export_file_name
+from portfolio.files.queries import download_url
+from portfolio.permissions import can_submit, can_view_submission
+from portfolio.submissions.forms import AplClaimForm, SubmitClaimForm, SubmitModuleForm, WithdrawForm
+from portfolio.submissions.models import SubmissionStatus
+from portfolio.submissions.services import (
+    active_enrolment,
+    active_enrolments,
+    allocated_assessor_id,
+    is_iqa_of,
+    may_submit_again,
+    module_criteria,
+    plan_snapshot,
+    submission_with_snapshot,
+    submissions_of,
+    submit_module,
+    withdraw_submission,
+)
+from qualification.cohorts.models import Cohort
+from qualification.versions.services import spec_of_version
+
+bp = Blueprint("submissions", __name__, url_prefix="/portfolio")
+CANDIDATES = roles(Role.CANDIDATE)
+
+
+# Submissions -----------------------------------------------------------------------------------------
+
+
+@bp.route("/submissions")
+@rule(CANDIDATES)
+def list_submissions():
+    attempts = submissions_of(current_user.id)
+    by_module = {key: list(rows) for key, rows in groupby(attempts, key=lambda s: (s.family, s.module_code))}
+    modules = [
+        (e.family, e.module_code, e.module.title, by_module.pop((e.family, e.module_code), []), True)
+        for e in active_enrolments(current_user.id)
+    ]
+    # Attempts at modules no longer studied (a dropped option) are kept and still listed.
+    modules += [(family, code, code, rows, False) for (family, code), rows in by_module.items()]
+    rows = [
+        {
+            "family": family,
+            "code": code,
+            "title": title,
+            "attempts": attempts,
+            "can_submit": studying and may_submit_again(attempts[-1] if attempts else None),
+        }
+        for family, code, title, attempts, studying in modules
+    ]
+    return render_template("portfolio/submissions/list.html", rows=rows)
+
+
+@bp.route("/submissions/new/<family>/<code>", methods=["GET", "POST"])
+@rule(CANDIDATES)
+def new_submission(family: str, code: str):
+    enrolment = active_enrolment(current_user.id, family, code)
+    if enrolment is None:
+        abort(404)
+    form = SubmitModuleForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            submission = submit_module(
+                current_user, family=family, module_code=code, statement_md=form.statement.data or ""
+            )
+        except (ValidationFailed, InvalidTransition) as exc:
+            db.session.rollback()
+            if isinstance(exc, ValidationFailed):
+                apply_errors(form, exc)
+                status = 422
+            else:
+                form.form_errors.append(str(exc))
+                status = 409
+            enrolment = active_enrolment(current_user.id, family, code)
+        else:
+            db.session.commit()
+            flash(
+                f"{code} is submitted (attempt {submission.attempt}). Your evidence is frozen as it is now; "
+                "you can keep editing your portfolio.",
+                "success",
+            )
+            return redirect(url_for("portfolio.submissions.show_submission", submission_id=submission.id))
+    elif form.is_submitted():
+        status = 422
+    plan = plan_snapshot(current_user.id, enrolment)
+    return render_template(
+        "portfolio/submissions/new.html", enrolment=enrolment, plan=plan, form=form
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>")
+@rule(SIGNED_IN)
+def show_submission(submission_id: int):
+    submission = submission_with_snapshot(submission_id)
+    assessor_id = allocated_assessor_id(submission.cohort_id, submission.candidate_id) if submission else None
+    iqa = submission is not None and is_iqa_of(current_user.id, submission.cohort_id)
+    if not can_view_submission(current_user, submission, assessor_id, iqa):
+        abort(404)  # whether a submission exists is not for others to know
+    criteria = [
+        (ref, text, [e for e in submission.entries if e.criterion_ref == ref])
+        for ref, text in module_criteria(submission.module_id)
+    ]
+    known = {ref for ref, _, _ in criteria}
+    criteria += [(e.criterion_ref, "", [e]) for e in submission.entries if e.criterion_ref not in known]
+    return render_template(
+        "portfolio/submissions/show.html",
+        submission=submission,
+        candidate=db.session.get(User, submission.candidate_id),
+        criteria=criteria,
+        download_url=download_url,
+        can_withdraw=can_submit(current_user, submission.candidate_id)
+        and submission.status == SubmissionStatus.SUBMITTED
+        and submission.marking_started_at is None,
+        withdraw_form=WithdrawForm(),
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/withdraw", methods=["POST"])
+@rule(CANDIDATES)
+def withdraw(submission_id: int):
+    submission = submission_with_snapshot(submission_id)
+    if submission is None or submission.candidate_id != current_user.id:
+        abort(404)
+    withdraw_submission(current_user, submission)
+    db.session.commit()
+    flash(f"Attempt {submission.attempt} of {submission.module_code} is withdrawn.", "success")
+    return redirect(url_for("portfolio.submissions.list_submissions"))
+
+
+# Prior learning ----------------------------------------------------------------------------------------
+
+
+@bp.route("/apl")
+@rule(CANDIDATES)
+def list_claims():
+    caps = [(cohort, apl_cap(current_user.id, cohort)) for cohort in candidate_cohorts(current_user.id)]
+    return render_template(
+        "portfolio/submissions/apl_list.html", claims=claims_of(current_user.id), caps=caps
+    )
+
+
+@bp.route("/apl/new")
+@rule(CANDIDATES)
+def start_claim():
+    choices = []
+    for cohort in candidate_cohorts(current_user.id):
+        spec = spec_of_version(cohort.qualification_version)
+        titles = {m.code: m for m in spec.modules}
+        codes = award_module_codes(spec, cohort.award_code)
+        choices.append((cohort, apl_cap(current_user.id, cohort), [titles[c] for c in codes if c in titles]))
+    return render_template("portfolio/submissions/apl_start.html", choices=choices)
+
+
+def _claim_form(module) -> AplClaimForm:
+    form = AplClaimForm()
+    form.outcome.choices = [(o.ref, f"{o.ref} {o.text}") for o in module.outcomes]
+    form.criteria.choices = [(c.ref, f"{c.ref} {c.text}") for o in module.outcomes for c in o.criteria]
+    items = db.session.scalars(
+        select(EvidenceItem)
+        .where(EvidenceItem.owner_id == current_user.id, EvidenceItem.deleted_at.is_(None))
+        .order_by(EvidenceItem.id.desc())
+    )
+    form.evidence.choices = [(i.id, i.current.title) for i in items if i.current is not None]
+    return form
+
+
+def _upload(file_storage):
+    """Store the certificate through the files service; None when no file was chosen."""
+    if file_storage is None or not getattr(file_storage, "filename", ""):
+        return None
+    try:
+        from portfolio.files.services import accept_upload  # the files service arrives in its own change
+    except ImportError as exc:
+        raise ValidationFailed({"certificate_file": "Certificate files cannot be uploaded yet."}) from exc
+    try:
+        return accept_upload(current_user.id, file_storage.stream, file_storage.filename)
+    except ValidationFailed as exc:
+        raise ValidationFailed({"certificate_file": " ".join(exc.errors.values())}) from exc
+
+
+@bp.route("/apl/new/<int:cohort_id>/<code>", methods=["GET", "POST"])
+@rule(CANDIDATES)
+def new_claim(cohort_id: int, code: str):
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_claim_apl(current_user, cohort):
+        abort(404)
+    cap = apl_cap(current_user.id, cohort)
+    module = module_of(cohort, code)
+    if module is None or cap is None or code not in cap.module_codes:
+        abort(404)
+    form = _claim_form(module)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            claim = draft_claim(
+                current_user,
+                cohort_id=cohort.id,
+                module_code=code,
+                scope=form.scope.data,
+                refs=form.criteria.data or [],
+                outcome_ref=form.outcome.data,
+                awarding_body=form.awarding_body.data or "",
+                certificate_title=form.certificate_title.data or "",
+                certificate_level=form.certificate_level.data,
+                certificate_credits=form.certificate_credits.data,
+                awarded_on=form.awarded_on.data,
+                certificate=_upload(form.certificate_file.data),
+                experience_md=form.experience.data or "",
+                own_part_md=form.own_part.data or "",
+                evidence_item_ids=form.evidence.data or [],
+            )
+            if request.form.get("action") == "submit":
+                submit_claim(current_user, claim)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = 422
+            cap = apl_cap(current_user.id, cohort)
+        else:
+            db.session.commit()
+            sent = claim.status != "draft"
+            flash(
+                "Your claim is sent to your assessor." if sent else "Your claim is saved as a draft.",
+                "success",
+            )
+            return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "portfolio/submissions/apl_new.html", form=form, cohort=cohort, module=module, cap=cap
+    ), status
+
+
+def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200):
+    assessor_id = allocated_assessor_id(claim.cohort_id, claim.claimant_id)
+    if not can_view_claim(current_user, claim, assessor_id, is_iqa_of(current_user.id, claim.cohort_id)):
+        abort(404)
+    cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
+    mine = claim.claimant_id == current_user.id
+    return render_template(
+        "portfolio/submissions/apl_show.html",
+        claim=claim,
+        claimant=db.session.get(User, claim.claimant_id),
+        cap=apl_cap(claim.claimant_id, cohort) if cohort and mine else None,
+        can_send=mine and claim.status in ("draft", "more_evidence"),
+        submit_form=SubmitClaimForm(),
+        certificate_url=url_for("portfolio.submissions.claim_certificate", claim_id=claim.id)
+        if claim.certificate_sha256
+        else None,
+        error=error,
+    ), status
+
+
+@bp.route("/apl/<int:claim_id>")
+@rule(SIGNED_IN)
+def show_claim(claim_id: int):
+    claim = db.session.get(AplClaim, claim_id)
+    if claim is None:
+        abort(404)
+    return _claim_page(claim)
+
+
+@bp.route("/apl/<int:claim_id>/submit", methods=["POST"])
+@rule(CANDIDATES)
+def send_claim(claim_id: int):
+    claim = db.session.get(AplClaim, claim_id)
+    if claim is None or claim.claimant_id != current_user.id:
+        abort(404)
+    try:
+        submit_claim(current_user, claim)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _claim_page(db.session.get(AplClaim, claim_id), error=str(exc), status=422)
+    db.session.commit()
+    flash("Your claim is sent to your assessor.", "success")
+    return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
+
+
+@bp.route("/apl/<int:claim_id>/certificate")
+@rule(SIGNED_IN)
+def claim_certificate(claim_id: int):
+    claim = db.session.get(AplClaim, claim_id)
+    assessor_id = allocated_assessor_id(claim.cohort_id, claim.claimant_id) if claim else None
+    iqa = claim is not None and is_iqa_of(current_user.id, claim.cohort_id)
+    if claim is None or not claim.certificate_sha256:
+        abort(404)
+    if not can_view_claim(current_user, claim, assessor_id, iqa):
+        abort(404)
+    try:
+        from portfolio.files.services import download_response  # the files service arrives in its own change
+    except ImportError:
+        abort(404)
+    return download_response(claim.certificate_sha256, claim.certificate_file_name or "certificate")
+
+
+# Export ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/export")
+@rule(CANDIDATES)
+def export_portfolio():
+    archive = build_export(current_user.id)
+    size = os.fstat(archive.fileno()).st_size
+    response = send_file(
+        archive,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export_file_name(current_user.name, date.today()),  # noqa: DTZ011 - the user's day
+        max_age=0,
+    )
+    response.content_length = size
+    return response

@@ -1,0 +1,154 @@
+"""Session bookings, a candidate's own sessions and feed, and attendance (on the `cohorts` blueprint).
+
+Importing this module before the app is built registers the routes and the `session_places` template global.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+
+from core.db.timeutil import utcnow
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.web.access import PUBLIC, SIGNED_IN, rule
+from core.web.urls import absolute_url
+from qualification.booking import services as booking
+from qualification.calendar.rules import build_ics, uk_day
+from qualification.cohorts.models import CohortSession
+from qualification.cohorts.queries import cohort_or_404
+
+bp = Blueprint("booking", __name__, url_prefix="/cohorts")
+
+FEED_NAME = "My Waymark sessions"
+
+
+class AttendanceForm(FlaskForm):
+    # Rendered by hand in the template (one checkbox per candidate, with their booking beside it).
+    attended = SelectMultipleField("Attended", coerce=int)
+
+
+bp.add_app_template_global(booking.session_places, "session_places")
+
+
+def _session_or_404(cohort, session_id: int) -> CohortSession:
+    session = next((s for s in cohort.sessions if s.id == session_id), None)
+    # A session id from another cohort is as unknown here as one that does not exist.
+    if session is None:
+        abort(404)
+    return session
+
+
+def _back(cohort, session: CohortSession):
+    if request.form.get("back") == "mine":
+        return redirect(url_for("qualification.booking.my_sessions", cohort_id=cohort.id))
+    return redirect(
+        url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + f"#session-{session.id}"
+    )
+
+
+@bp.route("/<int:cohort_id>/sessions/<int:session_id>/book", methods=["POST"])
+@rule(SIGNED_IN)
+def book_session(cohort_id: int, session_id: int):
+    cohort = cohort_or_404(cohort_id)
+    session = _session_or_404(cohort, session_id)
+    booking.book_session(current_user, session)
+    db.session.commit()
+    flash(f"You have a place at {session.title} on {uk_day(session.starts_at)}.", "success")
+    return _back(cohort, session)
+
+
+@bp.route("/<int:cohort_id>/sessions/<int:session_id>/cancel", methods=["POST"])
+@rule(SIGNED_IN)
+def cancel_booking(cohort_id: int, session_id: int):
+    cohort = cohort_or_404(cohort_id)
+    session = _session_or_404(cohort, session_id)
+    booking.cancel_booking(current_user, session)
+    db.session.commit()
+    flash(f"Your booking for {session.title} is cancelled and the place is free for someone else.", "success")
+    return _back(cohort, session)
+
+
+@bp.route("/<int:cohort_id>/my-sessions")
+@rule(SIGNED_IN)
+def my_sessions(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    if not booking.can_book_sessions(current_user, cohort):
+        abort(403)  # staff may see the cohort, but have no bookings of their own in it
+    feed_url = absolute_url("qualification.booking.bookings_feed", signed=booking.feed_token(current_user.id))
+    return render_template(
+        "qualification/booking/my_sessions.html",
+        cohort=cohort,
+        booked=booking.booked_sessions(current_user.id, cohort.id),
+        now=utcnow(),
+        feed_url=feed_url,
+        # webcal:// makes Apple Calendar and Outlook offer to subscribe rather than import once.
+        webcal_url="webcal://" + feed_url.split("://", 1)[1],
+    )
+
+
+@bp.route("/my-sessions/<signed>.ics")
+@rule(PUBLIC)
+def bookings_feed(signed: str):
+    # Calendar apps cannot sign in: the signed address is the credential, so a bad one is simply not found.
+    user_id = booking.feed_user_id(signed)
+    if user_id is None:
+        abort(404)
+    sessions = [s for s, _ in booking.booked_sessions(user_id)]
+    # build_ics only reads the calendar's name from its first argument.
+    body = build_ics(SimpleNamespace(name=FEED_NAME), sessions, now=utcnow())
+    return Response(
+        body,
+        content_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-sessions.ics"',
+            "Cache-Control": "private, no-cache",
+        },
+    )
+
+
+@bp.route("/<int:cohort_id>/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@rule(SIGNED_IN)
+def record_attendance(cohort_id: int, session_id: int):
+    cohort = cohort_or_404(cohort_id)
+    session = _session_or_404(cohort, session_id)
+    if not booking.can_record_attendance(current_user, cohort):
+        abort(403)
+    sheet = booking.attendance_sheet(session)
+    form = AttendanceForm()
+    form.attended.choices = [(m.user_id, m.user.name) for m, _ in sheet]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = booking.record_attendance(current_user, session, form.attended.data or [])
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash(
+                f"Attendance saved: {len(result.newly_attended)} newly marked as attending; "
+                f"{result.activities_completed} session activit"
+                f"{'y' if result.activities_completed == 1 else 'ies'} completed.",
+                "success",
+            )
+            return redirect(
+                url_for("qualification.booking.record_attendance", cohort_id=cohort.id, session_id=session.id)
+            )
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "qualification/booking/attendance.html",
+        cohort=cohort,
+        session=session,
+        sheet=sheet,
+        form=form,
+        started=session.starts_at <= utcnow(),
+        day=uk_day(session.starts_at),
+    ), status

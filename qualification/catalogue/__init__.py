@@ -1,0 +1,1 @@
+"""The public catalogue of published qualifications and their awards."""

@@ -1,0 +1,105 @@
+"""Forms for setting up cohorts."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from qualification.cohorts.models import SESSION_KIND_LABELS
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        "Cohort name",
+        description="For example: Certificate 2027, Northmoor",
+        validators=[DataRequired(), Length(max=200)],
+    )
+    offer = SelectField("Award or CPD module", validators=[DataRequired("Choose what the cohort studies.")])
+    start_date = DateField("Start date", validators=[DataRequired("Enter the start date.")])
+    choice_deadline = DateField(
+        "Last day to change optional modules",
+        validators=[Optional()],
+        description="Leave empty for no deadline.",
+    )
+    turnaround_days = IntegerField(
+        "Target for judging a submission (working days)",
+        default=15,
+        validators=[Optional(), NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120.")],
+        description="Monday to Friday, from submission to a decision. Usually 15.",
+    )
+
+
+class TurnaroundForm(FlaskForm):
+    days = IntegerField(
+        "Target for judging a submission (working days)",
+        validators=[
+            DataRequired("Enter a number of days from 1 to 120."),
+            NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120."),
+        ],
+        description="Monday to Friday, from submission to a decision. Assessors' queues count against it.",
+    )
+    version = HiddenField()
+
+
+class CandidateForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter the candidate's name."), Length(max=200)])
+    email = StringField(
+        "Email address",
+        validators=[DataRequired("Enter their email address."), Email("Enter a valid email address.")],
+    )
+    school = StringField("School", validators=[Optional(), Length(max=200)])
+
+
+class CandidatesCsvForm(FlaskForm):
+    csv_file = FileField(
+        "CSV file",
+        description="One candidate a line: name, email, school. A first line 'name,email,school' is skipped.",
+    )
+
+
+class StaffForm(FlaskForm):
+    email = StringField(
+        "Email address of an existing account",
+        validators=[DataRequired("Enter their email address."), Length(max=254)],
+    )
+    role = SelectField(
+        "Role in this cohort",
+        choices=[("assessor", "Assessor"), ("tutor", "Tutor"), ("iqa", "Internal quality assurer")],
+    )
+
+
+class AllocationForm(FlaskForm):
+    candidate = SelectField("Candidate", coerce=int)
+    assessor = SelectField("Assessor", coerce=int)
+
+
+class SessionForm(FlaskForm):
+    kind = SelectField("Kind", choices=[(k.value, label) for k, label in SESSION_KIND_LABELS.items()])
+    title = StringField("Title", validators=[DataRequired("Give the session a title."), Length(max=200)])
+    starts_at = DateTimeLocalField(
+        "Starts (UK time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired("Enter when it starts.")]
+    )
+    ends_at = DateTimeLocalField(
+        "Ends (UK time)", format="%Y-%m-%dT%H:%M", validators=[DataRequired("Enter when it ends.")]
+    )
+    place = StringField("Place", validators=[Optional(), Length(max=200)])
+    link = StringField("Joining link (online sessions)", validators=[Optional(), Length(max=500)])
+    capacity = IntegerField(
+        "Capacity",
+        validators=[Optional(), NumberRange(min=1, max=10000)],
+        description="Leave empty for no limit.",
+    )
+    module_codes = StringField(
+        "Modules it serves",
+        description="Module codes separated by spaces or commas, for example: M01 M02",
+        validators=[Optional(), Length(max=400)],
+    )
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])

@@ -1,0 +1,159 @@
+"""Cohorts: an intake of one award (or one CPD module), its people, allocation and session calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import User
+from core.db.timeutil import UTCDateTime, utcnow
+from core.extensions import db
+from qualification.versions.models import QualificationVersion
+
+
+class MemberRole(StrEnum):
+    CANDIDATE = "candidate"
+    TUTOR = "tutor"
+    ASSESSOR = "assessor"
+    IQA = "iqa"  # an internal quality assurer of this cohort
+
+
+class SessionKind(StrEnum):
+    TWILIGHT = "twilight"
+    DAY_RELEASE = "day_release"
+    HALF_DAY = "half_day"
+    ONLINE_LIVE = "online_live"
+
+    @property
+    def label(self) -> str:
+        return SESSION_KIND_LABELS[self]
+
+    @property
+    def needs_release(self) -> bool:
+        """Whether the candidate's school must release them (and may need supply cover)."""
+        return self in (SessionKind.DAY_RELEASE, SessionKind.HALF_DAY)
+
+
+SESSION_KIND_LABELS = {
+    SessionKind.TWILIGHT: "Twilight session",
+    SessionKind.DAY_RELEASE: "Day release",
+    SessionKind.HALF_DAY: "Half-day release",
+    SessionKind.ONLINE_LIVE: "Online live session",
+}
+
+
+class Cohort(db.Model):
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        # A cohort studies either one award or one module taken alone as CPD, never both.
+        CheckConstraint("(award_code IS NULL) <> (module_code IS NULL)", name="award_or_module"),
+        CheckConstraint("supply_cost_pence >= 0", name="supply_cost_positive"),
+        CheckConstraint("turnaround_days BETWEEN 1 AND 120", name="turnaround_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version_id: Mapped[int] = mapped_column(ForeignKey("qualification_versions.id"), index=True)
+    award_code: Mapped[str | None] = mapped_column(String(20))
+    module_code: Mapped[str | None] = mapped_column(String(20))
+    start_date: Mapped[date] = mapped_column(Date)
+    # Until when candidates may change their optional modules (the study issue uses it).
+    choice_deadline: Mapped[date | None] = mapped_column(Date)
+    course_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What a school pays for a day of supply cover (about £180 in the research); shown on release letters.
+    supply_cost_pence: Mapped[int] = mapped_column(Integer, default=18000)
+    # The course leader's target for judging a submission, in working days (Monday to Friday).
+    turnaround_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # Published calendars are readable without signing in, at an unguessable address (calendar apps
+    # cannot sign in); republishing makes a new address and the old one stops working.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    qualification_version: Mapped[QualificationVersion] = relationship()
+    course_leader: Mapped[User | None] = relationship()
+    members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+    sessions: Mapped[list[CohortSession]] = relationship(
+        back_populates="cohort", order_by="CohortSession.starts_at", cascade="all, delete-orphan"
+    )
+
+
+class CohortMember(db.Model):
+    __tablename__ = "cohort_members"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "user_id", "role"),
+        CheckConstraint("role IN ('candidate', 'tutor', 'assessor', 'iqa')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    # The candidate's school for this cohort (release letters are addressed to it).
+    school: Mapped[str | None] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class AssessorAllocation(db.Model):
+    """Which assessor judges which candidate's work in a cohort."""
+
+    __tablename__ = "assessor_allocations"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "candidate_id"),
+        CheckConstraint("candidate_id <> assessor_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
+    assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
+
+
+class CohortSession(db.Model):
+    """A meeting in the cohort's calendar: twilight, day release, half day or online."""
+
+    __tablename__ = "cohort_sessions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('twilight', 'day_release', 'half_day', 'online_live')", name="kind_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str | None] = mapped_column(String(200))
+    link: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    notes_md: Mapped[str] = mapped_column(Text, default="")
+    # Module codes (of the cohort's version) this session serves, space-separated in document order.
+    module_codes: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+
+    @property
+    def modules(self) -> list[str]:
+        return self.module_codes.split()
+
+    @property
+    def kind_enum(self) -> SessionKind:
+        return SessionKind(self.kind)

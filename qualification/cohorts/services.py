@@ -1,0 +1,368 @@
+"""Cohort use cases: create, invite candidates (one or a CSV), add staff, allocate assessors, calendar."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from core.accounts.models import Role, User
+from core.accounts.services.invitations import invite
+from core.audit.services import record
+from core.errors import EditConflict, ValidationFailed, require
+from core.extensions import db
+from qualification.cohorts.models import (
+    AssessorAllocation,
+    Cohort,
+    CohortMember,
+    CohortSession,
+    MemberRole,
+    SessionKind,
+)
+from qualification.pathway.services import sync_enrolments
+from qualification.permissions import can_manage_cohort
+from qualification.versions.models import QualificationVersion, VersionStatus
+
+MAX_CSV_ROWS = 2000
+MIN_TURNAROUND, MAX_TURNAROUND = 1, 120  # working days (the cohorts table's CHECK)
+TURNAROUND_MESSAGE = "Enter a number of days from 1 to 120."
+
+
+def _audit(action: str, actor, cohort: Cohort, **details) -> None:
+    # The role the person acted in: a course leader who is also an admin acts as course leader.
+    acting = Role.COURSE_LEADER if actor.has_role(Role.COURSE_LEADER) else Role.ADMIN
+    record(action, actor=actor, actor_role=acting, obj=cohort, details=details)
+
+
+def create_cohort(
+    actor,
+    *,
+    name: str,
+    version: QualificationVersion,
+    award_code: str | None,
+    module_code: str | None,
+    start_date: date,
+    choice_deadline: date | None = None,
+    turnaround_days: int = 15,
+) -> Cohort:
+    """Open an intake of one award, or of one module taken alone as CPD, on a published version."""
+    require(can_manage_cohort(actor), "Only course leaders can create cohorts.")
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        errors["name"] = "Give the cohort a name of up to 200 characters."
+    if version.status != VersionStatus.PUBLISHED:
+        errors["offer"] = "Cohorts can only study a published version."
+    if bool(award_code) == bool(module_code):
+        errors["offer"] = "Choose one award, or one module taken on its own as CPD."
+    elif award_code and award_code not in {a.code for a in version.awards}:
+        errors["offer"] = f"Version {version.number} has no award {award_code}."
+    elif module_code:
+        module = next((m for m in version.module_links if m.code == module_code), None)
+        if module is None or not module.module.cpd:
+            errors["offer"] = f"{module_code} cannot be taken on its own as CPD in this version."
+    if choice_deadline and choice_deadline < start_date:
+        errors["choice_deadline"] = "The deadline for choosing options cannot be before the cohort starts."
+    if not MIN_TURNAROUND <= turnaround_days <= MAX_TURNAROUND:
+        errors["turnaround_days"] = TURNAROUND_MESSAGE
+    if errors:
+        raise ValidationFailed(errors)
+    cohort = Cohort(
+        name=name,
+        qualification_version=version,
+        award_code=award_code or None,
+        module_code=module_code or None,
+        start_date=start_date,
+        choice_deadline=choice_deadline,
+        course_leader_id=actor.id,
+        turnaround_days=turnaround_days,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    _audit(
+        "cohort_created",
+        actor,
+        cohort,
+        name=name,
+        offer=award_code or module_code,
+        start=start_date,
+        turnaround_days=turnaround_days,
+    )
+    return cohort
+
+
+def _membership(cohort: Cohort, user: User, role: MemberRole) -> CohortMember | None:
+    return db.session.scalar(
+        select(CohortMember).where(
+            CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id, CohortMember.role == role
+        )
+    )
+
+
+def invite_candidate(
+    actor, cohort: Cohort, *, name: str, email: str, school: str | None
+) -> tuple[User, bool]:
+    """Invite a person into the cohort as a candidate; returns (user, whether they were newly added)."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can invite candidates.")
+    school = (school or "").strip()
+    if len(school) > 200:
+        raise ValidationFailed({"school": "Enter a school name of up to 200 characters."})
+    outcome = invite(actor, email=email, name=name, role=Role.CANDIDATE, organisation=school, already_ok=True)
+    user = outcome.user
+    if _membership(cohort, user, MemberRole.CANDIDATE) is not None:
+        return user, False
+    member = CohortMember(
+        cohort_id=cohort.id, user_id=user.id, role=MemberRole.CANDIDATE, school=school or None
+    )
+    db.session.add(member)
+    db.session.flush()
+    # Compulsory modules (or the CPD module) are open to study from the start; options follow the choice.
+    sync_enrolments(member)
+    _audit("cohort_candidate_added", actor, cohort, user_id=user.id, email=user.email, school=school)
+    return user, True
+
+
+@dataclass
+class CsvReport:
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "line 4: ..." each
+
+
+def invite_candidates_csv(actor, cohort: Cohort, raw: bytes) -> CsvReport:
+    """Invite every good row of a CSV (name, email, school); bad rows are reported by line, good rows kept."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can invite candidates.")
+    report = CsvReport()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.problems.append("The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'.")
+        return report
+    rows = list(csv.reader(io.StringIO(text)))
+    if rows and [c.strip().lower() for c in rows[0]][:2] == ["name", "email"]:
+        rows = [None, *rows[1:]]  # keep line numbers true to the file
+    if len(rows) > MAX_CSV_ROWS:
+        report.problems.append(f"The file has more than {MAX_CSV_ROWS} rows. Split it into smaller files.")
+        return report
+    if not any(row and any(cell.strip() for cell in row) for row in rows):
+        report.problems.append("The file has no candidates in it: one line each, name, email, school.")
+        return report
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=1):
+        if row is None or not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 2 or len(row) > 3:
+            report.problems.append(
+                f"line {line}: expected name, email and school, found {len(row)} column(s)"
+            )
+            continue
+        name, email, school = (*row, "")[:3]
+        key = email.strip().lower()
+        if key in seen:
+            report.problems.append(f"line {line}: {email.strip()} appears twice in the file")
+            continue
+        seen.add(key)
+        # Each row in its own savepoint: a bad row is rolled back alone and the good rows stay.
+        savepoint = db.session.begin_nested()
+        try:
+            user, added = invite_candidate(actor, cohort, name=name, email=email, school=school)
+        except ValidationFailed as exc:
+            savepoint.rollback()
+            report.problems.append(f"line {line}: " + "; ".join(exc.errors.values()))
+            continue
+        savepoint.commit()
+        (report.added if added else report.already).append(user.email)
+    return report
+
+
+def add_staff(actor, cohort: Cohort, user: User, role: MemberRole) -> bool:
+    """Make someone a tutor, assessor or internal quality assurer of the cohort; False if already."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can add cohort staff.")
+    role = MemberRole(role)
+    if role == MemberRole.CANDIDATE:
+        raise ValidationFailed({"role": "Invite candidates with the candidate form."})
+    if role == MemberRole.ASSESSOR and not user.has_role(Role.ASSESSOR):
+        raise ValidationFailed(
+            {"email": f"{user.name} does not hold the assessor role. Invite them as an assessor."}
+        )
+    if role == MemberRole.IQA and not user.has_role(Role.IQA):
+        raise ValidationFailed(
+            {"email": f"{user.name} does not hold the internal quality assurer role. Ask an admin to add it."}
+        )
+    if _membership(cohort, user, role) is not None:
+        return False
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=role))
+    db.session.flush()
+    _audit("cohort_staff_added", actor, cohort, user_id=user.id, role=role.value)
+    return True
+
+
+def _member_ids(cohort: Cohort, role: MemberRole) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(CohortMember.user_id)
+            .where(CohortMember.cohort_id == cohort.id, CohortMember.role == role)
+            .order_by(CohortMember.id)
+        )
+    )
+
+
+def allocate(actor, cohort: Cohort, *, candidate_id: int, assessor_id: int) -> None:
+    """Allocate (or reallocate) one candidate to one of the cohort's assessors."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can allocate assessors.")
+    if candidate_id not in _member_ids(cohort, MemberRole.CANDIDATE):
+        raise ValidationFailed({"candidate": "Choose a candidate of this cohort."})
+    if assessor_id not in _member_ids(cohort, MemberRole.ASSESSOR):
+        raise ValidationFailed({"assessor": "Choose an assessor of this cohort."})
+    if candidate_id == assessor_id:
+        raise ValidationFailed({"assessor": "Nobody can assess their own work."})
+    row = db.session.scalar(
+        select(AssessorAllocation).where(
+            AssessorAllocation.cohort_id == cohort.id, AssessorAllocation.candidate_id == candidate_id
+        )
+    )
+    before = row.assessor_id if row else None
+    if before == assessor_id:
+        return
+    if row is None:
+        db.session.add(
+            AssessorAllocation(cohort_id=cohort.id, candidate_id=candidate_id, assessor_id=assessor_id)
+        )
+    else:
+        row.assessor_id = assessor_id
+    db.session.flush()
+    _audit("assessor_allocated", actor, cohort, candidate_id=candidate_id, before=before, after=assessor_id)
+
+
+def allocate_evenly(actor, cohort: Cohort) -> int:
+    """Give every unallocated candidate the assessor with the fewest candidates; return how many."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can allocate assessors.")
+    assessors = _member_ids(cohort, MemberRole.ASSESSOR)
+    if not assessors:
+        raise ValidationFailed({"": "Add at least one assessor to the cohort first."})
+    load = dict.fromkeys(assessors, 0)
+    for assessor_id, count in db.session.execute(
+        select(AssessorAllocation.assessor_id, func.count())
+        .where(AssessorAllocation.cohort_id == cohort.id)
+        .group_by(AssessorAllocation.assessor_id)
+    ):
+        if assessor_id in load:
+            load[assessor_id] = count
+    allocated = set(
+        db.session.scalars(
+            select(AssessorAllocation.candidate_id).where(AssessorAllocation.cohort_id == cohort.id)
+        )
+    )
+    made = 0
+    for candidate_id in _member_ids(cohort, MemberRole.CANDIDATE):
+        if candidate_id in allocated:
+            continue
+        # Fewest first; ties go to the earliest-added assessor, so the result is repeatable.
+        choices = [a for a in assessors if a != candidate_id]
+        if not choices:
+            continue
+        assessor_id = min(choices, key=lambda a: (load[a], assessors.index(a)))
+        db.session.add(
+            AssessorAllocation(cohort_id=cohort.id, candidate_id=candidate_id, assessor_id=assessor_id)
+        )
+        load[assessor_id] += 1
+        made += 1
+    db.session.flush()
+    if made:
+        _audit("assessors_allocated_evenly", actor, cohort, allocations=made)
+    return made
+
+
+def add_session(
+    actor,
+    cohort: Cohort,
+    *,
+    kind: SessionKind,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    place: str | None,
+    link: str | None,
+    capacity: int | None,
+    module_codes: list[str],
+) -> CohortSession:
+    """Add a session to the cohort's calendar."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can change the calendar.")
+    errors: dict[str, str] = {}
+    if not (title or "").strip():
+        errors["title"] = "Give the session a title."
+    if ends_at <= starts_at:
+        errors["ends_at"] = "The session must end after it starts."
+    if capacity is not None and capacity < 1:
+        errors["capacity"] = "Capacity must be at least 1, or left empty for no limit."
+    if link and not link.startswith(("https://", "http://")):
+        errors["link"] = "The joining link must start with https:// or http://."
+    kind = SessionKind(kind)
+    if kind == SessionKind.ONLINE_LIVE and not link:
+        errors["link"] = "An online session needs its joining link."
+    if kind != SessionKind.ONLINE_LIVE and not (place or "").strip():
+        errors["place"] = "Say where the session takes place."
+    known = {link_.code for link_ in cohort.qualification_version.module_links}
+    unknown = [c for c in module_codes if c not in known]
+    if unknown:
+        errors["module_codes"] = "Unknown module(s): " + ", ".join(unknown)
+    if errors:
+        raise ValidationFailed(errors)
+    session = CohortSession(
+        cohort_id=cohort.id,
+        kind=kind,
+        title=title.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=(place or "").strip() or None,
+        link=link or None,
+        capacity=capacity,
+        module_codes=" ".join(module_codes),
+    )
+    db.session.add(session)
+    db.session.flush()
+    _audit(
+        "session_added",
+        actor,
+        cohort,
+        session_id=session.id,
+        kind=kind.value,
+        starts_at=starts_at.isoformat(),
+    )
+    return session
+
+
+def publish_calendar(actor, cohort: Cohort) -> str:
+    """Give the calendar a new public address (page and iCalendar feed); any older address stops working."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can publish the calendar.")
+    cohort.calendar_token = secrets.token_urlsafe(24)
+    db.session.flush()
+    _audit("calendar_published", actor, cohort)
+    return cohort.calendar_token
+
+
+def unpublish_calendar(actor, cohort: Cohort) -> None:
+    """Take the public calendar page and feed down."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can change the calendar.")
+    cohort.calendar_token = None
+    db.session.flush()
+    _audit("calendar_unpublished", actor, cohort)
+
+
+def set_turnaround(actor, cohort: Cohort, *, days: int, expected_version: int | None = None) -> None:
+    """Set the cohort's target for judging a submission, in working days (1 to 120)."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can set the turnaround target.")
+    if expected_version is not None and expected_version != cohort.version:
+        raise EditConflict(
+            "Someone changed this cohort since you opened the page. Check the target and save again."
+        )
+    if days is None or not MIN_TURNAROUND <= days <= MAX_TURNAROUND:
+        raise ValidationFailed({"days": TURNAROUND_MESSAGE})
+    before = cohort.turnaround_days
+    cohort.turnaround_days = days
+    db.session.flush()
+    _audit("cohort_turnaround_set", actor, cohort, before=before, after=days)

@@ -1,0 +1,314 @@
+"""Cohort pages (`cohorts` blueprint): create, people, allocation, calendar."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.accounts.models import User
+from core.accounts.services.sessions import normalise_email
+from core.db.timeutil import UK
+from core.errors import EditConflict, ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.web.access import SIGNED_IN, rule
+from qualification.cohorts.forms import (
+    AllocationForm,
+    CandidateForm,
+    CandidatesCsvForm,
+    CohortForm,
+    SessionForm,
+    StaffForm,
+    TurnaroundForm,
+)
+from qualification.cohorts.models import MemberRole, SessionKind
+from qualification.cohorts.queries import (
+    allocations,
+    cohort_or_404,
+    cohorts_for,
+    load_cohort,
+    published_offers,
+)
+from qualification.cohorts.services import (
+    add_session,
+    add_staff,
+    allocate,
+    allocate_evenly,
+    create_cohort,
+    invite_candidate,
+    invite_candidates_csv,
+    publish_calendar,
+    set_turnaround,
+    unpublish_calendar,
+)
+from qualification.permissions import MANAGERS, can_manage_cohort
+from qualification.versions.models import QualificationVersion
+
+bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
+_ROLE_PHRASES = {"assessor": "an assessor", "tutor": "a tutor"}
+
+
+def _page(cohort, status=200, **forms):
+    members = sorted(cohort.members, key=lambda m: (m.role, m.user.name.lower()))
+    candidates = [m for m in members if m.role == MemberRole.CANDIDATE]
+    assessors = [m for m in members if m.role == MemberRole.ASSESSOR]
+    allocation_form = forms.pop("allocation_form", None) or AllocationForm()
+    allocation_form.candidate.choices = [(m.user_id, m.user.name) for m in candidates]
+    allocation_form.assessor.choices = [(m.user_id, m.user.name) for m in assessors]
+    context = {
+        "cohort": cohort,
+        "candidates": candidates,
+        "staff": [m for m in members if m.role != MemberRole.CANDIDATE],
+        "assessors": {m.user_id: m.user for m in assessors},
+        "allocated": allocations(cohort),
+        "candidate_form": forms.pop("candidate_form", None) or CandidateForm(prefix="one"),
+        "csv_form": forms.pop("csv_form", None) or CandidatesCsvForm(prefix="csv"),
+        "staff_form": forms.pop("staff_form", None) or StaffForm(prefix="staff"),
+        "allocation_form": allocation_form,
+        "can_manage": can_manage_cohort(current_user, cohort),
+        "csv_report": forms.pop("csv_report", None),
+        "turnaround_form": forms.pop("turnaround_form", None)
+        or TurnaroundForm(days=cohort.turnaround_days, version=cohort.version),
+    }
+    return render_template("qualification/cohorts/show.html", **context), status
+
+
+@bp.route("/")
+@rule(SIGNED_IN)
+def list_cohorts():
+    return render_template("qualification/cohorts/list.html", cohorts=cohorts_for(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@rule(MANAGERS)
+def new_cohort():
+    form = CohortForm()
+    offers = published_offers()
+    form.offer.choices = [(value, label) for value, label, _ in offers]
+    if form.validate_on_submit():
+        version_id, kind, code = form.offer.data.split(":", 2)
+        try:
+            cohort = create_cohort(
+                current_user,
+                name=form.name.data,
+                version=db.get_or_404(QualificationVersion, int(version_id)),
+                award_code=code if kind == "award" else None,
+                module_code=code if kind == "module" else None,
+                start_date=form.start_date.data,
+                choice_deadline=form.choice_deadline.data,
+                turnaround_days=form.turnaround_days.data or 15,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                f"Cohort {cohort.name} created. Now invite its candidates and add its assessors.", "success"
+            )
+            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id))
+    return render_template("qualification/cohorts/new.html", form=form, has_offers=bool(offers))
+
+
+@bp.route("/<int:cohort_id>")
+@rule(SIGNED_IN)
+def show_cohort(cohort_id: int):
+    return _page(cohort_or_404(cohort_id))
+
+
+@bp.route("/<int:cohort_id>/candidates", methods=["POST"])
+@rule(MANAGERS)
+def add_candidate(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = CandidateForm(prefix="one")
+    if form.validate_on_submit():
+        try:
+            user, added = invite_candidate(
+                current_user, cohort, name=form.name.data, email=form.email.data, school=form.school.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                f"{user.name} is in the cohort." if added else f"{user.name} was already in the cohort.",
+                "success",
+            )
+            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#candidates")
+    return _page(cohort, 422, candidate_form=form)
+
+
+@bp.route("/<int:cohort_id>/candidates/csv", methods=["POST"])
+@rule(MANAGERS)
+def add_candidates_csv(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = CandidatesCsvForm(prefix="csv")
+    if form.validate_on_submit() and form.csv_file.data:
+        report = invite_candidates_csv(current_user, cohort, form.csv_file.data.read())
+        db.session.commit()
+        if not report.problems:
+            flash(
+                f"{len(report.added)} candidate(s) invited; {len(report.already)} already in the cohort.",
+                "success",
+            )
+            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#candidates")
+        # Good rows are kept even when some lines were wrong; the page lists the lines to fix.
+        return _page(load_cohort(cohort.id), 422, csv_report=report)
+    form.csv_file.errors = ["Choose a CSV file."]
+    return _page(cohort, 422, csv_form=form)
+
+
+@bp.route("/<int:cohort_id>/staff", methods=["POST"])
+@rule(MANAGERS)
+def add_staff_member(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = StaffForm(prefix="staff")
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
+        try:
+            if user is None:
+                raise ValidationFailed({"email": "No account has that email address. Invite them first."})
+            added = add_staff(current_user, cohort, user, MemberRole(form.role.data))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                f"{user.name} is {_ROLE_PHRASES[form.role.data]} of this cohort."
+                if added
+                else f"{user.name} already was.",
+                "success",
+            )
+            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#staff")
+    return _page(cohort, 422, staff_form=form)
+
+
+@bp.route("/<int:cohort_id>/allocations", methods=["POST"])
+@rule(MANAGERS)
+def allocate_one(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = AllocationForm()
+    form.candidate.choices = [
+        (m.user_id, m.user.name) for m in cohort.members if m.role == MemberRole.CANDIDATE
+    ]
+    form.assessor.choices = [
+        (m.user_id, m.user.name) for m in cohort.members if m.role == MemberRole.ASSESSOR
+    ]
+    if form.validate_on_submit():
+        try:
+            allocate(current_user, cohort, candidate_id=form.candidate.data, assessor_id=form.assessor.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("Allocation saved.", "success")
+            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#allocation")
+    return _page(cohort, 422, allocation_form=form)
+
+
+@bp.route("/<int:cohort_id>/allocations/even", methods=["POST"])
+@rule(MANAGERS)
+def allocate_all(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    try:
+        made = allocate_evenly(current_user, cohort)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.errors.get("", str(exc)), "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{made} candidate(s) allocated, spreading them evenly."
+            if made
+            else "Everyone already has an assessor.",
+            "success",
+        )
+    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#allocation")
+
+
+@bp.route("/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@rule(MANAGERS)
+def new_session(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = SessionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            add_session(
+                current_user,
+                cohort,
+                kind=SessionKind(form.kind.data),
+                title=form.title.data,
+                starts_at=form.starts_at.data.replace(tzinfo=UK),
+                ends_at=form.ends_at.data.replace(tzinfo=UK),
+                place=form.place.data,
+                link=form.link.data,
+                capacity=form.capacity.data,
+                module_codes=[
+                    c.strip().upper() for c in (form.module_codes.data or "").replace(",", " ").split()
+                ],
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Session added to the calendar.", "success")
+            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#calendar")
+    elif form.is_submitted():
+        status = 422
+    return render_template("qualification/cohorts/new_session.html", cohort=cohort, form=form), status
+
+
+@bp.route("/<int:cohort_id>/calendar/publish", methods=["POST"])
+@rule(MANAGERS)
+def publish_cohort_calendar(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    publish_calendar(current_user, cohort)
+    db.session.commit()
+    flash("The calendar is published at a new address. Any older address no longer works.", "success")
+    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#calendar")
+
+
+@bp.route("/<int:cohort_id>/calendar/unpublish", methods=["POST"])
+@rule(MANAGERS)
+def unpublish_cohort_calendar(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    unpublish_calendar(current_user, cohort)
+    db.session.commit()
+    flash("The public calendar page and feed are switched off.", "success")
+    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#calendar")
+
+
+@bp.route("/<int:cohort_id>/turnaround", methods=["POST"])
+@rule(MANAGERS)
+def set_cohort_turnaround(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = TurnaroundForm()
+    if form.validate_on_submit():
+        try:
+            set_turnaround(
+                current_user,
+                cohort,
+                days=form.days.data,
+                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+            )
+        except EditConflict as exc:
+            db.session.rollback()
+            form.days.errors = [str(exc)]
+            # What was typed stays in the form; the hidden version moves on so saving again works.
+            form.version.data = str(load_cohort(cohort_id).version)
+            return _page(load_cohort(cohort_id), 409, turnaround_form=form)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"The turnaround target is now {form.days.data} working days.", "success")
+            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#turnaround")
+    return _page(cohort, 422, turnaround_form=form)

@@ -1,0 +1,1 @@
+"""qualification.editor.services."""

@@ -1,0 +1,116 @@
+"""Starting a new draft from a published version: editing a published version makes a new draft."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.audit.services import record
+from core.errors import InvalidTransition, require
+from core.extensions import db
+from qualification.editor.services.modules import DENIED, actor_role
+from qualification.permissions import can_edit_qualifications
+from qualification.versions.models import (
+    Award,
+    AwardRule,
+    OptionGroup,
+    OptionGroupModule,
+    Qualification,
+    QualificationVersion,
+    VersionModule,
+    VersionStatus,
+)
+
+
+def current_draft(qualification: Qualification) -> QualificationVersion | None:
+    """The qualification's draft version, if it has one."""
+    return db.session.scalar(
+        select(QualificationVersion).where(
+            QualificationVersion.qualification_id == qualification.id,
+            QualificationVersion.status == VersionStatus.DRAFT,
+        )
+    )
+
+
+def _copy_award(award: Award) -> Award:
+    copy = Award(
+        position=award.position,
+        code=award.code,
+        title=award.title,
+        level=award.level,
+        credits=award.credits,
+        apl_max_credits=award.apl_max_credits,
+    )
+    copy.rule_rows = [AwardRule(kind=r.kind, code=r.code, position=r.position) for r in award.rule_rows]
+    for group in award.option_groups:
+        g_copy = OptionGroup(
+            position=group.position,
+            title=group.title,
+            min_credits=group.min_credits,
+            max_credits=group.max_credits,
+        )
+        g_copy.module_rows = [OptionGroupModule(code=m.code, position=m.position) for m in group.module_rows]
+        copy.option_groups.append(g_copy)
+    return copy
+
+
+def start_draft(actor, published_version: QualificationVersion) -> QualificationVersion:
+    """Make the next version a draft that shares the published module revisions and copies the awards."""
+    require(can_edit_qualifications(actor), DENIED)
+    qualification = published_version.qualification
+    # Two course leaders pressing the button at once must get one draft and a clear refusal, not an error.
+    db.session.execute(select(Qualification.id).where(Qualification.id == qualification.id).with_for_update())
+    if published_version.status != VersionStatus.PUBLISHED:
+        raise InvalidTransition(
+            f"Version {published_version.number} of {qualification.code} is {published_version.status}; "
+            "a new draft starts from a published version."
+        )
+    existing = current_draft(qualification)
+    if existing is not None:
+        raise InvalidTransition(
+            f"Version {existing.number} of {qualification.code} is already a draft. Make your changes "
+            f"there (or publish it first): a qualification has one draft at a time."
+        )
+    number = (
+        db.session.scalar(
+            select(func.max(QualificationVersion.number)).where(
+                QualificationVersion.qualification_id == qualification.id
+            )
+        )
+        or 0
+    ) + 1
+    # The same revisions, not copies: a module is copied only when the draft first changes it.
+    links = [
+        VersionModule(module_id=link.module_id, code=link.code, position=link.position)
+        for link in published_version.module_links
+    ]
+    awards = [_copy_award(award) for award in published_version.awards]
+    draft = QualificationVersion(
+        qualification=qualification,
+        number=number,
+        status=VersionStatus.DRAFT,
+        title=published_version.title,
+        provider=published_version.provider,
+        created_by_id=actor.id,
+        module_links=links,
+        awards=awards,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    record(
+        "qualification_draft_started",
+        actor=actor,
+        actor_role=actor_role(actor),
+        obj=draft,
+        details={
+            "qualification": qualification.code,
+            "from_version": published_version.number,
+            "before": None,
+            "after": {
+                "version": number,
+                "status": draft.status,
+                "modules": {link.code: link.module_id for link in draft.module_links},
+                "awards": [award.code for award in draft.awards],
+            },
+        },
+    )
+    return draft

@@ -1,0 +1,305 @@
+"""Editing a draft module's learning outcomes and assessment criteria."""
+
+# Refs are stable identifiers that evidence maps to: reordering never renumbers them, and a new statement
+# gets a ref that no revision of the module has used before.
+
+from __future__ import annotations
+
+import re
+from operator import attrgetter
+
+from sqlalchemy import or_, select
+
+from core.errors import InvalidTransition, ValidationFailed
+from core.extensions import db
+from modules.catalogue.models import (
+    AssessmentCriterion,
+    AssessmentMethod,
+    CriterionMethod,
+    LearningOutcome,
+    Module,
+)
+from qualification.editor.services.modules import audit, begin_edit, editable_module, touch
+from qualification.spec.parse import REF_MAX, TEXT_MAX
+from qualification.spec.reader import show
+from qualification.versions.models import QualificationVersion, VersionModule
+
+DIRECTIONS = ("up", "down")
+
+
+# Input ---------------------------------------------------------------------------------------------
+
+
+def _text_errors(text: str, noun: str) -> dict[str, str]:
+    if not text or len(text) > TEXT_MAX:
+        return {"text": f"Enter the {noun} in 1 to {TEXT_MAX} characters."}
+    return {}
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").strip()
+
+
+def _criterion_input(text: str | None, methods) -> tuple[str, list[str]]:
+    text = _clean(text)
+    errors = _text_errors(text, "criterion")
+    chosen = list(dict.fromkeys(methods or ()))
+    known = {m.value for m in AssessmentMethod}
+    unknown = [m for m in chosen if m not in known]
+    if unknown:
+        errors["methods"] = f"{show(unknown[0])} is not an assessment method. Choose from the list."
+    elif not chosen:
+        errors["methods"] = "Choose at least one assessment method."
+    if errors:
+        raise ValidationFailed(errors)
+    return text, chosen
+
+
+# Finding rows --------------------------------------------------------------------------------------
+
+
+def _ordered(rows):
+    return sorted(rows, key=attrgetter("position"))
+
+
+def _outcome(module: Module, outcome_id) -> LearningOutcome:
+    found = next((o for o in module.outcomes if o.id == outcome_id), None)
+    if found is None:
+        raise InvalidTransition("That learning outcome is not part of this module. Reload the page.")
+    return found
+
+
+def _criterion(module: Module, criterion_id) -> AssessmentCriterion:
+    found = next((c for o in module.outcomes for c in o.criteria if c.id == criterion_id), None)
+    if found is None:
+        raise InvalidTransition("That assessment criterion is not part of this module. Reload the page.")
+    return found
+
+
+def _by_ref(rows, ref: str):
+    # After a copy-on-write the ids the form sent belong to the old revision; the ref finds the copy's row.
+    return next(row for row in rows if row.ref == ref)
+
+
+def _criterion_by_ref(module: Module, ref: str) -> AssessmentCriterion:
+    return next(c for o in module.outcomes for c in o.criteria if c.ref == ref)
+
+
+def _taken_refs(version: QualificationVersion, module: Module) -> set[str]:
+    """Refs that a new statement must not get: any revision of this module's, and any in this version."""
+    module_ids = or_(
+        LearningOutcome.module_id.in_(
+            select(Module.id).where(Module.family == module.family, Module.code == module.code)
+        ),
+        LearningOutcome.module_id.in_(
+            select(VersionModule.module_id).where(VersionModule.version_id == version.id)
+        ),
+    )
+    outcome_refs = db.session.scalars(select(LearningOutcome.ref).where(module_ids))
+    criterion_refs = db.session.scalars(
+        select(AssessmentCriterion.ref).join(LearningOutcome).where(module_ids)
+    )
+    return {*outcome_refs, *criterion_refs}
+
+
+def _next_ref(prefix: str, taken: set[str]) -> str:
+    pattern = re.compile(re.escape(prefix) + r"\.(\d+)")
+    numbers = (int(m.group(1)) for ref in taken if (m := pattern.fullmatch(ref)))
+    ref = f"{prefix}.{max(numbers, default=0) + 1}"
+    if len(ref) > REF_MAX:
+        raise ValidationFailed(f"The ref {ref} would be longer than {REF_MAX} characters.")
+    return ref
+
+
+def _renumber(rows) -> None:
+    for position, row in enumerate(_ordered(rows)):
+        row.position = position
+
+
+def _neighbour(rows, target, direction: str, noun: str):
+    """The row a move swaps places with, or a refusal at either end."""
+    if direction not in DIRECTIONS:
+        raise ValidationFailed("Choose whether to move it up or down.")
+    ordered = _ordered(rows)
+    index = ordered.index(target) + (-1 if direction == "up" else 1)
+    if not 0 <= index < len(ordered):
+        end = "first" if direction == "up" else "last"
+        raise ValidationFailed(f"{target.ref} is already the {end} {noun}.")
+    return ordered[index]
+
+
+# Learning outcomes ---------------------------------------------------------------------------------
+
+
+def add_outcome(actor, version, code, *, expected_module_id, expected_version, text) -> LearningOutcome:
+    """Add a learning outcome at the end of a draft module, with the next unused ref."""
+    begin_edit(actor, version, code, expected_module_id, expected_version)
+    text = _clean(text)
+    if errors := _text_errors(text, "learning outcome"):
+        raise ValidationFailed(errors)
+    module = editable_module(version, code, actor=actor)
+    outcome = LearningOutcome(
+        ref=_next_ref(module.code, _taken_refs(version, module)),
+        text=text,
+        position=max((o.position for o in module.outcomes), default=-1) + 1,
+    )
+    module.outcomes.append(outcome)
+    touch(module)
+    db.session.flush()
+    audit("outcome_added", actor, version, module, outcome, None, {"ref": outcome.ref, "text": text})
+    return outcome
+
+
+def update_outcome(
+    actor, version, code, *, outcome_id, text, expected_module_id, expected_version
+) -> LearningOutcome:
+    """Change the wording of a learning outcome; its ref stays."""
+    link = begin_edit(actor, version, code, expected_module_id, expected_version)
+    current = _outcome(link.module, outcome_id)
+    text = _clean(text)
+    if errors := _text_errors(text, "learning outcome"):
+        raise ValidationFailed(errors)
+    if text == current.text:
+        return current
+    module = editable_module(version, code, actor=actor)
+    outcome = _by_ref(module.outcomes, current.ref)
+    before = {"ref": outcome.ref, "text": outcome.text}
+    outcome.text = text
+    touch(module)
+    db.session.flush()
+    audit("outcome_updated", actor, version, module, outcome, before, {"ref": outcome.ref, "text": text})
+    return outcome
+
+
+def delete_outcome(actor, version, code, *, outcome_id, expected_module_id, expected_version) -> None:
+    """Delete a learning outcome and its criteria; a module keeps at least one outcome."""
+    link = begin_edit(actor, version, code, expected_module_id, expected_version)
+    current = _outcome(link.module, outcome_id)
+    if len(link.module.outcomes) == 1:
+        raise ValidationFailed(
+            f"{current.ref} is the module's only learning outcome, and a module needs at least one. "
+            "Add another outcome first."
+        )
+    module = editable_module(version, code, actor=actor)
+    outcome = _by_ref(module.outcomes, current.ref)
+    before = {"ref": outcome.ref, "text": outcome.text, "criteria": [c.ref for c in outcome.criteria]}
+    module.outcomes.remove(outcome)
+    _renumber(module.outcomes)
+    touch(module)
+    db.session.flush()
+    audit("outcome_deleted", actor, version, module, outcome, before, None)
+
+
+def move_outcome(
+    actor, version, code, *, outcome_id, direction, expected_module_id, expected_version
+) -> None:
+    """Swap a learning outcome with the one above or below it; refs are not renumbered."""
+    link = begin_edit(actor, version, code, expected_module_id, expected_version)
+    current = _outcome(link.module, outcome_id)
+    other = _neighbour(link.module.outcomes, current, direction, "learning outcome")
+    module = editable_module(version, code, actor=actor)
+    before = [o.ref for o in _ordered(module.outcomes)]
+    outcome, neighbour = _by_ref(module.outcomes, current.ref), _by_ref(module.outcomes, other.ref)
+    outcome.position, neighbour.position = neighbour.position, outcome.position
+    touch(module)
+    db.session.flush()
+    after = [o.ref for o in _ordered(module.outcomes)]
+    audit("outcome_moved", actor, version, module, outcome, {"order": before}, {"order": after})
+
+
+# Assessment criteria -------------------------------------------------------------------------------
+
+
+def _criterion_values(criterion: AssessmentCriterion) -> dict:
+    return {"ref": criterion.ref, "text": criterion.text, "methods": [m.value for m in criterion.methods]}
+
+
+def _set_methods(criterion: AssessmentCriterion, methods: list[str]) -> None:
+    # Rows for methods that stay are kept: inserting a new row for the same method before the old one is
+    # deleted would break the (criterion, method) unique constraint within one flush.
+    existing = {row.method: row for row in criterion.method_rows}
+    rows = []
+    for position, method in enumerate(methods):
+        row = existing.get(method) or CriterionMethod(method=method)
+        row.position = position
+        rows.append(row)
+    criterion.method_rows = rows
+
+
+def add_criterion(
+    actor, version, code, *, outcome_id, text, methods, expected_module_id, expected_version
+) -> AssessmentCriterion:
+    """Add an assessment criterion at the end of a learning outcome, with the next unused ref."""
+    link = begin_edit(actor, version, code, expected_module_id, expected_version)
+    current = _outcome(link.module, outcome_id)
+    text, methods = _criterion_input(text, methods)
+    module = editable_module(version, code, actor=actor)
+    outcome = _by_ref(module.outcomes, current.ref)
+    criterion = AssessmentCriterion(
+        ref=_next_ref(outcome.ref, _taken_refs(version, module)),
+        text=text,
+        position=max((c.position for c in outcome.criteria), default=-1) + 1,
+    )
+    _set_methods(criterion, methods)
+    outcome.criteria.append(criterion)
+    touch(module)
+    db.session.flush()
+    audit("criterion_added", actor, version, module, criterion, None, _criterion_values(criterion))
+    return criterion
+
+
+def update_criterion(
+    actor, version, code, *, criterion_id, text, methods, expected_module_id, expected_version
+) -> AssessmentCriterion:
+    """Change an assessment criterion's wording and methods; its ref stays."""
+    link = begin_edit(actor, version, code, expected_module_id, expected_version)
+    current = _criterion(link.module, criterion_id)
+    text, methods = _criterion_input(text, methods)
+    if text == current.text and methods == [m.value for m in current.methods]:
+        return current
+    module = editable_module(version, code, actor=actor)
+    criterion = _criterion_by_ref(module, current.ref)
+    before = _criterion_values(criterion)
+    criterion.text = text
+    _set_methods(criterion, methods)
+    touch(module)
+    db.session.flush()
+    audit("criterion_updated", actor, version, module, criterion, before, _criterion_values(criterion))
+    return criterion
+
+
+def delete_criterion(actor, version, code, *, criterion_id, expected_module_id, expected_version) -> None:
+    """Delete an assessment criterion; a learning outcome keeps at least one."""
+    link = begin_edit(actor, version, code, expected_module_id, expected_version)
+    current = _criterion(link.module, criterion_id)
+    if len(current.outcome.criteria) == 1:
+        raise ValidationFailed(
+            f"{current.ref} is the only assessment criterion of {current.outcome.ref}, and an outcome needs "
+            "at least one. Add another criterion first, or delete the outcome."
+        )
+    module = editable_module(version, code, actor=actor)
+    criterion = _criterion_by_ref(module, current.ref)
+    outcome = criterion.outcome
+    before = _criterion_values(criterion)
+    outcome.criteria.remove(criterion)
+    _renumber(outcome.criteria)
+    touch(module)
+    db.session.flush()
+    audit("criterion_deleted", actor, version, module, criterion, before, None)
+
+
+def move_criterion(
+    actor, version, code, *, criterion_id, direction, expected_module_id, expected_version
+) -> None:
+    """Swap an assessment criterion with the one above or below it within its outcome."""
+    link = begin_edit(actor, version, code, expected_module_id, expected_version)
+    current = _criterion(link.module, criterion_id)
+    other = _neighbour(current.outcome.criteria, current, direction, "criterion of its outcome")
+    module = editable_module(version, code, actor=actor)
+    criterion, neighbour = _criterion_by_ref(module, current.ref), _criterion_by_ref(module, other.ref)
+    before = [c.ref for c in _ordered(criterion.outcome.criteria)]
+    criterion.position, neighbour.position = neighbour.position, criterion.position
+    touch(module)
+    db.session.flush()
+    after = [c.ref for c in _ordered(criterion.outcome.criteria)]
+    audit("criterion_moved", actor, version, module, criterion, {"order": before}, {"order": after})

@@ -1,0 +1,347 @@
+"""The qualification editor (`editor`): start a draft, and edit a draft's modules, outcomes and criteria."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.accounts.models import Role
+from core.errors import InvalidTransition, ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.web.access import roles, rule
+from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, LearningOutcome
+from qualification.editor.forms import (
+    CriterionForm,
+    LockForm,
+    ModuleForm,
+    NewModuleForm,
+    OutcomeForm,
+    StartDraftForm,
+    field_key,
+)
+from qualification.editor.services import drafts, outcomes
+from qualification.editor.services import modules as module_edits
+from qualification.versions.models import QualificationVersion, VersionStatus
+from qualification.versions.queries import find_version
+
+bp = Blueprint("editor", __name__, url_prefix="/qualifications")
+EDITORS = roles(Role.COURSE_LEADER, Role.ADMIN)
+MODULE = "/<code>/v<int:number>/modules/<module_code>"
+CONFLICT_NOTHING_TYPED = (
+    "Someone else saved this module since you opened it, so nothing was changed. "
+    "The page now shows their changes: check them, then try again if you still need to."
+)
+
+
+def _version_or_404(code: str, number: int) -> QualificationVersion:
+    version = find_version(code, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _load(code: str, number: int, module_code: str) -> QualificationVersion:
+    version = _version_or_404(code, number)
+    if not any(link.code == module_code for link in version.module_links):
+        abort(404)
+    return version
+
+
+def _editor_url(version: QualificationVersion, module_code: str, anchor: str | None = None) -> str:
+    return url_for(
+        "qualification.editor.edit_module",
+        code=version.qualification.code,
+        number=version.number,
+        module_code=module_code,
+        _anchor=anchor,
+    )
+
+
+def _forms(module) -> dict:
+    """Every form of the editor page, filled from the saved module."""
+    forms = {
+        "module": ModuleForm(
+            formdata=None,
+            prefix="module",
+            data={
+                "title": module.title,
+                "level": module.level,
+                "credits": module.credits,
+                "summary": module.summary_md,
+                "cpd": module.cpd,
+            },
+        ),
+        "add-outcome": OutcomeForm(formdata=None, prefix="add-outcome"),
+    }
+    for outcome in module.outcomes:
+        key = field_key(outcome.ref)
+        forms[f"outcome-{key}"] = OutcomeForm(
+            formdata=None, prefix=f"outcome-{key}", data={"text": outcome.text}
+        )
+        forms[f"add-criterion-{key}"] = CriterionForm(formdata=None, prefix=f"add-criterion-{key}")
+        for criterion in outcome.criteria:
+            c_key = f"criterion-{field_key(criterion.ref)}"
+            data = {"text": criterion.text, "methods": [m.value for m in criterion.methods]}
+            forms[c_key] = CriterionForm(formdata=None, prefix=c_key, data=data)
+    return forms
+
+
+def _page(
+    version, module_code: str, status: int = 200, *, prefix=None, form=None, problems=(), conflict=None
+):
+    """The module editor; after a refused save, the submitted form is shown again with the user's input."""
+    link = next((link for link in version.module_links if link.code == module_code), None)
+    if link is None:
+        abort(404)
+    module = link.module
+    editable = version.status == VersionStatus.DRAFT
+    forms = _forms(module)
+    if prefix is not None and form is not None:
+        forms[prefix] = form
+    context = {
+        "version": version,
+        "module": module,
+        "editable": editable,
+        "edit_forms": forms,
+        "key": field_key,
+        "failed": form,
+        "problems": list(problems),
+        "conflict": conflict,
+        "shared_with": module_edits.other_versions_using(module, version) if editable else [],
+        "used_by": module_edits.awards_using(version, module_code),
+        "draft": None if editable else drafts.current_draft(version.qualification),
+        "methods": list(AssessmentMethod),
+    }
+    return render_template("qualification/editor/module.html", **context), status
+
+
+def _run(
+    version, module_code: str, service: Callable, message: str, anchor, *, prefix=None, form=None, **values
+):
+    """Call one editing service, then redirect; or show the page again with the input kept."""
+    # 422 for a refused value; 409 when the module changed since the page was opened. Either way the
+    # person's typed text stays in the form they sent.
+    if form is not None and not form.validate_on_submit():
+        return _page(version, module_code, 422, prefix=prefix, form=form)
+    try:
+        result = service(current_user, version, module_code, **LockForm().expected(), **values)
+        # A new row's ref is known only now: "{ref}" in the message and anchor stands for it.
+        ref = getattr(result, "ref", None)
+        if ref is not None:
+            message, anchor = message.replace("{ref}", ref), anchor.replace("{ref}", field_key(ref))
+        db.session.commit()
+    except (module_edits.EditConflict, StaleDataError) as exc:
+        db.session.rollback()
+        text = str(exc) if isinstance(exc, module_edits.EditConflict) else module_edits.CONFLICT
+        if form is None and text == module_edits.CONFLICT:
+            text = CONFLICT_NOTHING_TYPED
+        return _page(version, module_code, 409, prefix=prefix, form=form, conflict=text)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if form is None:
+            return _page(version, module_code, 422, problems=exc.errors.values())
+        apply_errors(form, exc)
+        return _page(version, module_code, 422, prefix=prefix, form=form)
+    flash(message, "success")
+    return redirect(_editor_url(version, module_code, anchor))
+
+
+def _ref_of(model, row_id: int, noun: str) -> str:
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise InvalidTransition(f"That {noun} has been deleted since you opened the page.")
+    return row.ref
+
+
+def _outcome_ref(outcome_id: int) -> str:
+    return _ref_of(LearningOutcome, outcome_id, "learning outcome")
+
+
+def _criterion_ref(criterion_id: int) -> str:
+    return _ref_of(AssessmentCriterion, criterion_id, "assessment criterion")
+
+
+def _anchor(kind: str, ref: str) -> str:
+    return f"{kind}-{field_key(ref)}"
+
+
+# Drafts and modules ---------------------------------------------------------------------------------
+
+
+@bp.route("/<code>/v<int:number>/draft", methods=["POST"])
+@rule(EDITORS)
+def start_draft(code: str, number: int):
+    version = _version_or_404(code, number)
+    form = StartDraftForm()
+    draft = drafts.start_draft(current_user, version)
+    db.session.commit()
+    flash(
+        f"Version {draft.number} is a new draft made from version {number}. Change it here; "
+        f"version {number} stays as it is for the candidates on it.",
+        "success",
+    )
+    # Started from a module's page: go on to that module in the draft.
+    if form.module.data and any(link.code == form.module.data for link in draft.module_links):
+        return redirect(_editor_url(draft, form.module.data))
+    return redirect(url_for("qualification.versions.show_version", code=code, number=draft.number))
+
+
+@bp.route(MODULE)
+@rule(EDITORS)
+def edit_module(code: str, number: int, module_code: str):
+    return _page(_version_or_404(code, number), module_code)
+
+
+@bp.route(MODULE + "/details", methods=["POST"])
+@rule(EDITORS)
+def save_module(code: str, number: int, module_code: str):
+    version = _load(code, number, module_code)
+    form = ModuleForm(prefix="module")
+    fields = {name: form[name].data for name in ("title", "level", "credits", "summary", "cpd")}
+    message = f"Saved the details of {module_code}."
+    return _run(
+        version,
+        module_code,
+        module_edits.update_module,
+        message,
+        "details",
+        prefix="module",
+        form=form,
+        **fields,
+    )
+
+
+@bp.route("/<code>/v<int:number>/modules/new", methods=["GET", "POST"])
+@rule(EDITORS)
+def new_module(code: str, number: int):
+    version = _version_or_404(code, number)
+    form = NewModuleForm()
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in ("code", "title", "level", "credits")}
+        try:
+            module_code = module_edits.add_module(current_user, version, **fields).code
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Added {module_code}. Now give it learning outcomes and assessment criteria.", "success")
+            return redirect(_editor_url(version, module_code))
+    status = 422 if form.is_submitted() else 200
+    editable = version.status == VersionStatus.DRAFT
+    return render_template(
+        "qualification/editor/new_module.html", version=version, form=form, editable=editable
+    ), status
+
+
+@bp.route(MODULE + "/remove", methods=["POST"])
+@rule(EDITORS)
+def remove_module(code: str, number: int, module_code: str):
+    version = _load(code, number, module_code)
+    try:
+        module_edits.remove_module(current_user, version, module_code)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _page(version, module_code, 422, problems=exc.errors.values())
+    db.session.commit()
+    flash(f"{module_code} is no longer part of version {number}. Earlier versions keep it.", "success")
+    return redirect(url_for("qualification.versions.show_version", code=code, number=number))
+
+
+# Learning outcomes ----------------------------------------------------------------------------------
+
+
+@bp.route(MODULE + "/outcomes", methods=["POST"])
+@rule(EDITORS)
+def add_outcome(code: str, number: int, module_code: str):
+    version = _load(code, number, module_code)
+    form = OutcomeForm(prefix="add-outcome")
+    message, anchor = "Added learning outcome {ref}.", "outcome-{ref}"
+    values = {"prefix": "add-outcome", "form": form, "text": form.text.data}
+    return _run(version, module_code, outcomes.add_outcome, message, anchor, **values)
+
+
+@bp.route(MODULE + "/outcomes/<int:outcome_id>", methods=["POST"])
+@rule(EDITORS)
+def update_outcome(code: str, number: int, module_code: str, outcome_id: int):
+    version = _load(code, number, module_code)
+    prefix = _anchor("outcome", _outcome_ref(outcome_id))
+    form = OutcomeForm(prefix=prefix)
+    message, anchor = "Saved learning outcome {ref}.", "outcome-{ref}"
+    values = {"outcome_id": outcome_id, "text": form.text.data}
+    return _run(
+        version, module_code, outcomes.update_outcome, message, anchor, prefix=prefix, form=form, **values
+    )
+
+
+@bp.route(MODULE + "/outcomes/<int:outcome_id>/delete", methods=["POST"])
+@rule(EDITORS)
+def delete_outcome(code: str, number: int, module_code: str, outcome_id: int):
+    version = _load(code, number, module_code)
+    ref = _outcome_ref(outcome_id)
+    message = f"Deleted learning outcome {ref} and its criteria."
+    return _run(version, module_code, outcomes.delete_outcome, message, "outcomes", outcome_id=outcome_id)
+
+
+@bp.route(MODULE + "/outcomes/<int:outcome_id>/move", methods=["POST"])
+@rule(EDITORS)
+def move_outcome(code: str, number: int, module_code: str, outcome_id: int):
+    version = _load(code, number, module_code)
+    ref, direction = _outcome_ref(outcome_id), LockForm().direction.data
+    message, anchor = f"Moved learning outcome {ref} {direction}.", _anchor("outcome", ref)
+    values = {"outcome_id": outcome_id, "direction": direction}
+    return _run(version, module_code, outcomes.move_outcome, message, anchor, **values)
+
+
+# Assessment criteria --------------------------------------------------------------------------------
+
+
+@bp.route(MODULE + "/outcomes/<int:outcome_id>/criteria", methods=["POST"])
+@rule(EDITORS)
+def add_criterion(code: str, number: int, module_code: str, outcome_id: int):
+    version = _load(code, number, module_code)
+    prefix = _anchor("add-criterion", _outcome_ref(outcome_id))
+    form = CriterionForm(prefix=prefix)
+    message, anchor = "Added assessment criterion {ref}.", "criterion-{ref}"
+    values = {"outcome_id": outcome_id, "text": form.text.data, "methods": form.methods.data}
+    return _run(
+        version, module_code, outcomes.add_criterion, message, anchor, prefix=prefix, form=form, **values
+    )
+
+
+@bp.route(MODULE + "/criteria/<int:criterion_id>", methods=["POST"])
+@rule(EDITORS)
+def update_criterion(code: str, number: int, module_code: str, criterion_id: int):
+    version = _load(code, number, module_code)
+    prefix = _anchor("criterion", _criterion_ref(criterion_id))
+    form = CriterionForm(prefix=prefix)
+    message, anchor = "Saved assessment criterion {ref}.", "criterion-{ref}"
+    values = {"criterion_id": criterion_id, "text": form.text.data, "methods": form.methods.data}
+    return _run(
+        version, module_code, outcomes.update_criterion, message, anchor, prefix=prefix, form=form, **values
+    )
+
+
+@bp.route(MODULE + "/criteria/<int:criterion_id>/delete", methods=["POST"])
+@rule(EDITORS)
+def delete_criterion(code: str, number: int, module_code: str, criterion_id: int):
+    version = _load(code, number, module_code)
+    ref = _criterion_ref(criterion_id)
+    message = f"Deleted assessment criterion {ref}."
+    return _run(
+        version, module_code, outcomes.delete_criterion, message, "outcomes", criterion_id=criterion_id
+    )
+
+
+@bp.route(MODULE + "/criteria/<int:criterion_id>/move", methods=["POST"])
+@rule(EDITORS)
+def move_criterion(code: str, number: int, module_code: str, criterion_id: int):
+    version = _load(code, number, module_code)
+    ref, direction = _criterion_ref(criterion_id), LockForm().direction.data
+    message, anchor = f"Moved assessment criterion {ref} {direction}.", _anchor("criterion", ref)
+    values = {"criterion_id": criterion_id, "direction": direction}
+    return _run(version, module_code, outcomes.move_criterion, message, anchor, **values)

@@ -1,0 +1,171 @@
+"""Course leaders' qualification pages (`qualification`) and the public catalogue (`catalogue`)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from core.accounts.models import Role
+from core.errors import InvalidTransition, ValidationFailed
+from core.extensions import db
+from core.forms import apply_errors
+from core.web.access import roles, rule
+from qualification.spec import SpecInvalid, award_satisfiability, parse_spec, spec_to_document
+from qualification.spec.documents import load_document
+from qualification.versions.forms import DetailsForm, ImportSpecForm, QualificationForm
+from qualification.versions.models import VersionStatus
+from qualification.versions.queries import find_version, list_qualifications
+from qualification.versions.services import (
+    create_qualification,
+    import_spec,
+    publish_version,
+    spec_of_version,
+    update_details,
+)
+
+bp = Blueprint("versions", __name__, url_prefix="/qualifications")
+EDITORS = roles(Role.COURSE_LEADER, Role.ADMIN)
+
+
+def _version_or_404(code: str, number: int):
+    version = find_version(code, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.route("/")
+@rule(EDITORS)
+def list_all():
+    return render_template("qualification/versions/list.html", qualifications=list_qualifications())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@rule(EDITORS)
+def new_qualification():
+    form = QualificationForm()
+    if form.validate_on_submit():
+        try:
+            version = create_qualification(
+                current_user, code=form.code.data, title=form.title.data, provider=form.provider.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            code = version.qualification.code
+            flash(f"{code} created as a draft. Add its modules and awards, then publish it.", "success")
+            return redirect(url_for("qualification.versions.show_version", code=code, number=1))
+    status = 422 if form.errors else 200
+    return render_template("qualification/versions/new.html", form=form), status
+
+
+@bp.route("/<code>/v<int:number>/details", methods=["POST"])
+@rule(EDITORS)
+def update_version_details(code: str, number: int):
+    version = _version_or_404(code, number)
+    form = DetailsForm()
+    if form.validate_on_submit():
+        try:
+            update_details(
+                current_user,
+                version,
+                title=form.title.data,
+                provider=form.provider.data,
+                expected=int(form.version.data),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        except InvalidTransition as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            return _version_page(_version_or_404(code, number), status=409, details_form=form)
+        else:
+            db.session.commit()
+            flash("Title and provider saved.", "success")
+            return redirect(url_for("qualification.versions.show_version", code=code, number=number))
+    return _version_page(_version_or_404(code, number), status=422, details_form=form)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@rule(EDITORS)
+def import_document():
+    form = ImportSpecForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.document.data
+        raw = upload.read() if upload else (form.text.data or "").encode()
+        if not raw.strip():
+            problems = ["Choose a spec file or paste the JSON."]
+        else:
+            try:
+                spec = parse_spec(load_document(raw))
+            except SpecInvalid as exc:
+                problems = exc.problems
+            else:
+                version = import_spec(current_user, spec, publish=bool(form.publish.data))
+                db.session.commit()
+                flash(f"Imported {spec.code} as version {version.number} ({version.status}).", "success")
+                return redirect(
+                    url_for("qualification.versions.show_version", code=spec.code, number=version.number)
+                )
+    status = 422 if problems else 200
+    return render_template("qualification/versions/import.html", form=form, problems=problems), status
+
+
+@bp.route("/<code>/v<int:number>")
+@rule(EDITORS)
+def show_version(code: str, number: int):
+    return _version_page(_version_or_404(code, number))
+
+
+def _version_page(version, problems: list[str] | None = None, status: int = 200, details_form=None):
+    spec = spec_of_version(version)
+    if details_form is None:
+        details_form = DetailsForm(
+            formdata=None, title=version.title, provider=version.provider, version=str(version.version)
+        )
+    credits = {m.code: m.credits for m in spec.modules}
+    awards = {a.code: a for a in spec.awards}
+    checks = {a.code: award_satisfiability(a, credits, awards) for a in spec.awards}
+    return render_template(
+        "qualification/versions/version.html",
+        version=version,
+        spec=spec,
+        checks=checks,
+        modules={m.code: m for m in spec.modules},
+        VersionStatus=VersionStatus,
+        problems=problems or [],
+        details_form=details_form,
+    ), status
+
+
+@bp.route("/<code>/v<int:number>/publish", methods=["POST"])
+@rule(EDITORS)
+def publish(code: str, number: int):
+    version = _version_or_404(code, number)
+    try:
+        publish_version(current_user, version)
+    except SpecInvalid as exc:
+        db.session.rollback()
+        return _version_page(_version_or_404(code, number), exc.problems, 422)
+    db.session.commit()
+    flash(f"Version {number} of {code} is published.", "success")
+    return redirect(url_for("qualification.versions.show_version", code=code, number=number))
+
+
+@bp.route("/<code>/v<int:number>/export.json")
+@rule(EDITORS)
+def export(code: str, number: int):
+    version = _version_or_404(code, number)
+    body = json.dumps(spec_to_document(spec_of_version(version)), indent=2, ensure_ascii=False)
+    filename = f"{code}-v{number}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
