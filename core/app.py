@@ -19,20 +19,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from assessors import blueprints as assessors_blueprints
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.queries import COHORT_REPORT_COUNTS
-from assessors.queue.views import assessor_panel
+from assessors.queue.queries.page import assessor_panel
 from core import blueprints as core_blueprints
 from core import cli
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
-from core.accounts.views import init_login
+from core.accounts.queries import init_login
 from core.db import registry  # noqa: F401  (every model known to Alembic)
 from core.db.database import configure_engine
 from core.db.querycount import install_query_header
 from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
-from core.home.views import current_theme
 from core.web.access import install_route_gate
-from core.web.formatting import register_filters
+from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
 from core.web.navigation import navigation
 from core.web.security import WaymarkFlask, install_security

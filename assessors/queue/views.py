@@ -6,35 +6,19 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from assessors.marking.forms import StartForm, queue_filter_form
-from assessors.permissions import ASSESSORS, can_use_queue
+from assessors.permissions import ASSESSORS
 from assessors.queue.queries.page import (
     KIND_FILTERS,
     QueueFilters,
     assessor_cohorts,
     decode_cursor,
     module_codes,
-    queue_counts,
     queue_page,
-    ready_count,
 )
 from assessors.queue.rules import today_uk
 from core.web.access import rule
 
 bp = Blueprint("queue", __name__, url_prefix="/assessors")
-
-
-def assessor_panel(user) -> dict | None:
-    """The assessor's home panel: what waits, what is overdue, what is ready to release (three queries)."""
-    if not can_use_queue(user):
-        return None
-    counts = queue_counts(user.id, assessor_cohorts(user.id), today_uk())
-    return {
-        "template": "assessors/queue/_queue_home_panel.html",
-        "waiting": counts.waiting,
-        "overdue": counts.overdue,
-        "to_plan": counts.to_plan,
-        "ready": ready_count(user.id),
-    }
 
 
 @bp.get("/queue")

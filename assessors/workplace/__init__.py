@@ -1,1 +1,1 @@
-"""assessors.workplace."""
+"""Assessment in the candidate's school: observations planned, recorded and signed; competence sign-off."""

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_login import LoginManager
 from sqlalchemy import func, or_, select
 
 from core.accounts.models import Invitation, LoginSession, User, UserRole
+from core.accounts.services.sessions import (
+    load_session_user,
+)
 from core.db.timeutil import utcnow
 from core.extensions import db
 
@@ -77,3 +81,17 @@ def pending_invitations(inviter: User | None = None, limit: int = 100) -> list[I
     if inviter is not None:
         query = query.where(Invitation.invited_by_id == inviter.id)
     return list(db.session.scalars(query))
+
+
+def init_login(login_manager: LoginManager) -> None:
+    """Configure Flask-Login to load users from live login sessions only."""
+    login_manager.login_view = "core.accounts.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    # Our sessions are server-side and revocable; Flask-Login's IP/agent fingerprinting would only sign
+    # people out when a school's proxy changes address mid-evening.
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def _load(session_token: str):
+        return load_session_user(session_token)

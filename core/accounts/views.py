@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from core.accounts.forms import (
     AcceptInvitationForm,
@@ -25,7 +25,6 @@ from core.accounts.services.sessions import (
     LoginThrottled,
     authenticate,
     end_session,
-    load_session_user,
     start_session,
 )
 from core.errors import ValidationFailed
@@ -199,17 +198,3 @@ def accept_invitation_view(token: str):
 def client_ip() -> str:
     """The client's address (ProxyFix has already applied trusted X-Forwarded-For hops)."""
     return request.remote_addr or "unknown"
-
-
-def init_login(login_manager: LoginManager) -> None:
-    """Configure Flask-Login to load users from live login sessions only."""
-    login_manager.login_view = "core.accounts.login"
-    login_manager.login_message = "Please sign in to see that page."
-    login_manager.login_message_category = "info"
-    # Our sessions are server-side and revocable; Flask-Login's IP/agent fingerprinting would only sign
-    # people out when a school's proxy changes address mid-evening.
-    login_manager.session_protection = None
-
-    @login_manager.user_loader
-    def _load(session_token: str):
-        return load_session_user(session_token)

@@ -1,1 +1,3 @@
-"""core.files."""
+"""Stored files: the content-addressed store, what a file really is, download names and headers, streamed
+uploads.
+"""

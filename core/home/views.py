@@ -12,12 +12,10 @@ from core.accounts.queries import pending_invitations
 from core.extensions import db
 from core.mail.models import MailStatus, OutboxMessage
 from core.web.access import PUBLIC, rule
+from core.web.formatting import THEME_COOKIE, THEMES
 from core.web.security import is_safe_next
 
 bp = Blueprint("home", __name__)
-
-THEMES = ("system", "light", "dark")
-THEME_COOKIE = "waymark_theme"
 
 
 @bp.route("/")
@@ -83,9 +81,3 @@ def ping():
 def health():
     db.session.execute(text("SELECT 1"))
     return Response("ok", mimetype="text/plain")
-
-
-def current_theme() -> str:
-    """The theme chosen on this device."""
-    choice = request.cookies.get(THEME_COOKIE, "system")
-    return choice if choice in THEMES else "system"

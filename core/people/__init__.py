@@ -1,1 +1,1 @@
-"""core.people."""
+"""Administering accounts and inviting people: the admin's and the course leader's pages."""

@@ -1,1 +1,3 @@
-"""core.web."""
+"""Per-request plumbing every area shares: route rules and their gate, security headers, the menu, Jinja
+filters, email links, Markdown.
+"""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, request
 
 from core.accounts.models import Role
 from core.db.timeutil import UK
@@ -44,3 +44,15 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(format_time_of_day, "time_of_day")
     app.add_template_filter(format_ects, "ects")
     app.add_template_filter(human_size, "filesize")
+
+
+THEMES = ("system", "light", "dark")
+
+
+THEME_COOKIE = "waymark_theme"
+
+
+def current_theme() -> str:
+    """The theme chosen on this device."""
+    choice = request.cookies.get(THEME_COOKIE, "system")
+    return choice if choice in THEMES else "system"

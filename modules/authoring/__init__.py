@@ -1,1 +1,3 @@
-"""modules.authoring."""
+"""Authoring module content in the browser: outlines, activities, questions, attached files, candidate
+previews.
+"""

@@ -1,1 +1,1 @@
-"""modules.catalogue."""
+"""The module catalogue: modules, their learning outcomes and assessment criteria with their methods."""

@@ -1,1 +1,1 @@
-"""modules.content."""
+"""A module's study content: sections, activities and knowledge-check questions."""

@@ -1,1 +1,3 @@
-"""modules.study."""
+"""Studying a module: enrolment, progress, completions, knowledge checks, reflection drafts, the home
+panel.
+"""

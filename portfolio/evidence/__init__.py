@@ -1,1 +1,1 @@
-"""portfolio.evidence."""
+"""The working portfolio: evidence items and their versions, tags, anonymisation, finished reflections."""

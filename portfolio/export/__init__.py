@@ -1,1 +1,1 @@
-"""portfolio.export."""
+"""The candidate's whole portfolio as an offline zip."""

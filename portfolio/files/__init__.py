@@ -1,1 +1,1 @@
-"""portfolio.files."""
+"""Evidence files: safe uploads, the storage allowance, permission-checked downloads, sweeping."""

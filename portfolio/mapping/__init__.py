@@ -1,1 +1,1 @@
-"""portfolio.mapping."""
+"""Mapping evidence to assessment criteria, and the gap view per module."""

@@ -1,1 +1,1 @@
-"""portfolio.records."""
+"""Evidence written for a candidate by someone else: observation records and witness testimonies."""

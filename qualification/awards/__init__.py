@@ -1,1 +1,1 @@
-"""qualification.awards."""
+"""The award (tier) editor of draft versions: details, compulsory modules, option groups, progression."""

@@ -1,1 +1,1 @@
-"""qualification.booking."""
+"""Booking places in cohort sessions, attendance, reminders and the personal calendar feed."""

@@ -1,1 +1,1 @@
-"""qualification.compare."""
+"""What changed between two versions of a qualification, and the page that shows it."""

@@ -1,1 +1,1 @@
-"""qualification.results."""
+"""What a candidate has achieved: module and criterion results, transcripts and the cohort report."""

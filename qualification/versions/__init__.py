@@ -1,1 +1,1 @@
-"""qualification.versions."""
+"""Qualifications and their versions: create, import a spec, publish, export."""

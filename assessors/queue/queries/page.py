@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union_all
 
 from assessors.marking.models import Assessment, MarkingState
+from assessors.permissions import can_use_queue
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
@@ -28,7 +29,7 @@ from assessors.queue.queries.sources import (
     paged,
     sources,
 )
-from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, overdue_cutoff
+from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, overdue_cutoff, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
@@ -268,3 +269,17 @@ def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
         overdue=timed and is_overdue(r.waiting_at, target, today),
         timed=timed,
     )
+
+
+def assessor_panel(user) -> dict | None:
+    """The assessor's home panel: what waits, what is overdue, what is ready to release (three queries)."""
+    if not can_use_queue(user):
+        return None
+    counts = queue_counts(user.id, assessor_cohorts(user.id), today_uk())
+    return {
+        "template": "assessors/queue/_queue_home_panel.html",
+        "waiting": counts.waiting,
+        "overdue": counts.overdue,
+        "to_plan": counts.to_plan,
+        "ready": ready_count(user.id),
+    }

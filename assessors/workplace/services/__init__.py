@@ -1,1 +1,1 @@
-"""assessors.workplace.services."""
+"""Workplace assessment use cases: observations, and competence sign-off."""

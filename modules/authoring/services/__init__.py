@@ -1,1 +1,3 @@
-"""modules.authoring.services."""
+"""Authoring use cases, one file per part of the outline: sections and activities, activity text,
+questions, files.
+"""
