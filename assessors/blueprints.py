@@ -1,13 +1,6 @@
-"""Every blueprint of the `assessors` area, registered under one parent.
-
-Endpoints read `assessors.<capability>.<view>`, so a name says where its code lives. Each capability
-declares its own blueprint in its views.py; this list is the only place that gathers them (nothing is
-registered by the side effect of an import).
-"""
+"""Every blueprint of the `assessors` area, under one parent (`core.web.access.area_blueprint`)."""
 
 from __future__ import annotations
-
-from flask import Blueprint
 
 from assessors.examiner.views import bp as examiner
 from assessors.marking.views import bp as marking
@@ -15,14 +8,6 @@ from assessors.quality.views import bp as quality
 from assessors.queue.views import bp as queue
 from assessors.witness.views import bp as witness
 from assessors.workplace.views import bp as workplace
+from core.web.access import area_blueprint
 
-bp = Blueprint("assessors", __name__)
-for _child in (
-    queue,
-    marking,
-    quality,
-    examiner,
-    workplace,
-    witness,
-):
-    bp.register_blueprint(_child)
+bp = area_blueprint("assessors", examiner, marking, quality, queue, witness, workplace)

@@ -1,22 +1,10 @@
-"""Every blueprint of the `modules` area, registered under one parent.
-
-Endpoints read `modules.<capability>.<view>`, so a name says where its code lives. Each capability
-declares its own blueprint in its views.py; this list is the only place that gathers them (nothing is
-registered by the side effect of an import).
-"""
+"""Every blueprint of the `modules` area, under one parent (`core.web.access.area_blueprint`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
-
+from core.web.access import area_blueprint
 from modules.authoring.views import bp as authoring
 from modules.planner.views import bp as planner
 from modules.study.views import bp as study
 
-bp = Blueprint("modules", __name__)
-for _child in (
-    study,
-    planner,
-    authoring,
-):
-    bp.register_blueprint(_child)
+bp = area_blueprint("modules", authoring, planner, study)

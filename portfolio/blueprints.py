@@ -1,22 +1,10 @@
-"""Every blueprint of the `portfolio` area, registered under one parent.
-
-Endpoints read `portfolio.<capability>.<view>`, so a name says where its code lives. Each capability
-declares its own blueprint in its views.py; this list is the only place that gathers them (nothing is
-registered by the side effect of an import).
-"""
+"""Every blueprint of the `portfolio` area, under one parent (`core.web.access.area_blueprint`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
-
+from core.web.access import area_blueprint
 from portfolio.evidence.views import bp as evidence
 from portfolio.files.views import bp as files
 from portfolio.submissions.views import bp as submissions
 
-bp = Blueprint("portfolio", __name__)
-for _child in (
-    evidence,
-    files,
-    submissions,
-):
-    bp.register_blueprint(_child)
+bp = area_blueprint("portfolio", evidence, files, submissions)

@@ -1,14 +1,8 @@
-"""Every blueprint of the `qualification` area, registered under one parent.
-
-Endpoints read `qualification.<capability>.<view>`, so a name says where its code lives. Each capability
-declares its own blueprint in its views.py; this list is the only place that gathers them (nothing is
-registered by the side effect of an import).
-"""
+"""Every blueprint of the `qualification` area, under one parent (`core.web.access.area_blueprint`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
-
+from core.web.access import area_blueprint
 from qualification.awards.views import bp as awards
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
@@ -21,18 +15,17 @@ from qualification.pathway.views import bp as pathway
 from qualification.results.views import bp as results
 from qualification.versions.views import bp as versions
 
-bp = Blueprint("qualification", __name__)
-for _child in (
-    versions,
+bp = area_blueprint(
+    "qualification",
+    awards,
+    booking,
+    calendar,
     catalogue,
+    cohorts,
     compare,
     editor,
-    awards,
-    cohorts,
-    calendar,
-    booking,
+    forums,
     pathway,
     results,
-    forums,
-):
-    bp.register_blueprint(_child)
+    versions,
+)

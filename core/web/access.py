@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Blueprint, Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from core.accounts.models import Role
@@ -87,3 +87,15 @@ def install_route_gate(app: Flask) -> None:
             return redirect(url_for("core.accounts.login", next=request.full_path.rstrip("?")))
         abort(403)
         return None
+
+
+def area_blueprint(area: str, *capabilities: Blueprint) -> Blueprint:
+    """An area's parent blueprint (no URL prefix) over its capabilities': endpoints `area.capability.view`.
+
+    Each capability declares its own blueprint in its views.py; the area lists them once in its
+    blueprints.py, so nothing is registered by the side effect of an import.
+    """
+    parent = Blueprint(area, f"{area}.blueprints")
+    for capability in capabilities:
+        parent.register_blueprint(capability)
+    return parent
