@@ -11,7 +11,9 @@ from flask import Blueprint
 
 from core.accounts.views import bp as accounts
 from core.audit.views import bp as audit
+from core.db.statemachine import expose_statuses
 from core.home.views import bp as home
+from core.mail.models import MailStatus
 from core.mail.views import bp as mail
 from core.notifications.views import bp as notifications
 from core.people.views import bp as people
@@ -26,3 +28,5 @@ for _child in (
     notifications,
 ):
     bp.register_blueprint(_child)
+# Status enums as Jinja globals: templates compare members, never status strings.
+expose_statuses(bp, MailStatus)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.db.statemachine import expose_statuses
 from modules.authoring.views import bp as authoring
 from modules.planner.views import bp as planner
+from modules.study.models import EnrolmentStatus
 from modules.study.views import bp as study
 
 bp = Blueprint("modules", __name__)
@@ -20,3 +22,5 @@ for _child in (
     authoring,
 ):
     bp.register_blueprint(_child)
+# Status enums as Jinja globals: templates compare members, never status strings.
+expose_statuses(bp, EnrolmentStatus)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.db.statemachine import expose_statuses
+from portfolio.apl.models import AplStatus
 from portfolio.evidence.views import bp as evidence
 from portfolio.files.views import bp as files
+from portfolio.submissions.models import SubmissionStatus
 from portfolio.submissions.views import bp as submissions
 
 bp = Blueprint("portfolio", __name__)
@@ -20,3 +23,5 @@ for _child in (
     submissions,
 ):
     bp.register_blueprint(_child)
+# Status enums as Jinja globals: templates compare members, never status strings.
+expose_statuses(bp, AplStatus, SubmissionStatus)

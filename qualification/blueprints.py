@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from core.db.statemachine import expose_statuses
 from qualification.awards.views import bp as awards
+from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
@@ -19,6 +21,7 @@ from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
 from qualification.pathway.views import bp as pathway
 from qualification.results.views import bp as results
+from qualification.versions.models import VersionStatus
 from qualification.versions.views import bp as versions
 
 bp = Blueprint("qualification", __name__)
@@ -36,3 +39,5 @@ for _child in (
     forums,
 ):
     bp.register_blueprint(_child)
+# Status enums as Jinja globals: templates compare members, never status strings.
+expose_statuses(bp, BookingStatus, VersionStatus)
