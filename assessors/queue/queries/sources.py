@@ -152,7 +152,12 @@ _COLUMNS = (
 
 def _columns(*columns):
     """Every branch's columns, in the same order and under the same names."""
-    return [c.label(name) for c, name in zip(columns, _COLUMNS, strict=True)]
+    # The status comes from assessments in some branches and observations in another: as plain text, or
+    # the first branch's enum type would try to read an observation's status as a marking status.
+    return [
+        (type_coerce(c, String) if name == "status" else c).label(name)
+        for c, name in zip(columns, _COLUMNS, strict=True)
+    ]
 
 
 def _typed_null(kind):
