@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
+from assessors.marking.models import MarkingStatus
 from assessors.queries import allocated_assessor_id
 from core.accounts.models import Role
 from core.web.access import roles
@@ -100,9 +101,9 @@ def can_view_assessment(
     if not user.is_authenticated or assessment is None:
         return False
     if assessment.candidate_id == user.id:
-        return assessment.state == "released"
+        return assessment.status == MarkingStatus.RELEASED
     if examiner_sees:
-        return assessment.state == "released"
+        return assessment.status == MarkingStatus.RELEASED
     return (
         can_mark(user, allocated_assessor_id)
         or assessment.completed_by_id == user.id

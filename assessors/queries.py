@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assessors.marking.models import Assessment, MarkingState
+from assessors.marking.models import Assessment, MarkingStatus
 from core.extensions import db
 from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import active_enrolments, allocated_assessor_id, module_criteria
@@ -53,7 +53,7 @@ def decisions_released(cohort_id: int) -> dict[int, int]:
     return dict(
         db.session.execute(
             select(Assessment.candidate_id, func.count(Assessment.id))
-            .where(Assessment.cohort_id == cohort_id, Assessment.state == MarkingState.RELEASED)
+            .where(Assessment.cohort_id == cohort_id, Assessment.status == MarkingStatus.RELEASED)
             .group_by(Assessment.candidate_id)
         ).all()
     )

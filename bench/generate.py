@@ -32,6 +32,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from modules.study.models import EnrolmentStatus
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -273,7 +275,10 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
             codes = tuple(
                 db.session.scalars(
                     select(ModuleEnrolment.module_code)
-                    .where(ModuleEnrolment.user_id == member.user_id, ModuleEnrolment.status == "active")
+                    .where(
+                        ModuleEnrolment.candidate_id == member.user_id,
+                        ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
+                    )
                     .order_by(ModuleEnrolment.module_code)
                 )
             )
@@ -305,7 +310,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
                 ),
                 [
                     {
-                        "owner_id": uid,
+                        "candidate_id": uid,
                         "kind": "account",
                         "created_at": stamp,
                         "anonymised_at": stamp if anon else None,

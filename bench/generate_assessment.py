@@ -78,8 +78,8 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
     )
     first_version = dict(
         db.session.execute(
-            select(EvidenceItem.owner_id, func.min(EvidenceItem.current_version_id)).group_by(
-                EvidenceItem.owner_id
+            select(EvidenceItem.candidate_id, func.min(EvidenceItem.current_version_id)).group_by(
+                EvidenceItem.candidate_id
             )
         ).all()
     )
@@ -147,7 +147,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             "module_code": sub["module_code"],
             "module_id": sub["module_id"],
             "assessor_id": assessor,
-            "state": state,
+            "status": state,
             "decision": decision,
             "feedback_md": "Bench feedback." if decision else "",
             "action_md": "",
@@ -176,7 +176,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             {
                 "assessment_id": aid,
                 "criterion_ref": ref,
-                "outcome": None if row["state"] == "in_marking" else "met",
+                "outcome": None if row["status"] == "in_marking" else "met",
                 "comment": "",
             }
             for aid, row in zip(ids, rows, strict=True)

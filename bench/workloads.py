@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 from urllib.parse import quote_plus
 
+from assessors.marking.models import MarkingStatus
 from bench.generate import BENCH_PASSWORD
 from bench.run import Browser, csrf_token, log_in, measure, request
 
@@ -172,7 +173,7 @@ def _w6_check(ids, statuses: Counter, wins, first_error: str, database_url: str)
         rows = {
             r.id: r
             for r in conn.execute(
-                text("SELECT id, state, feedback_md FROM assessments WHERE id IN :ids").bindparams(
+                text("SELECT id, status, feedback_md FROM assessments WHERE id IN :ids").bindparams(
                     bindparam("ids", expanding=True)
                 ),
                 {"ids": list(ids)},
@@ -194,7 +195,7 @@ def _w6_check(ids, statuses: Counter, wins, first_error: str, database_url: str)
         problems.append("two writes succeeded from the same version read (a lost update)")
     for aid in ids:
         row = rows.get(aid)
-        if row is None or row.state == "in_marking":
+        if row is None or row.status == MarkingStatus.IN_MARKING:
             problems.append(f"assessment {aid} was not completed")
         elif completed.get(str(aid), 0) != 1:
             problems.append(f"assessment {aid} has {completed.get(str(aid), 0)} completion audit rows")

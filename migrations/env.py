@@ -50,6 +50,9 @@ def render_item(type_, obj, autogen_context):
     # timezone-aware DateTime, so migrations need not import application code.
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
+    # Status columns read back as their StrEnum in Python; in the database they are plain VARCHARs.
+    if type_ == "type" and type(obj).__name__ == "StrEnumType":
+        return f"sa.String(length={obj.impl.length})"
     return False
 
 

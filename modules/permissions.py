@@ -2,6 +2,7 @@
 
 from core.accounts.models import Role
 from core.web.access import roles
+from modules.study.models import EnrolmentStatus
 
 
 def can_author_content(user) -> bool:
@@ -14,7 +15,11 @@ def can_author_content(user) -> bool:
 
 def can_study(user, enrolment) -> bool:
     """Study a module: only the person enrolled on it, while the enrolment is active."""
-    return enrolment is not None and enrolment.user_id == user.id and enrolment.status == "active"
+    return (
+        enrolment is not None
+        and enrolment.candidate_id == user.id
+        and enrolment.status == EnrolmentStatus.ACTIVE
+    )
 
 
 def can_plan_study(user) -> bool:

@@ -12,7 +12,7 @@ from core.accounts.models import Role
 
 def owns(user, item) -> bool:
     """The item is the person's own evidence."""
-    return user.is_authenticated and item is not None and item.owner_id == user.id
+    return user.is_authenticated and item is not None and item.candidate_id == user.id
 
 
 # Records an assessor or a witness wrote into the candidate's portfolio: the candidate maps and tags them,

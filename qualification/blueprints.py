@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.db.statemachine import expose_statuses
 from core.web.access import area_blueprint
 from qualification.awards.views import bp as awards
+from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
@@ -13,6 +15,7 @@ from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
 from qualification.pathway.views import bp as pathway
 from qualification.results.views import bp as results
+from qualification.versions.models import VersionStatus
 from qualification.versions.views import bp as versions
 
 bp = area_blueprint(
@@ -29,3 +32,5 @@ bp = area_blueprint(
     results,
     versions,
 )
+# Status enums as Jinja globals: templates compare members, never status strings.
+expose_statuses(bp, BookingStatus, VersionStatus)

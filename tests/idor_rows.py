@@ -18,7 +18,7 @@ from qualification.cohorts.models import CohortMember, CohortSession
 if TYPE_CHECKING:
     from tests.test_idor_world import Objects
 
-_USER_COLUMNS = ("user_id", "owner_id", "candidate_id", "claimant_id", "author_id", "reporter_id")
+_USER_COLUMNS = ("user_id", "candidate_id", "author_id", "reporter_id")
 _OWN_TABLES = {
     "users": "user",
     "cohorts": "cohort",
@@ -62,7 +62,7 @@ def victim_ids(objects: Objects) -> dict[str, set[int]]:
 
     forums = ids(select(Forum.id).where(Forum.cohort_id == cid))
     threads = ids(select(Thread.id).where(or_(Thread.forum_id.in_(forums), Thread.author_id == uid)))
-    items = ids(select(EvidenceItem.id).where(EvidenceItem.owner_id == uid))
+    items = ids(select(EvidenceItem.id).where(EvidenceItem.candidate_id == uid))
     drafts = ids(select(ReflectionDraft.id).where(ReflectionDraft.user_id == uid))
     return {
         "user": {uid},
@@ -77,7 +77,7 @@ def victim_ids(objects: Objects) -> dict[str, set[int]]:
         "drafts": drafts,
         "recoveries": ids(select(DraftRecovery.id).where(DraftRecovery.draft_id.in_(drafts))),
         "submissions": ids(select(Submission.id).where(Submission.candidate_id == uid)),
-        "claims": ids(select(AplClaim.id).where(AplClaim.claimant_id == uid)),
+        "claims": ids(select(AplClaim.id).where(AplClaim.candidate_id == uid)),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assessors.marking.models import Actor, Assessment, AssessmentKind, Decision, IqaReview, MarkingState
+from assessors.marking.models import Actor, Assessment, AssessmentKind, Decision, IqaReview, MarkingStatus
 from assessors.permissions import can_mark, can_release, can_reopen, can_review, is_cohort_iqa
 from assessors.quality.rules import assessor_record, rules_of, sample_reasons
 from assessors.queries import allocated_assessor_id, iqa_ids
@@ -50,7 +50,7 @@ def route_completed(actor, assessment: Assessment) -> None:
     if reasons:
         assessment.sampled = True
         assessment.sample_reasons = "; ".join(reasons)[:300]
-        assessment.move_to(MarkingState.IN_IQA_REVIEW, Actor.SYSTEM)
+        assessment.move_to(MarkingStatus.IN_IQA_REVIEW, Actor.SYSTEM)
         for iqa_id in sorted(iqa_ids(assessment.cohort_id) - {actor.id}):
             notify(
                 iqa_id,
@@ -61,15 +61,15 @@ def route_completed(actor, assessment: Assessment) -> None:
                 assessment_id=assessment.id,
             )
     else:
-        assessment.move_to(MarkingState.READY_FOR_RELEASE, Actor.SYSTEM)
+        assessment.move_to(MarkingStatus.READY_FOR_RELEASE, Actor.SYSTEM)
     _flush_or_conflict()
-    _audit("decision_routed", actor, assessment, role="system", to=assessment.state, reasons=reasons)
+    _audit("decision_routed", actor, assessment, role="system", to=assessment.status, reasons=reasons)
 
 
 def sample_decision(actor, assessment: Assessment) -> None:
     """An IQA takes a decision the rules let through into review before it is released."""
     require(can_review(actor, assessment, iqa_ids(assessment.cohort_id)), "Only the cohort's IQA can sample.")
-    assessment.move_to(MarkingState.IN_IQA_REVIEW, Actor.IQA)
+    assessment.move_to(MarkingStatus.IN_IQA_REVIEW, Actor.IQA)
     assessment.sampled = True
     assessment.sample_reasons = "chosen by the IQA"
     _flush_or_conflict()
@@ -93,9 +93,9 @@ def review_decision(
     if len(reasons_md) > MAX_REASON_CHARS:
         raise ValidationFailed({"reasons_md": f"Keep the reasons under {MAX_REASON_CHARS:,} characters."})
     if verdict == "agree":
-        assessment.move_to(MarkingState.READY_FOR_RELEASE, Actor.IQA)
+        assessment.move_to(MarkingStatus.READY_FOR_RELEASE, Actor.IQA)
     else:
-        assessment.move_to(MarkingState.IN_MARKING, Actor.IQA)
+        assessment.move_to(MarkingStatus.IN_MARKING, Actor.IQA)
         assessment.returned_by_iqa = True
         assessment.waiting_since = utcnow()
         assessment.completed_at = None
@@ -193,7 +193,7 @@ def release_decision(actor, assessment: Assessment, *, expected_version: int | N
     if withdrawn_subject(assessment):
         raise InvalidTransition(WITHDRAWN)
     role = releasing_role(actor, allocated, iqas)
-    assessment.move_to(MarkingState.RELEASED, role)
+    assessment.move_to(MarkingStatus.RELEASED, role)
     assessment.released_at = utcnow()
     assessment.released_by_id = actor.id
     _flush_or_conflict()
@@ -215,7 +215,7 @@ def release_ready(actor, assessments: list[Assessment]) -> int:
     released = 0
     for assessment in assessments:
         # An attempt withdrawn after marking has nothing to release; it must not stop the others.
-        if assessment.state == MarkingState.READY_FOR_RELEASE and not withdrawn_subject(assessment):
+        if assessment.status == MarkingStatus.READY_FOR_RELEASE and not withdrawn_subject(assessment):
             release_decision(actor, assessment)
             released += 1
     return released
@@ -262,17 +262,17 @@ def reopen_decision(
         raise ValidationFailed({"reason": "Give the reason for reopening; it is kept in the audit log."})
     if len(reason) > MAX_REASON_CHARS:
         raise ValidationFailed({"reason": f"Keep the reason under {MAX_REASON_CHARS:,} characters."})
-    if assessment.marking_state == MarkingState.RELEASED and (later := later_work(assessment)):
+    if assessment.status == MarkingStatus.RELEASED and (later := later_work(assessment)):
         raise InvalidTransition(
             f"This decision cannot be reopened: the candidate has since sent {later}. "
             "Judge that instead; this decision stays as it was released."
         )
-    was = assessment.marking_state
+    was = assessment.status
     role = Actor.IQA if actor.id in iqa_ids(assessment.cohort_id) else Actor.LEADER
-    assessment.move_to(MarkingState.IN_MARKING, role)
+    assessment.move_to(MarkingStatus.IN_MARKING, role)
     assessment.completed_at = None
     assessment.waiting_since = utcnow()
-    if was == MarkingState.RELEASED:
+    if was == MarkingStatus.RELEASED:
         assessment.released_at = None
         revoke_results(actor, source=source_of(assessment))
         if assessment.kind == AssessmentKind.SUBMISSION:
@@ -294,7 +294,7 @@ def ready_for_release(cohort_ids: list[int], limit: int = 200) -> list[Assessmen
     return list(
         db.session.scalars(
             select(Assessment)
-            .where(Assessment.cohort_id.in_(cohort_ids), Assessment.state == MarkingState.READY_FOR_RELEASE)
+            .where(Assessment.cohort_id.in_(cohort_ids), Assessment.status == MarkingStatus.READY_FOR_RELEASE)
             .order_by(Assessment.completed_at, Assessment.id)
             .limit(limit)
         )

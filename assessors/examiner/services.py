@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from assessors.marking.models import Assessment, AssessmentKind, MarkingState
+from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
 from assessors.permissions import can_manage_sampling, examiner_may_see
 from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
 from assessors.queries import iqa_ids
@@ -196,7 +196,7 @@ def released_decisions(access: ExaminerAccess, candidate_id: int) -> list[Assess
             .where(
                 Assessment.cohort_id == access.cohort_id,
                 Assessment.candidate_id == candidate_id,
-                Assessment.state == MarkingState.RELEASED,
+                Assessment.status == MarkingStatus.RELEASED,
             )
             .options(selectinload(Assessment.judgements), selectinload(Assessment.reviews))
             .order_by(Assessment.released_at, Assessment.id)
@@ -218,7 +218,7 @@ def released_version(access: ExaminerAccess, candidate_id: int, version_id: int)
     )
     in_claim = select(AplEvidence.version_id).where(
         AplEvidence.claim_id.in_(
-            select(AplClaim.id).where(AplClaim.id.in_(claim_ids), AplClaim.claimant_id == candidate_id)
+            select(AplClaim.id).where(AplClaim.id.in_(claim_ids), AplClaim.candidate_id == candidate_id)
         )
     )
     return db.session.scalar(

@@ -22,12 +22,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
-from core.errors import InvalidTransition
 from core.extensions import db
 
 
-class MarkingState(StrEnum):
+class MarkingStatus(StrEnum):
     NOT_STARTED = "not_started"
     IN_MARKING = "in_marking"
     MARKING_COMPLETE = "marking_complete"
@@ -50,32 +50,36 @@ class Actor(StrEnum):
     SYSTEM = "system"  # the sampling rule routing a completed decision
 
 
-S = MarkingState
+S = MarkingStatus
 # (from, to) -> who may make the move. Reopening (back to in marking from a decided state) needs a reason.
-TRANSITIONS: dict[tuple[MarkingState, MarkingState], frozenset[Actor]] = {
-    (S.NOT_STARTED, S.IN_MARKING): frozenset({Actor.ASSESSOR}),
-    (S.IN_MARKING, S.MARKING_COMPLETE): frozenset({Actor.ASSESSOR}),
-    (S.MARKING_COMPLETE, S.IN_IQA_REVIEW): frozenset({Actor.SYSTEM, Actor.IQA}),
-    (S.MARKING_COMPLETE, S.READY_FOR_RELEASE): frozenset({Actor.SYSTEM}),
-    (S.IN_IQA_REVIEW, S.READY_FOR_RELEASE): frozenset({Actor.IQA}),
-    (S.IN_IQA_REVIEW, S.IN_MARKING): frozenset({Actor.IQA}),  # returned to the assessor with reasons
-    (S.READY_FOR_RELEASE, S.IN_IQA_REVIEW): frozenset({Actor.IQA}),  # sampled after the rule let it through
-    (S.READY_FOR_RELEASE, S.RELEASED): frozenset({Actor.ASSESSOR, Actor.IQA, Actor.LEADER}),
-    # Reopening a decision: only the IQA or the course leader, with a reason in the audit log.
-    (S.MARKING_COMPLETE, S.IN_MARKING): frozenset({Actor.IQA, Actor.LEADER}),
-    (S.READY_FOR_RELEASE, S.IN_MARKING): frozenset({Actor.IQA, Actor.LEADER}),
-    (S.RELEASED, S.IN_MARKING): frozenset({Actor.IQA, Actor.LEADER}),
-}
+TRANSITIONS = Transitions(
+    MarkingStatus,
+    {
+        (S.NOT_STARTED, S.IN_MARKING): frozenset({Actor.ASSESSOR}),
+        (S.IN_MARKING, S.MARKING_COMPLETE): frozenset({Actor.ASSESSOR}),
+        (S.MARKING_COMPLETE, S.IN_IQA_REVIEW): frozenset({Actor.SYSTEM, Actor.IQA}),
+        (S.MARKING_COMPLETE, S.READY_FOR_RELEASE): frozenset({Actor.SYSTEM}),
+        (S.IN_IQA_REVIEW, S.READY_FOR_RELEASE): frozenset({Actor.IQA}),
+        (S.IN_IQA_REVIEW, S.IN_MARKING): frozenset({Actor.IQA}),  # returned to the assessor with reasons
+        (S.READY_FOR_RELEASE, S.IN_IQA_REVIEW): frozenset({Actor.IQA}),  # sampled after the rule passed it
+        (S.READY_FOR_RELEASE, S.RELEASED): frozenset({Actor.ASSESSOR, Actor.IQA, Actor.LEADER}),
+        # Reopening a decision: only the IQA or the course leader, with a reason in the audit log.
+        (S.MARKING_COMPLETE, S.IN_MARKING): frozenset({Actor.IQA, Actor.LEADER}),
+        (S.READY_FOR_RELEASE, S.IN_MARKING): frozenset({Actor.IQA, Actor.LEADER}),
+        (S.RELEASED, S.IN_MARKING): frozenset({Actor.IQA, Actor.LEADER}),
+    },
+    noun="This decision",
+)
 REOPENING = frozenset(
     {(S.MARKING_COMPLETE, S.IN_MARKING), (S.READY_FOR_RELEASE, S.IN_MARKING), (S.RELEASED, S.IN_MARKING)}
 )
 # Where an assessor's queue finds work: not started, being marked (including IQA returns).
-QUEUE_STATES = (S.NOT_STARTED.value, S.IN_MARKING.value)
+QUEUE_STATUSES = (S.NOT_STARTED, S.IN_MARKING)
 
 
-def may_move(src: MarkingState, dst: MarkingState, actor: Actor) -> bool:
+def may_move(src: MarkingStatus, dst: MarkingStatus, actor: Actor) -> bool:
     """Whether the table allows this actor to move an assessment from src to dst."""
-    return actor in TRANSITIONS.get((MarkingState(src), MarkingState(dst)), frozenset())
+    return TRANSITIONS.allows(src, dst, actor)
 
 
 class AssessmentKind(StrEnum):
@@ -110,16 +114,15 @@ SUBMISSION_DECISIONS = (Decision.ACHIEVED, Decision.REFERRED)
 APL_DECISIONS = (Decision.ACCEPTED, Decision.PARTLY_ACCEPTED, Decision.MORE_EVIDENCE, Decision.REJECTED)
 VACS = ("valid", "authentic", "current", "sufficient")
 
-_STATES = ", ".join(f"'{s.value}'" for s in MarkingState)
 _DECISIONS = ", ".join(f"'{d.value}'" for d in Decision)
 
 
-class Assessment(db.Model):
+class Assessment(HasStatus, db.Model):
     """An assessor's judgement of one submitted attempt, or of one round of an APL claim."""
 
     __tablename__ = "assessments"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_STATES})", name="state_known"),
+        status_check(MarkingStatus),
         CheckConstraint(f"decision IS NULL OR decision IN ({_DECISIONS})", name="decision_known"),
         CheckConstraint("kind IN ('submission', 'apl')", name="kind_known"),
         CheckConstraint(
@@ -130,8 +133,8 @@ class Assessment(db.Model):
         UniqueConstraint("submission_id"),
         UniqueConstraint("apl_claim_id", "round"),
         # The queue: an assessor's open work, oldest first, paged by (waiting_since, id).
-        Index("ix_assessments_queue", "assessor_id", "state", "waiting_since", "id"),
-        Index("ix_assessments_cohort_state", "cohort_id", "state"),
+        Index("ix_assessments_queue", "assessor_id", "status", "waiting_since", "id"),
+        Index("ix_assessments_cohort_status", "cohort_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,7 +150,7 @@ class Assessment(db.Model):
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
     # The allocated assessor when the work arrived (reallocation moves open work).
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    state: Mapped[str] = mapped_column(String(20), default=MarkingState.NOT_STARTED)
+    status: Mapped[MarkingStatus] = status_column(MarkingStatus, 20, default=MarkingStatus.NOT_STARTED)
     decision: Mapped[str | None] = mapped_column(String(16))
     feedback_md: Mapped[str] = mapped_column(Text, default="")
     # For a referral or "more evidence": what the candidate must do next.
@@ -186,18 +189,7 @@ class Assessment(db.Model):
         back_populates="assessment", cascade="all, delete-orphan", order_by="IqaReview.id"
     )
 
-    def move_to(self, dst: MarkingState, actor: Actor) -> MarkingState:
-        """Apply one move of the table, or raise InvalidTransition; returns the state moved from."""
-        src = MarkingState(self.state)
-        if not may_move(src, dst, actor):
-            target = MarkingState(dst).label.lower()
-            raise InvalidTransition(f"This decision is {src.label.lower()}; it cannot be moved to {target}.")
-        self.state = MarkingState(dst)
-        return src
-
-    @property
-    def marking_state(self) -> MarkingState:
-        return MarkingState(self.state)
+    TRANSITIONS = TRANSITIONS
 
     @property
     def vacs(self) -> dict[str, bool | None]:

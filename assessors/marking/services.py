@@ -25,7 +25,7 @@ from assessors.marking.models import (
     AssessmentKind,
     CriterionJudgement,
     Decision,
-    MarkingState,
+    MarkingStatus,
 )
 from assessors.permissions import can_mark
 from assessors.queries import allocated_assessor_id
@@ -100,7 +100,7 @@ def _create(actor, assessment: Assessment, refs: list[str], prefilled: Mapping[s
             db.session.add(assessment)
     except IntegrityError as exc:
         raise EditConflict("Marking of this work was started in another window; open it again.") from exc
-    assessment.move_to(MarkingState.IN_MARKING, Actor.ASSESSOR)
+    assessment.move_to(MarkingStatus.IN_MARKING, Actor.ASSESSOR)
     assessment.started_at = utcnow()
     db.session.flush()
     audit_assessment("marking_started", actor, assessment)
@@ -139,9 +139,9 @@ def start_submission_marking(actor, submission: Submission) -> Assessment:
 
 def start_claim_marking(actor, claim: AplClaim) -> Assessment:
     """Open a submitted APL claim for a decision (one round per time it is sent)."""
-    require(can_mark(actor, allocated_assessor_id(claim.cohort_id, claim.claimant_id)), NOT_MARKER)
+    require(can_mark(actor, allocated_assessor_id(claim.cohort_id, claim.candidate_id)), NOT_MARKER)
     latest = open_round_of_claim(claim.id)
-    if latest is not None and latest.state != MarkingState.RELEASED:
+    if latest is not None and latest.status != MarkingStatus.RELEASED:
         return latest
     if claim.status != AplStatus.SUBMITTED:
         raise InvalidTransition("This claim is not waiting for a decision.")
@@ -155,7 +155,7 @@ def start_claim_marking(actor, claim: AplClaim) -> Assessment:
         kind=AssessmentKind.APL,
         apl_claim_id=claim.id,
         round=(latest.round + 1) if latest else 1,
-        candidate_id=claim.claimant_id,
+        candidate_id=claim.candidate_id,
         cohort_id=claim.cohort_id,
         family=claim.family,
         module_code=claim.module_code,
@@ -182,9 +182,9 @@ def save_judgement(
 ) -> None:
     """Save the judgement so far (a draft: nothing is decided or shown to the candidate until released)."""
     require(can_mark(actor, allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)), NOT_MARKER)
-    if assessment.state != MarkingState.IN_MARKING:
+    if assessment.status != MarkingStatus.IN_MARKING:
         raise InvalidTransition(
-            f"This decision is {assessment.marking_state.label.lower()}; it can no longer be changed."
+            f"This decision is {assessment.status.label.lower()}; it can no longer be changed."
         )
     check_version(assessment, expected_version)
     if withdrawn_subject(assessment):
@@ -271,14 +271,14 @@ def complete_marking(actor, assessment: Assessment, *, expected_version: int | N
     """Complete the judgement: the decision is fixed (unless returned) and routed by the sampling plan."""
     require(can_mark(actor, allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)), NOT_MARKER)
     check_version(assessment, expected_version)
-    if assessment.state != MarkingState.IN_MARKING:
-        raise InvalidTransition(f"This decision is already {assessment.marking_state.label.lower()}.")
+    if assessment.status != MarkingStatus.IN_MARKING:
+        raise InvalidTransition(f"This decision is already {assessment.status.label.lower()}.")
     if withdrawn_subject(assessment):
         raise InvalidTransition(WITHDRAWN)
     problems = completion_problems(assessment)
     if problems:
         raise ValidationFailed(problems)
-    assessment.move_to(MarkingState.MARKING_COMPLETE, Actor.ASSESSOR)
+    assessment.move_to(MarkingStatus.MARKING_COMPLETE, Actor.ASSESSOR)
     assessment.completed_at = utcnow()
     assessment.completed_by_id = actor.id
     assessment.returned_by_iqa = False

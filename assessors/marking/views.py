@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from assessors.decisions.services import release_decision, release_ready
 from assessors.marking.forms import ReleaseForm, StartForm, judgement_form
-from assessors.marking.models import Assessment, AssessmentKind, Decision, MarkingState
+from assessors.marking.models import Assessment, AssessmentKind, Decision, MarkingStatus
 from assessors.marking.services import (
     assessment_of_submission,
     complete_marking,
@@ -80,7 +80,9 @@ def start_submission(submission_id: int):
 @rule(ASSESSORS)
 def start_claim(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
-    if claim is None or not can_mark(current_user, allocated_assessor_id(claim.cohort_id, claim.claimant_id)):
+    if claim is None or not can_mark(
+        current_user, allocated_assessor_id(claim.cohort_id, claim.candidate_id)
+    ):
         abort(404)
     StartForm().validate_on_submit()
     try:
@@ -143,7 +145,8 @@ def _page(
     else:
         claim = db.session.get(AplClaim, assessment.apl_claim_id)
     mine = assessment.candidate_id == current_user.id
-    editable = not mine and assessment.state == MarkingState.IN_MARKING and can_mark(current_user, allocated)
+    in_marking = assessment.status == MarkingStatus.IN_MARKING
+    editable = not mine and in_marking and can_mark(current_user, allocated)
     if form is None and editable:
         form = judgement_form(assessment)
     release_form = ReleaseForm(formdata=None, data={"version": assessment.version})
@@ -159,7 +162,7 @@ def _page(
         candidate_view=mine,
         decision=Decision(assessment.decision) if assessment.decision else None,
         may_release=not mine
-        and assessment.state == MarkingState.READY_FOR_RELEASE
+        and assessment.status == MarkingStatus.READY_FOR_RELEASE
         and can_release(current_user, assessment, allocated, iqas),
         release_form=release_form,
         conflict=conflict,
@@ -268,7 +271,7 @@ def save_assessment(assessment_id: int):
             "success",
         )
         return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
-    if assessment.state == MarkingState.IN_IQA_REVIEW:
+    if assessment.status == MarkingStatus.IN_IQA_REVIEW:
         flash(
             "Marking is complete. The decision was sampled for IQA review before it can be released.",
             "success",

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from assessors.marking.models import Assessment, AssessmentKind, Decision, IqaReview, MarkingState
+from assessors.marking.models import Assessment, AssessmentKind, Decision, IqaReview, MarkingStatus
 from assessors.permissions import can_manage_sampling
 from assessors.quality.models import SamplingPlan, TraineeAssessor
 from assessors.quality.rules import DEFAULT_RULES, plan_of
@@ -293,10 +293,10 @@ def iqa_work(user) -> tuple[list[WorkItem], list[WorkItem]]:
     ids = quality_cohort_ids(user)
     if ids == []:
         return [], []
-    waiting = _work(ids, Assessment.state == MarkingState.IN_IQA_REVIEW, order=(Assessment.completed_at,))
+    waiting = _work(ids, Assessment.status == MarkingStatus.IN_IQA_REVIEW, order=(Assessment.completed_at,))
     unsampled = _work(
         ids,
-        Assessment.state == MarkingState.READY_FOR_RELEASE,
+        Assessment.status == MarkingStatus.READY_FOR_RELEASE,
         Assessment.sampled.is_(False),
         order=(Assessment.completed_at,),
     )

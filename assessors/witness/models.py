@@ -5,27 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.errors import InvalidTransition
 from core.extensions import db
 
 
-class WitnessState(StrEnum):
+class WitnessStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
     REVOKED = "revoked"
 
 
-class WitnessRequest(db.Model):
+# A request is closed once: the witness confirms or declines, or the candidate's side revokes it.
+WITNESS_MOVES = Transitions(
+    WitnessStatus,
+    {
+        (WitnessStatus.PENDING, WitnessStatus.CONFIRMED): ANYONE,
+        (WitnessStatus.PENDING, WitnessStatus.DECLINED): ANYONE,
+        (WitnessStatus.PENDING, WitnessStatus.REVOKED): ANYONE,
+    },
+    noun="This request",
+)
+
+
+class WitnessRequest(HasStatus, db.Model):
     """A request for testimony. Only the SHA-256 of the link token is kept: a leaked database is no key."""
 
     __tablename__ = "witness_requests"
     __table_args__ = (
-        CheckConstraint("state IN ('pending', 'confirmed', 'declined', 'revoked')", name="state_known"),
+        status_check(WitnessStatus),
         Index("ix_witness_requests_candidate", "candidate_id", "created_at"),
     )
 
@@ -44,7 +57,7 @@ class WitnessRequest(db.Model):
     witness_role: Mapped[str] = mapped_column(String(200), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(10), default=WitnessState.PENDING)
+    status: Mapped[WitnessStatus] = status_column(WitnessStatus, 10, default=WitnessStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What the witness typed: their name and role, the criteria they confirm, a comment.
@@ -60,19 +73,21 @@ class WitnessRequest(db.Model):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
+    TRANSITIONS = WITNESS_MOVES
+
     @property
     def refs(self) -> list[str]:
         return self.criteria_refs.split()
 
     def is_open(self, now: datetime) -> bool:
         """Pending and not expired: the link still works."""
-        return self.state == WitnessState.PENDING and now < self.expires_at
+        return self.status == WitnessStatus.PENDING and now < self.expires_at
 
-    def close(self, dst: WitnessState, now: datetime) -> None:
+    def close(self, dst: WitnessStatus, now: datetime) -> None:
         """Confirm, decline or revoke a pending request, or raise InvalidTransition."""
-        if self.state != WitnessState.PENDING:
-            raise InvalidTransition(f"This request was already {self.state}.")
-        if dst != WitnessState.REVOKED and now >= self.expires_at:
+        if self.status != WitnessStatus.PENDING:
+            raise InvalidTransition(f"This request was already {self.status}.")
+        if dst != WitnessStatus.REVOKED and now >= self.expires_at:
             raise InvalidTransition("This link has expired.")
-        self.state = WitnessState(dst)
+        self.move_to(dst)
         self.responded_at = now

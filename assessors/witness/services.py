@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from assessors.permissions import can_manage_request, can_request_testimony, may_assess
-from assessors.witness.models import WitnessRequest, WitnessState
+from assessors.witness.models import WitnessRequest, WitnessStatus
 from assessors.workplace.services.signoffs import studied_module
 from core.accounts.models import User
 from core.accounts.rules import hash_token, new_token
@@ -84,10 +84,10 @@ def request_testimony(
     """Email a named witness a one-time link to confirm what the item's current version shows."""
     errors: dict[str, str] = {}
     try:
-        enrolment = studied_module(item.owner_id, family, module_code)
+        enrolment = studied_module(item.candidate_id, family, module_code)
     except ValidationFailed:
         enrolment = None
-    allocated = enrolment is not None and may_assess(actor, enrolment.cohort_id, item.owner_id)
+    allocated = enrolment is not None and may_assess(actor, enrolment.cohort_id, item.candidate_id)
     require(can_request_testimony(actor, item, allocated), NOT_YOURS)
     if item.kind not in WITNESSABLE or item.current is None:
         raise ValidationFailed("A witness can confirm your own evidence, not records others wrote.")
@@ -111,7 +111,7 @@ def request_testimony(
     raw, token_hash = new_token()
     version = item.current
     req = WitnessRequest(
-        candidate_id=item.owner_id,
+        candidate_id=item.candidate_id,
         requested_by_id=actor.id,
         item_id=item.id,
         version_id=version.id,
@@ -124,11 +124,11 @@ def request_testimony(
         witness_role=role,
         token_hash=token_hash,
         expires_at=utcnow() + timedelta(days=LINK_DAYS),
-        state=WitnessState.PENDING,
+        status=WitnessStatus.PENDING,
     )
     db.session.add(req)
     db.session.flush()
-    candidate = db.session.get(User, item.owner_id)
+    candidate = db.session.get(User, item.candidate_id)
     link = absolute_url("assessors.witness.respond", token=raw)
     until = req.expires_at.astimezone(UK).strftime("%-d %B %Y")
     queue_mail(
@@ -144,7 +144,7 @@ def request_testimony(
         "witness_requested",
         actor,
         req,
-        "candidate" if actor.id == item.owner_id else "assessor",
+        "candidate" if actor.id == item.candidate_id else "assessor",
         refs=req.refs,
         witness_name=name,
         witness_email=email,
@@ -162,14 +162,14 @@ def find_request(token: str) -> WitnessRequest | None:
 
 def link_state(req: WitnessRequest, now: datetime) -> str:
     """ "open", or why the link no longer works: "used", "expired" or "revoked"."""
-    if req.state == WitnessState.REVOKED:
+    if req.status == WitnessStatus.REVOKED:
         return "revoked"
-    if req.state != WitnessState.PENDING:
+    if req.status != WitnessStatus.PENDING:
         return "used"
     return "open" if req.is_open(now) else "expired"
 
 
-def _close(req: WitnessRequest, dst: WitnessState) -> None:
+def _close(req: WitnessRequest, dst: WitnessStatus) -> None:
     now = utcnow()
     state = link_state(req, now)
     if state != "open":
@@ -214,7 +214,7 @@ def confirm_testimony(
         raise
     if not chosen:
         raise ValidationFailed({"confirmed": "Tick at least one criterion you can confirm, or decline."})
-    _close(req, WitnessState.CONFIRMED)
+    _close(req, WitnessStatus.CONFIRMED)
     req.response_name, req.response_role, req.comment_md = name, role, comment
     req.confirmed_refs = " ".join(chosen)
     version = db.session.get(EvidenceVersion, req.version_id)
@@ -222,7 +222,7 @@ def confirm_testimony(
     texts = dict(module_criteria(enrolment.module_id))
     item = add_assessor_record(
         None,
-        owner_id=req.candidate_id,
+        candidate_id=req.candidate_id,
         kind=ItemKind.TESTIMONY,
         title=f"Witness testimony: {version.title}"[:200],
         body_md=testimony_markdown(req, version, chosen, texts),
@@ -252,7 +252,7 @@ def confirm_testimony(
 def decline_testimony(req: WitnessRequest, *, name: str, role: str, comment: str) -> None:
     """The witness declines to confirm the evidence."""
     name, role, comment = _response(name, role, comment)
-    _close(req, WitnessState.DECLINED)
+    _close(req, WitnessStatus.DECLINED)
     req.response_name, req.response_role, req.comment_md = name, role, comment
     db.session.flush()
     _audit("witness_declined", None, req, "witness", response_name=name, response_role=role, comment=comment)
@@ -279,9 +279,9 @@ def _tell(req: WitnessRequest, title: str) -> None:
 def revoke_request(actor, req: WitnessRequest) -> None:
     """Withdraw a pending link: it stops working at once."""
     require(can_manage_request(actor, req), "Only the candidate or their assessor can withdraw this link.")
-    if req.state != WitnessState.PENDING:
-        raise InvalidTransition(f"This request was already {req.state}; there is nothing to withdraw.")
-    req.close(WitnessState.REVOKED, utcnow())
+    if req.status != WitnessStatus.PENDING:
+        raise InvalidTransition(f"This request was already {req.status}; there is nothing to withdraw.")
+    req.close(WitnessStatus.REVOKED, utcnow())
     db.session.flush()
     role = "candidate" if actor.id == req.candidate_id else "assessor"
     _audit("witness_revoked", actor, req, role)

@@ -63,7 +63,7 @@ def _witnessable(candidate_id: int) -> list[EvidenceItem]:
         db.session.scalars(
             select(EvidenceItem)
             .where(
-                EvidenceItem.owner_id == candidate_id,
+                EvidenceItem.candidate_id == candidate_id,
                 EvidenceItem.deleted_at.is_(None),
                 EvidenceItem.kind.in_([k.value for k in services.WITNESSABLE]),
             )

@@ -8,32 +8,39 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
-from core.errors import InvalidTransition
 from core.extensions import db
 
 
-class ObservationState(StrEnum):
+class ObservationStatus(StrEnum):
     PLANNED = "planned"
     RECORDED = "recorded"  # written up and signed by the assessor; waiting for the candidate
     ACKNOWLEDGED = "acknowledged"
     CANCELLED = "cancelled"
 
 
-OBSERVATION_MOVES = {
-    (ObservationState.PLANNED, ObservationState.RECORDED),
-    (ObservationState.PLANNED, ObservationState.CANCELLED),
-    (ObservationState.RECORDED, ObservationState.ACKNOWLEDGED),
-}
+# Who may make each move is decided by the services' permission checks (assessor records, candidate
+# acknowledges); the table only says which moves exist.
+OBSERVATION_MOVES = Transitions(
+    ObservationStatus,
+    {
+        (ObservationStatus.PLANNED, ObservationStatus.RECORDED): ANYONE,
+        (ObservationStatus.PLANNED, ObservationStatus.CANCELLED): ANYONE,
+        (ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED): ANYONE,
+    },
+    noun="This observation",
+    message="{noun} is {src}; it cannot become {dst}.",
+)
 
 
-class Observation(db.Model):
+class Observation(HasStatus, db.Model):
     """A workplace observation: planned (date, school, focus, criteria), recorded and signed, acknowledged."""
 
     __tablename__ = "observations"
     __table_args__ = (
-        CheckConstraint("state IN ('planned', 'recorded', 'acknowledged', 'cancelled')", name="state_known"),
-        Index("ix_observations_assessor_state", "assessor_id", "state", "planned_for"),
+        status_check(ObservationStatus),
+        Index("ix_observations_assessor_status", "assessor_id", "status", "planned_for"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +54,9 @@ class Observation(db.Model):
     focus_md: Mapped[str] = mapped_column(Text, default="")
     # The criteria to be observed, space-separated refs of the module.
     criteria_refs: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(12), default=ObservationState.PLANNED)
+    status: Mapped[ObservationStatus] = status_column(
+        ObservationStatus, 12, default=ObservationStatus.PLANNED
+    )
     narrative_md: Mapped[str] = mapped_column(Text, default="")
     observed_on: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -67,16 +76,11 @@ class Observation(db.Model):
         back_populates="observation", cascade="all, delete-orphan", order_by="ObservedCriterion.id"
     )
 
+    TRANSITIONS = OBSERVATION_MOVES
+
     @property
     def refs(self) -> list[str]:
         return self.criteria_refs.split()
-
-    def move_to(self, dst: ObservationState) -> None:
-        """Apply one legal move, or raise InvalidTransition."""
-        src = ObservationState(self.state)
-        if (src, ObservationState(dst)) not in OBSERVATION_MOVES:
-            raise InvalidTransition(f"This observation is {src.value}; it cannot become {dst.value}.")
-        self.state = ObservationState(dst)
 
 
 class ObservedCriterion(db.Model):

@@ -24,7 +24,7 @@ from assessors.workplace.forms import (
     WithdrawSignoffForm,
     record_form,
 )
-from assessors.workplace.models import CompetenceSignoff, Observation, ObservationState
+from assessors.workplace.models import CompetenceSignoff, Observation, ObservationStatus
 from assessors.workplace.services import observations as obs_services
 from assessors.workplace.services import signoffs as signoff_services
 from assessors.workplace.services.signoffs import signoffs_of
@@ -117,7 +117,7 @@ def _workplace_page(
         withdraw=withdraw or (None, None),
         withdraw_form=WithdrawSignoffForm(formdata=None),
         action_form=ActionForm(formdata=None),
-        states=ObservationState,
+        states=ObservationStatus,
         assessing=assessing,
     )
     return page, status
@@ -191,7 +191,7 @@ def _observation_page(
         next((m["criteria"] for m in modules_of(candidate.id) if m["code"] == observation.module_code), [])
     )
     assessing = may_assess(current_user, observation.cohort_id, observation.candidate_id)
-    if form is None and assessing and observation.state == ObservationState.PLANNED:
+    if form is None and assessing and observation.status == ObservationStatus.PLANNED:
         form = record_form(observation.refs, version=str(observation.version))
     if ack_form is None and can_acknowledge(current_user, observation):
         ack_form = AcknowledgeForm(formdata=None, version=str(observation.version))
@@ -208,7 +208,7 @@ def _observation_page(
         action_form=ActionForm(formdata=None, version=str(observation.version)),
         conflict=conflict,
         judgements=obs_services.JUDGEMENTS,
-        states=ObservationState,
+        states=ObservationStatus,
     )
     return page, status
 
@@ -371,5 +371,5 @@ def my_workplace():
         testimonies=testimonies(requests_of(current_user.id)),
         texts=texts,
         action_form=ActionForm(formdata=None),
-        states=ObservationState,
+        states=ObservationStatus,
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
@@ -18,12 +19,25 @@ class MailStatus(StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+# Retries keep a message queued; it fails only when the attempts run out. Sent and failed are final.
+MAIL_MOVES = Transitions(
+    MailStatus,
+    {
+        (MailStatus.QUEUED, MailStatus.SENT): ANYONE,
+        (MailStatus.QUEUED, MailStatus.FAILED): ANYONE,
+    },
+    noun="This message",
+)
+
+
+class OutboxMessage(HasStatus, db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status_known"),
+        status_check(MailStatus),
         Index("ix_outbox_messages_status_id", "status", "id"),
     )
+
+    TRANSITIONS = MAIL_MOVES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254))
@@ -31,7 +45,7 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     # What the message is about, for the admin's outbox view (e.g. "invitation", "password_reset").
     category: Mapped[str] = mapped_column(String(40), default="general")
-    status: Mapped[str] = mapped_column(String(10), default=MailStatus.QUEUED)
+    status: Mapped[MailStatus] = status_column(MailStatus, 10, default=MailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -87,13 +87,13 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
         except (OSError, smtplib.SMTPException) as exc:
             message.last_error = str(exc)[:2000]
             if message.attempts >= MAX_ATTEMPTS:
-                message.status = MailStatus.FAILED
+                message.move_to(MailStatus.FAILED)
             else:
                 # Back off: 1, 2, 4 ... minutes, so a dead SMTP server is not hammered.
                 message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
             failed += 1
         else:
-            message.status = MailStatus.SENT
+            message.move_to(MailStatus.SENT)
             message.sent_at = utcnow()
             message.last_error = None
             sent += 1

@@ -3,33 +3,52 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from modules.catalogue.models import Module
 from modules.content.models import Activity
 
 
-class ModuleEnrolment(db.Model):
-    """A person studying one module (a revision of it), through a cohort's pathway or as CPD."""
+class EnrolmentStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+# A withdrawn enrolment comes back when the module is chosen again (its progress is kept).
+ENROLMENT_MOVES = Transitions(
+    EnrolmentStatus,
+    {
+        (EnrolmentStatus.ACTIVE, EnrolmentStatus.WITHDRAWN): ANYONE,
+        (EnrolmentStatus.WITHDRAWN, EnrolmentStatus.ACTIVE): ANYONE,
+    },
+    noun="This enrolment",
+)
+
+
+class ModuleEnrolment(HasStatus, db.Model):
+    """A candidate studying one module (a revision of it), through a cohort's pathway or as CPD."""
 
     __tablename__ = "module_enrolments"
     __table_args__ = (
-        UniqueConstraint("user_id", "family", "module_code"),
-        CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
+        UniqueConstraint("candidate_id", "family", "module_code"),
+        status_check(EnrolmentStatus),
     )
+    TRANSITIONS = ENROLMENT_MOVES
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     family: Mapped[str] = mapped_column(String(20))
     module_code: Mapped[str] = mapped_column(String(20))
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
     # The cohort it came from. A table-level reference only: modules/ never imports the cohort model.
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[EnrolmentStatus] = status_column(EnrolmentStatus, 10, default=EnrolmentStatus.ACTIVE)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     module: Mapped[Module] = relationship(lazy="joined")

@@ -19,6 +19,7 @@ from modules.permissions import can_study
 from modules.study.models import (
     ActivityCompletion,
     DraftRecovery,
+    EnrolmentStatus,
     ModuleEnrolment,
     QuizAttempt,
     ReflectionDraft,
@@ -47,7 +48,7 @@ def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
     return list(
         db.session.scalars(
             select(ModuleEnrolment)
-            .where(ModuleEnrolment.user_id == user_id, ModuleEnrolment.status == "active")
+            .where(ModuleEnrolment.candidate_id == user_id, ModuleEnrolment.status == EnrolmentStatus.ACTIVE)
             .order_by(ModuleEnrolment.module_code)
         )
     )
@@ -57,7 +58,7 @@ def enrolment_for(user_id: int, family: str, module_code: str) -> ModuleEnrolmen
     """This person's enrolment on one module, if any."""
     return db.session.scalar(
         select(ModuleEnrolment).where(
-            ModuleEnrolment.user_id == user_id,
+            ModuleEnrolment.candidate_id == user_id,
             ModuleEnrolment.family == family,
             ModuleEnrolment.module_code == module_code,
         )

@@ -19,6 +19,7 @@ from modules.permissions import can_study
 from modules.study.models import (
     ActivityCompletion,
     DraftRecovery,
+    EnrolmentStatus,
     ModuleEnrolment,
     QuizAttempt,
     ReflectionDraft,
@@ -35,18 +36,22 @@ def enrol(
     """Enrol someone on a module (or reactivate a withdrawn enrolment); idempotent."""
     enrolment = db.session.scalar(
         select(ModuleEnrolment).where(
-            ModuleEnrolment.user_id == user_id,
+            ModuleEnrolment.candidate_id == user_id,
             ModuleEnrolment.family == family,
             ModuleEnrolment.module_code == module_code,
         )
     )
     if enrolment is None:
         enrolment = ModuleEnrolment(
-            user_id=user_id, family=family, module_code=module_code, module_id=module_id, cohort_id=cohort_id
+            candidate_id=user_id,
+            family=family,
+            module_code=module_code,
+            module_id=module_id,
+            cohort_id=cohort_id,
         )
         db.session.add(enrolment)
-    elif enrolment.status != "active":
-        enrolment.status = "active"
+    elif enrolment.status != EnrolmentStatus.ACTIVE:
+        enrolment.move_to(EnrolmentStatus.ACTIVE)
     db.session.flush()
     return enrolment
 
@@ -56,14 +61,14 @@ def withdraw(user_id: int, *, family: str, module_codes: Iterable[str]) -> list[
     codes = list(module_codes)
     rows = db.session.scalars(
         select(ModuleEnrolment).where(
-            ModuleEnrolment.user_id == user_id,
+            ModuleEnrolment.candidate_id == user_id,
             ModuleEnrolment.family == family,
             ModuleEnrolment.module_code.in_(codes),
-            ModuleEnrolment.status == "active",
+            ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
         )
     ).all()
     for row in rows:
-        row.status = "withdrawn"
+        row.move_to(EnrolmentStatus.WITHDRAWN)
     db.session.flush()
     return [r.module_code for r in rows]
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from portfolio.evidence.models import EvidenceVersion
@@ -36,21 +37,37 @@ class AplStatus(StrEnum):
     REJECTED = "rejected"
 
 
-_APL_STATUSES = ", ".join(f"'{s.value}'" for s in AplStatus)
+A = AplStatus
+_DECIDED = (A.ACCEPTED, A.PARTLY_ACCEPTED, A.MORE_EVIDENCE, A.REJECTED)
+# A draft is submitted; a released decision settles it, and "more evidence" lets the candidate send it again.
+# A reopened decision puts the claim back to submitted.
+APL_MOVES = Transitions(
+    AplStatus,
+    {
+        (A.DRAFT, A.SUBMITTED): ANYONE,
+        (A.MORE_EVIDENCE, A.SUBMITTED): ANYONE,
+        **{
+            (A.SUBMITTED, outcome): ANYONE
+            for outcome in (A.ACCEPTED, A.PARTLY_ACCEPTED, A.MORE_EVIDENCE, A.REJECTED)
+        },
+        **{(outcome, A.SUBMITTED): ANYONE for outcome in (A.ACCEPTED, A.PARTLY_ACCEPTED, A.REJECTED)},
+    },
+    noun="This claim",
+)
 
 
-class AplClaim(db.Model):
+class AplClaim(HasStatus, db.Model):
     """A claim for credit from prior learning against criteria, an outcome or a whole module."""
 
     __tablename__ = "apl_claims"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_APL_STATUSES})", name="status_known"),
+        status_check(AplStatus),
         CheckConstraint("scope IN ('criteria', 'outcome', 'module')", name="scope_known"),
         CheckConstraint("credits >= 0", name="credits_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claimant_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
     family: Mapped[str] = mapped_column(String(20))
     module_code: Mapped[str] = mapped_column(String(20))
@@ -70,7 +87,7 @@ class AplClaim(db.Model):
     experience_md: Mapped[str] = mapped_column(Text, default="")
     # Where the work was a team's: what the candidate did themself.
     own_part_md: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default=AplStatus.DRAFT)
+    status: Mapped[AplStatus] = status_column(AplStatus, 16, default=AplStatus.DRAFT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -78,6 +95,8 @@ class AplClaim(db.Model):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     evidence: Mapped[list[AplEvidence]] = relationship(cascade="all, delete-orphan")
+
+    TRANSITIONS = APL_MOVES
 
     @property
     def refs(self) -> list[str]:

@@ -51,7 +51,7 @@ def can_view_claim(
     """See a claim: the claimant, their assessor, the cohort's IQAs, course leaders and admins."""
     if not user.is_authenticated or claim is None:
         return False
-    if claim.claimant_id == user.id or (
+    if claim.candidate_id == user.id or (
         allocated_assessor_id is not None and allocated_assessor_id == user.id
     ):
         return True
@@ -110,7 +110,7 @@ def apl_cap(candidate_id: int, cohort: Cohort, *, excluding: int | None = None) 
         return None
     codes = frozenset(award_module_codes(spec, award.code))
     query = select(func.coalesce(func.sum(AplClaim.credits), 0)).where(
-        AplClaim.claimant_id == candidate_id,
+        AplClaim.candidate_id == candidate_id,
         AplClaim.family == version.qualification.code,
         AplClaim.module_code.in_(codes),
         AplClaim.status.in_([s.value for s in COUNTING]),
@@ -140,7 +140,7 @@ def claims_of(candidate_id: int) -> list[AplClaim]:
     return list(
         db.session.scalars(
             select(AplClaim)
-            .where(AplClaim.claimant_id == candidate_id)
+            .where(AplClaim.candidate_id == candidate_id)
             .options(selectinload(AplClaim.evidence).joinedload(AplEvidence.version))
             .order_by(AplClaim.created_at.desc(), AplClaim.id.desc())
         )
@@ -184,7 +184,7 @@ def _claimed_refs(module: Module, scope: str, refs: Iterable[str], outcome_ref: 
 def _already_claimed(candidate_id: int, family: str, module_code: str, refs: list[str], excluding=None):
     claims = db.session.scalars(
         select(AplClaim).where(
-            AplClaim.claimant_id == candidate_id,
+            AplClaim.candidate_id == candidate_id,
             AplClaim.family == family,
             AplClaim.module_code == module_code,
             AplClaim.status.in_([s.value for s in COUNTING]),
@@ -200,7 +200,9 @@ def _evidence_versions(actor, item_ids: Iterable[int]) -> list[int]:
     items = list(
         db.session.scalars(
             select(EvidenceItem).where(
-                EvidenceItem.id.in_(ids), EvidenceItem.owner_id == actor.id, EvidenceItem.deleted_at.is_(None)
+                EvidenceItem.id.in_(ids),
+                EvidenceItem.candidate_id == actor.id,
+                EvidenceItem.deleted_at.is_(None),
             )
         )
     )
@@ -277,7 +279,7 @@ def draft_claim(
     if credits > cap.left:
         raise ValidationFailed({"": cap_message(credits, cap)})
     claim = AplClaim(
-        claimant_id=actor.id,
+        candidate_id=actor.id,
         cohort_id=cohort.id,
         family=family,
         module_code=module_code,
@@ -310,7 +312,7 @@ def draft_claim(
 
 def submit_claim(actor, claim: AplClaim) -> None:
     """Send a draft claim (or one asked for more evidence) to the assessor, if it still fits the cap."""
-    require(claim.claimant_id == actor.id, "Only the claimant can submit their claim.")
+    require(claim.candidate_id == actor.id, "Only the claimant can submit their claim.")
     if claim.status not in (AplStatus.DRAFT, AplStatus.MORE_EVIDENCE):
         raise InvalidTransition("This claim has already been submitted.")
     cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
@@ -324,7 +326,7 @@ def submit_claim(actor, claim: AplClaim) -> None:
     overlap = _already_claimed(actor.id, claim.family, claim.module_code, claim.refs, excluding=claim.id)
     if overlap:
         raise ValidationFailed(f"You have already claimed {', '.join(overlap)}.")
-    claim.status = AplStatus.SUBMITTED
+    claim.move_to(AplStatus.SUBMITTED)
     claim.submitted_at = utcnow()
     record(
         "apl_claim_submitted",
@@ -351,4 +353,4 @@ def submit_claim(actor, claim: AplClaim) -> None:
 
 def allocated_assessor_for_claim(claim: AplClaim) -> int | None:
     """The assessor allocated to the claimant in the claim's cohort."""
-    return allocated_assessor_id(claim.cohort_id, claim.claimant_id)
+    return allocated_assessor_id(claim.cohort_id, claim.candidate_id)

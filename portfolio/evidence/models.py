@@ -70,11 +70,11 @@ class EvidenceItem(db.Model):
     __tablename__ = "evidence_items"
     __table_args__ = (
         CheckConstraint(f"kind IN ({_KINDS})", name="kind_known"),
-        Index("ix_evidence_items_owner", "owner_id", "deleted_at", "id"),
+        Index("ix_evidence_items_candidate", "candidate_id", "deleted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The candidate's confirmation that pupils cannot be identified; without it the item cannot be submitted.

@@ -163,7 +163,7 @@ def _version(item: EvidenceItem, number: int, content: Content, actor) -> Eviden
 
 
 def _create(actor, kind: str, content: Content, tags, *, anonymised: bool, source: str | None):
-    item = EvidenceItem(owner_id=actor.id, kind=kind, anonymised_at=utcnow() if anonymised else None)
+    item = EvidenceItem(candidate_id=actor.id, kind=kind, anonymised_at=utcnow() if anonymised else None)
     item.tags = [EvidenceTag(framework=f, tag=t) for f, t in tags]
     if source:
         item.tags.append(EvidenceTag(framework=SOURCE, tag=source))
@@ -342,7 +342,7 @@ def evidence_from_reflection(actor, draft, activity) -> EvidenceItem:
         select(EvidenceItem)
         .join(EvidenceTag, EvidenceTag.item_id == EvidenceItem.id)
         .where(
-            EvidenceItem.owner_id == actor.id,
+            EvidenceItem.candidate_id == actor.id,
             EvidenceTag.framework == SOURCE,
             EvidenceTag.tag == reflection_source(draft.id),
         )

@@ -54,7 +54,7 @@ def _load(user_id: int):
     items = list(
         db.session.scalars(
             select(EvidenceItem)
-            .where(EvidenceItem.owner_id == user_id)
+            .where(EvidenceItem.candidate_id == user_id)
             .options(selectinload(EvidenceItem.versions), selectinload(EvidenceItem.mappings))
             .order_by(EvidenceItem.id)
         )

@@ -87,9 +87,9 @@ def clean_file_name(raw: str | None) -> str:
 
 
 def accept_upload(
-    owner_id: int, stream: BinaryIO, filename: str, *, max_bytes: int | None = None
+    candidate_id: int, stream: BinaryIO, filename: str, *, max_bytes: int | None = None
 ) -> StoredFile:
-    """Store an upload for `owner_id` once its name, size, content and the owner's allowance pass.
+    """Store an upload for `candidate_id` once its name, size, content and the owner's allowance pass.
 
     Creates (or reuses) the Blob row and flushes; the caller adds the row that refers to it and commits.
     Call it before the request's other writes: on SQLite the first write takes the database lock, and
@@ -133,7 +133,7 @@ def accept_upload(
     if not extension:
         name = fit_name(f"{name}.{EXTENSIONS[kind][0]}")
 
-    _check_allowance(owner_id, stored)
+    _check_allowance(candidate_id, stored)
     _blob_row(stored, kind)
     return StoredFile(sha256=stored.sha256, size=stored.size, kind=kind, name=name)
 
@@ -150,12 +150,12 @@ def quota_bytes() -> int:
     return int(current_app.config.get("WAYMARK_QUOTA_MB", DEFAULT_QUOTA_MB)) << 20
 
 
-def _check_allowance(owner_id: int, stored: StoredBlob) -> None:
-    already = select(func.count()).select_from(_owner_blobs(owner_id, only=stored.sha256).subquery())
+def _check_allowance(candidate_id: int, stored: StoredBlob) -> None:
+    already = select(func.count()).select_from(_owner_blobs(candidate_id, only=stored.sha256).subquery())
     if db.session.scalar(already):
         return  # the owner already counts these bytes
     quota = quota_bytes()
-    used = blob_quota_used(owner_id)
+    used = blob_quota_used(candidate_id)
     if used + stored.size > quota:
         raise UploadRefused(
             f"This would take you over your {human_size(quota)} storage allowance "
@@ -163,14 +163,14 @@ def _check_allowance(owner_id: int, stored: StoredBlob) -> None:
         )
 
 
-def _owner_blobs(owner_id: int, *, only: str | None = None):
+def _owner_blobs(candidate_id: int, *, only: str | None = None):
     versions = (
         select(EvidenceVersion.blob_sha256.label("sha256"))
         .join(EvidenceItem, EvidenceItem.id == EvidenceVersion.item_id)
-        .where(EvidenceItem.owner_id == owner_id, EvidenceVersion.blob_sha256.is_not(None))
+        .where(EvidenceItem.candidate_id == candidate_id, EvidenceVersion.blob_sha256.is_not(None))
     )
     claims = select(AplClaim.certificate_sha256.label("sha256")).where(
-        AplClaim.claimant_id == owner_id, AplClaim.certificate_sha256.is_not(None)
+        AplClaim.candidate_id == candidate_id, AplClaim.certificate_sha256.is_not(None)
     )
     if only is not None:
         versions = versions.where(EvidenceVersion.blob_sha256 == only)
@@ -198,10 +198,10 @@ def _blob_row(stored: StoredBlob, kind: str) -> Blob:
     return blob
 
 
-def blob_quota_used(owner_id: int) -> int:
+def blob_quota_used(candidate_id: int) -> int:
     """Bytes of the distinct blobs the owner's evidence versions and APL certificates refer to."""
     total = db.session.scalar(
-        select(func.coalesce(func.sum(Blob.size), 0)).where(Blob.sha256.in_(_owner_blobs(owner_id)))
+        select(func.coalesce(func.sum(Blob.size), 0)).where(Blob.sha256.in_(_owner_blobs(candidate_id)))
     )
     return int(total or 0)
 

@@ -200,7 +200,7 @@ def module_gap(candidate_id: int, module: Module) -> ModuleGap:
             select(CriterionMapping)
             .join(EvidenceItem, CriterionMapping.item_id == EvidenceItem.id)
             .where(
-                EvidenceItem.owner_id == candidate_id,
+                EvidenceItem.candidate_id == candidate_id,
                 EvidenceItem.deleted_at.is_(None),
                 CriterionMapping.family == module.family,
                 CriterionMapping.module_code == module.code,

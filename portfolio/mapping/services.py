@@ -17,7 +17,7 @@ from core.audit.services import record
 from core.errors import ValidationFailed, require
 from core.extensions import db
 from modules.catalogue.models import AssessmentCriterion, LearningOutcome, Module
-from modules.study.models import ModuleEnrolment
+from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag
 from portfolio.permissions import can_edit_item
 
@@ -54,7 +54,7 @@ class CriterionInfo:
 
 def _active_module_ids(user_id: int):
     return select(ModuleEnrolment.module_id).where(
-        ModuleEnrolment.user_id == user_id, ModuleEnrolment.status == "active"
+        ModuleEnrolment.candidate_id == user_id, ModuleEnrolment.status == EnrolmentStatus.ACTIVE
     )
 
 
@@ -147,7 +147,7 @@ def map_item(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed({"note": f"Keep the note under {MAX_NOTE:,} characters."})
-    criterion = find_criterion(item.owner_id, (criterion_ref or "").strip(), family)
+    criterion = find_criterion(item.candidate_id, (criterion_ref or "").strip(), family)
     mapping = _mapping(item, criterion.family, criterion.ref)
     if mapping is not None:
         if mapping.note != note:
@@ -210,11 +210,13 @@ def _audit(action: str, actor, item: EvidenceItem, criterion: CriterionInfo, ext
     )
 
 
-def working_items(owner_id: int, *, module: str, tag: str, unmapped: bool, page: int) -> list[EvidenceItem]:
+def working_items(
+    candidate_id: int, *, module: str, tag: str, unmapped: bool, page: int
+) -> list[EvidenceItem]:
     """The items of the working portfolio, newest first, one page (and one more, to tell there is more)."""
     query = (
         select(EvidenceItem)
-        .where(EvidenceItem.owner_id == owner_id, EvidenceItem.deleted_at.is_(None))
+        .where(EvidenceItem.candidate_id == candidate_id, EvidenceItem.deleted_at.is_(None))
         .order_by(EvidenceItem.id.desc())
         .options(joinedload(EvidenceItem.current), selectinload(EvidenceItem.mappings))
         .offset((page - 1) * PER_PAGE)

@@ -26,7 +26,7 @@ RECORD_KINDS = (ItemKind.OBSERVATION, ItemKind.TESTIMONY)
 def add_assessor_record(
     actor,
     *,
-    owner_id: int,
+    candidate_id: int,
     kind: str,
     title: str,
     body_md: str,
@@ -49,9 +49,9 @@ def add_assessor_record(
     if not wanted:
         raise ValidationFailed("The record must show at least one criterion.")
     # Each criterion must belong to a module the candidate studies now (ValidationFailed otherwise).
-    found = [find_criterion(owner_id, ref, family) for family, _module, ref in wanted]
+    found = [find_criterion(candidate_id, ref, family) for family, _module, ref in wanted]
     content = Content(title, activity_date, "", body_md, None, None, None)
-    item = EvidenceItem(owner_id=owner_id, kind=kind, anonymised_at=utcnow() if anonymised else None)
+    item = EvidenceItem(candidate_id=candidate_id, kind=kind, anonymised_at=utcnow() if anonymised else None)
     if source:
         item.tags = [EvidenceTag(framework=SOURCE, tag=source)]
     db.session.add(item)
@@ -84,7 +84,7 @@ def add_assessor_record(
         obj=item,
         details={
             "kind": kind,
-            "owner_id": owner_id,
+            "candidate_id": candidate_id,
             "title": content.title,
             "version": 1,
             "content_hash": version.content_hash,

@@ -12,7 +12,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from portfolio.evidence.models import EvidenceVersion
@@ -34,13 +34,29 @@ class SubmissionStatus(StrEnum):
     REFERRED = "referred"  # a released decision: the candidate may resubmit
 
 
-class Submission(db.Model):
+U = SubmissionStatus
+# Withdrawn by the candidate before marking starts; a released decision settles the attempt, and reopening
+# that decision puts it back to submitted.
+SUBMISSION_MOVES = Transitions(
+    SubmissionStatus,
+    {
+        (U.SUBMITTED, U.WITHDRAWN): ANYONE,
+        (U.SUBMITTED, U.ACHIEVED): ANYONE,
+        (U.SUBMITTED, U.REFERRED): ANYONE,
+        (U.ACHIEVED, U.SUBMITTED): ANYONE,
+        (U.REFERRED, U.SUBMITTED): ANYONE,
+    },
+    noun="This submission",
+)
+
+
+class Submission(HasStatus, db.Model):
     """A module submitted for assessment: a frozen snapshot of the mapped evidence. Every attempt is kept."""
 
     __tablename__ = "submissions"
     __table_args__ = (
         UniqueConstraint("candidate_id", "family", "module_code", "attempt"),
-        CheckConstraint("status IN ('submitted', 'withdrawn', 'achieved', 'referred')", name="status_known"),
+        status_check(SubmissionStatus),
         Index("ix_submissions_cohort_status", "cohort_id", "status", "submitted_at"),
     )
 
@@ -51,13 +67,15 @@ class Submission(db.Model):
     module_code: Mapped[str] = mapped_column(String(20))
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
     attempt: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10), default=SubmissionStatus.SUBMITTED)
+    status: Mapped[SubmissionStatus] = status_column(SubmissionStatus, 10, default=SubmissionStatus.SUBMITTED)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the assessor starts marking: from then on the candidate can no longer withdraw the attempt.
     marking_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 over the sorted entries' (criterion, content hash) pairs: the snapshot's fingerprint.
     snapshot_hash: Mapped[str] = mapped_column(String(64))
     statement_md: Mapped[str] = mapped_column(Text, default="")
+
+    TRANSITIONS = SUBMISSION_MOVES
 
     entries: Mapped[list[SubmissionEntry]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionEntry.id"

@@ -14,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.audit.services import record
+from core.db.statemachine import label_of
 from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
 from modules.catalogue.models import LearningOutcome, Module
-from modules.study.models import ModuleEnrolment
+from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from portfolio.permissions import can_submit
@@ -47,10 +48,10 @@ def active_enrolment(user_id: int, family: str, module_code: str) -> ModuleEnrol
     """The person's active enrolment on a module, if they study it."""
     return db.session.scalar(
         select(ModuleEnrolment).where(
-            ModuleEnrolment.user_id == user_id,
+            ModuleEnrolment.candidate_id == user_id,
             ModuleEnrolment.family == family,
             ModuleEnrolment.module_code == module_code,
-            ModuleEnrolment.status == "active",
+            ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
         )
     )
 
@@ -60,7 +61,7 @@ def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
     return list(
         db.session.scalars(
             select(ModuleEnrolment)
-            .where(ModuleEnrolment.user_id == user_id, ModuleEnrolment.status == "active")
+            .where(ModuleEnrolment.candidate_id == user_id, ModuleEnrolment.status == EnrolmentStatus.ACTIVE)
             .order_by(ModuleEnrolment.family, ModuleEnrolment.module_code)
         )
     )
@@ -189,7 +190,7 @@ def plan_snapshot(candidate_id: int, enrolment: ModuleEnrolment) -> SnapshotPlan
         select(CriterionMapping, EvidenceItem)
         .join(EvidenceItem, CriterionMapping.item_id == EvidenceItem.id)
         .where(
-            EvidenceItem.owner_id == candidate_id,
+            EvidenceItem.candidate_id == candidate_id,
             EvidenceItem.deleted_at.is_(None),
             EvidenceItem.current_version_id.is_not(None),
             CriterionMapping.family == enrolment.family,
@@ -296,7 +297,7 @@ def withdraw_submission(actor, submission: Submission) -> None:
             "Your assessor has started marking this attempt, so it can no longer be withdrawn. "
             "If something in it is wrong, tell your assessor: they can refer it for resubmission."
         )
-    submission.status = SubmissionStatus.WITHDRAWN
+    submission.move_to(SubmissionStatus.WITHDRAWN)
     record(
         "submission_withdrawn",
         actor=actor,
@@ -328,7 +329,7 @@ def record_submission_outcome(actor, submission: Submission, outcome: Submission
         raise InvalidTransition(f"'{outcome}' is not a decision on a submission.")
     if submission.status != SubmissionStatus.SUBMITTED:
         raise InvalidTransition(f"This attempt is {submission.status}; its decision cannot be released now.")
-    submission.status = outcome
+    submission.move_to(outcome)
     record(
         "submission_outcome_recorded",
         actor=actor,
@@ -342,7 +343,7 @@ def reopen_submission_outcome(actor, submission: Submission) -> None:
     """Take a released decision back off the attempt (reopened): it awaits assessment again."""
     if submission.status not in RELEASED_SUBMISSION:
         return
-    submission.status = SubmissionStatus.SUBMITTED
+    submission.move_to(SubmissionStatus.SUBMITTED)
     record("submission_outcome_withdrawn", actor=actor, obj=submission, details={})
     db.session.flush()
 
@@ -353,8 +354,8 @@ def record_claim_outcome(actor, claim: AplClaim, outcome: AplStatus) -> None:
     if outcome not in DECIDED_CLAIM:
         raise InvalidTransition(f"'{outcome}' is not a decision on a claim.")
     if claim.status != AplStatus.SUBMITTED:
-        raise InvalidTransition(f"This claim is {claim.status.replace('_', ' ')}; it cannot be decided now.")
-    claim.status = outcome
+        raise InvalidTransition(f"This claim is {label_of(claim.status)}; it cannot be decided now.")
+    claim.move_to(outcome)
     record("apl_outcome_recorded", actor=actor, obj=claim, details={"outcome": outcome.value})
     db.session.flush()
 
@@ -363,6 +364,6 @@ def reopen_claim_outcome(actor, claim: AplClaim) -> None:
     """Take a released decision back off a claim (reopened): it awaits assessment again."""
     if claim.status not in DECIDED_CLAIM:
         return
-    claim.status = AplStatus.SUBMITTED
+    claim.move_to(AplStatus.SUBMITTED)
     record("apl_outcome_withdrawn", actor=actor, obj=claim, details={})
     db.session.flush()

@@ -15,7 +15,7 @@ from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
 from core.forms import apply_errors
 from core.web.access import SIGNED_IN, roles, rule
-from portfolio.apl.models import AplClaim
+from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.apl.services import (
     apl_cap,
     award_module_codes,
@@ -187,7 +187,7 @@ def _claim_form(module) -> AplClaimForm:
     form.criteria.choices = [(c.ref, f"{c.ref} {c.text}") for o in module.outcomes for c in o.criteria]
     items = db.session.scalars(
         select(EvidenceItem)
-        .where(EvidenceItem.owner_id == current_user.id, EvidenceItem.deleted_at.is_(None))
+        .where(EvidenceItem.candidate_id == current_user.id, EvidenceItem.deleted_at.is_(None))
         .order_by(EvidenceItem.id.desc())
     )
     form.evidence.choices = [(i.id, i.current.title) for i in items if i.current is not None]
@@ -248,7 +248,7 @@ def new_claim(cohort_id: int, code: str):
             cap = apl_cap(current_user.id, cohort)
         else:
             db.session.commit()
-            sent = claim.status != "draft"
+            sent = claim.status != AplStatus.DRAFT
             flash(
                 "Your claim is sent to your assessor." if sent else "Your claim is saved as a draft.",
                 "success",
@@ -262,17 +262,17 @@ def new_claim(cohort_id: int, code: str):
 
 
 def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200):
-    assessor_id = allocated_assessor_id(claim.cohort_id, claim.claimant_id)
+    assessor_id = allocated_assessor_id(claim.cohort_id, claim.candidate_id)
     if not can_view_claim(current_user, claim, assessor_id, is_iqa_of(current_user.id, claim.cohort_id)):
         abort(404)
     cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
-    mine = claim.claimant_id == current_user.id
+    mine = claim.candidate_id == current_user.id
     return render_template(
         "portfolio/submissions/apl_show.html",
         claim=claim,
-        claimant=db.session.get(User, claim.claimant_id),
-        cap=apl_cap(claim.claimant_id, cohort) if cohort and mine else None,
-        can_send=mine and claim.status in ("draft", "more_evidence"),
+        claimant=db.session.get(User, claim.candidate_id),
+        cap=apl_cap(claim.candidate_id, cohort) if cohort and mine else None,
+        can_send=mine and claim.status in (AplStatus.DRAFT, AplStatus.MORE_EVIDENCE),
         submit_form=SubmitClaimForm(),
         certificate_url=url_for("portfolio.submissions.claim_certificate", claim_id=claim.id)
         if claim.certificate_sha256
@@ -294,7 +294,7 @@ def show_claim(claim_id: int):
 @rule(CANDIDATES)
 def send_claim(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
-    if claim is None or claim.claimant_id != current_user.id:
+    if claim is None or claim.candidate_id != current_user.id:
         abort(404)
     try:
         submit_claim(current_user, claim)
@@ -310,7 +310,7 @@ def send_claim(claim_id: int):
 @rule(SIGNED_IN)
 def claim_certificate(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
-    assessor_id = allocated_assessor_id(claim.cohort_id, claim.claimant_id) if claim else None
+    assessor_id = allocated_assessor_id(claim.cohort_id, claim.candidate_id) if claim else None
     iqa = claim is not None and is_iqa_of(current_user.id, claim.cohort_id)
     if claim is None or not claim.certificate_sha256:
         abort(404)

@@ -3,31 +3,50 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from qualification.cohorts.models import CohortSession
 
 
-class SessionBooking(db.Model):
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+# A cancelled place can be booked again (by the candidate, or by a leader recording attendance).
+BOOKING_MOVES = Transitions(
+    BookingStatus,
+    {
+        (BookingStatus.BOOKED, BookingStatus.CANCELLED): ANYONE,
+        (BookingStatus.CANCELLED, BookingStatus.BOOKED): ANYONE,
+    },
+    noun="This booking",
+)
+
+
+class SessionBooking(HasStatus, db.Model):
     __tablename__ = "session_bookings"
     __table_args__ = (
-        UniqueConstraint("session_id", "user_id"),
-        CheckConstraint("status IN ('booked', 'cancelled')", name="status_known"),
+        UniqueConstraint("session_id", "candidate_id"),
+        status_check(BookingStatus),
     )
+    TRANSITIONS = BOOKING_MOVES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="booked")
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[BookingStatus] = status_column(BookingStatus, 10, default=BookingStatus.BOOKED)
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     session: Mapped[CohortSession] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])

@@ -19,12 +19,12 @@ from core.notifications.models import Notification
 from core.notifications.services import notify
 from core.web.formatting import format_datetime
 from modules.study.services import complete_by_attendance
-from qualification.booking.models import SessionBooking
+from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
 from qualification.permissions import is_cohort_staff
 
-BOOKED = "booked"
-CANCELLED = "cancelled"
+BOOKED = BookingStatus.BOOKED
+CANCELLED = BookingStatus.CANCELLED
 FEED_SALT = "bookings-feed"
 MAX_FEED_TOKEN = 200
 
@@ -65,7 +65,7 @@ def _lock(session: CohortSession) -> CohortSession:
 def _booking_of(session_id: int, user_id: int) -> SessionBooking | None:
     return db.session.scalar(
         select(SessionBooking).where(
-            SessionBooking.session_id == session_id, SessionBooking.user_id == user_id
+            SessionBooking.session_id == session_id, SessionBooking.candidate_id == user_id
         )
     )
 
@@ -96,10 +96,10 @@ def book_session(actor, session: CohortSession) -> SessionBooking:
                 "date, or ask your course leader whether a place comes free."
             )
     if booking is None:
-        booking = SessionBooking(session_id=session.id, user_id=actor.id, status=BOOKED)
+        booking = SessionBooking(session_id=session.id, candidate_id=actor.id, status=BOOKED)
         db.session.add(booking)
     else:
-        booking.status = BOOKED
+        booking.move_to(BOOKED)
         booking.booked_at = utcnow()
         booking.cancelled_at = None
     db.session.flush()
@@ -126,7 +126,7 @@ def cancel_booking(actor, session: CohortSession) -> SessionBooking | None:
     booking = _booking_of(session.id, actor.id)
     if booking is None or booking.status != BOOKED:
         return booking
-    booking.status = CANCELLED
+    booking.move_to(CANCELLED)
     booking.cancelled_at = utcnow()
     db.session.flush()
     record(
@@ -164,7 +164,7 @@ def record_attendance(actor, session: CohortSession, attended_user_ids: Iterable
     if any(uid not in candidates for uid in wanted):
         raise ValidationFailed({"attended": "Only the cohort's candidates can be marked as attending."})
     bookings = {
-        b.user_id: b
+        b.candidate_id: b
         for b in db.session.scalars(select(SessionBooking).where(SessionBooking.session_id == session.id))
     }
     newly = []
@@ -172,10 +172,10 @@ def record_attendance(actor, session: CohortSession, attended_user_ids: Iterable
         booking = bookings.get(uid)
         if booking is None:
             # Came without booking: the row is the record of attendance (it takes no place: it has passed).
-            booking = SessionBooking(session_id=session.id, user_id=uid, status=BOOKED)
+            booking = SessionBooking(session_id=session.id, candidate_id=uid, status=BOOKED)
             db.session.add(booking)
         elif booking.status != BOOKED:
-            booking.status = BOOKED
+            booking.move_to(BOOKED)
             booking.cancelled_at = None
         if booking.attended_at is None:
             booking.attended_at = now
@@ -246,7 +246,7 @@ def session_places(cohort: Cohort, user) -> SessionPlaces:
     if not cohort.sessions:
         return places
     booked = SessionBooking.status == BOOKED
-    mine = booked & (SessionBooking.user_id == user.id)
+    mine = booked & (SessionBooking.candidate_id == user.id)
     rows = db.session.execute(
         select(
             SessionBooking.session_id,
@@ -272,10 +272,10 @@ def booked_sessions(user_id: int, cohort_id: int | None = None) -> list[tuple[Co
         .join(
             CohortMember,
             (CohortMember.cohort_id == CohortSession.cohort_id)
-            & (CohortMember.user_id == SessionBooking.user_id)
+            & (CohortMember.user_id == SessionBooking.candidate_id)
             & (CohortMember.role == MemberRole.CANDIDATE),
         )
-        .where(SessionBooking.user_id == user_id, SessionBooking.status == BOOKED)
+        .where(SessionBooking.candidate_id == user_id, SessionBooking.status == BOOKED)
         .order_by(CohortSession.starts_at, CohortSession.id)
     )
     if cohort_id is not None:
@@ -286,7 +286,7 @@ def booked_sessions(user_id: int, cohort_id: int | None = None) -> list[tuple[Co
 def attendance_sheet(session: CohortSession) -> list[tuple[CohortMember, SessionBooking | None]]:
     """The cohort's candidates with their booking of this session: booked ones first, then by name."""
     bookings = {
-        b.user_id: b
+        b.candidate_id: b
         for b in db.session.scalars(select(SessionBooking).where(SessionBooking.session_id == session.id))
     }
     candidates = [m for m in session.cohort.members if m.role == MemberRole.CANDIDATE]
@@ -331,7 +331,7 @@ def remind_upcoming_sessions(now: datetime) -> int:
         select(SessionBooking, CohortSession)
         .join(CohortSession, CohortSession.id == SessionBooking.session_id)
         .where(
-            SessionBooking.status == "booked",
+            SessionBooking.status == BOOKED,
             CohortSession.starts_at > now,
             CohortSession.starts_at <= now + WINDOW,
         )
@@ -341,13 +341,15 @@ def remind_upcoming_sessions(now: datetime) -> int:
         # The kind names the session, so a second run (or a second server) never reminds twice.
         kind = f"session_reminder:{session.id}"
         already = db.session.scalar(
-            select(Notification.id).where(Notification.user_id == booking.user_id, Notification.kind == kind)
+            select(Notification.id).where(
+                Notification.user_id == booking.candidate_id, Notification.kind == kind
+            )
         )
         if already:
             continue
         where = session.place or "online"
         notify(
-            booking.user_id,
+            booking.candidate_id,
             kind=kind,
             title=f"Reminder: {session.title}, {format_datetime(session.starts_at)}",
             body=f"{session.kind_enum.label}, {where}." + (f" Join: {session.link}" if session.link else ""),

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
-from modules.study.models import ModuleEnrolment
+from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from qualification.cohorts.models import Cohort
 from qualification.forums.models import Forum, Post, PostReport, Subscription, Thread
 from qualification.versions.models import Award
@@ -80,9 +80,9 @@ def forum_summaries(user, cohort: Cohort) -> list[ForumSummary]:
     studied = set(
         db.session.scalars(
             select(ModuleEnrolment.module_code).where(
-                ModuleEnrolment.user_id == user.id,
+                ModuleEnrolment.candidate_id == user.id,
                 ModuleEnrolment.cohort_id == cohort.id,
-                ModuleEnrolment.status == "active",
+                ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
             )
         )
     )

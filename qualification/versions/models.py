@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from modules.catalogue.models import Module
@@ -17,6 +18,17 @@ class VersionStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     RETIRED = "retired"
+
+
+# Publishing freezes a draft; a published version is retired when a newer one replaces it.
+VERSION_MOVES = Transitions(
+    VersionStatus,
+    {
+        (VersionStatus.DRAFT, VersionStatus.PUBLISHED): ANYONE,
+        (VersionStatus.PUBLISHED, VersionStatus.RETIRED): ANYONE,
+    },
+    noun="This version",
+)
 
 
 class Qualification(db.Model):
@@ -31,19 +43,19 @@ class Qualification(db.Model):
     )
 
 
-class QualificationVersion(db.Model):
+class QualificationVersion(HasStatus, db.Model):
     """One version of a qualification; published versions never change (candidates stay on theirs)."""
 
     __tablename__ = "qualification_versions"
     __table_args__ = (
         UniqueConstraint("qualification_id", "number"),
-        CheckConstraint("status IN ('draft', 'published', 'retired')", name="status_known"),
+        status_check(VersionStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10), default=VersionStatus.DRAFT)
+    status: Mapped[VersionStatus] = status_column(VersionStatus, 10, default=VersionStatus.DRAFT)
     title: Mapped[str] = mapped_column(String(200))
     provider: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -52,6 +64,8 @@ class QualificationVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    TRANSITIONS = VERSION_MOVES
 
     qualification: Mapped[Qualification] = relationship(back_populates="versions")
     module_links: Mapped[list[VersionModule]] = relationship(

@@ -176,7 +176,7 @@ def publish_version(actor, version: QualificationVersion) -> None:
     problems = problems_for_publishing(version)
     if problems:
         raise SpecInvalid(problems)
-    version.status = VersionStatus.PUBLISHED
+    version.move_to(VersionStatus.PUBLISHED)
     version.published_at = utcnow()
     record(
         "qualification_published",

@@ -98,7 +98,7 @@ def assessment_row(app, assessment_id: int) -> dict:
     with app.app_context():
         a = db.session.get(Assessment, assessment_id)
         return {
-            "state": a.state,
+            "status": a.status,
             "decision": a.decision,
             "version": a.version,
             "feedback_md": a.feedback_md,

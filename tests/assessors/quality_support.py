@@ -125,4 +125,4 @@ def release(app, email: str, assessment_id: int) -> None:
 
 def state_of(app, assessment_id: int) -> str:
     with app.app_context():
-        return db.session.get(Assessment, assessment_id).state
+        return db.session.get(Assessment, assessment_id).status

@@ -135,7 +135,7 @@ def test_iqa_can_return_a_decision_and_the_candidate_sees_nothing(demo):
     press(sam, sam.get(review_url(assessment_id)), RETURN, {"reasons_md": "Comment on the pupils reached."})
     with demo.app_context():
         assessment = db.session.get(Assessment, assessment_id)
-        assert (assessment.state, assessment.returned_by_iqa) == ("in_marking", True)
+        assert (assessment.status, assessment.returned_by_iqa) == ("in_marking", True)
         jo, tom = person(JO).id, person(TOM).id
         assert db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == jo)) == 0
         told = db.session.scalars(select(Notification.kind).where(Notification.user_id == tom)).all()
@@ -226,7 +226,7 @@ def test_iqa_can_sample_a_decision_the_rules_let_through(demo):
     assert has_button(done, AGREE)
     with demo.app_context():
         assessment = db.session.get(Assessment, assessment_id)
-        assert (assessment.state, assessment.sampled, assessment.sample_reasons) == (
+        assert (assessment.status, assessment.sampled, assessment.sample_reasons) == (
             "in_iqa_review",
             True,
             "chosen by the IQA",
@@ -251,7 +251,7 @@ def test_iqa_can_reopen_a_released_decision_and_its_result_is_withdrawn(demo):
     done = press(sam, page, REOPEN, {"reason": "The witness statement was unsigned."})
     assert "reopened" in page_text(done)
     with demo.app_context():
-        assert db.session.get(Assessment, assessment_id).state == "in_marking"
+        assert db.session.get(Assessment, assessment_id).status == "in_marking"
         assert db.session.scalars(select(ModuleResult.revoked_at)).one() is not None
         assert db.session.get(Submission, submission_id).status == "submitted"
     (reopened,) = actions(demo, "decision_reopened")

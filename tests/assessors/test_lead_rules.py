@@ -73,13 +73,13 @@ def test_assessor_cannot_complete_with_a_failed_vacs_check_unexplained(demo):
     assert "Give your reason for 'current'." in page_text(refused)
     assert "Give your reason for 'valid'." not in page_text(refused)  # a "yes" needs no reason
     with demo.app_context():
-        assert db.session.get(Assessment, assessment_id).state == "in_marking"
+        assert db.session.get(Assessment, assessment_id).status == "in_marking"
     changes["vacs_current_note"] = "The referrals are from 2019; show one from this school year."
     done = judge(tom, assessment_id, "Complete marking", changes, follow=True)
     assert done.status_code == 200
     with demo.app_context():
         row = db.session.get(Assessment, assessment_id)
-        assert row.state == "ready_for_release"
+        assert row.status == "ready_for_release"
         assert row.vacs_notes["current"].startswith("The referrals are from 2019")
     release(demo, TOM, assessment_id)
     feedback = page_text(jo.get(f"/assessors/assessments/{assessment_id}"))
@@ -114,7 +114,7 @@ def test_iqa_cannot_reopen_a_decision_they_made_but_another_iqa_can(demo):
 
 def _state(app, assessment_id: int) -> str:
     with app.app_context():
-        return db.session.scalar(select(Assessment.state).where(Assessment.id == assessment_id))
+        return db.session.scalar(select(Assessment.status).where(Assessment.id == assessment_id))
 
 
 def _version(app, assessment_id: int) -> int:

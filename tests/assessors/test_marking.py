@@ -79,14 +79,14 @@ def test_assessor_can_judge_a_submission_and_the_candidate_reads_it_once_release
     )
     assert draft.headers["Location"] == f"/assessors/assessments/{assessment_id}"
     saved = assessment_row(app, assessment_id)
-    assert saved["state"] == "in_marking"
+    assert saved["status"] == "in_marking"
     assert saved["outcomes"]["M01.1.2"] == "met"
     assert saved["feedback_md"] == "So far, good."
     assert jo.get(f"/assessors/assessments/{assessment_id}").status_code == 404  # not released
 
     done = judge(tom, assessment_id, "Complete marking", judgement(), follow=True)
     assert "ready for release" in page_text(done)
-    assert assessment_row(app, assessment_id)["state"] == "ready_for_release"
+    assert assessment_row(app, assessment_id)["status"] == "ready_for_release"
     # Nothing left to mark (the demo's modules still wait for an observation to be planned).
     left = page_text(tom.get("/assessors/queue"))
     assert "Submission: M01" not in left
@@ -96,7 +96,7 @@ def test_assessor_can_judge_a_submission_and_the_candidate_reads_it_once_release
 
     released = release_all(tom)
     assert "1 decision released" in page_text(released)
-    assert assessment_row(app, assessment_id)["state"] == "released"
+    assert assessment_row(app, assessment_id)["status"] == "released"
 
     notes = page_text(jo.get("/notifications/"))
     assert "Feedback on your M01 submission: Achieved" in notes
@@ -140,19 +140,19 @@ def test_sampled_decision_waits_for_the_iqa_before_release(app):
     jo, tom, _submission_id, assessment_id = _started(app)
     done = judge(tom, assessment_id, "Complete marking", judgement(), follow=True)
     assert "sampled for IQA review" in page_text(done)
-    assert assessment_row(app, assessment_id)["state"] == "in_iqa_review"
+    assert assessment_row(app, assessment_id)["status"] == "in_iqa_review"
     assert "No decisions are waiting to be released." in page_text(tom.get("/assessors/release"))
 
     iqa = signed_in(app, IQA)
     review = iqa.get(f"/assessors/assessments/{assessment_id}")
     assert "one of the assessor's first" in page_text(review)
     press(iqa, review, "Agree with the decision")
-    assert assessment_row(app, assessment_id)["state"] == "ready_for_release"
+    assert assessment_row(app, assessment_id)["status"] == "ready_for_release"
     assert jo.get(f"/assessors/assessments/{assessment_id}").status_code == 404
 
     page = tom.get(f"/assessors/assessments/{assessment_id}")
     press(tom, page, "Release to the candidate")
-    assert assessment_row(app, assessment_id)["state"] == "released"
+    assert assessment_row(app, assessment_id)["status"] == "released"
     assert jo.get(f"/assessors/assessments/{assessment_id}").status_code == 200
 
 

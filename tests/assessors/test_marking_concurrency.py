@@ -148,7 +148,7 @@ def test_two_completions_at_once_one_wins_and_one_gets_409(live):
     )
     assert sorted(statuses) == [302, 409]
     row = assessment_row(app, assessment_id)
-    assert row["state"] == "ready_for_release"
+    assert row["status"] == "ready_for_release"
     assert row["feedback_md"] == ("From device A." if statuses[0] == 302 else "From device B.")
     assert _audit_count(app, "marking_completed", assessment_id) == 1
     _chain_verifies(app)
@@ -165,9 +165,9 @@ def test_a_draft_and_a_completion_at_once_never_lose_an_update(live):
     assert sorted(statuses) == [302, 409]
     row = assessment_row(app, assessment_id)
     if statuses[1] == 302:
-        assert (row["state"], row["feedback_md"]) == ("ready_for_release", "Completed on device B.")
+        assert (row["status"], row["feedback_md"]) == ("ready_for_release", "Completed on device B.")
     else:
-        assert (row["state"], row["feedback_md"]) == ("in_marking", "A draft from device A.")
+        assert (row["status"], row["feedback_md"]) == ("in_marking", "A draft from device A.")
     _chain_verifies(app)
 
 
@@ -175,7 +175,7 @@ def test_the_assessor_releasing_while_the_iqa_reopens_gives_one_winner(live):
     app, base = live
     assessment_id, [(tom, page), _] = _opened(app, base, "M03", "M03.1.1")
     assert _press(tom, page, "Complete marking", judgement(refs=criteria_on(page.text)))().status_code == 302
-    assert assessment_row(app, assessment_id)["state"] == "ready_for_release"
+    assert assessment_row(app, assessment_id)["status"] == "ready_for_release"
     release_page = tom.get(f"/assessors/assessments/{assessment_id}")
     iqa = Browser(base)
     iqa.sign_in(IQA)
@@ -186,5 +186,5 @@ def test_the_assessor_releasing_while_the_iqa_reopens_gives_one_winner(live):
     )
     assert sorted(statuses) == [302, 409]
     expected = "released" if statuses[0] == 302 else "in_marking"
-    assert assessment_row(app, assessment_id)["state"] == expected
+    assert assessment_row(app, assessment_id)["status"] == expected
     _chain_verifies(app)

@@ -102,7 +102,7 @@ def test_assessor_can_plan_an_observation_and_the_candidate_sees_it(demo):
     shown = plan(tom, jo)
     assert "Observation planned. Jo Patel has been told." in page_text(shown)
     observation = only_observation(demo)
-    assert (observation.state, observation.refs, observation.school) == (
+    assert (observation.status, observation.refs, observation.school) == (
         "planned",
         ["M01.1.1", "M01.1.2"],
         "Hollins Park Academy",
@@ -149,7 +149,7 @@ def test_assessor_cannot_sign_with_another_name_and_nothing_changes(demo):
     unticked = sign(tom, observation.id, anonymised="", judgement_1="", follow=False)
     assert unticked.status_code == 422
     assert "Choose met or not yet met for M01.1.2." in page_text(unticked)
-    assert only_observation(demo).state == "planned"
+    assert only_observation(demo).status == "planned"
     assert count(demo, EvidenceItem) == 0
     assert count(demo, ObservedCriterion) == 0
     assert audit_rows(demo, "observation_signed") == []
@@ -166,7 +166,7 @@ def test_assessor_can_record_and_sign_and_the_record_becomes_evidence(demo):
     with demo.app_context():
         observation = db.session.get(Observation, observation.id)
         canonical = json.dumps(record_fields(observation), sort_keys=True, separators=(",", ":"))
-        assert observation.state == "recorded"
+        assert observation.status == "recorded"
         assert observation.record_hash == hashlib.sha256(canonical.encode()).hexdigest()
         assert [(c.criterion_ref, c.judgement) for c in observation.criteria] == [
             ("M01.1.1", "met"),
@@ -174,7 +174,7 @@ def test_assessor_can_record_and_sign_and_the_record_becomes_evidence(demo):
         ]
         item = db.session.get(EvidenceItem, observation.item_id)
         version = item.current
-        assert (item.owner_id, item.kind, item.anonymised_at is not None) == (jo, "observation", True)
+        assert (item.candidate_id, item.kind, item.anonymised_at is not None) == (jo, "observation", True)
         assert version.title == f"Observation: M01 {TODAY.strftime('%-d %B %Y')}"
         assert observation.record_hash in version.body_md
         content = Content(version.title, version.activity_date, "", version.body_md, None, None, None)
@@ -220,11 +220,11 @@ def test_candidate_can_comment_then_acknowledge_the_record(demo):
     page = candidate.get(f"/assessors/observations/{observation.id}")
     commented = press(candidate, page, "Add my comment only", {"comment": "The pupil had asked for it."})
     assert "Your comment was added" in page_text(commented)
-    assert only_observation(demo).state == "recorded"
+    assert only_observation(demo).status == "recorded"
     done = press(candidate, commented, "Acknowledge", {"comment": "Agreed otherwise."})
     assert "you acknowledged the observation record" in page_text(done)
     observation = only_observation(demo)
-    assert observation.state == "acknowledged"
+    assert observation.status == "acknowledged"
     assert "The pupil had asked for it." in observation.candidate_comment
     assert "Agreed otherwise." in observation.candidate_comment
     rows = audit_rows(demo, "observation_acknowledged")
@@ -240,7 +240,7 @@ def test_assessor_can_cancel_a_planned_observation_and_then_not_record_it(demo):
     page = tom.get(f"/assessors/observations/{observation.id}")
     cancelled = press(tom, page, "Cancel this observation")
     assert "Observation cancelled." in page_text(cancelled)
-    assert only_observation(demo).state == "cancelled"
+    assert only_observation(demo).status == "cancelled"
     changes = {
         "observed_on": TODAY.isoformat(),
         "narrative_md": "Written up on the old page.",
@@ -276,4 +276,4 @@ def test_other_assessor_and_candidate_cannot_reach_the_observation(demo):
     )
     data["csrf_token"] = [csrf_from(own_page.get_data(as_text=True))]
     assert jo_client.post(f"/assessors/observations/{observation.id}/record", data=data).status_code == 403
-    assert only_observation(demo).state == "planned"
+    assert only_observation(demo).status == "planned"

@@ -126,7 +126,7 @@ def add_waiting(app, *, submissions=0, claims=0, observations=0, email=JO, days_
         for n in range(claims):
             db.session.add(
                 AplClaim(
-                    claimant_id=who,
+                    candidate_id=who,
                     cohort_id=cohort,
                     family="CCQ",
                     module_code="M02",

@@ -47,7 +47,7 @@ def enrolments(app, email: str) -> dict[str, int]:
         return dict(
             db.session.execute(
                 select(ModuleEnrolment.module_code, ModuleEnrolment.id).where(
-                    ModuleEnrolment.user_id == _user_id(app, email)
+                    ModuleEnrolment.candidate_id == _user_id(app, email)
                 )
             ).all()
         )
@@ -126,7 +126,7 @@ def add_candidates(app, count: int, *, code: str = "M01", days_ago: float = 0, a
             db.session.add(AssessorAllocation(cohort_id=cohort.id, candidate_id=person.id, assessor_id=tom))
             db.session.add(
                 ModuleEnrolment(
-                    user_id=person.id,
+                    candidate_id=person.id,
                     family="CCQ",
                     module_code=code,
                     module_id=module_id,
@@ -205,7 +205,7 @@ def test_a_recorded_or_acknowledged_observation_of_the_module_needs_no_other_pla
     key = plan_keys(app, (JO, "M01")).pop()
     assert key not in to_plan(tom)
     with app.app_context():
-        db.session.execute(update(Observation).values(state=state))
+        db.session.execute(update(Observation).values(status=state))
         db.session.commit()
     assert key not in to_plan(tom)
     assert "Observation to write up" not in page_text(tom.get("/assessors/queue"))

@@ -85,7 +85,7 @@ def _completion(app, assessment_id: int) -> tuple[str, int | None, str | None, i
         checked, problems = verify_chain()
         assert checked > 0
         assert problems == []
-        return assessment.state, assessment.completed_by_id, assessment.decision, audited
+        return assessment.status, assessment.completed_by_id, assessment.decision, audited
 
 
 @pytest.mark.parametrize("stop", ["before", "after"])

@@ -99,7 +99,7 @@ def test_candidate_can_ask_and_the_witness_confirms_without_an_account(demo, jo)
     assert req.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in repr([getattr(req, c) for c in ("token_hash", "witness_email", "criteria_refs")])
     assert timedelta(days=13, hours=23) < req.expires_at - utcnow() <= timedelta(days=14)
-    assert (req.refs, req.state) == (["M01.1.1", "M01.1.2"], "pending")
+    assert (req.refs, req.status) == (["M01.1.1", "M01.1.2"], "pending")
 
     witness = demo.test_client()
     shown = witness.get(f"/witness/{token}")
@@ -114,11 +114,11 @@ def test_candidate_can_ask_and_the_witness_confirms_without_an_account(demo, jo)
     done = answer(demo, token, comment="Jo led it well.")
     assert "Your testimony has been recorded." in page_text(done)
     (req,) = requests(demo)
-    assert (req.state, req.confirmed_refs, req.response_name) == ("confirmed", "M01.1.1", "Sam Reid")
+    assert (req.status, req.confirmed_refs, req.response_name) == ("confirmed", "M01.1.1", "Sam Reid")
     with demo.app_context():
         testimony = db.session.get(EvidenceItem, req.testimony_item_id)
         version = db.session.get(EvidenceVersion, req.version_id)
-        assert (testimony.kind, testimony.owner_id) == ("testimony", jo_id)
+        assert (testimony.kind, testimony.candidate_id) == ("testimony", jo_id)
         assert testimony.anonymised_at is not None
         body = testimony.current.body_md
         assert "Sam Reid, Deputy headteacher" in body
@@ -163,7 +163,7 @@ def test_witness_cannot_confirm_with_bad_input_and_nothing_changes(demo, jo):
         assert refused.status_code == 422, changes
         assert message in page_text(refused), changes
     (req,) = requests(demo)
-    assert req.state == "pending"
+    assert req.status == "pending"
     assert count(demo, EvidenceItem) == 2
     assert audit_rows(demo, "witness_confirmed") == []
 
@@ -173,7 +173,7 @@ def test_witness_can_decline(demo, jo):
     done = answer(demo, last_token(demo), "Decline", confirmed=[], comment="I was not there that day.")
     assert "You declined" in page_text(done)
     (req,) = requests(demo)
-    assert (req.state, req.testimony_item_id, req.comment_md) == (
+    assert (req.status, req.testimony_item_id, req.comment_md) == (
         "declined",
         None,
         "I was not there that day.",
@@ -209,13 +209,13 @@ def test_links_stop_working_when_revoked_or_expired_and_unknown_ones_are_404(dem
     ask(jo, f"/witness/items/{item}/request")
     expired_token = last_token(demo)
     with demo.app_context():
-        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.state == "pending")).one()
+        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.status == "pending")).one()
         req.expires_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
     expired = demo.test_client().get(f"/witness/{expired_token}")
     assert expired.status_code == 410
     assert "expired" in page_text(expired)
-    assert [r.state for r in requests(demo)] == ["revoked", "pending"]
+    assert [r.status for r in requests(demo)] == ["revoked", "pending"]
 
     assert demo.test_client().get("/witness/zz-not-a-token").status_code == 404
     assert demo.test_client().get(f"/witness/{expired_token[:-2]}").status_code == 404
@@ -252,7 +252,7 @@ def test_assessor_can_ask_for_testimony_and_others_cannot(demo, jo):
         assert (
             client.post(f"/witness/requests/{req.id}/revoke", data={"csrf_token": token}).status_code == 404
         )
-    assert [r.state for r in requests(demo)] == ["pending"]
+    assert [r.status for r in requests(demo)] == ["pending"]
 
 
 # The file of a FILE item, through the witness's link ------------------------------------------------------
@@ -308,7 +308,7 @@ def test_witness_can_download_the_file_while_the_link_is_open(demo, jo, jo_file)
     assert download.headers["Content-Type"] == "application/octet-stream"
     assert download.headers["Cache-Control"] == "no-store"
     # Reading the file uses nothing up: the link still opens, and the witness can still answer.
-    assert [r.state for r in requests(demo)] == ["pending"]
+    assert [r.status for r in requests(demo)] == ["pending"]
     assert "Your testimony has been recorded." in page_text(answer(demo, jo_file))
 
 
@@ -329,7 +329,7 @@ def test_witness_cannot_download_the_file_once_the_link_is_used_revoked_or_expir
     ask(jo, f"/witness/items/{item}/request")
     expired = last_token(demo)
     with demo.app_context():
-        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.state == "pending")).one()
+        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.status == "pending")).one()
         req.expires_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
     late = demo.test_client().get(f"/witness/{expired}/file")

@@ -6,10 +6,10 @@ from itertools import product
 
 import pytest
 
-from assessors.marking.models import REOPENING, TRANSITIONS, Actor, Assessment, MarkingState, may_move
+from assessors.marking.models import REOPENING, TRANSITIONS, Actor, Assessment, MarkingStatus, may_move
 from core.errors import InvalidTransition
 
-S, A = MarkingState, Actor
+S, A = MarkingStatus, Actor
 # The table as the issue states it, written out again so a change to TRANSITIONS must be made twice.
 ALLOWED = {
     (S.NOT_STARTED, S.IN_MARKING, A.ASSESSOR),
@@ -34,22 +34,22 @@ EVERY_MOVE = list(product(S, S, A))
 
 
 def test_the_table_allows_exactly_the_moves_the_issue_describes():
-    from_table = {(src, dst, actor) for (src, dst), actors in TRANSITIONS.items() for actor in actors}
+    from_table = {(src, dst, actor) for (src, dst), actors in TRANSITIONS.moves.items() for actor in actors}
     assert from_table == ALLOWED
 
 
 @pytest.mark.parametrize(("src", "dst", "actor"), EVERY_MOVE, ids=lambda v: str(v))
 def test_each_move_is_allowed_or_refused_as_the_table_says(src, dst, actor):
-    assessment = Assessment(state=src.value)
+    assessment = Assessment(status=src.value)
     if (src, dst, actor) in ALLOWED:
         assert may_move(src, dst, actor)
         assert assessment.move_to(dst, actor) == src
-        assert assessment.state == dst
+        assert assessment.status == dst
     else:
         assert not may_move(src, dst, actor)
         with pytest.raises(InvalidTransition):
             assessment.move_to(dst, actor)
-        assert assessment.state == src  # a refused move changes nothing
+        assert assessment.status == src  # a refused move changes nothing
 
 
 def test_only_the_released_state_is_reached_by_release_and_nothing_leaves_it_but_a_reopening():

@@ -218,7 +218,7 @@ def test_candidate_can_finish_a_reflection(jo, demo, task):
         from portfolio.evidence.models import CriterionMapping, EvidenceItem
 
         (item,) = _all(EvidenceItem)
-        assert (item.owner_id, item.kind, item.current.body_md) == (jo_id, "account", ANSWER)
+        assert (item.candidate_id, item.kind, item.current.body_md) == (jo_id, "account", ANSWER)
         refs = sorted(m.criterion_ref for m in _all(CriterionMapping))
         assert refs == sorted(db.session.get(Activity, task).criteria)
         (event,) = db.session.scalars(

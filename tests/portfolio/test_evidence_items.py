@@ -355,7 +355,7 @@ def test_candidate_cannot_rewrite_or_remove_a_record_someone_else_signed(app):
         id = 7
 
     class _Item:
-        owner_id, deleted_at = 7, None
+        candidate_id, deleted_at = 7, None
 
         def __init__(self, kind):
             self.kind = kind

@@ -63,7 +63,7 @@ def portfolio(demo):
         cohort = db.session.scalar(select(Cohort.id))
         db.session.add(
             AplClaim(
-                claimant_id=jo_id, cohort_id=cohort, family="CCQ", module_code="M03", scope="module",
+                candidate_id=jo_id, cohort_id=cohort, family="CCQ", module_code="M03", scope="module",
                 criteria_refs="M03.1.1 M03.1.2", credits=15, awarding_body="OCR",
                 certificate_title="Diploma in Career Guidance", certificate_sha256=cert_sha,
                 certificate_file_name="diploma.pdf", status=AplStatus.SUBMITTED,

@@ -43,10 +43,10 @@ def owner(app):
     return make_user(app, "casey@school.example", name="Casey Candidate")
 
 
-def add_version(app, owner_id: int, stored, *, title: str = "Careers fair plan") -> int:
+def add_version(app, candidate_id: int, stored, *, title: str = "Careers fair plan") -> int:
     """An item with one version referring to the stored file, committed; returns the version id."""
     with app.app_context():
-        item = EvidenceItem(owner_id=owner_id, kind="file")
+        item = EvidenceItem(candidate_id=candidate_id, kind="file")
         db.session.add(item)
         db.session.flush()
         version = EvidenceVersion(
@@ -97,7 +97,7 @@ def test_an_apl_certificate_keeps_its_blob_and_counts_against_the_allowance(app,
     stored = upload(app, owner.id, pdf(), "certificate.pdf")
     with app.app_context():
         claim = AplClaim(
-            claimant_id=owner.id,
+            candidate_id=owner.id,
             family="CDP",
             module_code="CD401",
             scope="module",
@@ -149,7 +149,7 @@ from core.app import create_app
 from core.extensions import db
 from portfolio.files.services import accept_upload
 
-url, data_dir, owner_id, payload, stop = sys.argv[1:6]
+url, data_dir, candidate_id, payload, stop = sys.argv[1:6]
 
 class Slow(io.RawIOBase):
     def __init__(self, fh, stop_at):
@@ -169,7 +169,7 @@ app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA
 size = os.path.getsize(payload)
 with app.app_context(), open(payload, "rb") as fh:
     stop_at = size * 10 if stop == "stored" else int(size * float(stop))
-    accept_upload(int(owner_id), Slow(fh, stop_at), "observation.pdf")
+    accept_upload(int(candidate_id), Slow(fh, stop_at), "observation.pdf")
     print("STORED", flush=True)  # the blob is stored and its row flushed, but nothing is committed
     time.sleep(60)
 """

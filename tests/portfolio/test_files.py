@@ -103,17 +103,17 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 # Helpers ---------------------------------------------------------------------------------------------
 
 
-def upload(app, owner_id: int, data: bytes, name: str, **kwargs):
+def upload(app, candidate_id: int, data: bytes, name: str, **kwargs):
     with app.app_context():
-        stored = accept_upload(owner_id, io.BytesIO(data), name, **kwargs)
+        stored = accept_upload(candidate_id, io.BytesIO(data), name, **kwargs)
         db.session.commit()
         return stored
 
 
-def refusal(app, owner_id: int, data: bytes, name: str, **kwargs) -> str:
+def refusal(app, candidate_id: int, data: bytes, name: str, **kwargs) -> str:
     with app.app_context():
         with pytest.raises(UploadRefused) as info:
-            accept_upload(owner_id, io.BytesIO(data), name, **kwargs)
+            accept_upload(candidate_id, io.BytesIO(data), name, **kwargs)
         db.session.rollback()
     assert info.value.errors == {"file": info.value.message}
     return info.value.message

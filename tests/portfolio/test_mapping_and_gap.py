@@ -148,7 +148,7 @@ def _submit_rows(app, refs: list[str], status: str = "submitted") -> None:
 
         enrolment = db.session.scalar(
             select(ModuleEnrolment).where(
-                ModuleEnrolment.user_id == jo_id, ModuleEnrolment.module_code == "M01"
+                ModuleEnrolment.candidate_id == jo_id, ModuleEnrolment.module_code == "M01"
             )
         )
         attempt = 1 + len(db.session.scalars(select(Submission)).all())

@@ -61,7 +61,7 @@ def add_item(
     """An evidence item with one version, mapped to (module, criterion, note) triples; returns its id."""
     owner = user_id(app, email)
     with app.app_context():
-        item = EvidenceItem(owner_id=owner, kind="file" if blob_sha256 else "account")
+        item = EvidenceItem(candidate_id=owner, kind="file" if blob_sha256 else "account")
         item.anonymised_at = utcnow() if anonymised else None
         db.session.add(item)
         db.session.flush()
@@ -99,7 +99,7 @@ def edit_item(app, item_id: int, body: str) -> str:
             title=item.current.title,
             body_md=body,
             content_hash=body_hash(item.current.title, body),
-            created_by_id=item.owner_id,
+            created_by_id=item.candidate_id,
         )
         db.session.add(version)
         db.session.flush()

@@ -179,7 +179,7 @@ from werkzeug.test import EnvironBuilder, encode_multipart
 from core.app import create_app
 from portfolio.files.services import accept_upload
 
-url, data_dir, owner_id, payload, stop = sys.argv[1:6]
+url, data_dir, candidate_id, payload, stop = sys.argv[1:6]
 
 class Slow(io.RawIOBase):
     def __init__(self, data, stop_at):
@@ -207,7 +207,7 @@ environ = EnvironBuilder(
 environ["wsgi.input"] = Slow(body, stop_at)  # the body arrives slowly and stops at `stop`
 with app.request_context(environ):
     from flask import request
-    accept_upload(int(owner_id), request.files["file"].stream, "observation.pdf")
+    accept_upload(int(candidate_id), request.files["file"].stream, "observation.pdf")
     print("STORED", flush=True)  # the blob is stored and its row flushed, but nothing is committed
     time.sleep(60)
 """
@@ -220,9 +220,15 @@ def test_kill_during_a_spooled_upload_leaves_no_partial_file_or_row_and_a_retry_
     payload = tmp_path / "observation.pdf"
     payload.write_bytes(pdf(os.urandom(3 << 20)))
     with app.app_context():
-        owner_id = db.session.scalar(select(User.id).where(User.email == JO))
+        candidate_id = db.session.scalar(select(User.id).where(User.email == JO))
     config = app.config
-    args = [config["SQLALCHEMY_DATABASE_URI"], config["WAYMARK_DATA_DIR"], str(owner_id), str(payload), stop]
+    args = [
+        config["SQLALCHEMY_DATABASE_URI"],
+        config["WAYMARK_DATA_DIR"],
+        str(candidate_id),
+        str(payload),
+        stop,
+    ]
     kill_when_it_says(CHILD, args, "STORED" if stop == "stored" else "AT")
 
     store = get_store(app)

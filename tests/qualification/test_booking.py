@@ -104,7 +104,7 @@ def _post(client, cohort_id, session_id, action):
 def _bookings(app, session_id) -> dict[int, SessionBooking]:
     with app.app_context():  # loaded rows stay readable once the context ends
         rows = db.session.scalars(select(SessionBooking).where(SessionBooking.session_id == session_id))
-        return {b.user_id: b for b in rows}
+        return {b.candidate_id: b for b in rows}
 
 
 def _actions(app, action) -> int:

@@ -66,7 +66,7 @@ def _submission(app, email: str, code: str, *, state: str | None = None, status:
                     family="CCQ",
                     module_code=code,
                     module_id=module_id,
-                    state=state,
+                    status=state,
                     evidence_hash="0" * 64,
                 )
             )

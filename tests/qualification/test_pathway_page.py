@@ -66,7 +66,9 @@ def _state(app, email=CHRIS):
         )
         enrolments = {
             e.module_code: e.status
-            for e in db.session.scalars(select(ModuleEnrolment).where(ModuleEnrolment.user_id == user_id))
+            for e in db.session.scalars(
+                select(ModuleEnrolment).where(ModuleEnrolment.candidate_id == user_id)
+            )
         }
         audit = []
         for event in db.session.scalars(

@@ -29,9 +29,9 @@ def test_booked_candidates_are_reminded_once(app, runner):
         chris = db.session.scalar(select(User).where(User.email == "candidate2@school.example"))
         db.session.add_all(
             [
-                SessionBooking(session_id=soon.id, user_id=jo.id),
-                SessionBooking(session_id=later.id, user_id=jo.id),
-                SessionBooking(session_id=soon.id, user_id=chris.id, status="cancelled"),
+                SessionBooking(session_id=soon.id, candidate_id=jo.id),
+                SessionBooking(session_id=later.id, candidate_id=jo.id),
+                SessionBooking(session_id=soon.id, candidate_id=chris.id, status="cancelled"),
             ]
         )
         db.session.commit()

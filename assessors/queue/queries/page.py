@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union_all
 
-from assessors.marking.models import Assessment, MarkingState
+from assessors.marking.models import Assessment, MarkingStatus
 from assessors.permissions import can_use_queue
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
@@ -70,7 +70,7 @@ class QueueRow:
     waiting_since: datetime
     attempt: int | None
     assessment_id: int | None
-    state: str | None
+    status: str | None
     target: int
     waited: int
     due: date
@@ -124,7 +124,7 @@ def _mine_ready(assessor_id: int):
     """SQL: a decision on one of the assessor's candidates, ready for release (its attempt not withdrawn)."""
     withdrawn = Submission.status == SubmissionStatus.WITHDRAWN
     return and_(
-        Assessment.state == MarkingState.READY_FOR_RELEASE,
+        Assessment.status == MarkingStatus.READY_FOR_RELEASE,
         allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
         ~exists().where(Submission.id == Assessment.submission_id, withdrawn),
     )
@@ -262,7 +262,7 @@ def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
         waiting_since=r.waiting_at,
         attempt=r.attempt,
         assessment_id=r.assessment_id,
-        state=r.state,
+        status=r.status,
         target=target,
         waited=days_waited(r.waiting_at, today),
         due=due_date(r.waiting_at, target),

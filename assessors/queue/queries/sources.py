@@ -31,12 +31,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from assessors.marking.models import QUEUE_STATES, Assessment, MarkingState
-from assessors.workplace.models import Observation, ObservationState
+from assessors.marking.models import QUEUE_STATUSES, Assessment, MarkingStatus
+from assessors.workplace.models import Observation, ObservationStatus
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, CriterionMethod, LearningOutcome
-from modules.study.models import ModuleEnrolment
+from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation
@@ -65,9 +65,9 @@ KIND_FILTERS = {
 # candidate enrolled on it, which is no judgement the cohort's turnaround target (for marking) applies to.
 # These rows show the days they have waited but are never overdue (and never in the "overdue" filter).
 UNTIMED_KINDS = ("observation_plan",)
-DECIDED = (MarkingState.MARKING_COMPLETE, MarkingState.IN_IQA_REVIEW, MarkingState.READY_FOR_RELEASE)
+DECIDED = (MarkingStatus.MARKING_COMPLETE, MarkingStatus.IN_IQA_REVIEW, MarkingStatus.READY_FOR_RELEASE)
 # An observation of the module that is planned, or has been: no need to plan another.
-OBSERVED = (ObservationState.PLANNED, ObservationState.RECORDED, ObservationState.ACKNOWLEDGED)
+OBSERVED = (ObservationStatus.PLANNED, ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED)
 DONE = (CriterionOutcome.MET, CriterionOutcome.MET_BY_APL)
 
 
@@ -146,13 +146,18 @@ _COLUMNS = (
     "waiting_since",
     "attempt",
     "assessment_id",
-    "state",
+    "status",
 )
 
 
 def _columns(*columns):
     """Every branch's columns, in the same order and under the same names."""
-    return [c.label(name) for c, name in zip(columns, _COLUMNS, strict=True)]
+    # The status comes from assessments in some branches and observations in another: as plain text, or
+    # the first branch's enum type would try to read an observation's status as a marking status.
+    return [
+        (type_coerce(c, String) if name == "status" else c).label(name)
+        for c, name in zip(columns, _COLUMNS, strict=True)
+    ]
 
 
 def _typed_null(kind):
@@ -181,14 +186,14 @@ def _marking(assessor_id: int):
                 waiting,
                 s.attempt,
                 a.id,
-                a.state,
+                a.status,
             )
         )
         .outerjoin(a, a.submission_id == s.id)
         .where(
             allocated(assessor_id, s.cohort_id, s.candidate_id),
             s.status == SubmissionStatus.SUBMITTED,
-            or_(a.id.is_(None), a.state.in_(QUEUE_STATES)),
+            or_(a.id.is_(None), a.status.in_(QUEUE_STATUSES)),
         )
     )
     return query, (waiting, kind, s.id, s.cohort_id, True), s.module_code
@@ -205,22 +210,22 @@ def _claims(assessor_id: int):
             *_columns(
                 kind,
                 c.id,
-                c.claimant_id,
+                c.candidate_id,
                 c.cohort_id,
                 c.family,
                 c.module_code,
                 waiting,
                 a.round,
                 a.id,
-                a.state,
+                a.status,
             )
         )
         # At most one round of a claim is open at a time (start_claim_marking reuses it).
-        .outerjoin(a, and_(a.apl_claim_id == c.id, a.state.in_(QUEUE_STATES)))
+        .outerjoin(a, and_(a.apl_claim_id == c.id, a.status.in_(QUEUE_STATUSES)))
         .where(
-            allocated(assessor_id, c.cohort_id, c.claimant_id),
+            allocated(assessor_id, c.cohort_id, c.candidate_id),
             c.status == AplStatus.SUBMITTED,
-            ~exists().where(decided.apl_claim_id == c.id, decided.state.in_(DECIDED)),
+            ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
         )
     )
     return query, (waiting, kind, c.id, c.cohort_id, True), c.module_code
@@ -232,9 +237,9 @@ def _write_ups(assessor_id: int):
     o, none = Observation, _typed_null(Integer)
     query = select(
         *_columns(
-            kind, o.id, o.candidate_id, o.cohort_id, o.family, o.module_code, waiting, none, none, o.state
+            kind, o.id, o.candidate_id, o.cohort_id, o.family, o.module_code, waiting, none, none, o.status
         )
-    ).where(o.assessor_id == assessor_id, o.state == ObservationState.PLANNED)
+    ).where(o.assessor_id == assessor_id, o.status == ObservationStatus.PLANNED)
     return query, (waiting, kind, o.id, o.cohort_id, True), o.module_code
 
 
@@ -256,7 +261,7 @@ def _to_plan(assessor_id: int):
     met = (
         select(result.id)
         .where(
-            result.candidate_id == e.user_id,
+            result.candidate_id == e.candidate_id,
             result.family == e.family,
             result.module_code == e.module_code,
             result.criterion_ref == observable.c.ref,
@@ -270,10 +275,10 @@ def _to_plan(assessor_id: int):
     observed = (
         select(seen.id)
         .where(
-            seen.candidate_id == e.user_id,
+            seen.candidate_id == e.candidate_id,
             seen.family == e.family,
             seen.module_code == e.module_code,
-            seen.state.in_(OBSERVED),
+            seen.status.in_(OBSERVED),
         )
         .correlate(e)
     )
@@ -283,7 +288,7 @@ def _to_plan(assessor_id: int):
     row = (
         kind,
         e.id,
-        e.user_id,
+        e.candidate_id,
         e.cohort_id,
         e.family,
         e.module_code,
@@ -297,10 +302,10 @@ def _to_plan(assessor_id: int):
         select(*_columns(*row))
         # From the assessor's allocations (one per candidate and cohort), not from every enrolment.
         .select_from(mine)
-        .join(e, and_(e.user_id == mine.candidate_id, e.cohort_id == mine.cohort_id))
+        .join(e, and_(e.candidate_id == mine.candidate_id, e.cohort_id == mine.cohort_id))
         .where(
             mine.assessor_id == assessor_id,
-            e.status == "active",
+            e.status == EnrolmentStatus.ACTIVE,
             ~observed.exists(),
             open_criterion.exists(),
         )

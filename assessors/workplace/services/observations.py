@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from assessors.permissions import can_acknowledge, may_assess
 from assessors.services import flush_or_conflict
-from assessors.workplace.models import Observation, ObservationState, ObservedCriterion
+from assessors.workplace.models import Observation, ObservationStatus, ObservedCriterion
 from assessors.workplace.services.signoffs import signature_problem, studied_module
 from core.accounts.models import User
 from core.audit.services import record
@@ -54,7 +54,7 @@ def _audit(action: str, actor, observation: Observation, role: str = "assessor",
         details={
             "candidate_id": observation.candidate_id,
             "module": f"{observation.family}/{observation.module_code}",
-            "state": observation.state,
+            "status": observation.status,
             "record_hash": observation.record_hash,
             **details,
         },
@@ -107,7 +107,7 @@ def plan_observation(
         school=school,
         focus_md=focus_md,
         criteria_refs=" ".join(r for r in known if r in chosen),
-        state=ObservationState.PLANNED,
+        status=ObservationStatus.PLANNED,
     )
     db.session.add(observation)
     db.session.flush()
@@ -130,7 +130,7 @@ def cancel_observation(actor, observation: Observation, *, expected_version: int
     require(may_assess(actor, observation.cohort_id, observation.candidate_id), NOT_ASSESSOR)
     if expected_version is not None and expected_version != observation.version:
         raise EditConflict(STALE)
-    observation.move_to(ObservationState.CANCELLED)
+    observation.move_to(ObservationStatus.CANCELLED)
     flush_or_conflict("observation")
     _audit("observation_cancelled", actor, observation)
     day = observation.planned_for.strftime("%-d %B %Y")
@@ -201,8 +201,8 @@ def record_observation(
     require(may_assess(actor, observation.cohort_id, observation.candidate_id), NOT_ASSESSOR)
     if expected_version is not None and expected_version != observation.version:
         raise EditConflict(STALE)
-    if observation.state != ObservationState.PLANNED:
-        observation.move_to(ObservationState.RECORDED)  # raises InvalidTransition with the reason
+    if observation.status != ObservationStatus.PLANNED:
+        observation.move_to(ObservationStatus.RECORDED)  # raises InvalidTransition with the reason
     errors: dict[str, str] = {}
     narrative_md = (narrative_md or "").strip()
     if not isinstance(observed_on, date):
@@ -228,7 +228,7 @@ def record_observation(
         errors["signed_name"] = problem
     if errors:
         raise ValidationFailed(errors)
-    observation.move_to(ObservationState.RECORDED)
+    observation.move_to(ObservationStatus.RECORDED)
     observation.observed_on = observed_on
     observation.narrative_md = narrative_md
     observation.criteria = rows
@@ -240,7 +240,7 @@ def record_observation(
     enrolment = studied_module(observation.candidate_id, observation.family, observation.module_code)
     item = add_assessor_record(
         actor,
-        owner_id=observation.candidate_id,
+        candidate_id=observation.candidate_id,
         kind=ItemKind.OBSERVATION,
         title=f"Observation: {observation.module_code} {observed_on.strftime('%-d %B %Y')}",
         body_md=record_markdown(observation, candidate.name, enrolment.module.title),
@@ -292,7 +292,7 @@ def acknowledge_observation(
         raise ValidationFailed({"comment": problem})
     if expected_version is not None and expected_version != observation.version:
         raise EditConflict(STALE)
-    observation.move_to(ObservationState.ACKNOWLEDGED)
+    observation.move_to(ObservationStatus.ACKNOWLEDGED)
     observation.acknowledged_at = utcnow()
     if comment:
         _append(observation, comment)
@@ -308,7 +308,7 @@ def comment_on_observation(actor, observation: Observation, *, comment: str) -> 
         raise ValidationFailed({"comment": "Write your comment."})
     if problem := _comment_problem(comment):
         raise ValidationFailed({"comment": problem})
-    if observation.state not in (ObservationState.RECORDED, ObservationState.ACKNOWLEDGED):
+    if observation.status not in (ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED):
         raise ValidationFailed({"comment": "You can comment once the record is written."})
     _append(observation, comment)
     flush_or_conflict("observation")
@@ -330,7 +330,7 @@ def observed_criteria(
             Observation.candidate_id == candidate_id,
             Observation.family == family,
             Observation.module_code == module_code,
-            Observation.state.in_([ObservationState.RECORDED, ObservationState.ACKNOWLEDGED]),
+            Observation.status.in_([ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED]),
         )
         .order_by(Observation.observed_on, Observation.id)
     )
