@@ -39,15 +39,13 @@ class Outcome:
     status: int
     result: Any = None
     errors: dict[str, str] = field(default_factory=dict)
-    conflict: str | None = None
+    message: str | None = None  # the refusal in one line, as the service said it (for a flash)
     done: bool = False
 
     @property
-    def message(self) -> str:
-        """The refusal in one line, for a flash: the whole-form message, or every field's."""
-        if self.conflict is not None:
-            return self.conflict
-        return self.errors.get("", "; ".join(self.errors.values()))
+    def conflict(self) -> str | None:
+        """Why the change met a conflict (409), for the page that keeps what was typed."""
+        return self.message if self.status == 409 else None
 
     def __bool__(self) -> bool:
         return self.done
@@ -79,10 +77,10 @@ def submit(
         db.session.rollback()
         if form is not None:
             apply_errors(form, exc)
-        return Outcome(422, errors=dict(exc.errors))
+        return Outcome(422, errors=dict(exc.errors), message=str(exc))
     except (InvalidTransition, StaleDataError) as exc:
         if not conflicts:
             raise
         db.session.rollback()
-        return Outcome(409, conflict=str(exc) if isinstance(exc, InvalidTransition) else stale)
+        return Outcome(409, message=str(exc) if isinstance(exc, InvalidTransition) else stale)
     return Outcome(200, result=result, done=True)
