@@ -15,6 +15,7 @@ from core.accounts.services.invitations import invite
 from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
+from core.validation import web_address_problem
 from qualification.cohorts.models import (
     AssessorAllocation,
     Cohort,
@@ -299,7 +300,7 @@ def add_session(
         errors["ends_at"] = "The session must end after it starts."
     if capacity is not None and capacity < 1:
         errors["capacity"] = "Capacity must be at least 1, or left empty for no limit."
-    if link and not link.startswith(("https://", "http://")):
+    if link and web_address_problem(link):
         errors["link"] = "The joining link must start with https:// or http://."
     kind = SessionKind(kind)
     if kind == SessionKind.ONLINE_LIVE and not link:
