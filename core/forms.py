@@ -56,7 +56,7 @@ def submit(
     call: Callable[[], Any],
     *,
     validate: bool = True,
-    conflicts: bool = False,
+    conflicts: bool | type[InvalidTransition] = False,
     stale: str = STALE,
 ) -> Outcome:
     """Validate the form, call one service and commit; or roll back and say why on the form's fields.
@@ -64,9 +64,9 @@ def submit(
     The outcome is truthy when the change was committed (`outcome.result` is what the service returned).
     Otherwise `outcome.status` is 200 (a GET: nothing was sent), 422 (the form or the service refused the
     input; the service's `ValidationFailed` errors are on the form's fields, and in `outcome.errors`) or 409
-    (with `conflicts=True`: an `InvalidTransition`/`EditConflict` or a stale write, its text in
-    `outcome.conflict`). Without `conflicts=True` those propagate to the 409 error page, as `PermissionDenied`
-    always does to the 403 page; the error handlers roll back.
+    (with `conflicts=True`: an `InvalidTransition` or a stale write, its text in `outcome.conflict`;
+    `conflicts=EditConflict` shows only that kind on the page). Other conflicts propagate to the 409 error
+    page, as `PermissionDenied` always does to the 403 page; the error handlers roll back.
     """
     if form is not None and validate and not form.validate_on_submit():
         return Outcome(422 if form.is_submitted() else 200)
@@ -79,7 +79,8 @@ def submit(
             apply_errors(form, exc)
         return Outcome(422, errors=dict(exc.errors), message=str(exc))
     except (InvalidTransition, StaleDataError) as exc:
-        if not conflicts:
+        shown = InvalidTransition if conflicts is True else conflicts
+        if not shown or not isinstance(exc, shown | StaleDataError):
             raise
         db.session.rollback()
         return Outcome(409, message=str(exc) if isinstance(exc, InvalidTransition) else stale)

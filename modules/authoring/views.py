@@ -33,7 +33,7 @@ from modules.authoring.queries import (
 from modules.authoring.services import files as content_files
 from modules.authoring.services import outline, questions
 from modules.authoring.services.activities import update_activity
-from modules.authoring.services.common import CONFLICT
+from modules.authoring.services.common import CONFLICT, EditConflict
 from modules.catalogue.models import Module
 from modules.content.models import Activity, ActivityKind
 from modules.study.queries import sections_of
@@ -54,7 +54,7 @@ def _lock() -> dict:
 
 def _attempt(form, call: Callable):
     """Submit to one authoring service; the services check the input, so the form is not validated twice."""
-    return submit(form, call, validate=False, conflicts=True, stale=CONFLICT)
+    return submit(form, call, validate=False, conflicts=EditConflict, stale=CONFLICT)
 
 
 def _problems(done, form) -> list[str]:

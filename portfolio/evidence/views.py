@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from core.accounts.models import Role
-from core.errors import ValidationFailed
+from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
 from core.forms import submit, whole
 from core.web.access import roles, rule
@@ -254,7 +254,7 @@ def edit_item(item_id: int):
             upload=_accept_upload(required=False) if item.kind == ItemKind.FILE else None,
             anonymised=form.anonymised.data,
         ),
-        conflicts=True,
+        conflicts=EditConflict,
         stale=CONFLICT,
     )
     if not done:

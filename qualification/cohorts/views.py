@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.accounts.services.sessions import normalise_email
 from core.db.timeutil import UK
-from core.errors import ValidationFailed
+from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
 from core.forms import submit, whole
 from core.web.access import SIGNED_IN, rule
@@ -274,7 +274,7 @@ def set_cohort_turnaround(cohort_id: int):
         lambda: set_turnaround(
             current_user, cohort, days=form.days.data, expected_version=whole(form.version.data)
         ),
-        conflicts=True,
+        conflicts=EditConflict,
     )
     if done:
         flash(f"The turnaround target is now {form.days.data} working days.", "success")
