@@ -24,8 +24,14 @@ from assessors.marking.models import (
     Assessment,
     AssessmentKind,
     CriterionJudgement,
-    Decision,
     MarkingStatus,
+)
+from assessors.marking.rules import (
+    MAX_COMMENT_CHARS,
+    MAX_FEEDBACK_CHARS,
+    completion_problems,
+    decision_error,
+    judgement_errors,
 )
 from assessors.permissions import can_mark
 from assessors.queries import allocated_assessor_id
@@ -45,9 +51,6 @@ from portfolio.submissions.models import Submission
 from portfolio.submissions.services import lock_for_marking, module_criteria
 from qualification.results.services import criterion_outcomes
 
-MAX_FEEDBACK_CHARS = 20_000
-MAX_COMMENT_CHARS = 4_000
-OUTCOMES = ("met", "not_yet_met")
 NOT_MARKER = "Only the assessor allocated to this candidate can judge their work."
 
 
@@ -167,6 +170,19 @@ def start_claim_marking(actor, claim: AplClaim) -> Assessment:
     return _create(actor, assessment, claim.refs, {})
 
 
+def _text_errors(feedback_md: str, action_md: str, vacs_notes: Mapping[str, str]) -> dict[str, str]:
+    limits = (
+        ("feedback_md", feedback_md, MAX_FEEDBACK_CHARS),
+        ("action_md", action_md, MAX_FEEDBACK_CHARS),
+        *((f"vacs_{name}_note", vacs_notes.get(name, ""), MAX_COMMENT_CHARS) for name in VACS),
+    )
+    return {
+        name: f"Keep this under {limit:,} characters."
+        for name, text, limit in limits
+        if len(text or "") > limit
+    }
+
+
 def save_judgement(
     actor,
     assessment: Assessment,
@@ -189,26 +205,13 @@ def save_judgement(
     check_version(assessment, expected_version)
     if withdrawn_subject(assessment):
         raise InvalidTransition(WITHDRAWN)
-    errors = {}
-    allowed = SUBMISSION_DECISIONS if assessment.kind == AssessmentKind.SUBMISSION else APL_DECISIONS
-    if decision and decision not in {d.value for d in allowed}:
-        errors["decision"] = "Choose one of the decisions offered."
-    for name, text, limit in (
-        ("feedback_md", feedback_md, MAX_FEEDBACK_CHARS),
-        ("action_md", action_md, MAX_FEEDBACK_CHARS),
-        *((f"vacs_{name}_note", vacs_notes.get(name, ""), MAX_COMMENT_CHARS) for name in VACS),
-    ):
-        if len(text or "") > limit:
-            errors[name] = f"Keep this under {limit:,} characters."
     by_ref = {j.criterion_ref: j for j in assessment.judgements}
-    for ref, outcome in outcomes.items():
-        if ref not in by_ref:
-            errors[""] = f"{ref} is not a criterion of this work."
-        elif outcome not in (None, "", *OUTCOMES):
-            errors[f"outcome-{ref}"] = "Choose met or not yet met."
-    for ref, comment in comments.items():
-        if len(comment or "") > MAX_COMMENT_CHARS:
-            errors[f"comment-{ref}"] = f"Keep the comment under {MAX_COMMENT_CHARS:,} characters."
+    allowed = SUBMISSION_DECISIONS if assessment.kind == AssessmentKind.SUBMISSION else APL_DECISIONS
+    errors = {
+        **decision_error(decision, allowed),
+        **_text_errors(feedback_md, action_md, vacs_notes),
+        **judgement_errors(set(by_ref), outcomes, comments),
+    }
     if errors:
         raise ValidationFailed(errors)
     for ref, judgement in by_ref.items():
@@ -227,44 +230,6 @@ def save_judgement(
     db.session.add(assessment)
     flag_modified(assessment, "assessor_id")
     flush_or_conflict()
-
-
-def completion_problems(assessment: Assessment) -> dict[str, str]:
-    """What stops the judgement being completed (pure: the rules of a decision)."""
-    problems: dict[str, str] = {}
-    unjudged = [j.criterion_ref for j in assessment.judgements if j.outcome is None]
-    met = [j.criterion_ref for j in assessment.judgements if j.outcome == "met"]
-    not_met = [j.criterion_ref for j in assessment.judgements if j.outcome == "not_yet_met"]
-    vacs = assessment.vacs
-    decision = assessment.decision
-    if not decision:
-        problems["decision"] = "Choose a decision."
-    if unjudged:
-        problems[""] = "Judge every criterion first: " + ", ".join(unjudged) + " still open."
-    if not assessment.feedback_md.strip():
-        problems["feedback_md"] = "Write the overall feedback the candidate will read."
-    if decision in (Decision.ACHIEVED, Decision.ACCEPTED):
-        if not_met:
-            problems["decision"] = "Every criterion must be met for this decision; not yet met: " + ", ".join(
-                not_met
-            )
-        elif not all(vacs.values()):
-            problems["decision"] = "Confirm the evidence is valid, authentic, current and sufficient first."
-    if decision == Decision.PARTLY_ACCEPTED and (not met or not not_met):
-        problems["decision"] = "Accepting a claim in part means some criteria met and some not."
-    if decision == Decision.REJECTED and met:
-        problems["decision"] = "A claim not accepted has no criteria met; choose 'accepted in part' instead."
-    if decision == Decision.REFERRED and not not_met and all(vacs.values()):
-        problems["decision"] = "A referral needs a criterion not yet met or a VACS check that fails."
-    if decision in (Decision.REFERRED, Decision.MORE_EVIDENCE) and not assessment.action_md.strip():
-        problems["action_md"] = "Say what the candidate needs to do next."
-    for name, note in assessment.vacs_notes.items() if decision else ():
-        # APL is judged on VACS alone, so every check needs its reason; a submission explains any "no".
-        if not note.strip() and (assessment.kind == AssessmentKind.APL or vacs[name] is False):
-            problems[f"vacs_{name}_note"] = f"Give your reason for '{name}'."
-    if any(v is None for v in vacs.values()) and decision:
-        problems.setdefault("vacs", "Answer each of the four VACS checks.")
-    return problems
 
 
 def complete_marking(actor, assessment: Assessment, *, expected_version: int | None) -> None:

@@ -14,9 +14,9 @@ from assessors.quality import services as quality
 from assessors.quality.forms import ReopenForm, ReviewForm, SampleForm, SamplingPlanForm
 from assessors.queries import allocated_assessor_id, iqa_cohort_ids, iqa_ids
 from core.accounts.models import User
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import InvalidTransition
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import rule
 from portfolio.apl.models import AplClaim
 from portfolio.submissions.services import module_criteria, submission_with_snapshot
@@ -56,6 +56,18 @@ def _plan_form(cohort: Cohort, assessors: list[User], *, fill: bool) -> Sampling
     return form
 
 
+def _plan_values(form: SamplingPlanForm) -> quality.PlanValues:
+    return quality.PlanValues(
+        form.base_percent.data,
+        form.first_decisions.data,
+        bool(form.all_apl.data),
+        bool(form.all_referrals.data),
+        bool(form.all_trainees.data),
+        frozenset(form.trainees.data or []),
+        int(form.version.data),
+    )
+
+
 @bp.route("/cohorts/<int:cohort_id>/sampling", methods=["GET", "POST"])
 @rule(QUALITY)
 def edit_sampling_plan(cohort_id: int):
@@ -64,36 +76,17 @@ def edit_sampling_plan(cohort_id: int):
         abort(404)
     assessors = quality.cohort_assessors(cohort.id)
     form = _plan_form(cohort, assessors, fill=request.method == "GET")
-    status = 200
+    done = submit(
+        form, lambda: quality.save_sampling_plan(current_user, cohort, _plan_values(form)), conflicts=True
+    )
+    if done:
+        flash("The sampling plan is saved." if done.result else "Nothing changed.", "success")
+        return redirect(url_for("assessors.quality.edit_sampling_plan", cohort_id=cohort_id))
+    if done.status == 409:
+        form.form_errors.append(done.conflict)
+        # Saving again is now a choice made after seeing the other change, not a silent overwrite.
+        form.version.data = str(quality.plan_values(cohort_id).version)
     if request.method == "POST":
-        if form.validate_on_submit():
-            values = quality.PlanValues(
-                form.base_percent.data,
-                form.first_decisions.data,
-                bool(form.all_apl.data),
-                bool(form.all_referrals.data),
-                bool(form.all_trainees.data),
-                frozenset(form.trainees.data or []),
-                int(form.version.data),
-            )
-            try:
-                changed = quality.save_sampling_plan(current_user, cohort, values)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-                status = 422
-            except InvalidTransition as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
-                # Saving again is now a choice made after seeing the other change, not a silent overwrite.
-                form.version.data = str(quality.plan_values(cohort_id).version)
-                status = 409
-            else:
-                db.session.commit()
-                flash("The sampling plan is saved." if changed else "Nothing changed.", "success")
-                return redirect(url_for("assessors.quality.edit_sampling_plan", cohort_id=cohort_id))
-        else:
-            status = 422
         cohort = db.session.get(Cohort, cohort_id)
     return render_template(
         "assessors/quality/sampling.html",
@@ -101,7 +94,7 @@ def edit_sampling_plan(cohort_id: int):
         form=form,
         has_assessors=bool(assessors),
         coverage=quality.coverage(cohort.id),
-    ), status
+    ), done.status
 
 
 # The IQA's work list ---------------------------------------------------------------------------------
@@ -147,7 +140,8 @@ def _file_url(version) -> str | None:
     return url_for("portfolio.files.download_version", sha256=version.blob_sha256, version_id=version.id)
 
 
-def _review_page(assessment: Assessment, *, status: int = 200, kept: dict | None = None, errors=None):
+def _subject(assessment: Assessment) -> dict:
+    """What was judged: the submission's snapshot or the APL claim, and each criterion with its evidence."""
     subject = {"criteria": [], "submission": None, "claim": None}
     if assessment.kind == AssessmentKind.SUBMISSION:
         submission = submission_with_snapshot(assessment.submission_id)
@@ -164,6 +158,11 @@ def _review_page(assessment: Assessment, *, status: int = 200, kept: dict | None
         for ref in refs
         if ref in judged or any(e.criterion_ref == ref for e in entries)
     ]
+    return subject
+
+
+def _review_page(assessment: Assessment, *, status: int = 200, kept: dict | None = None, errors=None):
+    subject = _subject(assessment)
     names = {
         u.id: u.name
         for u in db.session.scalars(
@@ -202,18 +201,14 @@ def _act(assessment_id: int, form, call, kept_field: str, done: str, then: str):
     if not form.validate_on_submit():
         errors = {"": " ".join(e for errs in form.errors.values() for e in errs)}
         return _review_page(assessment, status=422, kept=kept, errors=errors)
-    try:
-        call(assessment, int(form.version.data))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _review_page(_assessment_or_404(assessment_id), status=422, kept=kept, errors=exc.errors)
-    except InvalidTransition as exc:
-        db.session.rollback()
-        message = str(exc) + (KEPT if kept.get(kept_field) else "")
+    outcome = submit(None, lambda: call(assessment, int(form.version.data)), conflicts=True)
+    if not outcome:
+        errors = outcome.errors
+        if outcome.status == 409:
+            errors = {"": outcome.conflict + (KEPT if kept.get(kept_field) else ""), "conflict": "1"}
         return _review_page(
-            _assessment_or_404(assessment_id), status=409, kept=kept, errors={"": message, "conflict": "1"}
+            _assessment_or_404(assessment_id), status=outcome.status, kept=kept, errors=errors
         )
-    db.session.commit()
     flash(done, "success")
     return redirect(then)
 

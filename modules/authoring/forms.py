@@ -83,11 +83,6 @@ class LockForm(FlaskForm):
     direction = HiddenField()
 
 
-def whole(value) -> int | None:
-    """A hidden field's whole number, or None when it is missing or not one."""
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
 def outline_forms(sections: list[Section]) -> dict[str, FlaskForm]:
     """Every form of the outline page, by prefix, filled from the saved sections."""
     forms: dict[str, FlaskForm] = {"add-section": SectionForm(formdata=None, prefix="add-section")}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
+from core.validation import errors_of, title_rule, web_address_problem
 from modules.content.models import Activity, Question
 
 TITLE_MAX = 200
@@ -25,13 +25,11 @@ SESSION_KINDS = {
     "half_day": "Half-day release",
     "online_live": "Online live session",
 }
-_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def title_errors(title: str, noun: str) -> dict[str, str]:
-    if not title or len(title) > TITLE_MAX:
-        return {"title": f"Enter a title for the {noun} in 1 to {TITLE_MAX} characters."}
-    return {}
+    rule = title_rule(TITLE_MAX, f"Enter a title for the {noun} in 1 to {TITLE_MAX} characters.")
+    return errors_of(title=rule(title))
 
 
 def parse_minutes(value) -> int | None:
@@ -55,15 +53,10 @@ def minutes_errors(minutes: int | None) -> dict[str, str]:
 
 def url_errors(url: str) -> dict[str, str]:
     """A resource's address must be a plain web address: no javascript:, data: or other schemes."""
-    if not url:
+    problem = web_address_problem(url, URL_MAX)
+    if problem == "missing":
         return {"url": "Enter the web address of the resource, starting with https://."}
-    parts = urlsplit(url)
-    if (
-        len(url) > URL_MAX
-        or parts.scheme.lower() not in ("http", "https")
-        or not parts.netloc
-        or _SPACE_OR_CONTROL.search(url)
-    ):
+    if problem:
         return {
             "url": f"Enter a web address starting with https:// or http://, in at most {URL_MAX} characters."
         }

@@ -6,12 +6,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.accounts.models import Role
-from core.errors import ValidationFailed
-from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit, whole
 from core.web.access import roles, rule
 from modules.authoring.forms import (
     ActivityForm,
@@ -22,7 +19,6 @@ from modules.authoring.forms import (
     activity_form,
     outline_forms,
     question_form,
-    whole,
 )
 from modules.authoring.queries import (
     activity_or_404,
@@ -46,32 +42,24 @@ bp = Blueprint("authoring", __name__, url_prefix="/authoring")
 # Tutors are the assessors (domain.md): they write content with the course leaders.
 AUTHORS = roles(Role.COURSE_LEADER, Role.ADMIN, Role.ASSESSOR)
 MODULE = "/<family>/<code>"
-
 ACTIVITY = MODULE + "/activities/<int:activity_id>"
 QUESTION = ACTIVITY + "/questions/<int:question_id>"
 ACTIVITY_FIELDS = ("title", "minutes", "body", "requires_previous", "url", "criteria", "session_kind")
 PREVIEW_ONLY = "This is a preview: what candidates send from this page is not saved."
 
 
-# Loading -------------------------------------------------------------------------------------------
-
-
 def _lock() -> dict:
     return {"expected_version": whole(LockForm().version.data)}
 
 
-def _attempt(call: Callable):
-    """Run one service and commit; on a refusal roll back and say how: (result, status, message)."""
-    try:
-        result = call()
-        db.session.commit()
-    except (EditConflict, StaleDataError) as exc:
-        db.session.rollback()
-        return None, 409, str(exc) if isinstance(exc, EditConflict) else CONFLICT
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return None, 422, exc
-    return result, 200, None
+def _attempt(form, call: Callable):
+    """Submit to one authoring service; the services check the input, so the form is not validated twice."""
+    return submit(form, call, validate=False, conflicts=EditConflict, stale=CONFLICT)
+
+
+def _problems(done, form) -> list[str]:
+    """A refusal with no form to carry it is listed at the top of the page."""
+    return list(done.errors.values()) if form is None else []
 
 
 def _outline_url(family: str, code: str, anchor: str | None = None) -> str:
@@ -118,16 +106,20 @@ def _outline(module: Module, status: int = 200, *, prefix=None, form=None, probl
 
 def _on_outline(module: Module, call: Callable, message, anchor, *, prefix=None, form=None):
     """Call one outline service, then back to the outline; or the outline again with the problem."""
-    result, status, problem = _attempt(call)
-    if status == 409:
-        return _outline(module, 409, prefix=prefix, form=form, conflict=problem)
-    if status == 422:
-        if form is None:
-            return _outline(module, 422, problems=problem.errors.values())
-        apply_errors(form, problem)
-        return _outline(module, 422, prefix=prefix, form=form)
-    flash(message(result) if callable(message) else message, "success")
-    return redirect(anchor(result) if callable(anchor) else _outline_url(module.family, module.code, anchor))
+    done = _attempt(form, call)
+    if not done:
+        return _outline(
+            module,
+            done.status,
+            prefix=prefix,
+            form=form,
+            problems=_problems(done, form),
+            conflict=done.conflict,
+        )
+    flash(message(done.result) if callable(message) else message, "success")
+    return redirect(
+        anchor(done.result) if callable(anchor) else _outline_url(module.family, module.code, anchor)
+    )
 
 
 @bp.route(MODULE)
@@ -255,15 +247,13 @@ def edit_activity(family: str, code: str, activity_id: int):
         return _activity_page(module, activity, form, preview=True)
     fields = {name: form[name].data for name in ACTIVITY_FIELDS}
     fields["expected_version"] = whole(form.version.data)
-    _, status, problem = _attempt(lambda: update_activity(current_user, activity, **fields))
-    if status == 409:
+    done = _attempt(form, lambda: update_activity(current_user, activity, **fields))
+    if done.status == 409:
         activity = activity_or_404(family, code, activity_id)
         # The user's text stays; the version becomes the one now saved, so saving again is deliberate.
         form.version.data = str(activity.version)
-        return _activity_page(module, activity, form, 409, conflict=problem)
-    if status == 422:
-        apply_errors(form, problem)
-        return _activity_page(module, activity, form, 422)
+    if not done:
+        return _activity_page(module, activity, form, done.status, conflict=done.conflict)
     flash(f"Saved “{activity.title}”.", "success")
     return redirect(_activity_url(activity))
 
@@ -285,16 +275,14 @@ def _save_question(module, activity, question, service: Callable, message: str):
     fields = {name: form[name].data for name in ("text", "multiple", "explanation")}
     fields |= {"options": options, "expected_version": whole(form.version.data)}
     ids = (activity.id, question.id if question else None)
-    _, status, problem = _attempt(lambda: service(current_user, question or activity, **fields))
-    if status == 409:
+    done = _attempt(form, lambda: service(current_user, question or activity, **fields))
+    if done.status == 409:
         # Reloaded after the rollback: either may have been deleted meanwhile (then a plain 409 page).
         activity = activity_or_404(module.family, module.code, ids[0])
         question = ids[1] and question_or_404(activity, ids[1])
         form.version.data = str(activity.version)
-        return _question_page(module, activity, question, form, 409, conflict=problem)
-    if status == 422:
-        apply_errors(form, problem)
-        return _question_page(module, activity, question, form, 422)
+    if not done:
+        return _question_page(module, activity, question, form, done.status, conflict=done.conflict)
     flash(message, "success")
     return redirect(_activity_url(activity, "questions"))
 
@@ -318,16 +306,18 @@ def edit_question(family: str, code: str, activity_id: int, question_id: int):
     return _save_question(module, activity, question, questions.update_question, "Saved the question.")
 
 
-def _on_questions(module, activity, call: Callable, message: str):
+def _on_activity(module, activity, call: Callable, message, anchor: str):
+    """Call one service changing part of an activity, then back to that part; or the page with the problem."""
     activity_id = activity.id
-    _, status, problem = _attempt(call)
-    if status == 409:
+    done = _attempt(None, call)
+    if not done:
+        # Reloaded after the rollback, which expired it (a 404 if someone deleted it meanwhile).
         activity = activity_or_404(module.family, module.code, activity_id)
-        return _activity_page(module, activity, None, 409, conflict=problem)
-    if status == 422:
-        return _activity_page(module, activity, None, 422, problems=problem.errors.values())
-    flash(message, "success")
-    return redirect(_activity_url(activity, "questions"))
+        return _activity_page(
+            module, activity, None, done.status, conflict=done.conflict, problems=_problems(done, None)
+        )
+    flash(message(done.result) if callable(message) else message, "success")
+    return redirect(_activity_url(activity, anchor))
 
 
 @bp.route(QUESTION + "/move", methods=["POST"])
@@ -336,8 +326,8 @@ def move_question(family: str, code: str, activity_id: int, question_id: int):
     module, activity = module_or_404(family, code), activity_or_404(family, code, activity_id, quiz=True)
     question = question_or_404(activity, question_id)
     direction = LockForm().direction.data
-    call = lambda: questions.move_question(current_user, question, direction=direction, **_lock())  # noqa: E731
-    return _on_questions(module, activity, call, f"Moved the question {direction}.")
+    move = lambda: questions.move_question(current_user, question, direction=direction, **_lock())  # noqa: E731
+    return _on_activity(module, activity, move, f"Moved the question {direction}.", "questions")
 
 
 @bp.route(QUESTION + "/delete", methods=["POST"])
@@ -345,8 +335,8 @@ def move_question(family: str, code: str, activity_id: int, question_id: int):
 def delete_question(family: str, code: str, activity_id: int, question_id: int):
     module, activity = module_or_404(family, code), activity_or_404(family, code, activity_id, quiz=True)
     question = question_or_404(activity, question_id)
-    call = lambda: questions.delete_question(current_user, question, **_lock())  # noqa: E731
-    return _on_questions(module, activity, call, "Deleted the question.")
+    delete = lambda: questions.delete_question(current_user, question, **_lock())  # noqa: E731
+    return _on_activity(module, activity, delete, "Deleted the question.", "questions")
 
 
 # Previews: the candidates' own templates, with their links kept inside the preview ----------------------
@@ -387,16 +377,6 @@ def preview_activity(family: str, code: str, activity_id: int):
 # Files attached to a lesson or resource ---------------------------------------------------------------
 
 
-def _on_files(module, activity, call: Callable, message):
-    activity_id = activity.id
-    result, status, problem = _attempt(call)
-    if status == 422:
-        activity = activity_or_404(module.family, module.code, activity_id)
-        return _activity_page(module, activity, None, 422, problems=problem.errors.values())
-    flash(message(result) if callable(message) else message, "success")
-    return redirect(_activity_url(activity, "files"))
-
-
 @bp.route(ACTIVITY + "/files", methods=["POST"])
 @rule(AUTHORS)
 def attach_file(family: str, code: str, activity_id: int):
@@ -404,12 +384,8 @@ def attach_file(family: str, code: str, activity_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _activity_page(module, activity, None, 422, problems=["Choose a file to attach."])
-    return _on_files(
-        module,
-        activity,
-        lambda: content_files.attach_file(current_user, activity, upload.stream, upload.filename),
-        lambda f: f"Attached “{f.name}”.",
-    )
+    attach = lambda: content_files.attach_file(current_user, activity, upload.stream, upload.filename)  # noqa: E731
+    return _on_activity(module, activity, attach, lambda f: f"Attached “{f.name}”.", "files")
 
 
 @bp.route(ACTIVITY + "/files/<int:file_id>/remove", methods=["POST"])
@@ -418,6 +394,5 @@ def remove_file(family: str, code: str, activity_id: int, file_id: int):
     module, activity = module_or_404(family, code), activity_or_404(family, code, activity_id)
     attached = found_or_404(content_files.file_of(activity, file_id), "file")
     name = attached.name
-    return _on_files(
-        module, activity, lambda: content_files.remove_file(current_user, attached), f"Removed “{name}”."
-    )
+    remove = lambda: content_files.remove_file(current_user, attached)  # noqa: E731
+    return _on_activity(module, activity, remove, f"Removed “{name}”.", "files")

@@ -26,6 +26,7 @@ from modules.study.models import (
     StudyLog,
     StudyPosition,
 )
+from modules.study.rules import resume_at, starting_from
 
 
 def sections_of(family: str, module_code: str, *, with_questions: bool = True) -> list[Section]:
@@ -108,14 +109,7 @@ class ModuleProgress:
 
     def next_activity(self) -> Activity | None:
         """Where to carry on: the remembered activity if unfinished, else the first one not done."""
-        by_id = {a.id: a for a in self.activities}
-        if (
-            self.position
-            and self.position.activity_id in by_id
-            and self.position.activity_id not in self.done
-        ):
-            return by_id[self.position.activity_id]
-        return next((a for a in self.activities if a.id not in self.done), None)
+        return resume_at(self.activities, self.done, self.position and self.position.activity_id)
 
 
 def module_progress(user_id: int, family: str, module_code: str, *, detail: bool = False) -> ModuleProgress:
@@ -204,49 +198,69 @@ class Overview:
     minutes_logged: int
 
 
+def _activities_of(enrolments: list[ModuleEnrolment]) -> dict[tuple[str, str], list[Activity]]:
+    """Every activity of the person's modules in study order, by (family, module code)."""
+    by_module: dict[tuple[str, str], list[Activity]] = {(e.family, e.module_code): [] for e in enrolments}
+    rows = db.session.execute(
+        select(Activity, Section.family, Section.module_code)
+        .join(Section)
+        .where(Section.module_code.in_([e.module_code for e in enrolments]))
+        .order_by(Section.family, Section.module_code, Section.position, Activity.position)
+    )
+    for activity, family, module_code in rows:
+        if (family, module_code) in by_module:
+            by_module[(family, module_code)].append(activity)
+    return by_module
+
+
+def _positions(user_id: int) -> list[StudyPosition]:
+    """Where the person stopped in each module, the latest first."""
+    return list(
+        db.session.scalars(
+            select(StudyPosition)
+            .where(StudyPosition.user_id == user_id)
+            .order_by(StudyPosition.updated_at.desc())
+        )
+    )
+
+
+def _minutes_logged(user_id: int) -> int:
+    logged = db.session.scalar(
+        select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
+    )
+    return logged or 0
+
+
 def overview(user_id: int) -> Overview:
     """What the home page needs: progress per module and the activity to carry on with tonight."""
     enrolments = active_enrolments(user_id)
     if not enrolments:
         return Overview([], None, 0)
     keys = {(e.family, e.module_code): e for e in enrolments}
-    activities = db.session.execute(
-        select(Activity, Section.family, Section.module_code)
-        .join(Section)
-        .where(Section.module_code.in_([e.module_code for e in enrolments]))
-        .order_by(Section.family, Section.module_code, Section.position, Activity.position)
-    ).all()
-    activities = [a for a in activities if (a.family, a.module_code) in keys]
-    done = done_ids(user_id, [a.Activity.id for a in activities])
-    rows = []
-    for key, enrolment in keys.items():
-        mine = [a for a in activities if (a.family, a.module_code) == key]
-        left = sum(a.Activity.minutes for a in mine if a.Activity.id not in done)
-        rows.append((enrolment, sum(1 for a in mine if a.Activity.id in done), len(mine), left))
+    by_module = _activities_of(enrolments)
+    done = done_ids(user_id, [a.id for mine in by_module.values() for a in mine])
+    rows = [
+        (
+            keys[key],
+            sum(1 for a in mine if a.id in done),
+            len(mine),
+            sum(a.minutes for a in mine if a.id not in done),
+        )
+        for key, mine in by_module.items()
+    ]
     rows.sort(key=lambda r: r[0].module_code)
-    resume = None
-    positions = db.session.scalars(
-        select(StudyPosition)
-        .where(StudyPosition.user_id == user_id)
-        .order_by(StudyPosition.updated_at.desc())
-    ).all()
-    ordered_keys = [(p.family, p.module_code) for p in positions if (p.family, p.module_code) in keys]
-    ordered_keys += [k for k in keys if k not in ordered_keys]
-    for key in ordered_keys:
-        position = next((p for p in positions if (p.family, p.module_code) == key), None)
-        mine = [a for a in activities if (a.family, a.module_code) == key]
-        by_id = {a.Activity.id: a.Activity for a in mine}
-        target = None
-        if position and position.activity_id in by_id and position.activity_id not in done:
-            target = by_id[position.activity_id]
-        target = target or next((a.Activity for a in mine if a.Activity.id not in done), None)
-        if target:
-            resume = (keys[key], target)
-            break
-    logged = db.session.scalar(
-        select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
+    # The module touched most recently first, then the others; the first with something left is the resume.
+    remembered = {
+        (p.family, p.module_code): p.activity_id
+        for p in _positions(user_id)
+        if (p.family, p.module_code) in keys
+    }
+    order = [*remembered, *(k for k in keys if k not in remembered)]
+    resume = next(
+        ((keys[k], a) for k in order if (a := resume_at(by_module[k], done, remembered.get(k))) is not None),
+        None,
     )
-    return Overview(rows, resume, logged or 0)
+    return Overview(rows, resume, _minutes_logged(user_id))
 
 
 def study_queue(user_id: int) -> list[tuple[ModuleEnrolment, Activity]]:
@@ -255,49 +269,23 @@ def study_queue(user_id: int) -> list[tuple[ModuleEnrolment, Activity]]:
     if not enrolments:
         return []
     keys = {(e.family, e.module_code): e for e in enrolments}
-    sections = db.session.scalars(
-        select(Section)
-        .where(Section.module_code.in_([e.module_code for e in enrolments]))
-        .order_by(Section.family, Section.module_code, Section.position)
-        .options(selectinload(Section.activities))
-    ).all()
-    activities = [
-        (keys[(s.family, s.module_code)], a)
-        for s in sections
-        if (s.family, s.module_code) in keys
-        for a in s.activities
-    ]
-    done = done_ids(user_id, [a.id for _, a in activities])
-    latest = db.session.scalar(
-        select(StudyPosition)
-        .where(StudyPosition.user_id == user_id)
-        .order_by(StudyPosition.updated_at.desc())
-        .limit(1)
-    )
-    remaining = [(e, a) for e, a in activities if a.id not in done]
-    if latest is not None:
+    by_module = _activities_of(enrolments)
+    done = done_ids(user_id, [a.id for mine in by_module.values() for a in mine])
+    latest = next(iter(_positions(user_id)), None)
+    order = sorted(keys)  # study order: family, then module code
+    if latest is not None and (latest.family, latest.module_code) in keys:
         # Carry on where they stopped: that module first, from the remembered activity onwards.
-        first = [
-            (e, a) for e, a in remaining if (e.family, e.module_code) == (latest.family, latest.module_code)
-        ]
-        rest = [
-            (e, a) for e, a in remaining if (e.family, e.module_code) != (latest.family, latest.module_code)
-        ]
-        ids = [a.id for _, a in first]
-        if latest.activity_id in ids:
-            start = ids.index(latest.activity_id)
-            first = first[start:] + first[:start]
-        remaining = first + rest
-    return remaining
+        first = (latest.family, latest.module_code)
+        order = [first, *(k for k in order if k != first)]
+        left = [a for a in by_module[first] if a.id not in done]
+        by_module[first] = starting_from(left, resume_at(left, done, latest.activity_id))
+    return [(keys[k], a) for k in order for a in by_module[k] if a.id not in done]
 
 
 def study_time(user_id: int) -> tuple[int, int]:
     """(minutes logged, notional minutes of the person's active modules: 10 hours per credit)."""
-    logged = db.session.scalar(
-        select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(StudyLog.user_id == user_id)
-    )
     notional = sum(e.module.credits * 600 for e in active_enrolments(user_id))
-    return logged or 0, notional
+    return _minutes_logged(user_id), notional
 
 
 def recent_logs(user_id: int, limit: int = 10) -> list[StudyLog]:

@@ -15,8 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portfolio.evidence.rules import tag_choices
-from portfolio.evidence.services import MAX_BODY, MAX_CONTEXT, MAX_TITLE, MAX_URL
+from portfolio.evidence.rules import BODY, CONTEXT, MAX_BODY, MAX_URL, TITLE, URL_PROBLEMS, tag_choices
 from portfolio.mapping.services import MAX_NOTE
 
 ANONYMISED_LABEL = (
@@ -28,27 +27,24 @@ ANONYMISED_LABEL = (
 class _ContentForm(FlaskForm):
     title = StringField(
         "Title",
-        validators=[
-            DataRequired("Give the evidence a title."),
-            Length(max=MAX_TITLE, message=f"Keep the title under {MAX_TITLE} characters."),
-        ],
+        validators=TITLE.validators(),
     )
     activity_date = DateField(
         "Date of the activity", validators=[DataRequired("Enter the date of the activity.")]
     )
     context_md = TextAreaField(
         "Context",
-        validators=[Length(max=MAX_CONTEXT, message=f"Keep the context under {MAX_CONTEXT:,} characters.")],
+        validators=CONTEXT.validators(),
         render_kw={"rows": 4},
     )
     body_md = TextAreaField(
         "Your written account",
-        validators=[Length(max=MAX_BODY, message=f"Keep it under {MAX_BODY:,} characters.")],
+        validators=[Length(max=MAX_BODY, message=BODY["account"].too_long)],
         render_kw={"rows": 12},
     )
     url = StringField(
         "Web address",
-        validators=[Length(max=MAX_URL, message=f"Keep the address under {MAX_URL:,} characters.")],
+        validators=[Length(max=MAX_URL, message=URL_PROBLEMS["too_long"])],
         render_kw={"inputmode": "url", "spellcheck": "false"},
     )
     file = FileField("File")

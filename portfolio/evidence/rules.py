@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
+
+from core.validation import Text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "frameworks.json"
 SOURCE = "source"  # internal provenance tags
@@ -84,3 +87,34 @@ def short_label(framework_key: str, tag_key: str) -> str:
     known = framework(framework_key)
     name = known.name if known else framework_key
     return f"{name}: {tag_label(framework_key, tag_key)}"
+
+
+# The content of an item: one rule and message per field, for the form and the service alike -------------
+
+MAX_TITLE = 200
+MAX_CONTEXT = 20_000
+MAX_BODY = 100_000
+MAX_URL = 1000
+TITLE = Text(MAX_TITLE, f"Keep the title under {MAX_TITLE} characters.", "Give the evidence a title.")
+CONTEXT = Text(MAX_CONTEXT, f"Keep the context under {MAX_CONTEXT:,} characters.")
+_BODY_TOO_LONG = f"Keep it under {MAX_BODY:,} characters."
+BODY = {
+    "account": Text(MAX_BODY, _BODY_TOO_LONG, "Write the account."),
+    "discussion": Text(MAX_BODY, _BODY_TOO_LONG, "Write the record of the discussion."),
+}
+URL_PROBLEMS = {
+    "missing": "Enter the address of the link.",
+    "too_long": f"Keep the address under {MAX_URL:,} characters.",
+    "spaces": "The address cannot contain spaces or control characters.",
+    "unreadable": "That is not a web address we can open.",
+    "scheme": "Enter a web address starting with http:// or https://.",
+}
+
+
+def date_problem(day, today: date) -> str | None:
+    """The date of the activity: given, and not in the future."""
+    if not isinstance(day, date):
+        return "Enter the date of the activity."
+    if day > today:
+        return "The date of the activity cannot be in the future."
+    return None

@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -20,18 +19,26 @@ from core.audit.services import record
 from core.db.timeutil import UK, utcnow
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
+from core.validation import errors_of, web_address_problem
 from portfolio.evidence.models import EvidenceItem, EvidenceTag, EvidenceVersion, ItemKind
-from portfolio.evidence.rules import SOURCE, parse_tag
+from portfolio.evidence.rules import (
+    BODY,
+    CONTEXT,
+    MAX_BODY,
+    MAX_TITLE,
+    MAX_URL,
+    SOURCE,
+    TITLE,
+    URL_PROBLEMS,
+    date_problem,
+    parse_tag,
+)
 from portfolio.mapping.queries import submissions_holding
 from portfolio.mapping.services import DENIED, available_criteria, map_item
 from portfolio.permissions import can_edit_item, can_revise_item, can_use_portfolio
 
 # Observation records and witness testimonies are written by assessors and witnesses (the assessor issue).
 CANDIDATE_KINDS = (ItemKind.FILE, ItemKind.ACCOUNT, ItemKind.LINK, ItemKind.DISCUSSION)
-MAX_TITLE = 200
-MAX_CONTEXT = 20_000
-MAX_BODY = 100_000
-MAX_URL = 1000
 STALE = (
     "This item changed since you opened it (it is now at version {number}), so your edit was not saved. "
     "Your text is still in the form: check the latest version, then save again."
@@ -72,62 +79,31 @@ def _audit(action: str, actor, item: EvidenceItem, **details) -> None:
     record(action, actor=actor, actor_role="candidate", obj=item, details=details)
 
 
-def _url_problem(url: str) -> str | None:
-    if not url:
-        return "Enter the address of the link."
-    if len(url) > MAX_URL:
-        return f"Keep the address under {MAX_URL:,} characters."
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return "The address cannot contain spaces or control characters."
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return "That is not a web address we can open."
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return "Enter a web address starting with http:// or https://."
-    return None
+def _file_of(kind: str, upload, keep) -> tuple[str | None, str | None, str | None]:
+    """(blob hash, file name, problem) of a file item: the new upload, else the file it already had."""
+    if kind != ItemKind.FILE:
+        return None, None, None
+    if upload is not None:
+        return upload.sha256, (upload.name or "file")[:255], None
+    if keep is not None and keep.blob_sha256:
+        return keep.blob_sha256, keep.file_name, None
+    return None, None, "Choose a file to upload."
 
 
 def _checked(kind: str, *, title, activity_date, context_md, body_md, url, upload, keep=None) -> Content:
     """The content with every rule applied; all problems at once as ValidationFailed."""
-    errors: dict[str, str] = {}
-    title = (title or "").strip()
-    context_md = (context_md or "").strip()
-    body_md = (body_md or "").strip()
-    url = (url or "").strip()
-    if not title:
-        errors["title"] = "Give the evidence a title."
-    elif len(title) > MAX_TITLE:
-        errors["title"] = f"Keep the title under {MAX_TITLE} characters."
-    if not isinstance(activity_date, date):
-        errors["activity_date"] = "Enter the date of the activity."
-    elif activity_date > datetime.now(UK).date():
-        errors["activity_date"] = "The date of the activity cannot be in the future."
-    if len(context_md) > MAX_CONTEXT:
-        errors["context_md"] = f"Keep the context under {MAX_CONTEXT:,} characters."
-    blob_sha256 = file_name = None
-    if kind in (ItemKind.ACCOUNT, ItemKind.DISCUSSION):
-        if not body_md:
-            errors["body_md"] = (
-                "Write the account." if kind == ItemKind.ACCOUNT else "Write the record of the discussion."
-            )
-        elif len(body_md) > MAX_BODY:
-            errors["body_md"] = f"Keep it under {MAX_BODY:,} characters."
-    else:
-        body_md = ""
-    if kind == ItemKind.LINK:
-        if problem := _url_problem(url):
-            errors["url"] = problem
-    else:
-        url = ""
-    if kind == ItemKind.FILE:
-        if upload is not None:
-            blob_sha256, file_name = upload.sha256, (upload.name or "file")[:255]
-        elif keep is not None and keep.blob_sha256:
-            blob_sha256, file_name = keep.blob_sha256, keep.file_name
-        else:
-            errors["file"] = "Choose a file to upload."
+    title, context_md = (title or "").strip(), (context_md or "").strip()
+    body_md = (body_md or "").strip() if kind in BODY else ""
+    url = (url or "").strip() if kind == ItemKind.LINK else ""
+    blob_sha256, file_name, file_problem = _file_of(kind, upload, keep)
+    errors = errors_of(
+        title=TITLE(title),
+        activity_date=date_problem(activity_date, datetime.now(UK).date()),
+        context_md=CONTEXT(context_md),
+        body_md=BODY[kind](body_md) if kind in BODY else None,
+        url=URL_PROBLEMS.get(web_address_problem(url, MAX_URL)) if kind == ItemKind.LINK else None,
+        file=file_problem,
+    )
     if errors:
         raise ValidationFailed(errors)
     return Content(title, activity_date, context_md, body_md, url or None, blob_sha256, file_name)

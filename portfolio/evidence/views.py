@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from core.accounts.models import Role
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit, whole
 from core.web.access import roles, rule
 from modules.permissions import can_study
 from modules.study.forms import FinishForm
@@ -35,7 +34,6 @@ from portfolio.evidence.models import EvidenceItem, EvidenceVersion, ItemKind
 from portfolio.evidence.rules import SOURCE, frameworks, short_label, tag_choices
 from portfolio.evidence.services import (
     CANDIDATE_KINDS,
-    EditConflict,
     add_item,
     confirm_anonymised,
     delete_item,
@@ -150,38 +148,31 @@ def new_item():
             "portfolio/evidence/choose_kind.html", kinds=[ItemKind(k) for k in CANDIDATE_KINDS]
         )
     form = ItemForm().for_kind(kind)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            item = add_item(
-                current_user,
-                kind=kind,
-                title=form.title.data,
-                activity_date=form.activity_date.data,
-                context_md=form.context_md.data,
-                body_md=form.body_md.data if "body_md" in form else None,
-                url=form.url.data if "url" in form else None,
-                upload=_accept_upload(required=True) if kind == ItemKind.FILE else None,
-                tags=form.tags.data or [],
-                anonymised=form.anonymised.data,
-            )
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            flash(
-                f"Added “{item.current.title}” to your portfolio. Now map it to the criteria it shows.",
-                "success",
-            )
-            return redirect(url_for(".show_item", item_id=item.id, _anchor="map"))
-    elif request.method == "POST":
-        status = 422
+    done = submit(
+        form,
+        lambda: add_item(
+            current_user,
+            kind=kind,
+            title=form.title.data,
+            activity_date=form.activity_date.data,
+            context_md=form.context_md.data,
+            body_md=form.body_md.data if "body_md" in form else None,
+            url=form.url.data if "url" in form else None,
+            upload=_accept_upload(required=True) if kind == ItemKind.FILE else None,
+            tags=form.tags.data or [],
+            anonymised=form.anonymised.data,
+        ),
+    )
+    if done:
+        flash(
+            f"Added “{done.result.current.title}” to your portfolio. Now map it to the criteria it shows.",
+            "success",
+        )
+        return redirect(url_for(".show_item", item_id=done.result.id, _anchor="map"))
     page = render_template(
         "portfolio/evidence/new.html", form=form, kind=ItemKind(kind), frameworks=frameworks()
     )
-    return page, status
+    return page, done.status
 
 
 # One item ----------------------------------------------------------------------------------------------
@@ -240,13 +231,6 @@ def show_item(item_id: int):
     return _item_page(_own_item_or_404(item_id))
 
 
-def _number(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _back(item_id: int, anchor: str | None = None):
     return redirect(url_for(".show_item", item_id=item_id, _anchor=anchor))
 
@@ -256,13 +240,12 @@ def _back(item_id: int, anchor: str | None = None):
 def edit_item(item_id: int):
     item = _own_item_or_404(item_id)
     form = EditItemForm().for_kind(item.kind, editing=True)
-    if not form.validate_on_submit():
-        return _item_page(item, 422, edit_form=form)
-    try:
-        version = update_item(
+    done = submit(
+        form,
+        lambda: update_item(
             current_user,
             item,
-            expected_version=_number(form.version.data),
+            expected_version=whole(form.version.data),
             title=form.title.data,
             activity_date=form.activity_date.data,
             context_md=form.context_md.data,
@@ -270,19 +253,17 @@ def edit_item(item_id: int):
             url=form.url.data if "url" in form else None,
             upload=_accept_upload(required=False) if item.kind == ItemKind.FILE else None,
             anonymised=form.anonymised.data,
-        )
-        db.session.commit()
-    except (EditConflict, StaleDataError) as exc:
-        db.session.rollback()
+        ),
+        conflicts=EditConflict,
+        stale=CONFLICT,
+    )
+    if not done:
         item = _own_item_or_404(item_id)
-        # The typed text stays; the form now refers to the newest version, so saving again is deliberate.
-        form.version.data = str(item.current.number)
-        message = str(exc) if isinstance(exc, EditConflict) else CONFLICT
-        return _item_page(item, 409, edit_form=form, conflict=message)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return _item_page(_own_item_or_404(item_id), 422, edit_form=form)
+        if done.status == 409:
+            # The typed text stays; the form now refers to the newest version, so saving again is deliberate.
+            form.version.data = str(item.current.number)
+        return _item_page(item, done.status, edit_form=form, conflict=done.conflict)
+    version = done.result
     if version is None:
         flash("Nothing had changed, so no new version was made.", "info")
     else:
@@ -320,17 +301,13 @@ def confirm_item_anonymised(item_id: int):
 def map_to_criterion(item_id: int):
     item = _own_item_or_404(item_id)
     form = MapForm()
-    if not form.validate_on_submit():
-        return _item_page(item, 422, map_form=form)
     family, ref = parse_criterion_value(form.criterion.data)
-    try:
-        mapping = map_item(current_user, item, criterion_ref=ref, family=family, note=form.note.data)
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
+    done = submit(
+        form, lambda: map_item(current_user, item, criterion_ref=ref, family=family, note=form.note.data)
+    )
+    if not done:
         return _item_page(_own_item_or_404(item_id), 422, map_form=form)
-    flash(f"Mapped to {mapping.criterion_ref}.", "success")
+    flash(f"Mapped to {done.result.criterion_ref}.", "success")
     return _back(item_id, "mappings")
 
 
@@ -382,7 +359,8 @@ def finish_reflection_as_evidence(family: str, code: str, activity_id: int):
     enrolment, progress = module_or_404(family, code)
     activity = activity_or_404(progress, activity_id)
     form = FinishForm()
-    try:
+
+    def finish():
         draft = finish_reflection(
             current_user,
             enrolment,
@@ -392,10 +370,10 @@ def finish_reflection_as_evidence(family: str, code: str, activity_id: int):
             order=progress.order,
         )
         evidence_from_reflection(current_user, draft, activity)
-    except (ValidationFailed, InvalidTransition) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+
+    done = submit(None, finish, conflicts=True)
+    if not done:
+        flash(done.message, "error")
         return _back_to_activity(family, code, activity.id, "#answer")
-    db.session.commit()
     flash("Your answer is finished and is now evidence in your portfolio, mapped to its criteria.", "success")
     return _back_to_activity(family, code, activity.id)

@@ -16,8 +16,8 @@ from core.db.timeutil import utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag, EvidenceVersion, ItemKind
-from portfolio.evidence.rules import SOURCE
-from portfolio.evidence.services import MAX_BODY, MAX_TITLE, Content, content_hash
+from portfolio.evidence.rules import MAX_BODY, MAX_TITLE, SOURCE
+from portfolio.evidence.services import Content, content_hash
 from portfolio.mapping.services import MAX_NOTE, find_criterion
 
 RECORD_KINDS = (ItemKind.OBSERVATION, ItemKind.TESTIMONY)

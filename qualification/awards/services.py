@@ -291,38 +291,51 @@ def _group(award: Award, group_id: int) -> OptionGroup:
     return group
 
 
-def _group_problems(version, award: Award, group, title, low, high, codes) -> list[str]:
-    """The group's modules in the version's order, or ValidationFailed naming each broken rule."""
-    errors = {}
-    if not isinstance(title, str) or not title.strip() or len(title) > TITLE_MAX:
-        errors["title"] = f"Give the group a title of up to {TITLE_MAX} characters."
+def _credit_bounds_errors(low, high) -> dict[str, str]:
     bounds = f"Enter a whole number of credits from 0 to {CREDITS_MAX}."
+    errors = {}
     if not _whole(low, 0, CREDITS_MAX):
         errors["min_credits"] = bounds
     if not _whole(high, 0, CREDITS_MAX):
         errors["max_credits"] = bounds
     elif _whole(low, 0, CREDITS_MAX) and low > high:
         errors["min_credits"] = f"The fewest credits ({low}) cannot be more than the most ({high})."
+    return errors
+
+
+def _group_modules_problem(award: Award, group, chosen: list[str]) -> str | None:
+    """Why these modules cannot form the option group: none, compulsory ones, or ones in another group."""
+    compulsory = [c for c in chosen if c in award.codes("compulsory")]
+    if compulsory:
+        return (
+            f"{_joined(compulsory)} {_is(compulsory)} compulsory in this award; "
+            "a module is compulsory or optional, not both."
+        )
+    if not chosen:
+        return "Choose at least one module for the group."
+    for other in award.option_groups:
+        shared = [c for c in chosen if other is not group and c in other.module_codes]
+        if shared:
+            return (
+                f"{_joined(shared)} {_is(shared)} already in the option group '{other.title}'; "
+                "a module can be in only one group of an award."
+            )
+    return None
+
+
+def _group_problems(version, award: Award, group, title, low, high, codes) -> list[str]:
+    """The group's modules in the version's order, or ValidationFailed naming each broken rule."""
+    errors = {}
+    if not isinstance(title, str) or not title.strip() or len(title) > TITLE_MAX:
+        errors["title"] = f"Give the group a title of up to {TITLE_MAX} characters."
+    errors |= _credit_bounds_errors(low, high)
     try:
         chosen = _module_codes(version, codes)
     except ValidationFailed as exc:
         errors.update(exc.errors)
         chosen = []
-    if not chosen and "modules" not in errors:
-        errors["modules"] = "Choose at least one module for the group."
-    compulsory = [c for c in chosen if c in award.codes("compulsory")]
-    if compulsory:
-        errors["modules"] = (
-            f"{_joined(compulsory)} {_is(compulsory)} compulsory in this award; "
-            "a module is compulsory or optional, not both."
-        )
-    for other in award.option_groups:
-        shared = [c for c in chosen if other is not group and c in other.module_codes]
-        if shared and "modules" not in errors:
-            errors["modules"] = (
-                f"{_joined(shared)} {_is(shared)} already in the option group '{other.title}'; "
-                "a module can be in only one group of an award."
-            )
+    if "modules" not in errors and (problem := _group_modules_problem(award, group, chosen)):
+        errors["modules"] = problem
     if errors:
         raise ValidationFailed(errors)
     return chosen

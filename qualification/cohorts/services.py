@@ -15,6 +15,7 @@ from core.accounts.services.invitations import invite
 from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
+from core.validation import errors_of, web_address_problem
 from qualification.cohorts.models import (
     AssessorAllocation,
     Cohort,
@@ -38,6 +39,23 @@ def _audit(action: str, actor, cohort: Cohort, **details) -> None:
     record(action, actor=actor, actor_role=acting, obj=cohort, details=details)
 
 
+def _offer_problem(
+    version: QualificationVersion, award_code: str | None, module_code: str | None
+) -> str | None:
+    """Why a cohort cannot study this award or CPD module of this version, if it cannot."""
+    if bool(award_code) == bool(module_code):
+        return "Choose one award, or one module taken on its own as CPD."
+    if award_code and award_code not in {a.code for a in version.awards}:
+        return f"Version {version.number} has no award {award_code}."
+    if module_code:
+        module = next((m for m in version.module_links if m.code == module_code), None)
+        if module is None or not module.module.cpd:
+            return f"{module_code} cannot be taken on its own as CPD in this version."
+    if version.status != VersionStatus.PUBLISHED:
+        return "Cohorts can only study a published version."
+    return None
+
+
 def create_cohort(
     actor,
     *,
@@ -51,24 +69,17 @@ def create_cohort(
 ) -> Cohort:
     """Open an intake of one award, or of one module taken alone as CPD, on a published version."""
     require(can_manage_cohort(actor), "Only course leaders can create cohorts.")
-    errors: dict[str, str] = {}
     name = (name or "").strip()
-    if not name or len(name) > 200:
-        errors["name"] = "Give the cohort a name of up to 200 characters."
-    if version.status != VersionStatus.PUBLISHED:
-        errors["offer"] = "Cohorts can only study a published version."
-    if bool(award_code) == bool(module_code):
-        errors["offer"] = "Choose one award, or one module taken on its own as CPD."
-    elif award_code and award_code not in {a.code for a in version.awards}:
-        errors["offer"] = f"Version {version.number} has no award {award_code}."
-    elif module_code:
-        module = next((m for m in version.module_links if m.code == module_code), None)
-        if module is None or not module.module.cpd:
-            errors["offer"] = f"{module_code} cannot be taken on its own as CPD in this version."
-    if choice_deadline and choice_deadline < start_date:
-        errors["choice_deadline"] = "The deadline for choosing options cannot be before the cohort starts."
-    if not MIN_TURNAROUND <= turnaround_days <= MAX_TURNAROUND:
-        errors["turnaround_days"] = TURNAROUND_MESSAGE
+    errors = errors_of(
+        name=None if name and len(name) <= 200 else "Give the cohort a name of up to 200 characters.",
+        offer=_offer_problem(version, award_code, module_code),
+        choice_deadline=(
+            "The deadline for choosing options cannot be before the cohort starts."
+            if choice_deadline and choice_deadline < start_date
+            else None
+        ),
+        turnaround_days=None if MIN_TURNAROUND <= turnaround_days <= MAX_TURNAROUND else TURNAROUND_MESSAGE,
+    )
     if errors:
         raise ValidationFailed(errors)
     cohort = Cohort(
@@ -277,6 +288,14 @@ def allocate_evenly(actor, cohort: Cohort) -> int:
     return made
 
 
+def _link_problem(kind: SessionKind, link: str | None) -> str | None:
+    if kind == SessionKind.ONLINE_LIVE and not link:
+        return "An online session needs its joining link."
+    if link and web_address_problem(link):
+        return "The joining link must start with https:// or http://."
+    return None
+
+
 def add_session(
     actor,
     cohort: Cohort,
@@ -292,24 +311,25 @@ def add_session(
 ) -> CohortSession:
     """Add a session to the cohort's calendar."""
     require(can_manage_cohort(actor, cohort), "Only course leaders can change the calendar.")
-    errors: dict[str, str] = {}
-    if not (title or "").strip():
-        errors["title"] = "Give the session a title."
-    if ends_at <= starts_at:
-        errors["ends_at"] = "The session must end after it starts."
-    if capacity is not None and capacity < 1:
-        errors["capacity"] = "Capacity must be at least 1, or left empty for no limit."
-    if link and not link.startswith(("https://", "http://")):
-        errors["link"] = "The joining link must start with https:// or http://."
     kind = SessionKind(kind)
-    if kind == SessionKind.ONLINE_LIVE and not link:
-        errors["link"] = "An online session needs its joining link."
-    if kind != SessionKind.ONLINE_LIVE and not (place or "").strip():
-        errors["place"] = "Say where the session takes place."
     known = {link_.code for link_ in cohort.qualification_version.module_links}
     unknown = [c for c in module_codes if c not in known]
-    if unknown:
-        errors["module_codes"] = "Unknown module(s): " + ", ".join(unknown)
+    errors = errors_of(
+        title=None if (title or "").strip() else "Give the session a title.",
+        ends_at=None if ends_at > starts_at else "The session must end after it starts.",
+        capacity=(
+            "Capacity must be at least 1, or left empty for no limit."
+            if capacity is not None and capacity < 1
+            else None
+        ),
+        link=_link_problem(kind, link),
+        place=(
+            "Say where the session takes place."
+            if kind != SessionKind.ONLINE_LIVE and not (place or "").strip()
+            else None
+        ),
+        module_codes="Unknown module(s): " + ", ".join(unknown) if unknown else None,
+    )
     if errors:
         raise ValidationFailed(errors)
     session = CohortSession(

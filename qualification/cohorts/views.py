@@ -11,7 +11,7 @@ from core.accounts.services.sessions import normalise_email
 from core.db.timeutil import UK
 from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit, whole
 from core.web.access import SIGNED_IN, rule
 from qualification.cohorts.forms import (
     AllocationForm,
@@ -80,34 +80,35 @@ def list_cohorts():
     return render_template("qualification/cohorts/list.html", cohorts=cohorts_for(current_user))
 
 
+def _create(form: CohortForm):
+    version_id, kind, code = form.offer.data.split(":", 2)
+    return create_cohort(
+        current_user,
+        name=form.name.data,
+        version=db.get_or_404(QualificationVersion, int(version_id)),
+        award_code=code if kind == "award" else None,
+        module_code=code if kind == "module" else None,
+        start_date=form.start_date.data,
+        choice_deadline=form.choice_deadline.data,
+        turnaround_days=form.turnaround_days.data or 15,
+    )
+
+
+def _back(cohort, anchor: str | None = None):
+    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id, _anchor=anchor))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @rule(MANAGERS)
 def new_cohort():
     form = CohortForm()
     offers = published_offers()
     form.offer.choices = [(value, label) for value, label, _ in offers]
-    if form.validate_on_submit():
-        version_id, kind, code = form.offer.data.split(":", 2)
-        try:
-            cohort = create_cohort(
-                current_user,
-                name=form.name.data,
-                version=db.get_or_404(QualificationVersion, int(version_id)),
-                award_code=code if kind == "award" else None,
-                module_code=code if kind == "module" else None,
-                start_date=form.start_date.data,
-                choice_deadline=form.choice_deadline.data,
-                turnaround_days=form.turnaround_days.data or 15,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(
-                f"Cohort {cohort.name} created. Now invite its candidates and add its assessors.", "success"
-            )
-            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id))
+    done = submit(form, lambda: _create(form))
+    if done:
+        cohort = done.result
+        flash(f"Cohort {cohort.name} created. Now invite its candidates and add its assessors.", "success")
+        return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id))
     return render_template("qualification/cohorts/new.html", form=form, has_offers=bool(offers))
 
 
@@ -122,21 +123,19 @@ def show_cohort(cohort_id: int):
 def add_candidate(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = CandidateForm(prefix="one")
-    if form.validate_on_submit():
-        try:
-            user, added = invite_candidate(
-                current_user, cohort, name=form.name.data, email=form.email.data, school=form.school.data
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(
-                f"{user.name} is in the cohort." if added else f"{user.name} was already in the cohort.",
-                "success",
-            )
-            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#candidates")
+    done = submit(
+        form,
+        lambda: invite_candidate(
+            current_user, cohort, name=form.name.data, email=form.email.data, school=form.school.data
+        ),
+    )
+    if done:
+        user, added = done.result
+        flash(
+            f"{user.name} is in the cohort." if added else f"{user.name} was already in the cohort.",
+            "success",
+        )
+        return _back(cohort, "candidates")
     return _page(cohort, 422, candidate_form=form)
 
 
@@ -153,7 +152,7 @@ def add_candidates_csv(cohort_id: int):
                 f"{len(report.added)} candidate(s) invited; {len(report.already)} already in the cohort.",
                 "success",
             )
-            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#candidates")
+            return _back(cohort, "candidates")
         # Good rows are kept even when some lines were wrong; the page lists the lines to fix.
         return _page(load_cohort(cohort.id), 422, csv_report=report)
     form.csv_file.errors = ["Choose a CSV file."]
@@ -165,24 +164,19 @@ def add_candidates_csv(cohort_id: int):
 def add_staff_member(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = StaffForm(prefix="staff")
-    if form.validate_on_submit():
+
+    def add():
         user = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
-        try:
-            if user is None:
-                raise ValidationFailed({"email": "No account has that email address. Invite them first."})
-            added = add_staff(current_user, cohort, user, MemberRole(form.role.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(
-                f"{user.name} is {_ROLE_PHRASES[form.role.data]} of this cohort."
-                if added
-                else f"{user.name} already was.",
-                "success",
-            )
-            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#staff")
+        if user is None:
+            raise ValidationFailed({"email": "No account has that email address. Invite them first."})
+        return user, add_staff(current_user, cohort, user, MemberRole(form.role.data))
+
+    done = submit(form, add)
+    if done:
+        user, added = done.result
+        role = _ROLE_PHRASES[form.role.data]
+        flash(f"{user.name} is {role} of this cohort." if added else f"{user.name} already was.", "success")
+        return _back(cohort, "staff")
     return _page(cohort, 422, staff_form=form)
 
 
@@ -197,16 +191,14 @@ def allocate_one(cohort_id: int):
     form.assessor.choices = [
         (m.user_id, m.user.name) for m in cohort.members if m.role == MemberRole.ASSESSOR
     ]
-    if form.validate_on_submit():
-        try:
-            allocate(current_user, cohort, candidate_id=form.candidate.data, assessor_id=form.assessor.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Allocation saved.", "success")
-            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#allocation")
+    if submit(
+        form,
+        lambda: allocate(
+            current_user, cohort, candidate_id=form.candidate.data, assessor_id=form.assessor.data
+        ),
+    ):
+        flash("Allocation saved.", "success")
+        return _back(cohort, "allocation")
     return _page(cohort, 422, allocation_form=form)
 
 
@@ -214,20 +206,14 @@ def allocate_one(cohort_id: int):
 @rule(MANAGERS)
 def allocate_all(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
-    try:
-        made = allocate_evenly(current_user, cohort)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.errors.get("", str(exc)), "error")
+    done = submit(None, lambda: allocate_evenly(current_user, cohort))
+    if not done:
+        flash(done.errors.get("", done.message), "error")
+    elif done.result:
+        flash(f"{done.result} candidate(s) allocated, spreading them evenly.", "success")
     else:
-        db.session.commit()
-        flash(
-            f"{made} candidate(s) allocated, spreading them evenly."
-            if made
-            else "Everyone already has an assessor.",
-            "success",
-        )
-    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#allocation")
+        flash("Everyone already has an assessor.", "success")
+    return _back(cohort, "allocation")
 
 
 @bp.route("/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
@@ -235,34 +221,27 @@ def allocate_all(cohort_id: int):
 def new_session(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = SessionForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            add_session(
-                current_user,
-                cohort,
-                kind=SessionKind(form.kind.data),
-                title=form.title.data,
-                starts_at=form.starts_at.data.replace(tzinfo=UK),
-                ends_at=form.ends_at.data.replace(tzinfo=UK),
-                place=form.place.data,
-                link=form.link.data,
-                capacity=form.capacity.data,
-                module_codes=[
-                    c.strip().upper() for c in (form.module_codes.data or "").replace(",", " ").split()
-                ],
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash("Session added to the calendar.", "success")
-            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#calendar")
-    elif form.is_submitted():
-        status = 422
-    return render_template("qualification/cohorts/new_session.html", cohort=cohort, form=form), status
+    done = submit(
+        form,
+        lambda: add_session(
+            current_user,
+            cohort,
+            kind=SessionKind(form.kind.data),
+            title=form.title.data,
+            starts_at=form.starts_at.data.replace(tzinfo=UK),
+            ends_at=form.ends_at.data.replace(tzinfo=UK),
+            place=form.place.data,
+            link=form.link.data,
+            capacity=form.capacity.data,
+            module_codes=[
+                c.strip().upper() for c in (form.module_codes.data or "").replace(",", " ").split()
+            ],
+        ),
+    )
+    if done:
+        flash("Session added to the calendar.", "success")
+        return _back(cohort, "calendar")
+    return render_template("qualification/cohorts/new_session.html", cohort=cohort, form=form), done.status
 
 
 @bp.route("/<int:cohort_id>/calendar/publish", methods=["POST"])
@@ -272,7 +251,7 @@ def publish_cohort_calendar(cohort_id: int):
     publish_calendar(current_user, cohort)
     db.session.commit()
     flash("The calendar is published at a new address. Any older address no longer works.", "success")
-    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#calendar")
+    return _back(cohort, "calendar")
 
 
 @bp.route("/<int:cohort_id>/calendar/unpublish", methods=["POST"])
@@ -282,7 +261,7 @@ def unpublish_cohort_calendar(cohort_id: int):
     unpublish_calendar(current_user, cohort)
     db.session.commit()
     flash("The public calendar page and feed are switched off.", "success")
-    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#calendar")
+    return _back(cohort, "calendar")
 
 
 @bp.route("/<int:cohort_id>/turnaround", methods=["POST"])
@@ -290,25 +269,19 @@ def unpublish_cohort_calendar(cohort_id: int):
 def set_cohort_turnaround(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = TurnaroundForm()
-    if form.validate_on_submit():
-        try:
-            set_turnaround(
-                current_user,
-                cohort,
-                days=form.days.data,
-                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
-            )
-        except EditConflict as exc:
-            db.session.rollback()
-            form.days.errors = [str(exc)]
-            # What was typed stays in the form; the hidden version moves on so saving again works.
-            form.version.data = str(load_cohort(cohort_id).version)
-            return _page(load_cohort(cohort_id), 409, turnaround_form=form)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"The turnaround target is now {form.days.data} working days.", "success")
-            return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "#turnaround")
-    return _page(cohort, 422, turnaround_form=form)
+    done = submit(
+        form,
+        lambda: set_turnaround(
+            current_user, cohort, days=form.days.data, expected_version=whole(form.version.data)
+        ),
+        conflicts=EditConflict,
+    )
+    if done:
+        flash(f"The turnaround target is now {form.days.data} working days.", "success")
+        return _back(cohort, "turnaround")
+    if done.status == 409:
+        form.days.errors = [done.conflict]
+        # What was typed stays in the form; the hidden version moves on so saving again works.
+        cohort = load_cohort(cohort_id)
+        form.version.data = str(cohort.version)
+    return _page(cohort, done.status, turnaround_form=form)

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import whole
 from modules.catalogue.models import AssessmentMethod
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]")
@@ -63,8 +64,8 @@ class LockForm(FlaskForm):
     def expected(self) -> dict:
         """The values as the services' expected_module_id and expected_version (None when missing)."""
         return {
-            "expected_module_id": _whole(self.module_id.data),
-            "expected_version": _whole(self.version.data),
+            "expected_module_id": whole(self.module_id.data),
+            "expected_version": whole(self.version.data),
         }
 
 
@@ -75,7 +76,3 @@ class StartDraftForm(FlaskForm):
         csrf = False  # CSRFProtect has already checked the request
 
     module = HiddenField()
-
-
-def _whole(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None

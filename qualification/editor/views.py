@@ -6,12 +6,11 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.accounts.models import Role
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import InvalidTransition
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import roles, rule
 from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, LearningOutcome
 from qualification.editor.forms import (
@@ -125,27 +124,24 @@ def _run(
     """Call one editing service, then redirect; or show the page again with the input kept."""
     # 422 for a refused value; 409 when the module changed since the page was opened. Either way the
     # person's typed text stays in the form they sent.
-    if form is not None and not form.validate_on_submit():
-        return _page(version, module_code, 422, prefix=prefix, form=form)
-    try:
-        result = service(current_user, version, module_code, **LockForm().expected(), **values)
-        # A new row's ref is known only now: "{ref}" in the message and anchor stands for it.
-        ref = getattr(result, "ref", None)
-        if ref is not None:
-            message, anchor = message.replace("{ref}", ref), anchor.replace("{ref}", field_key(ref))
-        db.session.commit()
-    except (module_edits.EditConflict, StaleDataError) as exc:
-        db.session.rollback()
-        text = str(exc) if isinstance(exc, module_edits.EditConflict) else module_edits.CONFLICT
-        if form is None and text == module_edits.CONFLICT:
-            text = CONFLICT_NOTHING_TYPED
-        return _page(version, module_code, 409, prefix=prefix, form=form, conflict=text)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        if form is None:
-            return _page(version, module_code, 422, problems=exc.errors.values())
-        apply_errors(form, exc)
-        return _page(version, module_code, 422, prefix=prefix, form=form)
+    done = submit(
+        form,
+        lambda: service(current_user, version, module_code, **LockForm().expected(), **values),
+        conflicts=module_edits.EditConflict,
+        stale=module_edits.CONFLICT,
+    )
+    if not done:
+        conflict = done.conflict
+        if form is None and conflict == module_edits.CONFLICT:
+            conflict = CONFLICT_NOTHING_TYPED
+        problems = done.errors.values() if form is None else ()
+        return _page(
+            version, module_code, done.status, prefix=prefix, form=form, conflict=conflict, problems=problems
+        )
+    # A new row's ref is known only now: "{ref}" in the message and anchor stands for it.
+    ref = getattr(done.result, "ref", None)
+    if ref is not None:
+        message, anchor = message.replace("{ref}", ref), anchor.replace("{ref}", field_key(ref))
     flash(message, "success")
     return redirect(_editor_url(version, module_code, anchor))
 
@@ -220,18 +216,15 @@ def save_module(code: str, number: int, module_code: str):
 def new_module(code: str, number: int):
     version = _version_or_404(code, number)
     form = NewModuleForm()
-    if form.validate_on_submit():
-        fields = {name: form[name].data for name in ("code", "title", "level", "credits")}
-        try:
-            module_code = module_edits.add_module(current_user, version, **fields).code
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Added {module_code}. Now give it learning outcomes and assessment criteria.", "success")
-            return redirect(_editor_url(version, module_code))
-    status = 422 if form.is_submitted() else 200
+    fields = ("code", "title", "level", "credits")
+    done = submit(
+        form, lambda: module_edits.add_module(current_user, version, **{n: form[n].data for n in fields})
+    )
+    if done:
+        module_code = done.result.code
+        flash(f"Added {module_code}. Now give it learning outcomes and assessment criteria.", "success")
+        return redirect(_editor_url(version, module_code))
+    status = done.status
     editable = version.status == VersionStatus.DRAFT
     return render_template(
         "qualification/editor/new_module.html", version=version, form=form, editable=editable
@@ -242,12 +235,9 @@ def new_module(code: str, number: int):
 @rule(EDITORS)
 def remove_module(code: str, number: int, module_code: str):
     version = _load(code, number, module_code)
-    try:
-        module_edits.remove_module(current_user, version, module_code)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _page(version, module_code, 422, problems=exc.errors.values())
-    db.session.commit()
+    done = submit(None, lambda: module_edits.remove_module(current_user, version, module_code))
+    if not done:
+        return _page(version, module_code, 422, problems=done.errors.values())
     flash(f"{module_code} is no longer part of version {number}. Earlier versions keep it.", "success")
     return redirect(url_for("qualification.versions.show_version", code=code, number=number))
 

@@ -54,8 +54,18 @@ def award_met(
     have = frozenset(code for code in achieved if code in credits)
     by_apl = frozenset(code for code in apl if code in have)
     closure = award_closure(award, spec)
-    missing = [c for a in closure for c in a.compulsory if c not in have]
-    missing = list(dict.fromkeys(missing))
+    short = _short_of_compulsory_or_credits(award, closure, have, credits, titles)
+    if short is not None:
+        return short
+    apl_total = sum(credits[c] for c in by_apl)
+    if apl_total <= award.apl_max_credits:
+        return _rules_met(award, spec, closure, have, by_apl, credits)
+    return _within_apl_cap(award, spec, closure, have, by_apl, credits)
+
+
+def _short_of_compulsory_or_credits(award, closure, have, credits, titles) -> AwardVerdict | None:
+    """Not met because a compulsory module (of the award or one it includes) or credits are missing."""
+    missing = list(dict.fromkeys(c for a in closure for c in a.compulsory if c not in have))
     if missing:
         names = _joined([f"{c} {titles[c]}" for c in missing])
         verb = "is" if len(missing) == 1 else "are"
@@ -65,10 +75,12 @@ def award_met(
         return AwardVerdict(
             False, f"The achieved modules give {total} credits; the award needs {award.credits}."
         )
-    apl_total = sum(credits[c] for c in by_apl)
+    return None
+
+
+def _within_apl_cap(award, spec, closure, have, by_apl, credits) -> AwardVerdict:
+    """More credits by prior learning than the cap: met only if some set of APL modules within it will do."""
     cap = award.apl_max_credits
-    if apl_total <= cap:
-        return _rules_met(award, spec, closure, have, by_apl, credits)
     sets = _largest_within(sorted(by_apl), credits, cap)
     if sets is None:
         return AwardVerdict(

@@ -11,6 +11,7 @@ from core.accounts.models import Role
 from core.audit.services import record
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
+from core.validation import errors_of, title_rule
 from modules.catalogue.models import AssessmentCriterion, CriterionMethod, LearningOutcome, Module
 from qualification.permissions import can_edit_qualifications
 from qualification.spec import CriterionSpec, ModuleSpec, OutcomeSpec
@@ -142,10 +143,7 @@ def audit(action: str, actor, version: QualificationVersion, module: Module, obj
     )
 
 
-def title_errors(title: str, field: str = "title") -> dict[str, str]:
-    if not title.strip() or len(title) > TITLE_MAX:
-        return {field: f"Enter a title of 1 to {TITLE_MAX} characters."}
-    return {}
+TITLE = title_rule(TITLE_MAX, f"Enter a title of 1 to {TITLE_MAX} characters.")
 
 
 def size_errors(level, credits) -> dict[str, str]:
@@ -250,7 +248,7 @@ def update_module(
     link = begin_edit(actor, version, code, expected_module_id, expected_version)
     # Browsers send a textarea's line breaks as CRLF; stored text keeps LF, so an unchanged form is no change.
     title, summary = (title or "").strip(), (summary or "").replace("\r\n", "\n")
-    errors = {**title_errors(title), **size_errors(level, credits)}
+    errors = {**errors_of(title=TITLE(title)), **size_errors(level, credits)}
     if len(summary) > SUMMARY_MAX:
         errors["summary"] = f"Keep the summary to {SUMMARY_MAX} characters or fewer."
     if errors:
@@ -276,7 +274,7 @@ def add_module(actor, version: QualificationVersion, *, code: str, title: str, l
     require(can_edit_qualifications(actor), DENIED)
     require_draft(version)
     code, title = (code or "").strip(), (title or "").strip()
-    errors = {**title_errors(title), **size_errors(level, credits)}
+    errors = {**errors_of(title=TITLE(title)), **size_errors(level, credits)}
     if not CODE.fullmatch(code):
         errors["code"] = "Enter a code of 2 to 20 capital letters, digits or hyphens, for example M15."
     elif any(link.code == code for link in version.module_links):

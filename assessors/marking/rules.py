@@ -1,0 +1,86 @@
+"""The rules of a marking decision (pure): what a judgement may hold, and what stops it being completed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from assessors.marking.models import AssessmentKind, Decision
+
+MAX_FEEDBACK_CHARS = 20_000
+MAX_COMMENT_CHARS = 4_000
+OUTCOMES = ("met", "not_yet_met")
+
+
+def decision_error(decision: str | None, allowed: Collection[Decision]) -> dict[str, str]:
+    """A decision that this kind of assessment cannot take."""
+    if decision and decision not in {d.value for d in allowed}:
+        return {"decision": "Choose one of the decisions offered."}
+    return {}
+
+
+def judgement_errors(
+    refs: Collection[str], outcomes: Mapping[str, str | None], comments: Mapping[str, str]
+) -> dict[str, str]:
+    """Criterion outcomes and comments that cannot be saved against the criteria `refs`."""
+    errors: dict[str, str] = {}
+    for ref, outcome in outcomes.items():
+        if ref not in refs:
+            errors[""] = f"{ref} is not a criterion of this work."
+        elif outcome not in (None, "", *OUTCOMES):
+            errors[f"outcome-{ref}"] = "Choose met or not yet met."
+    for ref, comment in comments.items():
+        if len(comment or "") > MAX_COMMENT_CHARS:
+            errors[f"comment-{ref}"] = f"Keep the comment under {MAX_COMMENT_CHARS:,} characters."
+    return errors
+
+
+def _decision_problem(decision, met: list[str], not_met: list[str], vacs_pass: bool) -> str | None:
+    """Why the criteria and the VACS checks do not support the chosen decision, if they do not."""
+    if decision in (Decision.ACHIEVED, Decision.ACCEPTED):
+        if not_met:
+            return "Every criterion must be met for this decision; not yet met: " + ", ".join(not_met)
+        if not vacs_pass:
+            return "Confirm the evidence is valid, authentic, current and sufficient first."
+    if decision == Decision.PARTLY_ACCEPTED and (not met or not not_met):
+        return "Accepting a claim in part means some criteria met and some not."
+    if decision == Decision.REJECTED and met:
+        return "A claim not accepted has no criteria met; choose 'accepted in part' instead."
+    if decision == Decision.REFERRED and not not_met and vacs_pass:
+        return "A referral needs a criterion not yet met or a VACS check that fails."
+    return None
+
+
+def _vacs_problems(assessment) -> dict[str, str]:
+    problems = {}
+    vacs = assessment.vacs
+    for name, note in assessment.vacs_notes.items():
+        # APL is judged on VACS alone, so every check needs its reason; a submission explains any "no".
+        if not note.strip() and (assessment.kind == AssessmentKind.APL or vacs[name] is False):
+            problems[f"vacs_{name}_note"] = f"Give your reason for '{name}'."
+    if any(v is None for v in vacs.values()):
+        problems["vacs"] = "Answer each of the four VACS checks."
+    return problems
+
+
+def completion_problems(assessment) -> dict[str, str]:
+    """What stops the judgement being completed (pure: the rules of a decision)."""
+    problems: dict[str, str] = {}
+    judgements = assessment.judgements
+    unjudged = [j.criterion_ref for j in judgements if j.outcome is None]
+    met = [j.criterion_ref for j in judgements if j.outcome == "met"]
+    not_met = [j.criterion_ref for j in judgements if j.outcome == "not_yet_met"]
+    decision = assessment.decision
+    if not decision:
+        problems["decision"] = "Choose a decision."
+    if unjudged:
+        problems[""] = "Judge every criterion first: " + ", ".join(unjudged) + " still open."
+    if not assessment.feedback_md.strip():
+        problems["feedback_md"] = "Write the overall feedback the candidate will read."
+    problem = _decision_problem(decision, met, not_met, all(assessment.vacs.values()))
+    if problem:
+        problems["decision"] = problem
+    if decision in (Decision.REFERRED, Decision.MORE_EVIDENCE) and not assessment.action_md.strip():
+        problems["action_md"] = "Say what the candidate needs to do next."
+    if decision:
+        problems |= _vacs_problems(assessment)
+    return problems

@@ -1,0 +1,24 @@
+"""Pure rules of studying: where a person carries on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+A = TypeVar("A")
+
+
+def resume_at(activities: Sequence[A], done: set[int], remembered_id: int | None) -> A | None:
+    """Where to carry on in one module: the remembered activity if unfinished, else the first one not done."""
+    for activity in activities:
+        if activity.id == remembered_id and activity.id not in done:
+            return activity
+    return next((a for a in activities if a.id not in done), None)
+
+
+def starting_from(activities: list[A], start: A | None) -> list[A]:
+    """The activities in study order, turned round so that the list begins at `start`."""
+    if start is None or start not in activities:
+        return activities
+    at = activities.index(start)
+    return activities[at:] + activities[:at]
