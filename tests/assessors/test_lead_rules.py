@@ -9,7 +9,8 @@ from sqlalchemy import select
 from assessors.marking.models import Assessment
 from core.extensions import db
 from portfolio.submissions.models import Submission
-from tests.assessors.marking_support import (
+from tests.support.html import has_button, page_text, press
+from tests.support.marking import (
     JO,
     TOM,
     assessment_id_of,
@@ -21,9 +22,8 @@ from tests.assessors.marking_support import (
     submission_status,
     submit_m01,
 )
-from tests.assessors.quality_support import CHRIS, HELEN, SAM, person, release, submit
-from tests.assessors.quality_support import judge as judge_by_service
-from tests.modules.study_support import has_button, page_text, press
+from tests.support.quality import CHRIS, HELEN, SAM, person, release, submit
+from tests.support.quality import judge as judge_by_service
 
 REOPEN = "Reopen for the assessor"
 

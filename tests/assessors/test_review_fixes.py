@@ -25,8 +25,10 @@ from portfolio.apl.services import submit_claim
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
 from qualification.cohorts.services import allocate
-from tests.assessors import marking_support as ms
-from tests.assessors.quality_support import (
+from tests.conftest import csrf_from
+from tests.support import marking as ms
+from tests.support.html import has_button, page_text, press
+from tests.support.quality import (
     CHRIS,
     HELEN,
     JO,
@@ -43,8 +45,6 @@ from tests.assessors.quality_support import (
     state_of,
     submit,
 )
-from tests.conftest import csrf_from
-from tests.modules.study_support import has_button, page_text, press
 
 REOPEN = "Reopen for the assessor"
 RELEASE = "Release to the candidate"
