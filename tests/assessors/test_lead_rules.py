@@ -9,21 +9,19 @@ from sqlalchemy import select
 from assessors.marking.models import Assessment
 from core.extensions import db
 from portfolio.submissions.models import Submission
-from tests.support.html import has_button, page_text, press
+from tests.support.html import has_button, page_text, press, signed_in
 from tests.support.marking import (
-    JO,
-    TOM,
     assessment_id_of,
     judge,
     judgement,
     load_marking_demo,
-    signed_in,
     start_marking,
     submission_status,
     submit_m01,
 )
-from tests.support.quality import CHRIS, HELEN, SAM, person, release, submit
+from tests.support.people import CHRIS, HELEN, JO, SAM, TOM, person
 from tests.support.quality import judge as judge_by_service
+from tests.support.quality import release, submit
 
 REOPEN = "Reopen for the assessor"
 

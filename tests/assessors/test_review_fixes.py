@@ -25,23 +25,15 @@ from portfolio.apl.services import submit_claim
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
 from qualification.cohorts.services import allocate
-from tests.conftest import csrf_from
 from tests.support import marking as ms
-from tests.support.html import has_button, page_text, press
+from tests.support.html import csrf_from, has_button, page_text, press, signed_in
+from tests.support.people import CHRIS, HELEN, JO, LEADER, SAM, TOM, person
 from tests.support.quality import (
-    CHRIS,
-    HELEN,
-    JO,
-    LEADER,
     OTHER_IQA,
-    SAM,
-    TOM,
     demo_cohort_id,
     judge,
     load_quality_demo,
-    person,
     release,
-    signed_in,
     state_of,
     submit,
 )

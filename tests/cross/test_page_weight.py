@@ -8,7 +8,7 @@ from core.accounts.demo import load_demo
 from core.extensions import db
 from modules.demo import load_demo_content
 from qualification.demo import load_demo_cohort, load_demo_qualification
-from tests.conftest import login
+from tests.support.html import login
 
 LIMIT = 150 * 1024
 PAGES = [

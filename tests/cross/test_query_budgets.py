@@ -12,9 +12,8 @@ from core.extensions import db
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, allocate_evenly, invite_candidate
 from qualification.demo import load_demo_cohort, load_demo_qualification
-from tests.conftest import login, make_user
-
-DEMO_PASSWORD = "waymark-demo-2026"
+from tests.support.html import login
+from tests.support.people import DEMO_PASSWORD, make_user
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 
 from tests.e2e.conftest import serve_demo
 from tests.e2e.test_journeys import sign_in
+from tests.support.people import TOM
 
 try:
     from playwright.sync_api import Page, expect
@@ -28,7 +29,6 @@ except ImportError:
 
 pytestmark = pytest.mark.e2e
 
-TOM = "assessor@northmoor.example"
 HEADING = "M01 submission, attempt 1: Jo Patel"
 VACS_QUESTIONS = (
     "Valid: does the evidence show these criteria?",

@@ -18,10 +18,10 @@ except ImportError:
     pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
 
 from tests.e2e.test_journeys import sign_in
+from tests.support.people import JO
 
 pytestmark = pytest.mark.e2e
 
-JO = "candidate@school.example"
 CONFLICT = "This answer was changed in another tab or device. Press Save draft to keep both versions safe."
 # Debounce (1.5 s) plus the request, with room for a slow CI machine.
 AUTOSAVE_TIMEOUT = 10_000

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from core.accounts.demo import DEMO_PASSWORD
+from tests.support.people import DEMO_PASSWORD
 
 try:
     from playwright.sync_api import Page, expect

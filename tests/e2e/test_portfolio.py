@@ -20,10 +20,10 @@ except ImportError:
     pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
 
 from tests.e2e.test_journeys import sign_in
+from tests.support.people import JO
 
 pytestmark = pytest.mark.e2e
 
-JO = "candidate@school.example"
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011 - the browser's calendar day
 ANONYMISED = "I confirm no pupil can be identified from this evidence"
 FILES_READY = importlib.util.find_spec("portfolio.files") is not None

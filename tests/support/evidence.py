@@ -6,14 +6,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from tests.support.html import press
 
-CHRIS = "candidate2@school.example"  # another candidate of the demo cohort
 LAST_WEEK = (date.today() - timedelta(days=7)).isoformat()  # noqa: DTZ011 - as the form sends it
 ANONYMISED = "I confirm no pupil can be identified from this evidence"
 
@@ -47,11 +45,6 @@ def map_to(client, item: int, criterion: str, note: str = "", *, follow: bool = 
     """On the item's page, choose a criterion ("CCQ/M01.1.2") and press "Map to criterion"."""
     page = client.get(f"/portfolio/items/{item}")
     return press(client, page, "Map to criterion", {"criterion": criterion, "note": note}, follow=follow)
-
-
-def user_id(app, email: str) -> int:
-    with app.app_context():
-        return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def audit_rows(app, action: str) -> list[dict]:

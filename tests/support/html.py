@@ -1,4 +1,5 @@
-"""Shared by the study tests: the demo with its study content, and a small browser-like form reader.
+"""Pages and forms as a browser uses them: signing in through the login form, reading what a person sees,
+and pressing a form's button with what the form holds.
 
 Tests act as a person would: open a page, find a form by the label of its button, send what the form holds
 (hidden fields, the CSRF token, ticked boxes, the textarea's text) with the fields the person changed.
@@ -7,73 +8,50 @@ Tests act as a person would: open a page, find a form by the label of its button
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 
-from sqlalchemy import select
+from tests.support.people import DEMO_PASSWORD, PASSWORD
 
-from core.accounts.demo import DEMO_PASSWORD, load_demo
-from core.extensions import db
-from modules.content.models import Activity, Section
-from modules.demo import DEMO_CONTENT, load_demo_content
-from qualification.cohorts.models import Cohort
-from qualification.demo import load_demo_cohort, load_demo_qualification
+# Signing in ------------------------------------------------------------------------------------------
 
-JO = "candidate@school.example"  # Jo Patel, M04 chosen
-CHRIS = "candidate2@school.example"  # Chris Evans, no option chosen
-LEADER = "leader@northmoor.example"
-ASSESSOR = "assessor@northmoor.example"
-PASSWORD = DEMO_PASSWORD
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def load_study_demo(app) -> None:
-    """The demo people, qualification, cohort and M01-M03 content, as `flask demo` loads them.
-
-    The options deadline is moved to two months from today, so the tests do not depend on the calendar.
-    """
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        load_demo_content()
-        cohort = db.session.scalars(select(Cohort)).one()
-        cohort.choice_deadline = date.today() + timedelta(days=60)  # noqa: DTZ011 - as the view compares
-        db.session.commit()
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = _CSRF.search(html)
+    assert match, "no csrf_token on the page"
+    return match.group(1)
 
 
-def demo_content() -> dict:
-    """The demo content document (a fresh copy each call)."""
-    return json.loads(Path(DEMO_CONTENT).read_text(encoding="utf-8"))
+def form_post(client, page_url: str, data: dict, *, action: str | None = None, follow: bool = False):
+    """Open a page, take its form's CSRF token, and POST the form as a browser would."""
+    page = client.get(page_url)
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post(action or page_url, data={**data, "csrf_token": token}, follow_redirects=follow)
 
 
-def module_doc(code: str) -> dict:
-    """One module of the demo content document."""
-    return next(m for m in demo_content()["modules"] if m["module"] == code)
+def login(client, email: str, password: str = PASSWORD, *, remember: bool = False, follow: bool = True):
+    """Sign in through the login form."""
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return form_post(client, "/login", data, follow=follow)
 
 
-def activity_id(app, code: str, title: str) -> int:
-    """The id of a module's activity, found by its title."""
-    with app.app_context():
-        return db.session.scalar(
-            select(Activity.id).join(Section).where(Section.module_code == code, Activity.title == title)
-        )
+def logout(client):
+    """Sign out with the POST the sign-out button sends."""
+    token = csrf_from(client.get("/account").get_data(as_text=True))
+    return client.post("/logout", data={"csrf_token": token})
 
 
-def activity_ids(app, code: str) -> list[int]:
-    """A module's activity ids in study order."""
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(Activity.id)
-                .join(Section)
-                .where(Section.module_code == code)
-                .order_by(Section.position, Activity.position)
-            )
-        )
+def signed_in(app, email: str, password: str = DEMO_PASSWORD):
+    """A new client signed in through the login form (as a demo person unless a password is given)."""
+    client = app.test_client()
+    assert "Hello" in login(client, email, password).get_data(as_text=True)
+    return client
 
 
 # Reading pages ----------------------------------------------------------------------------------------

@@ -11,17 +11,10 @@ from assessors.quality.models import SamplingPlan
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
-from tests.conftest import login
+from tests.support.demo import load_study_demo
 from tests.support.evidence import add_evidence, item_id, map_to
-from tests.support.html import forms_of, load_study_demo, press
+from tests.support.html import forms_of, press
 
-JO = "candidate@school.example"  # allocated to Tom
-CHRIS = "candidate2@school.example"  # allocated to Helen
-TOM = "assessor@northmoor.example"
-HELEN = "assessor2@northmoor.example"  # assessor and IQA of the demo cohort
-IQA = "iqa@northmoor.example"
-LEADER = "leader@northmoor.example"
-PASSWORD = "waymark-demo-2026"
 M01_REFS = ["M01.1.1", "M01.1.2", "M01.1.3", "M01.2.1", "M01.2.2", "M01.3.1", "M01.3.2", "M01.4.1", "M01.4.2"]
 
 
@@ -43,12 +36,6 @@ def load_marking_demo(app, *, sampling: bool = False) -> None:
             )
         )
         db.session.commit()
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    assert "Hello" in login(client, email, PASSWORD).get_data(as_text=True)
-    return client
 
 
 def submit_m01(app, jo, title: str = "Referral write-up", *, refs=("M01.1.2",), code: str = "M01") -> int:

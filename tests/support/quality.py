@@ -14,7 +14,7 @@ from sqlalchemy import select
 from assessors.decisions.services import release_decision
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
-from core.accounts.models import Role, User
+from core.accounts.models import Role
 from core.extensions import db
 from portfolio.evidence.services import add_item
 from portfolio.mapping.services import map_item
@@ -23,28 +23,21 @@ from portfolio.submissions.services import active_enrolment, module_criteria, su
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, create_cohort
 from qualification.versions.queries import find_version
-from tests.conftest import login, make_user
-from tests.support.html import load_study_demo
+from tests.support.demo import load_study_demo
+from tests.support.people import (
+    DEMO_PASSWORD,
+    LEADER,
+    make_user,
+    person,
+)
 
-JO = "candidate@school.example"
-CHRIS = "candidate2@school.example"
-TOM = "assessor@northmoor.example"  # assessor, allocated to Jo
-HELEN = "assessor2@northmoor.example"  # assessor (allocated to Chris) and IQA of the demo cohort
-SAM = "iqa@northmoor.example"  # the demo cohort's IQA
-LEADER = "leader@northmoor.example"
-EXAMINER = "examiner@eastbrook.example"
 OTHER_IQA = "zqx.iqa@elsewhere.example"  # IQA of a second cohort only
-PASSWORD = "waymark-demo-2026"
-
-
-def person(email: str) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
 
 
 def load_quality_demo(app) -> None:
     """The demo (people, qualification, cohort, content), plus a second cohort with an IQA of its own."""
     load_study_demo(app)
-    make_user(app, OTHER_IQA, name="Olu Otheriqa", roles=(Role.IQA,), password=PASSWORD)
+    make_user(app, OTHER_IQA, name="Olu Otheriqa", roles=(Role.IQA,), password=DEMO_PASSWORD)
     with app.app_context():
         leader = person(LEADER)
         other = create_cohort(
@@ -63,12 +56,6 @@ def load_quality_demo(app) -> None:
 def demo_cohort_id(app) -> int:
     with app.app_context():
         return db.session.scalar(select(Cohort.id).order_by(Cohort.id).limit(1))
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    assert "Hello" in login(client, email, PASSWORD).get_data(as_text=True)
-    return client
 
 
 def submit(app, email: str, module: str = "M01", title: str = "Careers plan") -> int:

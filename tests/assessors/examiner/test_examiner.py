@@ -19,25 +19,10 @@ from portfolio.evidence.services import add_item
 from portfolio.files.services import accept_upload
 from portfolio.mapping.services import map_item
 from portfolio.submissions.models import SubmissionEntry
-from tests.conftest import csrf_from
 from tests.cross.idor.world import tiny_png
-from tests.support.html import page_text, press
-from tests.support.quality import (
-    CHRIS,
-    EXAMINER,
-    HELEN,
-    JO,
-    OTHER_IQA,
-    SAM,
-    TOM,
-    demo_cohort_id,
-    judge,
-    load_quality_demo,
-    person,
-    release,
-    signed_in,
-    submit,
-)
+from tests.support.html import csrf_from, page_text, press, signed_in
+from tests.support.people import CHRIS, EXAMINER, HELEN, JO, SAM, TOM, person
+from tests.support.quality import OTHER_IQA, demo_cohort_id, judge, load_quality_demo, release, submit
 
 GIVE = "Give access"
 

@@ -19,22 +19,17 @@ from werkzeug.serving import make_server
 from core.audit.models import AuditEvent
 from core.audit.services import verify_chain
 from core.extensions import db
-from tests.conftest import csrf_from
-from tests.support.html import form_with
+from tests.support.html import csrf_from, form_with, signed_in
 from tests.support.marking import (
-    IQA,
-    JO,
-    PASSWORD,
-    TOM,
     assessment_id_of,
     assessment_row,
     criteria_on,
     judgement,
     load_marking_demo,
-    signed_in,
     start_marking,
     submit_m01,
 )
+from tests.support.people import DEMO_PASSWORD, JO, SAM, TOM
 
 
 class _Stay(HTTPRedirectHandler):
@@ -74,7 +69,7 @@ class Browser:
     def sign_in(self, email: str) -> None:
         token = csrf_from(self.get("/login").text)
         assert (
-            self.post("/login", {"email": email, "password": PASSWORD, "csrf_token": token}).status_code
+            self.post("/login", {"email": email, "password": DEMO_PASSWORD, "csrf_token": token}).status_code
             == 302
         )
 
@@ -178,7 +173,7 @@ def test_the_assessor_releasing_while_the_iqa_reopens_gives_one_winner(live):
     assert assessment_row(app, assessment_id)["state"] == "ready_for_release"
     release_page = tom.get(f"/assessors/assessments/{assessment_id}")
     iqa = Browser(base)
-    iqa.sign_in(IQA)
+    iqa.sign_in(SAM)
     reopen_page = iqa.get(f"/assessors/assessments/{assessment_id}")
     statuses = _at_once(
         _press(tom, release_page, "Release to the candidate", {}),

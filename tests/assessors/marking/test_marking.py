@@ -17,27 +17,21 @@ from core.notifications.models import Notification
 from portfolio.apl.models import AplClaim
 from qualification.cohorts.models import Cohort
 from qualification.results.models import ModuleResult
-from tests.conftest import csrf_from, make_user
-from tests.support.html import form_with, page_text, press, textarea_text
+from tests.support.html import csrf_from, form_with, page_text, press, signed_in, textarea_text
 from tests.support.marking import (
-    CHRIS,
-    HELEN,
-    IQA,
-    JO,
     M01_REFS,
-    TOM,
     assessment_id_of,
     assessment_row,
     judge,
     judgement,
     load_marking_demo,
     release_all,
-    signed_in,
     start_form,
     start_marking,
     submission_status,
     submit_m01,
 )
+from tests.support.people import CHRIS, HELEN, JO, SAM, TOM, make_user
 
 
 @pytest.fixture
@@ -143,7 +137,7 @@ def test_sampled_decision_waits_for_the_iqa_before_release(app):
     assert assessment_row(app, assessment_id)["state"] == "in_iqa_review"
     assert "No decisions are waiting to be released." in page_text(tom.get("/assessors/release"))
 
-    iqa = signed_in(app, IQA)
+    iqa = signed_in(app, SAM)
     review = iqa.get(f"/assessors/assessments/{assessment_id}")
     assert "one of the assessor's first" in page_text(review)
     press(iqa, review, "Agree with the decision")

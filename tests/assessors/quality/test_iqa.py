@@ -13,22 +13,14 @@ from core.extensions import db
 from core.notifications.models import Notification
 from portfolio.submissions.models import Submission
 from qualification.results.models import ModuleResult
-from tests.conftest import csrf_from
-from tests.support.html import has_button, page_text, press
+from tests.support.html import csrf_from, has_button, page_text, press, signed_in
+from tests.support.people import CHRIS, HELEN, JO, LEADER, SAM, TOM, person
 from tests.support.quality import (
-    CHRIS,
-    HELEN,
-    JO,
-    LEADER,
     OTHER_IQA,
-    SAM,
-    TOM,
     demo_cohort_id,
     judge,
     load_quality_demo,
-    person,
     release,
-    signed_in,
     state_of,
     submit,
 )

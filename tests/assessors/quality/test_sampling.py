@@ -16,20 +16,9 @@ from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.db.querycount import count_queries
 from core.extensions import db
-from tests.support.html import page_text, press
-from tests.support.quality import (
-    CHRIS,
-    HELEN,
-    JO,
-    SAM,
-    TOM,
-    demo_cohort_id,
-    judge,
-    load_quality_demo,
-    person,
-    signed_in,
-    submit,
-)
+from tests.support.html import page_text, press, signed_in
+from tests.support.people import CHRIS, HELEN, JO, SAM, TOM, person
+from tests.support.quality import demo_cohort_id, judge, load_quality_demo, submit
 
 PLAN = PlanRules(base_percent=0, first_decisions=0, all_apl=False, all_referrals=False, all_trainees=False)
 SAVE = "Save the sampling plan"

@@ -22,11 +22,10 @@ from qualification.cohorts.models import AssessorAllocation, Cohort
 from qualification.results.models import CriterionResult
 from qualification.versions.models import VersionModule
 from tests.assessors.queue.test_queue import TO_PLAN, _statements, add_waiting, next_link, rows_of
-from tests.conftest import make_user
-from tests.support.html import page_text, press
-from tests.support.marking import CHRIS, HELEN, JO, PASSWORD, TOM, load_marking_demo, signed_in
+from tests.support.html import page_text, press, signed_in
+from tests.support.marking import load_marking_demo
+from tests.support.people import CHRIS, DEMO_PASSWORD, HELEN, JO, MORGAN, TOM, make_user
 
-MORGAN = "candidate3@school.example"  # allocated to Tom, like Jo
 NEXT_WEEK = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
 
 
@@ -217,7 +216,9 @@ def test_assessor_never_sees_another_assessors_candidates_modules_to_plan(demo):
     chris = plan_keys(app, *[(CHRIS, c) for c in ("M01", "M02", "M03")])
     assert to_plan(helen) == chris
     assert not to_plan(tom) & chris
-    make_user(app, "stranger@uni.example", name="Sid Stranger", roles=(Role.ASSESSOR,), password=PASSWORD)
+    make_user(
+        app, "stranger@uni.example", name="Sid Stranger", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD
+    )
     stranger = signed_in(app, "stranger@uni.example")
     assert "Nothing is waiting for you." in page_text(stranger.get("/assessors/queue"))
     # Reallocated to Helen: Jo's modules move to Helen's queue.

@@ -29,8 +29,9 @@ from portfolio.apl.models import AplClaim
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
 from qualification.versions.models import VersionModule
-from tests.support.html import page_text
-from tests.support.marking import CHRIS, JO, TOM, load_marking_demo, signed_in, submit_m01
+from tests.support.html import page_text, signed_in
+from tests.support.marking import load_marking_demo, submit_m01
+from tests.support.people import CHRIS, JO, TOM
 
 # Working days, pure ---------------------------------------------------------------------------------------
 

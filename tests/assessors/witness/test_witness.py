@@ -19,10 +19,10 @@ from core.extensions import db
 from core.files.storage import get_store
 from core.mail.models import OutboxMessage
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
-from tests.assessors.workplace.test_observations import CHRIS, HELEN, signed_in
-from tests.conftest import csrf_from
-from tests.support.evidence import LAST_WEEK, add_evidence, audit_rows, item_id, user_id
-from tests.support.html import ASSESSOR, JO, form_with, load_study_demo, page_text, press
+from tests.support.demo import load_study_demo
+from tests.support.evidence import LAST_WEEK, add_evidence, audit_rows, item_id
+from tests.support.html import csrf_from, form_with, page_text, press, signed_in
+from tests.support.people import CHRIS, HELEN, JO, TOM, user_id
 
 WITNESS = "deputy.head@hollinspark.example"
 LINK = re.compile(r"http://waymark\.test/witness/([A-Za-z0-9_-]+)")
@@ -230,19 +230,19 @@ def test_testimony_shows_it_covers_an_earlier_version_after_the_evidence_changes
     assert "Covers version 1 · SHA-256" in page_text(page)
     edited = press(jo, page, "Save as a new version", {"body_md": "Fourteen employers in the end."})
     assert "Covers version 1 (an earlier version; the evidence has changed since)" in page_text(edited)
-    tom = signed_in(demo, ASSESSOR)
+    tom = signed_in(demo, TOM)
     workplace = page_text(tom.get(f"/assessors/candidates/{user_id(demo, JO)}/workplace"))
     assert "Covers version 1 (an earlier version; the evidence has changed since)" in workplace
 
 
 def test_assessor_can_ask_for_testimony_and_others_cannot(demo, jo):
     jo_id, item = user_id(demo, JO), item_id(demo, "Careers fair evaluation")
-    tom = signed_in(demo, ASSESSOR)
+    tom = signed_in(demo, TOM)
     sent = ask(tom, f"/witness/candidates/{jo_id}/request", item=str(item), criteria=["CCQ/M01/M01.1.3"])
     assert "Jo Patel: workplace assessment" in page_text(sent)
     (req,) = requests(demo)
-    assert (req.requested_by_id, req.item_id, req.refs) == (user_id(demo, ASSESSOR), item, ["M01.1.3"])
-    assert audit_rows(demo, "witness_requested")[0]["actor"] == ASSESSOR
+    assert (req.requested_by_id, req.item_id, req.refs) == (user_id(demo, TOM), item, ["M01.1.3"])
+    assert audit_rows(demo, "witness_requested")[0]["actor"] == TOM
 
     helen, chris = signed_in(demo, HELEN), signed_in(demo, CHRIS)
     assert helen.get(f"/witness/candidates/{jo_id}/request").status_code == 404

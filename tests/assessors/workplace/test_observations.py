@@ -19,21 +19,11 @@ from core.extensions import db
 from core.notifications.models import Notification
 from portfolio.evidence.models import CriterionMapping, EvidenceItem
 from portfolio.evidence.services import Content, content_hash
-from tests.conftest import csrf_from, login, make_user
-from tests.support.evidence import audit_rows, user_id
-from tests.support.html import (
-    ASSESSOR,
-    JO,
-    PASSWORD,
-    form_with,
-    has_button,
-    load_study_demo,
-    page_text,
-    press,
-)
+from tests.support.demo import load_study_demo
+from tests.support.evidence import audit_rows
+from tests.support.html import csrf_from, form_with, has_button, page_text, press, signed_in
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO, TOM, make_user, user_id
 
-CHRIS = "candidate2@school.example"  # another candidate of the demo cohort
-HELEN = "assessor2@northmoor.example"  # an assessor of the demo cohort, not allocated to Jo (and an IQA)
 TODAY = datetime.now(UK).date()
 NEXT_WEEK = (TODAY + timedelta(days=7)).isoformat()
 
@@ -42,12 +32,6 @@ NEXT_WEEK = (TODAY + timedelta(days=7)).isoformat()
 def demo(app):
     load_study_demo(app)
     return app
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    assert "Hello" in login(client, email, PASSWORD).get_data(as_text=True)
-    return client
 
 
 def plan_url(jo: int, module: str = "M01") -> str:
@@ -93,7 +77,7 @@ def count(app, model) -> int:
 
 
 def test_assessor_can_plan_an_observation_and_the_candidate_sees_it(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     workplace = tom.get(f"/assessors/candidates/{jo}/workplace")
     assert "Jo Patel: workplace assessment" in page_text(workplace)
     form_page = tom.get(plan_url(jo))
@@ -126,7 +110,7 @@ def test_assessor_can_plan_an_observation_and_the_candidate_sees_it(demo):
 
 
 def test_assessor_cannot_plan_without_criteria_or_in_the_past(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     none = plan(tom, jo, criteria=(), follow=False)
     assert none.status_code == 422
     assert "Choose at least one criterion to observe." in page_text(none)
@@ -140,7 +124,7 @@ def test_assessor_cannot_plan_without_criteria_or_in_the_past(demo):
 
 
 def test_assessor_cannot_sign_with_another_name_and_nothing_changes(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     plan(tom, jo)
     observation = only_observation(demo)
     refused = sign(tom, observation.id, signed_name="Helen Marsh", follow=False)
@@ -156,7 +140,7 @@ def test_assessor_cannot_sign_with_another_name_and_nothing_changes(demo):
 
 
 def test_assessor_can_record_and_sign_and_the_record_becomes_evidence(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     plan(tom, jo)
     observation = only_observation(demo)
     signed = sign(tom, observation.id)
@@ -212,7 +196,7 @@ def test_assessor_can_record_and_sign_and_the_record_becomes_evidence(demo):
 
 
 def test_candidate_can_comment_then_acknowledge_the_record(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     plan(tom, jo)
     observation = only_observation(demo)
     sign(tom, observation.id)
@@ -234,7 +218,7 @@ def test_candidate_can_comment_then_acknowledge_the_record(demo):
 
 
 def test_assessor_can_cancel_a_planned_observation_and_then_not_record_it(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     plan(tom, jo)
     observation = only_observation(demo)
     page = tom.get(f"/assessors/observations/{observation.id}")
@@ -255,12 +239,12 @@ def test_assessor_can_cancel_a_planned_observation_and_then_not_record_it(demo):
 
 
 def test_other_assessor_and_candidate_cannot_reach_the_observation(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     plan(tom, jo)
     observation = only_observation(demo)
     # Helen is also an IQA of the cohort (she may read, see tests/assessors/test_review_fixes.py): not her.
     zed = "zed.assessor@northmoor.example"
-    make_user(demo, zed, name="Zed Other", roles=(Role.ASSESSOR,), password=PASSWORD)
+    make_user(demo, zed, name="Zed Other", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
     other = signed_in(demo, zed)
     assert other.get(f"/assessors/candidates/{jo}/workplace").status_code == 404
     assert other.get(plan_url(jo)).status_code == 404

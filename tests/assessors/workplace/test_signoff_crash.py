@@ -14,15 +14,9 @@ from core.audit.services import verify_chain
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from tests.support.crash import kill_when_it_says
-from tests.support.marking import (
-    JO,
-    TOM,
-    assessment_id_of,
-    load_marking_demo,
-    signed_in,
-    start_marking,
-    submit_m01,
-)
+from tests.support.html import signed_in
+from tests.support.marking import assessment_id_of, load_marking_demo, start_marking, submit_m01
+from tests.support.people import JO, TOM
 
 ALL_MET = {"valid": True, "authentic": True, "current": True, "sufficient": True}
 

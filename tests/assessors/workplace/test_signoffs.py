@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from assessors.workplace.models import CompetenceSignoff
 from assessors.workplace.services.signoffs import signoffs_for
 from core.extensions import db
-from tests.assessors.workplace.test_observations import CHRIS, HELEN, signed_in
-from tests.conftest import csrf_from
-from tests.support.evidence import audit_rows, user_id
-from tests.support.html import ASSESSOR, JO, load_study_demo, page_text, press
+from tests.support.demo import load_study_demo
+from tests.support.evidence import audit_rows
+from tests.support.html import csrf_from, page_text, press, signed_in
+from tests.support.people import CHRIS, HELEN, JO, TOM, user_id
 
 SIGN = "Sign off the criterion"
 
@@ -44,7 +44,7 @@ def signoff_count(app) -> int:
 
 
 def test_assessor_can_sign_off_a_criterion_and_the_candidate_sees_it(demo):
-    tom, jo, tom_id = signed_in(demo, ASSESSOR), user_id(demo, JO), user_id(demo, ASSESSOR)
+    tom, jo, tom_id = signed_in(demo, TOM), user_id(demo, JO), user_id(demo, TOM)
     done = sign_off(tom, jo)
     assert "M01.1.3 signed off." in page_text(done)
     assert "Professional discussion on 3 March. Signed by Tom Okafor" in page_text(done)
@@ -55,7 +55,7 @@ def test_assessor_can_sign_off_a_criterion_and_the_candidate_sees_it(demo):
         assert (signoff.assessor_id, signoff.basis) == (tom_id, "Professional discussion on 3 March")
         assert signoffs_for(jo, "CCQ", "M02") == {}
     rows = audit_rows(demo, "competence_signed_off")
-    assert [(r["actor"], r["criterion"]) for r in rows] == [(ASSESSOR, "CCQ/M01/M01.1.3")]
+    assert [(r["actor"], r["criterion"]) for r in rows] == [(TOM, "CCQ/M01/M01.1.3")]
     assert len(rows[0]["signoff_hash"]) == 64
 
     mine = page_text(signed_in(demo, JO).get("/assessors/workplace"))
@@ -64,7 +64,7 @@ def test_assessor_can_sign_off_a_criterion_and_the_candidate_sees_it(demo):
 
 
 def test_assessor_cannot_sign_off_with_bad_input_and_nothing_changes(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     for changes, message in (
         ({"criterion": ""}, "Choose a criterion."),
         ({"signed_name": "Helen Marsh"}, "Type your full name exactly as it is on your account to sign."),
@@ -86,7 +86,7 @@ def test_assessor_cannot_sign_off_with_bad_input_and_nothing_changes(demo):
 
 
 def test_assessor_can_withdraw_a_sign_off_with_a_reason(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     page = sign_off(tom, jo)
     no_reason = press(tom, page, "Withdraw the sign-off of M01.1.3", {"reason": ""}, follow=False)
     assert no_reason.status_code == 422
@@ -109,7 +109,7 @@ def test_assessor_can_withdraw_a_sign_off_with_a_reason(demo):
 
 
 def test_other_assessor_and_candidates_cannot_sign_off_or_withdraw(demo):
-    tom, jo = signed_in(demo, ASSESSOR), user_id(demo, JO)
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     page = sign_off(tom, jo)
     with demo.app_context():
         signoff_id = db.session.scalar(select(CompetenceSignoff.id))

@@ -12,7 +12,8 @@ from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
-from tests.conftest import csrf_from, form_post, login, make_user
+from tests.support.html import csrf_from, form_post, login
+from tests.support.people import make_user
 
 FAILED = "The email address or password is not right"
 STALE = "Someone else changed this account"

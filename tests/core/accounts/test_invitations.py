@@ -14,7 +14,7 @@ from core.audit.services import details_of
 from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
-from tests.conftest import csrf_from, form_post, login
+from tests.support.html import csrf_from, form_post, login
 
 NEW_EMAIL = "nia.new@school.example"
 NEW_PASSWORD = "kettle orbit lantern meadow"

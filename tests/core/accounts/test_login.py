@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from core.accounts.models import LoginAttempt, LoginSession
 from core.audit.models import AuditEvent
 from core.extensions import db
-from tests.conftest import PASSWORD, csrf_from, form_post, login, logout, make_user
+from tests.support.html import csrf_from, form_post, login, logout
+from tests.support.people import PASSWORD, make_user
 
 FAILED = "The email address or password is not right"
 

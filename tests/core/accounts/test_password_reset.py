@@ -13,7 +13,8 @@ from core.audit.models import AuditEvent
 from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
-from tests.conftest import PASSWORD, csrf_from, form_post, login
+from tests.support.html import csrf_from, form_post, login
+from tests.support.people import PASSWORD
 
 NEW_PASSWORD = "violet harbour tractor cinnamon"
 SENT = (

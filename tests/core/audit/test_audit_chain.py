@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
-from tests.conftest import form_post, login
+from tests.support.html import form_post, login
 
 
 @pytest.fixture

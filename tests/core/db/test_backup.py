@@ -25,7 +25,9 @@ from core.audit.services import record
 from core.db.backup import libpq_url
 from core.extensions import db
 from core.files.storage import get_store
-from tests.conftest import TEST_CONFIG, login, logout, make_user
+from tests.conftest import TEST_CONFIG
+from tests.support.html import login, logout
+from tests.support.people import make_user
 
 BLOBS = [b"first evidence file\n", b"second evidence file, a little longer\n" * 50]
 

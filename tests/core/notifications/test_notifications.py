@@ -11,7 +11,7 @@ from core.extensions import db
 from core.mail.models import OutboxMessage
 from core.notifications.models import Notification, NotificationPreference
 from core.notifications.services import next_allowed, notify, send_digests
-from tests.conftest import csrf_from, form_post, login
+from tests.support.html import csrf_from, form_post, login
 
 
 def _pref(start, end):

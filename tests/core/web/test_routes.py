@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from core.accounts.models import Role
 from core.extensions import db
 from core.web.access import rule_for
-from tests.conftest import csrf_from, login, make_user
+from tests.support.html import csrf_from, login
+from tests.support.people import make_user
 
 ACTORS = [None, *Role]  # None: anonymous
 

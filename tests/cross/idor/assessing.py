@@ -21,8 +21,8 @@ from core.accounts.services.accounts import create_user
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
+from tests.support.people import EXAMINER
 
-EXAMINER = "examiner@eastbrook.example"  # the demo examiner: given cohort 1's sample only
 B_EXAMINER = "zqxbravo.examiner@otheruni.example"
 
 

@@ -21,7 +21,6 @@ from core.extensions import db
 from core.web.access import rule_for
 from qualification.booking.services import FEED_SALT
 from qualification.demo import DEMO_COHORT
-from tests.conftest import csrf_from, login
 from tests.cross.idor.assessing import EXAMINER
 from tests.cross.idor.kinds import ARGUMENT_KINDS, PRIVATE
 from tests.cross.idor.rows import victim_ids, victim_rows
@@ -31,13 +30,13 @@ from tests.cross.idor.world import (
     ASSESSOR_1,
     ASSESSOR_2,
     B_EMAIL,
-    IQA,
     MARKER,
-    PASSWORD,
     Objects,
     World,
     build_world,
 )
+from tests.support.html import csrf_from, login
+from tests.support.people import DEMO_PASSWORD, SAM
 
 
 def test_every_route_with_an_id_is_in_the_table(app):
@@ -166,7 +165,7 @@ ACTORS = [
     Actor("assessor_cohort1", ASSESSOR_1, "b", (MARKER, B_EMAIL)),
     Actor("assessor_cohort2", ASSESSOR_2, "a", (A_MARK, A_EMAIL, DEMO_COHORT.lower())),
     # Cohort 1's IQA, and the examiner given a sample of cohort 1 only, against cohort 2.
-    Actor("iqa_cohort1", IQA, "b", (MARKER, B_EMAIL)),
+    Actor("iqa_cohort1", SAM, "b", (MARKER, B_EMAIL)),
     Actor("examiner_cohort1", EXAMINER, "b", (MARKER, B_EMAIL)),
 ]
 
@@ -190,7 +189,7 @@ def sweep(app, world: World, actor: Actor) -> tuple[list[str], int]:
     victim = world.b if actor.victim == "b" else world.a
     values = values_of(app, victim, world.content)
     client = app.test_client()
-    assert "Hello" in login(client, actor.email, PASSWORD).get_data(as_text=True)
+    assert "Hello" in login(client, actor.email, DEMO_PASSWORD).get_data(as_text=True)
     token = csrf_from(client.get("/account").get_data(as_text=True))
     data = form_data(victim, world.content, token)
     routes = _routes(app, values)

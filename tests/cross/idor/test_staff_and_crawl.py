@@ -19,27 +19,17 @@ from sqlalchemy import select
 from core.extensions import db
 from portfolio.apl.models import AplEvidence
 from portfolio.evidence.models import EvidenceVersion
-from tests.conftest import csrf_from, login
 from tests.cross.idor.rows import victim_ids, victim_rows
 from tests.cross.idor.world import (
     A_EMAIL,
     ASSESSOR_1,
     ASSESSOR_2,
     B_EMAIL,
-    IQA,
-    LEADER,
     MARKER,
-    PASSWORD,
     build_world,
 )
-
-CHRIS = "candidate2@school.example"  # another candidate of cohort 1
-
-
-def signed_in(app, email):
-    client = app.test_client()
-    assert "Hello" in login(client, email, PASSWORD).get_data(as_text=True)
-    return client
+from tests.support.html import csrf_from, signed_in
+from tests.support.people import CHRIS, LEADER, SAM
 
 
 def _text(response) -> str:
@@ -72,7 +62,7 @@ def test_each_cohorts_assessor_sees_only_their_own_candidates_work(app):
 
 def test_course_leaders_see_every_cohorts_submissions_and_iqas_only_their_cohorts(app):
     world = build_world(app)
-    leader, iqa = signed_in(app, LEADER), signed_in(app, IQA)  # the IQA is IQA of cohort 1 only
+    leader, iqa = signed_in(app, LEADER), signed_in(app, SAM)  # the IQA is IQA of cohort 1 only
     for victim, mark in ((world.a, "zqxalpha"), (world.b, MARKER)):
         for url in (
             f"/portfolio/submissions/{victim.submission_id}",

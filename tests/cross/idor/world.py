@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.accounts.demo import DEMO_PASSWORD, load_demo
+from core.accounts.demo import load_demo
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.notifications.services import notify
@@ -46,21 +46,18 @@ from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualific
 from qualification.forums.services import reply_to_thread, start_thread
 from qualification.pathway.services import sync_enrolments
 from qualification.versions.queries import find_version
-from tests.conftest import make_user
 from tests.cross.idor.assessing import add_assessment_objects  # sets assessment_id, examiner_access_id
 from tests.cross.idor.workplace import (
     add_workplace_objects,
 )  # sets observation_id, signoff_id, witness_request_id
+from tests.support.people import DEMO_PASSWORD, JO, LEADER, TOM, make_user
 
 MARKER = "zqxbravo"  # everything of cohort 2 carries it; compare lower-cased
 A_MARK = "zqxalpha"  # A's own titles and texts (A may see these)
-A_EMAIL = "candidate@school.example"
+A_EMAIL = JO
 B_EMAIL = "zqxbravo.candidate@otherschool.example"
-ASSESSOR_1 = "assessor@northmoor.example"  # assessor of cohort 1 only, allocated to A; no IQA role
+ASSESSOR_1 = TOM  # assessor of cohort 1 only, allocated to A; no IQA role
 ASSESSOR_2 = "zqxbravo.assessor@northmoor.example"  # assessor of cohort 2 only
-LEADER = "leader@northmoor.example"
-IQA = "iqa@northmoor.example"
-PASSWORD = DEMO_PASSWORD
 FAMILY, MODULE = "CCQ", "M01"
 UK = ZoneInfo("Europe/London")
 
@@ -214,8 +211,8 @@ def build_world(app) -> World:
         load_demo_cohort()
         load_demo_content()
         db.session.commit()
-    make_user(app, B_EMAIL, name="Bea Zqxbravo", roles=(Role.CANDIDATE,), password=PASSWORD)
-    make_user(app, ASSESSOR_2, name="Ari Zqxbravo", roles=(Role.ASSESSOR,), password=PASSWORD)
+    make_user(app, B_EMAIL, name="Bea Zqxbravo", roles=(Role.CANDIDATE,), password=DEMO_PASSWORD)
+    make_user(app, ASSESSOR_2, name="Ari Zqxbravo", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
     with app.app_context():
         leader = _user(LEADER)
         cohort1 = db.session.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT))

@@ -18,7 +18,8 @@ from modules.authoring.views import PREVIEW_ONLY
 from modules.content.models import Activity, Question, Section
 from modules.demo import DEMO_CONTENT, load_demo_content
 from qualification.demo import load_demo_qualification
-from tests.conftest import csrf_from, login, make_user
+from tests.support.html import csrf_from, login
+from tests.support.people import make_user
 
 M01 = "/authoring/CCQ/M01"
 

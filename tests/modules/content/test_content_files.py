@@ -14,9 +14,10 @@ from core.files.storage import get_store
 from core.web.markdown import render_markdown
 from modules.content.models import ActivityFile
 from portfolio.files.services import sweep
-from tests.conftest import csrf_from, login, make_user
 from tests.cross.idor.world import tiny_png
-from tests.support.html import JO, LEADER, PASSWORD, activity_id, load_study_demo
+from tests.support.demo import activity_id, load_study_demo
+from tests.support.html import csrf_from, login
+from tests.support.people import DEMO_PASSWORD, JO, LEADER, make_user
 
 LESSON = "Holding a needs conversation"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -44,7 +45,7 @@ def _files(app, activity: int) -> list[tuple[int, str, str]]:
 
 def test_course_leader_can_attach_files_and_candidate_can_download_them(app, client, lesson):
     activity, page = lesson
-    login(client, LEADER, PASSWORD)
+    login(client, LEADER, DEMO_PASSWORD)
     assert _attach(client, page, PDF, "handout.pdf").status_code == 302
     response = _attach(client, page, tiny_png(3), "chart.png")
     assert response.status_code == 302
@@ -58,7 +59,7 @@ def test_course_leader_can_attach_files_and_candidate_can_download_them(app, cli
     assert actions.count("activity_file_added") == 2
 
     jo = app.test_client()
-    login(jo, JO, PASSWORD)
+    login(jo, JO, DEMO_PASSWORD)
     assert "Download: handout.pdf" in jo.get(f"/study/CCQ/M01/{activity}").get_data(as_text=True)
     pdf = jo.get(f"/study/files/{pdf_id}")
     assert pdf.status_code == 200
@@ -82,7 +83,7 @@ def test_course_leader_can_attach_files_and_candidate_can_download_them(app, cli
 )
 def test_course_leader_cannot_attach_programs_or_svg(app, client, lesson, data, name, message):
     activity, page = lesson
-    login(client, LEADER, PASSWORD)
+    login(client, LEADER, DEMO_PASSWORD)
     response = _attach(client, page, data, name)
     assert response.status_code == 422
     assert message.replace("'", "&#39;") in response.get_data(as_text=True)
@@ -91,7 +92,7 @@ def test_course_leader_cannot_attach_programs_or_svg(app, client, lesson, data, 
 
 def test_candidate_cannot_download_files_of_a_module_they_do_not_study(app, client, lesson):
     activity, page = lesson
-    login(client, LEADER, PASSWORD)
+    login(client, LEADER, DEMO_PASSWORD)
     _attach(client, page, PDF, "handout.pdf")
     (file_id, _, _), *_ = _files(app, activity)
     stranger = make_user(app, "stranger@school.example")
@@ -103,7 +104,7 @@ def test_candidate_cannot_download_files_of_a_module_they_do_not_study(app, clie
 
 def test_sweep_keeps_blobs_that_activity_files_use(app, client, lesson):
     activity, page = lesson
-    login(client, LEADER, PASSWORD)
+    login(client, LEADER, DEMO_PASSWORD)
     _attach(client, page, tiny_png(9), "chart.png")
     (file_id, _, _), *_ = _files(app, activity)
     with app.app_context():

@@ -14,10 +14,8 @@ from modules.demo import load_demo_content
 from modules.planner.rules import plan_evening
 from modules.study.models import StudyLog
 from qualification.demo import load_demo_cohort, load_demo_qualification
-from tests.conftest import csrf_from, login
-
-JO = "candidate@school.example"
-PASSWORD = "waymark-demo-2026"
+from tests.support.html import csrf_from, login
+from tests.support.people import DEMO_PASSWORD, JO
 
 
 def _activity(minutes, kind=ActivityKind.LESSON, requires_previous=False, n=[0]):  # noqa: B006
@@ -69,7 +67,7 @@ def demo(app):
 
 
 def test_candidate_can_plan_25_minutes(client, demo):
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     page = client.get("/study/planner?minutes=25").get_data(as_text=True)
     assert "Tonight&#39;s plan" in page or "Tonight's plan" in page
     assert "Holding a needs conversation" in page  # the first M01 lesson, 12 minutes
@@ -87,14 +85,14 @@ def test_candidate_can_plan_25_minutes(client, demo):
     ],
 )
 def test_candidate_gets_a_message_for_a_bad_number_of_minutes(client, demo, minutes, message):
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     page = client.get(f"/study/planner?minutes={minutes}").get_data(as_text=True)
     assert "plan-heading" not in page
     assert message in page
 
 
 def test_candidate_can_log_study_time_and_see_it_against_notional_hours(client, demo):
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     page = client.get("/study/planner").get_data(as_text=True)
     assert "notional hours of your modules" in page
     data = {
@@ -123,7 +121,7 @@ def test_candidate_can_log_study_time_and_see_it_against_notional_hours(client, 
     ],
 )
 def test_candidate_cannot_log_bad_study_time(client, demo, field, value, message):
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     page = client.get("/study/planner").get_data(as_text=True)
     data = {"csrf_token": csrf_from(page), "studied_on": date.today().isoformat(), "minutes": "30"}  # noqa: DTZ011
     data[field] = value
@@ -135,5 +133,5 @@ def test_candidate_cannot_log_bad_study_time(client, demo, field, value, message
 
 
 def test_staff_cannot_use_the_planner(client, demo):
-    login(client, "assessor@northmoor.example", PASSWORD)
+    login(client, "assessor@northmoor.example", DEMO_PASSWORD)
     assert client.get("/study/planner").status_code == 403

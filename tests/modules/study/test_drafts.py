@@ -13,21 +13,18 @@ from core.audit.models import AuditEvent
 from core.db.timeutil import utcnow
 from core.extensions import db
 from modules.study.models import ActivityCompletion, DraftRecovery, ReflectionDraft
-from tests.conftest import csrf_from, login
+from tests.support.demo import activity_id, load_study_demo, module_doc
 from tests.support.html import (
-    CHRIS,
-    JO,
-    PASSWORD,
-    activity_id,
+    csrf_from,
     form_with,
     has_button,
-    load_study_demo,
-    module_doc,
+    login,
     page_text,
     press,
     recovery_boxes,
     textarea_text,
 )
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO
 
 TASK = "Reflect on impartiality and a pupil who found it hard to open up"  # M01, criterion M01.1.3
 SAVE = "Save draft"
@@ -49,7 +46,7 @@ def task(demo):
 
 @pytest.fixture
 def jo(client, demo):
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     return client
 
 
@@ -63,7 +60,7 @@ def _finish_url(task_id, code="M01"):
 
 def _new_client(app):
     other = app.test_client()
-    login(other, JO, PASSWORD)
+    login(other, JO, DEMO_PASSWORD)
     return other
 
 
@@ -188,7 +185,7 @@ def test_candidate_cannot_dismiss_another_candidates_kept_text(jo, demo, task):
     dismiss = form_with(stale, "Dismiss")
 
     chris = demo.test_client()
-    login(chris, CHRIS, PASSWORD)  # also studies M01
+    login(chris, CHRIS, DEMO_PASSWORD)  # also studies M01
     token = csrf_from(chris.get("/account").get_data(as_text=True))
     response = chris.post(dismiss.action, data={"csrf_token": token})
     assert response.status_code in (403, 404)

@@ -11,8 +11,9 @@ from core.db.querycount import count_queries
 from core.extensions import db
 from modules.content.services import load_content
 from modules.study.models import ActivityCompletion
-from tests.conftest import login
-from tests.support.html import JO, PASSWORD, activity_ids, demo_content, load_study_demo
+from tests.support.demo import activity_ids, demo_content, load_study_demo
+from tests.support.html import login
+from tests.support.people import DEMO_PASSWORD, JO
 
 MODULE_PAGE = "/study/CCQ/M01"
 HOME = "/"
@@ -23,7 +24,7 @@ W2_HOME = 10  # quality.md W2: the candidate's dashboard, <= 10 queries
 @pytest.fixture
 def jo(client, app):
     load_study_demo(app)
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     return client
 
 

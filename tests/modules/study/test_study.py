@@ -10,22 +10,9 @@ from core.accounts.models import Role
 from core.extensions import db
 from modules.content.models import Activity, Question
 from modules.study.models import ActivityCompletion, QuizAttempt
-from tests.conftest import csrf_from, login, make_user
-from tests.support.html import (
-    ASSESSOR,
-    JO,
-    LEADER,
-    PASSWORD,
-    activity_id,
-    activity_ids,
-    demo_content,
-    form_with,
-    has_button,
-    load_study_demo,
-    module_doc,
-    page_text,
-    press,
-)
+from tests.support.demo import activity_id, activity_ids, demo_content, load_study_demo, module_doc
+from tests.support.html import csrf_from, form_with, has_button, login, page_text, press
+from tests.support.people import DEMO_PASSWORD, JO, LEADER, TOM, make_user
 
 FIRST = "Holding a needs conversation"  # M01's first activity: a lesson, 12 minutes
 SECOND = "Referring a pupil to the careers adviser, with a rationale"  # a lesson, 10 minutes
@@ -41,7 +28,7 @@ def demo(app):
 
 @pytest.fixture
 def jo(client, demo):
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     return client
 
 
@@ -329,9 +316,9 @@ def test_candidate_cannot_open_a_module_they_do_not_study(jo, demo):
         assert jo.get(f"/study/CCQ/{code}").status_code == 404
 
 
-@pytest.mark.parametrize("email", [LEADER, ASSESSOR])
+@pytest.mark.parametrize("email", [LEADER, TOM])
 def test_staff_cannot_use_the_study_pages(client, demo, email):
-    login(client, email, PASSWORD)
+    login(client, email, DEMO_PASSWORD)
     first = activity_ids(demo, "M01")[0]
     assert client.get("/study/CCQ/M01").status_code == 403
     assert client.get(f"/study/CCQ/M01/{first}").status_code == 403

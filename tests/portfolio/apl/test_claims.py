@@ -19,9 +19,10 @@ from qualification.cohorts.services import create_cohort
 from qualification.versions.queries import find_version
 from qualification.versions.services import spec_of_version
 from tests.portfolio.submissions.test_submissions import add_item, allocated_assessor, signed_in, user_id
-from tests.support.html import JO, load_study_demo, page_text, press
+from tests.support.demo import load_study_demo
+from tests.support.html import page_text, press
+from tests.support.people import AISHA, JO
 
-AISHA = "candidate4@school.example"  # in no cohort in the demo
 CERTIFICATE = {"certificate_title": "Level 6 Diploma in Career Guidance", "awarding_body": "OCR"}
 
 

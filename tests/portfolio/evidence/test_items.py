@@ -14,17 +14,10 @@ from core.accounts.models import Role
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag, EvidenceVersion
 from portfolio.evidence.services import Content, content_hash
-from tests.conftest import csrf_from, login, make_user
-from tests.support.evidence import (
-    ANONYMISED,
-    CHRIS,
-    LAST_WEEK,
-    add_evidence,
-    audit_rows,
-    item_id,
-    map_to,
-)
-from tests.support.html import JO, PASSWORD, load_study_demo, page_text, press, textarea_text
+from tests.support.demo import load_study_demo
+from tests.support.evidence import ANONYMISED, LAST_WEEK, add_evidence, audit_rows, item_id, map_to
+from tests.support.html import csrf_from, login, page_text, press, textarea_text
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO, make_user
 
 FILES_READY = importlib.util.find_spec("portfolio.files") is not None
 
@@ -32,7 +25,7 @@ FILES_READY = importlib.util.find_spec("portfolio.files") is not None
 @pytest.fixture
 def jo(app, client):
     load_study_demo(app)
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     return client
 
 
@@ -284,13 +277,13 @@ def test_candidate_can_remove_an_item_and_its_versions_are_kept(jo, app):
 
 def test_another_candidate_gets_404_on_jos_item_and_changes_nothing(app, client):
     load_study_demo(app)
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     add_evidence(client, title="Jo's private account")
     item = item_id(app, "Jo's private account")
     page = client.get(f"/portfolio/items/{item}")
     client.post("/logout", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
 
-    login(client, CHRIS, PASSWORD)
+    login(client, CHRIS, DEMO_PASSWORD)
     assert client.get(f"/portfolio/items/{item}").status_code == 404
     assert client.get(f"/portfolio/items/{item}?version=1").status_code == 404
     assert "Jo's private account" not in page_text(client.get("/portfolio/"))

@@ -13,9 +13,10 @@ from modules.content.models import Activity
 from modules.study.models import ReflectionDraft
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.evidence.services import evidence_from_reflection
-from tests.conftest import login
-from tests.support.evidence import CHRIS, audit_rows, user_id
-from tests.support.html import JO, PASSWORD, activity_id, load_study_demo, page_text
+from tests.support.demo import activity_id, load_study_demo
+from tests.support.evidence import audit_rows
+from tests.support.html import login, page_text
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO, user_id
 
 TASK = "Write up a referral with your rationale"  # M01, criteria M01.1.2
 ANSWER = "I referred a Year 11 pupil to the PA because *her plans had changed*."
@@ -73,7 +74,7 @@ def test_a_finished_reflection_becomes_a_mapped_written_account_once(demo, clien
     assert added["source"] == f"reflection:{draft}"
     assert len(audit_rows(demo, "evidence_mapped")) == 1
 
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     listed = page_text(client.get("/portfolio/"))
     assert TASK in listed
     assert "reflection:" not in listed  # provenance is not a tag

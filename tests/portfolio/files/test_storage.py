@@ -25,7 +25,6 @@ from portfolio.files.services import (
     sweep_unreferenced,
 )
 from portfolio.submissions.models import Submission, SubmissionEntry
-from tests.conftest import login, make_user
 from tests.portfolio.files.test_upload_attacks import (
     assert_nothing_kept,
     blob_rows,
@@ -36,6 +35,8 @@ from tests.portfolio.files.test_upload_attacks import (
     upload,
 )
 from tests.support.crash import kill_when_it_says
+from tests.support.html import login
+from tests.support.people import make_user
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from core.files import filetypes
 from core.files.storage import get_store
 from portfolio.evidence.models import Blob
 from portfolio.files.services import UploadRefused, accept_upload, sweep_unreferenced
-from tests.conftest import make_user
+from tests.support.people import make_user
 
 
 @pytest.fixture

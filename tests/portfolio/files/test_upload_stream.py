@@ -19,7 +19,6 @@ from core.files import storage
 from core.files.storage import FileStore, get_store
 from portfolio.evidence.models import EvidenceItem
 from portfolio.files.services import DISK_MESSAGE, sweep_unreferenced
-from tests.conftest import csrf_from, login
 from tests.portfolio.files.test_upload_attacks import (
     assert_nothing_kept,
     blob_rows,
@@ -28,14 +27,16 @@ from tests.portfolio.files.test_upload_attacks import (
     temp_files,
 )
 from tests.support.crash import kill_when_it_says
+from tests.support.demo import load_study_demo
 from tests.support.evidence import LAST_WEEK
-from tests.support.html import JO, PASSWORD, load_study_demo, page_text
+from tests.support.html import csrf_from, login, page_text
+from tests.support.people import DEMO_PASSWORD, JO
 
 
 @pytest.fixture
 def jo(app, client):
     load_study_demo(app)
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     return client
 
 

@@ -11,9 +11,10 @@ from core.db.querycount import count_queries
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
-from tests.conftest import login
-from tests.support.evidence import add_evidence, audit_rows, item_id, map_to, user_id
-from tests.support.html import JO, PASSWORD, load_study_demo, page_text, press
+from tests.support.demo import load_study_demo
+from tests.support.evidence import add_evidence, audit_rows, item_id, map_to
+from tests.support.html import login, page_text, press
+from tests.support.people import DEMO_PASSWORD, JO, user_id
 
 NOT_OPEN = "Choose a criterion of a module you are studying."
 
@@ -21,7 +22,7 @@ NOT_OPEN = "Choose a criterion of a module you are studying."
 @pytest.fixture
 def jo(app, client):
     load_study_demo(app)
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     return client
 
 

@@ -22,10 +22,10 @@ from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVe
 from portfolio.submissions.models import Submission
 from portfolio.submissions.services import may_submit_again, snapshot_hash
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
-from tests.conftest import csrf_from, login, make_user
-from tests.support.html import JO, PASSWORD, load_study_demo, page_text, press
+from tests.support.demo import load_study_demo
+from tests.support.html import csrf_from, page_text, press, signed_in
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO, make_user, user_id
 
-CHRIS = "candidate2@school.example"
 SUBMIT_M01 = "Submit M01 for assessment"
 
 
@@ -36,11 +36,6 @@ def demo(app):
 
 
 # Factories -------------------------------------------------------------------------------------------
-
-
-def user_id(app, email: str) -> int:
-    with app.app_context():
-        return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def body_hash(title: str, body: str, blob_sha256: str | None = None) -> str:
@@ -119,18 +114,12 @@ def allocated_assessor(app, email: str = JO) -> str:
 
 def cohort_assessor(app, email: str) -> str:
     """Another assessor of the demo cohort, allocated to nobody."""
-    person = make_user(app, email, name="Ash Assessor", roles=(Role.ASSESSOR,), password=PASSWORD)
+    person = make_user(app, email, name="Ash Assessor", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
     with app.app_context():
         cohort = db.session.scalars(select(Cohort)).one()
         db.session.add(CohortMember(cohort_id=cohort.id, user_id=person.id, role=MemberRole.ASSESSOR))
         db.session.commit()
     return email
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    assert "Hello" in login(client, email, PASSWORD).get_data(as_text=True)
-    return client
 
 
 def submit(client, code: str = "M01", statement: str = "", *, follow: bool = True):
@@ -336,7 +325,7 @@ def test_allocated_assessor_can_view_the_submission_and_others_cannot(demo):
     assert signed_in(demo, CHRIS).get(url).status_code == 404
     # The cohort's internal quality assurers see it; an IQA of no cohort (or of another) does not.
     assert signed_in(demo, "iqa@northmoor.example").get(url).status_code == 200
-    make_user(demo, "other.iqa@uni.example", name="Olu Otheriqa", roles=(Role.IQA,), password=PASSWORD)
+    make_user(demo, "other.iqa@uni.example", name="Olu Otheriqa", roles=(Role.IQA,), password=DEMO_PASSWORD)
     assert signed_in(demo, "other.iqa@uni.example").get(url).status_code == 404
     assert signed_in(demo, mine).get("/portfolio/submissions/999999").status_code == 404
 

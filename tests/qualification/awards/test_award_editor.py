@@ -17,7 +17,8 @@ from qualification.awards.services import update_award
 from qualification.demo import DEMO_SPEC
 from qualification.versions.queries import find_version
 from qualification.versions.services import problems_for_publishing
-from tests.conftest import csrf_from, login, make_user
+from tests.support.html import csrf_from, login
+from tests.support.people import make_user
 
 CERT = "/qualifications/CCQ/v1/awards/CERT"
 PGCERT = "/qualifications/CCQ/v1/awards/PGCERT"

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from core.accounts.demo import DEMO_PASSWORD, load_demo
+from core.accounts.demo import load_demo
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.db.timeutil import utcnow
@@ -25,11 +25,11 @@ from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import Cohort, CohortSession
 from qualification.cohorts.services import invite_candidate
 from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
-from tests.conftest import csrf_from, login, make_user
+from tests.support.html import csrf_from, signed_in
+from tests.support.people import AISHA, DEMO_PASSWORD, make_user
 
 LEADER, ASSESSOR = "leader@northmoor.example", "assessor@northmoor.example"
 JO, CHRIS, MORGAN = "candidate@school.example", "candidate2@school.example", "candidate3@school.example"
-OUTSIDER = "candidate4@school.example"  # a demo candidate who is in no cohort
 EXTRA = ("extra1@school.example", "extra2@school.example")
 
 # A twilight session serving M01: attendance completes M01's twilight session activity.
@@ -60,15 +60,9 @@ def demo(app):
     return SimpleNamespace(cohort_id=cohort_id, ids=ids)
 
 
-def _as(app, email, password=DEMO_PASSWORD):
-    client = app.test_client()
-    login(client, email, password)
-    return client
-
-
 def _add_session(app, cohort_id, **changes) -> int:
     """The course leader adds a session through the "Add a session" form; its id back."""
-    leader = _as(app, LEADER)
+    leader = signed_in(app, LEADER)
     url = f"/cohorts/{cohort_id}/sessions/new"
     token = csrf_from(leader.get(url).get_data(as_text=True))
     response = leader.post(url, data={**TWILIGHT, **changes, "csrf_token": token})
@@ -138,7 +132,7 @@ def _time_passes(app, session_id):
 
 def test_candidate_can_book_cancel_and_book_again(app, demo):
     session_id = _add_session(app, demo.cohort_id)
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     assert "30 of 30 places left" in _section_of(_page(jo, demo.cohort_id), session_id)
 
     html = _press(jo, demo.cohort_id, session_id, "book", follow=True).get_data(as_text=True)
@@ -173,8 +167,8 @@ def test_candidate_can_book_cancel_and_book_again(app, demo):
 def test_candidate_cannot_book_a_full_session(app, demo):
     session_id = _add_session(app, demo.cohort_id, capacity="2")
     for email in (JO, CHRIS):
-        assert _press(_as(app, email), demo.cohort_id, session_id, "book").status_code == 302
-    morgan = _as(app, MORGAN)
+        assert _press(signed_in(app, email), demo.cohort_id, session_id, "book").status_code == 302
+    morgan = signed_in(app, MORGAN)
     section = _section_of(_page(morgan, demo.cohort_id), session_id)
     assert "0 of 2 places left" in section
     assert "Full" in section
@@ -184,7 +178,7 @@ def test_candidate_cannot_book_a_full_session(app, demo):
     assert "This session is full (2 places)." in refused.get_data(as_text=True)
     assert set(_bookings(app, session_id)) == {demo.ids[JO], demo.ids[CHRIS]}
     # A place given back can be taken.
-    _press(_as(app, JO), demo.cohort_id, session_id, "cancel")
+    _press(signed_in(app, JO), demo.cohort_id, session_id, "cancel")
     assert _press(morgan, demo.cohort_id, session_id, "book").status_code == 302
 
 
@@ -196,7 +190,7 @@ def test_candidates_booking_the_last_place_at_once_get_one_place_and_409s(app, d
     url = f"/cohorts/{demo.cohort_id}/sessions/{session_id}/book"
     ready = []
     for email, password in people:
-        client = _as(app, email, password)
+        client = signed_in(app, email, password)
         ready.append((client, csrf_from(_page(client, demo.cohort_id))))
     barrier = threading.Barrier(len(ready))
 
@@ -214,15 +208,15 @@ def test_candidates_booking_the_last_place_at_once_get_one_place_and_409s(app, d
 
 def test_outsiders_and_staff_cannot_book(app, demo):
     session_id = _add_session(app, demo.cohort_id)
-    outsider = _as(app, OUTSIDER)
+    outsider = signed_in(app, AISHA)
     for action in ("book", "cancel", "attendance"):
         assert _post(outsider, demo.cohort_id, session_id, action).status_code == 404
     assert outsider.get(f"/cohorts/{demo.cohort_id}/my-sessions").status_code == 404
     # A session id that is not this cohort's is not found either.
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     assert _post(jo, demo.cohort_id, session_id + 1000, "book").status_code == 404
     # Staff may see the cohort but hold no places in it.
-    leader = _as(app, LEADER)
+    leader = signed_in(app, LEADER)
     assert "Book a place" not in _section_of(_page(leader, demo.cohort_id), session_id)
     assert _post(leader, demo.cohort_id, session_id, "book").status_code == 403
     assert leader.get(f"/cohorts/{demo.cohort_id}/my-sessions").status_code == 403
@@ -243,11 +237,11 @@ def test_staff_can_record_attendance_which_completes_the_session_activity(app, d
     with app.app_context():
         m01 = select(Activity.id).join(Section).where(Section.module_code == "M01")
         activity_id = db.session.scalar(m01.where(Activity.session_kind == "twilight"))  # a session activity
-    _press(_as(app, JO), demo.cohort_id, session_id, "book")
-    _press(_as(app, MORGAN), demo.cohort_id, session_id, "book")
+    _press(signed_in(app, JO), demo.cohort_id, session_id, "book")
+    _press(signed_in(app, MORGAN), demo.cohort_id, session_id, "book")
     _time_passes(app, session_id)
 
-    assessor = _as(app, ASSESSOR)
+    assessor = signed_in(app, ASSESSOR)
     assert f"/sessions/{session_id}/attendance" in _section_of(_page(assessor, demo.cohort_id), session_id)
     url = f"/cohorts/{demo.cohort_id}/sessions/{session_id}/attendance"
     html = assessor.get(url).get_data(as_text=True)
@@ -284,9 +278,9 @@ def test_staff_can_record_attendance_which_completes_the_session_activity(app, d
 
 def test_once_a_session_starts_bookings_close_and_attendance_opens(app, demo):
     session_id = _add_session(app, demo.cohort_id)
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     _press(jo, demo.cohort_id, session_id, "book")
-    leader = _as(app, LEADER)
+    leader = signed_in(app, LEADER)
     url = f"/cohorts/{demo.cohort_id}/sessions/{session_id}/attendance"
     html = leader.get(url).get_data(as_text=True)
     assert "Attendance can be recorded once the session has started" in html
@@ -301,10 +295,10 @@ def test_once_a_session_starts_bookings_close_and_attendance_opens(app, demo):
     refused = _post(jo, demo.cohort_id, session_id, "cancel")
     assert refused.status_code == 409
     assert "already started" in refused.get_data(as_text=True)
-    assert _post(_as(app, CHRIS), demo.cohort_id, session_id, "book").status_code == 409
+    assert _post(signed_in(app, CHRIS), demo.cohort_id, session_id, "book").status_code == 409
     assert "Save attendance" in leader.get(url).get_data(as_text=True)
     # Only the cohort's candidates can be marked.
-    outsider = leader.post(url, data={"csrf_token": token, "attended": [demo.ids[OUTSIDER]]})
+    outsider = leader.post(url, data={"csrf_token": token, "attended": [demo.ids[AISHA]]})
     assert outsider.status_code == 422
     rows = _bookings(app, session_id)
     assert [(uid, b.status, b.attended_at) for uid, b in rows.items()] == [(demo.ids[JO], "booked", None)]
@@ -313,7 +307,7 @@ def test_once_a_session_starts_bookings_close_and_attendance_opens(app, demo):
 def test_candidate_cannot_record_attendance(app, demo):
     session_id = _add_session(app, demo.cohort_id)
     _time_passes(app, session_id)
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     url = f"/cohorts/{demo.cohort_id}/sessions/{session_id}/attendance"
     assert jo.get(url).status_code == 403
     token = csrf_from(jo.get("/account").get_data(as_text=True))
@@ -343,7 +337,7 @@ def test_candidate_sees_their_sessions_and_subscribes_to_them(app, demo):
     second = _add_session(
         app, demo.cohort_id, title="Second twilight", starts_at="2027-04-14T16:30", ends_at="2027-04-14T18:00"
     )
-    jo, chris = _as(app, JO), _as(app, CHRIS)
+    jo, chris = signed_in(app, JO), signed_in(app, CHRIS)
     _press(jo, demo.cohort_id, first, "book")
     _press(jo, demo.cohort_id, second, "book")
     _press(chris, demo.cohort_id, second, "book")
@@ -377,7 +371,7 @@ def test_candidate_sees_their_sessions_and_subscribes_to_them(app, demo):
 
 def test_a_tampered_or_forged_feed_address_is_not_found(app, demo):
     session_id = _add_session(app, demo.cohort_id)
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     _press(jo, demo.cohort_id, session_id, "book")
     path = _feed_path(jo, demo.cohort_id)
     anonymous = app.test_client()

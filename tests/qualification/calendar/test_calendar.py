@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from core.accounts.demo import DEMO_PASSWORD, load_demo
+from core.accounts.demo import load_demo
 from core.accounts.models import User
 from core.extensions import db
 from qualification.calendar.rules import (
@@ -23,13 +23,9 @@ from qualification.calendar.rules import (
 )
 from qualification.cohorts.models import Cohort
 from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
-from tests.conftest import csrf_from, login
+from tests.support.html import csrf_from, signed_in
+from tests.support.people import AISHA, CHRIS, JO, LEADER, TOM
 
-LEADER = "leader@northmoor.example"
-JO = "candidate@school.example"  # Jo Patel, Hollins Park Academy
-CHRIS = "candidate2@school.example"
-ASSESSOR = "assessor@northmoor.example"
-OUTSIDER = "candidate4@school.example"  # a demo candidate who is in no cohort
 MEMBER_NAMES = ("Jo Patel", "Chris Evans", "Morgan Lee", "Tom Okafor", "Helen Marsh", "Priya Raman")
 
 
@@ -44,12 +40,6 @@ def demo(app):
         cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT))
         ids = {u.email: u.id for u in db.session.scalars(select(User))}
     return SimpleNamespace(cohort_id=cohort_id, ids=ids)
-
-
-def _as(app, email):
-    client = app.test_client()
-    login(client, email, DEMO_PASSWORD)
-    return client
 
 
 def _post_on_cohort_page(client, cohort_id, action):
@@ -73,7 +63,7 @@ def _events(body: bytes):
 
 
 def test_publishing_gives_a_public_page_and_feed(app, demo):
-    leader = _as(app, LEADER)
+    leader = signed_in(app, LEADER)
     page_url = _publish(leader, demo.cohort_id)
 
     anonymous = app.test_client()
@@ -126,7 +116,7 @@ def test_publishing_gives_a_public_page_and_feed(app, demo):
 
 
 def test_unpublishing_and_republishing_retire_the_old_address(app, demo):
-    leader = _as(app, LEADER)
+    leader = signed_in(app, LEADER)
     first = _publish(leader, demo.cohort_id)
     anonymous = app.test_client()
     assert anonymous.get(first).status_code == 200
@@ -152,7 +142,7 @@ def test_unknown_calendar_tokens_are_not_found(app, demo):
 
 
 def test_a_candidate_reads_their_own_release_letter(app, demo):
-    html = _as(app, JO).get(f"/cohorts/{demo.cohort_id}/release-letter").get_data(as_text=True)
+    html = signed_in(app, JO).get(f"/cohorts/{demo.cohort_id}/release-letter").get_data(as_text=True)
     assert "Hollins Park Academy" in html
     assert "Jo Patel" in html
     assert "Dr Priya Raman" in html  # from the course leader
@@ -172,15 +162,17 @@ def test_a_candidate_reads_their_own_release_letter(app, demo):
 
 
 def test_candidate_finds_their_letter_from_the_cohort_page(app, demo):
-    html = _as(app, JO).get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
+    html = signed_in(app, JO).get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
     assert "Your release letter for your school" in html
     assert f'href="/cohorts/{demo.cohort_id}/release-letter"' in html
-    staff = _as(app, "leader@northmoor.example").get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
+    staff = (
+        signed_in(app, "leader@northmoor.example").get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
+    )
     assert "Release letters for candidates' schools" in staff
 
 
 def test_candidates_cannot_read_each_others_letters(app, demo):
-    chris = _as(app, CHRIS)
+    chris = signed_in(app, CHRIS)
     url = f"/cohorts/{demo.cohort_id}/release-letter"
     assert chris.get(f"{url}?candidate={demo.ids[JO]}").status_code == 404
     own = chris.get(url)
@@ -192,7 +184,7 @@ def test_candidates_cannot_read_each_others_letters(app, demo):
 
 def test_cohort_staff_read_any_candidates_letter(app, demo):
     url = f"/cohorts/{demo.cohort_id}/release-letter"
-    assessor = _as(app, ASSESSOR)
+    assessor = signed_in(app, TOM)
     letter = assessor.get(f"{url}?candidate={demo.ids[JO]}")
     assert letter.status_code == 200
     assert "Hollins Park Academy" in letter.get_data(as_text=True)
@@ -200,15 +192,15 @@ def test_cohort_staff_read_any_candidates_letter(app, demo):
     for email in (JO, CHRIS, "candidate3@school.example"):
         assert f"{url}?candidate={demo.ids[email]}" in listing
 
-    leader = _as(app, LEADER)
+    leader = signed_in(app, LEADER)
     assert leader.get(f"{url}?candidate={demo.ids[CHRIS]}").status_code == 200
     # Staff are not candidates: there is no letter for them.
-    assert leader.get(f"{url}?candidate={demo.ids[ASSESSOR]}").status_code == 404
+    assert leader.get(f"{url}?candidate={demo.ids[TOM]}").status_code == 404
 
 
 def test_outsiders_do_not_learn_the_cohort_exists(app, demo):
     url = f"/cohorts/{demo.cohort_id}/release-letter"
-    outsider = _as(app, OUTSIDER)
+    outsider = signed_in(app, AISHA)
     assert outsider.get(url).status_code == 404
     assert outsider.get(f"{url}?candidate={demo.ids[JO]}").status_code == 404
     assert outsider.get("/cohorts/999999/release-letter").status_code == 404

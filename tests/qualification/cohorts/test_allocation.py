@@ -10,7 +10,6 @@ from sqlalchemy import select
 from core.accounts.models import Role, User
 from core.extensions import db
 from qualification.cohorts.models import AssessorAllocation, CohortMember, CohortSession
-from tests.conftest import login, make_user
 from tests.qualification.cohorts.test_cohorts import (
     TWILIGHT,
     add_session,
@@ -25,6 +24,8 @@ from tests.qualification.cohorts.test_cohorts import (
     text_of,
     upload_csv,
 )
+from tests.support.html import login
+from tests.support.people import make_user
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from core.mail.models import OutboxMessage
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession
 from qualification.demo import DEMO_SPEC
 from qualification.versions.models import QualificationVersion, VersionStatus
-from tests.conftest import csrf_from, login, make_user
+from tests.support.html import csrf_from, login
+from tests.support.people import make_user
 
 # Helpers (tests/qualification/cohorts/test_allocation.py uses them too) -------------------------------
 

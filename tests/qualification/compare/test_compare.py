@@ -14,7 +14,7 @@ from flask import url_for
 from qualification.compare.rules import Change, compare_specs
 from qualification.demo import DEMO_SPEC
 from qualification.spec import AwardSpec, CriterionSpec, ModuleSpec, OptionGroupSpec, OutcomeSpec, Spec
-from tests.conftest import csrf_from, login
+from tests.support.html import csrf_from, login
 
 C1 = CriterionSpec("M01.1.1", "Holds a needs conversation", ("portfolio", "competence"))
 C2 = CriterionSpec("M01.1.2", "Refers learners on", ("portfolio",))

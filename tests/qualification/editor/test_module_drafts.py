@@ -19,7 +19,8 @@ from qualification.editor.services.modules import module_content_hash
 from qualification.spec import parse_spec, spec_to_document
 from qualification.versions.models import Qualification, QualificationVersion, VersionModule
 from qualification.versions.services import _module_hash
-from tests.conftest import csrf_from, login, make_user
+from tests.support.html import csrf_from, login
+from tests.support.people import make_user
 
 DEMO = json.loads(DEMO_SPEC.read_text())
 V1 = "/qualifications/CCQ/v1"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.accounts.demo import DEMO_PASSWORD, load_demo
+from core.accounts.demo import load_demo
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.db.querycount import count_queries
@@ -24,12 +24,9 @@ from qualification.forums import services
 from qualification.forums.models import Forum, Post, PostReport, Thread
 from qualification.forums.permissions import EDIT_WINDOW, edit_window_open
 from qualification.forums.queries import PAGE_SIZE
-from tests.conftest import csrf_from, form_post, login
+from tests.support.html import csrf_from, form_post, signed_in
+from tests.support.people import AISHA, CHRIS, JO, TOM
 
-JO = "candidate@school.example"
-CHRIS = "candidate2@school.example"
-ASSESSOR = "assessor@northmoor.example"
-OUTSIDER = "candidate4@school.example"  # a demo candidate in no cohort
 HIDDEN_NOTICE = "This post was hidden by a moderator"
 
 
@@ -43,12 +40,6 @@ def demo(app):
         cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT))
         ids = {u.email: u.id for u in db.session.scalars(select(User))}
     return SimpleNamespace(cohort_id=cohort_id, ids=ids, url=f"/forums/cohort/{cohort_id}")
-
-
-def _as(app, email):
-    client = app.test_client()
-    login(client, email, DEMO_PASSWORD)
-    return client
 
 
 def _start(client, demo, key="general", title="Running a careers fair on no budget", body="Any tips?"):
@@ -82,7 +73,7 @@ def _on_thread(client, thread_id, action, data=None):
 
 
 def test_candidate_can_start_threads_in_the_general_and_a_module_forum(app, demo):
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     listing = jo.get(demo.url).get_data(as_text=True)
     assert _missing(listing, "General discussion", "M01 Communicating and Working with Others", "M05 ") == []
     assert "M06 " not in listing  # the Certificate's modules only
@@ -110,8 +101,8 @@ def test_candidate_can_start_threads_in_the_general_and_a_module_forum(app, demo
 
 
 def test_reply_emails_the_other_followers_only(app, demo):
-    thread_id = _start(_as(app, JO), demo)
-    chris = _as(app, CHRIS)
+    thread_id = _start(signed_in(app, JO), demo)
+    chris = signed_in(app, CHRIS)
     response = _reply(chris, thread_id, "We asked **local employers** to run stalls.\n\n<b>free</b>")
     assert response.status_code == 302
     assert "local employers" in chris.get(response.headers["Location"]).get_data(as_text=True)
@@ -129,7 +120,7 @@ def test_reply_emails_the_other_followers_only(app, demo):
 
     # Chris follows the thread; Jo's answer now reaches him, and Jo gets nothing for her own reply.
     assert _on_thread(chris, thread_id, f"/forums/threads/{thread_id}/subscribe").status_code == 302
-    _reply(_as(app, JO), thread_id, "Thanks!")
+    _reply(signed_in(app, JO), thread_id, "Thanks!")
     with app.app_context():
         recipients = db.session.scalars(
             select(OutboxMessage.to_address).where(OutboxMessage.category == "notification:forum_reply")
@@ -138,7 +129,7 @@ def test_reply_emails_the_other_followers_only(app, demo):
 
 
 def test_markdown_is_sanitised_in_the_page(app, demo):
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     body = (
         "Hi <script>alert('x')</script> [click me](javascript:alert(1)) <img src=x onerror=alert(1)> **ok**"
     )
@@ -149,7 +140,7 @@ def test_markdown_is_sanitised_in_the_page(app, demo):
 
 
 def test_author_can_edit_within_30_minutes_but_not_after(app, demo):
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     thread_id = _start(jo, demo, body="Frist draft")
     post_id = _post_ids(app, thread_id)[0]
     edit_url = f"/forums/posts/{post_id}/edit"
@@ -178,7 +169,7 @@ def test_author_can_edit_within_30_minutes_but_not_after(app, demo):
 
 
 def test_a_stale_edit_gets_409_and_keeps_the_text(app, demo):
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     post_id = _post_ids(app, _start(jo, demo, body="Version one"))[0]
     edit_url = f"/forums/posts/{post_id}/edit"
     page = jo.get(edit_url).get_data(as_text=True)
@@ -195,9 +186,9 @@ def test_a_stale_edit_gets_409_and_keeps_the_text(app, demo):
 
 
 def test_reported_post_reaches_the_queue_and_hiding_it_hides_the_text(app, demo):
-    thread_id = _start(_as(app, JO), demo, body="Buy my revision guides at example.com")
+    thread_id = _start(signed_in(app, JO), demo, body="Buy my revision guides at example.com")
     post_id = _post_ids(app, thread_id)[0]
-    chris = _as(app, CHRIS)
+    chris = signed_in(app, CHRIS)
     report_url = f"/forums/posts/{post_id}/report"
     assert (
         _on_thread(chris, thread_id, report_url, {f"report-{post_id}-reason": "Advertising"}).status_code
@@ -207,7 +198,7 @@ def test_reported_post_reaches_the_queue_and_hiding_it_hides_the_text(app, demo)
     assert again.status_code == 409
     assert chris.get(f"{demo.url}/reports").status_code == 403
 
-    assessor = _as(app, ASSESSOR)
+    assessor = signed_in(app, TOM)
     queue = assessor.get(f"{demo.url}/reports").get_data(as_text=True)
     assert _missing(queue, "Advertising", "Chris Evans", "Buy my revision guides") == []
 
@@ -222,7 +213,7 @@ def test_reported_post_reaches_the_queue_and_hiding_it_hides_the_text(app, demo)
     assert _missing(seen_by_staff, HIDDEN_NOTICE, "Buy my revision guides", "Spam") == []
     assert "No open reports" in assessor.get(f"{demo.url}/reports").get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(PostReport.resolved_by_id)) == demo.ids[ASSESSOR]
+        assert db.session.scalar(select(PostReport.resolved_by_id)) == demo.ids[TOM]
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "forum.post_hidden"))
         assert (event.actor_role, event.object_type, event.object_id) == (
             "assessor",
@@ -235,15 +226,15 @@ def test_reported_post_reaches_the_queue_and_hiding_it_hides_the_text(app, demo)
 
 
 def test_moderator_can_resolve_reports_and_keep_the_post(app, demo):
-    thread_id = _start(_as(app, JO), demo, body="Our school dropped work experience")
+    thread_id = _start(signed_in(app, JO), demo, body="Our school dropped work experience")
     post_id = _post_ids(app, thread_id)[0]
-    chris = _as(app, CHRIS)
+    chris = signed_in(app, CHRIS)
     empty = _on_thread(chris, thread_id, f"/forums/posts/{post_id}/report", {f"report-{post_id}-reason": " "})
     assert empty.status_code == 422
     assert "Say why you are reporting this post." in empty.get_data(as_text=True)
     _on_thread(chris, thread_id, f"/forums/posts/{post_id}/report", {f"report-{post_id}-reason": "Off topic"})
 
-    assessor = _as(app, ASSESSOR)
+    assessor = signed_in(app, TOM)
     queue_url = f"{demo.url}/reports"
     token = csrf_from(assessor.get(queue_url).get_data(as_text=True))
     resolved = assessor.post(f"/forums/posts/{post_id}/resolve", data={"csrf_token": token, "back": "queue"})
@@ -259,10 +250,10 @@ def test_moderator_can_resolve_reports_and_keep_the_post(app, demo):
 
 
 def test_candidate_cannot_hide_posts_nor_staff_edit_others_posts(app, demo):
-    thread_id = _start(_as(app, JO), demo)
+    thread_id = _start(signed_in(app, JO), demo)
     post_id = _post_ids(app, thread_id)[0]
-    assert _as(app, ASSESSOR).get(f"/forums/posts/{post_id}/edit").status_code == 403
-    chris = _as(app, CHRIS)
+    assert signed_in(app, TOM).get(f"/forums/posts/{post_id}/edit").status_code == 403
+    chris = signed_in(app, CHRIS)
     refused = _on_thread(
         chris, thread_id, f"/forums/posts/{post_id}/hide", {f"hide-{post_id}-reason": "Dislike"}
     )
@@ -273,9 +264,9 @@ def test_candidate_cannot_hide_posts_nor_staff_edit_others_posts(app, demo):
 
 
 def test_a_locked_thread_takes_no_replies(app, demo):
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     thread_id = _start(jo, demo)
-    assessor = _as(app, ASSESSOR)
+    assessor = signed_in(app, TOM)
     assert _on_thread(assessor, thread_id, f"/forums/threads/{thread_id}/lock").status_code == 302
     page = jo.get(f"/forums/threads/{thread_id}").get_data(as_text=True)
     assert "takes no more replies" in page
@@ -290,10 +281,10 @@ def test_a_locked_thread_takes_no_replies(app, demo):
 
 
 def test_someone_outside_the_cohort_gets_404_everywhere(app, demo):
-    jo = _as(app, JO)
+    jo = signed_in(app, JO)
     thread_id = _start(jo, demo)
     post_id = _post_ids(app, thread_id)[0]
-    outsider = _as(app, OUTSIDER)
+    outsider = signed_in(app, AISHA)
     pages = (demo.url, f"{demo.url}/general", f"{demo.url}/reports", f"/forums/threads/{thread_id}")
     for url in (*pages, f"/forums/posts/{post_id}/edit"):
         assert outsider.get(url).status_code == 404, url
@@ -326,10 +317,10 @@ def _seed_thread(app, demo, replies: int) -> int:
         return thread.id
 
 
-@pytest.mark.parametrize("email", [JO, ASSESSOR])
+@pytest.mark.parametrize("email", [JO, TOM])
 def test_thread_page_runs_the_same_number_of_queries_for_3_or_30_posts(app, demo, email):
     small, large = _seed_thread(app, demo, 2), _seed_thread(app, demo, 29)
-    client = _as(app, email)
+    client = signed_in(app, email)
     with app.app_context():
         engine = db.engine
     counts = []
@@ -351,7 +342,7 @@ def test_threads_are_paged_newest_activity_first(app, demo):
                 jo, cohort, None, title=f"Topic {n:02d}", body_md="x", now=start + timedelta(hours=n)
             )
         db.session.commit()
-    client = _as(app, JO)
+    client = signed_in(app, JO)
     first = client.get(f"{demo.url}/general").get_data(as_text=True)
     titles = re.findall(r">Topic (\d\d)</a>", first)
     assert titles == [f"{n:02d}" for n in range(PAGE_SIZE + 4, 4, -1)]

@@ -15,19 +15,9 @@ from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from qualification.cohorts.models import Cohort, CohortMember
 from qualification.pathway.models import PathwayChoice
-from tests.conftest import csrf_from, login
-from tests.support.html import (
-    ASSESSOR,
-    CHRIS,
-    JO,
-    LEADER,
-    PASSWORD,
-    forms_of,
-    has_button,
-    load_study_demo,
-    page_text,
-    press,
-)
+from tests.support.demo import load_study_demo
+from tests.support.html import csrf_from, forms_of, has_button, login, page_text, press
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO, LEADER, TOM
 
 CHECK = "Check my choice"
 SAVE = "Save my choice"
@@ -48,7 +38,7 @@ def url(demo):
 
 @pytest.fixture
 def chris(client, demo):
-    login(client, CHRIS, PASSWORD)
+    login(client, CHRIS, DEMO_PASSWORD)
     return client
 
 
@@ -198,9 +188,9 @@ def test_candidate_cannot_change_options_after_the_deadline(chris, demo, url):
     assert _state(demo) == before
 
 
-@pytest.mark.parametrize("email", [LEADER, ASSESSOR])
+@pytest.mark.parametrize("email", [LEADER, TOM])
 def test_staff_cannot_use_the_pathway_page(client, demo, url, email):
-    login(client, email, PASSWORD)
+    login(client, email, DEMO_PASSWORD)
     assert client.get(url).status_code == 404
     token = csrf_from(client.get("/account").get_data(as_text=True))
     assert client.post(url, data={"csrf_token": token, "modules": "M05", "action": "save"}).status_code == 404
@@ -209,7 +199,7 @@ def test_staff_cannot_use_the_pathway_page(client, demo, url, email):
 
 def test_candidate_cannot_change_someone_elses_options(client, demo, url):
     # Jo can only ever change her own choice: the page and the POST act on the signed-in member.
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     _choose(client, url, SAVE, ["M05"])
     assert _state(demo, JO)[0] == ["M05"]
     assert _state(demo) == ([], dict.fromkeys(COMPULSORY, "active"), [])

@@ -20,7 +20,6 @@ from qualification.cohorts.models import Cohort, CohortMember
 from qualification.cohorts.services import invite_candidate
 from qualification.pathway.services import choose_options
 from qualification.results.models import AchievedBy
-from tests.conftest import csrf_from, login
 from tests.qualification.results.test_transcript import (
     CHRIS,
     DEMO_PASSWORD,
@@ -30,8 +29,8 @@ from tests.qualification.results.test_transcript import (
     load_demo_world,
     user_id,
 )
-
-LEADER = "leader@northmoor.example"
+from tests.support.html import csrf_from, login
+from tests.support.people import LEADER
 
 
 @pytest.fixture

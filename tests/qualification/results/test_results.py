@@ -18,8 +18,9 @@ from qualification.results.services import (
     record_module_result,
     revoke_results,
 )
-from tests.conftest import login
-from tests.support.html import JO, PASSWORD, load_study_demo, page_text
+from tests.support.demo import load_study_demo
+from tests.support.html import login, page_text
+from tests.support.people import DEMO_PASSWORD, JO
 
 
 def _jo(app) -> User:
@@ -77,7 +78,7 @@ def test_candidate_sees_released_results_in_the_gap_view(app):
     load_study_demo(app)
     _record(app, {"M01.1.1": "met", "M01.1.2": "met by APL", "M01.2.1": "not yet met"}, "assessment:3")
     client = app.test_client()
-    login(client, JO, PASSWORD)
+    login(client, JO, DEMO_PASSWORD)
     text = page_text(client.get("/portfolio/modules/CCQ/M01"))
     assert "met by APL" in text
     assert "not yet met" in text

@@ -15,9 +15,9 @@ from qualification.cohorts.models import Cohort
 from qualification.demo import load_demo_cohort, load_demo_qualification
 from qualification.results.models import AchievedBy
 from qualification.results.services import record_criterion_results, record_module_result, revoke_results
-from tests.conftest import login
+from tests.support.html import login
+from tests.support.people import DEMO_PASSWORD, user_id
 
-DEMO_PASSWORD = "waymark-demo-2026"
 JO, CHRIS = "candidate@school.example", "candidate2@school.example"
 
 
@@ -34,11 +34,6 @@ def load_demo_world(app):
 @pytest.fixture
 def demo(app):
     return load_demo_world(app)
-
-
-def user_id(app, email: str) -> int:
-    with app.app_context():
-        return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def cohort_id(app) -> int:

@@ -12,7 +12,6 @@ from core.extensions import db
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff
 from qualification.permissions import can_view_transcript
-from tests.conftest import make_user
 from tests.qualification.results.test_transcript import (
     DEMO_PASSWORD,
     JO,
@@ -22,6 +21,7 @@ from tests.qualification.results.test_transcript import (
     page,
     user_id,
 )
+from tests.support.people import make_user
 
 OTHER_ASSESSOR = "zed.assessor@northmoor.example"
 

@@ -17,7 +17,7 @@ from modules.catalogue.models import Module
 from qualification.demo import DEMO_SPEC, load_demo_cohort
 from qualification.spec import parse_spec, spec_to_document
 from qualification.versions.models import QualificationVersion
-from tests.conftest import csrf_from, login
+from tests.support.html import csrf_from, login
 
 DEMO = json.loads(DEMO_SPEC.read_text())
 

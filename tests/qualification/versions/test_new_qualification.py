@@ -9,7 +9,7 @@ from core.audit.models import AuditEvent
 from core.extensions import db
 from qualification.demo import DEMO_SPEC
 from qualification.versions.models import Qualification, QualificationVersion
-from tests.conftest import csrf_from, form_post, login
+from tests.support.html import csrf_from, form_post, login
 
 
 def _count(app, model) -> int:
