@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.accounts.demo import load_demo
-from core.extensions import db
-from modules.demo import load_demo_content
-from qualification.demo import load_demo_cohort, load_demo_qualification
+from tests.support.demo import load_demo_data
 from tests.support.html import login
 
 LIMIT = 150 * 1024
@@ -29,12 +26,7 @@ PAGES = [
 
 @pytest.fixture
 def demo(app):
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        load_demo_content()
-        db.session.commit()
+    load_demo_data(app)
     return app
 
 

@@ -5,24 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.accounts.demo import load_demo
 from core.accounts.models import Role, User
-from core.db.querycount import count_queries
 from core.extensions import db
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, allocate_evenly, invite_candidate
-from qualification.demo import load_demo_cohort, load_demo_qualification
+from tests.support.demo import load_demo_data
 from tests.support.html import login
 from tests.support.people import DEMO_PASSWORD, make_user
+from tests.support.queries import statements_for
 
 
 @pytest.fixture
 def demo(app):
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        db.session.commit()
+    load_demo_data(app, content=False)
     return app
 
 
@@ -39,15 +34,6 @@ def _grow(app, extra: int) -> None:
         add_staff(leader, cohort, db.session.get(User, assessor.id), MemberRole.ASSESSOR)
         allocate_evenly(leader, cohort)
         db.session.commit()
-
-
-def _queries(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 PAGES = [
@@ -76,8 +62,8 @@ def test_page_stays_within_its_query_budget_as_data_grows(demo, email, url, budg
     client = app.test_client()
     if email:
         login(client, email, DEMO_PASSWORD)
-    small = _queries(app, client, url)
+    small = statements_for(app, client, url)
     _grow(app, 25)
-    large = _queries(app, client, url)
+    large = statements_for(app, client, url)
     assert small == large, f"{url}: {small} statements with the demo, {large} with 25 more candidates"
     assert large <= budget, f"{url}: {large} statements, budget {budget}"

@@ -8,11 +8,11 @@ other files' journeys read as the demo left it.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
+from tests.e2e.browser import playwright_or_skip
 from tests.e2e.test_assessment import (
     complete_marking,
     jo_in_the_queue,
@@ -23,13 +23,7 @@ from tests.e2e.test_assessment import (
 from tests.e2e.test_journeys import sign_in
 from tests.support.people import JO, SAM, TOM
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    _WHY = "Playwright is not installed (pip install -e '.[dev]')"
-    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{_WHY}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
-    pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
+Page, expect = playwright_or_skip()
 
 pytestmark = pytest.mark.e2e
 

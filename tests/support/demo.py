@@ -10,26 +10,42 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.accounts.demo import load_demo
+from core.accounts.models import User
 from core.extensions import db
 from modules.content.models import Activity, Section
 from modules.demo import DEMO_CONTENT, load_demo_content
 from qualification.cohorts.models import Cohort
-from qualification.demo import load_demo_cohort, load_demo_qualification
+from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
 
 
-def load_study_demo(app) -> None:
-    """The demo people, qualification, cohort and M01-M03 content, as `flask demo` loads them.
-
-    The options deadline is moved to two months from today, so the tests do not depend on the calendar.
-    """
+def load_demo_data(app, *, cohort: bool = True, content: bool = True) -> None:
+    """The demo people and qualification, with its cohort and its M01-M03 study content unless told not to,
+    committed, as `flask demo load` leaves them."""
     with app.app_context():
         load_demo()
         load_demo_qualification()
-        load_demo_cohort()
-        load_demo_content()
+        if cohort:
+            load_demo_cohort()
+        if content:
+            load_demo_content()
+        db.session.commit()
+
+
+def load_study_demo(app) -> None:
+    """The whole demo (load_demo_data), with the options deadline moved to two months from today, so the
+    tests do not depend on the calendar."""
+    load_demo_data(app)
+    with app.app_context():
         cohort = db.session.scalars(select(Cohort)).one()
         cohort.choice_deadline = date.today() + timedelta(days=60)  # noqa: DTZ011 - as the view compares
         db.session.commit()
+
+
+def demo_ids(app) -> tuple[int, dict[str, int]]:
+    """The demo cohort's id, and every person's id by email."""
+    with app.app_context():
+        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT))
+        return cohort_id, {u.email: u.id for u in db.session.scalars(select(User))}
 
 
 def demo_content() -> dict:

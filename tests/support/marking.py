@@ -21,10 +21,14 @@ M01_REFS = ["M01.1.1", "M01.1.2", "M01.1.3", "M01.2.1", "M01.2.2", "M01.3.1", "M
 def load_marking_demo(app, *, sampling: bool = False) -> None:
     """The study demo; unless `sampling`, a plan that samples nothing, so decisions go straight to release."""
     load_study_demo(app)
-    if sampling:
-        return
+    if not sampling:
+        sample_nothing(app)
+
+
+def sample_nothing(app) -> None:
+    """The demo cohort (the first) samples nothing: completed decisions go straight to ready for release."""
     with app.app_context():
-        cohort = db.session.scalars(select(Cohort)).one()
+        cohort = db.session.scalars(select(Cohort).order_by(Cohort.id).limit(1)).one()
         db.session.add(
             SamplingPlan(
                 cohort_id=cohort.id,
@@ -51,6 +55,21 @@ def submit_m01(app, jo, title: str = "Referral write-up", *, refs=("M01.1.2",), 
     match = re.fullmatch(r"/portfolio/submissions/(\d+)", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
+
+
+def send_apl_claim(app, jo) -> int:
+    """As the candidate: claim M02.1.1 by prior learning (a diploma) on the claim form; returns its id."""
+    with app.app_context():
+        cohort = db.session.scalar(select(Cohort.id))
+    page = jo.get(f"/portfolio/apl/new/{cohort}/M02")
+    changes = {
+        "scope": "criteria",
+        "criteria": ["M02.1.1"],
+        "certificate_title": "Diploma",
+        "awarding_body": "OCR",
+    }
+    sent = press(jo, page, "Send to my assessor", changes, follow=False)
+    return int(sent.headers["Location"].rsplit("/", 1)[1])
 
 
 def start_form(page, action: str):

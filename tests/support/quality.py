@@ -15,6 +15,8 @@ from assessors.decisions.services import release_decision
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
 from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.audit.services import details_of
 from core.extensions import db
 from portfolio.evidence.services import add_item
 from portfolio.mapping.services import map_item
@@ -24,12 +26,7 @@ from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, create_cohort
 from qualification.versions.queries import find_version
 from tests.support.demo import load_study_demo
-from tests.support.people import (
-    DEMO_PASSWORD,
-    LEADER,
-    make_user,
-    person,
-)
+from tests.support.people import DEMO_PASSWORD, LEADER, make_user, person
 
 OTHER_IQA = "zqx.iqa@elsewhere.example"  # IQA of a second cohort only
 
@@ -113,3 +110,12 @@ def release(app, email: str, assessment_id: int) -> None:
 def state_of(app, assessment_id: int) -> str:
     with app.app_context():
         return db.session.get(Assessment, assessment_id).state
+
+
+def audit(app, action: str) -> list[dict]:
+    """The details of every audit row with this action, with the actor's role, oldest first."""
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        )
+        return [{**details_of(e), "actor_role": e.actor_role} for e in events]

@@ -15,7 +15,6 @@ from core.audit.services import verify_chain
 from core.extensions import db
 from core.notifications.models import Notification
 from portfolio.apl.models import AplClaim
-from qualification.cohorts.models import Cohort
 from qualification.results.models import ModuleResult
 from tests.support.html import csrf_from, form_with, page_text, press, signed_in, textarea_text
 from tests.support.marking import (
@@ -26,6 +25,7 @@ from tests.support.marking import (
     judgement,
     load_marking_demo,
     release_all,
+    send_apl_claim,
     start_form,
     start_marking,
     submission_status,
@@ -280,17 +280,7 @@ def test_candidates_cannot_see_an_unreleased_or_anothers_assessment(demo):
 def test_assessor_decides_an_apl_claim_with_reasons_per_vacs(demo):
     app = demo
     jo, tom = signed_in(app, JO), signed_in(app, TOM)
-    with app.app_context():
-        cohort = db.session.scalar(select(Cohort.id))
-    page = jo.get(f"/portfolio/apl/new/{cohort}/M02")
-    changes = {
-        "scope": "criteria",
-        "criteria": ["M02.1.1"],
-        "certificate_title": "Diploma",
-        "awarding_body": "OCR",
-    }
-    sent = press(jo, page, "Send to my assessor", changes, follow=False)
-    claim_id = int(sent.headers["Location"].rsplit("/", 1)[1])
+    claim_id = send_apl_claim(app, jo)
 
     assert "APL claim: M02" in page_text(tom.get("/assessors/queue"))
     queue = tom.get("/assessors/queue")

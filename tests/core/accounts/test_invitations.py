@@ -15,6 +15,7 @@ from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
 from tests.support.html import csrf_from, form_post, login
+from tests.support.mail import emailed_links
 
 NEW_EMAIL = "nia.new@school.example"
 NEW_PASSWORD = "kettle orbit lantern meadow"
@@ -27,13 +28,7 @@ def _invite(client, email=NEW_EMAIL, name="Nia New", role="candidate", *, follow
 
 def _links(app, email=NEW_EMAIL) -> list[str]:
     """The invitation link paths emailed to this address, oldest first."""
-    with app.app_context():
-        bodies = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.to_address == email)
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [m.group(1) for body in bodies for m in _INVITE_LINK.finditer(body)]
+    return emailed_links(app, email, _INVITE_LINK)
 
 
 def _accept(client, path, *, name="Nia New", password=NEW_PASSWORD, confirm=None, follow=True):

@@ -14,6 +14,7 @@ from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import OutboxMessage
 from tests.support.html import csrf_from, form_post, login
+from tests.support.mail import emailed_links
 from tests.support.people import PASSWORD
 
 NEW_PASSWORD = "violet harbour tractor cinnamon"
@@ -31,13 +32,7 @@ def _ask_for_reset(client, email, *, follow=False):
 
 def _links(app, email) -> list[str]:
     """The reset link paths emailed to this address, oldest first."""
-    with app.app_context():
-        bodies = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.to_address == email)
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [m.group(1) for body in bodies for m in _RESET_LINK.finditer(body)]
+    return emailed_links(app, email, _RESET_LINK)
 
 
 def _reset_link(client, app, email) -> str:

@@ -21,7 +21,6 @@ from core.extensions import db
 from core.web.access import rule_for
 from qualification.booking.services import FEED_SALT
 from qualification.demo import DEMO_COHORT
-from tests.cross.idor.assessing import EXAMINER
 from tests.cross.idor.kinds import ARGUMENT_KINDS, PRIVATE
 from tests.cross.idor.rows import victim_ids, victim_rows
 from tests.cross.idor.world import (
@@ -36,7 +35,7 @@ from tests.cross.idor.world import (
     build_world,
 )
 from tests.support.html import csrf_from, login
-from tests.support.people import DEMO_PASSWORD, SAM
+from tests.support.people import DEMO_PASSWORD, EXAMINER, SAM
 
 
 def test_every_route_with_an_id_is_in_the_table(app):

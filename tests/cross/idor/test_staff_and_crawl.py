@@ -20,14 +20,7 @@ from core.extensions import db
 from portfolio.apl.models import AplEvidence
 from portfolio.evidence.models import EvidenceVersion
 from tests.cross.idor.rows import victim_ids, victim_rows
-from tests.cross.idor.world import (
-    A_EMAIL,
-    ASSESSOR_1,
-    ASSESSOR_2,
-    B_EMAIL,
-    MARKER,
-    build_world,
-)
+from tests.cross.idor.world import A_EMAIL, ASSESSOR_1, ASSESSOR_2, B_EMAIL, MARKER, build_world
 from tests.support.html import csrf_from, signed_in
 from tests.support.people import CHRIS, LEADER, SAM
 

@@ -19,13 +19,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.accounts.demo import load_demo
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.notifications.services import notify
 from modules.authoring.services.files import attach_file
 from modules.content.models import Activity, ActivityKind, Section
-from modules.demo import load_demo_content
 from modules.study.queries import enrolment_for, module_progress
 from modules.study.services import log_study, mark_quiz, save_draft
 from portfolio.apl.services import draft_claim, submit_claim
@@ -42,7 +40,7 @@ from qualification.cohorts.services import (
     create_cohort,
     invite_candidate,
 )
-from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
+from qualification.demo import DEMO_COHORT
 from qualification.forums.services import reply_to_thread, start_thread
 from qualification.pathway.services import sync_enrolments
 from qualification.versions.queries import find_version
@@ -50,6 +48,7 @@ from tests.cross.idor.assessing import add_assessment_objects  # sets assessment
 from tests.cross.idor.workplace import (
     add_workplace_objects,
 )  # sets observation_id, signoff_id, witness_request_id
+from tests.support.demo import load_demo_data
 from tests.support.people import DEMO_PASSWORD, JO, LEADER, TOM, make_user
 
 MARKER = "zqxbravo"  # everything of cohort 2 carries it; compare lower-cased
@@ -205,12 +204,7 @@ def _give_objects(user: User, cohort: Cohort, session: CohortSession, mark: str,
 
 def build_world(app) -> World:
     """Both cohorts, their people, and one of every object for A (cohort 1) and B (cohort 2); committed."""
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        load_demo_content()
-        db.session.commit()
+    load_demo_data(app)
     make_user(app, B_EMAIL, name="Bea Zqxbravo", roles=(Role.CANDIDATE,), password=DEMO_PASSWORD)
     make_user(app, ASSESSOR_2, name="Ari Zqxbravo", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
     with app.app_context():

@@ -9,15 +9,14 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from core.accounts.demo import load_demo
 from core.accounts.models import Role
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
 from modules.authoring.views import PREVIEW_ONLY
 from modules.content.models import Activity, Question, Section
-from modules.demo import DEMO_CONTENT, load_demo_content
-from qualification.demo import load_demo_qualification
+from modules.demo import DEMO_CONTENT
+from tests.support.demo import load_demo_data
 from tests.support.html import csrf_from, login
 from tests.support.people import make_user
 
@@ -26,11 +25,7 @@ M01 = "/authoring/CCQ/M01"
 
 @pytest.fixture
 def demo(app):
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_content()
-        db.session.commit()
+    load_demo_data(app, cohort=False)
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.accounts.demo import load_demo
 from core.extensions import db
 from modules.content.models import Activity, ActivityKind
-from modules.demo import load_demo_content
 from modules.planner.rules import plan_evening
 from modules.study.models import StudyLog
-from qualification.demo import load_demo_cohort, load_demo_qualification
+from tests.support.demo import load_demo_data
 from tests.support.html import csrf_from, login
 from tests.support.people import DEMO_PASSWORD, JO
 
@@ -57,12 +55,7 @@ def test_plan_leaves_out_sessions():
 
 @pytest.fixture
 def demo(app):
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        load_demo_content()
-        db.session.commit()
+    load_demo_data(app)
     return app
 
 

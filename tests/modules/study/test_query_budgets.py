@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import delete, select
 
 from core.accounts.models import User
-from core.db.querycount import count_queries
 from core.extensions import db
 from modules.content.services import load_content
 from modules.study.models import ActivityCompletion
 from tests.support.demo import activity_ids, demo_content, load_study_demo
 from tests.support.html import login
 from tests.support.people import DEMO_PASSWORD, JO
+from tests.support.queries import statements_for
 
 MODULE_PAGE = "/study/CCQ/M01"
 HOME = "/"
@@ -26,15 +26,6 @@ def jo(client, app):
     load_study_demo(app)
     login(client, JO, DEMO_PASSWORD)
     return client
-
-
-def _statements(app, client, url) -> int:
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def _triple_m01(app) -> None:
@@ -68,7 +59,7 @@ def _measure(app, client) -> dict[tuple[str, int], dict[str, int]]:
             _triple_m01(app)
         for done in (0, 10):
             _set_completions(app, done)
-            counts[(content, done)] = {url: _statements(app, client, url) for url in (MODULE_PAGE, HOME)}
+            counts[(content, done)] = {url: statements_for(app, client, url) for url in (MODULE_PAGE, HOME)}
     return counts
 
 

@@ -7,7 +7,6 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.db.querycount import count_queries
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
@@ -15,6 +14,7 @@ from tests.support.demo import load_study_demo
 from tests.support.evidence import add_evidence, audit_rows, item_id, map_to
 from tests.support.html import login, page_text, press
 from tests.support.people import DEMO_PASSWORD, JO, user_id
+from tests.support.queries import statements_for
 
 NOT_OPEN = "Choose a criterion of a module you are studying."
 
@@ -215,26 +215,17 @@ def test_portfolio_filters_by_module_tag_and_unmapped(jo, app):
     assert "No evidence matches these filters." in page_text(jo.get("/portfolio/?module=CCQ/M03"))
 
 
-def _statements(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
-
-
 def test_gap_view_and_portfolio_run_the_same_statements_however_much_evidence(jo, app):
     add_evidence(jo, title="Item 0", tags=["gatsby:GB1"])
     map_to(jo, item_id(app, "Item 0"), "CCQ/M01.1.2")
     pages = ["/portfolio/modules/CCQ/M01", "/portfolio/", "/portfolio/?tag=gatsby:GB1"]
-    few = {url: _statements(app, jo, url) for url in pages}
+    few = {url: statements_for(app, jo, url) for url in pages}
     for n in range(1, 8):
         add_evidence(jo, "discussion" if n % 2 else "account", title=f"Item {n}", tags=["gatsby:GB1"])
         for ref in ("M01.1.1", "M01.1.3", "M01.2.2", "M02.1.1"):
             map_to(jo, item_id(app, f"Item {n}"), f"CCQ/{ref}")
     _submit_rows(app, ["M01.1.2", "M01.1.3"])
-    many = {url: _statements(app, jo, url) for url in pages}
+    many = {url: statements_for(app, jo, url) for url in pages}
     assert few == many
     assert many["/portfolio/modules/CCQ/M01"] <= 9  # 8 + the released criterion results
     assert many["/portfolio/"] <= 8

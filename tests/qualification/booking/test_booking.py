@@ -13,23 +13,18 @@ from icalendar import Calendar
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from core.accounts.demo import load_demo
-from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.db.timeutil import utcnow
 from core.extensions import db
 from modules.content.models import Activity, Section
-from modules.demo import load_demo_content
 from modules.study.models import ActivityCompletion
 from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import Cohort, CohortSession
 from qualification.cohorts.services import invite_candidate
-from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
+from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import csrf_from, signed_in
-from tests.support.people import AISHA, DEMO_PASSWORD, make_user
+from tests.support.people import AISHA, CHRIS, DEMO_PASSWORD, JO, LEADER, MORGAN, TOM, make_user
 
-LEADER, ASSESSOR = "leader@northmoor.example", "assessor@northmoor.example"
-JO, CHRIS, MORGAN = "candidate@school.example", "candidate2@school.example", "candidate3@school.example"
 EXTRA = ("extra1@school.example", "extra2@school.example")
 
 # A twilight session serving M01: attendance completes M01's twilight session activity.
@@ -49,14 +44,8 @@ TWILIGHT = {
 @pytest.fixture
 def demo(app):
     """The demo people, qualification, study content and cohort; plain ids back."""
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_content()
-        load_demo_cohort()
-        db.session.commit()
-        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT))
-        ids = {u.email: u.id for u in db.session.scalars(select(User))}
+    load_demo_data(app)
+    cohort_id, ids = demo_ids(app)
     return SimpleNamespace(cohort_id=cohort_id, ids=ids)
 
 
@@ -241,7 +230,7 @@ def test_staff_can_record_attendance_which_completes_the_session_activity(app, d
     _press(signed_in(app, MORGAN), demo.cohort_id, session_id, "book")
     _time_passes(app, session_id)
 
-    assessor = signed_in(app, ASSESSOR)
+    assessor = signed_in(app, TOM)
     assert f"/sessions/{session_id}/attendance" in _section_of(_page(assessor, demo.cohort_id), session_id)
     url = f"/cohorts/{demo.cohort_id}/sessions/{session_id}/attendance"
     html = assessor.get(url).get_data(as_text=True)
@@ -260,7 +249,7 @@ def test_staff_can_record_attendance_which_completes_the_session_activity(app, d
         uid: (b.status, b.attended_at is not None, b.attendance_by_id)
         for uid, b in _bookings(app, session_id).items()
     }
-    staff = demo.ids[ASSESSOR]
+    staff = demo.ids[TOM]
     assert rows == {
         demo.ids[JO]: ("booked", True, staff),
         demo.ids[CHRIS]: ("booked", True, staff),

@@ -9,11 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
 
-from core.accounts.demo import load_demo
-from core.accounts.models import User
-from core.extensions import db
 from qualification.calendar.rules import (
     build_ics,
     describe_release,
@@ -21,8 +17,8 @@ from qualification.calendar.rules import (
     format_pounds,
     release_summary,
 )
-from qualification.cohorts.models import Cohort
-from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
+from qualification.demo import DEMO_COHORT
+from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import csrf_from, signed_in
 from tests.support.people import AISHA, CHRIS, JO, LEADER, TOM
 
@@ -32,13 +28,8 @@ MEMBER_NAMES = ("Jo Patel", "Chris Evans", "Morgan Lee", "Tom Okafor", "Helen Ma
 @pytest.fixture
 def demo(app):
     """The demo people, qualification and cohort, loaded as `flask demo load` does; plain ids back."""
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        db.session.commit()
-        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT))
-        ids = {u.email: u.id for u in db.session.scalars(select(User))}
+    load_demo_data(app, content=False)
+    cohort_id, ids = demo_ids(app)
     return SimpleNamespace(cohort_id=cohort_id, ids=ids)
 
 

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.accounts.demo import load_demo
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.db.querycount import count_queries
@@ -19,11 +18,11 @@ from core.extensions import db
 from core.mail.models import OutboxMessage
 from core.web.access import rule_for
 from qualification.cohorts.models import Cohort
-from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
 from qualification.forums import services
 from qualification.forums.models import Forum, Post, PostReport, Thread
 from qualification.forums.permissions import EDIT_WINDOW, edit_window_open
 from qualification.forums.queries import PAGE_SIZE
+from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import csrf_from, form_post, signed_in
 from tests.support.people import AISHA, CHRIS, JO, TOM
 
@@ -32,13 +31,8 @@ HIDDEN_NOTICE = "This post was hidden by a moderator"
 
 @pytest.fixture
 def demo(app):
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        db.session.commit()
-        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT))
-        ids = {u.email: u.id for u in db.session.scalars(select(User))}
+    load_demo_data(app, content=False)
+    cohort_id, ids = demo_ids(app)
     return SimpleNamespace(cohort_id=cohort_id, ids=ids, url=f"/forums/cohort/{cohort_id}")
 
 

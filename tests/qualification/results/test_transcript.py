@@ -7,27 +7,20 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.accounts.demo import load_demo
 from core.accounts.models import User
 from core.extensions import db
 from modules.catalogue.models import Module
 from qualification.cohorts.models import Cohort
-from qualification.demo import load_demo_cohort, load_demo_qualification
 from qualification.results.models import AchievedBy
 from qualification.results.services import record_criterion_results, record_module_result, revoke_results
+from tests.support.demo import load_demo_data
 from tests.support.html import login
-from tests.support.people import DEMO_PASSWORD, user_id
-
-JO, CHRIS = "candidate@school.example", "candidate2@school.example"
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO, user_id
 
 
 def load_demo_world(app):
     """The demo people, qualification and cohort (Jo has chosen M04; Chris no option yet)."""
-    with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        db.session.commit()
+    load_demo_data(app, content=False)
     return app
 
 

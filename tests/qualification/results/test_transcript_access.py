@@ -12,16 +12,8 @@ from core.extensions import db
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff
 from qualification.permissions import can_view_transcript
-from tests.qualification.results.test_transcript import (
-    DEMO_PASSWORD,
-    JO,
-    achieve,
-    cohort_id,
-    load_demo_world,
-    page,
-    user_id,
-)
-from tests.support.people import make_user
+from tests.qualification.results.test_transcript import achieve, cohort_id, load_demo_world, page
+from tests.support.people import DEMO_PASSWORD, JO, make_user, user_id
 
 OTHER_ASSESSOR = "zed.assessor@northmoor.example"
 
