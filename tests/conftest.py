@@ -4,10 +4,8 @@ an app, a client that acts through the real forms, and small factories."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,8 +18,8 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 from core.accounts.models import Role
 from core.app import create_app
 from core.extensions import db
+from tests.support.people import make_user
 
-PASSWORD = "correct horse battery staple"
 TEST_CONFIG = {
     "TESTING": True,
     "WAYMARK_PASSWORD_METHOD": "scrypt:1024:8:1",  # cheap in tests only
@@ -109,32 +107,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-# Factories -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    email: str
-    name: str
-    password: str
-
-
-def make_user(
-    app,
-    email: str = "jo@school.example",
-    *,
-    name: str = "Jo Patel",
-    roles=(Role.CANDIDATE,),
-    password: str = PASSWORD,
-) -> Person:
-    """An account created through the real service and committed; returns plain values, not a live row."""
-    from core.accounts.services.accounts import create_user
-
-    with app.app_context():
-        user = create_user(None, email=email, name=name, password=password, roles=roles)
-        db.session.commit()
-        return Person(user.id, user.email, user.name, password)
+# People a test creates (tests/support/people.py has the demo's people and make_user) ----------------------
 
 
 @pytest.fixture
@@ -150,36 +123,3 @@ def admin(app):
 @pytest.fixture
 def course_leader(app):
     return make_user(app, "leader@uni.example", name="Lee Leader", roles=(Role.COURSE_LEADER,))
-
-
-# Acting as a user --------------------------------------------------------------------------------------
-
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = _CSRF.search(html)
-    assert match, "no csrf_token on the page"
-    return match.group(1)
-
-
-def form_post(client, page_url: str, data: dict, *, action: str | None = None, follow: bool = False):
-    """Open a page, take its form's CSRF token, and POST the form as a browser would."""
-    page = client.get(page_url)
-    token = csrf_from(page.get_data(as_text=True))
-    return client.post(action or page_url, data={**data, "csrf_token": token}, follow_redirects=follow)
-
-
-def login(client, email: str, password: str = PASSWORD, *, remember: bool = False, follow: bool = True):
-    """Sign in through the login form."""
-    data = {"email": email, "password": password}
-    if remember:
-        data["remember"] = "y"
-    return form_post(client, "/login", data, follow=follow)
-
-
-def logout(client):
-    """Sign out with the POST the sign-out button sends."""
-    token = csrf_from(client.get("/account").get_data(as_text=True))
-    return client.post("/logout", data={"csrf_token": token})

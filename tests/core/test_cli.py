@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from core.accounts.demo import DEMO_PEOPLE
 from core.accounts.models import User
 from core.db.timeutil import utcnow
 from core.extensions import db
 from core.mail.models import MailStatus, OutboxMessage
-from tests.conftest import PASSWORD, form_post, login
+from tests.support.html import form_post, login
+from tests.support.people import DEMO_PASSWORD, PASSWORD
 
 EMAIL = "first.admin@uni.example"
 

@@ -12,7 +12,8 @@ from core.app import create_app
 from core.errors import InvalidTransition, PermissionDenied
 from core.extensions import db
 from core.web.access import PUBLIC, rule
-from tests.conftest import TEST_CONFIG, csrf_from, login
+from tests.conftest import TEST_CONFIG
+from tests.support.html import csrf_from, login
 
 LEAKS = ("Traceback", 'File "', "sqlalchemy", "Exception", "werkzeug", "/work/", "SELECT")
 

@@ -10,25 +10,19 @@ then completes. Each also runs alone (-k), since opening the judgement starts ma
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
+from tests.e2e.browser import playwright_or_skip
 from tests.e2e.conftest import serve_demo
 from tests.e2e.test_journeys import sign_in
+from tests.support.people import TOM
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    _WHY = "Playwright is not installed (pip install -e '.[dev]')"
-    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{_WHY}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
-    pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
+Page, expect = playwright_or_skip()
 
 pytestmark = pytest.mark.e2e
 
-TOM = "assessor@northmoor.example"
 HEADING = "M01 submission, attempt 1: Jo Patel"
 VACS_QUESTIONS = (
     "Valid: does the evidence show these criteria?",

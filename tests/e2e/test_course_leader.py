@@ -4,20 +4,15 @@ it, open a cohort on it, invite a candidate, add a session and publish the calen
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import pytest
 
 from qualification.demo import DEMO_SPEC
+from tests.e2e.browser import playwright_or_skip
 from tests.e2e.test_journeys import sign_in
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
-        pytest.fail("Playwright is not installed; WAYMARK_REQUIRE_BROWSER=1 requires it.", pytrace=False)
-    pytest.skip("Playwright is not installed: browser tests skipped", allow_module_level=True)
+Page, expect = playwright_or_skip()
 
 pytestmark = pytest.mark.e2e
 

@@ -4,24 +4,18 @@ the same answer: the older one never overwrites the newer, and its text is kept 
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    _WHY = "Playwright is not installed (pip install -e '.[dev]')"
-    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{_WHY}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
-    pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
-
+from tests.e2e.browser import playwright_or_skip
 from tests.e2e.test_journeys import sign_in
+from tests.support.people import JO
+
+Page, expect = playwright_or_skip()
 
 pytestmark = pytest.mark.e2e
 
-JO = "candidate@school.example"
 CONFLICT = "This answer was changed in another tab or device. Press Save draft to keep both versions safe."
 # Debounce (1.5 s) plus the request, with room for a slow CI machine.
 AUTOSAVE_TIMEOUT = 10_000

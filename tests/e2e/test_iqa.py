@@ -8,11 +8,11 @@ other files' journeys read as the demo left it.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
+from tests.e2e.browser import playwright_or_skip
 from tests.e2e.test_assessment import (
     complete_marking,
     jo_in_the_queue,
@@ -21,20 +21,12 @@ from tests.e2e.test_assessment import (
     own_server,
 )
 from tests.e2e.test_journeys import sign_in
+from tests.support.people import JO, SAM, TOM
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    _WHY = "Playwright is not installed (pip install -e '.[dev]')"
-    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{_WHY}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
-    pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
+Page, expect = playwright_or_skip()
 
 pytestmark = pytest.mark.e2e
 
-TOM = "assessor@northmoor.example"
-IQA = "iqa@northmoor.example"
-JO = "candidate@school.example"
 REASONS = "M01.1.2 has no evidence in the submission, so it cannot be judged met on the file as it stands."
 FEEDBACK = "Well-evidenced work throughout, Jo."
 
@@ -70,7 +62,7 @@ def test_iqa_returns_then_agrees_and_the_released_feedback_reaches_jo(new_contex
 
     # The IQA returns it with reasons; returning without them is refused and changes nothing.
     iqa = new_context().new_page()
-    sign_in(iqa, IQA)
+    sign_in(iqa, SAM)
     _open_sampled_decision(iqa)
     iqa.get_by_role("button", name="Return to the assessor").click()
     expect(iqa.get_by_role("alert")).to_contain_text("Say why the decision goes back to the assessor.")

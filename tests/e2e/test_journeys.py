@@ -3,21 +3,15 @@ the dark theme, a small screen, and an administrator inviting someone who then j
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 
 import pytest
 
-from core.accounts.demo import DEMO_PASSWORD
+from tests.e2e.browser import playwright_or_skip
+from tests.support.people import DEMO_PASSWORD
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    _WHY = "Playwright is not installed (pip install -e '.[dev]')"
-    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{_WHY}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
-    pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
+Page, expect = playwright_or_skip()
 
 pytestmark = pytest.mark.e2e
 

@@ -5,25 +5,19 @@ view of M01."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import uuid
 from datetime import date, timedelta
 
 import pytest
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:
-    _WHY = "Playwright is not installed (pip install -e '.[dev]')"
-    if os.environ.get("WAYMARK_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{_WHY}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
-    pytest.skip(f"{_WHY}: browser tests skipped", allow_module_level=True)
-
+from tests.e2e.browser import playwright_or_skip
 from tests.e2e.test_journeys import sign_in
+from tests.support.people import JO
+
+Page, expect = playwright_or_skip()
 
 pytestmark = pytest.mark.e2e
 
-JO = "candidate@school.example"
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011 - the browser's calendar day
 ANONYMISED = "I confirm no pupil can be identified from this evidence"
 FILES_READY = importlib.util.find_spec("portfolio.files") is not None

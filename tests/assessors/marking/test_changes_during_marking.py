@@ -1,0 +1,88 @@
+"""An attempt that changes while it is being marked: withdrawn by the candidate (no judgement saved, not
+released), or the candidate reallocated to another assessor, who carries on."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessors.marking.models import Assessment
+from assessors.marking.services import start_submission_marking
+from core.extensions import db
+from portfolio.submissions.models import Submission
+from qualification.cohorts.models import Cohort
+from qualification.cohorts.services import allocate
+from tests.support import marking as ms
+from tests.support.html import has_button, page_text, press, signed_in
+from tests.support.people import HELEN, JO, LEADER, TOM, person
+from tests.support.quality import demo_cohort_id, judge, load_quality_demo, state_of, submit
+
+RELEASE = "Release to the candidate"
+
+
+@pytest.fixture
+def demo(app):
+    load_quality_demo(app)
+    return app
+
+
+def withdraw(app, submission_id: int) -> None:
+    """An attempt withdrawn while being marked: the service now refuses that (test_lead_rules), so this is
+    data from before the lock existed; the marking services must still refuse to act on it."""
+    with app.app_context():
+        db.session.get(Submission, submission_id).status = "withdrawn"
+        db.session.commit()
+
+
+def test_assessor_cannot_save_a_judgement_on_an_attempt_withdrawn_meanwhile(demo):
+    submission_id = submit(demo, JO)
+    with demo.test_request_context():
+        assessment = start_submission_marking(person(TOM), db.session.get(Submission, submission_id))
+        db.session.commit()
+        assessment_id = assessment.id
+    tom = signed_in(demo, TOM)
+    page = tom.get(f"/assessors/assessments/{assessment_id}")
+    withdraw(demo, submission_id)
+    refused = press(tom, page, "Save draft", {"feedback_md": "My careful feedback."}, follow=False)
+    assert refused.status_code == 409
+    assert "withdrew this attempt" in page_text(refused)
+    assert "My careful feedback." in refused.get_data(as_text=True)
+    with demo.app_context():
+        assert db.session.get(Assessment, assessment_id).feedback_md == ""
+
+
+def test_bulk_release_skips_an_attempt_withdrawn_after_marking(demo):
+    ms.sample_nothing(demo)
+    jo_submission = submit(demo, JO)
+    withdrawn = judge(demo, TOM, jo_submission)
+    withdraw(demo, jo_submission)
+    tom = signed_in(demo, TOM)
+    page = tom.get(f"/assessors/assessments/{withdrawn}")
+    refused = press(tom, page, RELEASE, follow=False)
+    assert refused.status_code == 409
+    assert "withdrew this attempt" in page_text(refused)
+    listed = tom.get("/assessors/release")
+    assert f'value="{withdrawn}"' not in listed.get_data(as_text=True)
+    assert state_of(demo, withdrawn) == "ready_for_release"
+    assert ms.submission_status(demo, jo_submission) == "withdrawn"
+
+
+def test_assessor_reallocated_mid_marking_is_told_and_the_new_assessor_continues(demo):
+    submission_id = submit(demo, JO)
+    with demo.test_request_context():
+        assessment = start_submission_marking(person(TOM), db.session.get(Submission, submission_id))
+        db.session.commit()
+        assessment_id = assessment.id
+    tom = signed_in(demo, TOM)
+    page = tom.get(f"/assessors/assessments/{assessment_id}")
+    with demo.test_request_context():
+        cohort = db.session.get(Cohort, demo_cohort_id(demo))
+        allocate(person(LEADER), cohort, candidate_id=person(JO).id, assessor_id=person(HELEN).id)
+        db.session.commit()
+    refused = press(tom, page, "Save draft", {"feedback_md": "Too late."}, follow=False)
+    assert refused.status_code == 403
+    assert "now allocated to another assessor" in page_text(refused)
+    helen = signed_in(demo, HELEN)
+    continued = helen.get(f"/assessors/assessments/{assessment_id}")
+    assert has_button(continued, "Save draft")
+    with demo.app_context():
+        assert db.session.get(Assessment, assessment_id).feedback_md == ""

@@ -1,0 +1,69 @@
+"""Query budgets: each page runs a fixed number of SQL statements, whatever the number of rows behind it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.accounts.models import Role, User
+from core.extensions import db
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.services import add_staff, allocate_evenly, invite_candidate
+from tests.support.demo import load_demo_data
+from tests.support.html import login
+from tests.support.people import DEMO_PASSWORD, make_user
+from tests.support.queries import statements_for
+
+
+@pytest.fixture
+def demo(app):
+    load_demo_data(app, content=False)
+    return app
+
+
+def _grow(app, extra: int) -> None:
+    """Add candidates and assessors to the demo cohort, as a bigger intake would have."""
+    assessor = make_user(app, f"more-assessor-{extra}@uni.example", roles=(Role.ASSESSOR,))
+    with app.app_context():
+        cohort = db.session.scalars(select(Cohort)).one()
+        leader = db.session.scalar(select(User).where(User.email == "leader@northmoor.example"))
+        for n in range(extra):
+            invite_candidate(
+                leader, cohort, name=f"Extra {n}", email=f"extra{n}@school.example", school="A School"
+            )
+        add_staff(leader, cohort, db.session.get(User, assessor.id), MemberRole.ASSESSOR)
+        allocate_evenly(leader, cohort)
+        db.session.commit()
+
+
+PAGES = [
+    # (who, url, budget)
+    ("candidate@school.example", "/", 10),  # quality.md W2: <= 10
+    ("leader@northmoor.example", "/", 8),
+    ("admin@northmoor.example", "/", 9),
+    ("leader@northmoor.example", "/cohorts/1", 10),
+    ("leader@northmoor.example", "/qualifications/CCQ/v1", 13),
+    ("admin@northmoor.example", "/admin/accounts", 6),
+    (None, "/catalogue/CCQ/MA", 11),
+    ("candidate@school.example", "/portfolio/modules/CCQ/M01", 9),  # incl. released criterion results
+    ("candidate@school.example", "/portfolio/", 8),
+    (
+        "assessor@northmoor.example",
+        "/assessors/queue",
+        8,
+    ),  # quality.md W3 (tests/assessors/queue/test_queue.py)
+    ("assessor@northmoor.example", "/", 8),
+]
+
+
+@pytest.mark.parametrize(("email", "url", "budget"), PAGES, ids=[p[1] + " " + str(p[0]) for p in PAGES])
+def test_page_stays_within_its_query_budget_as_data_grows(demo, email, url, budget):
+    app = demo
+    client = app.test_client()
+    if email:
+        login(client, email, DEMO_PASSWORD)
+    small = statements_for(app, client, url)
+    _grow(app, 25)
+    large = statements_for(app, client, url)
+    assert small == large, f"{url}: {small} statements with the demo, {large} with 25 more candidates"
+    assert large <= budget, f"{url}: {large} statements, budget {budget}"

@@ -1,0 +1,73 @@
+"""Who may read a candidate's transcript: an assessor only the candidates allocated to them (review fix)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from core.accounts.models import Role, User
+from core.extensions import db
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.services import add_staff
+from qualification.permissions import can_view_transcript
+from tests.qualification.results.test_transcript import achieve, cohort_id, load_demo_world, page
+from tests.support.people import DEMO_PASSWORD, JO, make_user, user_id
+
+OTHER_ASSESSOR = "zed.assessor@northmoor.example"
+
+
+@pytest.fixture
+def demo(app):
+    load_demo_world(app)
+    make_user(app, OTHER_ASSESSOR, name="Zed Other", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
+    with app.app_context():
+        leader = db.session.scalar(select(User).where(User.email == "leader@northmoor.example"))
+        zed = db.session.scalar(select(User).where(User.email == OTHER_ASSESSOR))
+        add_staff(leader, db.session.scalars(select(Cohort)).one(), zed, MemberRole.ASSESSOR)
+        db.session.commit()
+    return app
+
+
+def test_assessor_of_the_cohort_cannot_see_a_transcript_of_a_candidate_not_theirs(demo):
+    achieve(demo, JO, "M01", date(2026, 11, 2))
+    url = f"/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, JO)}/transcript"
+    refused = page(demo, OTHER_ASSESSOR, url)
+    assert refused.status_code == 404
+    assert "<td>M01</td>" not in refused.get_data(as_text=True)
+    # Jo's own assessor still can.
+    assert page(demo, "assessor@northmoor.example", url).status_code == 200
+
+
+class Person:
+    def __init__(self, uid: int, *roles: Role):
+        self.id, self.roles, self.is_authenticated = uid, set(roles), True
+
+    def has_role(self, *names) -> bool:
+        return bool(self.roles & set(names))
+
+
+class Member:
+    def __init__(self, user_id: int, role: str):
+        self.user_id, self.role = user_id, role
+
+
+class FakeCohort:
+    members = (Member(1, "candidate"), Member(2, "assessor"), Member(3, "tutor"), Member(4, "iqa"))
+
+
+@pytest.mark.parametrize(
+    ("user", "allocated", "allowed"),
+    [
+        (Person(1, Role.CANDIDATE), 2, True),  # the candidate
+        (Person(2, Role.ASSESSOR), 2, True),  # their assessor
+        (Person(2, Role.ASSESSOR), 5, False),  # an assessor of the cohort, not theirs
+        (Person(3, Role.ASSESSOR), 2, True),  # a tutor of the cohort
+        (Person(4, Role.IQA), 2, True),
+        (Person(6, Role.COURSE_LEADER), 2, True),
+        (Person(7, Role.CANDIDATE), 2, False),
+    ],
+)
+def test_transcript_predicate_as_a_table(user, allocated, allowed):
+    assert can_view_transcript(user, FakeCohort(), 1, allocated) is allowed

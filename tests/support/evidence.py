@@ -1,0 +1,56 @@
+"""Shared by the evidence tests: adding and mapping evidence through the pages, and reading the rows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from core.audit.models import AuditEvent
+from core.audit.services import details_of
+from core.extensions import db
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion
+from tests.support.html import press
+
+LAST_WEEK = (date.today() - timedelta(days=7)).isoformat()  # noqa: DTZ011 - as the form sends it
+ANONYMISED = "I confirm no pupil can be identified from this evidence"
+
+
+def add_evidence(client, kind: str = "account", *, follow: bool = True, **fields):
+    """Open the add page for a kind of evidence, fill it in and press "Add to portfolio"."""
+    page = client.get(f"/portfolio/new?kind={kind}")
+    assert page.status_code == 200
+    data = {
+        "title": "Careers fair evaluation",
+        "activity_date": LAST_WEEK,
+        "context_md": "Year 10, summer term.",
+        **fields,
+    }
+    if kind in ("account", "discussion"):
+        data.setdefault("body_md", "We ran the fair with **twelve** employers.")
+    return press(client, page, "Add to portfolio", data, follow=follow)
+
+
+def item_id(app, title: str) -> int:
+    """The id of the item whose current version has this title."""
+    with app.app_context():
+        return db.session.scalar(
+            select(EvidenceItem.id)
+            .join(EvidenceVersion, EvidenceItem.current_version_id == EvidenceVersion.id)
+            .where(EvidenceVersion.title == title)
+        )
+
+
+def map_to(client, item: int, criterion: str, note: str = "", *, follow: bool = True):
+    """On the item's page, choose a criterion ("CCQ/M01.1.2") and press "Map to criterion"."""
+    page = client.get(f"/portfolio/items/{item}")
+    return press(client, page, "Map to criterion", {"criterion": criterion, "note": note}, follow=follow)
+
+
+def audit_rows(app, action: str) -> list[dict]:
+    """The details of every audit row with this action, oldest first."""
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        ).all()
+        return [{"object_id": e.object_id, "actor": e.actor_label, **details_of(e)} for e in events]

@@ -1,0 +1,121 @@
+"""Shared by the IQA, sampling and examiner tests: the demo cohort, submissions made and judged through the
+real services (as the candidate and the allocated assessor would), and a second cohort with its own IQA.
+
+Demo people: Jo (candidate, allocated to Tom Okafor), Chris (allocated to Helen Marsh, an assessor who is also
+an IQA of the cohort), Sam Whitfield (the cohort's IQA), the course leader, and the external examiner.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from assessors.decisions.services import release_decision
+from assessors.marking.models import VACS, Assessment
+from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
+from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.audit.services import details_of
+from core.extensions import db
+from portfolio.evidence.services import add_item
+from portfolio.mapping.services import map_item
+from portfolio.submissions.models import Submission
+from portfolio.submissions.services import active_enrolment, module_criteria, submit_module
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.services import add_staff, create_cohort
+from qualification.versions.queries import find_version
+from tests.support.demo import load_study_demo
+from tests.support.people import DEMO_PASSWORD, LEADER, make_user, person
+
+OTHER_IQA = "zqx.iqa@elsewhere.example"  # IQA of a second cohort only
+
+
+def load_quality_demo(app) -> None:
+    """The demo (people, qualification, cohort, content), plus a second cohort with an IQA of its own."""
+    load_study_demo(app)
+    make_user(app, OTHER_IQA, name="Olu Otheriqa", roles=(Role.IQA,), password=DEMO_PASSWORD)
+    with app.app_context():
+        leader = person(LEADER)
+        other = create_cohort(
+            leader,
+            name="Second intake",
+            version=find_version("CCQ"),
+            award_code="CERT",
+            module_code=None,
+            start_date=date(2026, 9, 18),
+            choice_deadline=date.today() + timedelta(days=60),  # noqa: DTZ011
+        )
+        add_staff(leader, other, person(OTHER_IQA), MemberRole.IQA)
+        db.session.commit()
+
+
+def demo_cohort_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Cohort.id).order_by(Cohort.id).limit(1))
+
+
+def submit(app, email: str, module: str = "M01", title: str = "Careers plan") -> int:
+    """The candidate maps one account to the module's first criterion and submits it; returns the id."""
+    with app.test_request_context():
+        candidate = person(email)
+        item = add_item(
+            candidate,
+            kind="account",
+            title=f"{title} for {module}",
+            activity_date=date.today() - timedelta(days=3),  # noqa: DTZ011
+            context_md="At my school.",
+            body_md=f"The body of {title}.",
+            anonymised=True,
+        )
+        enrolment = active_enrolment(candidate.id, "CCQ", module)
+        ref = module_criteria(enrolment.module_id)[0][0]
+        map_item(candidate, item, criterion_ref=ref, note="Shows the plan", family="CCQ")
+        submission = submit_module(candidate, family="CCQ", module_code=module)
+        db.session.commit()
+        return submission.id
+
+
+def judge(app, assessor_email: str, submission_id: int, *, decision: str = "achieved") -> int:
+    """The allocated assessor judges every criterion and completes the decision; returns the assessment id."""
+    with app.test_request_context():
+        assessor = person(assessor_email)
+        assessment = start_submission_marking(assessor, db.session.get(Submission, submission_id))
+        refs = [j.criterion_ref for j in assessment.judgements]
+        referred = decision == "referred"
+        save_judgement(
+            assessor,
+            assessment,
+            expected_version=assessment.version,
+            outcomes={ref: "not_yet_met" if referred and i == 0 else "met" for i, ref in enumerate(refs)},
+            comments={ref: f"Comment on {ref}" for ref in refs},
+            feedback_md="Clear evidence of planning.",
+            action_md="Add a second example." if referred else "",
+            vacs=dict.fromkeys(VACS, True),
+            vacs_notes={},
+            decision=decision,
+        )
+        complete_marking(assessor, assessment, expected_version=assessment.version)
+        db.session.commit()
+        return assessment.id
+
+
+def release(app, email: str, assessment_id: int) -> None:
+    """Release a ready decision through the service (the release button belongs to the marking page)."""
+    with app.test_request_context():
+        release_decision(person(email), db.session.get(Assessment, assessment_id))
+        db.session.commit()
+
+
+def state_of(app, assessment_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Assessment, assessment_id).status
+
+
+def audit(app, action: str) -> list[dict]:
+    """The details of every audit row with this action, with the actor's role, oldest first."""
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        )
+        return [{**details_of(e), "actor_role": e.actor_role} for e in events]
