@@ -11,6 +11,7 @@ from flask import Blueprint
 
 from assessors.examiner.views import bp as examiner
 from assessors.marking.views import bp as marking
+from assessors.permissions import TEMPLATE_PREDICATES
 from assessors.quality.views import bp as quality
 from assessors.queue.views import bp as queue
 from assessors.witness.views import bp as witness
@@ -26,3 +27,7 @@ for _child in (
     witness,
 ):
     bp.register_blueprint(_child)
+
+# The predicates that include an object's state decide every action control, in templates as in services.
+for _predicate in TEMPLATE_PREDICATES:
+    bp.add_app_template_global(_predicate, _predicate.__name__)

@@ -11,6 +11,7 @@ from flask import Blueprint
 
 from portfolio.evidence.views import bp as evidence
 from portfolio.files.views import bp as files
+from portfolio.permissions import TEMPLATE_PREDICATES
 from portfolio.submissions.views import bp as submissions
 
 bp = Blueprint("portfolio", __name__)
@@ -20,3 +21,7 @@ for _child in (
     submissions,
 ):
     bp.register_blueprint(_child)
+
+# The predicates that include an object's state decide every action control, in templates as in services.
+for _predicate in TEMPLATE_PREDICATES:
+    bp.add_app_template_global(_predicate, _predicate.__name__)

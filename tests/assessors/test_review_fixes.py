@@ -97,9 +97,11 @@ def test_iqa_cannot_reopen_a_referral_once_attempt_two_is_submitted(demo):
         db.session.commit()
     release(demo, SAM, assessment_id)
     assert status_of(demo, first) == "referred"
-    second = submit(demo, JO, title="Second try")
+    # The IQA opened the page before the new attempt arrived (once it has, the button is not offered:
+    # test_reopen_button.py); the service still refuses the stale form.
     sam = signed_in(demo, SAM)
     page = sam.get(f"/assessors/assessments/{assessment_id}/review")
+    second = submit(demo, JO, title="Second try")
     refused = press(sam, page, REOPEN, {"reason": "Look again."}, follow=False)
     assert refused.status_code == 409
     assert "attempt 2 of M01" in page_text(refused)
@@ -179,9 +181,10 @@ def test_bulk_release_skips_an_attempt_withdrawn_after_marking(demo):
     no_sampling(demo)
     jo_submission = submit(demo, JO)
     withdrawn = judge(demo, TOM, jo_submission)
-    withdraw(demo, jo_submission)
+    # The page was open before the withdrawal (after it, Release is not offered); the service still refuses.
     tom = signed_in(demo, TOM)
     page = tom.get(f"/assessors/assessments/{withdrawn}")
+    withdraw(demo, jo_submission)
     refused = press(tom, page, RELEASE, follow=False)
     assert refused.status_code == 409
     assert "withdrew this attempt" in page_text(refused)
