@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from assessors.marking.models import Actor, MarkingState, may_move
+from assessors.marking.models import REOPENING, Actor, MarkingState, may_move
 from assessors.queries import later_work, withdrawn_subject
+from assessors.witness.models import WitnessState
+from assessors.workplace.models import OBSERVATION_COMMENTABLE, OBSERVATION_MOVES, ObservationState
 from core.accounts.models import Role
 from core.web.access import roles
 from portfolio.permissions import can_edit_item
@@ -210,9 +212,38 @@ def can_reopen_now(user, assessment) -> bool:
     cohort = roles_of_assessment(assessment)
     if not can_reopen(user, assessment, cohort):
         return False
-    if not may_move(assessment.state, MarkingState.IN_MARKING, quality_role(user, cohort)):
+    if not is_reopening(assessment) or not may_move(
+        assessment.state, MarkingState.IN_MARKING, quality_role(user, cohort)
+    ):
         return False
     return assessment.state != MarkingState.RELEASED or later_work(assessment) is None
+
+
+def is_reopening(assessment) -> bool:
+    """Whether going back to marking from this state is a reopening (a sampled one is returned instead)."""
+    return (MarkingState(assessment.state), MarkingState.IN_MARKING) in REOPENING
+
+
+def can_record_observation_now(user, observation) -> bool:
+    """Record and sign (or cancel) the observation now: the candidate's assessor, while it is planned."""
+    planned = (ObservationState(observation.state), ObservationState.RECORDED) in OBSERVATION_MOVES
+    return planned and may_assess(user, observation.cohort_id, observation.candidate_id)
+
+
+def can_acknowledge_now(user, observation) -> bool:
+    """Acknowledge the signed record now: the candidate observed, while it waits for them."""
+    waiting = (ObservationState(observation.state), ObservationState.ACKNOWLEDGED) in OBSERVATION_MOVES
+    return waiting and can_acknowledge(user, observation)
+
+
+def can_comment_on_observation_now(user, observation) -> bool:
+    """Add a comment to the record now: the candidate observed, once it is recorded."""
+    return observation.state in OBSERVATION_COMMENTABLE and can_acknowledge(user, observation)
+
+
+def can_withdraw_request_now(user, req) -> bool:
+    """Withdraw a witness link now: the candidate or their assessor, while the witness has not answered."""
+    return req.state == WitnessState.PENDING and can_manage_request(user, req)
 
 
 def user_is_candidate(user, assessment) -> bool:
@@ -221,7 +252,16 @@ def user_is_candidate(user, assessment) -> bool:
 
 
 # Registered once as Jinja globals by the area (assessors/blueprints.py).
-TEMPLATE_PREDICATES = (can_sample_now, can_review_now, can_release_now, can_reopen_now)
+TEMPLATE_PREDICATES = (
+    can_sample_now,
+    can_review_now,
+    can_release_now,
+    can_reopen_now,
+    can_record_observation_now,
+    can_acknowledge_now,
+    can_comment_on_observation_now,
+    can_withdraw_request_now,
+)
 
 QUALITY = roles(Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
 

@@ -14,6 +14,7 @@ from assessors.permissions import (
     can_release,
     can_reopen,
     can_review,
+    is_reopening,
     quality_role,
     releasing_role,
     roles_of_assessment,
@@ -238,6 +239,11 @@ def reopen_decision(
         raise InvalidTransition(
             f"This decision cannot be reopened: the candidate has since sent {later}. "
             "Judge that instead; this decision stays as it was released."
+        )
+    if not is_reopening(assessment):
+        # An IQA returns a sampled decision with reasons (review_decision); reopening is for decided ones.
+        raise InvalidTransition(
+            f"This decision is {assessment.marking_state.label.lower()}; it cannot be moved to in marking."
         )
     was = assessment.marking_state
     role = quality_role(actor, roles_of_assessment(assessment))

@@ -25,6 +25,8 @@ OBSERVATION_MOVES = {
     (ObservationState.PLANNED, ObservationState.CANCELLED),
     (ObservationState.RECORDED, ObservationState.ACKNOWLEDGED),
 }
+# The candidate may add a comment to a signed record, before and after acknowledging it.
+OBSERVATION_COMMENTABLE = (ObservationState.RECORDED, ObservationState.ACKNOWLEDGED)
 
 
 class Observation(db.Model):
