@@ -1,40 +1,18 @@
-"""Who does what in a cohort, as the assessment rules need it: its IQAs and each candidate's assessor."""
+"""The read side the assessment rules need: what is waiting, what was released, what came later.
+
+Who holds which role in a cohort (its IQAs, each candidate's assessor) is read from one context:
+`qualification.cohorts.queries.cohort_roles`.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from assessors.marking.models import Assessment, MarkingStatus
+from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
 from core.extensions import db
+from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
-from portfolio.submissions.services import active_enrolments, allocated_assessor_id, module_criteria
-from qualification.cohorts.models import CohortMember, MemberRole
-
-__all__ = ["allocated_assessor_id", "iqa_cohort_ids", "iqa_ids"]
-
-
-def iqa_ids(cohort_id: int | None) -> set[int]:
-    """The people who are internal quality assurers of the cohort."""
-    if cohort_id is None:
-        return set()
-    return set(
-        db.session.scalars(
-            select(CohortMember.user_id).where(
-                CohortMember.cohort_id == cohort_id, CohortMember.role == MemberRole.IQA
-            )
-        )
-    )
-
-
-def iqa_cohort_ids(user_id: int) -> list[int]:
-    """The cohorts the person is an internal quality assurer of."""
-    return list(
-        db.session.scalars(
-            select(CohortMember.cohort_id)
-            .where(CohortMember.user_id == user_id, CohortMember.role == MemberRole.IQA)
-            .order_by(CohortMember.cohort_id)
-        )
-    )
+from portfolio.submissions.services import active_enrolments, module_criteria
 
 
 def submissions_waiting(cohort_id: int) -> dict[int, int]:
@@ -77,3 +55,38 @@ def modules_of(candidate_id: int) -> list[dict]:
         }
         for e in active_enrolments(candidate_id)
     ]
+
+
+def withdrawn_subject(assessment: Assessment) -> bool:
+    """Whether the candidate withdrew the attempt this judgement is of (they may, until it is released)."""
+    if assessment.kind != AssessmentKind.SUBMISSION:
+        return False
+    status = db.session.scalar(select(Submission.status).where(Submission.id == assessment.submission_id))
+    return status == SubmissionStatus.WITHDRAWN
+
+
+def later_work(assessment: Assessment) -> str | None:
+    """What the candidate sent after this decision on the same work ("attempt 2", "round 2"), if anything."""
+    if assessment.kind == AssessmentKind.SUBMISSION:
+        submission = db.session.get(Submission, assessment.submission_id)
+        later = db.session.scalar(
+            select(func.max(Submission.attempt)).where(
+                Submission.candidate_id == submission.candidate_id,
+                Submission.family == submission.family,
+                Submission.module_code == submission.module_code,
+                Submission.attempt > submission.attempt,
+            )
+        )
+        return f"attempt {later} of {assessment.module_code}" if later else None
+    later = db.session.scalar(
+        select(func.max(Assessment.round)).where(
+            Assessment.apl_claim_id == assessment.apl_claim_id, Assessment.round > assessment.round
+        )
+    )
+    if later:
+        return f"round {later} of this claim"
+    claim = db.session.get(AplClaim, assessment.apl_claim_id)
+    # "More evidence" released, and the claim already sent again (waiting for its next round).
+    if claim is not None and claim.status == AplStatus.SUBMITTED:
+        return "this claim again with more evidence"
+    return None

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from assessors.marking.models import (
     Assessment,
-    AssessmentKind,
 )
 from core.audit.services import record
 from core.errors import EditConflict
 from core.extensions import db
-from portfolio.submissions.models import Submission, SubmissionStatus
 
 WITHDRAWN = (
     "The candidate withdrew this attempt, so it can no longer be marked or released. Nothing was changed."
@@ -53,11 +50,3 @@ def flush_or_conflict(what: str = "judgement") -> None:
         raise EditConflict(
             f"Someone else saved this {what} at the same moment; yours was not saved."
         ) from exc
-
-
-def withdrawn_subject(assessment: Assessment) -> bool:
-    """Whether the candidate withdrew the attempt this judgement is of (they may, until it is released)."""
-    if assessment.kind != AssessmentKind.SUBMISSION:
-        return False
-    status = db.session.scalar(select(Submission.status).where(Submission.id == assessment.submission_id))
-    return status == SubmissionStatus.WITHDRAWN

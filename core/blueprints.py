@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from core.accounts.views import bp as accounts
 from core.audit.views import bp as audit
-from core.db.statemachine import expose_statuses
 from core.home.views import bp as home
 from core.mail.models import MailStatus
 from core.mail.views import bp as mail
@@ -12,6 +11,13 @@ from core.notifications.views import bp as notifications
 from core.people.views import bp as people
 from core.web.access import area_blueprint
 
-bp = area_blueprint("core", accounts, audit, home, mail, notifications, people)
-# Status enums as Jinja globals: templates compare members, never status strings.
-expose_statuses(bp, MailStatus)
+bp = area_blueprint(
+    "core",
+    home,
+    accounts,
+    people,
+    audit,
+    mail,
+    notifications,
+    statuses=(MailStatus,),
+)

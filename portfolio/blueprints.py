@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from core.db.statemachine import expose_statuses
 from core.web.access import area_blueprint
 from portfolio.apl.models import AplStatus
 from portfolio.evidence.views import bp as evidence
 from portfolio.files.views import bp as files
+from portfolio.permissions import TEMPLATE_PREDICATES
 from portfolio.submissions.models import SubmissionStatus
 from portfolio.submissions.views import bp as submissions
 
-bp = area_blueprint("portfolio", evidence, files, submissions)
-# Status enums as Jinja globals: templates compare members, never status strings.
-expose_statuses(bp, AplStatus, SubmissionStatus)
+bp = area_blueprint(
+    "portfolio",
+    evidence,
+    files,
+    submissions,
+    statuses=(AplStatus, SubmissionStatus),
+    predicates=TEMPLATE_PREDICATES,
+)

@@ -8,6 +8,9 @@ examiners read a sample through the assessment area's own pages, while their acc
 from __future__ import annotations
 
 from core.accounts.models import Role
+from portfolio.apl.models import AplStatus
+from portfolio.submissions.models import SubmissionStatus
+from qualification.cohorts.models import ALLOCATED, CohortRoles, MemberRole
 
 
 def owns(user, item) -> bool:
@@ -30,17 +33,25 @@ def can_edit_item(user, item) -> bool:
     return owns(user, item) and item.deleted_at is None
 
 
-def can_view_submission(
-    user, submission, allocated_assessor_id: int | None, is_cohort_iqa: bool = False
-) -> bool:
+def can_view_submission(user, submission, cohort: CohortRoles) -> bool:
     """See a submitted snapshot: the candidate, their assessor, the cohort's IQAs, course leaders, admins."""
     if not user.is_authenticated or submission is None:
         return False
-    if submission.candidate_id == user.id:
+    return submission.candidate_id == user.id or _staff_may_read(user, cohort)
+
+
+def can_view_claim(user, claim, cohort: CohortRoles) -> bool:
+    """See a claim: the claimant, their assessor, the cohort's IQAs, course leaders and admins."""
+    if not user.is_authenticated or claim is None:
+        return False
+    return claim.candidate_id == user.id or _staff_may_read(user, cohort)
+
+
+def _staff_may_read(user, cohort: CohortRoles) -> bool:
+    held = cohort.roles_of(user)
+    if ALLOCATED in held:
         return True
-    if allocated_assessor_id is not None and allocated_assessor_id == user.id:
-        return True
-    if is_cohort_iqa and user.has_role(Role.IQA):
+    if MemberRole.IQA in held and user.has_role(Role.IQA):
         return True
     return user.has_role(Role.COURSE_LEADER, Role.ADMIN)
 
@@ -53,3 +64,32 @@ def can_submit(user, candidate_id: int) -> bool:
 def can_use_portfolio(user) -> bool:
     """Keep a portfolio, submit modules and claim prior learning (candidates)."""
     return user.is_authenticated and user.has_role(Role.CANDIDATE)
+
+
+# The object's state included: the single source for the service, the view and the template -------------
+
+
+def can_withdraw_now(user, submission) -> bool:
+    """Take back the attempt now: the candidate, while it awaits assessment and marking has not started."""
+    return (
+        submission is not None
+        and can_submit(user, submission.candidate_id)
+        and submission.status == SubmissionStatus.SUBMITTED
+        and submission.marking_started_at is None
+    )
+
+
+def can_send_claim_now(user, claim) -> bool:
+    """Send the claim to the assessor now: the claimant, while a draft or asked for more evidence."""
+    return (
+        claim is not None
+        and user.is_authenticated
+        and claim.candidate_id == user.id
+        and claim.status in CLAIM_SENDABLE
+    )
+
+
+CLAIM_SENDABLE = (AplStatus.DRAFT, AplStatus.MORE_EVIDENCE)
+
+# Registered once as Jinja globals by the area (portfolio/blueprints.py).
+TEMPLATE_PREDICATES = (can_withdraw_now, can_send_claim_now)

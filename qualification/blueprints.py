@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.db.statemachine import expose_statuses
 from core.web.access import area_blueprint
 from qualification.awards.views import bp as awards
 from qualification.booking.models import BookingStatus
@@ -20,17 +19,16 @@ from qualification.versions.views import bp as versions
 
 bp = area_blueprint(
     "qualification",
-    awards,
-    booking,
-    calendar,
+    versions,
     catalogue,
-    cohorts,
     compare,
     editor,
-    forums,
+    awards,
+    cohorts,
+    calendar,
+    booking,
     pathway,
     results,
-    versions,
+    forums,
+    statuses=(BookingStatus, VersionStatus),
 )
-# Status enums as Jinja globals: templates compare members, never status strings.
-expose_statuses(bp, BookingStatus, VersionStatus)

@@ -1,7 +1,10 @@
 """Who may do what with qualifications. Pure predicates."""
 
+from __future__ import annotations
+
 from core.accounts.models import Role
 from core.web.access import roles
+from qualification.cohorts.models import ALLOCATED, CohortRoles, MemberRole
 
 
 def can_edit_qualifications(user) -> bool:
@@ -26,14 +29,15 @@ def can_view_cohort(user, cohort) -> bool:
     return is_cohort_staff(user, cohort) or any(m.user_id == user.id for m in cohort.members)
 
 
-def can_view_transcript(user, cohort, candidate_id: int, allocated_assessor_id: int | None) -> bool:
+def can_view_transcript(user, cohort: CohortRoles) -> bool:
     """A candidate's transcript: the candidate, their assessor, the cohort's tutors and IQAs, leaders."""
     if not user.is_authenticated:
         return False
-    if user.id == candidate_id or user.id == allocated_assessor_id or can_manage_cohort(user, cohort):
+    held = cohort.roles_of(user)
+    if user.id == cohort.candidate_id or ALLOCATED in held or can_manage_cohort(user):
         return True
     # Other assessors of the cohort do not: an assessor sees only the candidates allocated to them.
-    return any(m.user_id == user.id and m.role in ("tutor", "iqa") for m in cohort.members)
+    return bool(held & {MemberRole.TUTOR, MemberRole.IQA})
 
 
 def can_read_release_letter(user, cohort, member) -> bool:

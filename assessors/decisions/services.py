@@ -7,13 +7,21 @@ the transaction that writes the release's audit row.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from assessors.marking.models import Actor, Assessment, AssessmentKind, Decision, IqaReview, MarkingStatus
-from assessors.permissions import can_mark, can_release, can_reopen, can_review, is_cohort_iqa
+from assessors.permissions import (
+    can_release,
+    can_reopen,
+    can_review,
+    is_reopening,
+    quality_role,
+    releasing_role,
+    roles_of_assessment,
+)
 from assessors.quality.rules import assessor_record, rules_of, sample_reasons
-from assessors.queries import allocated_assessor_id, iqa_ids
-from assessors.services import WITHDRAWN, withdrawn_subject
+from assessors.queries import later_work, withdrawn_subject
+from assessors.services import WITHDRAWN
 from assessors.services import audit_assessment as _audit
 from assessors.services import check_version as _check_version
 from assessors.services import flush_or_conflict as _flush_or_conflict
@@ -51,7 +59,7 @@ def route_completed(actor, assessment: Assessment) -> None:
         assessment.sampled = True
         assessment.sample_reasons = "; ".join(reasons)[:300]
         assessment.move_to(MarkingStatus.IN_IQA_REVIEW, Actor.SYSTEM)
-        for iqa_id in sorted(iqa_ids(assessment.cohort_id) - {actor.id}):
+        for iqa_id in sorted(roles_of_assessment(assessment).iqa_ids - {actor.id}):
             notify(
                 iqa_id,
                 kind="decision_sampled",
@@ -68,7 +76,9 @@ def route_completed(actor, assessment: Assessment) -> None:
 
 def sample_decision(actor, assessment: Assessment) -> None:
     """An IQA takes a decision the rules let through into review before it is released."""
-    require(can_review(actor, assessment, iqa_ids(assessment.cohort_id)), "Only the cohort's IQA can sample.")
+    require(
+        can_review(actor, assessment, roles_of_assessment(assessment)), "Only the cohort's IQA can sample."
+    )
     assessment.move_to(MarkingStatus.IN_IQA_REVIEW, Actor.IQA)
     assessment.sampled = True
     assessment.sample_reasons = "chosen by the IQA"
@@ -81,7 +91,7 @@ def review_decision(
 ) -> IqaReview:
     """Agree with a sampled decision (ready for release) or return it to the assessor with reasons."""
     require(
-        can_review(actor, assessment, iqa_ids(assessment.cohort_id)),
+        can_review(actor, assessment, roles_of_assessment(assessment)),
         "Only an IQA of this cohort who did not make the decision can review it.",
     )
     _check_version(assessment, expected_version)
@@ -172,27 +182,17 @@ def _record_results(actor, assessment: Assessment) -> None:
         )
 
 
-def releasing_role(actor, allocated: int | None, iqas: set[int]) -> Actor:
-    """The capacity in which someone releases: the candidate's assessor, a cohort IQA, else the leader."""
-    if can_mark(actor, allocated):
-        return Actor.ASSESSOR
-    if is_cohort_iqa(actor, iqas):
-        return Actor.IQA
-    return Actor.LEADER
-
-
 def release_decision(actor, assessment: Assessment, *, expected_version: int | None = None) -> None:
     """Release a decision: record the results and tell the candidate (the only moment they learn it)."""
-    allocated = allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)
-    iqas = iqa_ids(assessment.cohort_id)
+    cohort = roles_of_assessment(assessment)
     require(
-        can_release(actor, assessment, allocated, iqas),
+        can_release(actor, assessment, cohort),
         "Only the assessor, the cohort's IQA or the course leader can release decisions.",
     )
     _check_version(assessment, expected_version)
     if withdrawn_subject(assessment):
         raise InvalidTransition(WITHDRAWN)
-    role = releasing_role(actor, allocated, iqas)
+    role = releasing_role(actor, cohort)
     assessment.move_to(MarkingStatus.RELEASED, role)
     assessment.released_at = utcnow()
     assessment.released_by_id = actor.id
@@ -221,39 +221,12 @@ def release_ready(actor, assessments: list[Assessment]) -> int:
     return released
 
 
-def later_work(assessment: Assessment) -> str | None:
-    """What the candidate sent after this decision on the same work ("attempt 2", "round 2"), if anything."""
-    if assessment.kind == AssessmentKind.SUBMISSION:
-        submission = db.session.get(Submission, assessment.submission_id)
-        later = db.session.scalar(
-            select(func.max(Submission.attempt)).where(
-                Submission.candidate_id == submission.candidate_id,
-                Submission.family == submission.family,
-                Submission.module_code == submission.module_code,
-                Submission.attempt > submission.attempt,
-            )
-        )
-        return f"attempt {later} of {assessment.module_code}" if later else None
-    later = db.session.scalar(
-        select(func.max(Assessment.round)).where(
-            Assessment.apl_claim_id == assessment.apl_claim_id, Assessment.round > assessment.round
-        )
-    )
-    if later:
-        return f"round {later} of this claim"
-    claim = db.session.get(AplClaim, assessment.apl_claim_id)
-    # "More evidence" released, and the claim already sent again (waiting for its next round).
-    if claim is not None and claim.status == AplStatus.SUBMITTED:
-        return "this claim again with more evidence"
-    return None
-
-
 def reopen_decision(
     actor, assessment: Assessment, *, reason: str, expected_version: int | None = None
 ) -> None:
     """Reopen a completed or released decision for the assessor, with the reason in the audit log."""
     require(
-        can_reopen(actor, iqa_ids(assessment.cohort_id), assessment),
+        can_reopen(actor, assessment, roles_of_assessment(assessment)),
         "Only the course leader or one of the cohort's IQAs (not the one who made it) can reopen a decision.",
     )
     _check_version(assessment, expected_version)
@@ -267,8 +240,13 @@ def reopen_decision(
             f"This decision cannot be reopened: the candidate has since sent {later}. "
             "Judge that instead; this decision stays as it was released."
         )
+    if not is_reopening(assessment):
+        # An IQA returns a sampled decision with reasons (review_decision); reopening is for decided ones.
+        raise InvalidTransition(
+            f"This decision is {assessment.status.label.lower()}; it cannot be moved to in marking."
+        )
     was = assessment.status
-    role = Actor.IQA if actor.id in iqa_ids(assessment.cohort_id) else Actor.LEADER
+    role = quality_role(actor, roles_of_assessment(assessment))
     assessment.move_to(MarkingStatus.IN_MARKING, role)
     assessment.completed_at = None
     assessment.waiting_since = utcnow()

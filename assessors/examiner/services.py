@@ -14,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
-from assessors.permissions import can_manage_sampling, examiner_may_see
+from assessors.permissions import can_manage_sampling, examiner_may_see, quality_role
 from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
-from assessors.queries import iqa_ids
 from core.accounts.models import Role, User, UserRole
 from core.audit.services import record
 from core.db.timeutil import UK, utcnow
@@ -27,6 +26,7 @@ from portfolio.apl.models import AplClaim, AplEvidence
 from portfolio.evidence.models import EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_roles
 
 MAX_NOTE_CHARS = 500
 NOT_QUALITY = "Only the cohort's IQA or the course leader can give or end examiner access."
@@ -89,7 +89,7 @@ def grant_examiner_access(
     today: date,
 ) -> ExaminerAccess:
     """Give an external examiner read-only access to some of the cohort's candidates until a date."""
-    require(can_manage_sampling(actor, iqa_ids(cohort.id)), NOT_QUALITY)
+    require(can_manage_sampling(actor, cohort_roles(cohort.id)), NOT_QUALITY)
     errors = {}
     examiner = db.session.get(User, examiner_id) if examiner_id else None
     if examiner is None or not examiner.has_role(Role.EXAMINER) or examiner.disabled_at is not None:
@@ -118,7 +118,7 @@ def grant_examiner_access(
     record(
         "examiner_access_granted",
         actor=actor,
-        actor_role="iqa" if actor.id in iqa_ids(cohort.id) else "course_leader",
+        actor_role=quality_role(actor, cohort_roles(cohort.id)).value,
         obj=access,
         details={
             "cohort_id": cohort.id,
@@ -140,7 +140,7 @@ def grant_examiner_access(
 
 def revoke_examiner_access(actor, access: ExaminerAccess) -> None:
     """End an examiner's access at once."""
-    require(can_manage_sampling(actor, iqa_ids(access.cohort_id)), NOT_QUALITY)
+    require(can_manage_sampling(actor, cohort_roles(access.cohort_id)), NOT_QUALITY)
     if access.revoked_at is not None:
         raise InvalidTransition("This access was already revoked.")
     access.revoked_at = utcnow()
@@ -148,7 +148,7 @@ def revoke_examiner_access(actor, access: ExaminerAccess) -> None:
     record(
         "examiner_access_revoked",
         actor=actor,
-        actor_role="iqa" if actor.id in iqa_ids(access.cohort_id) else "course_leader",
+        actor_role=quality_role(actor, cohort_roles(access.cohort_id)).value,
         obj=access,
         details={"cohort_id": access.cohort_id, "examiner_id": access.examiner_id},
     )

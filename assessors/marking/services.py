@@ -33,14 +33,13 @@ from assessors.marking.rules import (
     decision_error,
     judgement_errors,
 )
-from assessors.permissions import can_mark
-from assessors.queries import allocated_assessor_id
+from assessors.permissions import can_mark, roles_of_assessment
+from assessors.queries import withdrawn_subject
 from assessors.services import (
     WITHDRAWN,
     audit_assessment,
     check_version,
     flush_or_conflict,
-    withdrawn_subject,
 )
 from core.db.timeutil import utcnow
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
@@ -49,6 +48,7 @@ from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission
 from portfolio.submissions.services import lock_for_marking, module_criteria
+from qualification.cohorts.queries import cohort_roles
 from qualification.results.services import criterion_outcomes
 
 NOT_MARKER = "Only the assessor allocated to this candidate can judge their work."
@@ -112,7 +112,7 @@ def _create(actor, assessment: Assessment, refs: list[str], prefilled: Mapping[s
 
 def start_submission_marking(actor, submission: Submission) -> Assessment:
     """Open a submitted attempt for marking (a second click returns the assessment already started)."""
-    require(can_mark(actor, allocated_assessor_id(submission.cohort_id, submission.candidate_id)), NOT_MARKER)
+    require(can_mark(actor, cohort_roles(submission.cohort_id, submission.candidate_id)), NOT_MARKER)
     existing = assessment_of_submission(submission.id)
     if existing is not None:
         return existing
@@ -142,7 +142,7 @@ def start_submission_marking(actor, submission: Submission) -> Assessment:
 
 def start_claim_marking(actor, claim: AplClaim) -> Assessment:
     """Open a submitted APL claim for a decision (one round per time it is sent)."""
-    require(can_mark(actor, allocated_assessor_id(claim.cohort_id, claim.candidate_id)), NOT_MARKER)
+    require(can_mark(actor, cohort_roles(claim.cohort_id, claim.candidate_id)), NOT_MARKER)
     latest = open_round_of_claim(claim.id)
     if latest is not None and latest.status != MarkingStatus.RELEASED:
         return latest
@@ -197,7 +197,7 @@ def save_judgement(
     decision: str | None,
 ) -> None:
     """Save the judgement so far (a draft: nothing is decided or shown to the candidate until released)."""
-    require(can_mark(actor, allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)), NOT_MARKER)
+    require(can_mark(actor, roles_of_assessment(assessment)), NOT_MARKER)
     if assessment.status != MarkingStatus.IN_MARKING:
         raise InvalidTransition(
             f"This decision is {assessment.status.label.lower()}; it can no longer be changed."
@@ -234,7 +234,7 @@ def save_judgement(
 
 def complete_marking(actor, assessment: Assessment, *, expected_version: int | None) -> None:
     """Complete the judgement: the decision is fixed (unless returned) and routed by the sampling plan."""
-    require(can_mark(actor, allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)), NOT_MARKER)
+    require(can_mark(actor, roles_of_assessment(assessment)), NOT_MARKER)
     check_version(assessment, expected_version)
     if assessment.status != MarkingStatus.IN_MARKING:
         raise InvalidTransition(f"This decision is already {assessment.status.label.lower()}.")

@@ -22,8 +22,7 @@ from assessors.marking.services import (
     start_claim_marking,
     start_submission_marking,
 )
-from assessors.permissions import ASSESSORS, can_mark, can_release, can_view_assessment
-from assessors.queries import allocated_assessor_id, iqa_ids
+from assessors.permissions import ASSESSORS, can_mark, can_view_assessment, roles_of_assessment
 from assessors.queue.queries.page import (
     ready_decisions,
 )
@@ -40,6 +39,7 @@ from portfolio.permissions import can_view_submission
 from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import module_criteria, submission_with_snapshot
 from qualification.cohorts.models import Cohort
+from qualification.cohorts.queries import CohortRoles, cohort_roles
 
 bp = Blueprint("marking", __name__, url_prefix="/assessors")
 
@@ -60,7 +60,7 @@ REALLOCATED = (
 def start_submission(submission_id: int):
     submission = db.session.get(Submission, submission_id)
     if submission is None or not can_mark(
-        current_user, allocated_assessor_id(submission.cohort_id, submission.candidate_id)
+        current_user, cohort_roles(submission.cohort_id, submission.candidate_id)
     ):
         abort(404)
     StartForm().validate_on_submit()
@@ -80,9 +80,7 @@ def start_submission(submission_id: int):
 @rule(ASSESSORS)
 def start_claim(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
-    if claim is None or not can_mark(
-        current_user, allocated_assessor_id(claim.cohort_id, claim.candidate_id)
-    ):
+    if claim is None or not can_mark(current_user, cohort_roles(claim.cohort_id, claim.candidate_id)):
         abort(404)
     StartForm().validate_on_submit()
     try:
@@ -101,18 +99,17 @@ def start_claim(claim_id: int):
 # The decision page ---------------------------------------------------------------------------------------
 
 
-def _viewable(assessment_id: int) -> tuple[Assessment, int | None, set[int]]:
-    """The assessment, its candidate's assessor and its cohort's IQAs; 404 unless the person may read it."""
+def _viewable(assessment_id: int) -> tuple[Assessment, CohortRoles]:
+    """The assessment and its cohort's role context; 404 unless the person may read it."""
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None:
         abort(404)
-    allocated = allocated_assessor_id(assessment.cohort_id, assessment.candidate_id)
-    iqas = iqa_ids(assessment.cohort_id)
-    if not can_view_assessment(current_user, assessment, allocated, iqas):
+    cohort = roles_of_assessment(assessment)
+    if not can_view_assessment(current_user, assessment, cohort):
         if assessment.assessor_id == current_user.id and assessment.candidate_id != current_user.id:
             raise PermissionDenied(REALLOCATED)  # they knew it: say why it is gone rather than a 404
         abort(404)
-    return assessment, allocated, iqas
+    return assessment, cohort
 
 
 def _criteria(assessment: Assessment, submission: Submission | None, staff: bool) -> list[dict]:
@@ -137,7 +134,7 @@ def _criteria(assessment: Assessment, submission: Submission | None, staff: bool
 
 
 def _page(
-    assessment: Assessment, allocated, iqas, *, form=None, status: int = 200, conflict: str | None = None
+    assessment: Assessment, roles: CohortRoles, *, form=None, status: int = 200, conflict: str | None = None
 ):
     submission = claim = None
     if assessment.kind == AssessmentKind.SUBMISSION:
@@ -145,8 +142,7 @@ def _page(
     else:
         claim = db.session.get(AplClaim, assessment.apl_claim_id)
     mine = assessment.candidate_id == current_user.id
-    in_marking = assessment.status == MarkingStatus.IN_MARKING
-    editable = not mine and in_marking and can_mark(current_user, allocated)
+    editable = not mine and assessment.status == MarkingStatus.IN_MARKING and can_mark(current_user, roles)
     if form is None and editable:
         form = judgement_form(assessment)
     release_form = ReleaseForm(formdata=None, data={"version": assessment.version})
@@ -161,22 +157,16 @@ def _page(
         form=form,
         candidate_view=mine,
         decision=Decision(assessment.decision) if assessment.decision else None,
-        may_release=not mine
-        and assessment.status == MarkingStatus.READY_FOR_RELEASE
-        and can_release(current_user, assessment, allocated, iqas),
         release_form=release_form,
         conflict=conflict,
         download_url=download_url,
-        iqa_ids=iqas,
-        allocated_id=allocated,
     ), status
 
 
 @bp.get("/assessments/<int:assessment_id>")
 @rule(SIGNED_IN)
 def show_assessment(assessment_id: int):
-    assessment, allocated, iqas = _viewable(assessment_id)
-    return _page(assessment, allocated, iqas)
+    return _page(*_viewable(assessment_id))
 
 
 @bp.get("/submissions/<int:submission_id>/assessment")
@@ -187,15 +177,13 @@ def show_assessment_for_submission(submission_id: int):
     if submission is None:
         abort(404)
     assessment = assessment_of_submission(submission_id)
-    allocated = allocated_assessor_id(submission.cohort_id, submission.candidate_id)
-    if assessment is not None and can_view_assessment(
-        current_user, assessment, allocated, iqa_ids(assessment.cohort_id)
-    ):
+    roles = cohort_roles(submission.cohort_id, submission.candidate_id)
+    if assessment is not None and can_view_assessment(current_user, assessment, roles):
         return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
     if (
         assessment is None
         and submission.status == SubmissionStatus.SUBMITTED
-        and can_mark(current_user, allocated)
+        and can_mark(current_user, roles)
     ):
         return render_template(
             "assessors/marking/assessment.html",
@@ -204,9 +192,7 @@ def show_assessment_for_submission(submission_id: int):
             candidate=db.session.get(User, submission.candidate_id),
             start_form=StartForm(),
         )
-    if submission.candidate_id == current_user.id or not can_view_submission(
-        current_user, submission, allocated
-    ):
+    if submission.candidate_id == current_user.id or not can_view_submission(current_user, submission, roles):
         abort(404)
     flash("Marking of this attempt has not started, or its decision is not yours to read.", "info")
     return redirect(url_for("portfolio.submissions.show_submission", submission_id=submission_id))
@@ -230,7 +216,7 @@ def _number(raw) -> int | None:
 @rule(ASSESSORS)
 def save_assessment(assessment_id: int):
     """Save the judgement as a draft, or save and complete it (the "action" button pressed)."""
-    assessment, allocated, iqas = _viewable(assessment_id)
+    assessment, roles = _viewable(assessment_id)
     form = judgement_form(assessment)
     form.validate_on_submit()
     completing = request.form.get("action") == "complete"
@@ -253,15 +239,15 @@ def save_assessment(assessment_id: int):
         db.session.rollback()
         if _wants_json():
             return jsonify(ok=False, message=str(exc)), 409
-        assessment, allocated, iqas = _viewable(assessment_id)
-        return _page(assessment, allocated, iqas, form=form, status=409, conflict=str(exc))
+        assessment, roles = _viewable(assessment_id)
+        return _page(assessment, roles, form=form, status=409, conflict=str(exc))
     except ValidationFailed as exc:
         db.session.rollback()
         if _wants_json():
             return jsonify(ok=False, errors=exc.errors), 422
-        assessment, allocated, iqas = _viewable(assessment_id)
+        assessment, roles = _viewable(assessment_id)
         _problems_onto(form, exc)
-        return _page(assessment, allocated, iqas, form=form, status=422)
+        return _page(assessment, roles, form=form, status=422)
     db.session.commit()
     if _wants_json():
         return jsonify(ok=True, version=assessment.version)
@@ -328,7 +314,7 @@ def release_selected():
 @bp.post("/assessments/<int:assessment_id>/release")
 @rule(SIGNED_IN)
 def release_one(assessment_id: int):
-    assessment, _, _ = _viewable(assessment_id)
+    assessment, _ = _viewable(assessment_id)
     form = ReleaseForm()
     form.validate_on_submit()
     release_decision(current_user, assessment, expected_version=_number(form.version.data))

@@ -14,16 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from assessors.marking.models import Assessment, AssessmentKind, Decision, IqaReview, MarkingStatus
-from assessors.permissions import can_manage_sampling
+from assessors.permissions import can_manage_sampling, quality_role
 from assessors.quality.models import SamplingPlan, TraineeAssessor
 from assessors.quality.rules import DEFAULT_RULES, plan_of
-from assessors.queries import iqa_cohort_ids, iqa_ids
 from core.accounts.models import Role, User
 from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_roles, iqa_cohort_ids
 from qualification.permissions import can_manage_cohort
 
 WORK_LIST_LIMIT = 200
@@ -45,7 +45,7 @@ def quality_cohort_ids(user) -> list[int] | None:
 def cohort_for_sampling(user, cohort_id: int) -> Cohort | None:
     """The cohort, when the person keeps its sampling plan; None (a 404) otherwise."""
     cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can_manage_sampling(user, iqa_ids(cohort.id)):
+    if cohort is None or not can_manage_sampling(user, cohort_roles(cohort.id)):
         return None
     return cohort
 
@@ -123,7 +123,9 @@ def _check_plan(values: PlanValues, assessor_ids: set[int]) -> None:
 
 def save_sampling_plan(actor, cohort: Cohort, values: PlanValues) -> bool:
     """Write the cohort's sampling plan and its trainee assessors; False when nothing changed."""
-    require(can_manage_sampling(actor, iqa_ids(cohort.id)), "Only the cohort's IQA or the course leader.")
+    require(
+        can_manage_sampling(actor, cohort_roles(cohort.id)), "Only the cohort's IQA or the course leader."
+    )
     _check_plan(values, {u.id for u in cohort_assessors(cohort.id)})
     before = plan_values(cohort.id)
     if values.version != before.version:
@@ -171,7 +173,7 @@ def save_sampling_plan(actor, cohort: Cohort, values: PlanValues) -> bool:
     record(
         "sampling_plan_changed",
         actor=actor,
-        actor_role="iqa" if actor.id in iqa_ids(cohort.id) else "course_leader",
+        actor_role=quality_role(actor, cohort_roles(cohort.id)).value,
         obj=plan,
         details={"cohort_id": cohort.id, "before": shown(before), "after": shown(values)},
     )

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from assessors.decisions.services import reopen_decision, review_decision, sample_decision
 from assessors.marking.models import Assessment, AssessmentKind, Decision
-from assessors.permissions import QUALITY, can_manage_sampling, can_reopen, can_review, is_cohort_iqa
+from assessors.permissions import QUALITY, can_sample_now, is_cohort_iqa, roles_of_assessment
 from assessors.quality import services as quality
 from assessors.quality.forms import ReopenForm, ReviewForm, SampleForm, SamplingPlanForm
-from assessors.queries import allocated_assessor_id, iqa_cohort_ids, iqa_ids
 from core.accounts.models import User
 from core.errors import InvalidTransition
 from core.extensions import db
@@ -26,10 +25,6 @@ from qualification.permissions import can_manage_cohort
 bp = Blueprint("quality", __name__, url_prefix="/assessors")
 
 KEPT = " Your text is kept below."
-
-# The marking page shows the IQA's and leader's controls from templates/assessors/_quality_actions.html.
-for _predicate in (can_review, can_reopen, can_manage_sampling):
-    bp.add_app_template_global(_predicate, _predicate.__name__)
 
 
 @bp.app_template_global()
@@ -104,12 +99,7 @@ def edit_sampling_plan(cohort_id: int):
 @rule(QUALITY)
 def list_iqa_work():
     waiting, unsampled = quality.iqa_work(current_user)
-    mine = set(iqa_cohort_ids(current_user.id))
-    may_sample = {
-        w.assessment.id
-        for w in unsampled
-        if can_review(current_user, w.assessment, {current_user.id} if w.assessment.cohort_id in mine else ())
-    }
+    may_sample = {w.assessment.id for w in unsampled if can_sample_now(current_user, w.assessment)}
     return render_template(
         "assessors/quality/iqa_work.html",
         waiting=waiting,
@@ -129,7 +119,7 @@ def _assessment_or_404(assessment_id: int) -> Assessment:
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None:
         abort(404)
-    if not (is_cohort_iqa(current_user, iqa_ids(assessment.cohort_id)) or can_manage_cohort(current_user)):
+    if not (is_cohort_iqa(current_user, roles_of_assessment(assessment)) or can_manage_cohort(current_user)):
         abort(404)
     return assessment
 
@@ -179,8 +169,6 @@ def _review_page(assessment: Assessment, *, status: int = 200, kept: dict | None
         assessment=assessment,
         cohort=db.session.get(Cohort, assessment.cohort_id) if assessment.cohort_id else None,
         names=names,
-        iqa_ids=iqa_ids(assessment.cohort_id),
-        allocated_id=allocated_assessor_id(assessment.cohort_id, assessment.candidate_id),
         quality_input=kept or {},
         quality_errors=errors or {},
         file_url=_file_url if assessment.kind == AssessmentKind.SUBMISSION else lambda _v: None,

@@ -32,6 +32,8 @@ OBSERVATION_MOVES = Transitions(
     noun="This observation",
     message="{noun} is {src}; it cannot become {dst}.",
 )
+# The candidate may add a comment to a signed record, before and after acknowledging it.
+OBSERVATION_COMMENTABLE = (ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED)
 
 
 class Observation(HasStatus, db.Model):

@@ -14,7 +14,7 @@ from assessors.permissions import (
     can_see_observation,
     may_assess,
 )
-from assessors.queries import allocated_assessor_id, iqa_ids, modules_of
+from assessors.queries import modules_of
 from assessors.witness.services import requests_of, testimonies
 from assessors.workplace.forms import (
     AcknowledgeForm,
@@ -34,6 +34,7 @@ from core.extensions import db
 from core.forms import apply_errors
 from core.web.access import roles, rule
 from qualification.cohorts.models import CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_roles
 
 bp = Blueprint("workplace", __name__, url_prefix="/assessors")
 
@@ -64,21 +65,17 @@ def _readable_candidate_or_404(candidate_id: int) -> tuple[User, list[dict], boo
     """The candidate, their modules, and whether the signed-in person assesses them (else reads only)."""
     candidate = db.session.get(User, candidate_id)
     modules = modules_of(candidate_id) if candidate else []
-    allocated = {c: allocated_assessor_id(c, candidate_id) for c in {m["cohort_id"] for m in modules}}
-    iqas = set().union(*(iqa_ids(c) for c in allocated))
-    if candidate is None or not can_read_workplace(current_user, candidate_id, allocated.values(), iqas):
+    cohorts = {c: cohort_roles(c, candidate_id) for c in {m["cohort_id"] for m in modules}}
+    if candidate is None or not can_read_workplace(current_user, candidate_id, cohorts.values()):
         abort(404)  # not theirs to know about
-    assessed = [m for m in modules if can_mark(current_user, allocated[m["cohort_id"]])]
+    assessed = [m for m in modules if can_mark(current_user, cohorts[m["cohort_id"]])]
     return candidate, assessed or modules, bool(assessed)
 
 
 def _observation_or_404(observation_id: int) -> Observation:
     observation = db.session.get(Observation, observation_id)
     if observation is None or not can_see_observation(
-        current_user,
-        observation,
-        allocated_assessor_id(observation.cohort_id, observation.candidate_id),
-        iqa_ids(observation.cohort_id),
+        current_user, observation, cohort_roles(observation.cohort_id, observation.candidate_id)
     ):
         abort(404)
     return observation

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypeVar
 
 from flask import Blueprint, Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from core.accounts.models import Role
+from core.db.statemachine import expose_statuses
 
 F = TypeVar("F", bound=Callable)
 
@@ -89,13 +91,23 @@ def install_route_gate(app: Flask) -> None:
         return None
 
 
-def area_blueprint(area: str, *capabilities: Blueprint) -> Blueprint:
+def area_blueprint(
+    area: str,
+    *capabilities: Blueprint,
+    statuses: tuple[type[StrEnum], ...] = (),
+    predicates: tuple[Callable, ...] = (),
+) -> Blueprint:
     """An area's parent blueprint (no URL prefix) over its capabilities': endpoints `area.capability.view`.
 
     Each capability declares its own blueprint in its views.py; the area lists them once in its
-    blueprints.py, so nothing is registered by the side effect of an import.
+    blueprints.py, so nothing is registered by the side effect of an import. The area's status enums and
+    its state-aware predicates (`can_reopen_now`) become Jinja globals here, once: templates ask them
+    rather than compare status strings or repeat a rule.
     """
     parent = Blueprint(area, f"{area}.blueprints")
     for capability in capabilities:
         parent.register_blueprint(capability)
+    expose_statuses(parent, *statuses)
+    for predicate in predicates:
+        parent.add_app_template_global(predicate, predicate.__name__)
     return parent

@@ -24,8 +24,9 @@ from core.notifications.services import notify
 from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplEvidence, AplStatus
 from portfolio.evidence.models import EvidenceItem
-from portfolio.submissions.services import allocated_assessor_id
+from portfolio.permissions import CLAIM_SENDABLE
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_roles
 from qualification.spec import Spec
 from qualification.versions.services import spec_of_version
 
@@ -43,21 +44,6 @@ def can_claim_apl(user, cohort: Cohort) -> bool:
         and cohort.award_code is not None
         and any(m.user_id == user.id and m.role == MemberRole.CANDIDATE for m in cohort.members)
     )
-
-
-def can_view_claim(
-    user, claim: AplClaim, allocated_assessor_id: int | None, is_cohort_iqa: bool = False
-) -> bool:
-    """See a claim: the claimant, their assessor, the cohort's IQAs, course leaders and admins."""
-    if not user.is_authenticated or claim is None:
-        return False
-    if claim.candidate_id == user.id or (
-        allocated_assessor_id is not None and allocated_assessor_id == user.id
-    ):
-        return True
-    if is_cohort_iqa and user.has_role(Role.IQA):
-        return True
-    return user.has_role(Role.COURSE_LEADER, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -313,7 +299,7 @@ def draft_claim(
 def submit_claim(actor, claim: AplClaim) -> None:
     """Send a draft claim (or one asked for more evidence) to the assessor, if it still fits the cap."""
     require(claim.candidate_id == actor.id, "Only the claimant can submit their claim.")
-    if claim.status not in (AplStatus.DRAFT, AplStatus.MORE_EVIDENCE):
+    if claim.status not in CLAIM_SENDABLE:
         raise InvalidTransition("This claim has already been submitted.")
     cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
     require(
@@ -353,4 +339,4 @@ def submit_claim(actor, claim: AplClaim) -> None:
 
 def allocated_assessor_for_claim(claim: AplClaim) -> int | None:
     """The assessor allocated to the claimant in the claim's cohort."""
-    return allocated_assessor_id(claim.cohort_id, claim.candidate_id)
+    return cohort_roles(claim.cohort_id, claim.candidate_id).allocated_assessor_id

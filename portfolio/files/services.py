@@ -31,8 +31,7 @@ from portfolio.apl.models import AplClaim
 from portfolio.evidence.models import Blob, EvidenceItem, EvidenceVersion
 from portfolio.permissions import can_view_submission, owns
 from portfolio.submissions.models import Submission, SubmissionEntry
-from portfolio.submissions.services import is_iqa_of
-from qualification.cohorts.models import AssessorAllocation
+from qualification.cohorts.queries import cohort_roles
 
 __all__ = [
     "ALLOWED_KINDS",
@@ -237,16 +236,7 @@ def _in_viewable_submission(user, version) -> bool:
         select(Submission).where(Submission.entries.any(SubmissionEntry.version_id == version.id))
     )
     for submission in submissions:
-        assessor_id = None
-        if submission.cohort_id is not None:
-            assessor_id = db.session.scalar(
-                select(AssessorAllocation.assessor_id).where(
-                    AssessorAllocation.cohort_id == submission.cohort_id,
-                    AssessorAllocation.candidate_id == submission.candidate_id,
-                )
-            )
-        iqa = is_iqa_of(user.id, submission.cohort_id)
-        if can_view_submission(user, submission, assessor_id, iqa):
+        if can_view_submission(user, submission, cohort_roles(submission.cohort_id, submission.candidate_id)):
             return True
     return False
 

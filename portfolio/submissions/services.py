@@ -25,7 +25,7 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from portfolio.permissions import can_submit
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
-from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_roles
 
 MAX_STATEMENT_CHARS = 20_000
 
@@ -111,31 +111,6 @@ def submission_with_snapshot(submission_id: int) -> Submission | None:
         .where(Submission.id == submission_id)
         .options(selectinload(Submission.entries).joinedload(SubmissionEntry.version))
     )
-
-
-def allocated_assessor_id(cohort_id: int | None, candidate_id: int) -> int | None:
-    """The assessor allocated to judge this candidate's work in the cohort."""
-    if cohort_id is None:
-        return None
-    return db.session.scalar(
-        select(AssessorAllocation.assessor_id).where(
-            AssessorAllocation.cohort_id == cohort_id, AssessorAllocation.candidate_id == candidate_id
-        )
-    )
-
-
-def is_iqa_of(user_id: int | None, cohort_id: int | None) -> bool:
-    """Whether the person is an internal quality assurer of the cohort (an IQA reads only their cohorts)."""
-    if user_id is None or cohort_id is None:
-        return False
-    found = db.session.scalar(
-        select(CohortMember.id).where(
-            CohortMember.cohort_id == cohort_id,
-            CohortMember.user_id == user_id,
-            CohortMember.role == MemberRole.IQA,
-        )
-    )
-    return found is not None
 
 
 @dataclass
@@ -271,7 +246,7 @@ def submit_module(actor, *, family: str, module_code: str, statement_md: str = "
             "entries": len(submission.entries),
         },
     )
-    assessor_id = allocated_assessor_id(enrolment.cohort_id, actor.id)
+    assessor_id = cohort_roles(enrolment.cohort_id, actor.id).allocated_assessor_id
     if assessor_id is not None:
         notify(
             assessor_id,
@@ -290,6 +265,7 @@ def withdraw_submission(actor, submission: Submission) -> None:
     require(can_submit(actor, submission.candidate_id), "Only the candidate can withdraw their submission.")
     # Locks the row (PostgreSQL) so a withdrawal and the assessor starting to mark cannot both succeed.
     db.session.refresh(submission, with_for_update=True)
+    # The same conditions as can_withdraw_now, read again under the lock, each with its own message.
     if submission.status != SubmissionStatus.SUBMITTED:
         raise InvalidTransition("Only a submission awaiting assessment can be withdrawn.")
     if submission.marking_started_at is not None:

@@ -20,7 +20,6 @@ from portfolio.apl.services import (
     apl_cap,
     award_module_codes,
     can_claim_apl,
-    can_view_claim,
     candidate_cohorts,
     claims_of,
     draft_claim,
@@ -30,14 +29,11 @@ from portfolio.apl.services import (
 from portfolio.evidence.models import EvidenceItem
 from portfolio.export.queries import build_export, export_file_name
 from portfolio.files.queries import download_url
-from portfolio.permissions import can_submit, can_view_submission
+from portfolio.permissions import can_view_claim, can_view_submission
 from portfolio.submissions.forms import AplClaimForm, SubmitClaimForm, SubmitModuleForm, WithdrawForm
-from portfolio.submissions.models import SubmissionStatus
 from portfolio.submissions.services import (
     active_enrolment,
     active_enrolments,
-    allocated_assessor_id,
-    is_iqa_of,
     may_submit_again,
     module_criteria,
     plan_snapshot,
@@ -47,6 +43,7 @@ from portfolio.submissions.services import (
     withdraw_submission,
 )
 from qualification.cohorts.models import Cohort
+from qualification.cohorts.queries import NO_COHORT, cohort_roles
 from qualification.versions.services import spec_of_version
 
 bp = Blueprint("submissions", __name__, url_prefix="/portfolio")
@@ -122,9 +119,8 @@ def new_submission(family: str, code: str):
 @rule(SIGNED_IN)
 def show_submission(submission_id: int):
     submission = submission_with_snapshot(submission_id)
-    assessor_id = allocated_assessor_id(submission.cohort_id, submission.candidate_id) if submission else None
-    iqa = submission is not None and is_iqa_of(current_user.id, submission.cohort_id)
-    if not can_view_submission(current_user, submission, assessor_id, iqa):
+    roles = cohort_roles(submission.cohort_id, submission.candidate_id) if submission else NO_COHORT
+    if not can_view_submission(current_user, submission, roles):
         abort(404)  # whether a submission exists is not for others to know
     criteria = [
         (ref, text, [e for e in submission.entries if e.criterion_ref == ref])
@@ -138,9 +134,6 @@ def show_submission(submission_id: int):
         candidate=db.session.get(User, submission.candidate_id),
         criteria=criteria,
         download_url=download_url,
-        can_withdraw=can_submit(current_user, submission.candidate_id)
-        and submission.status == SubmissionStatus.SUBMITTED
-        and submission.marking_started_at is None,
         withdraw_form=WithdrawForm(),
     )
 
@@ -262,8 +255,7 @@ def new_claim(cohort_id: int, code: str):
 
 
 def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200):
-    assessor_id = allocated_assessor_id(claim.cohort_id, claim.candidate_id)
-    if not can_view_claim(current_user, claim, assessor_id, is_iqa_of(current_user.id, claim.cohort_id)):
+    if not can_view_claim(current_user, claim, cohort_roles(claim.cohort_id, claim.candidate_id)):
         abort(404)
     cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
     mine = claim.candidate_id == current_user.id
@@ -272,7 +264,6 @@ def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200)
         claim=claim,
         claimant=db.session.get(User, claim.candidate_id),
         cap=apl_cap(claim.candidate_id, cohort) if cohort and mine else None,
-        can_send=mine and claim.status in (AplStatus.DRAFT, AplStatus.MORE_EVIDENCE),
         submit_form=SubmitClaimForm(),
         certificate_url=url_for("portfolio.submissions.claim_certificate", claim_id=claim.id)
         if claim.certificate_sha256
@@ -310,11 +301,9 @@ def send_claim(claim_id: int):
 @rule(SIGNED_IN)
 def claim_certificate(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
-    assessor_id = allocated_assessor_id(claim.cohort_id, claim.candidate_id) if claim else None
-    iqa = claim is not None and is_iqa_of(current_user.id, claim.cohort_id)
     if claim is None or not claim.certificate_sha256:
         abort(404)
-    if not can_view_claim(current_user, claim, assessor_id, iqa):
+    if not can_view_claim(current_user, claim, cohort_roles(claim.cohort_id, claim.candidate_id)):
         abort(404)
     try:
         from portfolio.files.services import download_response  # the files service arrives in its own change

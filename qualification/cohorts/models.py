@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -157,3 +159,52 @@ class CohortSession(db.Model):
     @property
     def kind_enum(self) -> SessionKind:
         return SessionKind(self.kind)
+
+
+@dataclass(frozen=True)
+class CohortRoles:
+    """Who holds which role in one cohort, and who is one candidate's allocated assessor there."""
+
+    cohort_id: int | None = None
+    candidate_id: int | None = None
+    allocated_assessor_id: int | None = None
+    course_leader_id: int | None = None
+    # user id -> the MemberRole values they hold: the cohort's staff, and the candidate when one was asked for
+    members: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+    def ids_with(self, role: MemberRole) -> frozenset[int]:
+        """The people holding this role in the cohort (candidates: only the one the context is for)."""
+        return frozenset(uid for uid, held in self.members.items() if role in held)
+
+    @property
+    def iqa_ids(self) -> frozenset[int]:
+        return self.ids_with(MemberRole.IQA)
+
+    @property
+    def tutor_ids(self) -> frozenset[int]:
+        return self.ids_with(MemberRole.TUTOR)
+
+    @property
+    def assessor_ids(self) -> frozenset[int]:
+        return self.ids_with(MemberRole.ASSESSOR)
+
+    @property
+    def leader_ids(self) -> frozenset[int]:
+        """The cohort's own course leader (everyone with the course leader role oversees every cohort)."""
+        return frozenset({self.course_leader_id} - {None})
+
+    def roles_of(self, user) -> frozenset[str]:
+        """The person's roles in this cohort, plus ALLOCATED when they are the candidate's assessor."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return frozenset()
+        held = set(self.members.get(user.id, ()))
+        if self.allocated_assessor_id is not None and user.id == self.allocated_assessor_id:
+            held.add(ALLOCATED)
+        if user.id in self.leader_ids:
+            held.add(LEADER)
+        return frozenset(held)
+
+
+ALLOCATED = "allocated_assessor"  # not a MemberRole: it is a relation between an assessor and one candidate
+LEADER = "course_leader"
+NO_COHORT = CohortRoles()

@@ -19,8 +19,8 @@ from core.db.timeutil import UK, utcnow
 from core.extensions import db
 from core.files.downloads import content_disposition
 from core.web.access import SIGNED_IN, rule
-from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_or_404
+from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_or_404, cohort_roles
 from qualification.permissions import MANAGERS, can_manage_cohort, can_view_transcript
 from qualification.results.models import AchievedBy, CriterionOutcome, CriterionResult
 from qualification.results.queries import cohort_report, report_csv
@@ -150,14 +150,10 @@ def show_transcript():
 @rule(SIGNED_IN)
 def candidate_transcript(cohort_id: int, candidate_id: int):
     cohort = cohort_or_404(cohort_id)
-    is_candidate = any(m.user_id == candidate_id and m.role == MemberRole.CANDIDATE for m in cohort.members)
+    roles = cohort_roles(cohort.id, candidate_id)
+    is_candidate = candidate_id in roles.ids_with(MemberRole.CANDIDATE)
     # 404 for anyone else's: a candidate must not learn what another has achieved, or that they exist.
-    allocated = db.session.scalar(
-        select(AssessorAllocation.assessor_id).where(
-            AssessorAllocation.cohort_id == cohort.id, AssessorAllocation.candidate_id == candidate_id
-        )
-    )
-    if not is_candidate or not can_view_transcript(current_user, cohort, candidate_id, allocated):
+    if not is_candidate or not can_view_transcript(current_user, roles):
         abort(404)
     candidate = db.session.get(User, candidate_id)
     return render_template(

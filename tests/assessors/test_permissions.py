@@ -6,6 +6,7 @@ import pytest
 
 from assessors.permissions import can_read_workplace, can_see_observation, can_use_queue
 from core.accounts.models import Role
+from qualification.cohorts.models import CohortRoles
 
 # The predicates moved into permissions.py ---------------------------------------------------------------
 
@@ -42,9 +43,15 @@ ASSESSOR, IQA_PERSON, LEADER_PERSON, CANDIDATE = (
     ],
 )
 def test_workplace_predicates_as_a_table(user, allocated, iqas, reads):
-    assert can_read_workplace(user, 1, allocated, iqas) is reads
+    cohort = CohortRoles(
+        cohort_id=1,
+        candidate_id=1,
+        allocated_assessor_id=next(iter(allocated)),
+        members={uid: frozenset({"iqa"}) for uid in iqas},
+    )
+    assert can_read_workplace(user, 1, [cohort]) is reads
     # Observations: the candidate reads their own too.
-    assert can_see_observation(user, Thing(), next(iter(allocated)), iqas) is (reads or user is CANDIDATE)
+    assert can_see_observation(user, Thing(), cohort) is (reads or user is CANDIDATE)
 
 
 def test_only_assessors_use_the_queue():

@@ -17,7 +17,12 @@ from sqlalchemy import select
 
 from assessors.permissions import can_acknowledge, may_assess
 from assessors.services import flush_or_conflict
-from assessors.workplace.models import Observation, ObservationStatus, ObservedCriterion
+from assessors.workplace.models import (
+    OBSERVATION_COMMENTABLE,
+    Observation,
+    ObservationStatus,
+    ObservedCriterion,
+)
 from assessors.workplace.services.signoffs import signature_problem, studied_module
 from core.accounts.models import User
 from core.audit.services import record
@@ -308,7 +313,7 @@ def comment_on_observation(actor, observation: Observation, *, comment: str) -> 
         raise ValidationFailed({"comment": "Write your comment."})
     if problem := _comment_problem(comment):
         raise ValidationFailed({"comment": problem})
-    if observation.status not in (ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED):
+    if observation.status not in OBSERVATION_COMMENTABLE:
         raise ValidationFailed({"comment": "You can comment once the record is written."})
     _append(observation, comment)
     flush_or_conflict("observation")

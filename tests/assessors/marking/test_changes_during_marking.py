@@ -13,6 +13,7 @@ from qualification.cohorts.models import Cohort
 from qualification.cohorts.services import allocate
 from tests.support import marking as ms
 from tests.support.html import has_button, page_text, press, signed_in
+from tests.support.marking import withdraw
 from tests.support.people import HELEN, JO, LEADER, TOM, person
 from tests.support.quality import demo_cohort_id, judge, load_quality_demo, state_of, submit
 
@@ -23,14 +24,6 @@ RELEASE = "Release to the candidate"
 def demo(app):
     load_quality_demo(app)
     return app
-
-
-def withdraw(app, submission_id: int) -> None:
-    """An attempt withdrawn while being marked: the service now refuses that (test_lead_rules), so this is
-    data from before the lock existed; the marking services must still refuse to act on it."""
-    with app.app_context():
-        db.session.get(Submission, submission_id).status = "withdrawn"
-        db.session.commit()
 
 
 def test_assessor_cannot_save_a_judgement_on_an_attempt_withdrawn_meanwhile(demo):
@@ -54,9 +47,10 @@ def test_bulk_release_skips_an_attempt_withdrawn_after_marking(demo):
     ms.sample_nothing(demo)
     jo_submission = submit(demo, JO)
     withdrawn = judge(demo, TOM, jo_submission)
-    withdraw(demo, jo_submission)
+    # The page was open before the withdrawal (after it, Release is not offered); the service still refuses.
     tom = signed_in(demo, TOM)
     page = tom.get(f"/assessors/assessments/{withdrawn}")
+    withdraw(demo, jo_submission)
     refused = press(tom, page, RELEASE, follow=False)
     assert refused.status_code == 409
     assert "withdrew this attempt" in page_text(refused)

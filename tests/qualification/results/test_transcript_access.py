@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.accounts.models import Role, User
 from core.extensions import db
-from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.models import Cohort, CohortRoles, MemberRole
 from qualification.cohorts.services import add_staff
 from qualification.permissions import can_view_transcript
 from tests.qualification.results.test_transcript import achieve, cohort_id, load_demo_world, page
@@ -70,4 +70,6 @@ class FakeCohort:
     ],
 )
 def test_transcript_predicate_as_a_table(user, allocated, allowed):
-    assert can_view_transcript(user, FakeCohort(), 1, allocated) is allowed
+    members = {m.user_id: frozenset({m.role}) for m in FakeCohort.members}
+    roles = CohortRoles(cohort_id=1, candidate_id=1, allocated_assessor_id=allocated, members=members)
+    assert can_view_transcript(user, roles) is allowed

@@ -1,0 +1,43 @@
+"""The cohort-role context is loaded once per request, however many predicates read it (issue 10)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.db.querycount import count_queries
+from core.extensions import db
+from tests.support.html import signed_in
+from tests.support.people import JO, SAM, TOM
+from tests.support.quality import judge, load_quality_demo, submit
+
+
+@pytest.fixture
+def demo(app):
+    load_quality_demo(app)
+    return app
+
+
+def _context_loads(app, client, url: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    with count_queries(engine) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    # The one statement that reads the staff, the leader and the allocation together.
+    return sum(1 for s in statements if "assessor_allocations" in s and "cohort_members" in s)
+
+
+@pytest.mark.parametrize("email", [TOM, SAM])
+def test_marking_page_loads_the_role_context_once(demo, email):
+    # The page asks the view's rule, then four *_now predicates in the template: still one load.
+    assessment_id = judge(demo, TOM, submit(demo, JO))
+    client = signed_in(demo, email)
+    assert _context_loads(demo, client, f"/assessors/assessments/{assessment_id}") == 1
+
+
+def test_each_request_loads_its_own_context(demo):
+    # Nothing is kept between requests: a reallocation is seen by the very next page.
+    assessment_id = judge(demo, TOM, submit(demo, JO))
+    client = signed_in(demo, SAM)
+    for _ in range(2):
+        assert _context_loads(demo, client, f"/assessors/assessments/{assessment_id}/review") == 1
