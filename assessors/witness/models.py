@@ -91,3 +91,12 @@ class WitnessRequest(HasStatus, db.Model):
             raise InvalidTransition("This link has expired.")
         self.move_to(dst)
         self.responded_at = now
+
+
+class LinkState(StrEnum):
+    """Whether a witness link still opens its page, or why not (derived from the request and the clock)."""
+
+    OPEN = "open"
+    USED = "used"
+    EXPIRED = "expired"
+    REVOKED = "revoked"

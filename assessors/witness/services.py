@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from assessors.permissions import can_manage_request, can_request_testimony, may_assess
-from assessors.witness.models import WitnessRequest, WitnessStatus
+from assessors.witness.models import LinkState, WitnessRequest, WitnessStatus
 from assessors.workplace.services.signoffs import studied_module
 from core.accounts.models import User
 from core.accounts.rules import hash_token, new_token
@@ -37,10 +37,14 @@ MAX_NAME = 200
 MAX_COMMENT = 4_000
 WITNESSABLE = (ItemKind.FILE, ItemKind.ACCOUNT, ItemKind.LINK, ItemKind.DISCUSSION)
 NOT_YOURS = "Only the candidate or their allocated assessor can ask for testimony on this evidence."
+
+
 GONE = {
-    "used": "This link has already been used. Each link works once; thank you if that was you.",
-    "expired": "This link has expired. Ask the person who sent it for a new one if it is still needed.",
-    "revoked": "This link was withdrawn by the person who sent it. Nothing more is needed from you.",
+    LinkState.USED: "This link has already been used. Each link works once; thank you if that was you.",
+    LinkState.EXPIRED: (
+        "This link has expired. Ask the person who sent it for a new one if it is still needed."
+    ),
+    LinkState.REVOKED: "This link was withdrawn by the person who sent it. Nothing more is needed from you.",
 }
 
 
@@ -160,19 +164,19 @@ def find_request(token: str) -> WitnessRequest | None:
     return db.session.scalar(select(WitnessRequest).where(WitnessRequest.token_hash == hash_token(token)))
 
 
-def link_state(req: WitnessRequest, now: datetime) -> str:
-    """ "open", or why the link no longer works: "used", "expired" or "revoked"."""
+def link_state(req: WitnessRequest, now: datetime) -> LinkState:
+    """Open, or why the link no longer works: used, expired or revoked."""
     if req.status == WitnessStatus.REVOKED:
-        return "revoked"
+        return LinkState.REVOKED
     if req.status != WitnessStatus.PENDING:
-        return "used"
-    return "open" if req.is_open(now) else "expired"
+        return LinkState.USED
+    return LinkState.OPEN if req.is_open(now) else LinkState.EXPIRED
 
 
 def _close(req: WitnessRequest, dst: WitnessStatus) -> None:
     now = utcnow()
     state = link_state(req, now)
-    if state != "open":
+    if state != LinkState.OPEN:
         raise InvalidTransition(GONE[state])
     req.close(dst, now)
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from assessors.permissions import can_manage_request, may_assess
 from assessors.queries import modules_of
 from assessors.witness import services as services
+from assessors.witness.models import LinkState
 from assessors.workplace.forms import ActionForm, WitnessRequestForm, WitnessResponseForm
 from core.accounts.models import Role, User
 from core.db.timeutil import utcnow
@@ -173,7 +174,7 @@ def download_file(token: str):
     if req is None:
         abort(404)
     state = services.link_state(req, utcnow())
-    if state != "open":
+    if state != LinkState.OPEN:
         return _gone(state)
     version = db.session.get(EvidenceVersion, req.version_id)
     if version is None or version.blob_sha256 is None:
@@ -188,7 +189,7 @@ def respond(token: str):
     if req is None:
         abort(404)
     state = services.link_state(req, utcnow())
-    if state != "open":
+    if state != LinkState.OPEN:
         return _gone(state)
     form = WitnessResponseForm()
     status = 200
@@ -212,7 +213,7 @@ def respond(token: str):
         except InvalidTransition:
             db.session.rollback()
             req = services.find_request(token)
-            return _gone(services.link_state(req, utcnow()) if req else "used")
+            return _gone(services.link_state(req, utcnow()) if req else LinkState.USED)
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)

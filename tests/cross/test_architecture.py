@@ -245,3 +245,50 @@ def test_areas_register_their_blueprints_explicitly():
     imported = [m for _, m in _imported_modules(ROOT / "core" / "app.py") if m.endswith("views")]
     assert imported == []
     assert "register_blueprint(area.bp)" in app_source
+
+
+# A status is compared with its enum member or asked of a predicate, never spelled as a string in a template.
+STATUS_LITERAL = re.compile(
+    r"\b\w*(?:status|state)\w*\s*(?:==|!=|\bnot in\b|\bin\b)\s*[\(\[]?\s*['\"]"
+    r"|['\"]\s*(?:==|!=)\s*\w*(?:status|state)\b",
+    re.IGNORECASE,
+)
+
+
+def template_status_literals(root: Path = ROOT) -> list[str]:
+    """Every template line that compares a status (or state) with a string literal."""
+    found = []
+    for path in sorted((root / "templates").rglob("*.html")):
+        for lineno, line in enumerate(path.read_text().splitlines(), 1):
+            for expression in re.findall(r"\{[{%](.*?)[%}]\}", line):
+                if STATUS_LITERAL.search(expression):
+                    found.append(f"{path.relative_to(root).as_posix()}:{lineno}")
+    return found
+
+
+def test_no_template_compares_a_status_with_a_string():
+    assert template_status_literals() == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{% if assessment.status == "released" %}',
+        "{% if q_state in ('marking_complete', 'released') %}",
+        '{{ "Sent" if m.status != "failed" else "" }}',
+    ],
+)
+def test_the_status_literal_check_catches(tmp_path, line):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text(line + "\n")
+    assert template_status_literals(tmp_path) == ["templates/page.html:1"]
+
+
+def test_the_status_literal_check_allows_enum_members_and_predicates(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text(
+        "{% if assessment.status == MarkingStatus.RELEASED %}{% endif %}\n"
+        "{% if can_reopen_now(current_user, assessment) %}{% endif %}\n"
+        '{{ forms.field(form.status, type="search") }}\n'
+    )
+    assert template_status_literals(tmp_path) == []
