@@ -169,8 +169,8 @@ def test_a_pathological_award_gives_up_quickly_with_a_reason(monkeypatch):
 
     monkeypatch.setattr(satisfy._Search, "_tick", counting_tick)
     result = award_satisfiability(outer, credits, {"IN": inner})
-    assert len(states_per_search) == 1
-    assert satisfy.STATE_BUDGET < sum(states_per_search.values()) < satisfy.STATE_BUDGET * 11 // 10
+    assert satisfy.STATE_BUDGET < max(states_per_search.values()) < satisfy.STATE_BUDGET * 11 // 10
+    assert sum(states_per_search.values()) < satisfy.STATE_BUDGET * 2
     assert not result.ok
     assert result.explanation.startswith("Waymark cannot check this award")
 
