@@ -160,11 +160,11 @@ def test_a_pathological_award_gives_up_quickly_with_a_reason(monkeypatch):
     outer = _award(539, (), _group("More", pool, 0, 540), includes=("IN",))
     # "Quickly" is a bound on work, not on a clock (a loaded CI machine would make a timed test flaky):
     # the search gives up once past its budget of states (each part it was trying stops at its next step).
-    states_per_search: dict[int, int] = {}
+    states_per_search: dict[object, int] = {}  # keyed by the search itself, so no id is reused
     real_tick = satisfy._Search._tick
 
     def counting_tick(search):
-        states_per_search[id(search)] = states_per_search.get(id(search), 0) + 1
+        states_per_search[search] = states_per_search.get(search, 0) + 1
         real_tick(search)
 
     monkeypatch.setattr(satisfy._Search, "_tick", counting_tick)
