@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core.audit.models import AuditEvent
 from core.audit.services import GENESIS_HASH, compute_hash
 from core.extensions import db
-from core.files.storage import FileStore, get_store
+from core.files.storage import FileStore, fsync_dir, get_store
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "waymark.db"
@@ -68,7 +68,7 @@ def create_backup(app: Flask, dest_dir: str | Path) -> Path:
         }
         _write_durably(work / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
         os.rename(work, final)
-        _fsync_dir(dest)
+        fsync_dir(dest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -221,14 +221,6 @@ def _fsync_file(path: Path) -> None:
     os.chmod(path, 0o640)
     with path.open("rb") as fh:
         os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _sha256_file(path: Path) -> str:

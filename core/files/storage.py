@@ -67,7 +67,7 @@ class EmptyFile(StorageError):
     default_message = "The file is empty."
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     # A rename or a new directory entry is only durable once the directory itself is synced.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -127,7 +127,7 @@ class FileStore:
             self._make_dirs(final.parent)
             os.replace(spool.path, final)
             spool.release()
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         spool.stored = blob
         return blob
 
@@ -165,7 +165,7 @@ class FileStore:
                 return blob
             self._make_dirs(final.parent)
             os.replace(tmp_path, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return blob
         except BaseException:
             if fd >= 0:
@@ -184,7 +184,7 @@ class FileStore:
             path.mkdir(mode=DIR_MODE)
         except FileExistsError:
             return  # another upload created it at the same moment
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def path_for(self, sha256: str) -> Path:
         """The path a blob with this SHA-256 lives at; ValueError unless it is 64 lowercase hex digits."""

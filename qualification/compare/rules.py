@@ -198,11 +198,16 @@ def _module(code: object, old: ModuleSpec | None, new: ModuleSpec | None) -> lis
         *_text("summary", old.summary, new.summary),
         *_value("stands alone as CPD", _yes_no(old.cpd), _yes_no(new.cpd)),
     ]
-    if _reordered((o.ref for o in old.outcomes), (o.ref for o in new.outcomes)):
-        details.append("order of outcomes changed")
+    return _changed_with_parts(what, details, group, "outcomes", old.outcomes, new.outcomes, _outcome)
+
+
+def _changed_with_parts(what, details: list[str], group: str, noun: str, old_parts, new_parts, part_changes):
+    """A module's or outcome's own change (and whether its parts moved), then each part's changes."""
+    if _reordered((p.ref for p in old_parts), (p.ref for p in new_parts)):
+        details.append(f"order of {noun} changed")
     changes = [Change("changed", what, tuple(details), group)] if details else []
-    for ref, before, after in _pair(old.outcomes, new.outcomes, lambda o: o.ref):
-        changes.extend(_outcome(ref, before, after, group))
+    for ref, before, after in _pair(old_parts, new_parts, lambda p: p.ref):
+        changes.extend(part_changes(ref, before, after, group))
     return changes
 
 
@@ -214,12 +219,7 @@ def _outcome(ref: object, old: OutcomeSpec | None, new: OutcomeSpec | None, grou
         summary = f'"{outcome.text}", {_plural(len(outcome.criteria), "criterion", "criteria")}'
         return [Change(kind, what, (summary,), group)]
     details = _text("text", old.text, new.text)
-    if _reordered((c.ref for c in old.criteria), (c.ref for c in new.criteria)):
-        details.append("order of criteria changed")
-    changes = [Change("changed", what, tuple(details), group)] if details else []
-    for c_ref, before, after in _pair(old.criteria, new.criteria, lambda c: c.ref):
-        changes.extend(_criterion(c_ref, before, after, group))
-    return changes
+    return _changed_with_parts(what, details, group, "criteria", old.criteria, new.criteria, _criterion)
 
 
 def _criterion(ref: object, old: CriterionSpec | None, new: CriterionSpec | None, group: str) -> list[Change]:

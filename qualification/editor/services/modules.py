@@ -143,6 +143,13 @@ def audit(action: str, actor, version: QualificationVersion, module: Module, obj
     )
 
 
+def save_edit(action: str, actor, version: QualificationVersion, module: Module, obj, before, after) -> None:
+    """Finish an edit of a draft module: refresh its hash (and version), flush, and write the audit row."""
+    touch(module)
+    db.session.flush()
+    audit(action, actor, version, module, obj, before, after)
+
+
 TITLE = title_rule(TITLE_MAX, f"Enter a title of 1 to {TITLE_MAX} characters.")
 
 
@@ -260,9 +267,7 @@ def update_module(
     module = editable_module(version, code, actor=actor)
     module.title, module.level, module.credits = title, level, credits
     module.summary_md, module.cpd = summary, bool(cpd)
-    touch(module)
-    db.session.flush()
-    audit("module_updated", actor, version, module, module, before, wanted)
+    save_edit("module_updated", actor, version, module, module, before, wanted)
     return module
 
 

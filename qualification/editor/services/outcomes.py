@@ -19,7 +19,7 @@ from modules.catalogue.models import (
     LearningOutcome,
     Module,
 )
-from qualification.editor.services.modules import audit, begin_edit, editable_module, touch
+from qualification.editor.services.modules import begin_edit, editable_module, save_edit
 from qualification.spec.parse import REF_MAX, TEXT_MAX
 from qualification.spec.reader import show
 from qualification.versions.models import QualificationVersion, VersionModule
@@ -116,6 +116,21 @@ def _renumber(rows) -> None:
         row.position = position
 
 
+def _remove(action: str, actor, version, module: Module, rows, row, before: dict) -> None:
+    """Delete one outcome or criterion; the ones after it close the gap (refs stay as they are)."""
+    rows.remove(row)
+    _renumber(rows)
+    save_edit(action, actor, version, module, row, before, None)
+
+
+def _swap(action: str, actor, version, module: Module, rows, row, neighbour) -> None:
+    """Swap a row with its neighbour; the audit row keeps the order of refs before and after."""
+    before = [r.ref for r in _ordered(rows)]
+    row.position, neighbour.position = neighbour.position, row.position
+    after = [r.ref for r in _ordered(rows)]
+    save_edit(action, actor, version, module, row, {"order": before}, {"order": after})
+
+
 def _neighbour(rows, target, direction: str, noun: str):
     """The row a move swaps places with, or a refusal at either end."""
     if direction not in DIRECTIONS:
@@ -144,9 +159,7 @@ def add_outcome(actor, version, code, *, expected_module_id, expected_version, t
         position=max((o.position for o in module.outcomes), default=-1) + 1,
     )
     module.outcomes.append(outcome)
-    touch(module)
-    db.session.flush()
-    audit("outcome_added", actor, version, module, outcome, None, {"ref": outcome.ref, "text": text})
+    save_edit("outcome_added", actor, version, module, outcome, None, {"ref": outcome.ref, "text": text})
     return outcome
 
 
@@ -165,9 +178,7 @@ def update_outcome(
     outcome = _by_ref(module.outcomes, current.ref)
     before = {"ref": outcome.ref, "text": outcome.text}
     outcome.text = text
-    touch(module)
-    db.session.flush()
-    audit("outcome_updated", actor, version, module, outcome, before, {"ref": outcome.ref, "text": text})
+    save_edit("outcome_updated", actor, version, module, outcome, before, {"ref": outcome.ref, "text": text})
     return outcome
 
 
@@ -183,11 +194,7 @@ def delete_outcome(actor, version, code, *, outcome_id, expected_module_id, expe
     module = editable_module(version, code, actor=actor)
     outcome = _by_ref(module.outcomes, current.ref)
     before = {"ref": outcome.ref, "text": outcome.text, "criteria": [c.ref for c in outcome.criteria]}
-    module.outcomes.remove(outcome)
-    _renumber(module.outcomes)
-    touch(module)
-    db.session.flush()
-    audit("outcome_deleted", actor, version, module, outcome, before, None)
+    _remove("outcome_deleted", actor, version, module, module.outcomes, outcome, before)
 
 
 def move_outcome(
@@ -198,13 +205,8 @@ def move_outcome(
     current = _outcome(link.module, outcome_id)
     other = _neighbour(link.module.outcomes, current, direction, "learning outcome")
     module = editable_module(version, code, actor=actor)
-    before = [o.ref for o in _ordered(module.outcomes)]
     outcome, neighbour = _by_ref(module.outcomes, current.ref), _by_ref(module.outcomes, other.ref)
-    outcome.position, neighbour.position = neighbour.position, outcome.position
-    touch(module)
-    db.session.flush()
-    after = [o.ref for o in _ordered(module.outcomes)]
-    audit("outcome_moved", actor, version, module, outcome, {"order": before}, {"order": after})
+    _swap("outcome_moved", actor, version, module, module.outcomes, outcome, neighbour)
 
 
 # Assessment criteria -------------------------------------------------------------------------------
@@ -242,9 +244,7 @@ def add_criterion(
     )
     _set_methods(criterion, methods)
     outcome.criteria.append(criterion)
-    touch(module)
-    db.session.flush()
-    audit("criterion_added", actor, version, module, criterion, None, _criterion_values(criterion))
+    save_edit("criterion_added", actor, version, module, criterion, None, _criterion_values(criterion))
     return criterion
 
 
@@ -262,9 +262,7 @@ def update_criterion(
     before = _criterion_values(criterion)
     criterion.text = text
     _set_methods(criterion, methods)
-    touch(module)
-    db.session.flush()
-    audit("criterion_updated", actor, version, module, criterion, before, _criterion_values(criterion))
+    save_edit("criterion_updated", actor, version, module, criterion, before, _criterion_values(criterion))
     return criterion
 
 
@@ -279,13 +277,15 @@ def delete_criterion(actor, version, code, *, criterion_id, expected_module_id, 
         )
     module = editable_module(version, code, actor=actor)
     criterion = _criterion_by_ref(module, current.ref)
-    outcome = criterion.outcome
-    before = _criterion_values(criterion)
-    outcome.criteria.remove(criterion)
-    _renumber(outcome.criteria)
-    touch(module)
-    db.session.flush()
-    audit("criterion_deleted", actor, version, module, criterion, before, None)
+    _remove(
+        "criterion_deleted",
+        actor,
+        version,
+        module,
+        criterion.outcome.criteria,
+        criterion,
+        _criterion_values(criterion),
+    )
 
 
 def move_criterion(
@@ -297,9 +297,4 @@ def move_criterion(
     other = _neighbour(current.outcome.criteria, current, direction, "criterion of its outcome")
     module = editable_module(version, code, actor=actor)
     criterion, neighbour = _criterion_by_ref(module, current.ref), _criterion_by_ref(module, other.ref)
-    before = [c.ref for c in _ordered(criterion.outcome.criteria)]
-    criterion.position, neighbour.position = neighbour.position, criterion.position
-    touch(module)
-    db.session.flush()
-    after = [c.ref for c in _ordered(criterion.outcome.criteria)]
-    audit("criterion_moved", actor, version, module, criterion, {"order": before}, {"order": after})
+    _swap("criterion_moved", actor, version, module, criterion.outcome.criteria, criterion, neighbour)
