@@ -191,7 +191,7 @@ def _upload(file_storage):
         raise ValidationFailed({"certificate_file": "Certificate files cannot be uploaded yet."}) from exc
     try:
         return accept_upload(current_user.id, file_storage.stream, file_storage.filename)
-    except ValidationFailed as exc:
+    except ValidationFailed as exc:  # not a submission block: the upload's refusal goes on this field
         raise ValidationFailed({"certificate_file": " ".join(exc.errors.values())}) from exc
 
 
