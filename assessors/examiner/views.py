@@ -14,9 +14,8 @@ from assessors.quality.forms import GrantAccessForm, RevokeAccessForm
 from assessors.quality.models import ExaminerAccess
 from assessors.quality.services import cohort_for_sampling
 from core.accounts.models import Role, User
-from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import roles, rule
 from portfolio.apl.models import AplClaim
 from portfolio.files.services import download_response
@@ -72,10 +71,9 @@ def list_examiner_access(cohort_id: int):
 def grant_examiner_access(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     form = _grant_form(cohort)
-    if not form.validate_on_submit():
-        return _access_page(cohort, form, 422)
-    try:
-        access = examiner.grant_examiner_access(
+    outcome = submit(
+        form,
+        lambda: examiner.grant_examiner_access(
             current_user,
             cohort,
             examiner_id=form.examiner.data or None,
@@ -83,12 +81,11 @@ def grant_examiner_access(cohort_id: int):
             ends_on=form.ends_on.data,
             note=form.note.data or "",
             today=examiner.uk_today(),
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return _access_page(_cohort_or_404(cohort_id), form, 422)
-    db.session.commit()
+        ),
+    )
+    if not outcome:
+        return _access_page(_cohort_or_404(cohort_id), form, outcome.status)
+    access = outcome.result
     until = access.ends_on.strftime("%-d %B %Y")
     flash(f"Access granted to {len(access.candidates)} candidate(s) until {until}.", "success")
     return redirect(url_for("assessors.examiner.list_examiner_access", cohort_id=cohort_id))
@@ -103,14 +100,10 @@ def revoke_examiner_access(cohort_id: int, access_id: int):
         abort(404)
     if not RevokeAccessForm().validate_on_submit():
         abort(400)
-    try:
-        examiner.revoke_examiner_access(current_user, access)
-    except InvalidTransition:
-        db.session.rollback()
-        flash("That access was already revoked.", "info")
-    else:
-        db.session.commit()
+    if submit(None, lambda: examiner.revoke_examiner_access(current_user, access), conflicts=True):
         flash("Access revoked; the examiner can no longer read the sample.", "success")
+    else:
+        flash("That access was already revoked.", "info")
     return redirect(url_for("assessors.examiner.list_examiner_access", cohort_id=cohort_id))
 
 

@@ -29,9 +29,9 @@ from assessors.queue.queries.page import (
 from assessors.workplace.services.observations import observed_criteria
 from assessors.workplace.services.signoffs import signoffs_for
 from core.accounts.models import User
-from core.errors import EditConflict, InvalidTransition, PermissionDenied, ValidationFailed
+from core.errors import EditConflict, PermissionDenied, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import apply_errors, submit
 from core.web.access import SIGNED_IN, rule
 from portfolio.apl.models import AplClaim
 from portfolio.files.queries import download_url
@@ -64,15 +64,15 @@ def start_submission(submission_id: int):
     ):
         abort(404)
     StartForm().validate_on_submit()
-    try:
-        assessment = start_submission_marking(current_user, submission)
-    except EditConflict:
-        # A double click: the other request started it; open that one.
-        db.session.rollback()
-        assessment = assessment_of_submission(submission_id)
-        if assessment is None:
-            raise
-    db.session.commit()
+    outcome = submit(None, lambda: start_submission_marking(current_user, submission), conflicts=EditConflict)
+    # A double click: the other request started it; open that one.
+    assessment = outcome.result if outcome else assessment_of_submission(submission_id)
+    return _open(assessment, outcome)
+
+
+def _open(assessment: Assessment | None, outcome):
+    if assessment is None:
+        raise EditConflict(outcome.message)
     return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
 
 
@@ -83,17 +83,11 @@ def start_claim(claim_id: int):
     if claim is None or not can_mark(current_user, cohort_roles(claim.cohort_id, claim.candidate_id)):
         abort(404)
     StartForm().validate_on_submit()
-    try:
-        assessment = start_claim_marking(current_user, claim)
-    except EditConflict:
-        db.session.rollback()
-        assessment = db.session.scalar(
-            select(Assessment).where(Assessment.apl_claim_id == claim_id).order_by(Assessment.round.desc())
-        )
-        if assessment is None:
-            raise
-    db.session.commit()
-    return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
+    outcome = submit(None, lambda: start_claim_marking(current_user, claim), conflicts=EditConflict)
+    assessment = outcome.result or db.session.scalar(
+        select(Assessment).where(Assessment.apl_claim_id == claim_id).order_by(Assessment.round.desc())
+    )
+    return _open(assessment, outcome)
 
 
 # The decision page ---------------------------------------------------------------------------------------
@@ -220,7 +214,8 @@ def save_assessment(assessment_id: int):
     form = judgement_form(assessment)
     form.validate_on_submit()
     completing = request.form.get("action") == "complete"
-    try:
+
+    def save() -> None:
         save_judgement(
             current_user,
             assessment,
@@ -235,20 +230,17 @@ def save_assessment(assessment_id: int):
         )
         if completing:
             complete_marking(current_user, assessment, expected_version=None)
-    except InvalidTransition as exc:  # EditConflict included: someone saved or decided first
-        db.session.rollback()
+
+    # A conflict (EditConflict too): someone saved or decided first.
+    outcome = submit(None, save, conflicts=True)
+    if not outcome:
         if _wants_json():
-            return jsonify(ok=False, message=str(exc)), 409
+            said = {"message": outcome.conflict} if outcome.conflict else {"errors": outcome.errors}
+            return jsonify(ok=False, **said), outcome.status
         assessment, roles = _viewable(assessment_id)
-        return _page(assessment, roles, form=form, status=409, conflict=str(exc))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        if _wants_json():
-            return jsonify(ok=False, errors=exc.errors), 422
-        assessment, roles = _viewable(assessment_id)
-        _problems_onto(form, exc)
-        return _page(assessment, roles, form=form, status=422)
-    db.session.commit()
+        if not outcome.conflict:
+            _problems_onto(form, ValidationFailed(outcome.errors))
+        return _page(assessment, roles, form=form, status=outcome.status, conflict=outcome.conflict)
     if _wants_json():
         return jsonify(ok=True, version=assessment.version)
     if not completing:

@@ -19,9 +19,9 @@ from assessors.witness.models import LinkState
 from assessors.workplace.forms import ActionForm, WitnessRequestForm, WitnessResponseForm
 from core.accounts.models import Role, User
 from core.db.timeutil import utcnow
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import PUBLIC, roles, rule
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.files.services import download_response
@@ -79,33 +79,28 @@ def _request_page(candidate: User, items: list[EvidenceItem], *, fixed: Evidence
     modules = modules_of(candidate.id)
     if request.method == "GET" and fixed is not None:
         form.criteria.data = [f"{m.family}/{m.module_code}/{m.criterion_ref}" for m in fixed.mappings]
-    status = 200
-    if form.validate_on_submit():
+
+    def send() -> None:
         item = fixed or next((i for i in items if str(i.id) == form.item.data), None)
         family, module, refs = _one_module(form.criteria.data or [])
-        try:
-            if item is None:
-                raise ValidationFailed({"item": "Choose a piece of the candidate's evidence."})
-            services.request_testimony(
-                current_user,
-                item,
-                family=family,
-                module_code=module,
-                refs=refs,
-                witness_name=form.witness_name.data,
-                witness_email=form.witness_email.data,
-                witness_role=form.witness_role.data,
-            )
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            flash(f"We emailed {form.witness_name.data} a link. It works once, for 14 days.", "success")
-            return redirect(back)
-    elif request.method == "POST":
-        status = 422
+        if item is None:
+            raise ValidationFailed({"item": "Choose a piece of the candidate's evidence."})
+        services.request_testimony(
+            current_user,
+            item,
+            family=family,
+            module_code=module,
+            refs=refs,
+            witness_name=form.witness_name.data,
+            witness_email=form.witness_email.data,
+            witness_role=form.witness_role.data,
+        )
+
+    outcome = submit(form, send)
+    if outcome:
+        flash(f"We emailed {form.witness_name.data} a link. It works once, for 14 days.", "success")
+        return redirect(back)
+    status = outcome.status
     page = render_template(
         "assessors/witness/request.html",
         form=form,
@@ -192,36 +187,29 @@ def respond(token: str):
     if state != LinkState.OPEN:
         return _gone(state)
     form = WitnessResponseForm()
-    status = 200
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            if request.form.get("action") == "decline":
-                services.decline_testimony(
-                    req, name=form.name.data, role=form.role.data, comment=form.comment.data
-                )
-                done = "You declined to confirm this evidence. Thank you for letting us know."
-            else:
-                services.confirm_testimony(
-                    req,
-                    refs=form.confirmed.data or [],
-                    name=form.name.data,
-                    role=form.role.data,
-                    comment=form.comment.data,
-                )
-                done = "Thank you. Your testimony has been recorded."
-            db.session.commit()
-        except InvalidTransition:
-            db.session.rollback()
-            req = services.find_request(token)
-            return _gone(services.link_state(req, utcnow()) if req else LinkState.USED)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            return render_template("assessors/witness/done.html", message=done)
-    elif request.method == "POST":
-        status = 422
+
+    def answer() -> str:
+        if request.form.get("action") == "decline":
+            services.decline_testimony(
+                req, name=form.name.data, role=form.role.data, comment=form.comment.data
+            )
+            return "You declined to confirm this evidence. Thank you for letting us know."
+        services.confirm_testimony(
+            req,
+            refs=form.confirmed.data or [],
+            name=form.name.data,
+            role=form.role.data,
+            comment=form.comment.data,
+        )
+        return "Thank you. Your testimony has been recorded."
+
+    outcome = submit(form, answer, conflicts=True)
+    if outcome:
+        return render_template("assessors/witness/done.html", message=outcome.result)
+    if outcome.conflict:
+        req = services.find_request(token)
+        return _gone(services.link_state(req, utcnow()) if req else LinkState.USED)
+    status = outcome.status
     version = db.session.get(EvidenceVersion, req.version_id)
     modules = modules_of(req.candidate_id)
     texts = dict(next((m["criteria"] for m in modules if m["code"] == req.module_code), []))

@@ -4,6 +4,8 @@ sign-off, and the candidate's own "Workplace assessment" page with acknowledgeme
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -31,7 +33,7 @@ from assessors.workplace.services.signoffs import signoffs_of
 from core.accounts.models import Role, User
 from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import apply_errors, submit
 from core.web.access import roles, rule
 from qualification.cohorts.models import CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_roles
@@ -43,6 +45,11 @@ CANDIDATES = roles(Role.CANDIDATE)
 PEOPLE = roles(Role.ASSESSOR, Role.CANDIDATE, Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
 # The cohort's IQAs and course leaders read a candidate's workplace assessment; only the assessor acts on it.
 READERS = roles(Role.ASSESSOR, Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
+
+
+RECORDED = (
+    "Record signed. It is now evidence in the candidate's portfolio, waiting for their acknowledgement."
+)
 
 
 def _number(value) -> int | None:
@@ -151,33 +158,26 @@ def new_observation(candidate_id: int, family: str, code: str):
         form = PlanObservationForm()
     else:
         form = PlanObservationForm(formdata=None, school=_school_of(candidate_id, module["cohort_id"]))
-    status = 200
-    if form.validate_on_submit():
-        try:
-            observation = obs_services.plan_observation(
-                current_user,
-                candidate_id=candidate_id,
-                family=family,
-                module_code=code,
-                planned_for=form.planned_for.data,
-                school=form.school.data,
-                focus_md=form.focus_md.data,
-                refs=form.criteria.data or [],
-            )
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            flash(f"Observation planned. {candidate.name} has been told.", "success")
-            return redirect(url_for(".show_observation", observation_id=observation.id))
-    elif request.method == "POST":
-        status = 422
+    outcome = submit(
+        form,
+        lambda: obs_services.plan_observation(
+            current_user,
+            candidate_id=candidate_id,
+            family=family,
+            module_code=code,
+            planned_for=form.planned_for.data,
+            school=form.school.data,
+            focus_md=form.focus_md.data,
+            refs=form.criteria.data or [],
+        ),
+    )
+    if outcome:
+        flash(f"Observation planned. {candidate.name} has been told.", "success")
+        return redirect(url_for(".show_observation", observation_id=outcome.result.id))
     page = render_template(
         "assessors/workplace/observation_new.html", candidate=candidate, module=module, form=form
     )
-    return page, status
+    return page, outcome.status
 
 
 def _observation_page(
@@ -210,6 +210,22 @@ def _observation_page(
     return page, status
 
 
+def _change_observation(observation_id: int, form, key: str, call: Callable[[], str]):
+    """Run one change to an observation (`call` returns what to flash).
+
+    On a conflict the page shows the record as it is now, with what was typed still in the form and the new
+    version to save against.
+    """
+    outcome = submit(form, call, conflicts=EditConflict)
+    if outcome:
+        flash(outcome.result, "success")
+        return redirect(url_for(".show_observation", observation_id=observation_id))
+    observation = _observation_or_404(observation_id)
+    if outcome.conflict:
+        form.version.data = str(observation.version)
+    return _observation_page(observation, outcome.status, conflict=outcome.conflict, **{key: form})
+
+
 @bp.get("/observations/<int:observation_id>")
 @rule(PEOPLE)
 def show_observation(observation_id: int):
@@ -222,9 +238,8 @@ def record_observation(observation_id: int):
     observation = _observation_or_404(observation_id)
     refs = observation.refs
     form = record_form(refs, formdata=request.form)
-    if not form.validate_on_submit():
-        return _observation_page(observation, 422, form=form)
-    try:
+
+    def record() -> str:
         obs_services.record_observation(
             current_user,
             observation,
@@ -235,21 +250,9 @@ def record_observation(observation_id: int):
             signed_name=form.signed_name.data,
             anonymised=form.anonymised.data,
         )
-        db.session.commit()
-    except EditConflict as exc:
-        db.session.rollback()
-        observation = _observation_or_404(observation_id)
-        form.version.data = str(observation.version)
-        return _observation_page(observation, 409, form=form, conflict=str(exc))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return _observation_page(_observation_or_404(observation_id), 422, form=form)
-    flash(
-        "Record signed. It is now evidence in the candidate's portfolio, waiting for their acknowledgement.",
-        "success",
-    )
-    return redirect(url_for(".show_observation", observation_id=observation_id))
+        return RECORDED
+
+    return _change_observation(observation_id, form, "form", record)
 
 
 @bp.post("/observations/<int:observation_id>/cancel")
@@ -270,32 +273,17 @@ def cancel_observation(observation_id: int):
 def acknowledge_observation(observation_id: int):
     observation = _observation_or_404(observation_id)
     form = AcknowledgeForm()
-    if not form.validate_on_submit():
-        return _observation_page(observation, 422, ack_form=form)
-    try:
+
+    def answer() -> str:
         if request.form.get("action") == "comment":
             obs_services.comment_on_observation(current_user, observation, comment=form.comment.data)
-            message = "Your comment was added to the record."
-        else:
-            obs_services.acknowledge_observation(
-                current_user,
-                observation,
-                comment=form.comment.data,
-                expected_version=_number(form.version.data),
-            )
-            message = "Thank you: you acknowledged the observation record."
-        db.session.commit()
-    except EditConflict as exc:
-        db.session.rollback()
-        observation = _observation_or_404(observation_id)
-        form.version.data = str(observation.version)
-        return _observation_page(observation, 409, ack_form=form, conflict=str(exc))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return _observation_page(_observation_or_404(observation_id), 422, ack_form=form)
-    flash(message, "success")
-    return redirect(url_for(".show_observation", observation_id=observation_id))
+            return "Your comment was added to the record."
+        obs_services.acknowledge_observation(
+            current_user, observation, comment=form.comment.data, expected_version=_number(form.version.data)
+        )
+        return "Thank you: you acknowledged the observation record."
+
+    return _change_observation(observation_id, form, "ack_form", answer)
 
 
 # Competence sign-off -----------------------------------------------------------------------------------
@@ -310,8 +298,9 @@ def sign_off(candidate_id: int):
         return _workplace_page(candidate, modules, 422, signoff_form=form)
     family, _, rest = (form.criterion.data or "").partition("/")
     code, _, ref = rest.partition("/")
-    try:
-        signoff_services.sign_off_criterion(
+    outcome = submit(
+        None,
+        lambda: signoff_services.sign_off_criterion(
             current_user,
             candidate_id=candidate_id,
             family=family,
@@ -320,13 +309,14 @@ def sign_off(candidate_id: int):
             basis=form.basis.data,
             note_md=form.note_md.data,
             signed_name=form.signed_name.data,
-        )
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        if "module" in exc.errors:
-            exc.errors["criterion"] = exc.errors.pop("module")
-        apply_errors(form, exc)
+        ),
+    )
+    if not outcome:
+        # The page asks for module and criterion as one choice, so a module's problem is shown against it.
+        errors = dict(outcome.errors)
+        if "module" in errors:
+            errors["criterion"] = errors.pop("module")
+        apply_errors(form, ValidationFailed(errors))
         return _workplace_page(candidate, modules, 422, signoff_form=form)
     flash(f"{ref} signed off.", "success")
     return redirect(url_for(".candidate_workplace", candidate_id=candidate_id, _anchor="signoffs"))
@@ -339,14 +329,9 @@ def withdraw_signoff(signoff_id: int):
     if signoff is None or not may_assess(current_user, signoff.cohort_id, signoff.candidate_id):
         abort(404)
     form = WithdrawSignoffForm()
-    try:
-        if not form.validate_on_submit():
-            raise ValidationFailed({"reason": "Give the reason for withdrawing."})
-        signoff_services.withdraw_signoff(current_user, signoff, reason=form.reason.data)
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
+    if not submit(
+        form, lambda: signoff_services.withdraw_signoff(current_user, signoff, reason=form.reason.data)
+    ):
         candidate, modules = _assessed_candidate_or_404(signoff.candidate_id)
         return _workplace_page(candidate, modules, 422, withdraw=(signoff_id, form))
     flash(f"Sign-off of {signoff.criterion_ref} withdrawn.", "success")

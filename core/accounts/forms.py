@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from core.accounts.rules import MAX_LENGTH, MIN_LENGTH
+from core.accounts.rules import MAX_LENGTH, MIN_LENGTH, PERSON_NAME
 
 _PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A phrase of three or four unrelated words works well."
 
@@ -36,7 +36,9 @@ class NewPasswordMixin:
 
 
 class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
-    name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=200)])
+    name = StringField(
+        "Your name", validators=[DataRequired("Enter your name."), Length(max=PERSON_NAME.max_length)]
+    )
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
@@ -68,7 +70,9 @@ class ChangePasswordForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the person's name."), Length(max=PERSON_NAME.max_length)]
+    )
     email = StringField(
         "Email address",
         validators=[

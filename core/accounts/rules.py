@@ -12,11 +12,15 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.validation import title_rule
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 _LIST = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
 _TRAILING_JUNK = re.compile(r"[\d\W_]+$")
 DEFAULT_METHOD = "scrypt"  # werkzeug's scrypt (n=2**15, r=8, p=1), salted
+# A person's name on their account, as an administrator, an invitation or the person themselves gives it.
+PERSON_NAME = title_rule(200, "Enter a name of up to 200 characters.")
 
 
 def _method() -> str:

@@ -27,15 +27,21 @@ from core.accounts.services.sessions import (
     end_session,
     start_session,
 )
-from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
 
 FAILED_LOGIN = "The email address or password is not right. Check them and try again."
+
+
+@bp.errorhandler(TokenUnusable)
+def token_problem(exc: TokenUnusable):
+    """A reset or invitation link that cannot be used (any more), whether found on opening it or on saving."""
+    db.session.rollback()
+    return render_template("core/accounts/token_problem.html", message=str(exc)), 410
 
 
 def _sign_in(user, *, remember: bool) -> None:
@@ -59,6 +65,7 @@ def login():
         try:
             user = authenticate(form.email.data, form.password.data, client_ip())
         except LoginThrottled as exc:
+            # Not submit(): a throttled sign-in answers 429 with Retry-After; a failed one commits its count.
             db.session.rollback()
             form.form_errors.append(
                 "Too many unsuccessful attempts. For your security, "
@@ -98,22 +105,20 @@ def logout():
 @rule(SIGNED_IN)
 def account():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            ended = change_password(
-                current_user,
-                current=form.current_password.data,
-                new=form.new_password.data,
-                keep_raw=current_user.auth_session_id,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            others = f" {ended} other signed-in device(s) were signed out." if ended else ""
-            flash("Your password has been changed." + others, "success")
-            return redirect(url_for("core.accounts.account"))
+    outcome = submit(
+        form,
+        lambda: change_password(
+            current_user,
+            current=form.current_password.data,
+            new=form.new_password.data,
+            keep_raw=current_user.auth_session_id,
+        ),
+    )
+    if outcome:
+        ended = outcome.result
+        others = f" {ended} other signed-in device(s) were signed out." if ended else ""
+        flash("Your password has been changed." + others, "success")
+        return redirect(url_for("core.accounts.account"))
     return render_template("core/accounts/account.html", form=form)
 
 
@@ -125,6 +130,7 @@ def forgot_password():
         try:
             request_password_reset(form.email.data, client_ip())
         except LoginThrottled as exc:
+            # Not submit(): a throttled request answers 429 (the throttle is not a field's error).
             db.session.rollback()
             form.form_errors.append(f"Too many reset requests. Wait {exc.minutes} minutes and try again.")
             return render_template("core/accounts/forgot_password.html", form=form), 429
@@ -142,56 +148,32 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"], endpoint="reset_password")
 @rule(PUBLIC)
 def reset_password_view(token: str):
-    try:
-        reset = usable_reset(token)
-    except TokenUnusable as exc:
-        return render_template("core/accounts/token_problem.html", message=str(exc)), 410
+    reset = usable_reset(token)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            reset_password(token, password=form.password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except TokenUnusable as exc:
-            db.session.rollback()
-            return render_template("core/accounts/token_problem.html", message=str(exc)), 410
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:
-                session.clear()
-                logout_user()
-            flash("Your password has been changed. Sign in with your new password.", "success")
-            return redirect(url_for("core.accounts.login"))
+    if submit(form, lambda: reset_password(token, password=form.password.data)):
+        if current_user.is_authenticated:
+            session.clear()
+            logout_user()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("core.accounts.login"))
     return render_template("core/accounts/reset_password.html", form=form, email=reset.user.email)
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
 @rule(PUBLIC)
 def accept_invitation_view(token: str):
-    try:
-        invitation = usable_invitation(token)
-    except TokenUnusable as exc:
-        return render_template("core/accounts/token_problem.html", message=str(exc)), 410
+    invitation = usable_invitation(token)
     form = AcceptInvitationForm()
     if request.method == "GET":
         form.name.data = invitation.name
-    if form.validate_on_submit():
-        try:
-            user = accept_invitation(token, name=form.name.data, password=form.password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except TokenUnusable as exc:
-            db.session.rollback()
-            return render_template("core/accounts/token_problem.html", message=str(exc)), 410
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:
-                end_session(current_user, current_user.auth_session_id)
-            _sign_in(user, remember=False)
-            flash(f"Welcome to Waymark, {user.name}. Your account is ready.", "success")
-            return redirect(url_for("core.home.home"))
+    outcome = submit(form, lambda: accept_invitation(token, name=form.name.data, password=form.password.data))
+    if outcome:
+        user = outcome.result
+        if current_user.is_authenticated:
+            end_session(current_user, current_user.auth_session_id)
+        _sign_in(user, remember=False)
+        flash(f"Welcome to Waymark, {user.name}. Your account is ready.", "success")
+        return redirect(url_for("core.home.home"))
     return render_template("core/accounts/accept_invitation.html", form=form, invitation=invitation)
 
 

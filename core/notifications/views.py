@@ -6,9 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.notifications.forms import PreferencesForm
 from core.notifications.models import Notification
 from core.notifications.services import mark_read, preference_of, save_preferences
@@ -52,21 +51,17 @@ def read_all():
 def preferences():
     pref = preference_of(current_user.id)
     form = PreferencesForm(obj=pref if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            save_preferences(
-                current_user,
-                delivery=form.delivery.data,
-                quiet_start=form.quiet_start.data,
-                quiet_end=form.quiet_end.data,
-                digest_hour=form.digest_hour.data if form.digest_hour.data is not None else 17,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Your notification settings are saved.", "success")
-            return redirect(url_for("core.notifications.preferences"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("core/notifications/preferences.html", form=form), status
+    outcome = submit(
+        form,
+        lambda: save_preferences(
+            current_user,
+            delivery=form.delivery.data,
+            quiet_start=form.quiet_start.data,
+            quiet_end=form.quiet_end.data,
+            digest_hour=form.digest_hour.data if form.digest_hour.data is not None else 17,
+        ),
+    )
+    if outcome:
+        flash("Your notification settings are saved.", "success")
+        return redirect(url_for("core.notifications.preferences"))
+    return render_template("core/notifications/preferences.html", form=form), outcome.status

@@ -13,9 +13,9 @@ from core.accounts.queries import last_sign_in, live_session_count, pending_invi
 from core.accounts.services.accounts import set_disabled, set_roles
 from core.accounts.services.invitations import invite
 from core.audit.models import AuditEvent
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import ADMIN, STAFF_INVITERS, rule
 
 bp = Blueprint("people", __name__)
@@ -47,30 +47,18 @@ def list_accounts():
 def show_account(user_id: int):
     user = db.get_or_404(User, user_id)
     form = RolesForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            set_roles(
-                current_user,
-                user,
-                _chosen_roles(),
-                expected_version=int(form.version.data),
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        except InvalidTransition as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            status = 409
-        else:
-            db.session.commit()
-            flash(f"Roles of {user.name} saved.", "success")
-            return redirect(url_for("core.people.show_account", user_id=user.id))
-        user = db.get_or_404(User, user_id)
-    elif request.method == "POST":
-        status = 400
+    outcome = submit(
+        form,
+        lambda: set_roles(current_user, user, _chosen_roles(), expected_version=int(form.version.data)),
+        conflicts=True,
+    )
+    if outcome:
+        flash(f"Roles of {user.name} saved.", "success")
+        return redirect(url_for("core.people.show_account", user_id=user.id))
+    if outcome.conflict:
+        form.form_errors.append(outcome.conflict)
+    # A tampered form (no version) is a bad request; the service's refusals are 422.
+    status = 400 if outcome.status == 422 and outcome.message is None else outcome.status
     chosen = set(request.form.getlist("roles")) if request.method == "POST" else {r.value for r in user.roles}
     form.version.data = str(user.version) if request.method == "GET" else form.version.data
     events = db.session.scalars(
@@ -132,27 +120,23 @@ def invite_person():
     form.role.choices = [(r.value, r.label) for r in invitable_roles(current_user)]
     if request.method == "GET" and request.args.get("role") in {v for v, _ in form.role.choices}:
         form.role.data = request.args["role"]
-    if form.validate_on_submit():
-        try:
-            outcome = invite(
-                current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data)
+    submitted = submit(
+        form,
+        lambda: invite(current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data)),
+    )
+    if submitted:
+        outcome = submitted.result
+        role_label = Role(form.role.data).label.lower()
+        if outcome.granted:
+            flash(
+                f"{outcome.user.name} already had an account: they now have the {role_label} role too.",
+                "success",
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
         else:
-            db.session.commit()
-            role_label = Role(form.role.data).label.lower()
-            if outcome.granted:
-                flash(
-                    f"{outcome.user.name} already had an account: they now have the {role_label} role too.",
-                    "success",
-                )
-            else:
-                flash(
-                    f"Invitation sent to {outcome.user.email} as {role_label}. The link works for 7 days.",
-                    "success",
-                )
-            return redirect(url_for("core.people.invite_person"))
+            flash(
+                f"Invitation sent to {outcome.user.email} as {role_label}. The link works for 7 days.",
+                "success",
+            )
+        return redirect(url_for("core.people.invite_person"))
     inviter = None if can_manage_accounts(current_user) else current_user
     return render_template("core/people/invite.html", form=form, pending=pending_invitations(inviter))

@@ -7,9 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.errors import ValidationFailed
-from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import rule
 from modules.permissions import CANDIDATES
 from modules.planner.rules import plan_evening
@@ -61,20 +59,17 @@ def planner():
 @rule(CANDIDATES)
 def log_time():
     form = _log_form(request.form)
-    if form.validate():
-        try:
-            log_study(
-                current_user,
-                studied_on=form.studied_on.data,
-                minutes=form.minutes.data,
-                module_code=form.module_code.data or None,
-                note=form.note.data or "",
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{form.minutes.data} minutes of study logged.", "success")
-            return redirect(url_for("modules.planner.planner"))
+    outcome = submit(
+        form,
+        lambda: log_study(
+            current_user,
+            studied_on=form.studied_on.data,
+            minutes=form.minutes.data,
+            module_code=form.module_code.data or None,
+            note=form.note.data or "",
+        ),
+    )
+    if outcome:
+        flash(f"{form.minutes.data} minutes of study logged.", "success")
+        return redirect(url_for("modules.planner.planner"))
     return _page(PlanForm(), form, 422)

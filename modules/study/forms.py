@@ -4,9 +4,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from modules.study.rules import MAX_NOTE_CHARS, MAX_REFLECTION_CHARS
+
 
 class DraftForm(FlaskForm):
-    text = TextAreaField("Your answer", validators=[Length(max=50_000)])
+    text = TextAreaField("Your answer", validators=[Length(max=MAX_REFLECTION_CHARS)])
     revision = HiddenField(default="0")
 
 
@@ -21,7 +23,7 @@ class LogForm(FlaskForm):
         validators=[InputRequired("Enter how many minutes."), NumberRange(1, 720, "Between 1 and 720.")],
     )
     module_code = SelectField("Module", validators=[Optional()])
-    note = StringField("Note (optional)", validators=[Optional(), Length(max=500)])
+    note = StringField("Note (optional)", validators=[Optional(), Length(max=MAX_NOTE_CHARS)])
 
 
 class PlanForm(FlaskForm):

@@ -7,6 +7,10 @@ from typing import TypeVar
 
 A = TypeVar("A")
 
+# Lengths checked by the services and given to the forms (maxlength), so the two cannot drift apart.
+MAX_REFLECTION_CHARS = 50_000
+MAX_NOTE_CHARS = 500
+
 
 def resume_at(activities: Sequence[A], done: set[int], remembered_id: int | None) -> A | None:
     """Where to carry on in one module: the remembered activity if unfinished, else the first one not done."""

@@ -26,8 +26,7 @@ from modules.study.models import (
     StudyLog,
     StudyPosition,
 )
-
-MAX_REFLECTION_CHARS = 50_000
+from modules.study.rules import MAX_NOTE_CHARS, MAX_REFLECTION_CHARS
 
 
 def enrol(
@@ -270,8 +269,8 @@ def log_study(user, *, studied_on: date, minutes: int, module_code: str | None, 
         errors["minutes"] = "Enter between 1 and 720 minutes."
     if studied_on > date.today():  # noqa: DTZ011 - the candidate's own calendar day, UK local
         errors["studied_on"] = "The date cannot be in the future."
-    if len(note or "") > 500:
-        errors["note"] = "Keep the note under 500 characters."
+    if len(note or "") > MAX_NOTE_CHARS:
+        errors["note"] = f"Keep the note under {MAX_NOTE_CHARS} characters."
     if errors:
         raise ValidationFailed(errors)
     row = StudyLog(

@@ -16,10 +16,10 @@ from flask import (
 )
 from flask_login import current_user
 
-from core.errors import ValidationFailed
 from core.extensions import db
 from core.files.downloads import content_disposition
 from core.files.storage import get_store
+from core.forms import submit
 from core.web.access import SIGNED_IN, rule
 from modules.content.models import IMAGE_KINDS, ActivityFile, ActivityKind
 from modules.permissions import CANDIDATES, can_author_content, can_study
@@ -128,14 +128,15 @@ def answer_quiz(family: str, code: str, activity_id: int):
             answers[question.id] = [int(v) for v in values]
         except ValueError:
             answers[question.id] = [-1]
-    try:
-        attempt = mark_quiz(
+    outcome = submit(
+        None,
+        lambda: mark_quiz(
             current_user, enrolment, activity, answers, done=progress.done, order=progress.order
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _activity_page(enrolment, progress, activity, status=422, quiz_errors=exc.errors)
-    db.session.commit()
+        ),
+    )
+    if not outcome:
+        return _activity_page(enrolment, progress, activity, status=422, quiz_errors=outcome.errors)
+    attempt = outcome.result
     flash(
         f"You scored {attempt.score} out of {attempt.max_score}. The explanations are below each question.",
         "info",

@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.accounts.models import Role, User
-from core.errors import InvalidTransition, ValidationFailed
+from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import SIGNED_IN, roles, rule
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.apl.services import (
@@ -84,35 +84,29 @@ def new_submission(family: str, code: str):
     if enrolment is None:
         abort(404)
     form = SubmitModuleForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            submission = submit_module(
-                current_user, family=family, module_code=code, statement_md=form.statement.data or ""
-            )
-        except (ValidationFailed, InvalidTransition) as exc:
-            db.session.rollback()
-            if isinstance(exc, ValidationFailed):
-                apply_errors(form, exc)
-                status = 422
-            else:
-                form.form_errors.append(str(exc))
-                status = 409
-            enrolment = active_enrolment(current_user.id, family, code)
-        else:
-            db.session.commit()
-            flash(
-                f"{code} is submitted (attempt {submission.attempt}). Your evidence is frozen as it is now; "
-                "you can keep editing your portfolio.",
-                "success",
-            )
-            return redirect(url_for("portfolio.submissions.show_submission", submission_id=submission.id))
-    elif form.is_submitted():
-        status = 422
+    outcome = submit(
+        form,
+        lambda: submit_module(
+            current_user, family=family, module_code=code, statement_md=form.statement.data or ""
+        ),
+        conflicts=True,
+    )
+    if outcome:
+        submission = outcome.result
+        flash(
+            f"{code} is submitted (attempt {submission.attempt}). Your evidence is frozen as it is now; "
+            "you can keep editing your portfolio.",
+            "success",
+        )
+        return redirect(url_for("portfolio.submissions.show_submission", submission_id=submission.id))
+    if outcome.conflict:
+        form.form_errors.append(outcome.conflict)
+    if outcome.message is not None:
+        enrolment = active_enrolment(current_user.id, family, code)
     plan = plan_snapshot(current_user.id, enrolment)
     return render_template(
         "portfolio/submissions/new.html", enrolment=enrolment, plan=plan, form=form
-    ), status
+    ), outcome.status
 
 
 @bp.route("/submissions/<int:submission_id>")
@@ -197,7 +191,7 @@ def _upload(file_storage):
         raise ValidationFailed({"certificate_file": "Certificate files cannot be uploaded yet."}) from exc
     try:
         return accept_upload(current_user.id, file_storage.stream, file_storage.filename)
-    except ValidationFailed as exc:
+    except ValidationFailed as exc:  # not a submission block: the upload's refusal goes on this field
         raise ValidationFailed({"certificate_file": " ".join(exc.errors.values())}) from exc
 
 
@@ -212,46 +206,41 @@ def new_claim(cohort_id: int, code: str):
     if module is None or cap is None or code not in cap.module_codes:
         abort(404)
     form = _claim_form(module)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            claim = draft_claim(
-                current_user,
-                cohort_id=cohort.id,
-                module_code=code,
-                scope=form.scope.data,
-                refs=form.criteria.data or [],
-                outcome_ref=form.outcome.data,
-                awarding_body=form.awarding_body.data or "",
-                certificate_title=form.certificate_title.data or "",
-                certificate_level=form.certificate_level.data,
-                certificate_credits=form.certificate_credits.data,
-                awarded_on=form.awarded_on.data,
-                certificate=_upload(form.certificate_file.data),
-                experience_md=form.experience.data or "",
-                own_part_md=form.own_part.data or "",
-                evidence_item_ids=form.evidence.data or [],
-            )
-            if request.form.get("action") == "submit":
-                submit_claim(current_user, claim)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-            cap = apl_cap(current_user.id, cohort)
-        else:
-            db.session.commit()
-            sent = claim.status != AplStatus.DRAFT
-            flash(
-                "Your claim is sent to your assessor." if sent else "Your claim is saved as a draft.",
-                "success",
-            )
-            return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
-    elif form.is_submitted():
-        status = 422
+
+    def save() -> AplClaim:
+        claim = draft_claim(
+            current_user,
+            cohort_id=cohort.id,
+            module_code=code,
+            scope=form.scope.data,
+            refs=form.criteria.data or [],
+            outcome_ref=form.outcome.data,
+            awarding_body=form.awarding_body.data or "",
+            certificate_title=form.certificate_title.data or "",
+            certificate_level=form.certificate_level.data,
+            certificate_credits=form.certificate_credits.data,
+            awarded_on=form.awarded_on.data,
+            certificate=_upload(form.certificate_file.data),
+            experience_md=form.experience.data or "",
+            own_part_md=form.own_part.data or "",
+            evidence_item_ids=form.evidence.data or [],
+        )
+        if request.form.get("action") == "submit":
+            submit_claim(current_user, claim)
+        return claim
+
+    outcome = submit(form, save)
+    if outcome:
+        sent = outcome.result.status != AplStatus.DRAFT
+        flash(
+            "Your claim is sent to your assessor." if sent else "Your claim is saved as a draft.", "success"
+        )
+        return redirect(url_for("portfolio.submissions.show_claim", claim_id=outcome.result.id))
+    if outcome.message is not None:
+        cap = apl_cap(current_user.id, cohort)
     return render_template(
         "portfolio/submissions/apl_new.html", form=form, cohort=cohort, module=module, cap=cap
-    ), status
+    ), outcome.status
 
 
 def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200):
@@ -287,12 +276,9 @@ def send_claim(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
     if claim is None or claim.candidate_id != current_user.id:
         abort(404)
-    try:
-        submit_claim(current_user, claim)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _claim_page(db.session.get(AplClaim, claim_id), error=str(exc), status=422)
-    db.session.commit()
+    outcome = submit(None, lambda: submit_claim(current_user, claim))
+    if not outcome:
+        return _claim_page(db.session.get(AplClaim, claim_id), error=outcome.message, status=422)
     flash("Your claim is sent to your assessor.", "success")
     return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
 

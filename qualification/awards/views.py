@@ -8,9 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from core.accounts.models import Role
-from core.errors import InvalidTransition, ValidationFailed
-from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import roles, rule
 from qualification.awards import services as editing
 from qualification.awards.forms import (
@@ -126,29 +124,20 @@ def _page(version, award, status: int = 200, problem: str | None = None, **poste
 def _submit(code: str, number: int, award_code: str, key: str, form, call: Callable, done: str, then: str):
     """Validate a posted form, run one service, commit and redirect to `then`; or re-show the page."""
     version, award = _load(code, number, award_code)
-    problem = None
-    if form.validate_on_submit():
-        try:
-            changed = call(version, award, int(form.version.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        except InvalidTransition as exc:
-            db.session.rollback()
-            status, problem = 409, str(exc)
-            form.form_errors.append(problem + (KEPT if problem == editing.STALE else ""))
-        else:
-            db.session.commit()
-            flash(done if changed is not False else "Nothing changed, so nothing was saved.", "success")
-            return redirect(then)
-    else:
-        status = 422
+    outcome = submit(
+        form, lambda: call(version, award, int(form.version.data)), conflicts=True, stale=editing.STALE
+    )
+    if outcome:
+        flash(done if outcome.result is not False else "Nothing changed, so nothing was saved.", "success")
+        return redirect(then)
+    problem = outcome.conflict
+    if problem:
+        form.form_errors.append(problem + (KEPT if problem == editing.STALE else ""))
     version, award = _load(code, number, award_code)
-    if status == 409:
+    if problem:
         # Saving again is now a deliberate choice made after seeing the other change, not a silent overwrite.
         form.version.data = str(award.version)
-    return _page(version, award, status, problem, **{key: form})
+    return _page(version, award, outcome.status, problem, **{key: form})
 
 
 @bp.route("/<code>/v<int:number>/awards/new", methods=["GET", "POST"])
@@ -156,37 +145,33 @@ def _submit(code: str, number: int, award_code: str, key: str, form, call: Calla
 def new_award(code: str, number: int):
     version = _version_or_404(code, number)
     form = NewAwardForm()
-    status, problem = 200, None
-    if form.validate_on_submit():
-        try:
-            award = editing.add_award(
-                current_user,
-                version,
-                code=form.code.data,
-                title=form.title.data,
-                level=form.level.data,
-                credits=form.credits.data,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        except InvalidTransition as exc:
-            db.session.rollback()
-            status, problem = 409, str(exc)
-        else:
-            db.session.commit()
-            flash(f"Award {award.code} added. Now give it its modules.", "success")
-            return redirect(
-                url_for("qualification.awards.show_award", code=code, number=number, award_code=award.code)
-            )
-    elif form.is_submitted():
-        status = 422
+    outcome = submit(
+        form,
+        lambda: editing.add_award(
+            current_user,
+            version,
+            code=form.code.data,
+            title=form.title.data,
+            level=form.level.data,
+            credits=form.credits.data,
+        ),
+        conflicts=True,
+    )
+    if outcome:
+        award = outcome.result
+        flash(f"Award {award.code} added. Now give it its modules.", "success")
+        return redirect(
+            url_for("qualification.awards.show_award", code=code, number=number, award_code=award.code)
+        )
     version = _version_or_404(code, number)
     editable = version.status == VersionStatus.DRAFT
     return render_template(
-        "qualification/awards/new.html", version=version, form=form, problem=problem, editable=editable
-    ), status
+        "qualification/awards/new.html",
+        version=version,
+        form=form,
+        problem=outcome.conflict,
+        editable=editable,
+    ), outcome.status
 
 
 @bp.route(AWARD)

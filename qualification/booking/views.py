@@ -13,9 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 
 from core.db.timeutil import utcnow
-from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.urls import absolute_url
 from qualification.booking import services as booking
@@ -122,27 +121,18 @@ def record_attendance(cohort_id: int, session_id: int):
     sheet = booking.attendance_sheet(session)
     form = AttendanceForm()
     form.attended.choices = [(m.user_id, m.user.name) for m, _ in sheet]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            result = booking.record_attendance(current_user, session, form.attended.data or [])
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(
-                f"Attendance saved: {len(result.newly_attended)} newly marked as attending; "
-                f"{result.activities_completed} session activit"
-                f"{'y' if result.activities_completed == 1 else 'ies'} completed.",
-                "success",
-            )
-            return redirect(
-                url_for("qualification.booking.record_attendance", cohort_id=cohort.id, session_id=session.id)
-            )
-    elif form.is_submitted():
-        status = 422
+    outcome = submit(form, lambda: booking.record_attendance(current_user, session, form.attended.data or []))
+    if outcome:
+        result = outcome.result
+        flash(
+            f"Attendance saved: {len(result.newly_attended)} newly marked as attending; "
+            f"{result.activities_completed} session activit"
+            f"{'y' if result.activities_completed == 1 else 'ies'} completed.",
+            "success",
+        )
+        return redirect(
+            url_for("qualification.booking.record_attendance", cohort_id=cohort.id, session_id=session.id)
+        )
     return render_template(
         "qualification/booking/attendance.html",
         cohort=cohort,
@@ -151,4 +141,4 @@ def record_attendance(cohort_id: int, session_id: int):
         form=form,
         started=session.starts_at <= utcnow(),
         day=uk_day(session.starts_at),
-    ), status
+    ), outcome.status

@@ -14,13 +14,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from qualification.cohorts.models import SESSION_KIND_LABELS
+from qualification.cohorts.rules import COHORT_NAME, SCHOOL
 
 
 class CohortForm(FlaskForm):
     name = StringField(
         "Cohort name",
         description="For example: Certificate 2027, Northmoor",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=COHORT_NAME.max_length)],
     )
     offer = SelectField("Award or CPD module", validators=[DataRequired("Choose what the cohort studies.")])
     start_date = DateField("Start date", validators=[DataRequired("Enter the start date.")])
@@ -55,7 +56,7 @@ class CandidateForm(FlaskForm):
         "Email address",
         validators=[DataRequired("Enter their email address."), Email("Enter a valid email address.")],
     )
-    school = StringField("School", validators=[Optional(), Length(max=200)])
+    school = StringField("School", validators=[Optional(), Length(max=SCHOOL.max_length)])
 
 
 class CandidatesCsvForm(FlaskForm):

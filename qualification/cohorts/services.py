@@ -24,6 +24,7 @@ from qualification.cohorts.models import (
     MemberRole,
     SessionKind,
 )
+from qualification.cohorts.rules import COHORT_NAME, SCHOOL
 from qualification.pathway.services import sync_enrolments
 from qualification.permissions import can_manage_cohort
 from qualification.versions.models import QualificationVersion, VersionStatus
@@ -71,7 +72,7 @@ def create_cohort(
     require(can_manage_cohort(actor), "Only course leaders can create cohorts.")
     name = (name or "").strip()
     errors = errors_of(
-        name=None if name and len(name) <= 200 else "Give the cohort a name of up to 200 characters.",
+        name=COHORT_NAME(name),
         offer=_offer_problem(version, award_code, module_code),
         choice_deadline=(
             "The deadline for choosing options cannot be before the cohort starts."
@@ -120,8 +121,8 @@ def invite_candidate(
     """Invite a person into the cohort as a candidate; returns (user, whether they were newly added)."""
     require(can_manage_cohort(actor, cohort), "Only course leaders can invite candidates.")
     school = (school or "").strip()
-    if len(school) > 200:
-        raise ValidationFailed({"school": "Enter a school name of up to 200 characters."})
+    if problem := SCHOOL(school):
+        raise ValidationFailed({"school": problem})
     outcome = invite(actor, email=email, name=name, role=Role.CANDIDATE, organisation=school, already_ok=True)
     user = outcome.user
     if _membership(cohort, user, MemberRole.CANDIDATE) is not None:

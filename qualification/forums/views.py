@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import ValidationFailed, require
+from core.errors import require
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import SIGNED_IN, rule
 from qualification.cohorts.queries import cohort_or_404
 from qualification.forums import queries, services
@@ -153,18 +152,15 @@ def start_thread(cohort_id: int, forum_key: str):
     cohort = cohort_or_404(cohort_id)
     code, _title = _forum_or_404(cohort, forum_key)
     form = ThreadForm()
-    if form.validate_on_submit():
-        try:
-            thread = services.start_thread(
-                current_user, cohort, code, title=form.title.data, body_md=form.body.data
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Your thread is started. You will get an email when someone replies.", "success")
-            return redirect(_thread_url(thread.id))
+    outcome = submit(
+        form,
+        lambda: services.start_thread(
+            current_user, cohort, code, title=form.title.data, body_md=form.body.data
+        ),
+    )
+    if outcome:
+        flash("Your thread is started. You will get an email when someone replies.", "success")
+        return redirect(_thread_url(outcome.result.id))
     return _forum_page(cohort, forum_key, form, 422)
 
 
@@ -211,16 +207,10 @@ def show_thread(thread_id: int):
 def reply_to_thread(thread_id: int):
     thread = _thread_or_404(thread_id)
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            post = services.reply_to_thread(current_user, thread, body_md=form.body.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Your reply is posted.", "success")
-            return redirect(_thread_url(thread.id, post.id))
+    outcome = submit(form, lambda: services.reply_to_thread(current_user, thread, body_md=form.body.data))
+    if outcome:
+        flash("Your reply is posted.", "success")
+        return redirect(_thread_url(thread.id, outcome.result.id))
     return _thread_page(thread, 422, reply_form=form)
 
 
@@ -239,25 +229,22 @@ def edit_post(post_id: int):
     if request.method == "GET":
         form.body.data, form.version.data = post.body_md, str(post.version)
         return _edit_page(post, form)
-    if not form.validate_on_submit():
-        return _edit_page(post, form, 422)
-    try:
-        services.edit_post(
+    outcome = submit(
+        form,
+        lambda: services.edit_post(
             current_user, post, body_md=form.body.data, expected_version=form.expected_version()
-        )
-        db.session.commit()
-    except (services.EditConflict, StaleDataError):
-        db.session.rollback()
+        ),
+        conflicts=services.EditConflict,
+        stale=services.CONFLICT,
+    )
+    if outcome:
+        flash("Your post is updated.", "success")
+        return redirect(_thread_url(post.thread_id, post.id))
+    if outcome.conflict:
         # The author's text stays in the form; the page shows the post as it is now, with its new version.
         post = _post_or_404(post_id)
         form.version.data = str(post.version)
-        return _edit_page(post, form, 409, conflict=services.CONFLICT)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return _edit_page(post, form, 422)
-    flash("Your post is updated.", "success")
-    return redirect(_thread_url(post.thread_id, post.id))
+    return _edit_page(post, form, outcome.status, conflict=outcome.conflict and services.CONFLICT)
 
 
 # Following, reporting, moderation ----------------------------------------------------------------------
@@ -316,16 +303,9 @@ def unpin_thread(thread_id: int):
 def _post_with_reason(post_id: int, form_class, prefix: str, service, message: str):
     post = _post_or_404(post_id)
     form = form_class(prefix=f"{prefix}-{post.id}")
-    if form.validate_on_submit():
-        try:
-            service(current_user, post, reason=form.reason.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(message, "success")
-            return redirect(_thread_url(post.thread_id, post.id))
+    if submit(form, lambda: service(current_user, post, reason=form.reason.data)):
+        flash(message, "success")
+        return redirect(_thread_url(post.thread_id, post.id))
     return _thread_page(post.thread, 422, failed={(prefix, post.id): form})
 
 

@@ -7,8 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.errors import InvalidTransition, ValidationFailed
-from core.extensions import db
+from core.forms import submit
 from core.web.access import SIGNED_IN, rule
 from qualification.cohorts.models import MemberRole
 from qualification.cohorts.queries import cohort_or_404
@@ -66,14 +65,13 @@ def choose_pathway(cohort_id: int):
     if request.form.get("action") == "check":
         # Checking changes nothing: it shows what this choice would mean.
         return _page(cohort, member, chosen)
-    try:
-        choose_options(current_user, member, chosen, today=date.today())  # noqa: DTZ011
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _page(cohort, member, chosen, status=422, error=exc.errors.get("options"))
-    except InvalidTransition as exc:
-        db.session.rollback()
-        return _page(cohort, member, chosen, status=409, error=str(exc))
-    db.session.commit()
+    outcome = submit(
+        None,
+        lambda: choose_options(current_user, member, chosen, today=date.today()),  # noqa: DTZ011
+        conflicts=True,
+    )
+    if not outcome:
+        error = outcome.conflict or outcome.errors.get("options")
+        return _page(cohort, member, chosen, status=outcome.status, error=error)
     flash("Your choice of modules is saved. Your modules are on your home page.", "success")
     return redirect(url_for("qualification.pathway.show_pathway", cohort_id=cohort.id))

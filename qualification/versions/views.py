@@ -8,9 +8,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from core.accounts.models import Role
-from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors
+from core.forms import submit
 from core.web.access import roles, rule
 from qualification.spec import SpecInvalid, award_satisfiability, parse_spec, spec_to_document
 from qualification.spec.documents import load_document
@@ -46,21 +45,17 @@ def list_all():
 @rule(EDITORS)
 def new_qualification():
     form = QualificationForm()
-    if form.validate_on_submit():
-        try:
-            version = create_qualification(
-                current_user, code=form.code.data, title=form.title.data, provider=form.provider.data
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            code = version.qualification.code
-            flash(f"{code} created as a draft. Add its modules and awards, then publish it.", "success")
-            return redirect(url_for("qualification.versions.show_version", code=code, number=1))
-    status = 422 if form.errors else 200
-    return render_template("qualification/versions/new.html", form=form), status
+    outcome = submit(
+        form,
+        lambda: create_qualification(
+            current_user, code=form.code.data, title=form.title.data, provider=form.provider.data
+        ),
+    )
+    if outcome:
+        code = outcome.result.qualification.code
+        flash(f"{code} created as a draft. Add its modules and awards, then publish it.", "success")
+        return redirect(url_for("qualification.versions.show_version", code=code, number=1))
+    return render_template("qualification/versions/new.html", form=form), outcome.status
 
 
 @bp.route("/<code>/v<int:number>/details", methods=["POST"])
@@ -68,27 +63,23 @@ def new_qualification():
 def update_version_details(code: str, number: int):
     version = _version_or_404(code, number)
     form = DetailsForm()
-    if form.validate_on_submit():
-        try:
-            update_details(
-                current_user,
-                version,
-                title=form.title.data,
-                provider=form.provider.data,
-                expected=int(form.version.data),
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except InvalidTransition as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            return _version_page(_version_or_404(code, number), status=409, details_form=form)
-        else:
-            db.session.commit()
-            flash("Title and provider saved.", "success")
-            return redirect(url_for("qualification.versions.show_version", code=code, number=number))
-    return _version_page(_version_or_404(code, number), status=422, details_form=form)
+    outcome = submit(
+        form,
+        lambda: update_details(
+            current_user,
+            version,
+            title=form.title.data,
+            provider=form.provider.data,
+            expected=int(form.version.data),
+        ),
+        conflicts=True,
+    )
+    if outcome:
+        flash("Title and provider saved.", "success")
+        return redirect(url_for("qualification.versions.show_version", code=code, number=number))
+    if outcome.conflict:
+        form.form_errors.append(outcome.conflict)
+    return _version_page(_version_or_404(code, number), status=outcome.status, details_form=form)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -151,6 +142,7 @@ def publish(code: str, number: int):
     try:
         publish_version(current_user, version)
     except SpecInvalid as exc:
+        # Not submit(): a spec's refusal is a list of problems for the page, not errors on a form's fields.
         db.session.rollback()
         return _version_page(_version_or_404(code, number), exc.problems, 422)
     db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.accounts.models import Role, User, UserRole
 from core.accounts.permissions import can_change_roles, can_disable
-from core.accounts.rules import hash_password, password_problem, verify_password
+from core.accounts.rules import PERSON_NAME, hash_password, password_problem, verify_password
 from core.accounts.services.sessions import is_valid_email, normalise_email, revoke_sessions
 from core.audit.services import record
 from core.db.timeutil import utcnow
@@ -38,8 +38,8 @@ def create_user(
         errors["email"] = "Enter a valid email address."
     elif find_user_by_email(email) is not None:
         errors["email"] = "An account with that email address already exists."
-    if not name or len(name) > 200:
-        errors["name"] = "Enter a name of up to 200 characters."
+    if problem := PERSON_NAME(name):
+        errors["name"] = problem
     problem = password_problem(password, email=email, name=name)
     if problem:
         errors["password"] = problem

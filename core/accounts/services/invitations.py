@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from core.accounts.models import Invitation, PasswordReset, Role, User
 from core.accounts.permissions import can_invite
-from core.accounts.rules import hash_password, hash_token, new_token, password_problem
+from core.accounts.rules import PERSON_NAME, hash_password, hash_token, new_token, password_problem
 from core.accounts.services.accounts import create_invited_user, create_user, find_user_by_email, grant_role
 from core.accounts.services.sessions import (
     check_throttle,
@@ -176,8 +176,8 @@ def accept_invitation(raw: str, *, name: str, password: str) -> User:
     problem = password_problem(password, email=invitation.email, name=name)
     if problem:
         raise ValidationFailed({"password": problem})
-    if len(name) > 200:
-        raise ValidationFailed({"name": "Enter a name of up to 200 characters."})
+    if problem := PERSON_NAME(name):
+        raise ValidationFailed({"name": problem})
     _claim(Invitation, invitation.id)
     if user is None:
         # The account was removed after the invitation was sent: make it again from the invitation.
