@@ -25,7 +25,10 @@ from portfolio.files.services import (
     sweep_unreferenced,
 )
 from portfolio.submissions.models import Submission, SubmissionEntry
-from tests.portfolio.files.test_upload_attacks import (
+from tests.support.crash import kill_when_it_says
+from tests.support.html import login
+from tests.support.people import make_user
+from tests.support.uploads import (
     assert_nothing_kept,
     blob_rows,
     pdf,
@@ -34,9 +37,6 @@ from tests.portfolio.files.test_upload_attacks import (
     temp_files,
     upload,
 )
-from tests.support.crash import kill_when_it_says
-from tests.support.html import login
-from tests.support.people import make_user
 
 
 @pytest.fixture

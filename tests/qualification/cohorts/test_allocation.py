@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.accounts.models import Role, User
 from core.extensions import db
 from qualification.cohorts.models import AssessorAllocation, CohortMember, CohortSession
-from tests.qualification.cohorts.test_cohorts import (
+from tests.support.cohorts import (
     TWILIGHT,
     add_session,
     add_staff,
@@ -20,21 +20,10 @@ from tests.qualification.cohorts.test_cohorts import (
     members,
     options,
     post_on_cohort,
-    publish_demo,
     text_of,
     upload_csv,
 )
-from tests.support.html import login
 from tests.support.people import make_user
-
-
-@pytest.fixture
-def leader(app, client, runner, course_leader):
-    """A signed-in course leader with the demo qualification published."""
-    publish_demo(runner)
-    login(client, course_leader.email)
-    return course_leader
-
 
 # Staff ---------------------------------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from qualification.cohorts.models import Cohort, CohortMember
 from qualification.cohorts.services import invite_candidate
 from qualification.pathway.services import choose_options
 from qualification.results.models import AchievedBy
-from tests.qualification.results.test_transcript import achieve, cohort_id, load_demo_world
 from tests.support.html import csrf_from, login
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, LEADER, user_id
+from tests.support.transcript import achieve, cohort_id, load_demo_world
 
 
 @pytest.fixture
