@@ -369,7 +369,7 @@ def test_assessor_pages_through_modules_to_plan_mixed_with_other_work(demo):
 @pytest.mark.parametrize(
     "url", ["/assessors/queue?kind=observation_plan", "/assessors/queue?sort=newest&module=M01", "/"]
 )
-def test_the_queue_with_modules_to_plan_runs_a_fixed_number_ofstatements_for(demo, url):
+def test_the_queue_with_modules_to_plan_runs_a_fixed_number_of_statements(demo, url):
     app = demo
     add_candidates(app, 3, days_ago=2)
     tom = signed_in(app, TOM)

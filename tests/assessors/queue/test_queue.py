@@ -190,7 +190,7 @@ def test_assessor_home_shows_waiting_overdue_and_ready_counts(demo):
 
 
 @pytest.mark.parametrize("url", ["/assessors/queue", "/assessors/queue?overdue=y&sort=newest&kind=apl"])
-def test_queue_page_runs_a_fixed_number_ofstatements_for(demo, url):
+def test_queue_page_runs_a_fixed_number_of_statements(demo, url):
     app = demo
     add_waiting(app, submissions=1, claims=1, observations=1, days_ago=20)
     tom = signed_in(app, TOM)
