@@ -42,15 +42,15 @@ def add_waiting(app, *, submissions=0, claims=0, observations=0, email=JO, days_
     ids = _ids(app)
     who, cohort = ids["people"][email], ids["cohort"]
     base = datetime.now(UTC) - timedelta(days=days_ago)
+    # Every row is the same candidate's, in the demo cohort and qualification.
+    theirs = {"candidate_id": who, "cohort_id": cohort, "family": "CCQ"}
     with app.app_context():
         first = (db.session.scalar(select(db.func.max(Submission.attempt))) or 0) + 1
         for n in range(submissions):
             at = base if same_time else base - timedelta(minutes=n)
             db.session.add(
                 Submission(
-                    candidate_id=who,
-                    cohort_id=cohort,
-                    family="CCQ",
+                    **theirs,
                     module_code="M03",
                     module_id=ids["modules"]["M03"],
                     attempt=first + n,
@@ -61,9 +61,7 @@ def add_waiting(app, *, submissions=0, claims=0, observations=0, email=JO, days_
         for n in range(claims):
             db.session.add(
                 AplClaim(
-                    candidate_id=who,
-                    cohort_id=cohort,
-                    family="CCQ",
+                    **theirs,
                     module_code="M02",
                     scope="criteria",
                     criteria_refs="M02.1.1",
@@ -74,10 +72,8 @@ def add_waiting(app, *, submissions=0, claims=0, observations=0, email=JO, days_
         for n in range(observations):
             db.session.add(
                 Observation(
-                    candidate_id=who,
-                    cohort_id=cohort,
+                    **theirs,
                     assessor_id=ids["people"][TOM],
-                    family="CCQ",
                     module_code="M01",
                     planned_for=(base - timedelta(days=n)).date(),
                     school="Hollins Park Academy",

@@ -21,6 +21,19 @@ def body_hash(title: str, body: str, blob_sha256: str | None = None) -> str:
     return hashlib.sha256(f"{title}\n{body}\n{blob_sha256 or ''}".encode()).hexdigest()
 
 
+def item_with_version(
+    candidate_id: int, kind: str, *, anonymised_at=None, **version
+) -> tuple[EvidenceItem, EvidenceVersion]:
+    """An evidence item and its version 1 with these fields, flushed (not committed, not yet current)."""
+    item = EvidenceItem(candidate_id=candidate_id, kind=kind, anonymised_at=anonymised_at)
+    db.session.add(item)
+    db.session.flush()
+    first = EvidenceVersion(item_id=item.id, number=1, **version)
+    db.session.add(first)
+    db.session.flush()
+    return item, first
+
+
 def add_item(
     app,
     email: str,
@@ -35,13 +48,10 @@ def add_item(
     """An evidence item with one version, mapped to (module, criterion, note) triples; returns its id."""
     owner = user_id(app, email)
     with app.app_context():
-        item = EvidenceItem(candidate_id=owner, kind="file" if blob_sha256 else "account")
-        item.anonymised_at = utcnow() if anonymised else None
-        db.session.add(item)
-        db.session.flush()
-        version = EvidenceVersion(
-            item_id=item.id,
-            number=1,
+        item, version = item_with_version(
+            owner,
+            "file" if blob_sha256 else "account",
+            anonymised_at=utcnow() if anonymised else None,
             title=title,
             body_md=body,
             blob_sha256=blob_sha256,
@@ -49,8 +59,6 @@ def add_item(
             content_hash=body_hash(title, body, blob_sha256),
             created_by_id=owner,
         )
-        db.session.add(version)
-        db.session.flush()
         item.current = version
         for module, ref, note in maps:
             db.session.add(
