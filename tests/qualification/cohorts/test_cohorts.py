@@ -37,9 +37,6 @@ from tests.support.cohorts import (
 from tests.support.html import csrf_from, login
 from tests.support.people import make_user
 
-# Helpers (tests/qualification/cohorts/test_allocation.py uses them too) -------------------------------
-
-
 # Creating a cohort ---------------------------------------------------------------------------------
 
 
