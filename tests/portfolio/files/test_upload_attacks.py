@@ -1,6 +1,6 @@
 """B5: every upload attack is refused by content, size and name, and nothing of a refused upload is kept.
 
-The helpers and samples here are shared with tests/portfolio/files/test_storage.py.
+The samples and upload helpers shared with the storage and streaming tests live in tests/support/uploads.py.
 """
 
 from __future__ import annotations
