@@ -15,26 +15,25 @@ from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import active_enrolments, module_criteria
 
 
-def submissions_waiting(cohort_id: int) -> dict[int, int]:
-    """Per candidate: submitted attempts not yet decided and released."""
+def _per_candidate(model, cohort_id: int, status) -> dict[int, int]:
+    """Per candidate of the cohort: how many rows of `model` are in this status."""
     return dict(
         db.session.execute(
-            select(Submission.candidate_id, func.count(Submission.id))
-            .where(Submission.cohort_id == cohort_id, Submission.status == SubmissionStatus.SUBMITTED)
-            .group_by(Submission.candidate_id)
+            select(model.candidate_id, func.count(model.id))
+            .where(model.cohort_id == cohort_id, model.status == status)
+            .group_by(model.candidate_id)
         ).all()
     )
+
+
+def submissions_waiting(cohort_id: int) -> dict[int, int]:
+    """Per candidate: submitted attempts not yet decided and released."""
+    return _per_candidate(Submission, cohort_id, SubmissionStatus.SUBMITTED)
 
 
 def decisions_released(cohort_id: int) -> dict[int, int]:
     """Per candidate: decisions (on submissions and APL claims) released to them."""
-    return dict(
-        db.session.execute(
-            select(Assessment.candidate_id, func.count(Assessment.id))
-            .where(Assessment.cohort_id == cohort_id, Assessment.status == MarkingStatus.RELEASED)
-            .group_by(Assessment.candidate_id)
-        ).all()
-    )
+    return _per_candidate(Assessment, cohort_id, MarkingStatus.RELEASED)
 
 
 COHORT_REPORT_COUNTS = [

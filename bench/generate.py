@@ -102,7 +102,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import func, insert, select, update
 
-    from bench.generate_assessment import add_assessment_data
+    from bench.generate_assessment import add_assessment_data, bench_candidates
     from core.accounts.demo import load_demo
     from core.accounts.models import Invitation, Role, User
     from core.accounts.rules import hash_password
@@ -192,16 +192,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
         log("passwords set")
 
         # Half the candidates have chosen their option (M04 or M05), through the pathway service.
-        members = db.session.scalars(
-            select(CohortMember)
-            .join(User, User.id == CohortMember.user_id)
-            .where(
-                CohortMember.cohort_id == cohort.id,
-                CohortMember.role == MemberRole.CANDIDATE,
-                User.email.like("bench-%"),
-            )
-            .order_by(CohortMember.id)
-        ).all()
+        members = db.session.scalars(bench_candidates(cohort.id)).all()
         users = {u.id: u for u in db.session.scalars(select(User).where(User.email.like("bench-candidate%")))}
         for i, member in enumerate(members):
             if rng.random() < 0.5:

@@ -31,6 +31,40 @@ def _hash(*parts) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
 
+def bench_candidates(cohort_id: int, what=None):
+    """A select of the cohort's generated candidates (the demo's own are not bench data), in join order:
+    their CohortMember rows, or the column `what`."""
+    from sqlalchemy import select
+
+    from core.accounts.models import User
+    from qualification.cohorts.models import CohortMember, MemberRole
+
+    return (
+        select(CohortMember if what is None else what)
+        .join(User, User.id == CohortMember.user_id)
+        .where(
+            CohortMember.cohort_id == cohort_id,
+            CohortMember.role == MemberRole.CANDIDATE,
+            User.email.like("bench-%"),
+        )
+        .order_by(CohortMember.id)
+    )
+
+
+def insert_batched(table, rows: list[dict]) -> list[int]:
+    """Insert the rows BATCH at a time; their new ids, in the rows' order."""
+    from sqlalchemy import insert
+
+    from core.extensions import db
+
+    ids: list[int] = []
+    for i in range(0, len(rows), BATCH):
+        ids += db.session.scalars(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows[i : i + BATCH]
+        ).all()
+    return ids
+
+
 def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
     """Submissions, assessments and module results for the tier; returns counts for the summary."""
     from sqlalchemy import func, insert, select, update
@@ -42,7 +76,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
     from modules.catalogue.models import AssessmentCriterion, LearningOutcome
     from portfolio.evidence.models import EvidenceItem
     from portfolio.submissions.models import Submission, SubmissionEntry
-    from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole
+    from qualification.cohorts.models import AssessorAllocation, CohortMember
     from qualification.results.models import ModuleResult
 
     now = utcnow().replace(microsecond=0)
@@ -58,18 +92,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             )
         )
     assessor_id = db.session.scalar(select(User.id).where(User.email == QUEUE_ASSESSOR))
-    candidate_ids = list(
-        db.session.scalars(
-            select(CohortMember.user_id)
-            .join(User, User.id == CohortMember.user_id)
-            .where(
-                CohortMember.cohort_id == cohort.id,
-                CohortMember.role == MemberRole.CANDIDATE,
-                User.email.like("bench-%"),
-            )
-            .order_by(CohortMember.id)
-        )
-    )
+    candidate_ids = list(db.session.scalars(bench_candidates(cohort.id, CohortMember.user_id)))
     queue_ids = candidate_ids[: QUEUE_CANDIDATES[tier]]
     db.session.execute(
         update(AssessorAllocation)
@@ -85,14 +108,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
     )
 
     def submissions(rows: list[dict]) -> list[int]:
-        ids: list[int] = []
-        for i in range(0, len(rows), BATCH):
-            ids += db.session.scalars(
-                insert(Submission.__table__).returning(
-                    Submission.__table__.c.id, sort_by_parameter_order=True
-                ),
-                rows[i : i + BATCH],
-            ).all()
+        ids = insert_batched(Submission.__table__, rows)
         entries = [
             {
                 "submission_id": sid,
@@ -164,14 +180,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
         }
 
     def assessments(rows: list[dict]) -> list[int]:
-        ids: list[int] = []
-        for i in range(0, len(rows), BATCH):
-            ids += db.session.scalars(
-                insert(Assessment.__table__).returning(
-                    Assessment.__table__.c.id, sort_by_parameter_order=True
-                ),
-                rows[i : i + BATCH],
-            ).all()
+        ids = insert_batched(Assessment.__table__, rows)
         judgements = [
             {
                 "assessment_id": aid,

@@ -40,6 +40,20 @@ class CriterionInfo:
     text: str
     methods: tuple[str, ...]
 
+    @classmethod
+    def of(cls, module, outcome, criterion) -> CriterionInfo:
+        """The criterion as it sits in its outcome and module."""
+        return cls(
+            module.family,
+            module.code,
+            module.title,
+            outcome.ref,
+            outcome.text,
+            criterion.ref,
+            criterion.text,
+            tuple(m.value for m in criterion.methods),
+        )
+
     @property
     def value(self) -> str:
         """The criterion as a form value: "CCQ/M01.1.2"."""
@@ -73,16 +87,7 @@ def studied_modules(user_id: int) -> list[Module]:
 def available_criteria(user_id: int) -> list[CriterionInfo]:
     """Every criterion the person may map evidence to, in module > outcome > criterion order."""
     return [
-        CriterionInfo(
-            module.family,
-            module.code,
-            module.title,
-            outcome.ref,
-            outcome.text,
-            criterion.ref,
-            criterion.text,
-            tuple(m.value for m in criterion.methods),
-        )
+        CriterionInfo.of(module, outcome, criterion)
         for module in studied_modules(user_id)
         for outcome in module.outcomes
         for criterion in outcome.criteria
@@ -123,16 +128,7 @@ def find_criterion(user_id: int, ref: str, family: str | None = None) -> Criteri
         # None: not a criterion of a module they study. Several: the same ref in two qualifications.
         raise ValidationFailed({"criterion": NOT_OPEN})
     criterion, outcome, module = rows[0]
-    return CriterionInfo(
-        module.family,
-        module.code,
-        module.title,
-        outcome.ref,
-        outcome.text,
-        criterion.ref,
-        criterion.text,
-        tuple(m.value for m in criterion.methods),
-    )
+    return CriterionInfo.of(module, outcome, criterion)
 
 
 def _mapping(item: EvidenceItem, family: str, ref: str) -> CriterionMapping | None:

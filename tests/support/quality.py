@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from assessors.decisions.services import release_decision
+from assessors.decisions.services import release_decision, review_decision
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
 from core.accounts.models import Role
@@ -98,6 +98,28 @@ def judge(app, assessor_email: str, submission_id: int, *, decision: str = "achi
         complete_marking(assessor, assessment, expected_version=assessment.version)
         db.session.commit()
         return assessment.id
+
+
+def start(app, assessor_email: str, submission_id: int) -> int:
+    """The assessor starts marking the submission (nothing judged yet); returns the assessment id."""
+    with app.test_request_context():
+        assessment = start_submission_marking(
+            person(assessor_email), db.session.get(Submission, submission_id)
+        )
+        db.session.commit()
+        return assessment.id
+
+
+def released_referral(app, email: str, assessor_email: str, iqa_email: str) -> tuple[int, int]:
+    """A first attempt, referred, agreed by the IQA and released: (submission id, assessment id)."""
+    first = submit(app, email)
+    assessment_id = judge(app, assessor_email, first, decision="referred")  # referrals are sampled by default
+    with app.test_request_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        review_decision(person(iqa_email), assessment, verdict="agree", reasons_md="", expected_version=None)
+        db.session.commit()
+    release(app, iqa_email, assessment_id)
+    return first, assessment_id
 
 
 def release(app, email: str, assessment_id: int) -> None:

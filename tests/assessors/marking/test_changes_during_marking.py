@@ -6,16 +6,14 @@ from __future__ import annotations
 import pytest
 
 from assessors.marking.models import Assessment
-from assessors.marking.services import start_submission_marking
 from core.extensions import db
-from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
 from qualification.cohorts.services import allocate
 from tests.support import marking as ms
 from tests.support.html import has_button, page_text, press, signed_in
 from tests.support.marking import withdraw
 from tests.support.people import HELEN, JO, LEADER, TOM, person
-from tests.support.quality import demo_cohort_id, judge, load_quality_demo, state_of, submit
+from tests.support.quality import demo_cohort_id, judge, load_quality_demo, start, state_of, submit
 
 RELEASE = "Release to the candidate"
 
@@ -28,10 +26,7 @@ def demo(app):
 
 def test_assessor_cannot_save_a_judgement_on_an_attempt_withdrawn_meanwhile(demo):
     submission_id = submit(demo, JO)
-    with demo.test_request_context():
-        assessment = start_submission_marking(person(TOM), db.session.get(Submission, submission_id))
-        db.session.commit()
-        assessment_id = assessment.id
+    assessment_id = start(demo, TOM, submission_id)
     tom = signed_in(demo, TOM)
     page = tom.get(f"/assessors/assessments/{assessment_id}")
     withdraw(demo, submission_id)
@@ -62,10 +57,7 @@ def test_bulk_release_skips_an_attempt_withdrawn_after_marking(demo):
 
 def test_assessor_reallocated_mid_marking_is_told_and_the_new_assessor_continues(demo):
     submission_id = submit(demo, JO)
-    with demo.test_request_context():
-        assessment = start_submission_marking(person(TOM), db.session.get(Submission, submission_id))
-        db.session.commit()
-        assessment_id = assessment.id
+    assessment_id = start(demo, TOM, submission_id)
     tom = signed_in(demo, TOM)
     page = tom.get(f"/assessors/assessments/{assessment_id}")
     with demo.test_request_context():

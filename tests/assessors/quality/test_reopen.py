@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from assessors.decisions.services import review_decision
 from assessors.marking.models import Assessment
 from core.extensions import db
 from portfolio.apl.models import AplClaim
@@ -14,7 +13,15 @@ from portfolio.apl.services import submit_claim
 from tests.support import marking as ms
 from tests.support.html import has_button, page_text, press, signed_in
 from tests.support.people import JO, LEADER, SAM, TOM, person
-from tests.support.quality import audit, judge, load_quality_demo, release, state_of, submit
+from tests.support.quality import (
+    audit,
+    judge,
+    load_quality_demo,
+    release,
+    released_referral,
+    state_of,
+    submit,
+)
 
 REOPEN = "Reopen for the assessor"
 
@@ -26,13 +33,7 @@ def demo(app):
 
 
 def test_iqa_cannot_reopen_a_referral_once_attempt_two_is_submitted(demo):
-    first = submit(demo, JO)
-    assessment_id = judge(demo, TOM, first, decision="referred")  # referrals are sampled by default
-    with demo.test_request_context():
-        assessment = db.session.get(Assessment, assessment_id)
-        review_decision(person(SAM), assessment, verdict="agree", reasons_md="", expected_version=None)
-        db.session.commit()
-    release(demo, SAM, assessment_id)
+    first, assessment_id = released_referral(demo, JO, TOM, SAM)
     assert ms.submission_status(demo, first) == "referred"
     # The IQA opened the page before the new attempt arrived (once it has, the button is not offered:
     # test_reopen_button.py); the service still refuses the stale form.

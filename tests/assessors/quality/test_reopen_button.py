@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assessors.decisions.services import review_decision
 from assessors.marking.models import Assessment
 from core.extensions import db
 from tests.support.html import csrf_from, has_button, signed_in
 from tests.support.marking import sample_nothing as no_sampling
 from tests.support.marking import withdraw
-from tests.support.people import JO, SAM, TOM, person
-from tests.support.quality import judge, load_quality_demo, release, state_of, submit
+from tests.support.people import JO, SAM, TOM
+from tests.support.quality import judge, load_quality_demo, released_referral, state_of, submit
 
 REOPEN = "Reopen for the assessor"
 RELEASE = "Release to the candidate"
@@ -23,20 +22,8 @@ def demo(app):
     return app
 
 
-def released_referral(app) -> tuple[int, int]:
-    """Jo's first attempt, referred, agreed by the IQA and released: (submission id, assessment id)."""
-    first = submit(app, JO)
-    assessment_id = judge(app, TOM, first, decision="referred")  # referrals are sampled by default
-    with app.test_request_context():
-        assessment = db.session.get(Assessment, assessment_id)
-        review_decision(person(SAM), assessment, verdict="agree", reasons_md="", expected_version=None)
-        db.session.commit()
-    release(app, SAM, assessment_id)
-    return first, assessment_id
-
-
 def test_iqa_cannot_see_reopen_once_the_candidate_sent_attempt_two(demo):
-    _, assessment_id = released_referral(demo)
+    _, assessment_id = released_referral(demo, JO, TOM, SAM)
     sam = signed_in(demo, SAM)
     for url in (f"/assessors/assessments/{assessment_id}/review", f"/assessors/assessments/{assessment_id}"):
         assert has_button(sam.get(url), REOPEN), url  # offered while nothing came after the decision

@@ -21,10 +21,11 @@ from modules.study.models import ModuleEnrolment
 from qualification.cohorts.models import AssessorAllocation, Cohort
 from qualification.results.models import CriterionResult
 from qualification.versions.models import VersionModule
-from tests.assessors.queue.test_queue import TO_PLAN, _statements, add_waiting, next_link, rows_of
 from tests.support.html import page_text, press, signed_in
 from tests.support.marking import load_marking_demo
 from tests.support.people import CHRIS, DEMO_PASSWORD, HELEN, JO, MORGAN, TOM, make_user
+from tests.support.queries import statements_for
+from tests.support.queue import TO_PLAN, add_waiting, next_link, rows_of
 
 NEXT_WEEK = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
 
@@ -372,12 +373,12 @@ def test_the_queue_with_modules_to_plan_runs_a_fixed_number_of_statements(demo, 
     app = demo
     add_candidates(app, 3, days_ago=2)
     tom = signed_in(app, TOM)
-    small = _statements(app, tom, url)
+    small = statements_for(app, tom, url)
     add_candidates(app, 60, days_ago=2)
     add_waiting(app, submissions=5, observations=2)
-    large = _statements(app, tom, url)
+    large = statements_for(app, tom, url)
     assert small == large
     assert large <= 8, large
     follow = next_link(tom.get(url))
     if follow:
-        assert _statements(app, tom, follow) == large
+        assert statements_for(app, tom, follow) == large

@@ -3,9 +3,7 @@ the cohort's turnaround in working days, and a fixed number of SQL statements ho
 
 from __future__ import annotations
 
-import html
 import random
-import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -21,17 +19,14 @@ from assessors.queue.rules import (
     today_uk,
     working_days_between,
 )
-from assessors.workplace.models import Observation
-from core.accounts.models import User
-from core.db.querycount import count_queries
 from core.extensions import db
-from portfolio.apl.models import AplClaim
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
-from qualification.versions.models import VersionModule
 from tests.support.html import page_text, signed_in
 from tests.support.marking import load_marking_demo, submit_m01
 from tests.support.people import CHRIS, JO, TOM
+from tests.support.queries import statements_for
+from tests.support.queue import TO_PLAN, _ids, add_waiting, next_link, rows_of
 
 # Working days, pure ---------------------------------------------------------------------------------------
 
@@ -78,96 +73,11 @@ def test_uk_summer_time_is_respected_at_the_start_of_a_day():
 
 # Building a queue ----------------------------------------------------------------------------------------
 
-# The demo's modules that wait for Tom to plan an observation
-# (tests/assessors/queue/test_observation_to_plan.py): Jo's
-# M01-M04 and Morgan's M01-M03, all with an observation criterion; one fewer once Jo's M01 has one planned.
-TO_PLAN = 7
-
 
 @pytest.fixture
 def demo(app):
     load_marking_demo(app)
     return app
-
-
-def _ids(app) -> dict:
-    with app.app_context():
-        people = {u.email: u.id for u in db.session.scalars(select(User))}
-        cohort = db.session.scalars(select(Cohort)).one()
-        modules = dict(
-            db.session.execute(
-                select(VersionModule.code, VersionModule.module_id).where(
-                    VersionModule.version_id == cohort.version_id
-                )
-            ).all()
-        )
-        return {"people": people, "cohort": cohort.id, "modules": modules}
-
-
-def add_waiting(app, *, submissions=0, claims=0, observations=0, email=JO, days_ago=0, same_time=False):
-    """Waiting work for the candidate, as rows (hundreds are needed; the services are tested elsewhere)."""
-    ids = _ids(app)
-    who, cohort = ids["people"][email], ids["cohort"]
-    base = datetime.now(UTC) - timedelta(days=days_ago)
-    with app.app_context():
-        first = (db.session.scalar(select(db.func.max(Submission.attempt))) or 0) + 1
-        for n in range(submissions):
-            at = base if same_time else base - timedelta(minutes=n)
-            db.session.add(
-                Submission(
-                    candidate_id=who,
-                    cohort_id=cohort,
-                    family="CCQ",
-                    module_code="M03",
-                    module_id=ids["modules"]["M03"],
-                    attempt=first + n,
-                    submitted_at=at,
-                    snapshot_hash="0" * 64,
-                )
-            )
-        for n in range(claims):
-            db.session.add(
-                AplClaim(
-                    candidate_id=who,
-                    cohort_id=cohort,
-                    family="CCQ",
-                    module_code="M02",
-                    scope="criteria",
-                    criteria_refs="M02.1.1",
-                    status="submitted",
-                    submitted_at=base - timedelta(minutes=n, seconds=30),
-                )
-            )
-        for n in range(observations):
-            db.session.add(
-                Observation(
-                    candidate_id=who,
-                    cohort_id=cohort,
-                    assessor_id=ids["people"][TOM],
-                    family="CCQ",
-                    module_code="M01",
-                    planned_for=(base - timedelta(days=n)).date(),
-                    school="Hollins Park Academy",
-                    criteria_refs="M01.1.1",
-                )
-            )
-        db.session.commit()
-
-
-def _text(fragment: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
-
-
-def rows_of(response) -> list[str]:
-    """Each row of the queue table: its id (kind and subject) and the text of its first cell."""
-    body = response.get_data(as_text=True)
-    found = re.findall(r'<tr id="queue-([a-z_]+-\d+)"[^>]*>\s*<td>(.*?)</td>', body, re.S)
-    return [f"{key} {_text(cell)}" for key, cell in found]
-
-
-def next_link(response, rel: str = "next") -> str | None:
-    match = re.search(rf'<a href="([^"]+)" rel="{rel}">', response.get_data(as_text=True))
-    return html.unescape(match.group(1)) if match else None
 
 
 # What is in it -------------------------------------------------------------------------------------------
@@ -279,28 +189,19 @@ def test_assessor_home_shows_waiting_overdue_and_ready_counts(demo):
 # Query budget (quality.md W3: <= 8 statements, fixed) -----------------------------------------------------
 
 
-def _statements(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as statements:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(statements)
-
-
 @pytest.mark.parametrize("url", ["/assessors/queue", "/assessors/queue?overdue=y&sort=newest&kind=apl"])
 def test_queue_page_runs_a_fixed_number_of_statements(demo, url):
     app = demo
     add_waiting(app, submissions=1, claims=1, observations=1, days_ago=20)
     tom = signed_in(app, TOM)
-    small = _statements(app, tom, url)
+    small = statements_for(app, tom, url)
     add_waiting(app, submissions=40, claims=10, observations=7, days_ago=20)
-    large = _statements(app, tom, url)
+    large = statements_for(app, tom, url)
     assert small == large
     assert large <= 8, large
     follow = next_link(tom.get(url))
     if follow:
-        assert _statements(app, tom, follow) == large
+        assert statements_for(app, tom, follow) == large
 
 
 def test_the_demo_leaves_jos_m01_waiting_for_tom_once(app, runner):

@@ -86,6 +86,14 @@ def answer(app, token: str, button: str = CONFIRM, *, follow=True, **changes):
     return press(witness, page, button, data, follow=follow)
 
 
+def expire_the_pending_request(app) -> None:
+    """The one pending witness link passed its expiry a minute ago."""
+    with app.app_context():
+        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.status == "pending")).one()
+        req.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+
+
 def test_candidate_can_ask_and_the_witness_confirms_without_an_account(demo, jo):
     item = item_id(demo, "Careers fair evaluation")
     page = jo.get(f"/portfolio/items/{item}")
@@ -208,10 +216,7 @@ def test_links_stop_working_when_revoked_or_expired_and_unknown_ones_are_404(dem
 
     ask(jo, f"/witness/items/{item}/request")
     expired_token = last_token(demo)
-    with demo.app_context():
-        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.status == "pending")).one()
-        req.expires_at = utcnow() - timedelta(minutes=1)
-        db.session.commit()
+    expire_the_pending_request(demo)
     expired = demo.test_client().get(f"/witness/{expired_token}")
     assert expired.status_code == 410
     assert "expired" in page_text(expired)
@@ -328,10 +333,7 @@ def test_witness_cannot_download_the_file_once_the_link_is_used_revoked_or_expir
 
     ask(jo, f"/witness/items/{item}/request")
     expired = last_token(demo)
-    with demo.app_context():
-        req = db.session.scalars(select(WitnessRequest).where(WitnessRequest.status == "pending")).one()
-        req.expires_at = utcnow() - timedelta(minutes=1)
-        db.session.commit()
+    expire_the_pending_request(demo)
     late = demo.test_client().get(f"/witness/{expired}/file")
     assert (late.status_code, "expired" in page_text(late)) == (410, True)
     assert PLAN not in late.data

@@ -17,9 +17,10 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import Blob
 from portfolio.export.queries import clean_name, export_file_name
 from qualification.cohorts.models import Cohort
-from tests.portfolio.submissions.test_submissions import add_item, edit_item, signed_in, submit
 from tests.support.demo import load_study_demo
+from tests.support.html import signed_in
 from tests.support.people import JO, user_id
+from tests.support.submissions import add_item, edit_item, submit
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CERTIFICATE = b"%PDF-1.4\n% a scanned certificate\n%%EOF\n"

@@ -25,7 +25,11 @@ from portfolio.files.services import (
     sweep_unreferenced,
 )
 from portfolio.submissions.models import Submission, SubmissionEntry
-from tests.portfolio.files.test_upload_attacks import (
+from tests.support.crash import kill_when_it_says
+from tests.support.html import login
+from tests.support.people import make_user
+from tests.support.submissions import item_with_version
+from tests.support.uploads import (
     assert_nothing_kept,
     blob_rows,
     pdf,
@@ -34,9 +38,6 @@ from tests.portfolio.files.test_upload_attacks import (
     temp_files,
     upload,
 )
-from tests.support.crash import kill_when_it_says
-from tests.support.html import login
-from tests.support.people import make_user
 
 
 @pytest.fixture
@@ -47,18 +48,14 @@ def owner(app):
 def add_version(app, candidate_id: int, stored, *, title: str = "Careers fair plan") -> int:
     """An item with one version referring to the stored file, committed; returns the version id."""
     with app.app_context():
-        item = EvidenceItem(candidate_id=candidate_id, kind="file")
-        db.session.add(item)
-        db.session.flush()
-        version = EvidenceVersion(
-            item_id=item.id,
-            number=1,
+        _, version = item_with_version(
+            candidate_id,
+            "file",
             title=title,
             blob_sha256=stored.sha256,
             file_name=stored.name,
             content_hash="0" * 64,
         )
-        db.session.add(version)
         db.session.commit()
         return version.id
 

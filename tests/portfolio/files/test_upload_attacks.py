@@ -1,6 +1,6 @@
 """B5: every upload attack is refused by content, size and name, and nothing of a refused upload is kept.
 
-The helpers and samples here are shared with tests/portfolio/files/test_storage.py.
+The samples and upload helpers shared with the storage and streaming tests live in tests/support/uploads.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import zipfile
 import zlib
 
 import pytest
-from sqlalchemy import func, select
 
 from core.extensions import db
 from core.files import filetypes
@@ -22,6 +21,7 @@ from core.files.storage import get_store
 from portfolio.evidence.models import Blob
 from portfolio.files.services import UploadRefused, accept_upload, sweep_unreferenced
 from tests.support.people import make_user
+from tests.support.uploads import assert_nothing_kept, blob_rows, pdf, refusal, temp_files, upload
 
 
 @pytest.fixture
@@ -30,10 +30,6 @@ def owner(app):
 
 
 # Samples ---------------------------------------------------------------------------------------------
-
-
-def pdf(body: bytes = b"1 0 obj << >> endobj") -> bytes:
-    return b"%PDF-1.4\n" + body + b"\ntrailer << >>\n%%EOF\n"
 
 
 def zip_of(entries: dict[str, bytes], *, level: int = 6) -> bytes:
@@ -101,42 +97,6 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 
 # Helpers ---------------------------------------------------------------------------------------------
-
-
-def upload(app, candidate_id: int, data: bytes, name: str, **kwargs):
-    with app.app_context():
-        stored = accept_upload(candidate_id, io.BytesIO(data), name, **kwargs)
-        db.session.commit()
-        return stored
-
-
-def refusal(app, candidate_id: int, data: bytes, name: str, **kwargs) -> str:
-    with app.app_context():
-        with pytest.raises(UploadRefused) as info:
-            accept_upload(candidate_id, io.BytesIO(data), name, **kwargs)
-        db.session.rollback()
-    assert info.value.errors == {"file": info.value.message}
-    return info.value.message
-
-
-def stored_blobs(app) -> list[str]:
-    return list(get_store(app).iter_blobs())
-
-
-def blob_rows(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Blob))
-
-
-def temp_files(app) -> list[str]:
-    tmp = get_store(app).tmp_dir
-    return sorted(os.listdir(tmp)) if tmp.exists() else []
-
-
-def assert_nothing_kept(app) -> None:
-    assert stored_blobs(app) == []
-    assert blob_rows(app) == 0
-    assert temp_files(app) == []
 
 
 # Accepted kinds --------------------------------------------------------------------------------------

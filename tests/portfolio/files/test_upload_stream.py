@@ -19,18 +19,18 @@ from core.files import storage
 from core.files.storage import FileStore, get_store
 from portfolio.evidence.models import EvidenceItem
 from portfolio.files.services import DISK_MESSAGE, sweep_unreferenced
-from tests.portfolio.files.test_upload_attacks import (
+from tests.support.crash import kill_when_it_says
+from tests.support.demo import load_study_demo
+from tests.support.evidence import LAST_WEEK
+from tests.support.html import csrf_from, login, page_text
+from tests.support.people import DEMO_PASSWORD, JO
+from tests.support.uploads import (
     assert_nothing_kept,
     blob_rows,
     pdf,
     stored_blobs,
     temp_files,
 )
-from tests.support.crash import kill_when_it_says
-from tests.support.demo import load_study_demo
-from tests.support.evidence import LAST_WEEK
-from tests.support.html import csrf_from, login, page_text
-from tests.support.people import DEMO_PASSWORD, JO
 
 
 @pytest.fixture

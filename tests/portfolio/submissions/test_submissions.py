@@ -18,13 +18,14 @@ from core.audit.services import details_of
 from core.db.timeutil import utcnow
 from core.extensions import db
 from core.notifications.models import Notification
-from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
+from portfolio.evidence.models import EvidenceItem
 from portfolio.submissions.models import Submission
 from portfolio.submissions.services import may_submit_again, snapshot_hash
-from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
+from qualification.cohorts.models import Cohort, CohortMember, MemberRole
 from tests.support.demo import load_study_demo
 from tests.support.html import csrf_from, page_text, press, signed_in
-from tests.support.people import CHRIS, DEMO_PASSWORD, JO, make_user, user_id
+from tests.support.people import CHRIS, DEMO_PASSWORD, JO, make_user
+from tests.support.submissions import add_item, allocated_assessor, edit_item, submit
 
 SUBMIT_M01 = "Submit M01 for assessment"
 
@@ -38,80 +39,6 @@ def demo(app):
 # Factories -------------------------------------------------------------------------------------------
 
 
-def body_hash(title: str, body: str, blob_sha256: str | None = None) -> str:
-    return hashlib.sha256(f"{title}\n{body}\n{blob_sha256 or ''}".encode()).hexdigest()
-
-
-def add_item(
-    app,
-    email: str,
-    title: str,
-    body: str = "An account of practice.",
-    *,
-    maps=(("M01", "M01.1.1", "Shows the plan"),),
-    anonymised: bool = True,
-    blob_sha256: str | None = None,
-    file_name: str | None = None,
-) -> int:
-    """An evidence item with one version, mapped to (module, criterion, note) triples; returns its id."""
-    owner = user_id(app, email)
-    with app.app_context():
-        item = EvidenceItem(candidate_id=owner, kind="file" if blob_sha256 else "account")
-        item.anonymised_at = utcnow() if anonymised else None
-        db.session.add(item)
-        db.session.flush()
-        version = EvidenceVersion(
-            item_id=item.id,
-            number=1,
-            title=title,
-            body_md=body,
-            blob_sha256=blob_sha256,
-            file_name=file_name,
-            content_hash=body_hash(title, body, blob_sha256),
-            created_by_id=owner,
-        )
-        db.session.add(version)
-        db.session.flush()
-        item.current = version
-        for module, ref, note in maps:
-            db.session.add(
-                CriterionMapping(
-                    item_id=item.id, family="CCQ", module_code=module, criterion_ref=ref, note=note
-                )
-            )
-        db.session.commit()
-        return item.id
-
-
-def edit_item(app, item_id: int, body: str) -> str:
-    """A new version of the item, as editing it in the working portfolio makes; returns its hash."""
-    with app.app_context():
-        item = db.session.get(EvidenceItem, item_id)
-        number = len(item.versions) + 1
-        version = EvidenceVersion(
-            item_id=item.id,
-            number=number,
-            title=item.current.title,
-            body_md=body,
-            content_hash=body_hash(item.current.title, body),
-            created_by_id=item.candidate_id,
-        )
-        db.session.add(version)
-        db.session.flush()
-        item.current = version
-        db.session.commit()
-        return version.content_hash
-
-
-def allocated_assessor(app, email: str = JO) -> str:
-    candidate_id = user_id(app, email)
-    with app.app_context():
-        assessor_id = db.session.scalar(
-            select(AssessorAllocation.assessor_id).where(AssessorAllocation.candidate_id == candidate_id)
-        )
-        return db.session.get(User, assessor_id).email
-
-
 def cohort_assessor(app, email: str) -> str:
     """Another assessor of the demo cohort, allocated to nobody."""
     person = make_user(app, email, name="Ash Assessor", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
@@ -120,12 +47,6 @@ def cohort_assessor(app, email: str) -> str:
         db.session.add(CohortMember(cohort_id=cohort.id, user_id=person.id, role=MemberRole.ASSESSOR))
         db.session.commit()
     return email
-
-
-def submit(client, code: str = "M01", statement: str = "", *, follow: bool = True):
-    page = client.get(f"/portfolio/submissions/new/CCQ/{code}")
-    assert page.status_code == 200
-    return press(client, page, f"Submit {code} for assessment", {"statement": statement}, follow=follow)
 
 
 def submission_url(response) -> str:

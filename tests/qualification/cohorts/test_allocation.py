@@ -10,31 +10,8 @@ from sqlalchemy import select
 from core.accounts.models import Role, User
 from core.extensions import db
 from qualification.cohorts.models import AssessorAllocation, CohortMember, CohortSession
-from tests.qualification.cohorts.test_cohorts import (
-    TWILIGHT,
-    add_session,
-    add_staff,
-    count,
-    create_cohort,
-    invite,
-    members,
-    options,
-    post_on_cohort,
-    publish_demo,
-    text_of,
-    upload_csv,
-)
-from tests.support.html import login
+from tests.support import cohorts
 from tests.support.people import make_user
-
-
-@pytest.fixture
-def leader(app, client, runner, course_leader):
-    """A signed-in course leader with the demo qualification published."""
-    publish_demo(runner)
-    login(client, course_leader.email)
-    return course_leader
-
 
 # Staff ---------------------------------------------------------------------------------------------
 
@@ -54,14 +31,14 @@ def staff(app):
     ],
 )
 def test_course_leader_can_add_staff(app, client, leader, staff, email, role, message):
-    cohort_id = create_cohort(client)
-    response = add_staff(client, cohort_id, email.upper(), role)
-    shown = text_of(response)
+    cohort_id = cohorts.create_cohort(client)
+    response = cohorts.add_staff(client, cohort_id, email.upper(), role)
+    shown = cohorts.text_of(response)
     assert message in shown
     assert response.request.path == f"/cohorts/{cohort_id}"
     name = {"asa@uni.example": "Asa Assessor", "tom@uni.example": "Tom Tutor"}[email]
     assert f"<li>{name}, {role}</li>" in shown
-    assert members(app, cohort_id, role) == {email: None}
+    assert cohorts.members(app, cohort_id, role) == {email: None}
 
 
 @pytest.mark.parametrize(
@@ -78,19 +55,21 @@ def test_course_leader_can_add_staff(app, client, leader, staff, email, role, me
     ],
 )
 def test_course_leader_cannot_add_unsuitable_staff(app, client, leader, staff, email, role, message):
-    cohort_id = create_cohort(client)
-    response = add_staff(client, cohort_id, email, role)
+    cohort_id = cohorts.create_cohort(client)
+    response = cohorts.add_staff(client, cohort_id, email, role)
     assert response.status_code == 422
-    assert message in text_of(response)
-    assert "None yet." in text_of(response)
-    assert count(app, CohortMember) == 0
+    assert message in cohorts.text_of(response)
+    assert "None yet." in cohorts.text_of(response)
+    assert cohorts.count(app, CohortMember) == 0
 
 
 def test_course_leader_can_add_the_same_assessor_twice_and_keep_one_row(app, client, leader, staff):
-    cohort_id = create_cohort(client)
-    add_staff(client, cohort_id, "asa@uni.example")
-    assert "Asa Assessor already was." in text_of(add_staff(client, cohort_id, "asa@uni.example"))
-    assert count(app, CohortMember) == 1
+    cohort_id = cohorts.create_cohort(client)
+    cohorts.add_staff(client, cohort_id, "asa@uni.example")
+    assert "Asa Assessor already was." in cohorts.text_of(
+        cohorts.add_staff(client, cohort_id, "asa@uni.example")
+    )
+    assert cohorts.count(app, CohortMember) == 1
 
 
 # Allocation ----------------------------------------------------------------------------------------
@@ -98,12 +77,12 @@ def test_course_leader_can_add_the_same_assessor_twice_and_keep_one_row(app, cli
 
 def _cohort_with(client, candidates: int, assessors=("asa@uni.example", "bo@uni.example")) -> int:
     """A cohort with candidates c1..cN (one CSV upload) and the given assessors, in that order."""
-    cohort_id = create_cohort(client)
+    cohort_id = cohorts.create_cohort(client)
     if candidates:
         rows = "".join(f"Cand {i},c{i}@school.example,Hill School\n" for i in range(1, candidates + 1))
-        assert "candidate(s) invited" in text_of(upload_csv(client, cohort_id, rows.encode()))
+        assert "candidate(s) invited" in cohorts.text_of(cohorts.upload_csv(client, cohort_id, rows.encode()))
     for email in assessors:
-        add_staff(client, cohort_id, email)
+        cohorts.add_staff(client, cohort_id, email)
     return cohort_id
 
 
@@ -116,15 +95,15 @@ def _allocations(app, cohort_id: int) -> dict[str, str]:
 
 def _allocate(client, cohort_id: int, candidate: str, assessor: str, **kw):
     page = client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
-    people = options(page, "candidate") | options(page, "assessor")
+    people = cohorts.options(page, "candidate") | cohorts.options(page, "assessor")
     data = {"candidate": people[candidate], "assessor": people[assessor]}
-    return post_on_cohort(client, cohort_id, "allocations", data, **kw)
+    return cohorts.post_on_cohort(client, cohort_id, "allocations", data, **kw)
 
 
 def test_course_leader_can_allocate_a_candidate_by_hand(app, client, leader, staff):
     cohort_id = _cohort_with(client, 2)
     response = _allocate(client, cohort_id, "Cand 2", "Bo Assessor")
-    shown = text_of(response)
+    shown = cohorts.text_of(response)
     assert "Allocation saved." in shown
     assert "Cand 2</td><td>Hill School</td>" in shown
     row = shown[shown.index("Cand 2</td>") :].split("</tr>")[0]
@@ -133,15 +112,15 @@ def test_course_leader_can_allocate_a_candidate_by_hand(app, client, leader, sta
     assert "<td>Not allocated</td>" in row
     assert _allocations(app, cohort_id) == {"c2@school.example": "bo@uni.example"}
 
-    shown = text_of(_allocate(client, cohort_id, "Cand 2", "Asa Assessor"))
+    shown = cohorts.text_of(_allocate(client, cohort_id, "Cand 2", "Asa Assessor"))
     assert "<td>Asa Assessor</td>" in shown[shown.index("Cand 2</td>") :].split("</tr>")[0]
     assert _allocations(app, cohort_id) == {"c2@school.example": "asa@uni.example"}
 
 
 def test_course_leader_can_allocate_evenly(app, client, leader, staff):
     cohort_id = _cohort_with(client, 5)
-    response = post_on_cohort(client, cohort_id, "allocations/even", {})
-    shown = text_of(response)
+    response = cohorts.post_on_cohort(client, cohort_id, "allocations/even", {})
+    shown = cohorts.text_of(response)
     assert "5 candidate(s) allocated, spreading them evenly." in shown
     assert "Not allocated" not in shown
     made = _allocations(app, cohort_id)
@@ -154,22 +133,22 @@ def test_course_leader_allocating_evenly_leaves_allocated_candidates_alone(app, 
     cohort_id = _cohort_with(client, 3)
     _allocate(client, cohort_id, "Cand 1", "Bo Assessor")
     _allocate(client, cohort_id, "Cand 2", "Bo Assessor")
-    shown = text_of(post_on_cohort(client, cohort_id, "allocations/even", {}))
+    shown = cohorts.text_of(cohorts.post_on_cohort(client, cohort_id, "allocations/even", {}))
     assert "1 candidate(s) allocated, spreading them evenly." in shown
     assert _allocations(app, cohort_id) == {
         "c1@school.example": "bo@uni.example",
         "c2@school.example": "bo@uni.example",
         "c3@school.example": "asa@uni.example",
     }
-    assert "Everyone already has an assessor." in text_of(
-        post_on_cohort(client, cohort_id, "allocations/even", {})
+    assert "Everyone already has an assessor." in cohorts.text_of(
+        cohorts.post_on_cohort(client, cohort_id, "allocations/even", {})
     )
     assert len(_allocations(app, cohort_id)) == 3
 
 
 def test_course_leader_cannot_allocate_evenly_without_assessors(app, client, leader):
     cohort_id = _cohort_with(client, 2, assessors=())
-    shown = text_of(post_on_cohort(client, cohort_id, "allocations/even", {}))
+    shown = cohorts.text_of(cohorts.post_on_cohort(client, cohort_id, "allocations/even", {}))
     assert "flash--error" in shown
     assert "Add at least one assessor to the cohort first." in shown
     assert _allocations(app, cohort_id) == {}
@@ -193,15 +172,15 @@ def test_course_leader_cannot_allocate_people_outside_the_cohort(
     assessor,
 ):
     other = _cohort_with(client, 0, assessors=("bo@uni.example",))
-    invite(client, other, "Out Sider", "outsider@school.example")
+    cohorts.invite(client, other, "Out Sider", "outsider@school.example")
     cohort_id = _cohort_with(client, 1, assessors=("asa@uni.example",))
     with app.app_context():
         ids = dict(db.session.execute(select(User.email, User.id)).all())
     data = {"candidate": str(ids[candidate]), "assessor": str(ids[assessor])}
-    response = post_on_cohort(client, cohort_id, "allocations", data, follow=False)
+    response = cohorts.post_on_cohort(client, cohort_id, "allocations", data, follow=False)
     assert response.status_code == 422
-    assert "Not a valid choice." in text_of(response)
-    assert count(app, AssessorAllocation) == 0
+    assert "Not a valid choice." in cohorts.text_of(response)
+    assert cohorts.count(app, AssessorAllocation) == 0
 
 
 # Calendar sessions ---------------------------------------------------------------------------------
@@ -215,10 +194,10 @@ def test_course_leader_cannot_allocate_people_outside_the_cohort(
     ],
 )
 def test_course_leader_can_add_a_session_in_uk_time(app, client, leader, day, utc_start, utc_end, shown):
-    cohort_id = create_cohort(client)
-    data = {**TWILIGHT, "starts_at": f"{day}T16:30", "ends_at": f"{day}T18:00"}
-    response = add_session(client, cohort_id, data, follow_redirects=True)
-    page = text_of(response)
+    cohort_id = cohorts.create_cohort(client)
+    data = {**cohorts.TWILIGHT, "starts_at": f"{day}T16:30", "ends_at": f"{day}T18:00"}
+    response = cohorts.add_session(client, cohort_id, data, follow_redirects=True)
+    page = cohorts.text_of(response)
     assert "Session added to the calendar." in page
     assert response.request.path == f"/cohorts/{cohort_id}"
     assert "<strong>Planning the careers calendar</strong> (Twilight session): <time datetime=" in page
@@ -249,8 +228,8 @@ def test_course_leader_can_add_a_session_in_uk_time(app, client, leader, day, ut
     ],
 )
 def test_course_leader_cannot_add_a_bad_session(app, client, leader, changes, message):
-    cohort_id = create_cohort(client)
-    response = add_session(client, cohort_id, {**TWILIGHT, **changes})
+    cohort_id = cohorts.create_cohort(client)
+    response = cohorts.add_session(client, cohort_id, {**cohorts.TWILIGHT, **changes})
     assert response.status_code == 422
-    assert message in text_of(response)
-    assert count(app, CohortSession) == 0
+    assert message in cohorts.text_of(response)
+    assert cohorts.count(app, CohortSession) == 0

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.db.querycount import count_queries
-from core.extensions import db
 from tests.support.html import signed_in
 from tests.support.people import JO, SAM, TOM
 from tests.support.quality import judge, load_quality_demo, submit
+from tests.support.queries import statements_run
 
 
 @pytest.fixture
@@ -18,11 +17,7 @@ def demo(app):
 
 
 def _context_loads(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    with count_queries(engine) as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
+    statements = statements_run(app, client, url)
     # The one statement that reads the staff, the leader and the allocation together.
     return sum(1 for s in statements if "assessor_allocations" in s and "cohort_members" in s)
 

@@ -12,8 +12,7 @@ from core.extensions import db
 from modules.catalogue.models import Module
 from qualification.editor.services.modules import EditConflict, update_module
 from qualification.versions.queries import find_version
-from tests.qualification.editor import test_module_drafts as test_editor
-from tests.qualification.editor.test_module_drafts import (
+from tests.support.editor import (
     DEMO,
     M01,
     V1,
@@ -25,9 +24,6 @@ from tests.qualification.editor.test_module_drafts import (
     revisions,
     submit,
 )
-
-# The editor tests' fixture: `leader_with_draft` starts v2.
-leader_with_draft = test_editor.leader_with_draft
 
 
 def outcomes(client, url: str = V2, index: int = 0) -> list[tuple[str, str]]:

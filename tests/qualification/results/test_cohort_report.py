@@ -20,9 +20,9 @@ from qualification.cohorts.models import Cohort, CohortMember
 from qualification.cohorts.services import invite_candidate
 from qualification.pathway.services import choose_options
 from qualification.results.models import AchievedBy
-from tests.qualification.results.test_transcript import achieve, cohort_id, load_demo_world
 from tests.support.html import csrf_from, login
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, LEADER, user_id
+from tests.support.transcript import achieve, cohort_id, load_demo_world
 
 
 @pytest.fixture
@@ -195,18 +195,23 @@ def test_report_runs_the_same_number_of_queries_for_3_and_40_candidates(demo):
     assert max(large) <= 20, large
 
 
-def test_course_leader_can_set_the_turnaround_target(demo):
+def _turnaround_form(demo):
+    """The course leader on the cohort page: (client, page url, CSRF token, the cohort's version)."""
     client = _client(demo, LEADER)
     url = f"/cohorts/{cohort_id(demo)}"
     token = csrf_from(client.get(url).get_data(as_text=True))
-    the_cohort = cohort_id(demo)
     with demo.app_context():
-        version = db.session.get(Cohort, the_cohort).version
+        version = db.session.get(Cohort, cohort_id(demo)).version
+    return client, url, token, version
+
+
+def test_course_leader_can_set_the_turnaround_target(demo):
+    client, url, token, version = _turnaround_form(demo)
     response = client.post(f"{url}/turnaround", data={"csrf_token": token, "days": "20", "version": version})
     assert response.headers["Location"].endswith(f"{url}#turnaround")
     assert "20 working days" in client.get(url).get_data(as_text=True)
     with demo.app_context():
-        assert db.session.get(Cohort, the_cohort).turnaround_days == 20
+        assert db.session.get(Cohort, cohort_id(demo)).turnaround_days == 20
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "cohort_turnaround_set")
         ).one()
@@ -214,12 +219,7 @@ def test_course_leader_can_set_the_turnaround_target(demo):
 
 
 def test_course_leader_cannot_set_a_turnaround_out_of_range_or_from_a_stale_page(demo):
-    client = _client(demo, LEADER)
-    url = f"/cohorts/{cohort_id(demo)}"
-    token = csrf_from(client.get(url).get_data(as_text=True))
-    the_cohort = cohort_id(demo)
-    with demo.app_context():
-        version = db.session.get(Cohort, the_cohort).version
+    client, url, token, version = _turnaround_form(demo)
     bad = client.post(f"{url}/turnaround", data={"csrf_token": token, "days": "121", "version": version})
     assert bad.status_code == 422
     assert "Enter a number of days from 1 to 120." in bad.get_data(as_text=True)
@@ -227,7 +227,7 @@ def test_course_leader_cannot_set_a_turnaround_out_of_range_or_from_a_stale_page
     assert stale.status_code == 409
     assert 'value="9"' in stale.get_data(as_text=True)
     with demo.app_context():
-        assert db.session.get(Cohort, the_cohort).turnaround_days == 15
+        assert db.session.get(Cohort, cohort_id(demo)).turnaround_days == 15
 
 
 def test_candidate_cannot_set_the_turnaround_target(demo):

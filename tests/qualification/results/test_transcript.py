@@ -9,60 +9,15 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from core.extensions import db
-from modules.catalogue.models import Module
-from qualification.cohorts.models import Cohort
 from qualification.results.models import AchievedBy
-from qualification.results.services import record_criterion_results, record_module_result, revoke_results
-from tests.support.demo import load_demo_data
-from tests.support.html import login
-from tests.support.people import CHRIS, DEMO_PASSWORD, JO, user_id
-
-
-def load_demo_world(app):
-    """The demo people, qualification and cohort (Jo has chosen M04; Chris no option yet)."""
-    load_demo_data(app, content=False)
-    return app
+from qualification.results.services import record_criterion_results, revoke_results
+from tests.support.people import CHRIS, JO, user_id
+from tests.support.transcript import achieve, cohort_id, load_demo_world, page
 
 
 @pytest.fixture
 def demo(app):
     return load_demo_world(app)
-
-
-def cohort_id(app) -> int:
-    with app.app_context():
-        return db.session.scalars(select(Cohort.id)).one()
-
-
-def achieve(app, email: str, code: str, on: date, how=AchievedBy.ASSESSMENT, source: str | None = None):
-    """Record a released result the way the assessors' release service does."""
-    candidate, cohort = user_id(app, email), cohort_id(app)
-    with app.app_context():
-        leader = db.session.scalar(select(User).where(User.email == "leader@northmoor.example"))
-        module = db.session.scalars(
-            select(Module).where(Module.family == "CCQ", Module.code == code).order_by(Module.revision.desc())
-        ).first()
-        record_module_result(
-            leader,
-            candidate_id=candidate,
-            cohort_id=cohort,
-            family="CCQ",
-            module_code=code,
-            module_id=module.id,
-            title=module.title,
-            level=module.level,
-            credits=module.credits,
-            how=how,
-            achieved_on=on,
-            source=source or f"assessment:{code}-{email}",
-        )
-        db.session.commit()
-
-
-def page(app, email: str, url: str):
-    client = app.test_client()
-    login(client, email, DEMO_PASSWORD)
-    return client.get(url)
 
 
 def test_candidate_can_see_released_modules_with_credits_and_how(demo):

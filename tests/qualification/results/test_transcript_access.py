@@ -12,8 +12,8 @@ from core.extensions import db
 from qualification.cohorts.models import Cohort, CohortRoles, MemberRole
 from qualification.cohorts.services import add_staff
 from qualification.permissions import can_view_transcript
-from tests.qualification.results.test_transcript import achieve, cohort_id, load_demo_world, page
 from tests.support.people import DEMO_PASSWORD, JO, make_user, user_id
+from tests.support.transcript import achieve, cohort_id, load_demo_world, page
 
 OTHER_ASSESSOR = "zed.assessor@northmoor.example"
 

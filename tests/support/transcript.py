@@ -1,0 +1,60 @@
+"""The results demo: achievements recorded through the results services, and pages seen as a signed-in
+person."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from core.accounts.models import User
+from core.extensions import db
+from modules.catalogue.models import Module
+from qualification.cohorts.models import Cohort
+from qualification.results.models import AchievedBy
+from qualification.results.services import record_module_result
+from tests.support.demo import load_demo_data
+from tests.support.html import login
+from tests.support.people import DEMO_PASSWORD, user_id
+
+
+def load_demo_world(app):
+    """The demo people, qualification and cohort (Jo has chosen M04; Chris no option yet)."""
+    load_demo_data(app, content=False)
+    return app
+
+
+def cohort_id(app) -> int:
+    with app.app_context():
+        return db.session.scalars(select(Cohort.id)).one()
+
+
+def achieve(app, email: str, code: str, on: date, how=AchievedBy.ASSESSMENT, source: str | None = None):
+    """Record a released result the way the assessors' release service does."""
+    candidate, cohort = user_id(app, email), cohort_id(app)
+    with app.app_context():
+        leader = db.session.scalar(select(User).where(User.email == "leader@northmoor.example"))
+        module = db.session.scalars(
+            select(Module).where(Module.family == "CCQ", Module.code == code).order_by(Module.revision.desc())
+        ).first()
+        record_module_result(
+            leader,
+            candidate_id=candidate,
+            cohort_id=cohort,
+            family="CCQ",
+            module_code=code,
+            module_id=module.id,
+            title=module.title,
+            level=module.level,
+            credits=module.credits,
+            how=how,
+            achieved_on=on,
+            source=source or f"assessment:{code}-{email}",
+        )
+        db.session.commit()
+
+
+def page(app, email: str, url: str):
+    client = app.test_client()
+    login(client, email, DEMO_PASSWORD)
+    return client.get(url)
