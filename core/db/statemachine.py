@@ -63,6 +63,11 @@ class Transitions(Generic[S]):
         self.noun = noun
         self.message = message
 
+    @classmethod
+    def back_and_forth(cls, enum: type[S], one: S, other: S, *, noun: str) -> Transitions[S]:
+        """A two-status workflow whose services decide who moves: either status may become the other."""
+        return cls(enum, {(one, other): ANYONE, (other, one): ANYONE}, noun=noun)
+
     def allows(self, src: S | str, dst: S | str, actor: Any = None, obj: Any = None) -> bool:
         """Whether the table lets this actor move obj from src to dst."""
         who = self.moves.get((self.enum(src), self.enum(dst)))

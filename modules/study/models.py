@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from modules.catalogue.models import Module
@@ -21,13 +21,8 @@ class EnrolmentStatus(StrEnum):
 
 
 # A withdrawn enrolment comes back when the module is chosen again (its progress is kept).
-ENROLMENT_MOVES = Transitions(
-    EnrolmentStatus,
-    {
-        (EnrolmentStatus.ACTIVE, EnrolmentStatus.WITHDRAWN): ANYONE,
-        (EnrolmentStatus.WITHDRAWN, EnrolmentStatus.ACTIVE): ANYONE,
-    },
-    noun="This enrolment",
+ENROLMENT_MOVES = Transitions.back_and_forth(
+    EnrolmentStatus, EnrolmentStatus.ACTIVE, EnrolmentStatus.WITHDRAWN, noun="This enrolment"
 )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from qualification.cohorts.models import CohortSession
@@ -21,13 +21,8 @@ class BookingStatus(StrEnum):
 
 
 # A cancelled place can be booked again (by the candidate, or by a leader recording attendance).
-BOOKING_MOVES = Transitions(
-    BookingStatus,
-    {
-        (BookingStatus.BOOKED, BookingStatus.CANCELLED): ANYONE,
-        (BookingStatus.CANCELLED, BookingStatus.BOOKED): ANYONE,
-    },
-    noun="This booking",
+BOOKING_MOVES = Transitions.back_and_forth(
+    BookingStatus, BookingStatus.BOOKED, BookingStatus.CANCELLED, noun="This booking"
 )
 
 

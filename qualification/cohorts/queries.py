@@ -133,11 +133,6 @@ def cohort_roles(cohort_id: int | None, candidate_id: int | None = None) -> Coho
     return roles
 
 
-def viewer_roles(cohort: CohortRoles) -> frozenset[str]:
-    """The signed-in person's roles in this cohort."""
-    return cohort.roles_of(current_user) if has_request_context() else frozenset()
-
-
 def _load_cohort_roles(cohort_id: int, candidate_id: int | None) -> CohortRoles:
     # One statement: the staff (and this candidate's membership), the cohort's leader, the allocation.
     members = select(CohortMember.user_id, CohortMember.role).where(
