@@ -25,8 +25,8 @@ from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplEvidence, AplStatus
 from portfolio.evidence.models import EvidenceItem
 from portfolio.permissions import CLAIM_SENDABLE
-from qualification.cohorts.models import Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.queries import candidate_cohorts, cohort_roles
 from qualification.spec import Spec
 from qualification.versions.services import spec_of_version
 
@@ -129,22 +129,6 @@ def claims_of(candidate_id: int) -> list[AplClaim]:
             .where(AplClaim.candidate_id == candidate_id)
             .options(selectinload(AplClaim.evidence).joinedload(AplEvidence.version))
             .order_by(AplClaim.created_at.desc(), AplClaim.id.desc())
-        )
-    )
-
-
-def candidate_cohorts(user_id: int) -> list[Cohort]:
-    """The award cohorts the person is a candidate in (APL is claimed in one of them)."""
-    return list(
-        db.session.scalars(
-            select(Cohort)
-            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-            .where(
-                CohortMember.user_id == user_id,
-                CohortMember.role == MemberRole.CANDIDATE,
-                Cohort.award_code.is_not(None),
-            )
-            .order_by(Cohort.start_date.desc(), Cohort.id)
         )
     )
 
@@ -340,3 +324,8 @@ def submit_claim(actor, claim: AplClaim) -> None:
 def allocated_assessor_for_claim(claim: AplClaim) -> int | None:
     """The assessor allocated to the claimant in the claim's cohort."""
     return cohort_roles(claim.cohort_id, claim.candidate_id).allocated_assessor_id
+
+
+def apl_cohorts(user_id: int) -> list[Cohort]:
+    """The award cohorts the person is a candidate in, newest first (APL is claimed in one of them)."""
+    return candidate_cohorts(user_id, awards_only=True, newest_first=True)

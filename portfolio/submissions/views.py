@@ -18,9 +18,9 @@ from core.web.access import SIGNED_IN, roles, rule
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.apl.services import (
     apl_cap,
+    apl_cohorts,
     award_module_codes,
     can_claim_apl,
-    candidate_cohorts,
     claims_of,
     draft_claim,
     module_of,
@@ -150,7 +150,7 @@ def withdraw(submission_id: int):
 @bp.route("/apl")
 @rule(CANDIDATES)
 def list_claims():
-    caps = [(cohort, apl_cap(current_user.id, cohort)) for cohort in candidate_cohorts(current_user.id)]
+    caps = [(cohort, apl_cap(current_user.id, cohort)) for cohort in apl_cohorts(current_user.id)]
     return render_template(
         "portfolio/submissions/apl_list.html", claims=claims_of(current_user.id), caps=caps
     )
@@ -160,7 +160,7 @@ def list_claims():
 @rule(CANDIDATES)
 def start_claim():
     choices = []
-    for cohort in candidate_cohorts(current_user.id):
+    for cohort in apl_cohorts(current_user.id):
         spec = spec_of_version(cohort.qualification_version)
         titles = {m.code: m for m in spec.modules}
         codes = award_module_codes(spec, cohort.award_code)

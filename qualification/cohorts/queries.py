@@ -224,3 +224,16 @@ def _rows_flushed(session, flush_context) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, previous_transaction) -> None:
     forget_cohort_roles()
+
+
+def candidate_cohorts(user_id: int, *, awards_only: bool = False, newest_first: bool = False) -> list[Cohort]:
+    """The cohorts the person is a candidate in (awards_only: not CPD-module cohorts), by start date."""
+    query = (
+        select(Cohort)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user_id, CohortMember.role == MemberRole.CANDIDATE)
+        .order_by(Cohort.start_date.desc() if newest_first else Cohort.start_date, Cohort.id)
+    )
+    if awards_only:
+        query = query.where(Cohort.award_code.is_not(None))
+    return list(db.session.scalars(query))
