@@ -66,13 +66,7 @@ def _forms(module) -> dict:
         "module": ModuleForm(
             formdata=None,
             prefix="module",
-            data={
-                "title": module.title,
-                "level": module.level,
-                "credits": module.credits,
-                "summary": module.summary_md,
-                "cpd": module.cpd,
-            },
+            data=module_edits.module_details(module),
         ),
         "add-outcome": OutcomeForm(formdata=None, prefix="add-outcome"),
     }
@@ -197,7 +191,7 @@ def edit_module(code: str, number: int, module_code: str):
 def save_module(code: str, number: int, module_code: str):
     version = _load(code, number, module_code)
     form = ModuleForm(prefix="module")
-    fields = {name: form[name].data for name in ("title", "level", "credits", "summary", "cpd")}
+    fields = {name: form[name].data for name in module_edits.DETAILS}
     message = f"Saved the details of {module_code}."
     return _run(
         version,

@@ -9,15 +9,16 @@ from qualification.spec.model import FORMAT, Spec
 
 def spec_to_document(spec: Spec) -> dict:
     """The `qualification-spec/1` document of a spec, every field written out, lists in their stored order."""
-    return {"format": FORMAT, **_document(spec)}
+    return {"format": FORMAT, **document_of(spec)}
 
 
-def _document(value):
+def document_of(value):
+    """A spec dataclass (a whole spec, a module, an award, an option group) as the document writes it."""
     # The document's keys are the spec dataclasses' field names, in the order they are declared.
     if is_dataclass(value):
-        return {f.name: _document(getattr(value, f.name)) for f in fields(value)}
+        return {f.name: document_of(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, (tuple, list)):
-        return [_document(item) for item in value]
+        return [document_of(item) for item in value]
     return value
 
 

@@ -250,6 +250,16 @@ def module_spec(module: Module) -> ModuleSpec:
     )
 
 
+def group_spec(group: OptionGroup) -> OptionGroupSpec:
+    """An award's option group in spec form."""
+    return OptionGroupSpec(
+        title=group.title,
+        modules=tuple(group.module_codes),
+        min_credits=group.min_credits,
+        max_credits=group.max_credits,
+    )
+
+
 def award_spec(award: Award) -> AwardSpec:
     """An award in spec form."""
     return AwardSpec(
@@ -259,15 +269,7 @@ def award_spec(award: Award) -> AwardSpec:
         credits=award.credits,
         apl_max_credits=award.apl_max_credits,
         compulsory=tuple(award.codes("compulsory")),
-        options=tuple(
-            OptionGroupSpec(
-                title=g.title,
-                modules=tuple(g.module_codes),
-                min_credits=g.min_credits,
-                max_credits=g.max_credits,
-            )
-            for g in award.option_groups
-        ),
+        options=tuple(group_spec(group) for group in award.option_groups),
         includes=tuple(award.codes("includes")),
         progression=tuple(award.codes("progression")),
     )

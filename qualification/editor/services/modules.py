@@ -171,14 +171,14 @@ def editable_module(version: QualificationVersion, code: str, *, actor=None) -> 
 # Module details ------------------------------------------------------------------------------------
 
 
-def _details(module: Module) -> dict:
-    return {
-        "title": module.title,
-        "level": module.level,
-        "credits": module.credits,
-        "summary": module.summary_md,
-        "cpd": module.cpd,
-    }
+# What update_module changes, under the editor form's field names (which are the spec's).
+DETAILS = ("title", "level", "credits", "summary", "cpd")
+
+
+def module_details(module: Module) -> dict:
+    """A module's details, as the editor's form shows them and the audit log keeps them."""
+    spec = module_spec(module)
+    return {name: getattr(spec, name) for name in DETAILS}
 
 
 def update_module(
@@ -204,7 +204,7 @@ def update_module(
     if errors:
         raise ValidationFailed(errors)
     wanted = {"title": title, "level": level, "credits": credits, "summary": summary, "cpd": bool(cpd)}
-    before = _details(link.module)
+    before = module_details(link.module)
     if before == wanted:
         return link.module  # nothing changed: no copy, no audit row
     module = editable_module(version, code, actor=actor)
@@ -236,7 +236,7 @@ def add_module(actor, version: QualificationVersion, *, code: str, title: str, l
     position = max((link.position for link in version.module_links), default=-1) + 1
     version.module_links.append(VersionModule(module=module, code=code, position=position))
     db.session.flush()
-    after = {"code": code, "revision": module.revision, **_details(module)}
+    after = {"code": code, "revision": module.revision, **module_details(module)}
     audit("module_added", actor, version, module, module, None, after)
     return module
 
