@@ -223,13 +223,15 @@ def _load_tree(version: QualificationVersion) -> None:
     ).unique().all()
 
 
+def _heading(row: Module | Award) -> dict:
+    # What a module and an award both have, under the same names in the spec.
+    return {name: getattr(row, name) for name in ("code", "title", "level", "credits")}
+
+
 def module_spec(module: Module) -> ModuleSpec:
     """A module revision in spec form, in its current (possibly unflushed) order."""
     return ModuleSpec(
-        code=module.code,
-        title=module.title,
-        level=module.level,
-        credits=module.credits,
+        **_heading(module),
         summary=module.summary_md,
         cpd=module.cpd,
         outcomes=tuple(
@@ -263,10 +265,7 @@ def group_spec(group: OptionGroup) -> OptionGroupSpec:
 def award_spec(award: Award) -> AwardSpec:
     """An award in spec form."""
     return AwardSpec(
-        code=award.code,
-        title=award.title,
-        level=award.level,
-        credits=award.credits,
+        **_heading(award),
         apl_max_credits=award.apl_max_credits,
         compulsory=tuple(award.codes("compulsory")),
         options=tuple(group_spec(group) for group in award.option_groups),
