@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
 from assessors.permissions import can_manage_sampling, examiner_may_see, quality_role
 from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
+from assessors.queries import cohort_members
 from core.accounts.models import Role, User, UserRole
 from core.audit.services import record
 from core.db.timeutil import UK, utcnow
@@ -25,7 +26,7 @@ from core.notifications.services import notify
 from portfolio.apl.models import AplClaim, AplEvidence
 from portfolio.evidence.models import EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
-from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import cohort_roles
 
 MAX_NOTE_CHARS = 500
@@ -51,14 +52,7 @@ def examiner_accounts() -> list[User]:
 
 def cohort_candidates(cohort_id: int) -> list[User]:
     """The cohort's candidates, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort_id, CohortMember.role == MemberRole.CANDIDATE)
-            .order_by(User.name, User.id)
-        )
-    )
+    return cohort_members(cohort_id, MemberRole.CANDIDATE)
 
 
 def cohort_grants(cohort_id: int) -> list[tuple[ExaminerAccess, str]]:
