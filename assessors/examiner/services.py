@@ -72,6 +72,17 @@ def is_active(access: ExaminerAccess, today: date) -> bool:
     return access.revoked_at is None and today <= access.ends_on
 
 
+def _audit(action: str, actor, access: ExaminerAccess, **details) -> None:
+    """The audit row of a grant or a revocation, written in the actor's quality role in the cohort."""
+    record(
+        action,
+        actor=actor,
+        actor_role=quality_role(actor, cohort_roles(access.cohort_id)).value,
+        obj=access,
+        details={"cohort_id": access.cohort_id, "examiner_id": access.examiner_id, **details},
+    )
+
+
 def grant_examiner_access(
     actor,
     cohort: Cohort,
@@ -109,18 +120,13 @@ def grant_examiner_access(
     access.candidates = [ExaminerSampleCandidate(candidate_id=cid) for cid in sorted(chosen)]
     db.session.add(access)
     db.session.flush()
-    record(
+    _audit(
         "examiner_access_granted",
-        actor=actor,
-        actor_role=quality_role(actor, cohort_roles(cohort.id)).value,
-        obj=access,
-        details={
-            "cohort_id": cohort.id,
-            "examiner_id": examiner.id,
-            "candidate_ids": sorted(chosen),
-            "ends_on": ends_on.isoformat(),
-            "note": note,
-        },
+        actor,
+        access,
+        candidate_ids=sorted(chosen),
+        ends_on=ends_on.isoformat(),
+        note=note,
     )
     notify(
         examiner.id,
@@ -139,13 +145,7 @@ def revoke_examiner_access(actor, access: ExaminerAccess) -> None:
         raise InvalidTransition("This access was already revoked.")
     access.revoked_at = utcnow()
     db.session.flush()
-    record(
-        "examiner_access_revoked",
-        actor=actor,
-        actor_role=quality_role(actor, cohort_roles(access.cohort_id)).value,
-        obj=access,
-        details={"cohort_id": access.cohort_id, "examiner_id": access.examiner_id},
-    )
+    _audit("examiner_access_revoked", actor, access)
 
 
 # The examiner's side ---------------------------------------------------------------------------------

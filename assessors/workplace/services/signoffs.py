@@ -62,6 +62,22 @@ def signoff_hash(signoff: CompetenceSignoff) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _audit(action: str, actor, signoff: CompetenceSignoff, **details) -> None:
+    """The audit row of a sign-off or its withdrawal: whose criterion, and the hash of what was signed."""
+    record(
+        action,
+        actor=actor,
+        actor_role="assessor",
+        obj=signoff,
+        details={
+            "candidate_id": signoff.candidate_id,
+            "criterion": f"{signoff.family}/{signoff.module_code}/{signoff.criterion_ref}",
+            "signoff_hash": signoff_hash(signoff),
+            **details,
+        },
+    )
+
+
 def sign_off_criterion(
     actor,
     *,
@@ -108,19 +124,7 @@ def sign_off_criterion(
     )
     db.session.add(signoff)
     db.session.flush()
-    record(
-        "competence_signed_off",
-        actor=actor,
-        actor_role="assessor",
-        obj=signoff,
-        details={
-            "candidate_id": candidate_id,
-            "criterion": f"{family}/{module_code}/{ref}",
-            "basis": basis,
-            "signed_name": signoff.signed_name,
-            "signoff_hash": signoff_hash(signoff),
-        },
-    )
+    _audit("competence_signed_off", actor, signoff, basis=basis, signed_name=signoff.signed_name)
     return signoff
 
 
@@ -138,18 +142,7 @@ def withdraw_signoff(actor, signoff: CompetenceSignoff, *, reason: str) -> None:
         raise InvalidTransition("This sign-off was already withdrawn.")
     signoff.withdrawn_at = utcnow()
     db.session.flush()
-    record(
-        "competence_signoff_withdrawn",
-        actor=actor,
-        actor_role="assessor",
-        obj=signoff,
-        details={
-            "candidate_id": signoff.candidate_id,
-            "criterion": f"{signoff.family}/{signoff.module_code}/{signoff.criterion_ref}",
-            "reason": reason,
-            "signoff_hash": signoff_hash(signoff),
-        },
-    )
+    _audit("competence_signoff_withdrawn", actor, signoff, reason=reason)
 
 
 # Queries ---------------------------------------------------------------------------------------------
