@@ -194,6 +194,17 @@ def _check_details(level, credits, awarded_on, texts: dict[str, str]) -> None:
         raise ValidationFailed(errors)
 
 
+def _audit(action: str, actor, claim: AplClaim, **details) -> None:
+    """The audit row of the claimant's move on their claim: which module, for how many credits."""
+    record(
+        action,
+        actor=actor,
+        actor_role="candidate",
+        obj=claim,
+        details={"module_code": claim.module_code, "credits": claim.credits, **details},
+    )
+
+
 def draft_claim(
     actor,
     *,
@@ -270,13 +281,7 @@ def draft_claim(
     )
     db.session.add(claim)
     db.session.flush()
-    record(
-        "apl_claim_drafted",
-        actor=actor,
-        actor_role="candidate",
-        obj=claim,
-        details={"module_code": module_code, "scope": scope, "refs": claimed, "credits": credits},
-    )
+    _audit("apl_claim_drafted", actor, claim, scope=scope, refs=claimed)
     return claim
 
 
@@ -298,17 +303,7 @@ def submit_claim(actor, claim: AplClaim) -> None:
         raise ValidationFailed(f"You have already claimed {', '.join(overlap)}.")
     claim.move_to(AplStatus.SUBMITTED)
     claim.submitted_at = utcnow()
-    record(
-        "apl_claim_submitted",
-        actor=actor,
-        actor_role="candidate",
-        obj=claim,
-        details={
-            "module_code": claim.module_code,
-            "credits": claim.credits,
-            "cap_left": cap.left - claim.credits,
-        },
-    )
+    _audit("apl_claim_submitted", actor, claim, cap_left=cap.left - claim.credits)
     assessor_id = allocated_assessor_for_claim(claim)
     if assessor_id is not None:
         notify(
