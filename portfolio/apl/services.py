@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Role
-from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -25,6 +24,7 @@ from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplEvidence, AplStatus
 from portfolio.evidence.models import EvidenceItem
 from portfolio.permissions import CLAIM_SENDABLE
+from portfolio.services import audit_candidate
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import candidate_cohorts, cohort_roles
 from qualification.spec import Spec
@@ -196,13 +196,7 @@ def _check_details(level, credits, awarded_on, texts: dict[str, str]) -> None:
 
 def _audit(action: str, actor, claim: AplClaim, **details) -> None:
     """The audit row of the claimant's move on their claim: which module, for how many credits."""
-    record(
-        action,
-        actor=actor,
-        actor_role="candidate",
-        obj=claim,
-        details={"module_code": claim.module_code, "credits": claim.credits, **details},
-    )
+    audit_candidate(action, actor, claim, module_code=claim.module_code, credits=claim.credits, **details)
 
 
 def draft_claim(

@@ -15,7 +15,6 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from core.audit.services import record
 from core.db.timeutil import UK, utcnow
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
@@ -36,6 +35,7 @@ from portfolio.evidence.rules import (
 from portfolio.mapping.queries import submissions_holding
 from portfolio.mapping.services import DENIED, available_criteria, map_item
 from portfolio.permissions import can_edit_item, can_revise_item, can_use_portfolio
+from portfolio.services import audit_candidate as _audit
 
 # Observation records and witness testimonies are written by assessors and witnesses (the assessor issue).
 CANDIDATE_KINDS = (ItemKind.FILE, ItemKind.ACCOUNT, ItemKind.LINK, ItemKind.DISCUSSION)
@@ -73,10 +73,6 @@ def content_hash(kind: str, content: Content) -> str:
     """SHA-256 of the canonical JSON of a version's content: what snapshots and testimonies are bound to."""
     canonical = json.dumps(content.fields(kind), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _audit(action: str, actor, item: EvidenceItem, **details) -> None:
-    record(action, actor=actor, actor_role="candidate", obj=item, details=details)
 
 
 def _file_of(kind: str, upload, keep) -> tuple[str | None, str | None, str | None]:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from core.audit.services import record
 from core.errors import ValidationFailed, require
 from core.extensions import db
 from modules.catalogue.models import AssessmentCriterion, LearningOutcome, Module
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag
 from portfolio.permissions import can_edit_item
+from portfolio.services import audit_candidate
 
 MAX_NOTE = 1000
 PER_PAGE = 50
@@ -187,17 +187,14 @@ def _content_hash(item: EvidenceItem) -> str | None:
 
 def _audit(action: str, actor, item: EvidenceItem, mapping: CriterionMapping, **details) -> None:
     """The audit row of a mapping, a changed note or an unmapping, against the item's current version."""
-    record(
+    audit_candidate(
         action,
-        actor=actor,
-        actor_role="candidate",
-        obj=item,
-        details={
-            "criterion": mapping.criterion_ref,
-            "module": f"{mapping.family}/{mapping.module_code}",
-            "version": item.current.number if item.current else None,
-            **details,
-        },
+        actor,
+        item,
+        criterion=mapping.criterion_ref,
+        module=f"{mapping.family}/{mapping.module_code}",
+        version=item.current.number if item.current else None,
+        **details,
     )
 
 

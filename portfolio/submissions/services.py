@@ -24,6 +24,7 @@ from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from portfolio.permissions import can_submit
+from portfolio.services import audit_candidate
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from qualification.cohorts.queries import cohort_roles
 
@@ -193,12 +194,8 @@ def plan_snapshot(candidate_id: int, enrolment: ModuleEnrolment) -> SnapshotPlan
 
 def _audit_attempt(action: str, actor, submission: Submission, **details) -> None:
     """The audit row of the candidate's move on an attempt: which module, which attempt."""
-    record(
-        action,
-        actor=actor,
-        actor_role="candidate",
-        obj=submission,
-        details={"module_code": submission.module_code, "attempt": submission.attempt, **details},
+    audit_candidate(
+        action, actor, submission, module_code=submission.module_code, attempt=submission.attempt, **details
     )
 
 
@@ -307,6 +304,15 @@ def _decide(subject, outcome, decisions, *, not_a_decision: str, not_now: str) -
     subject.move_to(outcome)
 
 
+def _undecide(actor, subject, decisions, waiting, action: str) -> None:
+    """Take a released decision back off an attempt or claim: it awaits assessment again."""
+    if subject.status not in decisions:
+        return
+    subject.move_to(waiting)
+    record(action, actor=actor, obj=subject, details={})
+    db.session.flush()
+
+
 def record_submission_outcome(actor, submission: Submission, outcome: SubmissionStatus) -> None:
     """Show a released decision on the attempt: achieved, or referred (the candidate may resubmit)."""
     outcome = SubmissionStatus(outcome)
@@ -328,11 +334,9 @@ def record_submission_outcome(actor, submission: Submission, outcome: Submission
 
 def reopen_submission_outcome(actor, submission: Submission) -> None:
     """Take a released decision back off the attempt (reopened): it awaits assessment again."""
-    if submission.status not in RELEASED_SUBMISSION:
-        return
-    submission.move_to(SubmissionStatus.SUBMITTED)
-    record("submission_outcome_withdrawn", actor=actor, obj=submission, details={})
-    db.session.flush()
+    _undecide(
+        actor, submission, RELEASED_SUBMISSION, SubmissionStatus.SUBMITTED, "submission_outcome_withdrawn"
+    )
 
 
 def record_claim_outcome(actor, claim: AplClaim, outcome: AplStatus) -> None:
@@ -351,8 +355,4 @@ def record_claim_outcome(actor, claim: AplClaim, outcome: AplStatus) -> None:
 
 def reopen_claim_outcome(actor, claim: AplClaim) -> None:
     """Take a released decision back off a claim (reopened): it awaits assessment again."""
-    if claim.status not in DECIDED_CLAIM:
-        return
-    claim.move_to(AplStatus.SUBMITTED)
-    record("apl_outcome_withdrawn", actor=actor, obj=claim, details={})
-    db.session.flush()
+    _undecide(actor, claim, DECIDED_CLAIM, AplStatus.SUBMITTED, "apl_outcome_withdrawn")
