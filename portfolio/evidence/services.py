@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -119,13 +119,7 @@ def _tag_pairs(tags: Iterable) -> list[tuple[str, str]]:
 def _version(item: EvidenceItem, number: int, content: Content, actor) -> EvidenceVersion:
     version = EvidenceVersion(
         number=number,
-        title=content.title,
-        activity_date=content.activity_date,
-        context_md=content.context_md,
-        body_md=content.body_md,
-        url=content.url,
-        blob_sha256=content.blob_sha256,
-        file_name=content.file_name,
+        **asdict(content),  # the content's fields are the version's columns of the same names
         content_hash=content_hash(item.kind, content),
         created_by_id=actor.id,
     )
