@@ -29,6 +29,12 @@ def cohort_members(cohort_id: int, role: MemberRole) -> list[User]:
     )
 
 
+def candidate_rows(model, candidate_id: int, *order_by) -> list:
+    """The candidate's rows of a model with a `candidate_id` (observations, sign-offs), in this order."""
+    query = select(model).where(model.candidate_id == candidate_id).order_by(*order_by)
+    return list(db.session.scalars(query))
+
+
 def _per_candidate(model, cohort_id: int, status) -> dict[int, int]:
     """Per candidate of the cohort: how many rows of `model` are in this status."""
     return dict(
