@@ -9,10 +9,30 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
+from core.accounts.models import User
 from core.extensions import db
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import active_enrolments, module_criteria
+from qualification.cohorts.models import CohortMember, MemberRole
+
+
+def cohort_members(cohort_id: int, role: MemberRole) -> list[User]:
+    """The cohort's members in this role (its candidates, its assessors), by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort_id, CohortMember.role == role)
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def candidate_rows(model, candidate_id: int, *order_by) -> list:
+    """The candidate's rows of a model with a `candidate_id` (observations, sign-offs), in this order."""
+    query = select(model).where(model.candidate_id == candidate_id).order_by(*order_by)
+    return list(db.session.scalars(query))
 
 
 def _per_candidate(model, cohort_id: int, status) -> dict[int, int]:

@@ -8,6 +8,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectMultipleField
+from wtforms.validators import InputRequired, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
@@ -15,6 +18,24 @@ from core.extensions import db
 # Shown when a concurrent writer passed the version check first and SQLAlchemy's `WHERE version = n` stopped
 # this one; a view with a message of its own passes it as `stale=`.
 STALE = "Someone else changed this first. Reload to see the latest version, then make your change again."
+
+# The validators of a hidden `version` field: the row's version when the page was opened, so that a form sent
+# after someone else's change is refused (409).
+VERSION_VALIDATORS = [
+    InputRequired("Reload the page and try again."),
+    Regexp(r"^\d{1,9}$", message="Reload the page."),
+]
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (works without JavaScript); the view sets the choices."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        # Unknown values are the service's to refuse, in words, rather than as "not a valid choice".
+        return None
 
 
 def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:

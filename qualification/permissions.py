@@ -45,4 +45,6 @@ def can_read_release_letter(user, cohort, member) -> bool:
     return member.user_id == user.id or is_cohort_staff(user, cohort)
 
 
-MANAGERS = roles(Role.COURSE_LEADER, Role.ADMIN)
+# The route gates behind can_edit_qualifications and can_manage_cohort (the same people).
+EDITORS = roles(Role.COURSE_LEADER, Role.ADMIN)
+MANAGERS = EDITORS

@@ -137,7 +137,6 @@ def review_decision(
 
 
 def _record_results(actor, assessment: Assessment) -> None:
-    source = source_of(assessment)
     judged = {j.criterion_ref: j.outcome for j in assessment.judgements}
     module = db.session.get(Module, assessment.module_id) if assessment.module_id else None
     today = utcnow().astimezone(UK).date()
@@ -162,29 +161,30 @@ def _record_results(actor, assessment: Assessment) -> None:
         # Credit for a whole module comes only from a claim for the whole module, accepted in full.
         achieved = assessment.decision == Decision.ACCEPTED and claim.scope == "module"
         how, credits = AchievedBy.APL, claim.credits
+    # Both kinds of result name the candidate's module, and this decision as the source a reopen revokes.
+    subject = {
+        "candidate_id": assessment.candidate_id,
+        "family": assessment.family,
+        "module_code": assessment.module_code,
+        "source": source_of(assessment),
+    }
     record_criterion_results(
         actor,
-        candidate_id=assessment.candidate_id,
-        family=assessment.family,
-        module_code=assessment.module_code,
         outcomes=outcomes,
-        source=source,
         met_by={j.criterion_ref: j.met_by for j in assessment.judgements if j.met_by},
+        **subject,
     )
     if achieved and module is not None:
         record_module_result(
             actor,
-            candidate_id=assessment.candidate_id,
             cohort_id=assessment.cohort_id,
-            family=assessment.family,
-            module_code=assessment.module_code,
             module_id=module.id,
             title=module.title,
             level=module.level,
             credits=credits,
             how=how,
             achieved_on=today,
-            source=source,
+            **subject,
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
 from assessors.permissions import can_manage_sampling, examiner_may_see, quality_role
 from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
+from assessors.queries import cohort_members
 from core.accounts.models import Role, User, UserRole
 from core.audit.services import record
 from core.db.timeutil import UK, utcnow
@@ -25,7 +26,7 @@ from core.notifications.services import notify
 from portfolio.apl.models import AplClaim, AplEvidence
 from portfolio.evidence.models import EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
-from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import cohort_roles
 
 MAX_NOTE_CHARS = 500
@@ -51,14 +52,7 @@ def examiner_accounts() -> list[User]:
 
 def cohort_candidates(cohort_id: int) -> list[User]:
     """The cohort's candidates, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort_id, CohortMember.role == MemberRole.CANDIDATE)
-            .order_by(User.name, User.id)
-        )
-    )
+    return cohort_members(cohort_id, MemberRole.CANDIDATE)
 
 
 def cohort_grants(cohort_id: int) -> list[tuple[ExaminerAccess, str]]:
@@ -76,6 +70,17 @@ def cohort_grants(cohort_id: int) -> list[tuple[ExaminerAccess, str]]:
 def is_active(access: ExaminerAccess, today: date) -> bool:
     """A grant that is neither revoked nor past its end date."""
     return access.revoked_at is None and today <= access.ends_on
+
+
+def _audit(action: str, actor, access: ExaminerAccess, **details) -> None:
+    """The audit row of a grant or a revocation, written in the actor's quality role in the cohort."""
+    record(
+        action,
+        actor=actor,
+        actor_role=quality_role(actor, cohort_roles(access.cohort_id)).value,
+        obj=access,
+        details={"cohort_id": access.cohort_id, "examiner_id": access.examiner_id, **details},
+    )
 
 
 def grant_examiner_access(
@@ -115,18 +120,13 @@ def grant_examiner_access(
     access.candidates = [ExaminerSampleCandidate(candidate_id=cid) for cid in sorted(chosen)]
     db.session.add(access)
     db.session.flush()
-    record(
+    _audit(
         "examiner_access_granted",
-        actor=actor,
-        actor_role=quality_role(actor, cohort_roles(cohort.id)).value,
-        obj=access,
-        details={
-            "cohort_id": cohort.id,
-            "examiner_id": examiner.id,
-            "candidate_ids": sorted(chosen),
-            "ends_on": ends_on.isoformat(),
-            "note": note,
-        },
+        actor,
+        access,
+        candidate_ids=sorted(chosen),
+        ends_on=ends_on.isoformat(),
+        note=note,
     )
     notify(
         examiner.id,
@@ -145,13 +145,7 @@ def revoke_examiner_access(actor, access: ExaminerAccess) -> None:
         raise InvalidTransition("This access was already revoked.")
     access.revoked_at = utcnow()
     db.session.flush()
-    record(
-        "examiner_access_revoked",
-        actor=actor,
-        actor_role=quality_role(actor, cohort_roles(access.cohort_id)).value,
-        obj=access,
-        details={"cohort_id": access.cohort_id, "examiner_id": access.examiner_id},
-    )
+    _audit("examiner_access_revoked", actor, access)
 
 
 # The examiner's side ---------------------------------------------------------------------------------

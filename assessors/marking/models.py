@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.enums import LabelledEnum
+from core.db.locking import Versioned
 from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
@@ -87,29 +89,17 @@ class AssessmentKind(StrEnum):
     APL = "apl"
 
 
-class Decision(StrEnum):
+class Decision(LabelledEnum):
     # On a module submission
-    ACHIEVED = "achieved"
-    REFERRED = "referred"
+    ACHIEVED = "achieved", "Achieved"
+    REFERRED = "referred", "Referred for resubmission"
     # On an APL claim
-    ACCEPTED = "accepted"
-    PARTLY_ACCEPTED = "partly_accepted"
-    MORE_EVIDENCE = "more_evidence"
-    REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return DECISION_LABELS[self]
+    ACCEPTED = "accepted", "Accepted in full"
+    PARTLY_ACCEPTED = "partly_accepted", "Accepted for some criteria"
+    MORE_EVIDENCE = "more_evidence", "More evidence needed"
+    REJECTED = "rejected", "Not accepted"
 
 
-DECISION_LABELS = {
-    Decision.ACHIEVED: "Achieved",
-    Decision.REFERRED: "Referred for resubmission",
-    Decision.ACCEPTED: "Accepted in full",
-    Decision.PARTLY_ACCEPTED: "Accepted for some criteria",
-    Decision.MORE_EVIDENCE: "More evidence needed",
-    Decision.REJECTED: "Not accepted",
-}
 SUBMISSION_DECISIONS = (Decision.ACHIEVED, Decision.REFERRED)
 APL_DECISIONS = (Decision.ACCEPTED, Decision.PARTLY_ACCEPTED, Decision.MORE_EVIDENCE, Decision.REJECTED)
 VACS = ("valid", "authentic", "current", "sufficient")
@@ -117,7 +107,7 @@ VACS = ("valid", "authentic", "current", "sufficient")
 _DECISIONS = ", ".join(f"'{d.value}'" for d in Decision)
 
 
-class Assessment(HasStatus, db.Model):
+class Assessment(HasStatus, Versioned, db.Model):
     """An assessor's judgement of one submitted attempt, or of one round of an APL claim."""
 
     __tablename__ = "assessments"
@@ -178,9 +168,6 @@ class Assessment(HasStatus, db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     judgements: Mapped[list[CriterionJudgement]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="CriterionJudgement.id"

@@ -94,9 +94,7 @@ def start_claim(claim_id: int):
 
 def _viewable(assessment_id: int) -> tuple[Assessment, CohortRoles]:
     """The assessment and its cohort's role context; 404 unless the person may read it."""
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None:
-        abort(404)
+    assessment = db.get_or_404(Assessment, assessment_id)
     cohort = roles_of_assessment(assessment)
     if not can_view_assessment(current_user, assessment, cohort):
         if assessment.assessor_id == current_user.id and assessment.candidate_id != current_user.id:
@@ -145,9 +143,7 @@ def show_assessment(assessment_id: int):
 @rule(SIGNED_IN)
 def show_assessment_for_submission(submission_id: int):
     """From a submission to its assessment (or, for its assessor, the button that starts one)."""
-    submission = db.session.get(Submission, submission_id)
-    if submission is None:
-        abort(404)
+    submission = db.get_or_404(Submission, submission_id)
     assessment = assessment_of_submission(submission_id)
     roles = cohort_roles(submission.cohort_id, submission.candidate_id)
     if assessment is not None and can_view_assessment(current_user, assessment, roles):

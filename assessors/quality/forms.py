@@ -9,28 +9,15 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import InputRequired, Optional
 
-# The row's version when the page was opened: a form sent after someone else's change is refused (409).
-_VERSION = [InputRequired("Reload the page and try again."), Regexp(r"^\d{1,9}$", message="Reload the page.")]
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes; choices are set by the view, unknown ones refused by the service."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form) -> None:
-        return None
+from core.forms import VERSION_VALIDATORS, CheckboxesField
 
 
 class SamplingPlanForm(FlaskForm):
-    version = HiddenField(validators=_VERSION)
+    version = HiddenField(validators=VERSION_VALIDATORS)
     base_percent = IntegerField(
         "Share of each assessor's decisions sampled (%)",
         description="A floor on each assessor's coverage in the cohort, from 0 to 100.",
@@ -50,17 +37,17 @@ class SamplingPlanForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """Read from the hand-written review form of templates/assessors/_quality_actions.html."""
 
-    version = HiddenField(validators=_VERSION)
+    version = HiddenField(validators=VERSION_VALIDATORS)
     verdict = HiddenField()
     reasons_md = TextAreaField("Reasons", validators=[Optional()])
 
 
 class SampleForm(FlaskForm):
-    version = HiddenField(validators=_VERSION)
+    version = HiddenField(validators=VERSION_VALIDATORS)
 
 
 class ReopenForm(FlaskForm):
-    version = HiddenField(validators=_VERSION)
+    version = HiddenField(validators=VERSION_VALIDATORS)
     reason = TextAreaField("Reason for reopening", validators=[Optional()])
 
 

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.locking import Versioned
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
 
-class SamplingPlan(db.Model):
+class SamplingPlan(Versioned, db.Model):
     """How much of each assessor's work the IQA samples in a cohort, and the risk rules that always sample."""
 
     __tablename__ = "sampling_plans"
@@ -28,9 +29,6 @@ class SamplingPlan(db.Model):
     all_referrals: Mapped[bool] = mapped_column(Boolean, default=True)
     all_trainees: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class TraineeAssessor(db.Model):

@@ -17,12 +17,13 @@ from assessors.marking.models import Assessment, AssessmentKind, Decision, IqaRe
 from assessors.permissions import can_manage_sampling, quality_role
 from assessors.quality.models import SamplingPlan, TraineeAssessor
 from assessors.quality.rules import DEFAULT_RULES, plan_of
+from assessors.queries import cohort_members
 from core.accounts.models import Role, User
 from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
-from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import cohort_roles, iqa_cohort_ids
 from qualification.permissions import can_manage_cohort
 
@@ -64,14 +65,7 @@ def quality_cohorts(user) -> list[Cohort]:
 
 def cohort_assessors(cohort_id: int) -> list[User]:
     """The cohort's assessors, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort_id, CohortMember.role == MemberRole.ASSESSOR)
-            .order_by(User.name, User.id)
-        )
-    )
+    return cohort_members(cohort_id, MemberRole.ASSESSOR)
 
 
 def trainee_ids(cohort_id: int) -> set[int]:

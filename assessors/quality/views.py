@@ -116,9 +116,7 @@ def list_iqa_work():
 
 def _assessment_or_404(assessment_id: int) -> Assessment:
     """The decision, when the person quality-assures its cohort; a 404 for everyone else."""
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None:
-        abort(404)
+    assessment = db.get_or_404(Assessment, assessment_id)
     if not (is_cohort_iqa(current_user, roles_of_assessment(assessment)) or can_manage_cohort(current_user)):
         abort(404)
     return assessment

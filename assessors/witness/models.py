@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.locking import Versioned
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.errors import InvalidTransition
 from core.extensions import db
@@ -22,18 +23,14 @@ class WitnessStatus(StrEnum):
 
 
 # A request is closed once: the witness confirms or declines, or the candidate's side revokes it.
-WITNESS_MOVES = Transitions(
+WITNESS_MOVES = Transitions.graph(
     WitnessStatus,
-    {
-        (WitnessStatus.PENDING, WitnessStatus.CONFIRMED): ANYONE,
-        (WitnessStatus.PENDING, WitnessStatus.DECLINED): ANYONE,
-        (WitnessStatus.PENDING, WitnessStatus.REVOKED): ANYONE,
-    },
+    {WitnessStatus.PENDING: (WitnessStatus.CONFIRMED, WitnessStatus.DECLINED, WitnessStatus.REVOKED)},
     noun="This request",
 )
 
 
-class WitnessRequest(HasStatus, db.Model):
+class WitnessRequest(HasStatus, Versioned, db.Model):
     """A request for testimony. Only the SHA-256 of the link token is kept: a leaked database is no key."""
 
     __tablename__ = "witness_requests"
@@ -69,9 +66,6 @@ class WitnessRequest(HasStatus, db.Model):
     testimony_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("evidence_items.id", ondelete="SET NULL")
     )
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     TRANSITIONS = WITNESS_MOVES
 

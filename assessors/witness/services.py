@@ -294,15 +294,20 @@ def revoke_request(actor, req: WitnessRequest) -> None:
 # Queries ---------------------------------------------------------------------------------------------
 
 
-def requests_of(candidate_id: int) -> list[WitnessRequest]:
-    """The candidate's witness requests, newest first."""
+def _newest_first(where) -> list[WitnessRequest]:
+    """The witness requests that match, newest first."""
     return list(
         db.session.scalars(
             select(WitnessRequest)
-            .where(WitnessRequest.candidate_id == candidate_id)
+            .where(where)
             .order_by(WitnessRequest.created_at.desc(), WitnessRequest.id.desc())
         )
     )
+
+
+def requests_of(candidate_id: int) -> list[WitnessRequest]:
+    """The candidate's witness requests, newest first."""
+    return _newest_first(WitnessRequest.candidate_id == candidate_id)
 
 
 @dataclass(frozen=True)
@@ -339,10 +344,4 @@ def testimonies(requests: list[WitnessRequest]) -> list[Testimony]:
 
 def requests_for_item(item_id: int) -> list[WitnessRequest]:
     """The witness requests about one item, newest first."""
-    return list(
-        db.session.scalars(
-            select(WitnessRequest)
-            .where(WitnessRequest.item_id == item_id)
-            .order_by(WitnessRequest.created_at.desc(), WitnessRequest.id.desc())
-        )
-    )
+    return _newest_first(WitnessRequest.item_id == item_id)

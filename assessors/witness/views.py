@@ -160,17 +160,24 @@ def _gone(reason: str):
     return render_template("assessors/witness/gone.html", message=services.GONE[reason]), 410
 
 
+def _open_request(token: str):
+    """The request behind a public link and None, or the page to show instead: 404 for an unknown token,
+    410 once the link is used, expired or withdrawn."""
+    req = services.find_request(token)
+    if req is None:
+        abort(404)
+    state = services.link_state(req, utcnow())
+    return req, (None if state == LinkState.OPEN else _gone(state))
+
+
 @bp.get("/<token>/file")
 @rule(PUBLIC)
 def download_file(token: str):
     """The file of the version the witness was asked about (never the item's current one), as an attachment
     under the same rules as the page: 404 for an unknown token, 410 once it is used, expired or withdrawn."""
-    req = services.find_request(token)
-    if req is None:
-        abort(404)
-    state = services.link_state(req, utcnow())
-    if state != LinkState.OPEN:
-        return _gone(state)
+    req, gone = _open_request(token)
+    if gone:
+        return gone
     version = db.session.get(EvidenceVersion, req.version_id)
     if version is None or version.blob_sha256 is None:
         abort(404)
@@ -180,12 +187,9 @@ def download_file(token: str):
 @bp.route("/<token>", methods=["GET", "POST"])
 @rule(PUBLIC)
 def respond(token: str):
-    req = services.find_request(token)
-    if req is None:
-        abort(404)
-    state = services.link_state(req, utcnow())
-    if state != LinkState.OPEN:
-        return _gone(state)
+    req, gone = _open_request(token)
+    if gone:
+        return gone
     form = WitnessResponseForm()
 
     def answer() -> str:

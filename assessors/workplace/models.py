@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.locking import Versioned
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
@@ -22,12 +23,11 @@ class ObservationStatus(StrEnum):
 
 # Who may make each move is decided by the services' permission checks (assessor records, candidate
 # acknowledges); the table only says which moves exist.
-OBSERVATION_MOVES = Transitions(
+OBSERVATION_MOVES = Transitions.graph(
     ObservationStatus,
     {
-        (ObservationStatus.PLANNED, ObservationStatus.RECORDED): ANYONE,
-        (ObservationStatus.PLANNED, ObservationStatus.CANCELLED): ANYONE,
-        (ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED): ANYONE,
+        ObservationStatus.PLANNED: (ObservationStatus.RECORDED, ObservationStatus.CANCELLED),
+        ObservationStatus.RECORDED: (ObservationStatus.ACKNOWLEDGED,),
     },
     noun="This observation",
     message="{noun} is {src}; it cannot become {dst}.",
@@ -36,7 +36,7 @@ OBSERVATION_MOVES = Transitions(
 OBSERVATION_COMMENTABLE = (ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED)
 
 
-class Observation(HasStatus, db.Model):
+class Observation(HasStatus, Versioned, db.Model):
     """A workplace observation: planned (date, school, focus, criteria), recorded and signed, acknowledged."""
 
     __tablename__ = "observations"
@@ -70,9 +70,6 @@ class Observation(HasStatus, db.Model):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     candidate_comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     criteria: Mapped[list[ObservedCriterion]] = relationship(
         back_populates="observation", cascade="all, delete-orphan", order_by="ObservedCriterion.id"

@@ -20,19 +20,24 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+def _confirmation_of(field_name: str) -> PasswordField:
+    """The "type it again" field that must equal the new password in `field_name`."""
+    return PasswordField(
+        "Type the new password again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo(field_name, "The two passwords differ."),
+        ],
+    )
+
+
 class NewPasswordMixin:
     password = PasswordField(
         "New password",
         description=_PASSWORD_HINT,
         validators=[DataRequired("Choose a password."), Length(max=MAX_LENGTH)],
     )
-    confirm = PasswordField(
-        "Type the new password again",
-        validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The two passwords differ."),
-        ],
-    )
+    confirm = _confirmation_of("password")
 
 
 class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
@@ -60,13 +65,7 @@ class ChangePasswordForm(FlaskForm):
         description=_PASSWORD_HINT + " Your other signed-in devices will be signed out.",
         validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
     )
-    confirm = PasswordField(
-        "Type the new password again",
-        validators=[
-            DataRequired("Type the password again."),
-            EqualTo("new_password", "The two passwords differ."),
-        ],
-    )
+    confirm = _confirmation_of("new_password")
 
 
 class InviteForm(FlaskForm):

@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.enums import LabelledEnum
+from core.db.locking import Versioned
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
 
-class Role(StrEnum):
-    CANDIDATE = "candidate"
-    ASSESSOR = "assessor"
-    IQA = "iqa"
-    EXAMINER = "examiner"
-    COURSE_LEADER = "course_leader"
-    ADMIN = "admin"
+class Role(LabelledEnum):
+    CANDIDATE = "candidate", "Candidate"
+    ASSESSOR = "assessor", "Assessor"
+    IQA = "iqa", "Internal quality assurer"
+    EXAMINER = "examiner", "External examiner"
+    COURSE_LEADER = "course_leader", "Course leader"
+    ADMIN = "admin", "Administrator"
 
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.CANDIDATE: "Candidate",
-    Role.ASSESSOR: "Assessor",
-    Role.IQA: "Internal quality assurer",
-    Role.EXAMINER: "External examiner",
-    Role.COURSE_LEADER: "Course leader",
-    Role.ADMIN: "Administrator",
-}
 
 # The order roles appear in on the home page and in the navigation: the day-to-day role first.
 ROLE_ORDER: tuple[Role, ...] = (
@@ -48,7 +36,7 @@ ROLE_ORDER: tuple[Role, ...] = (
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 
-class User(db.Model):
+class User(Versioned, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,14 +51,10 @@ class User(db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Optimistic lock: SQLAlchemy adds "WHERE version = <read>" to every UPDATE of a user.
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     # Set by the login machinery: which login session this request belongs to (never stored here).
     auth_session_id = None  # str | None; a plain attribute, deliberately not mapped
@@ -125,16 +109,23 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class LoginSession(db.Model):
-    """One signed-in browser. The cookie carries a random token; only its SHA-256 is stored."""
+class TokenRow:
+    """A row found by the random token a cookie or an emailed link carries; only the token's SHA-256 is
+    stored, so a leaked database opens nothing. Every token expires."""
+
+    # The keys first in each table, as the migrations made them.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, sort_order=-1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginSession(TokenRow, db.Model):
+    """One signed-in browser, found by its cookie's token."""
 
     __tablename__ = "login_sessions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
     ip_address: Mapped[str | None] = mapped_column(String(64))
@@ -143,36 +134,28 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Invitation(db.Model):
-    """An invitation to join with a role. Valid 7 days, single use; only the token's hash is stored."""
+class Invitation(TokenRow, db.Model):
+    """An invitation to join with a role. Valid 7 days, single use."""
 
     __tablename__ = "invitations"
     __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invited_by: Mapped[User | None] = relationship()
 
 
-class PasswordReset(db.Model):
-    """A password-reset link. Valid 1 hour, single use; only the token's hash is stored."""
+class PasswordReset(TokenRow, db.Model):
+    """A password-reset link. Valid 1 hour, single use."""
 
     __tablename__ = "password_resets"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
-from core.extensions import db
+from core.db.paging import newest_first
 from core.web.access import ADMIN, rule
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -16,17 +16,13 @@ PAGE_SIZE = 50
 @rule(ADMIN)
 def list_events():
     action = (request.args.get("action") or "").strip()[:80]
-    before = request.args.get("before", type=int)
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE + 1)
+    query = select(AuditEvent)
     if action:
         query = query.where(AuditEvent.action == action)
-    if before:
-        query = query.where(AuditEvent.seq < before)
-    events = list(db.session.scalars(query))
+    events, next_before = newest_first(query, AuditEvent.seq, request.args.get("before", type=int), PAGE_SIZE)
     next_url = None
-    if len(events) > PAGE_SIZE:
-        events = events[:PAGE_SIZE]
-        next_url = url_for("core.audit.list_events", action=action or None, before=events[-1].seq)
+    if next_before is not None:
+        next_url = url_for("core.audit.list_events", action=action or None, before=next_before)
     return render_template(
         "core/audit/events.html", events=events, next_url=next_url, action=action, details_of=details_of
     )

@@ -64,9 +64,15 @@ class Transitions(Generic[S]):
         self.message = message
 
     @classmethod
+    def graph(cls, enum: type[S], moves: Mapping[S, Iterable[S]], **words: str) -> Transitions[S]:
+        """A workflow whose services decide who moves (their permission checks): each status -> the
+        statuses it may become. `words` are the noun and message of __init__."""
+        return cls(enum, {(src, dst): ANYONE for src, targets in moves.items() for dst in targets}, **words)
+
+    @classmethod
     def back_and_forth(cls, enum: type[S], one: S, other: S, *, noun: str) -> Transitions[S]:
         """A two-status workflow whose services decide who moves: either status may become the other."""
-        return cls(enum, {(one, other): ANYONE, (other, one): ANYONE}, noun=noun)
+        return cls.graph(enum, {one: (other,), other: (one,)}, noun=noun)
 
     def allows(self, src: S | str, dst: S | str, actor: Any = None, obj: Any = None) -> bool:
         """Whether the table lets this actor move obj from src to dst."""

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
@@ -20,13 +20,8 @@ class MailStatus(StrEnum):
 
 
 # Retries keep a message queued; it fails only when the attempts run out. Sent and failed are final.
-MAIL_MOVES = Transitions(
-    MailStatus,
-    {
-        (MailStatus.QUEUED, MailStatus.SENT): ANYONE,
-        (MailStatus.QUEUED, MailStatus.FAILED): ANYONE,
-    },
-    noun="This message",
+MAIL_MOVES = Transitions.graph(
+    MailStatus, {MailStatus.QUEUED: (MailStatus.SENT, MailStatus.FAILED)}, noun="This message"
 )
 
 

@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
 
+from core.db.paging import newest_first
 from core.extensions import db
 from core.mail.models import MailStatus, OutboxMessage
 from core.web.access import ADMIN, rule
@@ -15,19 +16,16 @@ PAGE_SIZE = 25
 @rule(ADMIN)
 def list_messages():
     status = request.args.get("status", "")
-    before = request.args.get("before", type=int)
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE + 1)
+    query = select(OutboxMessage)
     if status in {s.value for s in MailStatus}:
         query = query.where(OutboxMessage.status == status)
     else:
         status = ""
-    if before:
-        query = query.where(OutboxMessage.id < before)
-    messages = list(db.session.scalars(query))
+    before = request.args.get("before", type=int)
+    messages, next_before = newest_first(query, OutboxMessage.id, before, PAGE_SIZE)
     next_url = None
-    if len(messages) > PAGE_SIZE:
-        messages = messages[:PAGE_SIZE]
-        next_url = url_for("core.mail.list_messages", status=status or None, before=messages[-1].id)
+    if next_before is not None:
+        next_url = url_for("core.mail.list_messages", status=status or None, before=next_before)
     counts = dict(
         db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     )

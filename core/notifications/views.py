@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from core.db.paging import newest_first
 from core.extensions import db
 from core.forms import submit
 from core.notifications.forms import PreferencesForm
@@ -20,20 +21,12 @@ PAGE_SIZE = 30
 @bp.route("/")
 @rule(SIGNED_IN)
 def list_notifications():
+    query = select(Notification).where(Notification.user_id == current_user.id)
     before = request.args.get("before", type=int)
-    query = (
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.id.desc())
-        .limit(PAGE_SIZE + 1)
-    )
-    if before:
-        query = query.where(Notification.id < before)
-    notes = list(db.session.scalars(query))
+    notes, next_before = newest_first(query, Notification.id, before, PAGE_SIZE)
     next_url = None
-    if len(notes) > PAGE_SIZE:
-        notes = notes[:PAGE_SIZE]
-        next_url = url_for("core.notifications.list_notifications", before=notes[-1].id)
+    if next_before is not None:
+        next_url = url_for("core.notifications.list_notifications", before=next_before)
     return render_template("core/notifications/list.html", notes=notes, next_url=next_url)
 
 

@@ -15,7 +15,7 @@ from wtforms import (
 )
 
 from modules.authoring.rules import MINUTES_MAX, MINUTES_MIN, OPTIONS_MAX, SESSION_KINDS
-from modules.content.models import ACTIVITY_LABELS, Activity, Question, Section
+from modules.content.models import Activity, ActivityKind, Question, Section
 
 MINUTES_KW = {"inputmode": "numeric", "min": MINUTES_MIN, "max": MINUTES_MAX}
 MINUTES_HINT = f"About how long a coordinator needs, from {MINUTES_MIN} to {MINUTES_MAX} minutes."
@@ -27,9 +27,7 @@ class SectionForm(FlaskForm):
 
 class NewActivityForm(FlaskForm):
     # Unknown kinds are reported by the service, in words, rather than by WTForms' generic message.
-    kind = SelectField(
-        "Kind", choices=[(k.value, label) for k, label in ACTIVITY_LABELS.items()], validate_choice=False
-    )
+    kind = SelectField("Kind", choices=[(k.value, k.label) for k in ActivityKind], validate_choice=False)
     title = StringField("Title")
     minutes = StringField("Minutes", default="15", render_kw=MINUTES_KW)
 

@@ -8,40 +8,29 @@ of the version they enrolled on. Revisions of one module share `family` (the qua
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.enums import LabelledEnum
+from core.db.locking import Versioned
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
 
-class AssessmentMethod(StrEnum):
-    PORTFOLIO = "portfolio"
-    OBSERVATION = "observation"
-    COMPETENCE = "competence"
-    REFLECTIVE_ACCOUNT = "reflective_account"
-    PROFESSIONAL_DISCUSSION = "professional_discussion"
-    ASSIGNMENT = "assignment"
-
-    @property
-    def label(self) -> str:
-        return METHOD_LABELS[self]
+class AssessmentMethod(LabelledEnum):
+    PORTFOLIO = "portfolio", "Portfolio evidence"
+    OBSERVATION = "observation", "Workplace observation"
+    COMPETENCE = "competence", "Competence sign-off"
+    REFLECTIVE_ACCOUNT = "reflective_account", "Reflective account"
+    PROFESSIONAL_DISCUSSION = "professional_discussion", "Professional discussion"
+    ASSIGNMENT = "assignment", "Assignment"
 
 
-METHOD_LABELS = {
-    AssessmentMethod.PORTFOLIO: "Portfolio evidence",
-    AssessmentMethod.OBSERVATION: "Workplace observation",
-    AssessmentMethod.COMPETENCE: "Competence sign-off",
-    AssessmentMethod.REFLECTIVE_ACCOUNT: "Reflective account",
-    AssessmentMethod.PROFESSIONAL_DISCUSSION: "Professional discussion",
-    AssessmentMethod.ASSIGNMENT: "Assignment",
-}
 _METHOD_VALUES = ", ".join(f"'{m.value}'" for m in AssessmentMethod)
 
 
-class Module(db.Model):
+class Module(Versioned, db.Model):
     __tablename__ = "modules"
     __table_args__ = (
         UniqueConstraint("family", "code", "revision"),
@@ -64,8 +53,6 @@ class Module(db.Model):
     # Two course leaders editing one module at once: the second save is refused (409), never merged.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
     outcomes: Mapped[list[LearningOutcome]] = relationship(
         back_populates="module", order_by="LearningOutcome.position", cascade="all, delete-orphan"
     )
@@ -81,14 +68,20 @@ class Module(db.Model):
         return self.credits / 2
 
 
-class LearningOutcome(db.Model):
+class SpecLine:
+    """A numbered line of a module's specification (an outcome or a criterion): its place in its list,
+    its stable ref and its words."""
+
+    position: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class LearningOutcome(SpecLine, db.Model):
     __tablename__ = "learning_outcomes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    ref: Mapped[str] = mapped_column(String(30))
-    text: Mapped[str] = mapped_column(Text)
 
     module: Mapped[Module] = relationship(back_populates="outcomes")
     criteria: Mapped[list[AssessmentCriterion]] = relationship(
@@ -96,16 +89,13 @@ class LearningOutcome(db.Model):
     )
 
 
-class AssessmentCriterion(db.Model):
+class AssessmentCriterion(SpecLine, db.Model):
     __tablename__ = "assessment_criteria"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outcome_id: Mapped[int] = mapped_column(
         ForeignKey("learning_outcomes.id", ondelete="CASCADE"), index=True
     )
-    position: Mapped[int] = mapped_column(Integer)
-    ref: Mapped[str] = mapped_column(String(30))
-    text: Mapped[str] = mapped_column(Text)
 
     outcome: Mapped[LearningOutcome] = relationship(back_populates="criteria")
     method_rows: Mapped[list[CriterionMethod]] = relationship(

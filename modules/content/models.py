@@ -7,37 +7,25 @@ change to the qualification's rules, so every cohort sees the current content of
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.enums import LabelledEnum
+from core.db.locking import Versioned
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
 
-class ActivityKind(StrEnum):
-    LESSON = "lesson"
-    RESOURCE = "resource"
-    QUIZ = "quiz"
-    REFLECTION = "reflection"
-    SESSION = "session"
-
-    @property
-    def label(self) -> str:
-        return ACTIVITY_LABELS[self]
+class ActivityKind(LabelledEnum):
+    LESSON = "lesson", "Lesson"
+    RESOURCE = "resource", "Resource"
+    QUIZ = "quiz", "Knowledge check"
+    REFLECTION = "reflection", "Reflective task"
+    SESSION = "session", "Session"
 
 
-ACTIVITY_LABELS = {
-    ActivityKind.LESSON: "Lesson",
-    ActivityKind.RESOURCE: "Resource",
-    ActivityKind.QUIZ: "Knowledge check",
-    ActivityKind.REFLECTION: "Reflective task",
-    ActivityKind.SESSION: "Session",
-}
-
-
-class Section(db.Model):
+class Section(Versioned, db.Model):
     __tablename__ = "sections"
     __table_args__ = (Index("ix_sections_module", "family", "module_code", "position"),)
 
@@ -46,16 +34,13 @@ class Section(db.Model):
     module_code: Mapped[str] = mapped_column(String(20))
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     activities: Mapped[list[Activity]] = relationship(
         back_populates="section", order_by="Activity.position", cascade="all, delete-orphan"
     )
 
 
-class Activity(db.Model):
+class Activity(Versioned, db.Model):
     __tablename__ = "activities"
     __table_args__ = (
         CheckConstraint("kind IN ('lesson', 'resource', 'quiz', 'reflection', 'session')", name="kind_known"),
@@ -77,9 +62,6 @@ class Activity(db.Model):
     criteria_refs: Mapped[str] = mapped_column(String(400), default="")
     # The course leader can make an activity wait until the one before it is done.
     requires_previous: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     section: Mapped[Section] = relationship(back_populates="activities")
     questions: Mapped[list[Question]] = relationship(

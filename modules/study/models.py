@@ -49,29 +49,36 @@ class ModuleEnrolment(HasStatus, db.Model):
     module: Mapped[Module] = relationship(lazy="joined")
 
 
-class ActivityCompletion(db.Model):
+class ActivityRecord:
+    """A row about one person's work on one activity; it goes when either does."""
+
+    # First in each table, as the migrations made them.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
+
+
+class ActivityCompletion(ActivityRecord, db.Model):
     __tablename__ = "activity_completions"
     __table_args__ = (
         UniqueConstraint("user_id", "activity_id"),
         CheckConstraint("how IN ('auto', 'manual', 'attendance')", name="how_known"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     how: Mapped[str] = mapped_column(String(10))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(ActivityRecord, db.Model):
     """One try at a knowledge check; retakes are allowed and the best score is the one that counts."""
 
     __tablename__ = "quiz_attempts"
     __table_args__ = (CheckConstraint("score >= 0 AND score <= max_score", name="score_range"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     score: Mapped[int] = mapped_column(Integer)
     max_score: Mapped[int] = mapped_column(Integer)
     # {question id: [chosen option ids]}, to show the marked answers again.
@@ -79,15 +86,12 @@ class QuizAttempt(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ReflectionDraft(db.Model):
+class ReflectionDraft(ActivityRecord, db.Model):
     """The candidate's answer to a reflective task, saved as they type; `revision` guards against old tabs."""
 
     __tablename__ = "reflection_drafts"
     __table_args__ = (UniqueConstraint("user_id", "activity_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     # Increases with every save; a save based on an older revision never overwrites a newer one.
     revision: Mapped[int] = mapped_column(Integer, default=0)

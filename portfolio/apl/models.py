@@ -1,9 +1,5 @@
-"""The candidate's evidence: items and their versions, files, tags, criterion mappings, APL claims,
-and submissions frozen as snapshots.
-
-An item is edited by adding a version; snapshots and witness testimonies point at versions, so what was
-submitted (or witnessed) never changes when the working copy does. Files are stored once per content
-(SHA-256) in the file store; a blob stays while any version, claim or snapshot refers to it.
+"""APL claims: credit claimed from prior learning against criteria, an outcome or a whole module, with
+the certificate and the evidence versions offered in support.
 """
 
 from __future__ import annotations
@@ -22,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.locking import Versioned
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from portfolio.evidence.models import EvidenceVersion
@@ -41,22 +38,19 @@ A = AplStatus
 _DECIDED = (A.ACCEPTED, A.PARTLY_ACCEPTED, A.MORE_EVIDENCE, A.REJECTED)
 # A draft is submitted; a released decision settles it, and "more evidence" lets the candidate send it again.
 # A reopened decision puts the claim back to submitted.
-APL_MOVES = Transitions(
+APL_MOVES = Transitions.graph(
     AplStatus,
     {
-        (A.DRAFT, A.SUBMITTED): ANYONE,
-        (A.MORE_EVIDENCE, A.SUBMITTED): ANYONE,
-        **{
-            (A.SUBMITTED, outcome): ANYONE
-            for outcome in (A.ACCEPTED, A.PARTLY_ACCEPTED, A.MORE_EVIDENCE, A.REJECTED)
-        },
-        **{(outcome, A.SUBMITTED): ANYONE for outcome in (A.ACCEPTED, A.PARTLY_ACCEPTED, A.REJECTED)},
+        A.DRAFT: (A.SUBMITTED,),
+        A.SUBMITTED: _DECIDED,
+        # "More evidence" is sent again; any other decision goes back to submitted when it is reopened.
+        **dict.fromkeys(_DECIDED, (A.SUBMITTED,)),
     },
     noun="This claim",
 )
 
 
-class AplClaim(HasStatus, db.Model):
+class AplClaim(HasStatus, Versioned, db.Model):
     """A claim for credit from prior learning against criteria, an outcome or a whole module."""
 
     __tablename__ = "apl_claims"
@@ -90,9 +84,6 @@ class AplClaim(HasStatus, db.Model):
     status: Mapped[AplStatus] = status_column(AplStatus, 16, default=AplStatus.DRAFT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     evidence: Mapped[list[AplEvidence]] = relationship(cascade="all, delete-orphan")
 

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Role
-from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -25,6 +24,7 @@ from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplEvidence, AplStatus
 from portfolio.evidence.models import EvidenceItem
 from portfolio.permissions import CLAIM_SENDABLE
+from portfolio.services import audit_candidate
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import candidate_cohorts, cohort_roles
 from qualification.spec import Spec
@@ -194,6 +194,11 @@ def _check_details(level, credits, awarded_on, texts: dict[str, str]) -> None:
         raise ValidationFailed(errors)
 
 
+def _audit(action: str, actor, claim: AplClaim, **details) -> None:
+    """The audit row of the claimant's move on their claim: which module, for how many credits."""
+    audit_candidate(action, actor, claim, module_code=claim.module_code, credits=claim.credits, **details)
+
+
 def draft_claim(
     actor,
     *,
@@ -270,13 +275,7 @@ def draft_claim(
     )
     db.session.add(claim)
     db.session.flush()
-    record(
-        "apl_claim_drafted",
-        actor=actor,
-        actor_role="candidate",
-        obj=claim,
-        details={"module_code": module_code, "scope": scope, "refs": claimed, "credits": credits},
-    )
+    _audit("apl_claim_drafted", actor, claim, scope=scope, refs=claimed)
     return claim
 
 
@@ -298,17 +297,7 @@ def submit_claim(actor, claim: AplClaim) -> None:
         raise ValidationFailed(f"You have already claimed {', '.join(overlap)}.")
     claim.move_to(AplStatus.SUBMITTED)
     claim.submitted_at = utcnow()
-    record(
-        "apl_claim_submitted",
-        actor=actor,
-        actor_role="candidate",
-        obj=claim,
-        details={
-            "module_code": claim.module_code,
-            "credits": claim.credits,
-            "cap_left": cap.left - claim.credits,
-        },
-    )
+    _audit("apl_claim_submitted", actor, claim, cap_left=cap.left - claim.credits)
     assessor_id = allocated_assessor_for_claim(claim)
     if assessor_id is not None:
         notify(

@@ -65,24 +65,20 @@ class _ContentForm(FlaskForm):
         return self
 
 
-class ItemForm(_ContentForm):
-    tags = SelectMultipleField("Tags", validators=[Optional()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.tags.choices = tag_choices()
-
-
-class EditItemForm(_ContentForm):
-    version = HiddenField()
-
-
 class TagsForm(FlaskForm):
     tags = SelectMultipleField("Tags", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tags.choices = tag_choices()
+
+
+class ItemForm(_ContentForm, TagsForm):
+    """A new item: its content and its tags (declared after the content fields, so shown after them)."""
+
+
+class EditItemForm(_ContentForm):
+    version = HiddenField()
 
 
 class MapForm(FlaskForm):

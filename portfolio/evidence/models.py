@@ -1,5 +1,4 @@
-"""The candidate's evidence: items and their versions, files, tags, criterion mappings, APL claims,
-and submissions frozen as snapshots.
+"""The candidate's evidence: items and their versions, files, tags and criterion mappings.
 
 An item is edited by adding a version; snapshots and witness testimonies point at versions, so what was
 submitted (or witnessed) never changes when the working copy does. Files are stored once per content
@@ -9,7 +8,6 @@ submitted (or witnessed) never changes when the working copy does. Files are sto
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -24,31 +22,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.enums import LabelledEnum
+from core.db.locking import Versioned
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
 
-class ItemKind(StrEnum):
-    FILE = "file"
-    ACCOUNT = "account"  # a written reflective account or account of practice, in Markdown
-    LINK = "link"
-    DISCUSSION = "discussion"  # a record of a professional discussion
-    OBSERVATION = "observation"  # a workplace observation record (written by the assessor)
-    TESTIMONY = "testimony"  # a witness testimony
-
-    @property
-    def label(self) -> str:
-        return ITEM_KIND_LABELS[self]
-
-
-ITEM_KIND_LABELS = {
-    ItemKind.FILE: "File",
-    ItemKind.ACCOUNT: "Written account",
-    ItemKind.LINK: "Link",
-    ItemKind.DISCUSSION: "Professional discussion record",
-    ItemKind.OBSERVATION: "Observation record",
-    ItemKind.TESTIMONY: "Witness testimony",
-}
+class ItemKind(LabelledEnum):
+    FILE = "file", "File"
+    # A written reflective account or account of practice, in Markdown.
+    ACCOUNT = "account", "Written account"
+    LINK = "link", "Link"
+    DISCUSSION = "discussion", "Professional discussion record"
+    # A workplace observation record, written by the assessor.
+    OBSERVATION = "observation", "Observation record"
+    TESTIMONY = "testimony", "Witness testimony"
 
 
 _KINDS = ", ".join(f"'{k.value}'" for k in ItemKind)
@@ -66,7 +54,7 @@ class Blob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class EvidenceItem(db.Model):
+class EvidenceItem(Versioned, db.Model):
     __tablename__ = "evidence_items"
     __table_args__ = (
         CheckConstraint(f"kind IN ({_KINDS})", name="kind_known"),
@@ -83,9 +71,6 @@ class EvidenceItem(db.Model):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("evidence_versions.id", use_alter=True, ondelete="SET NULL")
     )
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     current: Mapped[EvidenceVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True

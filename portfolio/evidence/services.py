@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 
-from core.audit.services import record
 from core.db.timeutil import UK, utcnow
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
@@ -36,6 +35,7 @@ from portfolio.evidence.rules import (
 from portfolio.mapping.queries import submissions_holding
 from portfolio.mapping.services import DENIED, available_criteria, map_item
 from portfolio.permissions import can_edit_item, can_revise_item, can_use_portfolio
+from portfolio.services import audit_candidate as _audit
 
 # Observation records and witness testimonies are written by assessors and witnesses (the assessor issue).
 CANDIDATE_KINDS = (ItemKind.FILE, ItemKind.ACCOUNT, ItemKind.LINK, ItemKind.DISCUSSION)
@@ -73,10 +73,6 @@ def content_hash(kind: str, content: Content) -> str:
     """SHA-256 of the canonical JSON of a version's content: what snapshots and testimonies are bound to."""
     canonical = json.dumps(content.fields(kind), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _audit(action: str, actor, item: EvidenceItem, **details) -> None:
-    record(action, actor=actor, actor_role="candidate", obj=item, details=details)
 
 
 def _file_of(kind: str, upload, keep) -> tuple[str | None, str | None, str | None]:
@@ -123,13 +119,7 @@ def _tag_pairs(tags: Iterable) -> list[tuple[str, str]]:
 def _version(item: EvidenceItem, number: int, content: Content, actor) -> EvidenceVersion:
     version = EvidenceVersion(
         number=number,
-        title=content.title,
-        activity_date=content.activity_date,
-        context_md=content.context_md,
-        body_md=content.body_md,
-        url=content.url,
-        blob_sha256=content.blob_sha256,
-        file_name=content.file_name,
+        **asdict(content),  # the content's fields are the version's columns of the same names
         content_hash=content_hash(item.kind, content),
         created_by_id=actor.id,
     )

@@ -74,6 +74,14 @@ def _own_item_or_404(item_id: int) -> EvidenceItem:
     return item
 
 
+def _posted_item_or_404(item_id: int, form) -> EvidenceItem:
+    """The candidate's own item for a button's POST; 400 when the form (its CSRF token) does not validate."""
+    item = _own_item_or_404(item_id)
+    if not form.validate_on_submit():
+        abort(400)
+    return item
+
+
 def _download_url(version: EvidenceVersion) -> str | None:
     if not version.blob_sha256:
         return None
@@ -179,16 +187,8 @@ def new_item():
 
 
 def _edit_form(item: EvidenceItem) -> EditItemForm:
-    v = item.current
-    form = EditItemForm(
-        formdata=None,
-        title=v.title,
-        activity_date=v.activity_date,
-        context_md=v.context_md,
-        body_md=v.body_md,
-        url=v.url,
-        version=str(v.number),
-    )
+    # The content fields are filled from the current version's columns of the same names.
+    form = EditItemForm(formdata=None, obj=item.current, version=str(item.current.number))
     return form.for_kind(item.kind, editing=True)
 
 
@@ -287,9 +287,7 @@ def tag_item(item_id: int):
 @bp.route("/items/<int:item_id>/anonymised", methods=["POST"])
 @rule(CANDIDATES)
 def confirm_item_anonymised(item_id: int):
-    item = _own_item_or_404(item_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    item = _posted_item_or_404(item_id, ActionForm())
     confirm_anonymised(current_user, item)
     db.session.commit()
     flash("Thank you: you confirmed no pupil can be identified from this evidence.", "success")
@@ -314,10 +312,8 @@ def map_to_criterion(item_id: int):
 @bp.route("/items/<int:item_id>/unmap", methods=["POST"])
 @rule(CANDIDATES)
 def unmap_from_criterion(item_id: int):
-    item = _own_item_or_404(item_id)
     form = UnmapForm()
-    if not form.validate_on_submit():
-        abort(400)
+    item = _posted_item_or_404(item_id, form)
     family, ref = parse_criterion_value(form.criterion.data)
     if unmap_item(current_user, item, criterion_ref=ref, family=family):
         db.session.commit()
@@ -328,9 +324,7 @@ def unmap_from_criterion(item_id: int):
 @bp.route("/items/<int:item_id>/delete", methods=["POST"])
 @rule(CANDIDATES)
 def remove_item(item_id: int):
-    item = _own_item_or_404(item_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    item = _posted_item_or_404(item_id, ActionForm())
     title = item.current.title
     kept = delete_item(current_user, item)
     db.session.commit()

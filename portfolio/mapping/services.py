@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from core.audit.services import record
 from core.errors import ValidationFailed, require
 from core.extensions import db
 from modules.catalogue.models import AssessmentCriterion, LearningOutcome, Module
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag
 from portfolio.permissions import can_edit_item
+from portfolio.services import audit_candidate
 
 MAX_NOTE = 1000
 PER_PAGE = 50
@@ -145,18 +145,20 @@ def map_item(
         raise ValidationFailed({"note": f"Keep the note under {MAX_NOTE:,} characters."})
     criterion = find_criterion(item.candidate_id, (criterion_ref or "").strip(), family)
     mapping = _mapping(item, criterion.family, criterion.ref)
-    if mapping is not None:
-        if mapping.note != note:
-            before, mapping.note = mapping.note, note
-            _audit("evidence_mapping_noted", actor, item, criterion, {"before": before, "note": note})
+    if mapping is None:
+        mapping = CriterionMapping(
+            family=criterion.family, module_code=criterion.module_code, criterion_ref=criterion.ref, note=note
+        )
+        item.mappings.append(mapping)
+        action, extra = "evidence_mapped", {}
+    elif mapping.note != note:
+        action, extra = "evidence_mapping_noted", {"before": mapping.note}
+        mapping.note = note
+    else:
         db.session.flush()
         return mapping
-    mapping = CriterionMapping(
-        family=criterion.family, module_code=criterion.module_code, criterion_ref=criterion.ref, note=note
-    )
-    item.mappings.append(mapping)
     db.session.flush()
-    _audit("evidence_mapped", actor, item, criterion, {"note": note})
+    _audit(action, actor, item, mapping, note=note, content_hash=_content_hash(item), **extra)
     return mapping
 
 
@@ -175,34 +177,24 @@ def unmap_item(actor, item: EvidenceItem, *, criterion_ref: str, family: str | N
         return False
     item.mappings.remove(mapping)
     db.session.flush()
-    record(
-        "evidence_unmapped",
-        actor=actor,
-        actor_role="candidate",
-        obj=item,
-        details={
-            "criterion": mapping.criterion_ref,
-            "module": f"{mapping.family}/{mapping.module_code}",
-            "note": mapping.note,
-            "version": item.current.number if item.current else None,
-        },
-    )
+    _audit("evidence_unmapped", actor, item, mapping, note=mapping.note)
     return True
 
 
-def _audit(action: str, actor, item: EvidenceItem, criterion: CriterionInfo, extra: dict) -> None:
-    record(
+def _content_hash(item: EvidenceItem) -> str | None:
+    return item.current.content_hash if item.current else None
+
+
+def _audit(action: str, actor, item: EvidenceItem, mapping: CriterionMapping, **details) -> None:
+    """The audit row of a mapping, a changed note or an unmapping, against the item's current version."""
+    audit_candidate(
         action,
-        actor=actor,
-        actor_role="candidate",
-        obj=item,
-        details={
-            "criterion": criterion.ref,
-            "module": f"{criterion.family}/{criterion.module_code}",
-            "version": item.current.number if item.current else None,
-            "content_hash": item.current.content_hash if item.current else None,
-            **extra,
-        },
+        actor,
+        item,
+        criterion=mapping.criterion_ref,
+        module=f"{mapping.family}/{mapping.module_code}",
+        version=item.current.number if item.current else None,
+        **details,
     )
 
 

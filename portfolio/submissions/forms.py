@@ -2,26 +2,16 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.forms import CheckboxesField
 
 SCOPE_CHOICES = [
     ("module", "The whole module"),
     ("outcome", "One learning outcome"),
     ("criteria", "Some assessment criteria"),
 ]
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices shown as a list of checkboxes (works without JavaScript)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        # Unknown values are reported by the service, in words, rather than as "not a valid choice".
-        pass
 
 
 class SubmitModuleForm(FlaskForm):

@@ -1,9 +1,6 @@
-"""The candidate's evidence: items and their versions, files, tags, criterion mappings, APL claims,
-and submissions frozen as snapshots.
-
-An item is edited by adding a version; snapshots and witness testimonies point at versions, so what was
-submitted (or witnessed) never changes when the working copy does. Files are stored once per content
-(SHA-256) in the file store; a blob stays while any version, claim or snapshot refers to it.
+"""Submissions: a module submitted for assessment, frozen as a snapshot of (criterion, evidence version)
+pairs. Every attempt is kept, and a snapshot names versions, so what was submitted never changes when the
+working copy does.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from portfolio.evidence.models import EvidenceVersion
@@ -37,14 +34,12 @@ class SubmissionStatus(StrEnum):
 U = SubmissionStatus
 # Withdrawn by the candidate before marking starts; a released decision settles the attempt, and reopening
 # that decision puts it back to submitted.
-SUBMISSION_MOVES = Transitions(
+SUBMISSION_MOVES = Transitions.graph(
     SubmissionStatus,
     {
-        (U.SUBMITTED, U.WITHDRAWN): ANYONE,
-        (U.SUBMITTED, U.ACHIEVED): ANYONE,
-        (U.SUBMITTED, U.REFERRED): ANYONE,
-        (U.ACHIEVED, U.SUBMITTED): ANYONE,
-        (U.REFERRED, U.SUBMITTED): ANYONE,
+        U.SUBMITTED: (U.WITHDRAWN, U.ACHIEVED, U.REFERRED),
+        U.ACHIEVED: (U.SUBMITTED,),
+        U.REFERRED: (U.SUBMITTED,),
     },
     noun="This submission",
 )

@@ -24,6 +24,7 @@ from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from portfolio.permissions import can_submit
+from portfolio.services import audit_candidate
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from qualification.cohorts.queries import cohort_roles
 
@@ -191,6 +192,13 @@ def plan_snapshot(candidate_id: int, enrolment: ModuleEnrolment) -> SnapshotPlan
 # Services --------------------------------------------------------------------------------------------
 
 
+def _audit_attempt(action: str, actor, submission: Submission, **details) -> None:
+    """The audit row of the candidate's move on an attempt: which module, which attempt."""
+    audit_candidate(
+        action, actor, submission, module_code=submission.module_code, attempt=submission.attempt, **details
+    )
+
+
 def submit_module(actor, *, family: str, module_code: str, statement_md: str = "") -> Submission:
     """Freeze the evidence mapped to a module's criteria as a new attempt and tell the assessor."""
     require(can_submit(actor, actor.id), "Only the candidate can submit their own work.")
@@ -233,18 +241,13 @@ def submit_module(actor, *, family: str, module_code: str, statement_md: str = "
             db.session.add(submission)
     except IntegrityError as exc:
         raise InvalidTransition("This module was just submitted from another window.") from exc
-    record(
+    _audit_attempt(
         "module_submitted",
-        actor=actor,
-        actor_role="candidate",
-        obj=submission,
-        details={
-            "family": family,
-            "module_code": module_code,
-            "attempt": submission.attempt,
-            "snapshot_hash": digest,
-            "entries": len(submission.entries),
-        },
+        actor,
+        submission,
+        family=family,
+        snapshot_hash=digest,
+        entries=len(submission.entries),
     )
     assessor_id = cohort_roles(enrolment.cohort_id, actor.id).allocated_assessor_id
     if assessor_id is not None:
@@ -274,13 +277,7 @@ def withdraw_submission(actor, submission: Submission) -> None:
             "If something in it is wrong, tell your assessor: they can refer it for resubmission."
         )
     submission.move_to(SubmissionStatus.WITHDRAWN)
-    record(
-        "submission_withdrawn",
-        actor=actor,
-        actor_role="candidate",
-        obj=submission,
-        details={"module_code": submission.module_code, "attempt": submission.attempt},
-    )
+    _audit_attempt("submission_withdrawn", actor, submission)
     db.session.flush()
 
 
@@ -298,14 +295,34 @@ def lock_for_marking(actor, submission: Submission) -> None:
         db.session.flush()
 
 
+def _decide(subject, outcome, decisions, *, not_a_decision: str, not_now: str) -> None:
+    """Move a submitted attempt or claim to a released decision; anything else is refused in words."""
+    if outcome not in decisions:
+        raise InvalidTransition(not_a_decision)
+    if subject.status != type(outcome).SUBMITTED:  # attempts and claims both await a decision as SUBMITTED
+        raise InvalidTransition(not_now)
+    subject.move_to(outcome)
+
+
+def _undecide(actor, subject, decisions, waiting, action: str) -> None:
+    """Take a released decision back off an attempt or claim: it awaits assessment again."""
+    if subject.status not in decisions:
+        return
+    subject.move_to(waiting)
+    record(action, actor=actor, obj=subject, details={})
+    db.session.flush()
+
+
 def record_submission_outcome(actor, submission: Submission, outcome: SubmissionStatus) -> None:
     """Show a released decision on the attempt: achieved, or referred (the candidate may resubmit)."""
     outcome = SubmissionStatus(outcome)
-    if outcome not in RELEASED_SUBMISSION:
-        raise InvalidTransition(f"'{outcome}' is not a decision on a submission.")
-    if submission.status != SubmissionStatus.SUBMITTED:
-        raise InvalidTransition(f"This attempt is {submission.status}; its decision cannot be released now.")
-    submission.move_to(outcome)
+    _decide(
+        submission,
+        outcome,
+        RELEASED_SUBMISSION,
+        not_a_decision=f"'{outcome}' is not a decision on a submission.",
+        not_now=f"This attempt is {submission.status}; its decision cannot be released now.",
+    )
     record(
         "submission_outcome_recorded",
         actor=actor,
@@ -317,29 +334,25 @@ def record_submission_outcome(actor, submission: Submission, outcome: Submission
 
 def reopen_submission_outcome(actor, submission: Submission) -> None:
     """Take a released decision back off the attempt (reopened): it awaits assessment again."""
-    if submission.status not in RELEASED_SUBMISSION:
-        return
-    submission.move_to(SubmissionStatus.SUBMITTED)
-    record("submission_outcome_withdrawn", actor=actor, obj=submission, details={})
-    db.session.flush()
+    _undecide(
+        actor, submission, RELEASED_SUBMISSION, SubmissionStatus.SUBMITTED, "submission_outcome_withdrawn"
+    )
 
 
 def record_claim_outcome(actor, claim: AplClaim, outcome: AplStatus) -> None:
     """Show a released decision on an APL claim ("more evidence" lets the candidate send it again)."""
     outcome = AplStatus(outcome)
-    if outcome not in DECIDED_CLAIM:
-        raise InvalidTransition(f"'{outcome}' is not a decision on a claim.")
-    if claim.status != AplStatus.SUBMITTED:
-        raise InvalidTransition(f"This claim is {label_of(claim.status)}; it cannot be decided now.")
-    claim.move_to(outcome)
+    _decide(
+        claim,
+        outcome,
+        DECIDED_CLAIM,
+        not_a_decision=f"'{outcome}' is not a decision on a claim.",
+        not_now=f"This claim is {label_of(claim.status)}; it cannot be decided now.",
+    )
     record("apl_outcome_recorded", actor=actor, obj=claim, details={"outcome": outcome.value})
     db.session.flush()
 
 
 def reopen_claim_outcome(actor, claim: AplClaim) -> None:
     """Take a released decision back off a claim (reopened): it awaits assessment again."""
-    if claim.status not in DECIDED_CLAIM:
-        return
-    claim.move_to(AplStatus.SUBMITTED)
-    record("apl_outcome_withdrawn", actor=actor, obj=claim, details={})
-    db.session.flush()
+    _undecide(actor, claim, DECIDED_CLAIM, AplStatus.SUBMITTED, "apl_outcome_withdrawn")

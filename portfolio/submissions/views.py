@@ -264,9 +264,7 @@ def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200)
 @bp.route("/apl/<int:claim_id>")
 @rule(SIGNED_IN)
 def show_claim(claim_id: int):
-    claim = db.session.get(AplClaim, claim_id)
-    if claim is None:
-        abort(404)
+    claim = db.get_or_404(AplClaim, claim_id)
     return _claim_page(claim)
 
 

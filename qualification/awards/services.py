@@ -10,7 +10,7 @@ from core.audit.services import record
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from qualification.permissions import can_edit_qualifications
-from qualification.spec import spec_to_document
+from qualification.spec.export import document_of
 from qualification.spec.reader import CODE
 from qualification.versions.models import (
     Award,
@@ -20,7 +20,7 @@ from qualification.versions.models import (
     QualificationVersion,
     VersionStatus,
 )
-from qualification.versions.services import spec_of_version
+from qualification.versions.services import award_spec, group_spec
 
 PUBLISHED = "Published versions never change; start a new draft to change this award."
 STALE = (
@@ -92,7 +92,7 @@ def delete_award(actor, version, award_code: str, *, expected_version: int) -> N
         raise InvalidTransition(
             f"{award_code} cannot be deleted: {' and '.join(reasons)}. Remove it from those awards first."
         )
-    before = spec_to_document(spec_of_version(version))["awards"][version.awards.index(award)]
+    before = document_of(award_spec(award))
     _audit("award_deleted", actor, award, before, None)
     version.awards.remove(award)
     _flush()
@@ -342,12 +342,7 @@ def _group_problems(version, award: Award, group, title, low, high, codes) -> li
 
 
 def _group_values(group: OptionGroup) -> dict:
-    return {
-        "title": group.title,
-        "modules": group.module_codes,
-        "min_credits": group.min_credits,
-        "max_credits": group.max_credits,
-    }
+    return document_of(group_spec(group))
 
 
 def _replace_rules(actor, award: Award, kind: str, codes: list[str]) -> bool:

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.accounts.models import Role
 from core.forms import submit
-from core.web.access import roles, rule
+from core.web.access import rule
 from qualification.awards import services as editing
 from qualification.awards.forms import (
     AwardDetailsForm,
@@ -19,14 +18,13 @@ from qualification.awards.forms import (
     NewAwardForm,
     OptionGroupForm,
 )
-from qualification.permissions import can_edit_qualifications
+from qualification.permissions import EDITORS, can_edit_qualifications
 from qualification.spec import award_satisfiability
 from qualification.versions.models import VersionStatus
-from qualification.versions.queries import find_version
+from qualification.versions.queries import version_or_404
 from qualification.versions.services import spec_of_version
 
 bp = Blueprint("awards", __name__, url_prefix="/qualifications")
-EDITORS = roles(Role.COURSE_LEADER, Role.ADMIN)
 AWARD = "/<code>/v<int:number>/awards/<award_code>"
 KEPT = (
     " The page now shows the award as it is; what you typed is still in the form. "
@@ -34,15 +32,8 @@ KEPT = (
 )
 
 
-def _version_or_404(code: str, number: int):
-    version = find_version(code, number)
-    if version is None:
-        abort(404)
-    return version
-
-
 def _load(code: str, number: int, award_code: str):
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     award = next((a for a in version.awards if a.code == award_code), None)
     if award is None:
         abort(404)
@@ -143,7 +134,7 @@ def _submit(code: str, number: int, award_code: str, key: str, form, call: Calla
 @bp.route("/<code>/v<int:number>/awards/new", methods=["GET", "POST"])
 @rule(EDITORS)
 def new_award(code: str, number: int):
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     form = NewAwardForm()
     outcome = submit(
         form,
@@ -163,7 +154,7 @@ def new_award(code: str, number: int):
         return redirect(
             url_for("qualification.awards.show_award", code=code, number=number, award_code=award.code)
         )
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     editable = version.status == VersionStatus.DRAFT
     return render_template(
         "qualification/awards/new.html",

@@ -70,18 +70,36 @@ def _booking_of(session_id: int, user_id: int) -> SessionBooking | None:
     )
 
 
+def _own_booking(actor, session: CohortSession, started: str) -> tuple[CohortSession, SessionBooking | None]:
+    """The session (locked) and the candidate's booking of it, refused once the session has started."""
+    require(
+        can_book_sessions(actor, session.cohort), "Only the cohort's candidates book places in its sessions."
+    )
+    session = _lock(session)
+    if session.starts_at <= utcnow():
+        raise InvalidTransition(started)
+    return session, _booking_of(session.id, actor.id)
+
+
+def _audit(action: str, actor, session: CohortSession, booking: SessionBooking, **details) -> None:
+    db.session.flush()
+    record(
+        action,
+        actor=actor,
+        actor_role=MemberRole.CANDIDATE,
+        obj=booking,
+        details={"session_id": session.id, "cohort_id": session.cohort_id, **details},
+    )
+
+
 def _places(n: int) -> str:
     return f"{n} place" if n == 1 else f"{n} places"
 
 
 def book_session(actor, session: CohortSession) -> SessionBooking:
     """Book the candidate a place; booking again changes nothing; a cancelled booking is reactivated."""
-    cohort = session.cohort
-    require(can_book_sessions(actor, cohort), "Only the cohort's candidates book places in its sessions.")
-    session = _lock(session)
-    if session.starts_at <= utcnow():
-        raise InvalidTransition("This session has already started, so it can no longer be booked.")
-    booking = _booking_of(session.id, actor.id)
+    started = "This session has already started, so it can no longer be booked."
+    session, booking = _own_booking(actor, session, started)
     if booking is not None and booking.status == BOOKED:
         return booking
     if session.capacity is not None:
@@ -102,40 +120,22 @@ def book_session(actor, session: CohortSession) -> SessionBooking:
         booking.move_to(BOOKED)
         booking.booked_at = utcnow()
         booking.cancelled_at = None
-    db.session.flush()
-    record(
-        "session_booked",
-        actor=actor,
-        actor_role=MemberRole.CANDIDATE,
-        obj=booking,
-        details={"session_id": session.id, "cohort_id": cohort.id, "capacity": session.capacity},
-    )
+    _audit("session_booked", actor, session, booking, capacity=session.capacity)
     return booking
 
 
 def cancel_booking(actor, session: CohortSession) -> SessionBooking | None:
     """Give the place back, until the session starts; cancelling twice (or unbooked) changes nothing."""
-    cohort = session.cohort
-    require(can_book_sessions(actor, cohort), "Only the cohort's candidates book places in its sessions.")
-    session = _lock(session)
-    if session.starts_at <= utcnow():
-        raise InvalidTransition(
-            "This session has already started, so the booking can no longer be cancelled here. "
-            "Tell your tutor if you could not come."
-        )
-    booking = _booking_of(session.id, actor.id)
+    started = (
+        "This session has already started, so the booking can no longer be cancelled here. "
+        "Tell your tutor if you could not come."
+    )
+    session, booking = _own_booking(actor, session, started)
     if booking is None or booking.status != BOOKED:
         return booking
     booking.move_to(CANCELLED)
     booking.cancelled_at = utcnow()
-    db.session.flush()
-    record(
-        "session_booking_cancelled",
-        actor=actor,
-        actor_role=MemberRole.CANDIDATE,
-        obj=booking,
-        details={"session_id": session.id, "cohort_id": cohort.id},
-    )
+    _audit("session_booking_cancelled", actor, session, booking)
     return booking
 
 

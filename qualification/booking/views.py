@@ -51,26 +51,28 @@ def _back(cohort, session: CohortSession):
     )
 
 
+def _change_booking(cohort_id: int, session_id: int, service, message: str):
+    """Book or cancel a place, then say so; `message` may name the session's {title} and {day}."""
+    cohort = cohort_or_404(cohort_id)
+    session = _session_or_404(cohort, session_id)
+    service(current_user, session)
+    db.session.commit()
+    flash(message.format(title=session.title, day=uk_day(session.starts_at)), "success")
+    return _back(cohort, session)
+
+
 @bp.route("/<int:cohort_id>/sessions/<int:session_id>/book", methods=["POST"])
 @rule(SIGNED_IN)
 def book_session(cohort_id: int, session_id: int):
-    cohort = cohort_or_404(cohort_id)
-    session = _session_or_404(cohort, session_id)
-    booking.book_session(current_user, session)
-    db.session.commit()
-    flash(f"You have a place at {session.title} on {uk_day(session.starts_at)}.", "success")
-    return _back(cohort, session)
+    message = "You have a place at {title} on {day}."
+    return _change_booking(cohort_id, session_id, booking.book_session, message)
 
 
 @bp.route("/<int:cohort_id>/sessions/<int:session_id>/cancel", methods=["POST"])
 @rule(SIGNED_IN)
 def cancel_booking(cohort_id: int, session_id: int):
-    cohort = cohort_or_404(cohort_id)
-    session = _session_or_404(cohort, session_id)
-    booking.cancel_booking(current_user, session)
-    db.session.commit()
-    flash(f"Your booking for {session.title} is cancelled and the place is free for someone else.", "success")
-    return _back(cohort, session)
+    message = "Your booking for {title} is cancelled and the place is free for someone else."
+    return _change_booking(cohort_id, session_id, booking.cancel_booking, message)
 
 
 @bp.route("/<int:cohort_id>/my-sessions")

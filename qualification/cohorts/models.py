@@ -11,6 +11,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
+from core.db.enums import LabelledEnum
+from core.db.locking import Versioned
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from qualification.versions.models import QualificationVersion
@@ -23,15 +25,11 @@ class MemberRole(StrEnum):
     IQA = "iqa"  # an internal quality assurer of this cohort
 
 
-class SessionKind(StrEnum):
-    TWILIGHT = "twilight"
-    DAY_RELEASE = "day_release"
-    HALF_DAY = "half_day"
-    ONLINE_LIVE = "online_live"
-
-    @property
-    def label(self) -> str:
-        return SESSION_KIND_LABELS[self]
+class SessionKind(LabelledEnum):
+    TWILIGHT = "twilight", "Twilight session"
+    DAY_RELEASE = "day_release", "Day release"
+    HALF_DAY = "half_day", "Half-day release"
+    ONLINE_LIVE = "online_live", "Online live session"
 
     @property
     def needs_release(self) -> bool:
@@ -39,15 +37,11 @@ class SessionKind(StrEnum):
         return self in (SessionKind.DAY_RELEASE, SessionKind.HALF_DAY)
 
 
-SESSION_KIND_LABELS = {
-    SessionKind.TWILIGHT: "Twilight session",
-    SessionKind.DAY_RELEASE: "Day release",
-    SessionKind.HALF_DAY: "Half-day release",
-    SessionKind.ONLINE_LIVE: "Online live session",
-}
+# The choices of the session form, in the enum's order.
+SESSION_KIND_LABELS = {kind: kind.label for kind in SessionKind}
 
 
-class Cohort(db.Model):
+class Cohort(Versioned, db.Model):
     __tablename__ = "cohorts"
     __table_args__ = (
         # A cohort studies either one award or one module taken alone as CPD, never both.
@@ -73,9 +67,6 @@ class Cohort(db.Model):
     # cannot sign in); republishing makes a new address and the old one stops working.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     qualification_version: Mapped[QualificationVersion] = relationship()
     course_leader: Mapped[User | None] = relationship()
@@ -123,7 +114,7 @@ class AssessorAllocation(db.Model):
     assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
 
 
-class CohortSession(db.Model):
+class CohortSession(Versioned, db.Model):
     """A meeting in the cohort's calendar: twilight, day release, half day or online."""
 
     __tablename__ = "cohort_sessions"
@@ -146,9 +137,6 @@ class CohortSession(db.Model):
     # Module codes (of the cohort's version) this session serves, space-separated in document order.
     module_codes: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
 

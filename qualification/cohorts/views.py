@@ -49,13 +49,18 @@ bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 _ROLE_PHRASES = {"assessor": "an assessor", "tutor": "a tutor"}
 
 
+def _allocation_choices(form: AllocationForm, members) -> AllocationForm:
+    """Fill the allocation form's lists: the cohort's candidates and its assessors."""
+    form.candidate.choices = [(m.user_id, m.user.name) for m in members if m.role == MemberRole.CANDIDATE]
+    form.assessor.choices = [(m.user_id, m.user.name) for m in members if m.role == MemberRole.ASSESSOR]
+    return form
+
+
 def _page(cohort, status=200, **forms):
     members = sorted(cohort.members, key=lambda m: (m.role, m.user.name.lower()))
     candidates = [m for m in members if m.role == MemberRole.CANDIDATE]
     assessors = [m for m in members if m.role == MemberRole.ASSESSOR]
-    allocation_form = forms.pop("allocation_form", None) or AllocationForm()
-    allocation_form.candidate.choices = [(m.user_id, m.user.name) for m in candidates]
-    allocation_form.assessor.choices = [(m.user_id, m.user.name) for m in assessors]
+    allocation_form = _allocation_choices(forms.pop("allocation_form", None) or AllocationForm(), members)
     context = {
         "cohort": cohort,
         "candidates": candidates,
@@ -184,13 +189,7 @@ def add_staff_member(cohort_id: int):
 @rule(MANAGERS)
 def allocate_one(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
-    form = AllocationForm()
-    form.candidate.choices = [
-        (m.user_id, m.user.name) for m in cohort.members if m.role == MemberRole.CANDIDATE
-    ]
-    form.assessor.choices = [
-        (m.user_id, m.user.name) for m in cohort.members if m.role == MemberRole.ASSESSOR
-    ]
+    form = _allocation_choices(AllocationForm(), cohort.members)
     if submit(
         form,
         lambda: allocate(
@@ -244,24 +243,27 @@ def new_session(cohort_id: int):
     return render_template("qualification/cohorts/new_session.html", cohort=cohort, form=form), done.status
 
 
+def _switch_calendar(cohort_id: int, service, message: str):
+    """Publish or unpublish the cohort's public calendar, then go back to it."""
+    cohort = cohort_or_404(cohort_id, manage=True)
+    service(current_user, cohort)
+    db.session.commit()
+    flash(message, "success")
+    return _back(cohort, "calendar")
+
+
 @bp.route("/<int:cohort_id>/calendar/publish", methods=["POST"])
 @rule(MANAGERS)
 def publish_cohort_calendar(cohort_id: int):
-    cohort = cohort_or_404(cohort_id, manage=True)
-    publish_calendar(current_user, cohort)
-    db.session.commit()
-    flash("The calendar is published at a new address. Any older address no longer works.", "success")
-    return _back(cohort, "calendar")
+    message = "The calendar is published at a new address. Any older address no longer works."
+    return _switch_calendar(cohort_id, publish_calendar, message)
 
 
 @bp.route("/<int:cohort_id>/calendar/unpublish", methods=["POST"])
 @rule(MANAGERS)
 def unpublish_cohort_calendar(cohort_id: int):
-    cohort = cohort_or_404(cohort_id, manage=True)
-    unpublish_calendar(current_user, cohort)
-    db.session.commit()
-    flash("The public calendar page and feed are switched off.", "success")
-    return _back(cohort, "calendar")
+    message = "The public calendar page and feed are switched off."
+    return _switch_calendar(cohort_id, unpublish_calendar, message)
 
 
 @bp.route("/<int:cohort_id>/turnaround", methods=["POST"])

@@ -54,9 +54,9 @@ def compare_specs(old: Spec, new: Spec) -> Comparison:
     changes: list[Change] = []
     changes.extend(_qualification(old, new))
     for code, before, after in _pair(old.modules, new.modules, lambda m: m.code):
-        changes.extend(_module(code, before, after))
+        changes.extend(_module_or_award("Module", code, before, after, _module))
     for code, before, after in _pair(old.awards, new.awards, lambda a: a.code):
-        changes.extend(_award(code, before, after))
+        changes.extend(_module_or_award("Award", code, before, after, _award))
     return Comparison(tuple(changes), summarise(changes))
 
 
@@ -183,14 +183,24 @@ def _qualification(old: Spec, new: Spec) -> list[Change]:
     return [Change("changed", "Qualification", tuple(details), "Qualification")] if details else []
 
 
-def _module(code: object, old: ModuleSpec | None, new: ModuleSpec | None) -> list[Change]:
-    what = f"Module {code}"
-    module = new or old
-    group = f"{what}: {module.title}"
+def _one_side(what: str, old: object, new: object, summary: str, group: str) -> list[Change]:
+    """The one change for a part only one side has."""
+    kind: Kind = "added" if old is None else "removed"
+    return [Change(kind, what, (summary,), group)]
+
+
+def _module_or_award(noun: str, code: object, old, new, changed) -> list[Change]:
+    """A module or award under its own card: added or removed in one line, else what `changed` finds."""
+    what = f"{noun} {code}"
+    item = new or old
+    group = f"{what}: {item.title}"
     if old is None or new is None:
-        kind: Kind = "added" if old is None else "removed"
-        summary = f'"{module.title}", level {module.level}, {_plural(module.credits, "credit")}'
-        return [Change(kind, what, (summary,), group)]
+        summary = f'"{item.title}", level {item.level}, {_plural(item.credits, "credit")}'
+        return _one_side(what, old, new, summary, group)
+    return changed(code, what, group, old, new)
+
+
+def _module(code: object, what: str, group: str, old: ModuleSpec, new: ModuleSpec) -> list[Change]:
     details = [
         *_text("title", old.title, new.title),
         *_value("level", old.level, new.level),
@@ -214,10 +224,9 @@ def _changed_with_parts(what, details: list[str], group: str, noun: str, old_par
 def _outcome(ref: object, old: OutcomeSpec | None, new: OutcomeSpec | None, group: str) -> list[Change]:
     what = f"Outcome {ref}"
     if old is None or new is None:
-        kind: Kind = "added" if old is None else "removed"
         outcome = new or old
         summary = f'"{outcome.text}", {_plural(len(outcome.criteria), "criterion", "criteria")}'
-        return [Change(kind, what, (summary,), group)]
+        return _one_side(what, old, new, summary, group)
     details = _text("text", old.text, new.text)
     return _changed_with_parts(what, details, group, "criteria", old.criteria, new.criteria, _criterion)
 
@@ -225,9 +234,7 @@ def _outcome(ref: object, old: OutcomeSpec | None, new: OutcomeSpec | None, grou
 def _criterion(ref: object, old: CriterionSpec | None, new: CriterionSpec | None, group: str) -> list[Change]:
     what = f"Criterion {ref}"
     if old is None or new is None:
-        kind: Kind = "added" if old is None else "removed"
-        criterion = new or old
-        return [Change(kind, what, (f'"{criterion.text}"',), group)]
+        return _one_side(what, old, new, f'"{(new or old).text}"', group)
     # The order methods are listed in means nothing to a candidate, so only the set is compared.
     details = [
         *_text("text", old.text, new.text),
@@ -236,14 +243,7 @@ def _criterion(ref: object, old: CriterionSpec | None, new: CriterionSpec | None
     return [Change("changed", what, tuple(details), group)] if details else []
 
 
-def _award(code: object, old: AwardSpec | None, new: AwardSpec | None) -> list[Change]:
-    what = f"Award {code}"
-    award = new or old
-    group = f"{what}: {award.title}"
-    if old is None or new is None:
-        kind: Kind = "added" if old is None else "removed"
-        summary = f'"{award.title}", level {award.level}, {_plural(award.credits, "credit")}'
-        return [Change(kind, what, (summary,), group)]
+def _award(code: object, what: str, group: str, old: AwardSpec, new: AwardSpec) -> list[Change]:
     old_keys, new_keys = _group_keys(old.options), _group_keys(new.options)
     details = [
         *_text("title", old.title, new.title),
@@ -270,10 +270,8 @@ def _option_group(
     title, nth = key
     what = f"Option group '{title}'{f' #{nth + 1}' if nth else ''} of {award}"
     if old is None or new is None:
-        kind: Kind = "added" if old is None else "removed"
         options = new or old
-        summary = f"{_credit_range(options)} from {', '.join(options.modules)}"
-        return [Change(kind, what, (summary,), group)]
+        return _one_side(what, old, new, f"{_credit_range(options)} from {', '.join(options.modules)}", group)
     details = [
         *_codes("modules", old.modules, new.modules),
         *_value("minimum credits", old.min_credits, new.min_credits),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from core.accounts.models import Role
 from core.errors import http_error
-from core.web.access import roles, rule
+from core.web.access import rule
 from qualification.compare.rules import compare_specs
+from qualification.permissions import EDITORS
 from qualification.versions.queries import find_version
 from qualification.versions.services import spec_of_version
 
@@ -26,7 +26,7 @@ def _number_arg(name: str) -> int | None:
 
 
 @bp.route("/<code>/compare")
-@rule(roles(Role.COURSE_LEADER, Role.ADMIN))
+@rule(EDITORS)
 def compare(code: str):
     # Parse before looking anything up, so a malformed link is a 400 whatever the code.
     wanted_from, wanted_to = _number_arg("from"), _number_arg("to")

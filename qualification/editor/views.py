@@ -7,11 +7,10 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from core.accounts.models import Role
 from core.errors import InvalidTransition
 from core.extensions import db
 from core.forms import submit
-from core.web.access import roles, rule
+from core.web.access import rule
 from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, LearningOutcome
 from qualification.editor.forms import (
     CriterionForm,
@@ -24,11 +23,11 @@ from qualification.editor.forms import (
 )
 from qualification.editor.services import drafts, outcomes
 from qualification.editor.services import modules as module_edits
+from qualification.permissions import EDITORS
 from qualification.versions.models import QualificationVersion, VersionStatus
-from qualification.versions.queries import find_version
+from qualification.versions.queries import version_or_404
 
 bp = Blueprint("editor", __name__, url_prefix="/qualifications")
-EDITORS = roles(Role.COURSE_LEADER, Role.ADMIN)
 MODULE = "/<code>/v<int:number>/modules/<module_code>"
 CONFLICT_NOTHING_TYPED = (
     "Someone else saved this module since you opened it, so nothing was changed. "
@@ -36,15 +35,8 @@ CONFLICT_NOTHING_TYPED = (
 )
 
 
-def _version_or_404(code: str, number: int) -> QualificationVersion:
-    version = find_version(code, number)
-    if version is None:
-        abort(404)
-    return version
-
-
 def _load(code: str, number: int, module_code: str) -> QualificationVersion:
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     if not any(link.code == module_code for link in version.module_links):
         abort(404)
     return version
@@ -66,13 +58,7 @@ def _forms(module) -> dict:
         "module": ModuleForm(
             formdata=None,
             prefix="module",
-            data={
-                "title": module.title,
-                "level": module.level,
-                "credits": module.credits,
-                "summary": module.summary_md,
-                "cpd": module.cpd,
-            },
+            data=module_edits.module_details(module),
         ),
         "add-outcome": OutcomeForm(formdata=None, prefix="add-outcome"),
     }
@@ -171,7 +157,7 @@ def _anchor(kind: str, ref: str) -> str:
 @bp.route("/<code>/v<int:number>/draft", methods=["POST"])
 @rule(EDITORS)
 def start_draft(code: str, number: int):
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     form = StartDraftForm()
     draft = drafts.start_draft(current_user, version)
     db.session.commit()
@@ -189,7 +175,7 @@ def start_draft(code: str, number: int):
 @bp.route(MODULE)
 @rule(EDITORS)
 def edit_module(code: str, number: int, module_code: str):
-    return _page(_version_or_404(code, number), module_code)
+    return _page(version_or_404(code, number), module_code)
 
 
 @bp.route(MODULE + "/details", methods=["POST"])
@@ -197,7 +183,7 @@ def edit_module(code: str, number: int, module_code: str):
 def save_module(code: str, number: int, module_code: str):
     version = _load(code, number, module_code)
     form = ModuleForm(prefix="module")
-    fields = {name: form[name].data for name in ("title", "level", "credits", "summary", "cpd")}
+    fields = {name: form[name].data for name in module_edits.DETAILS}
     message = f"Saved the details of {module_code}."
     return _run(
         version,
@@ -214,7 +200,7 @@ def save_module(code: str, number: int, module_code: str):
 @bp.route("/<code>/v<int:number>/modules/new", methods=["GET", "POST"])
 @rule(EDITORS)
 def new_module(code: str, number: int):
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     form = NewModuleForm()
     fields = ("code", "title", "level", "credits")
     done = submit(

@@ -9,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -18,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
+from core.db.locking import Versioned
 from core.db.timeutil import UTCDateTime, utcnow
 from core.errors import InvalidTransition
 from core.extensions import db
@@ -105,7 +105,10 @@ class Thread(db.Model):
         self.pinned = pinned
 
 
-class Post(db.Model):
+class Post(Versioned, db.Model):
+    """A post in a thread. Versioned: the author editing while a moderator hides the post gets a 409 for
+    the later write, not an overwrite."""
+
     __tablename__ = "forum_posts"
     __table_args__ = (
         CheckConstraint("length(body_md) BETWEEN 1 AND 20000", name="body_length"),
@@ -128,10 +131,6 @@ class Post(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     hidden_reason: Mapped[str | None] = mapped_column(String(REASON_MAX))
-    # The author editing while a moderator hides the post: the later write gets a 409, not an overwrite.
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

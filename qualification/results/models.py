@@ -13,17 +13,14 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db.enums import LabelledEnum
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 
 
-class AchievedBy(StrEnum):
-    ASSESSMENT = "assessment"
-    APL = "apl"
-
-    @property
-    def label(self) -> str:
-        return "Assessed" if self is AchievedBy.ASSESSMENT else "Prior learning (APL)"
+class AchievedBy(LabelledEnum):
+    ASSESSMENT = "assessment", "Assessed"
+    APL = "apl", "Prior learning (APL)"
 
 
 class CriterionOutcome(StrEnum):

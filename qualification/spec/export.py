@@ -2,63 +2,24 @@
 
 from __future__ import annotations
 
-from qualification.spec.model import FORMAT, AwardSpec, ModuleSpec, Spec
+from dataclasses import fields, is_dataclass
+
+from qualification.spec.model import FORMAT, Spec
 
 
 def spec_to_document(spec: Spec) -> dict:
     """The `qualification-spec/1` document of a spec, every field written out, lists in their stored order."""
-    return {
-        "format": FORMAT,
-        "code": spec.code,
-        "title": spec.title,
-        "provider": spec.provider,
-        "modules": [_module(module) for module in spec.modules],
-        "awards": [_award(award) for award in spec.awards],
-    }
+    return {"format": FORMAT, **document_of(spec)}
 
 
-def _module(module: ModuleSpec) -> dict:
-    return {
-        "code": module.code,
-        "title": module.title,
-        "level": module.level,
-        "credits": module.credits,
-        "summary": module.summary,
-        "cpd": module.cpd,
-        "outcomes": [
-            {
-                "ref": outcome.ref,
-                "text": outcome.text,
-                "criteria": [
-                    {"ref": criterion.ref, "text": criterion.text, "methods": list(criterion.methods)}
-                    for criterion in outcome.criteria
-                ],
-            }
-            for outcome in module.outcomes
-        ],
-    }
-
-
-def _award(award: AwardSpec) -> dict:
-    return {
-        "code": award.code,
-        "title": award.title,
-        "level": award.level,
-        "credits": award.credits,
-        "apl_max_credits": award.apl_max_credits,
-        "compulsory": list(award.compulsory),
-        "options": [
-            {
-                "title": group.title,
-                "modules": list(group.modules),
-                "min_credits": group.min_credits,
-                "max_credits": group.max_credits,
-            }
-            for group in award.options
-        ],
-        "includes": list(award.includes),
-        "progression": list(award.progression),
-    }
+def document_of(value):
+    """A spec dataclass (a whole spec, a module, an award, an option group) as the document writes it."""
+    # The document's keys are the spec dataclasses' field names, in the order they are declared.
+    if is_dataclass(value):
+        return {f.name: document_of(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [document_of(item) for item in value]
+    return value
 
 
 def progression_map(spec: Spec) -> list[tuple[str, str]]:

@@ -81,13 +81,10 @@ def parse_spec(document: object) -> Spec:
         found = item.get("code") if isinstance(item, dict) else None
         if not isinstance(found, str) or not CODE.fullmatch(found):
             continue
-        if found in known:
-            r.problem(join(path, "code"), f"duplicate module code {show(found)} (also {known[found]})")
+        if not r.once(known, found, path, f"duplicate module code {show(found)}", "code"):
             duplicated.add(found)
-        else:
-            known[found] = path
-            if is_whole(item.get("credits"), 1, MODULE_CREDITS_MAX):
-                credits[found] = item["credits"]
+        elif is_whole(item.get("credits"), 1, MODULE_CREDITS_MAX):
+            credits[found] = item["credits"]
     credits = {code: value for code, value in credits.items() if code not in duplicated}
 
     awards = [_award(r, path, item, known) for path, item in r.items(document, "awards", "", "award", 1)]
@@ -141,10 +138,7 @@ def _statement(r: Reader, path: str, item: object, fields: tuple[str, ...], refs
         return None
     ref = r.text(obj, "ref", path, 1, REF_MAX)
     if isinstance(ref, str):
-        if ref in refs:
-            r.problem(join(path, "ref"), f"duplicate ref {show(ref)} (also {refs[ref]})")
-        else:
-            refs[ref] = path
+        r.once(refs, ref, path, f"duplicate ref {show(ref)}", "ref")
     return ref, r.text(obj, "text", path, 1, TEXT_MAX), obj
 
 
@@ -153,10 +147,8 @@ def _methods(r: Reader, path: str, obj: dict) -> tuple[str, ...]:
     for where, method in r.items(obj, "methods", path, "assessment method", 1):
         if not isinstance(method, str) or method not in METHODS:
             r.problem(where, f"unknown method {show(method)} (use one of {', '.join(METHODS)})")
-        elif method in seen:
-            r.problem(where, f"method {show(method)} is listed twice (also {seen[method]})")
         else:
-            seen[method] = where
+            r.once(seen, method, where, f"method {show(method)} is listed twice")
     return tuple(seen)
 
 
@@ -190,10 +182,8 @@ def _module_ref(r: Reader, path: str, code: object, known: dict[str, str], place
     if not isinstance(code, str) or code not in known:
         r.problem(path, f"unknown module {show(code)}")
         return BAD
-    if code in placed:
-        r.problem(path, f"module {show(code)} appears twice in this award (also {placed[code]})")
+    if not r.once(placed, code, path, f"module {show(code)} appears twice in this award"):
         return BAD
-    placed[code] = path
     return code
 
 
@@ -215,15 +205,9 @@ def _check_award_references(r: Reader, awards: list[_Award]) -> None:
     """Unique award codes, includes and progression that name other awards, and no include cycles."""
     codes: dict[str, str] = {}
     for award in awards:
-        if isinstance(award.code, str):
-            if award.code in codes:
-                r.problem(
-                    join(award.path, "code"),
-                    f"duplicate award code {show(award.code)} (also {codes[award.code]})",
-                )
-                award.sound = False
-            else:
-                codes[award.code] = award.path
+        duplicate = f"duplicate award code {show(award.code)}"
+        if isinstance(award.code, str) and not r.once(codes, award.code, award.path, duplicate, "code"):
+            award.sound = False
     for award in awards:
         start = len(r.problems)
         award.includes = _award_refs(r, award, award.raw_includes, codes, "include")
@@ -246,10 +230,8 @@ def _award_refs(r: Reader, award: _Award, items: list, codes: dict[str, str], ve
             r.problem(where, f"unknown award {show(code)}")
         elif code == award.code:
             r.problem(where, f"an award cannot {verb} itself")
-        elif code in seen:
-            r.problem(where, f"award {show(code)} is listed twice (also {seen[code]})")
         else:
-            seen[code] = where
+            r.once(seen, code, where, f"award {show(code)} is listed twice")
     return list(seen)
 
 

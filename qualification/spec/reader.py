@@ -57,6 +57,14 @@ class Reader:
         # One problem per line even when a quoted title holds a line break.
         self.problems.append(" ".join(f"{path}: {message}".splitlines()))
 
+    def once(self, seen: dict, value: object, path: str, message: str, key: str | None = None) -> bool:
+        """Whether this is the value's first place (now remembered); a repeat is a problem naming it."""
+        if value in seen:
+            self.problem(join(path, key) if key else path, f"{message} (also {seen[value]})")
+            return False
+        seen[value] = path
+        return True
+
     def object(self, value: object, path: str, fields: tuple[str, ...]) -> dict | None:
         """The value as a JSON object, reporting any field the format does not know."""
         if not isinstance(value, dict):

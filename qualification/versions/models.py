@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db.statemachine import ANYONE, HasStatus, Transitions, status_check, status_column
+from core.db.locking import Versioned
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from modules.catalogue.models import Module
@@ -21,12 +22,9 @@ class VersionStatus(StrEnum):
 
 
 # Publishing freezes a draft; a published version is retired when a newer one replaces it.
-VERSION_MOVES = Transitions(
+VERSION_MOVES = Transitions.graph(
     VersionStatus,
-    {
-        (VersionStatus.DRAFT, VersionStatus.PUBLISHED): ANYONE,
-        (VersionStatus.PUBLISHED, VersionStatus.RETIRED): ANYONE,
-    },
+    {VersionStatus.DRAFT: (VersionStatus.PUBLISHED,), VersionStatus.PUBLISHED: (VersionStatus.RETIRED,)},
     noun="This version",
 )
 
@@ -43,7 +41,7 @@ class Qualification(db.Model):
     )
 
 
-class QualificationVersion(HasStatus, db.Model):
+class QualificationVersion(HasStatus, Versioned, db.Model):
     """One version of a qualification; published versions never change (candidates stay on theirs)."""
 
     __tablename__ = "qualification_versions"
@@ -61,9 +59,6 @@ class QualificationVersion(HasStatus, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     TRANSITIONS = VERSION_MOVES
 
@@ -95,7 +90,7 @@ class VersionModule(db.Model):
     module: Mapped[Module] = relationship(lazy="joined")
 
 
-class Award(db.Model):
+class Award(Versioned, db.Model):
     """A tier: level, total credits, compulsory modules, option groups, APL cap, included awards."""
 
     __tablename__ = "awards"
@@ -116,8 +111,6 @@ class Award(db.Model):
     credits: Mapped[int] = mapped_column(Integer)
     apl_max_credits: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     rule_rows: Mapped[list[AwardRule]] = relationship(
         order_by="AwardRule.position", cascade="all, delete-orphan", lazy="selectin"

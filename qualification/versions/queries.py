@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import select
 
 from core.extensions import db
@@ -22,6 +23,14 @@ def find_version(code: str, number: int | None = None) -> QualificationVersion |
         query.where(QualificationVersion.status == VersionStatus.PUBLISHED).limit(1)
     )
     return published or db.session.scalar(query.limit(1))
+
+
+def version_or_404(code: str, number: int) -> QualificationVersion:
+    """A given version of a qualification, or 404."""
+    version = find_version(code, number)
+    if version is None:
+        abort(404)
+    return version
 
 
 def list_qualifications() -> list[Qualification]:

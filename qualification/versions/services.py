@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from operator import attrgetter
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -47,27 +48,26 @@ def _module_hash(module: ModuleSpec) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _module_revision(family: str, spec: ModuleSpec) -> Module:
-    """An existing identical revision of this module, or a new revision built from the spec."""
-    digest = _module_hash(spec)
-    existing = db.session.scalar(
-        select(Module).where(Module.family == family, Module.code == spec.code, Module.content_hash == digest)
-    )
-    if existing is not None:
-        return existing
+def next_revision(family: str, code: str) -> int:
+    """The revision number a new revision of this module gets."""
     latest = db.session.scalar(
-        select(func.max(Module.revision)).where(Module.family == family, Module.code == spec.code)
+        select(func.max(Module.revision)).where(Module.family == family, Module.code == code)
     )
+    return (latest or 0) + 1
+
+
+def new_module_revision(family: str, spec: ModuleSpec, content_hash: str) -> Module:
+    """A new revision of a module built from its spec, with outcomes and criteria in the spec's order."""
     module = Module(
         family=family,
         code=spec.code,
-        revision=(latest or 0) + 1,
+        revision=next_revision(family, spec.code),
         title=spec.title,
         level=spec.level,
         credits=spec.credits,
         summary_md=spec.summary,
         cpd=spec.cpd,
-        content_hash=digest,
+        content_hash=content_hash,
     )
     for o_pos, outcome in enumerate(spec.outcomes):
         row = LearningOutcome(position=o_pos, ref=outcome.ref, text=outcome.text)
@@ -82,7 +82,19 @@ def _module_revision(family: str, spec: ModuleSpec) -> Module:
     return module
 
 
-def _award_row(position: int, spec: AwardSpec) -> Award:
+def _module_revision(family: str, spec: ModuleSpec) -> Module:
+    """An existing identical revision of this module, or a new revision built from the spec."""
+    digest = _module_hash(spec)
+    existing = db.session.scalar(
+        select(Module).where(Module.family == family, Module.code == spec.code, Module.content_hash == digest)
+    )
+    if existing is not None:
+        return existing
+    return new_module_revision(family, spec, digest)
+
+
+def award_row(position: int, spec: AwardSpec) -> Award:
+    """An award's rows (rules and option groups) built from its spec."""
     award = Award(
         position=position,
         code=spec.code,
@@ -106,6 +118,16 @@ def _award_row(position: int, spec: AwardSpec) -> Award:
     return award
 
 
+def next_version_number(qualification: Qualification) -> int:
+    """The number the qualification's next version gets."""
+    latest = db.session.scalar(
+        select(func.max(QualificationVersion.number)).where(
+            QualificationVersion.qualification_id == qualification.id
+        )
+    )
+    return (latest or 0) + 1
+
+
 def import_spec(actor, spec: Spec, *, publish: bool = False) -> QualificationVersion:
     """Store a validated spec as the next version of its qualification (a draft unless publish)."""
     require(actor is None or can_edit_qualifications(actor), "Only course leaders can import qualifications.")
@@ -114,14 +136,7 @@ def import_spec(actor, spec: Spec, *, publish: bool = False) -> QualificationVer
         qualification = Qualification(code=spec.code)
         db.session.add(qualification)
         db.session.flush()
-    number = (
-        db.session.scalar(
-            select(func.max(QualificationVersion.number)).where(
-                QualificationVersion.qualification_id == qualification.id
-            )
-        )
-        or 0
-    ) + 1
+    number = next_version_number(qualification)
     now = utcnow()
     version = QualificationVersion(
         qualification=qualification,
@@ -136,7 +151,7 @@ def import_spec(actor, spec: Spec, *, publish: bool = False) -> QualificationVer
     for position, module_spec in enumerate(spec.modules):
         module = _module_revision(spec.code, module_spec)
         version.module_links.append(VersionModule(module=module, code=module_spec.code, position=position))
-    version.awards = [_award_row(i, a) for i, a in enumerate(spec.awards)]
+    version.awards = [award_row(i, a) for i, a in enumerate(spec.awards)]
     db.session.flush()
     record(
         "qualification_imported",
@@ -208,53 +223,62 @@ def _load_tree(version: QualificationVersion) -> None:
     ).unique().all()
 
 
+def _heading(row: Module | Award) -> dict:
+    # What a module and an award both have, under the same names in the spec.
+    return {name: getattr(row, name) for name in ("code", "title", "level", "credits")}
+
+
+def module_spec(module: Module) -> ModuleSpec:
+    """A module revision in spec form, in its current (possibly unflushed) order."""
+    return ModuleSpec(
+        **_heading(module),
+        summary=module.summary_md,
+        cpd=module.cpd,
+        outcomes=tuple(
+            OutcomeSpec(
+                ref=o.ref,
+                text=o.text,
+                criteria=tuple(
+                    CriterionSpec(
+                        ref=c.ref,
+                        text=c.text,
+                        methods=tuple(m.method for m in sorted(c.method_rows, key=attrgetter("position"))),
+                    )
+                    for c in sorted(o.criteria, key=attrgetter("position"))
+                ),
+            )
+            for o in sorted(module.outcomes, key=attrgetter("position"))
+        ),
+    )
+
+
+def group_spec(group: OptionGroup) -> OptionGroupSpec:
+    """An award's option group in spec form."""
+    return OptionGroupSpec(
+        title=group.title,
+        modules=tuple(group.module_codes),
+        min_credits=group.min_credits,
+        max_credits=group.max_credits,
+    )
+
+
+def award_spec(award: Award) -> AwardSpec:
+    """An award in spec form."""
+    return AwardSpec(
+        **_heading(award),
+        apl_max_credits=award.apl_max_credits,
+        compulsory=tuple(award.codes("compulsory")),
+        options=tuple(group_spec(group) for group in award.option_groups),
+        includes=tuple(award.codes("includes")),
+        progression=tuple(award.codes("progression")),
+    )
+
+
 def spec_of_version(version: QualificationVersion) -> Spec:
     """The spec a version was built from (exporting an imported version gives the same document back)."""
     _load_tree(version)
-    modules = tuple(
-        ModuleSpec(
-            code=link.code,
-            title=link.module.title,
-            level=link.module.level,
-            credits=link.module.credits,
-            summary=link.module.summary_md,
-            cpd=link.module.cpd,
-            outcomes=tuple(
-                OutcomeSpec(
-                    ref=o.ref,
-                    text=o.text,
-                    criteria=tuple(
-                        CriterionSpec(ref=c.ref, text=c.text, methods=tuple(m.value for m in c.methods))
-                        for c in o.criteria
-                    ),
-                )
-                for o in link.module.outcomes
-            ),
-        )
-        for link in version.module_links
-    )
-    awards = tuple(
-        AwardSpec(
-            code=a.code,
-            title=a.title,
-            level=a.level,
-            credits=a.credits,
-            apl_max_credits=a.apl_max_credits,
-            compulsory=tuple(a.codes("compulsory")),
-            options=tuple(
-                OptionGroupSpec(
-                    title=g.title,
-                    modules=tuple(g.module_codes),
-                    min_credits=g.min_credits,
-                    max_credits=g.max_credits,
-                )
-                for g in a.option_groups
-            ),
-            includes=tuple(a.codes("includes")),
-            progression=tuple(a.codes("progression")),
-        )
-        for a in version.awards
-    )
+    modules = tuple(module_spec(link.module) for link in version.module_links)
+    awards = tuple(award_spec(award) for award in version.awards)
     return Spec(
         code=version.qualification.code,
         title=version.title,

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from core.accounts.models import Role
 from core.extensions import db
 from core.forms import submit
-from core.web.access import roles, rule
+from core.web.access import rule
+from qualification.permissions import EDITORS
 from qualification.spec import SpecInvalid, award_satisfiability, parse_spec, spec_to_document
 from qualification.spec.documents import load_document
 from qualification.versions.forms import DetailsForm, ImportSpecForm, QualificationForm
 from qualification.versions.models import VersionStatus
-from qualification.versions.queries import find_version, list_qualifications
+from qualification.versions.queries import list_qualifications, version_or_404
 from qualification.versions.services import (
     create_qualification,
     import_spec,
@@ -25,14 +25,6 @@ from qualification.versions.services import (
 )
 
 bp = Blueprint("versions", __name__, url_prefix="/qualifications")
-EDITORS = roles(Role.COURSE_LEADER, Role.ADMIN)
-
-
-def _version_or_404(code: str, number: int):
-    version = find_version(code, number)
-    if version is None:
-        abort(404)
-    return version
 
 
 @bp.route("/")
@@ -61,7 +53,7 @@ def new_qualification():
 @bp.route("/<code>/v<int:number>/details", methods=["POST"])
 @rule(EDITORS)
 def update_version_details(code: str, number: int):
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     form = DetailsForm()
     outcome = submit(
         form,
@@ -79,7 +71,7 @@ def update_version_details(code: str, number: int):
         return redirect(url_for("qualification.versions.show_version", code=code, number=number))
     if outcome.conflict:
         form.form_errors.append(outcome.conflict)
-    return _version_page(_version_or_404(code, number), status=outcome.status, details_form=form)
+    return _version_page(version_or_404(code, number), status=outcome.status, details_form=form)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -111,7 +103,7 @@ def import_document():
 @bp.route("/<code>/v<int:number>")
 @rule(EDITORS)
 def show_version(code: str, number: int):
-    return _version_page(_version_or_404(code, number))
+    return _version_page(version_or_404(code, number))
 
 
 def _version_page(version, problems: list[str] | None = None, status: int = 200, details_form=None):
@@ -138,13 +130,13 @@ def _version_page(version, problems: list[str] | None = None, status: int = 200,
 @bp.route("/<code>/v<int:number>/publish", methods=["POST"])
 @rule(EDITORS)
 def publish(code: str, number: int):
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     try:
         publish_version(current_user, version)
     except SpecInvalid as exc:
         # Not submit(): a spec's refusal is a list of problems for the page, not errors on a form's fields.
         db.session.rollback()
-        return _version_page(_version_or_404(code, number), exc.problems, 422)
+        return _version_page(version_or_404(code, number), exc.problems, 422)
     db.session.commit()
     flash(f"Version {number} of {code} is published.", "success")
     return redirect(url_for("qualification.versions.show_version", code=code, number=number))
@@ -153,7 +145,7 @@ def publish(code: str, number: int):
 @bp.route("/<code>/v<int:number>/export.json")
 @rule(EDITORS)
 def export(code: str, number: int):
-    version = _version_or_404(code, number)
+    version = version_or_404(code, number)
     body = json.dumps(spec_to_document(spec_of_version(version)), indent=2, ensure_ascii=False)
     filename = f"{code}-v{number}.json"
     return Response(

@@ -160,6 +160,31 @@ def _columns(*columns):
     ]
 
 
+def _subject_columns(subject, kind, waiting, attempt, assessment_id, status):
+    """The columns of a branch from its subject's row (an attempt, claim, observation or enrolment)."""
+    return _columns(
+        kind,
+        subject.id,
+        subject.candidate_id,
+        subject.cohort_id,
+        subject.family,
+        subject.module_code,
+        waiting,
+        attempt,
+        assessment_id,
+        status,
+    )
+
+
+def _same_module(row, enrolment):
+    """The row is about the enrolment's candidate and module."""
+    return and_(
+        row.candidate_id == enrolment.candidate_id,
+        row.family == enrolment.family,
+        row.module_code == enrolment.module_code,
+    )
+
+
 def _typed_null(kind):
     """A typed NULL, or PostgreSQL cannot match it with the other branches' columns."""
     return cast(null(), kind)
@@ -175,20 +200,7 @@ def _marking(assessor_id: int):
     waiting = type_coerce(func.coalesce(a.waiting_since, Submission.submitted_at), UTCDateTime)
     s = Submission
     query = (
-        select(
-            *_columns(
-                kind,
-                s.id,
-                s.candidate_id,
-                s.cohort_id,
-                s.family,
-                s.module_code,
-                waiting,
-                s.attempt,
-                a.id,
-                a.status,
-            )
-        )
+        select(*_subject_columns(s, kind, waiting, s.attempt, a.id, a.status))
         .outerjoin(a, a.submission_id == s.id)
         .where(
             allocated(assessor_id, s.cohort_id, s.candidate_id),
@@ -206,20 +218,7 @@ def _claims(assessor_id: int):
     waiting = type_coerce(func.coalesce(a.waiting_since, AplClaim.submitted_at), UTCDateTime)
     c = AplClaim
     query = (
-        select(
-            *_columns(
-                kind,
-                c.id,
-                c.candidate_id,
-                c.cohort_id,
-                c.family,
-                c.module_code,
-                waiting,
-                a.round,
-                a.id,
-                a.status,
-            )
-        )
+        select(*_subject_columns(c, kind, waiting, a.round, a.id, a.status))
         # At most one round of a claim is open at a time (start_claim_marking reuses it).
         .outerjoin(a, and_(a.apl_claim_id == c.id, a.status.in_(QUEUE_STATUSES)))
         .where(
@@ -235,11 +234,9 @@ def _write_ups(assessor_id: int):
     kind = literal("observation", String)
     waiting = type_coerce(uk_start_of_day(Observation.planned_for), UTCDateTime)
     o, none = Observation, _typed_null(Integer)
-    query = select(
-        *_columns(
-            kind, o.id, o.candidate_id, o.cohort_id, o.family, o.module_code, waiting, none, none, o.status
-        )
-    ).where(o.assessor_id == assessor_id, o.status == ObservationStatus.PLANNED)
+    query = select(*_subject_columns(o, kind, waiting, none, none, o.status)).where(
+        o.assessor_id == assessor_id, o.status == ObservationStatus.PLANNED
+    )
     return query, (waiting, kind, o.id, o.cohort_id, True), o.module_code
 
 
@@ -261,9 +258,7 @@ def _to_plan(assessor_id: int):
     met = (
         select(result.id)
         .where(
-            result.candidate_id == e.candidate_id,
-            result.family == e.family,
-            result.module_code == e.module_code,
+            _same_module(result, e),
             result.criterion_ref == observable.c.ref,
             result.outcome.in_(DONE),
         )
@@ -275,9 +270,7 @@ def _to_plan(assessor_id: int):
     observed = (
         select(seen.id)
         .where(
-            seen.candidate_id == e.candidate_id,
-            seen.family == e.family,
-            seen.module_code == e.module_code,
+            _same_module(seen, e),
             seen.status.in_(OBSERVED),
         )
         .correlate(e)
@@ -285,21 +278,9 @@ def _to_plan(assessor_id: int):
     kind = literal("observation_plan", String)
     waiting = type_coerce(e.enrolled_at, UTCDateTime)
     none = _typed_null(Integer)
-    row = (
-        kind,
-        e.id,
-        e.candidate_id,
-        e.cohort_id,
-        e.family,
-        e.module_code,
-        waiting,
-        none,
-        none,
-        _typed_null(String),
-    )
     mine = AssessorAllocation
     query = (
-        select(*_columns(*row))
+        select(*_subject_columns(e, kind, waiting, none, none, _typed_null(String)))
         # From the assessor's allocations (one per candidate and cohort), not from every enrolment.
         .select_from(mine)
         .join(e, and_(e.candidate_id == mine.candidate_id, e.cohort_id == mine.cohort_id))

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from assessors.permissions import can_acknowledge, may_assess
+from assessors.queries import candidate_rows
 from assessors.services import flush_or_conflict
 from assessors.workplace.models import (
     OBSERVATION_COMMENTABLE,
@@ -23,7 +24,7 @@ from assessors.workplace.models import (
     ObservationStatus,
     ObservedCriterion,
 )
-from assessors.workplace.services.signoffs import signature_problem, studied_module
+from assessors.workplace.services.signoffs import new_record_keys, signature_problem, studied_module
 from core.accounts.models import User
 from core.audit.services import record
 from core.db.timeutil import UK, utcnow
@@ -78,8 +79,7 @@ def plan_observation(
     refs: list[str],
 ) -> Observation:
     """Plan a visit: when, where, what will be observed and which of the module's criteria."""
-    enrolment = studied_module(candidate_id, family, module_code)
-    require(may_assess(actor, enrolment.cohort_id, candidate_id), NOT_ASSESSOR)
+    enrolment, keys = new_record_keys(actor, candidate_id, family, module_code, NOT_ASSESSOR)
     errors: dict[str, str] = {}
     school, focus_md = (school or "").strip(), (focus_md or "").strip()
     if not isinstance(planned_for, date):
@@ -103,11 +103,7 @@ def plan_observation(
     if errors:
         raise ValidationFailed(errors)
     observation = Observation(
-        candidate_id=candidate_id,
-        cohort_id=enrolment.cohort_id,
-        assessor_id=actor.id,
-        family=family,
-        module_code=module_code,
+        **keys,
         planned_for=planned_for,
         school=school,
         focus_md=focus_md,
@@ -346,10 +342,4 @@ def observed_criteria(
 
 def observations_of(candidate_id: int) -> list[Observation]:
     """The candidate's observations, newest plan first."""
-    return list(
-        db.session.scalars(
-            select(Observation)
-            .where(Observation.candidate_id == candidate_id)
-            .order_by(Observation.planned_for.desc(), Observation.id.desc())
-        )
-    )
+    return candidate_rows(Observation, candidate_id, Observation.planned_for.desc(), Observation.id.desc())

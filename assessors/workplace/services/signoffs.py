@@ -11,6 +11,7 @@ import json
 from sqlalchemy import select
 
 from assessors.permissions import may_assess
+from assessors.queries import candidate_rows
 from assessors.workplace.models import CompetenceSignoff
 from core.audit.services import record
 from core.db.timeutil import utcnow
@@ -47,6 +48,23 @@ def studied_module(candidate_id: int, family: str, module_code: str) -> ModuleEn
     return enrolment
 
 
+def new_record_keys(
+    actor, candidate_id: int, family: str, module_code: str, refusal: str
+) -> tuple[ModuleEnrolment, dict]:
+    """For a new workplace record (an observation, a sign-off): the candidate's active enrolment on the module
+    and the record's keys (candidate, cohort, assessor, module); `refusal` unless the actor assesses them."""
+    enrolment = studied_module(candidate_id, family, module_code)
+    require(may_assess(actor, enrolment.cohort_id, candidate_id), refusal)
+    keys = {
+        "candidate_id": candidate_id,
+        "cohort_id": enrolment.cohort_id,
+        "assessor_id": actor.id,
+        "family": family,
+        "module_code": module_code,
+    }
+    return enrolment, keys
+
+
 def signoff_hash(signoff: CompetenceSignoff) -> str:
     """SHA-256 of the canonical JSON of what the assessor signed."""
     fields = {
@@ -62,6 +80,22 @@ def signoff_hash(signoff: CompetenceSignoff) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _audit(action: str, actor, signoff: CompetenceSignoff, **details) -> None:
+    """The audit row of a sign-off or its withdrawal: whose criterion, and the hash of what was signed."""
+    record(
+        action,
+        actor=actor,
+        actor_role="assessor",
+        obj=signoff,
+        details={
+            "candidate_id": signoff.candidate_id,
+            "criterion": f"{signoff.family}/{signoff.module_code}/{signoff.criterion_ref}",
+            "signoff_hash": signoff_hash(signoff),
+            **details,
+        },
+    )
+
+
 def sign_off_criterion(
     actor,
     *,
@@ -74,8 +108,7 @@ def sign_off_criterion(
     signed_name: str,
 ) -> CompetenceSignoff:
     """Sign a criterion off as met on the strength of what the assessor saw or heard (typed signature)."""
-    enrolment = studied_module(candidate_id, family, module_code)
-    require(may_assess(actor, enrolment.cohort_id, candidate_id), NOT_ASSESSOR)
+    enrolment, keys = new_record_keys(actor, candidate_id, family, module_code, NOT_ASSESSOR)
     errors: dict[str, str] = {}
     ref, basis, note_md = (ref or "").strip(), (basis or "").strip(), (note_md or "").strip()
     if ref not in {r for r, _text in module_criteria(enrolment.module_id)}:
@@ -95,11 +128,7 @@ def sign_off_criterion(
     if errors:
         raise ValidationFailed(errors)
     signoff = CompetenceSignoff(
-        candidate_id=candidate_id,
-        cohort_id=enrolment.cohort_id,
-        assessor_id=actor.id,
-        family=family,
-        module_code=module_code,
+        **keys,
         criterion_ref=ref,
         basis=basis,
         note_md=note_md,
@@ -108,19 +137,7 @@ def sign_off_criterion(
     )
     db.session.add(signoff)
     db.session.flush()
-    record(
-        "competence_signed_off",
-        actor=actor,
-        actor_role="assessor",
-        obj=signoff,
-        details={
-            "candidate_id": candidate_id,
-            "criterion": f"{family}/{module_code}/{ref}",
-            "basis": basis,
-            "signed_name": signoff.signed_name,
-            "signoff_hash": signoff_hash(signoff),
-        },
-    )
+    _audit("competence_signed_off", actor, signoff, basis=basis, signed_name=signoff.signed_name)
     return signoff
 
 
@@ -138,18 +155,7 @@ def withdraw_signoff(actor, signoff: CompetenceSignoff, *, reason: str) -> None:
         raise InvalidTransition("This sign-off was already withdrawn.")
     signoff.withdrawn_at = utcnow()
     db.session.flush()
-    record(
-        "competence_signoff_withdrawn",
-        actor=actor,
-        actor_role="assessor",
-        obj=signoff,
-        details={
-            "candidate_id": signoff.candidate_id,
-            "criterion": f"{signoff.family}/{signoff.module_code}/{signoff.criterion_ref}",
-            "reason": reason,
-            "signoff_hash": signoff_hash(signoff),
-        },
-    )
+    _audit("competence_signoff_withdrawn", actor, signoff, reason=reason)
 
 
 # Queries ---------------------------------------------------------------------------------------------
@@ -189,15 +195,11 @@ def signoffs_for(
 
 def signoffs_of(candidate_id: int) -> list[CompetenceSignoff]:
     """Every sign-off of the candidate, withdrawn ones too, by module then criterion."""
-    return list(
-        db.session.scalars(
-            select(CompetenceSignoff)
-            .where(CompetenceSignoff.candidate_id == candidate_id)
-            .order_by(
-                CompetenceSignoff.family,
-                CompetenceSignoff.module_code,
-                CompetenceSignoff.criterion_ref,
-                CompetenceSignoff.signed_at,
-            )
-        )
+    return candidate_rows(
+        CompetenceSignoff,
+        candidate_id,
+        CompetenceSignoff.family,
+        CompetenceSignoff.module_code,
+        CompetenceSignoff.criterion_ref,
+        CompetenceSignoff.signed_at,
     )

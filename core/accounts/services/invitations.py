@@ -143,16 +143,28 @@ def _send_invitation(actor: User, user: User, role: Role) -> Invitation:
 
 def usable_invitation(raw: str) -> Invitation:
     """The invitation this link refers to, if it can still be used; otherwise TokenUnusable."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(raw or "")))
-    if invitation is None:
-        raise TokenUnusable("This invitation link is not valid. Check that you copied the whole link.")
-    if invitation.used_at is not None:
-        raise TokenUnusable("This invitation has already been used. Sign in with the password you chose.")
-    if invitation.revoked_at is not None:
-        raise TokenUnusable("This invitation was replaced by a newer one. Use the link in the latest email.")
-    if invitation.expires_at <= utcnow():
-        raise TokenUnusable("This invitation has expired. Ask your course leader to invite you again.")
-    return invitation
+    return _unused(
+        Invitation,
+        raw,
+        unknown="This invitation link is not valid. Check that you copied the whole link.",
+        used="This invitation has already been used. Sign in with the password you chose.",
+        revoked="This invitation was replaced by a newer one. Use the link in the latest email.",
+        expired="This invitation has expired. Ask your course leader to invite you again.",
+    )
+
+
+def _unused(model, raw: str, *, unknown: str, used: str, expired: str, revoked: str | None = None):
+    # The single-use link row the raw token names, or TokenUnusable saying in words what is wrong with it.
+    row = db.session.scalar(select(model).where(model.token_hash == hash_token(raw or "")))
+    if row is None:
+        raise TokenUnusable(unknown)
+    if row.used_at is not None:
+        raise TokenUnusable(used)
+    if revoked is not None and row.revoked_at is not None:
+        raise TokenUnusable(revoked)
+    if row.expires_at <= utcnow():
+        raise TokenUnusable(expired)
+    return row
 
 
 def _claim(model, row_id: int) -> None:
@@ -221,13 +233,13 @@ def request_password_reset(email: str, ip: str) -> None:
 
 def usable_reset(raw: str) -> PasswordReset:
     """The reset this link refers to, if it can still be used; otherwise TokenUnusable."""
-    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(raw or "")))
-    if reset is None:
-        raise TokenUnusable("This reset link is not valid. Check that you copied the whole link.")
-    if reset.used_at is not None:
-        raise TokenUnusable("This reset link has already been used. Ask for a new one if you need it.")
-    if reset.expires_at <= utcnow():
-        raise TokenUnusable("This reset link has expired (they last one hour). Ask for a new one.")
+    reset = _unused(
+        PasswordReset,
+        raw,
+        unknown="This reset link is not valid. Check that you copied the whole link.",
+        used="This reset link has already been used. Ask for a new one if you need it.",
+        expired="This reset link has expired (they last one hour). Ask for a new one.",
+    )
     if not reset.user.is_active:
         raise TokenUnusable("This account is disabled. Contact your administrator.")
     return reset

@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from core.accounts.models import Role
 from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
+from core.extensions import db
 from modules.permissions import can_author_content
 
 DENIED = "Only course leaders can change module content."
@@ -86,3 +87,13 @@ def swap_with_neighbour(rows, target, direction: str, noun: str) -> None:
     # Positions may have gaps or repeats after older edits: renumber first so the swap is a real move.
     renumber(rows)
     target.position, other.position = other.position, target.position
+
+
+def move_audited(action: str, actor, section, rows, target, direction: str | None, noun: str, label) -> None:
+    """Swap a row with its neighbour (swap_with_neighbour), then one audit row with the order before and
+    after, each row named by `label`; `section` says which module the content belongs to."""
+    before = [label(row) for row in ordered(rows)]
+    swap_with_neighbour(rows, target, direction or "", noun)
+    db.session.flush()
+    after = [label(row) for row in ordered(rows)]
+    audit(action, actor, section.family, section.module_code, target, {"order": before}, {"order": after})

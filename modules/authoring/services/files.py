@@ -16,16 +16,13 @@ from sqlalchemy import func, select
 
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.files import storage
-from core.files.downloads import clean_name, fit_name, human_size
+from core.files.downloads import clean_name, fit_name
 from core.files.filetypes import EXTENSIONS, NameMismatch, Refused, extension_of, identify
-from core.files.storage import EmptyFile, StorageError, TooLarge, get_store
+from core.files.storage import get_store
+from core.files.uploads import put_upload
 from modules.authoring.services.common import audit, begin
 from modules.content.models import Activity, ActivityFile, ActivityKind
 
-DISK_MESSAGE = (
-    "The file could not be stored: the server's disk may be full. Nothing was saved; try again later."
-)
 RETRY_MESSAGE = "The file could not be stored. Nothing was saved; please try again."
 FILE_KINDS = (ActivityKind.LESSON, ActivityKind.RESOURCE)
 
@@ -43,16 +40,11 @@ def attach_file(actor, activity: Activity, stream: BinaryIO, filename: str | Non
         name = clean_name(filename)
     except Refused as exc:
         raise _refused(exc.message) from exc
-    max_bytes = int(current_app.config["WAYMARK_MAX_UPLOAD_MB"]) << 20
     store = get_store(current_app)
     try:
-        stored = store.put_stream(stream, max_bytes=max_bytes)
-    except TooLarge as exc:
-        raise _refused(f"The file is larger than {human_size(max_bytes)}.") from exc
-    except EmptyFile as exc:
-        raise _refused("The file is empty.") from exc
-    except StorageError as exc:
-        raise _refused(DISK_MESSAGE if exc.message == storage.DISK_ERROR_MESSAGE else exc.message) from exc
+        stored = put_upload(store, stream, int(current_app.config["WAYMARK_MAX_UPLOAD_MB"]) << 20)
+    except Refused as exc:
+        raise _refused(exc.message) from exc
     path = store.path_for(stored.sha256)
     try:
         # Identical bytes may be old: a fresh time keeps the sweep's grace period from removing the file

@@ -3,6 +3,8 @@ activities."""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from sqlalchemy import func, select
 
 from core.errors import ValidationFailed
@@ -13,9 +15,8 @@ from modules.authoring.services.common import (
     begin,
     check_version,
     clean,
-    ordered,
+    move_audited,
     renumber,
-    swap_with_neighbour,
     touch,
 )
 from modules.content.models import Activity, ActivityKind, Section
@@ -28,8 +29,8 @@ def _sections(family: str, code: str) -> list[Section]:
     )
 
 
-def _order(rows) -> list[str]:
-    return [row.title for row in ordered(rows)]
+# How the audit log names sections and activities in an order.
+_TITLE = attrgetter("title")
 
 
 # Sections ------------------------------------------------------------------------------------------
@@ -78,18 +79,7 @@ def move_section(actor, section: Section, *, direction: str | None, expected_ver
     begin(actor)
     check_version(section, expected_version)
     sections = _sections(section.family, section.module_code)
-    before = _order(sections)
-    swap_with_neighbour(sections, section, direction or "", "section")
-    db.session.flush()
-    audit(
-        "section_moved",
-        actor,
-        section.family,
-        section.module_code,
-        section,
-        {"order": before},
-        {"order": _order(sections)},
-    )
+    move_audited("section_moved", actor, section, sections, section, direction, "section", _TITLE)
     return section
 
 
@@ -157,19 +147,8 @@ def move_activity(actor, activity: Activity, *, direction: str | None, expected_
     begin(actor)
     check_version(activity, expected_version)
     section = activity.section
-    before = _order(section.activities)
-    swap_with_neighbour(section.activities, activity, direction or "", "activity in its section")
-    db.session.flush()
-    after = _order(section.activities)
-    audit(
-        "activity_moved",
-        actor,
-        section.family,
-        section.module_code,
-        activity,
-        {"order": before},
-        {"order": after},
-    )
+    noun = "activity in its section"
+    move_audited("activity_moved", actor, section, section.activities, activity, direction, noun, _TITLE)
     return activity
 
 

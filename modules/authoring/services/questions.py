@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
 from modules.authoring.rules import OPTION_MAX, OPTIONS_MAX, QUESTION_MAX, question_values
@@ -14,11 +16,14 @@ from modules.authoring.services.common import (
     changed,
     check_version,
     clean,
+    move_audited,
     renumber,
-    swap_with_neighbour,
     touch,
 )
 from modules.content.models import Activity, ActivityKind, Question, QuestionOption
+
+# How the audit log names questions in an order.
+_ID = attrgetter("id")
 
 
 def _begin(actor, activity: Activity, expected_version) -> None:
@@ -132,20 +137,9 @@ def move_question(actor, question: Question, *, direction: str | None, expected_
     """Swap a question with the one before or after it."""
     activity = question.activity
     _begin(actor, activity, expected_version)
-    before = [q.id for q in activity.questions]
-    swap_with_neighbour(activity.questions, question, direction or "", "question")
     touch(activity)
-    db.session.flush()
-    after = [q.id for q in sorted(activity.questions, key=lambda q: q.position)]
-    section = activity.section
-    audit(
-        "question_moved",
-        actor,
-        section.family,
-        section.module_code,
-        question,
-        {"order": before},
-        {"order": after},
+    move_audited(
+        "question_moved", actor, activity.section, activity.questions, question, direction, "question", _ID
     )
     return question
 

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.audit.services import record
 from core.errors import InvalidTransition, require
 from core.extensions import db
 from qualification.editor.services.modules import DENIED, actor_role
 from qualification.permissions import can_edit_qualifications
-from qualification.versions.models import (
-    Award,
-    AwardRule,
-    OptionGroup,
-    OptionGroupModule,
-    Qualification,
-    QualificationVersion,
-    VersionModule,
-    VersionStatus,
-)
+from qualification.versions.models import Qualification, QualificationVersion, VersionModule, VersionStatus
+from qualification.versions.services import award_row, award_spec, next_version_number
 
 
 def current_draft(qualification: Qualification) -> QualificationVersion | None:
@@ -29,28 +21,6 @@ def current_draft(qualification: Qualification) -> QualificationVersion | None:
             QualificationVersion.status == VersionStatus.DRAFT,
         )
     )
-
-
-def _copy_award(award: Award) -> Award:
-    copy = Award(
-        position=award.position,
-        code=award.code,
-        title=award.title,
-        level=award.level,
-        credits=award.credits,
-        apl_max_credits=award.apl_max_credits,
-    )
-    copy.rule_rows = [AwardRule(kind=r.kind, code=r.code, position=r.position) for r in award.rule_rows]
-    for group in award.option_groups:
-        g_copy = OptionGroup(
-            position=group.position,
-            title=group.title,
-            min_credits=group.min_credits,
-            max_credits=group.max_credits,
-        )
-        g_copy.module_rows = [OptionGroupModule(code=m.code, position=m.position) for m in group.module_rows]
-        copy.option_groups.append(g_copy)
-    return copy
 
 
 def start_draft(actor, published_version: QualificationVersion) -> QualificationVersion:
@@ -70,20 +40,13 @@ def start_draft(actor, published_version: QualificationVersion) -> Qualification
             f"Version {existing.number} of {qualification.code} is already a draft. Make your changes "
             f"there (or publish it first): a qualification has one draft at a time."
         )
-    number = (
-        db.session.scalar(
-            select(func.max(QualificationVersion.number)).where(
-                QualificationVersion.qualification_id == qualification.id
-            )
-        )
-        or 0
-    ) + 1
+    number = next_version_number(qualification)
     # The same revisions, not copies: a module is copied only when the draft first changes it.
     links = [
         VersionModule(module_id=link.module_id, code=link.code, position=link.position)
         for link in published_version.module_links
     ]
-    awards = [_copy_award(award) for award in published_version.awards]
+    awards = [award_row(award.position, award_spec(award)) for award in published_version.awards]
     draft = QualificationVersion(
         qualification=qualification,
         number=number,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from core.accounts.models import Role
@@ -12,13 +10,13 @@ from core.audit.services import record
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.validation import errors_of, title_rule
-from modules.catalogue.models import AssessmentCriterion, CriterionMethod, LearningOutcome, Module
+from modules.catalogue.models import Module
 from qualification.permissions import can_edit_qualifications
-from qualification.spec import CriterionSpec, ModuleSpec, OutcomeSpec
+from qualification.spec import ModuleSpec
 from qualification.spec.parse import MODULE_CREDITS_MAX, SUMMARY_MAX, TITLE_MAX
 from qualification.spec.reader import CODE
 from qualification.versions.models import QualificationVersion, VersionModule, VersionStatus
-from qualification.versions.services import _module_hash
+from qualification.versions.services import _module_hash, module_spec, new_module_revision
 
 DENIED = "Only course leaders can change qualifications."
 PUBLISHED_NEVER_CHANGE = (
@@ -32,33 +30,6 @@ CONFLICT = (
 
 
 # Reading -------------------------------------------------------------------------------------------
-
-
-def module_spec(module: Module) -> ModuleSpec:
-    """A module revision in spec form, in its current (possibly unflushed) order."""
-    return ModuleSpec(
-        code=module.code,
-        title=module.title,
-        level=module.level,
-        credits=module.credits,
-        summary=module.summary_md,
-        cpd=module.cpd,
-        outcomes=tuple(
-            OutcomeSpec(
-                ref=o.ref,
-                text=o.text,
-                criteria=tuple(
-                    CriterionSpec(
-                        ref=c.ref,
-                        text=c.text,
-                        methods=tuple(m.method for m in sorted(c.method_rows, key=attrgetter("position"))),
-                    )
-                    for c in sorted(o.criteria, key=attrgetter("position"))
-                ),
-            )
-            for o in sorted(module.outcomes, key=attrgetter("position"))
-        ),
-    )
 
 
 def module_content_hash(module: Module) -> str:
@@ -165,36 +136,8 @@ def size_errors(level, credits) -> dict[str, str]:
 # Copy-on-write -------------------------------------------------------------------------------------
 
 
-def _next_revision(family: str, code: str) -> int:
-    latest = db.session.scalar(
-        select(func.max(Module.revision)).where(Module.family == family, Module.code == code)
-    )
-    return (latest or 0) + 1
-
-
 def _clone(module: Module) -> Module:
-    copy = Module(
-        family=module.family,
-        code=module.code,
-        revision=_next_revision(module.family, module.code),
-        title=module.title,
-        level=module.level,
-        credits=module.credits,
-        summary_md=module.summary_md,
-        cpd=module.cpd,
-        content_hash=module.content_hash,
-    )
-    for outcome in module.outcomes:
-        o_copy = LearningOutcome(position=outcome.position, ref=outcome.ref, text=outcome.text)
-        for criterion in outcome.criteria:
-            c_copy = AssessmentCriterion(position=criterion.position, ref=criterion.ref, text=criterion.text)
-            c_copy.method_rows = [
-                CriterionMethod(position=m.position, method=m.method) for m in criterion.method_rows
-            ]
-            o_copy.criteria.append(c_copy)
-        copy.outcomes.append(o_copy)
-    db.session.add(copy)
-    return copy
+    return new_module_revision(module.family, module_spec(module), module.content_hash)
 
 
 def editable_module(version: QualificationVersion, code: str, *, actor=None) -> Module:
@@ -228,14 +171,14 @@ def editable_module(version: QualificationVersion, code: str, *, actor=None) -> 
 # Module details ------------------------------------------------------------------------------------
 
 
-def _details(module: Module) -> dict:
-    return {
-        "title": module.title,
-        "level": module.level,
-        "credits": module.credits,
-        "summary": module.summary_md,
-        "cpd": module.cpd,
-    }
+# What update_module changes, under the editor form's field names (which are the spec's).
+DETAILS = ("title", "level", "credits", "summary", "cpd")
+
+
+def module_details(module: Module) -> dict:
+    """A module's details, as the editor's form shows them and the audit log keeps them."""
+    spec = module_spec(module)
+    return {name: getattr(spec, name) for name in DETAILS}
 
 
 def update_module(
@@ -261,7 +204,7 @@ def update_module(
     if errors:
         raise ValidationFailed(errors)
     wanted = {"title": title, "level": level, "credits": credits, "summary": summary, "cpd": bool(cpd)}
-    before = _details(link.module)
+    before = module_details(link.module)
     if before == wanted:
         return link.module  # nothing changed: no copy, no audit row
     module = editable_module(version, code, actor=actor)
@@ -286,23 +229,14 @@ def add_module(actor, version: QualificationVersion, *, code: str, title: str, l
         errors["code"] = f"{code} is already a module of this version. Choose another code."
     if errors:
         raise ValidationFailed(errors)
-    family = version.qualification.code
-    module = Module(
-        family=family,
-        code=code,
-        revision=_next_revision(family, code),
-        title=title,
-        level=level,
-        credits=credits,
-        summary_md="",
-        cpd=False,
-        content_hash="",
+    spec = ModuleSpec(
+        code=code, title=title, level=level, credits=credits, summary="", cpd=False, outcomes=()
     )
-    module.content_hash = module_content_hash(module)
+    module = new_module_revision(version.qualification.code, spec, _module_hash(spec))
     position = max((link.position for link in version.module_links), default=-1) + 1
     version.module_links.append(VersionModule(module=module, code=code, position=position))
     db.session.flush()
-    after = {"code": code, "revision": module.revision, **_details(module)}
+    after = {"code": code, "revision": module.revision, **module_details(module)}
     audit("module_added", actor, version, module, module, None, after)
     return module
 
