@@ -1,15 +1,8 @@
-"""Activity files: PDFs, Office documents, images and media course leaders attach to a lesson or resource (blob by SHA-256, detected kind, clean name)
-
-Revision ID: 0a7d27db19a1
-Revises: 38f0f66a9e37
-Create Date: 2026-11-22 12:46:15.954864
-
-"""
+"""Activity files: PDFs, Office documents, images and media course leaders attach to a lesson or resource (blob by SHA-256, detected kind, clean name)"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '0a7d27db19a1'
 down_revision = '38f0f66a9e37'
 branch_labels = None

@@ -1,15 +1,8 @@
-"""Cohort forums: a general forum per cohort and one per module (created with their first thread), threads (locked, pinned), posts (hidden by moderators, optimistic version), thread subscriptions and post reports
-
-Revision ID: 28ac1d13dd61
-Revises: 68ac39b9c437
-Create Date: 2026-11-22 11:52:38.912168
-
-"""
+"""Cohort forums: a general forum per cohort and one per module (created with their first thread), threads (locked, pinned), posts (hidden by moderators, optimistic version), thread subscriptions and post reports"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '28ac1d13dd61'
 down_revision = '68ac39b9c437'
 branch_labels = None

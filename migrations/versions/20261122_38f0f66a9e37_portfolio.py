@@ -1,15 +1,8 @@
-"""Portfolio: blobs, evidence items and versions, tags, criterion mappings, submissions with snapshot entries, APL claims
-
-Revision ID: 38f0f66a9e37
-Revises: 28ac1d13dd61
-Create Date: 2026-11-22 12:09:52.130527
-
-"""
+"""Portfolio: blobs, evidence items and versions, tags, criterion mappings, submissions with snapshot entries, APL claims"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '38f0f66a9e37'
 down_revision = '28ac1d13dd61'
 branch_labels = None

@@ -1,15 +1,8 @@
-"""Invited accounts have no password until their owner joins
-
-Revision ID: 61101e525704
-Revises: d893b61d66a8
-Create Date: 2026-11-22 11:18:58.242991
-
-"""
+"""Invited accounts have no password until their owner joins"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '61101e525704'
 down_revision = 'd893b61d66a8'
 branch_labels = None

@@ -1,15 +1,8 @@
-"""In-app notifications and notification preferences (immediate, digest or off; quiet hours)
-
-Revision ID: 68ac39b9c437
-Revises: 9e9627270608
-Create Date: 2026-11-22 11:50:47.542980
-
-"""
+"""In-app notifications and notification preferences (immediate, digest or off; quiet hours)"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '68ac39b9c437'
 down_revision = '9e9627270608'
 branch_labels = None

@@ -1,16 +1,10 @@
 """Assessment: marking workflow, judgements, IQA reviews and sampling, observations, competence sign-off,
 witness requests, examiner access, module and criterion results
-
-Revision ID: 8070ad2bd06d
-Revises: 0a7d27db19a1
-Create Date: 2026-11-22 13:35:52.790359
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '8070ad2bd06d'
 down_revision = '0a7d27db19a1'
 branch_labels = None

@@ -1,15 +1,8 @@
-"""A reason per VACS check on each assessment; submissions record when marking started (no withdrawal after)
-
-Revision ID: 85c2dd18edef
-Revises: 8070ad2bd06d
-Create Date: 2026-11-22 14:53:17.150978
-
-"""
+"""A reason per VACS check on each assessment; submissions record when marking started (no withdrawal after)"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '85c2dd18edef'
 down_revision = '8070ad2bd06d'
 branch_labels = None

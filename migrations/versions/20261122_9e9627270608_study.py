@@ -1,15 +1,8 @@
-"""Study: module content (sections, activities, questions), enrolments, completion, knowledge-check attempts, reflection drafts, positions, study time, pathway choices and session bookings
-
-Revision ID: 9e9627270608
-Revises: bf17303322ce
-Create Date: 2026-11-22 11:37:22.666147
-
-"""
+"""Study: module content (sections, activities, questions), enrolments, completion, knowledge-check attempts, reflection drafts, positions, study time, pathway choices and session bookings"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '9e9627270608'
 down_revision = 'bf17303322ce'
 branch_labels = None

@@ -1,15 +1,8 @@
-"""Accounts, roles, login sessions, invitations, resets, throttling, the audit chain and the mail outbox
-
-Revision ID: b93c1c803235
-Revises: 
-Create Date: 2026-11-22 11:00:28.373578
-
-"""
+"""Accounts, roles, login sessions, invitations, resets, throttling, the audit chain and the mail outbox"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = 'b93c1c803235'
 down_revision = None
 branch_labels = None

@@ -1,15 +1,8 @@
-"""Cohorts, their members, assessor allocation and session calendar; version columns for editing modules and awards
-
-Revision ID: bf17303322ce
-Revises: 61101e525704
-Create Date: 2026-11-22 11:23:06.906261
-
-"""
+"""Cohorts, their members, assessor allocation and session calendar; version columns for editing modules and awards"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = 'bf17303322ce'
 down_revision = '61101e525704'
 branch_labels = None

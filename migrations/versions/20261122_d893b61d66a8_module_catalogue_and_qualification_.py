@@ -1,15 +1,8 @@
-"""Module catalogue (revisions, outcomes, criteria, methods) and qualification versions with their awards
-
-Revision ID: d893b61d66a8
-Revises: b93c1c803235
-Create Date: 2026-11-22 11:17:09.735840
-
-"""
+"""Module catalogue (revisions, outcomes, criteria, methods) and qualification versions with their awards"""
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = 'd893b61d66a8'
 down_revision = 'b93c1c803235'
 branch_labels = None

@@ -3,18 +3,12 @@
 Issue 10: assessments, observations and witness requests call their workflow position `status`, like every
 other table; the candidate is `candidate_id` on APL claims, evidence items, session bookings and module
 enrolments. Constraints and indexes are renamed with the columns so they keep the naming convention's names.
-
-Revision ID: 5e1a7c0d9b42
-Revises: 85c2dd18edef
-Create Date: 2026-11-23 09:00:00.000000
-
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = "5e1a7c0d9b42"
 down_revision = "85c2dd18edef"
 branch_labels = None

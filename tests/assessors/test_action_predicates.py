@@ -8,17 +8,10 @@ from assessors import permissions
 from assessors.marking.models import MarkingStatus
 from core.accounts.models import Role
 from qualification.cohorts.models import CohortRoles
+from tests.support.people import Viewer
 
 S = MarkingStatus
 CANDIDATE_ID, ASSESSOR_ID, IQA_ID, MAKER_IQA_ID = 1, 2, 3, 4
-
-
-class Person:
-    def __init__(self, uid: int, *roles: Role):
-        self.id, self.roles, self.is_authenticated = uid, set(roles), True
-
-    def has_role(self, *names) -> bool:
-        return bool(self.roles & set(names))
 
 
 class Decision:
@@ -41,13 +34,13 @@ COHORT = CohortRoles(
     },
 )
 PEOPLE = {
-    "assessor": Person(ASSESSOR_ID, Role.ASSESSOR),
-    "other assessor": Person(9, Role.ASSESSOR),
-    "iqa": Person(IQA_ID, Role.IQA),
-    "iqa who decided": Person(MAKER_IQA_ID, Role.IQA, Role.ASSESSOR),
-    "iqa of another cohort": Person(8, Role.IQA),
-    "leader": Person(6, Role.COURSE_LEADER),
-    "candidate": Person(CANDIDATE_ID, Role.CANDIDATE),
+    "assessor": Viewer(ASSESSOR_ID, Role.ASSESSOR),
+    "other assessor": Viewer(9, Role.ASSESSOR),
+    "iqa": Viewer(IQA_ID, Role.IQA),
+    "iqa who decided": Viewer(MAKER_IQA_ID, Role.IQA, Role.ASSESSOR),
+    "iqa of another cohort": Viewer(8, Role.IQA),
+    "leader": Viewer(6, Role.COURSE_LEADER),
+    "candidate": Viewer(CANDIDATE_ID, Role.CANDIDATE),
 }
 ALL_STATES = tuple(S)
 DECIDED = (S.MARKING_COMPLETE, S.READY_FOR_RELEASE, S.RELEASED)

@@ -7,16 +7,9 @@ import pytest
 from assessors.permissions import can_read_workplace, can_see_observation, can_use_queue
 from core.accounts.models import Role
 from qualification.cohorts.models import CohortRoles
+from tests.support.people import Viewer
 
 # The predicates moved into permissions.py ---------------------------------------------------------------
-
-
-class Person:
-    def __init__(self, uid: int, *roles: Role):
-        self.id, self.roles, self.is_authenticated = uid, set(roles), True
-
-    def has_role(self, *names) -> bool:
-        return bool(self.roles & set(names))
 
 
 class Thing:
@@ -24,10 +17,10 @@ class Thing:
 
 
 ASSESSOR, IQA_PERSON, LEADER_PERSON, CANDIDATE = (
-    Person(2, Role.ASSESSOR),
-    Person(3, Role.IQA),
-    Person(4, Role.COURSE_LEADER),
-    Person(1, Role.CANDIDATE),
+    Viewer(2, Role.ASSESSOR),
+    Viewer(3, Role.IQA),
+    Viewer(4, Role.COURSE_LEADER),
+    Viewer(1, Role.CANDIDATE),
 )
 
 

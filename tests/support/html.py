@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from werkzeug.datastructures import MultiDict
+
 from tests.support.people import DEMO_PASSWORD, PASSWORD
 
 # Signing in ------------------------------------------------------------------------------------------
@@ -173,3 +175,70 @@ def press(client, response, button: str, changes: dict | None = None, *, follow=
     return client.post(
         form.action, data=form.data(button, changes), follow_redirects=follow, headers=headers or {}
     )
+
+
+# Forms found by where they post ------------------------------------------------------------------------
+
+
+class _FormsByAction(HTMLParser):
+    """The forms of a page as a browser would send them: inputs, ticked boxes, textareas, chosen options."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, MultiDict] = {}
+        self._open: MultiDict | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        name = found.get("name")
+        if tag == "form":
+            self._open = self.forms.setdefault(found.get("action") or "", MultiDict())
+        elif self._open is None or (not name and tag != "option"):
+            return
+        elif tag == "input":
+            kind = found.get("type", "text")
+            if kind not in ("submit", "button") and (kind != "checkbox" or "checked" in found):
+                self._open.add(name, found.get("value") or "")
+        elif tag == "textarea":
+            self._textarea = name
+            self._open.add(name, "")
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and ("selected" in found or self._select not in self._open):
+            self._open.setlist(self._select, [found.get("value") or ""])
+
+    def handle_data(self, data):
+        if self._textarea and self._open is not None:
+            self._open.setlist(self._textarea, [self._open.get(self._textarea, "") + data])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def forms_by_action(html: str) -> dict[str, MultiDict]:
+    """The forms of a page by where they post, each holding what a browser would send."""
+    parser = _FormsByAction()
+    parser.feed(html)
+    return parser.forms
+
+
+def form_of(client, page: str, action: str) -> MultiDict:
+    """What the form posting to `action` on `page` holds, with its CSRF token."""
+    forms = forms_by_action(client.get(page).get_data(as_text=True))
+    assert action in forms, f"no form posting to {action} on {page}"
+    return forms[action]
+
+
+def send_form(client, page: str, action: str, changes: dict, *, follow: bool = False):
+    """Open the page, fill in its form for `action` (lists tick checkboxes), and send it."""
+    data = form_of(client, page, action).copy()
+    for name, value in changes.items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    return client.post(action, data=data, follow_redirects=follow)

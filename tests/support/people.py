@@ -24,6 +24,7 @@ __all__ = [
     "SAM",
     "TOM",
     "Person",
+    "Viewer",
     "make_user",
     "person",
     "user_id",
@@ -50,6 +51,16 @@ class Person:
     email: str
     name: str
     password: str
+
+
+class Viewer:
+    """Who a permission predicate is asked about, without a database: an id, roles and has_role()."""
+
+    def __init__(self, uid: int, *roles: Role):
+        self.id, self.roles, self.is_authenticated = uid, set(roles), True
+
+    def has_role(self, *names) -> bool:
+        return bool(self.roles & set(names))
 
 
 def make_user(

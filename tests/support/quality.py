@@ -31,6 +31,10 @@ from tests.support.people import DEMO_PASSWORD, LEADER, make_user, person
 
 OTHER_IQA = "zqx.iqa@elsewhere.example"  # IQA of a second cohort only
 
+# The labels of the buttons that release a decision to the candidate and send it back to the assessor.
+RELEASE = "Release to the candidate"
+REOPEN = "Reopen for the assessor"
+
 
 def load_quality_demo(app) -> None:
     """The demo (people, qualification, cohort, content), plus a second cohort with an IQA of its own."""

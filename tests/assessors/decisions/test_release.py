@@ -8,9 +8,7 @@ import pytest
 from tests.support import marking as ms
 from tests.support.html import csrf_from, has_button, page_text, press, signed_in
 from tests.support.people import JO, LEADER, SAM, TOM
-from tests.support.quality import OTHER_IQA, audit, judge, load_quality_demo, state_of, submit
-
-RELEASE = "Release to the candidate"
+from tests.support.quality import OTHER_IQA, RELEASE, audit, judge, load_quality_demo, state_of, submit
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ from tests.support import marking as ms
 from tests.support.html import has_button, page_text, press, signed_in
 from tests.support.marking import withdraw
 from tests.support.people import HELEN, JO, LEADER, TOM, person
-from tests.support.quality import demo_cohort_id, judge, load_quality_demo, start, state_of, submit
-
-RELEASE = "Release to the candidate"
+from tests.support.quality import RELEASE, demo_cohort_id, judge, load_quality_demo, start, state_of, submit
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ sampling one more, reopening with a reason; and who is refused (their own decisi
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from assessors.marking.models import Assessment, IqaReview
@@ -17,21 +16,15 @@ from tests.support.html import csrf_from, has_button, page_text, press, signed_i
 from tests.support.people import CHRIS, HELEN, JO, LEADER, SAM, TOM, person
 from tests.support.quality import (
     OTHER_IQA,
+    REOPEN,
     demo_cohort_id,
     judge,
-    load_quality_demo,
     release,
     state_of,
     submit,
 )
 
-AGREE, RETURN, REOPEN = "Agree with the decision", "Return to the assessor", "Reopen for the assessor"
-
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+AGREE, RETURN = "Agree with the decision", "Return to the assessor"
 
 
 def review_url(assessment_id: int) -> str:

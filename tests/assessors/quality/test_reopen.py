@@ -3,7 +3,6 @@ claim sent again with more evidence), still possible before."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from assessors.marking.models import Assessment
@@ -14,22 +13,14 @@ from tests.support import marking as ms
 from tests.support.html import has_button, page_text, press, signed_in
 from tests.support.people import JO, LEADER, SAM, TOM, person
 from tests.support.quality import (
+    REOPEN,
     audit,
     judge,
-    load_quality_demo,
     release,
     released_referral,
     state_of,
     submit,
 )
-
-REOPEN = "Reopen for the assessor"
-
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
 
 
 def test_iqa_cannot_reopen_a_referral_once_attempt_two_is_submitted(demo):

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from assessors.marking.models import Assessment
 from core.extensions import db
 from tests.support.html import csrf_from, has_button, signed_in
 from tests.support.marking import sample_nothing as no_sampling
 from tests.support.marking import withdraw
 from tests.support.people import JO, SAM, TOM
-from tests.support.quality import judge, load_quality_demo, released_referral, state_of, submit
-
-REOPEN = "Reopen for the assessor"
-RELEASE = "Release to the candidate"
-
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+from tests.support.quality import RELEASE, REOPEN, judge, released_referral, state_of, submit
 
 
 def test_iqa_cannot_see_reopen_once_the_candidate_sent_attempt_two(demo):

@@ -10,10 +10,8 @@ from core.extensions import db
 from tests.support.html import csrf_from, has_button, press, signed_in
 from tests.support.marking import load_marking_demo
 from tests.support.people import CHRIS, HELEN, SAM, person
+from tests.support.quality import REOPEN, submit
 from tests.support.quality import judge as judge_by_service
-from tests.support.quality import submit
-
-REOPEN = "Reopen for the assessor"
 
 
 @pytest.fixture

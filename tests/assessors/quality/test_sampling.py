@@ -18,16 +18,10 @@ from core.db.querycount import count_queries
 from core.extensions import db
 from tests.support.html import page_text, press, signed_in
 from tests.support.people import CHRIS, HELEN, JO, SAM, TOM, person
-from tests.support.quality import demo_cohort_id, judge, load_quality_demo, submit
+from tests.support.quality import demo_cohort_id, judge, submit
 
 PLAN = PlanRules(base_percent=0, first_decisions=0, all_apl=False, all_referrals=False, all_trainees=False)
 SAVE = "Save the sampling plan"
-
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
 
 
 # The rules as a table ---------------------------------------------------------------------------------------

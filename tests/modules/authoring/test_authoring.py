@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from core.accounts.models import Role
 from core.audit.models import AuditEvent
@@ -17,7 +15,8 @@ from modules.authoring.views import PREVIEW_ONLY
 from modules.content.models import Activity, Question, Section
 from modules.demo import DEMO_CONTENT
 from tests.support.demo import load_demo_data
-from tests.support.html import csrf_from, login
+from tests.support.html import csrf_from, form_of, login
+from tests.support.html import send_form as submit
 from tests.support.people import make_user
 
 M01 = "/authoring/CCQ/M01"
@@ -32,64 +31,6 @@ def demo(app):
 def leader(app, demo, course_leader, client):
     login(client, course_leader.email)
     return course_leader
-
-
-class _Forms(HTMLParser):
-    """The forms of a page as a browser would send them: inputs, ticked boxes, textareas, chosen options."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: dict[str, MultiDict] = {}
-        self._open: MultiDict | None = None
-        self._textarea: str | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        found = dict(attrs)
-        name = found.get("name")
-        if tag == "form":
-            self._open = self.forms.setdefault(found.get("action") or "", MultiDict())
-        elif self._open is None or (not name and tag != "option"):
-            return
-        elif tag == "input":
-            kind = found.get("type", "text")
-            if kind not in ("submit", "button") and (kind != "checkbox" or "checked" in found):
-                self._open.add(name, found.get("value") or "")
-        elif tag == "textarea":
-            self._textarea = name
-            self._open.add(name, "")
-        elif tag == "select":
-            self._select = name
-        elif tag == "option" and self._select and ("selected" in found or self._select not in self._open):
-            self._open.setlist(self._select, [found.get("value") or ""])
-
-    def handle_data(self, data):
-        if self._textarea and self._open is not None:
-            self._open.setlist(self._textarea, [self._open.get(self._textarea, "") + data])
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._open = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-
-
-def form_of(client, page: str, action: str) -> MultiDict:
-    """What the form posting to `action` on `page` holds, with its CSRF token."""
-    parser = _Forms()
-    parser.feed(client.get(page).get_data(as_text=True))
-    assert action in parser.forms, f"no form posting to {action} on {page}"
-    return parser.forms[action]
-
-
-def submit(client, page: str, action: str, changes: dict, *, follow: bool = False):
-    """Open the page, fill in its form for `action`, and send it."""
-    data = form_of(client, page, action).copy()
-    for name, value in changes.items():
-        data.setlist(name, value if isinstance(value, list) else [value])
-    return client.post(action, data=data, follow_redirects=follow)
 
 
 def _rows(app, model, *where):

@@ -146,28 +146,15 @@ import io, os, sys, time
 from core.app import create_app
 from core.extensions import db
 from portfolio.files.services import accept_upload
+from tests.support.crash import SlowReader
 
 url, data_dir, candidate_id, payload, stop = sys.argv[1:6]
-
-class Slow(io.RawIOBase):
-    def __init__(self, fh, stop_at):
-        self.fh, self.stop_at, self.sent = fh, stop_at, 0
-    def readable(self):
-        return True
-    def readinto(self, buffer):
-        if self.sent >= self.stop_at:
-            print("AT", self.sent, flush=True)
-            time.sleep(60)
-        data = self.fh.read(min(len(buffer), 64 * 1024))
-        buffer[: len(data)] = data
-        self.sent += len(data)
-        return len(data)
 
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA_DIR": data_dir})
 size = os.path.getsize(payload)
 with app.app_context(), open(payload, "rb") as fh:
     stop_at = size * 10 if stop == "stored" else int(size * float(stop))
-    accept_upload(int(candidate_id), Slow(fh, stop_at), "observation.pdf")
+    accept_upload(int(candidate_id), SlowReader(fh, stop_at), "observation.pdf")
     print("STORED", flush=True)  # the blob is stored and its row flushed, but nothing is committed
     time.sleep(60)
 """

@@ -185,22 +185,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import EnvironBuilder, encode_multipart
 from core.app import create_app
 from portfolio.files.services import accept_upload
+from tests.support.crash import SlowReader
 
 url, data_dir, candidate_id, payload, stop = sys.argv[1:6]
-
-class Slow(io.RawIOBase):
-    def __init__(self, data, stop_at):
-        self.fh, self.stop_at, self.sent = io.BytesIO(data), stop_at, 0
-    def readable(self):
-        return True
-    def readinto(self, buffer):
-        if self.sent >= self.stop_at:
-            print("AT", self.sent, flush=True)
-            time.sleep(60)
-        data = self.fh.read(min(len(buffer), 64 * 1024))
-        buffer[: len(data)] = data
-        self.sent += len(data)
-        return len(data)
 
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WAYMARK_DATA_DIR": data_dir})
 with open(payload, "rb") as fh:
@@ -211,7 +198,7 @@ stop_at = len(body) * 10 if stop == "stored" else int(len(body) * float(stop))
 environ = EnvironBuilder(
     method="POST", data=body, content_type=f"multipart/form-data; boundary={boundary}",
 ).get_environ()
-environ["wsgi.input"] = Slow(body, stop_at)  # the body arrives slowly and stops at `stop`
+environ["wsgi.input"] = SlowReader(io.BytesIO(body), stop_at)  # the body arrives slowly and stops at `stop`
 with app.request_context(environ):
     from flask import request
     accept_upload(int(candidate_id), request.files["file"].stream, "observation.pdf")

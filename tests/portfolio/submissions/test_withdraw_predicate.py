@@ -10,14 +10,7 @@ from core.accounts.models import Role
 from portfolio.apl.models import AplStatus
 from portfolio.permissions import can_send_claim_now, can_withdraw_now
 from portfolio.submissions.models import SubmissionStatus
-
-
-class Person:
-    def __init__(self, uid: int, *roles: Role):
-        self.id, self.roles, self.is_authenticated = uid, set(roles), True
-
-    def has_role(self, *names) -> bool:
-        return bool(self.roles & set(names))
+from tests.support.people import Viewer
 
 
 class Attempt:
@@ -31,7 +24,7 @@ class Claim:
         self.candidate_id, self.status = 1, status
 
 
-CANDIDATE, OTHER = Person(1, Role.CANDIDATE), Person(2, Role.CANDIDATE)
+CANDIDATE, OTHER = Viewer(1, Role.CANDIDATE), Viewer(2, Role.CANDIDATE)
 
 
 @pytest.mark.parametrize("status", list(SubmissionStatus))

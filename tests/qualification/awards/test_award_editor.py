@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from sqlalchemy import select, text
-from werkzeug.datastructures import MultiDict
 
 from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
@@ -17,7 +14,7 @@ from qualification.awards.services import update_award
 from qualification.demo import DEMO_SPEC
 from qualification.versions.queries import find_version
 from qualification.versions.services import problems_for_publishing
-from tests.support.html import csrf_from, login
+from tests.support.html import csrf_from, forms_by_action, login, send_form
 from tests.support.people import make_user
 
 CERT = "/qualifications/CCQ/v1/awards/CERT"
@@ -37,37 +34,9 @@ def leader(app, course_leader, client, draft):
     return course_leader
 
 
-class _Forms(HTMLParser):
-    """The forms of a page as a browser would send them: hidden and text inputs, ticked boxes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: dict[str, MultiDict] = {}
-        self._open: MultiDict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        found = dict(attrs)
-        if tag == "form":
-            self._open = self.forms.setdefault(found.get("action") or "", MultiDict())
-        elif tag == "input" and self._open is not None and found.get("name"):
-            kind = found.get("type", "text")
-            if kind not in ("submit", "button") and (kind != "checkbox" or "checked" in found):
-                self._open.add(found["name"], found.get("value") or "")
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._open = None
-
-
 def submit(client, page: str, action: str, changes: dict, *, follow: bool = True):
-    """Open the page, fill in its form for `action` (lists tick checkboxes), and send it."""
-    parser = _Forms()
-    parser.feed(client.get(page).get_data(as_text=True))
-    assert action in parser.forms, f"no form posting to {action} on {page}"
-    data = parser.forms[action].copy()
-    for name, value in changes.items():
-        data.setlist(name, value if isinstance(value, list) else [value])
-    return client.post(action, data=data, follow_redirects=follow)
+    """Send the form for `action` on `page` and follow where it leads."""
+    return send_form(client, page, action, changes, follow=follow)
 
 
 def _award(app, code: str, number: int = 1):
@@ -271,15 +240,13 @@ def test_second_editor_gets_409_and_keeps_what_they_typed(client, leader, app):
     other = make_user(app, "leader2@uni.example", name="Sam Second", roles=(Role.COURSE_LEADER,))
     second = app.test_client()
     login(second, other.email)
-    first_page = _Forms()
-    first_page.feed(client.get(CERT).get_data(as_text=True))
-    second_page = _Forms()
-    second_page.feed(second.get(CERT).get_data(as_text=True))
+    first_page = forms_by_action(client.get(CERT).get_data(as_text=True))
+    second_page = forms_by_action(second.get(CERT).get_data(as_text=True))
 
-    mine = first_page.forms[CERT + "/details"].copy()
+    mine = first_page[CERT + "/details"].copy()
     mine["details-title"] = "Certificate in Careers Coordination"
     assert client.post(CERT + "/details", data=mine).status_code == 302
-    theirs = second_page.forms[CERT + "/details"].copy()
+    theirs = second_page[CERT + "/details"].copy()
     theirs["details-title"] = "Professional Certificate (Careers)"
     response = second.post(CERT + "/details", data=theirs)
     page = response.get_data(as_text=True)
@@ -289,7 +256,7 @@ def test_second_editor_gets_409_and_keeps_what_they_typed(client, leader, app):
     assert _award(app, "CERT")["title"] == "Certificate in Careers Coordination"
 
     # A change to rule rows alone bumps the award's version too, so a stale rules form is refused as well.
-    stale = second_page.forms[CERT + "/includes"].copy()
+    stale = second_page[CERT + "/includes"].copy()
     assert second.post(CERT + "/includes", data=stale).status_code == 409
     assert [action for action, _ in _events(app)] == ["award_changed"]
 

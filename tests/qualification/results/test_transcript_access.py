@@ -12,7 +12,7 @@ from core.extensions import db
 from qualification.cohorts.models import Cohort, CohortRoles, MemberRole
 from qualification.cohorts.services import add_staff
 from qualification.permissions import can_view_transcript
-from tests.support.people import DEMO_PASSWORD, JO, make_user, user_id
+from tests.support.people import DEMO_PASSWORD, JO, Viewer, make_user, user_id
 from tests.support.transcript import achieve, cohort_id, load_demo_world, page
 
 OTHER_ASSESSOR = "zed.assessor@northmoor.example"
@@ -40,14 +40,6 @@ def test_assessor_of_the_cohort_cannot_see_a_transcript_of_a_candidate_not_their
     assert page(demo, "assessor@northmoor.example", url).status_code == 200
 
 
-class Person:
-    def __init__(self, uid: int, *roles: Role):
-        self.id, self.roles, self.is_authenticated = uid, set(roles), True
-
-    def has_role(self, *names) -> bool:
-        return bool(self.roles & set(names))
-
-
 class Member:
     def __init__(self, user_id: int, role: str):
         self.user_id, self.role = user_id, role
@@ -60,13 +52,13 @@ class FakeCohort:
 @pytest.mark.parametrize(
     ("user", "allocated", "allowed"),
     [
-        (Person(1, Role.CANDIDATE), 2, True),  # the candidate
-        (Person(2, Role.ASSESSOR), 2, True),  # their assessor
-        (Person(2, Role.ASSESSOR), 5, False),  # an assessor of the cohort, not theirs
-        (Person(3, Role.ASSESSOR), 2, True),  # a tutor of the cohort
-        (Person(4, Role.IQA), 2, True),
-        (Person(6, Role.COURSE_LEADER), 2, True),
-        (Person(7, Role.CANDIDATE), 2, False),
+        (Viewer(1, Role.CANDIDATE), 2, True),  # the candidate
+        (Viewer(2, Role.ASSESSOR), 2, True),  # their assessor
+        (Viewer(2, Role.ASSESSOR), 5, False),  # an assessor of the cohort, not theirs
+        (Viewer(3, Role.ASSESSOR), 2, True),  # a tutor of the cohort
+        (Viewer(4, Role.IQA), 2, True),
+        (Viewer(6, Role.COURSE_LEADER), 2, True),
+        (Viewer(7, Role.CANDIDATE), 2, False),
     ],
 )
 def test_transcript_predicate_as_a_table(user, allocated, allowed):
