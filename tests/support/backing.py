@@ -14,11 +14,15 @@ from sqlalchemy import select
 
 from assessors.workplace.services.observations import plan_observation, record_observation
 from assessors.workplace.services.signoffs import active_signoff, sign_off_criterion
+from core.accounts.models import User
 from core.db.timeutil import UK
 from core.extensions import db
 from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, LearningOutcome
+from portfolio.evidence.models import EvidenceItem
 from portfolio.mapping.rules import KINDS_FOR
+from portfolio.submissions.models import Submission
 from portfolio.submissions.services import active_enrolment
+from qualification.cohorts.queries import cohort_roles
 from tests.support.people import person
 
 ACCOUNT_METHODS = {m for m in AssessmentMethod if "account" in KINDS_FOR[m]}
@@ -85,3 +89,21 @@ def attest_the_rest(assessor_email: str, candidate_email: str, code: str, *, fam
             signed_name=assessor.name,
             anonymised=True,
         )
+
+
+def back_submission(app, submission_id: int) -> None:
+    """The candidate's allocated assessor backs, in the workplace, every criterion of the submitted module
+    that an account cannot show (a sign-off or an observation), so that judging it met is valid."""
+    with app.test_request_context():
+        submission = db.session.get(Submission, submission_id)
+        roles = cohort_roles(submission.cohort_id, submission.candidate_id)
+        assessor = db.session.get(User, roles.allocated_assessor_id)
+        candidate = db.session.get(User, submission.candidate_id)
+        attest_the_rest(assessor.email, candidate.email, submission.module_code, family=submission.family)
+        db.session.commit()
+
+
+def account_refs_of(app, item_id: int, code: str, family: str = "CCQ") -> list[str]:
+    """The criteria of `code` that the owner of the item can back with a written account."""
+    with app.app_context():
+        return account_refs(db.session.get(EvidenceItem, item_id).candidate_id, family, code)
