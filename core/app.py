@@ -17,6 +17,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assessors import blueprints as assessors_blueprints
+from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.queries import COHORT_REPORT_COUNTS
 from assessors.queue.queries.page import assessor_panel
@@ -102,6 +103,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_home_panels"] = [study_panel, cohort_panel, assessor_panel]
     # Cohort report columns owned by higher packages: (key, heading, cohort id -> {candidate id: count}).
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
+    # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
+    app.extensions["waymark_attestations"] = [attestations]
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),
         ("Portfolio", "portfolio.evidence.list_items", can_use_portfolio),

@@ -7,6 +7,8 @@ the transaction that writes the release's audit row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from assessors.marking.models import Actor, Assessment, AssessmentKind, Decision, IqaReview, MarkingStatus
@@ -49,12 +51,15 @@ def source_of(assessment: Assessment) -> str:
     return f"assessment:{assessment.id}"
 
 
-def route_completed(actor, assessment: Assessment) -> None:
-    """Send a completed decision to IQA review when the plan samples it, else to ready for release."""
+def route_completed(actor, assessment: Assessment, *, overrides: Sequence[str] = ()) -> None:
+    """Send a completed decision to IQA review when the plan samples it, else to ready for release. A
+    decision that overrides an assessment method is always sampled, whatever the plan says."""
     record_so_far = assessor_record(assessment.cohort_id, actor.id, excluding=assessment.id)
     reasons = sample_reasons(
         rules_of(assessment.cohort_id), assessment.kind, assessment.decision, record_so_far
     )
+    if overrides:
+        reasons = [f"the assessment method is overridden for {', '.join(overrides)}", *reasons]
     if reasons:
         assessment.sampled = True
         assessment.sample_reasons = "; ".join(reasons)[:300]
@@ -163,7 +168,12 @@ def _record_results(actor, assessment: Assessment) -> None:
         "module_code": assessment.module_code,
         "source": source_of(assessment),
     }
-    record_criterion_results(actor, outcomes=outcomes, **subject)
+    record_criterion_results(
+        actor,
+        outcomes=outcomes,
+        met_by={j.criterion_ref: j.met_by for j in assessment.judgements if j.met_by},
+        **subject,
+    )
     if achieved and module is not None:
         record_module_result(
             actor,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from assessors.examiner import services as examiner
 from assessors.marking.models import AssessmentKind
+from assessors.marking.queries import judged_criteria
 from assessors.permissions import QUALITY
 from assessors.quality.forms import GrantAccessForm, RevokeAccessForm
 from assessors.quality.models import ExaminerAccess
@@ -19,7 +20,7 @@ from core.forms import submit
 from core.web.access import roles, rule
 from portfolio.apl.models import AplClaim
 from portfolio.files.services import download_response
-from portfolio.submissions.services import module_criteria, submission_with_snapshot
+from portfolio.submissions.services import submission_with_snapshot
 from qualification.cohorts.models import Cohort
 
 bp = Blueprint("examiner", __name__, url_prefix="/assessors")
@@ -134,14 +135,9 @@ def show_examiner_candidate(access_id: int, candidate_id: int):
     for assessment in examiner.released_decisions(access, candidate_id):
         if assessment.kind == AssessmentKind.SUBMISSION:
             submission, claim = submission_with_snapshot(assessment.submission_id), None
-            entries = submission.entries if submission else []
         else:
-            submission, claim, entries = None, db.session.get(AplClaim, assessment.apl_claim_id), []
-        texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
-        rows = [
-            (ref, texts.get(ref, ""), j, [e for e in entries if e.criterion_ref == ref])
-            for ref, j in ((j.criterion_ref, j) for j in assessment.judgements)
-        ]
+            submission, claim = None, db.session.get(AplClaim, assessment.apl_claim_id)
+        rows = judged_criteria(assessment, submission)
         decisions.append(
             {"assessment": assessment, "submission": submission, "claim": claim, "criteria": rows}
         )

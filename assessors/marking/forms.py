@@ -79,6 +79,17 @@ class JudgementForm(FlaskForm):
         """The (met / not yet met, comment) fields of one criterion."""
         return self[f"outcome-{ref}"], self[f"comment-{ref}"]
 
+    def override_field(self, ref: str):
+        """The reason for judging a criterion met when no allowed method backs it."""
+        return self[f"override-{ref}"]
+
+    def overrides(self) -> dict[str, str]:
+        return {
+            name.removeprefix("override-"): f.data or ""
+            for name, f in self._fields.items()
+            if name.startswith("override-")
+        }
+
     def vacs_fields(self):
         """Each VACS question with the field for its reason."""
         return [(self[f"vacs_{name}"], self[f"vacs_{name}_note"]) for name in VACS]
@@ -120,6 +131,16 @@ def judgement_form(assessment: Assessment) -> JudgementForm:
             RadioField(f"{ref}: judgement", choices=OUTCOME_CHOICES, validate_choice=False),
         )
         setattr(Bound, f"comment-{ref}", TextAreaField(f"Comment on {ref}", render_kw={"rows": 3}))
+        setattr(
+            Bound,
+            f"override-{ref}",
+            TextAreaField(
+                f"Reason for judging {ref} met without an allowed method",
+                description="Only when no allowed method backs it. The decision then always goes to the "
+                "IQA, who reads this reason, and so does the external examiner.",
+                render_kw={"rows": 2},
+            ),
+        )
     for name in VACS:
         setattr(
             Bound, f"vacs_{name}", RadioField(VACS_QUESTIONS[name], choices=YES_NO, validate_choice=False)
@@ -143,6 +164,7 @@ def judgement_form(assessment: Assessment) -> JudgementForm:
     for judgement in assessment.judgements:
         data[f"outcome-{judgement.criterion_ref}"] = judgement.outcome
         data[f"comment-{judgement.criterion_ref}"] = judgement.comment
+        data[f"override-{judgement.criterion_ref}"] = judgement.override_reason
     for name, value in assessment.vacs.items():
         data[f"vacs_{name}"] = None if value is None else ("yes" if value else "no")
         data[f"vacs_{name}_note"] = assessment.vacs_notes[name]

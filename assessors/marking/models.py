@@ -201,6 +201,10 @@ class CriterionJudgement(db.Model):
     criterion_ref: Mapped[str] = mapped_column(String(30))
     outcome: Mapped[str | None] = mapped_column(String(12))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Why the assessor records "met" when no allowed method backs the criterion; always sampled for IQA.
+    override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # How a met criterion was met, fixed when marking is completed ("Workplace observation", "Override").
+    met_by: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     assessment: Mapped[Assessment] = relationship(back_populates="judgements")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from assessors.marking.models import AssessmentKind, Decision
+from modules.catalogue.models import AssessmentMethod
+from portfolio.mapping.rules import Backing, is_backed, met_by, unbacked_problem
 
 MAX_FEEDBACK_CHARS = 20_000
 MAX_COMMENT_CHARS = 4_000
@@ -19,10 +21,16 @@ def decision_error(decision: str | None, allowed: Collection[Decision]) -> dict[
 
 
 def judgement_errors(
-    refs: Collection[str], outcomes: Mapping[str, str | None], comments: Mapping[str, str]
+    refs: Collection[str],
+    outcomes: Mapping[str, str | None],
+    comments: Mapping[str, str],
+    overrides: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Criterion outcomes and comments that cannot be saved against the criteria `refs`."""
+    """Criterion outcomes, comments and override reasons that cannot be saved against the criteria `refs`."""
     errors: dict[str, str] = {}
+    for ref, reason in (overrides or {}).items():
+        if len(reason or "") > MAX_COMMENT_CHARS:
+            errors[f"override-{ref}"] = f"Keep the reason under {MAX_COMMENT_CHARS:,} characters."
     for ref, outcome in outcomes.items():
         if ref not in refs:
             errors[""] = f"{ref} is not a criterion of this work."
@@ -62,9 +70,64 @@ def _vacs_problems(assessment) -> dict[str, str]:
     return problems
 
 
-def completion_problems(assessment) -> dict[str, str]:
-    """What stops the judgement being completed (pure: the rules of a decision)."""
+Methods = Mapping[str, list[AssessmentMethod]]
+
+
+def unbacked(judgements, methods: Methods, backing: Mapping[str, Backing]) -> list[str]:
+    """Criteria judged met that no allowed method backs and that carry no override reason."""
+    return [
+        j.criterion_ref
+        for j in judgements
+        if j.outcome == "met"
+        and not j.override_reason.strip()
+        and not is_backed(methods.get(j.criterion_ref, []), backing.get(j.criterion_ref, Backing()))
+    ]
+
+
+def overridden(judgements, methods: Methods, backing: Mapping[str, Backing]) -> list[str]:
+    """Criteria judged met on the assessor's override: no allowed method backs them, a reason is given."""
+    return [
+        j.criterion_ref
+        for j in judgements
+        if j.outcome == "met"
+        and j.override_reason.strip()
+        and not is_backed(methods.get(j.criterion_ref, []), backing.get(j.criterion_ref, Backing()))
+    ]
+
+
+def how_met(judgement, methods: Methods, backing: Mapping[str, Backing]) -> str:
+    """How a judgement's criterion was met, in words (empty unless it is met)."""
+    if judgement.outcome != "met":
+        return ""
+    ref = judgement.criterion_ref
+    shown = met_by(methods.get(ref, []), backing.get(ref, Backing()))
+    return shown or f"Assessor's override: {judgement.override_reason.strip()}"[:300]
+
+
+def method_problems(judgements, methods: Methods, backing: Mapping[str, Backing]) -> dict[str, str]:
+    """One plain message per criterion judged met without an allowed method or an override reason, and the
+    list of them in one sentence at the top of the form."""
+    refs = unbacked(judgements, methods, backing)
+    problems = {
+        f"override-{ref}": unbacked_problem(ref, methods.get(ref, []))
+        + "; record the observation or sign-off first, or give your reason for overriding."
+        for ref in refs
+    }
+    if refs:
+        problems["methods"] = (
+            "No allowed assessment method backs these criteria judged met: " + ", ".join(refs) + "."
+        )
+    return problems
+
+
+def completion_problems(
+    assessment, methods: Methods | None = None, backing: Mapping[str, Backing] | None = None
+) -> dict[str, str]:
+    """What stops the judgement being completed (pure: the rules of a decision). With `methods`, a
+    criterion judged met must be backed by one of its allowed methods (`backing`) or carry an override."""
     problems: dict[str, str] = {}
+    if methods is not None:
+        problems |= method_problems(assessment.judgements, methods, backing or {})
     judgements = assessment.judgements
     unjudged = [j.criterion_ref for j in judgements if j.outcome is None]
     met = [j.criterion_ref for j in judgements if j.outcome == "met"]

@@ -26,12 +26,15 @@ from assessors.marking.models import (
     CriterionJudgement,
     MarkingStatus,
 )
+from assessors.marking.queries import backing_of, criterion_methods
 from assessors.marking.rules import (
     MAX_COMMENT_CHARS,
     MAX_FEEDBACK_CHARS,
     completion_problems,
     decision_error,
+    how_met,
     judgement_errors,
+    overridden,
 )
 from assessors.permissions import can_mark, roles_of_assessment
 from assessors.queries import withdrawn_subject
@@ -195,8 +198,10 @@ def save_judgement(
     vacs: Mapping[str, bool | None],
     vacs_notes: Mapping[str, str],
     decision: str | None,
+    overrides: Mapping[str, str] | None = None,
 ) -> None:
     """Save the judgement so far (a draft: nothing is decided or shown to the candidate until released)."""
+    overrides = overrides or {}
     require(can_mark(actor, roles_of_assessment(assessment)), NOT_MARKER)
     if assessment.status != MarkingStatus.IN_MARKING:
         raise InvalidTransition(
@@ -210,7 +215,7 @@ def save_judgement(
     errors = {
         **decision_error(decision, allowed),
         **_text_errors(feedback_md, action_md, vacs_notes),
-        **judgement_errors(set(by_ref), outcomes, comments),
+        **judgement_errors(set(by_ref), outcomes, comments, overrides),
     }
     if errors:
         raise ValidationFailed(errors)
@@ -219,6 +224,8 @@ def save_judgement(
             judgement.outcome = outcomes[ref] or None
         if ref in comments:
             judgement.comment = (comments[ref] or "").strip()
+        if ref in overrides:
+            judgement.override_reason = (overrides[ref] or "").strip()
     assessment.feedback_md = (feedback_md or "").strip()
     assessment.action_md = (action_md or "").strip()
     for name in VACS:
@@ -240,9 +247,13 @@ def complete_marking(actor, assessment: Assessment, *, expected_version: int | N
         raise InvalidTransition(f"This decision is already {assessment.status.label.lower()}.")
     if withdrawn_subject(assessment):
         raise InvalidTransition(WITHDRAWN)
-    problems = completion_problems(assessment)
+    methods, backing = _methods_and_backing(assessment)
+    problems = completion_problems(assessment, methods, backing)
     if problems:
         raise ValidationFailed(problems)
+    for judgement in assessment.judgements:
+        judgement.met_by = how_met(judgement, methods, backing) if methods is not None else ""
+    overrides = overridden(assessment.judgements, methods or {}, backing)
     assessment.move_to(MarkingStatus.MARKING_COMPLETE, Actor.ASSESSOR)
     assessment.completed_at = utcnow()
     assessment.completed_by_id = actor.id
@@ -254,6 +265,18 @@ def complete_marking(actor, assessment: Assessment, *, expected_version: int | N
         assessment,
         decision=assessment.decision,
         outcomes={j.criterion_ref: j.outcome for j in assessment.judgements},
+        met_by={j.criterion_ref: j.met_by for j in assessment.judgements if j.met_by},
+        overrides={
+            j.criterion_ref: j.override_reason for j in assessment.judgements if j.criterion_ref in overrides
+        },
         vacs=assessment.vacs,
     )
-    route_completed(actor, assessment)
+    route_completed(actor, assessment, overrides=overrides)
+
+
+def _methods_and_backing(assessment: Assessment):
+    """The criteria's allowed methods and what backs them, for a submission; (None, {}) for an APL round,
+    which is judged on the claim and its VACS rather than by method."""
+    if assessment.kind != AssessmentKind.SUBMISSION:
+        return None, {}
+    return criterion_methods(assessment.module_id), backing_of(assessment)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from assessors.decisions.services import release_decision, release_ready
 from assessors.marking.forms import ReleaseForm, StartForm, judgement_form
 from assessors.marking.models import Assessment, AssessmentKind, Decision, MarkingStatus
+from assessors.marking.queries import judged_criteria
 from assessors.marking.services import (
     assessment_of_submission,
     complete_marking,
@@ -26,8 +27,6 @@ from assessors.permissions import ASSESSORS, can_mark, can_view_assessment, role
 from assessors.queue.queries.page import (
     ready_decisions,
 )
-from assessors.workplace.services.observations import observed_criteria
-from assessors.workplace.services.signoffs import signoffs_for
 from core.accounts.models import User
 from core.errors import EditConflict, PermissionDenied, ValidationFailed
 from core.extensions import db
@@ -37,7 +36,7 @@ from portfolio.apl.models import AplClaim
 from portfolio.files.queries import download_url
 from portfolio.permissions import can_view_submission
 from portfolio.submissions.models import Submission, SubmissionStatus
-from portfolio.submissions.services import module_criteria, submission_with_snapshot
+from portfolio.submissions.services import submission_with_snapshot
 from qualification.cohorts.models import Cohort
 from qualification.cohorts.queries import CohortRoles, cohort_roles
 
@@ -104,27 +103,6 @@ def _viewable(assessment_id: int) -> tuple[Assessment, CohortRoles]:
     return assessment, cohort
 
 
-def _criteria(assessment: Assessment, submission: Submission | None, staff: bool) -> list[dict]:
-    texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
-    # Beside each criterion, staff see what the assessor saw in school: standing sign-offs, observations.
-    where = (assessment.candidate_id, assessment.family, assessment.module_code)
-    signoffs = signoffs_for(*where) if staff else {}
-    observed = observed_criteria(*where) if staff else {}
-    return [
-        {
-            "ref": j.criterion_ref,
-            "text": texts.get(j.criterion_ref, ""),
-            "judgement": j,
-            "entries": [e for e in submission.entries if e.criterion_ref == j.criterion_ref]
-            if submission
-            else [],
-            "signoffs": signoffs.get(j.criterion_ref, []),
-            "observed": observed.get(j.criterion_ref, []),
-        }
-        for j in assessment.judgements
-    ]
-
-
 def _page(
     assessment: Assessment, roles: CohortRoles, *, form=None, status: int = 200, conflict: str | None = None
 ):
@@ -145,7 +123,7 @@ def _page(
         claim=claim,
         candidate=db.session.get(User, assessment.candidate_id),
         cohort=db.session.get(Cohort, assessment.cohort_id) if assessment.cohort_id else None,
-        criteria=_criteria(assessment, submission, staff=not mine),
+        criteria=judged_criteria(assessment, submission, workplace=not mine),
         form=form,
         candidate_view=mine,
         decision=Decision(assessment.decision) if assessment.decision else None,
@@ -223,6 +201,7 @@ def save_assessment(assessment_id: int):
             vacs=form.vacs(),
             vacs_notes=form.vacs_notes(),
             decision=form.decision.data or None,
+            overrides=form.overrides(),
         )
         if completing:
             complete_marking(current_user, assessment, expected_version=None)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from assessors.decisions.services import reopen_decision, review_decision, sample_decision
 from assessors.marking.models import Assessment, AssessmentKind, Decision
+from assessors.marking.queries import judged_criteria
 from assessors.permissions import QUALITY, can_sample_now, is_cohort_iqa, roles_of_assessment
 from assessors.quality import services as quality
 from assessors.quality.forms import ReopenForm, ReviewForm, SampleForm, SamplingPlanForm
@@ -18,7 +19,7 @@ from core.extensions import db
 from core.forms import submit
 from core.web.access import rule
 from portfolio.apl.models import AplClaim
-from portfolio.submissions.services import module_criteria, submission_with_snapshot
+from portfolio.submissions.services import submission_with_snapshot
 from qualification.cohorts.models import Cohort
 from qualification.permissions import can_manage_cohort
 
@@ -129,23 +130,14 @@ def _file_url(version) -> str | None:
 
 
 def _subject(assessment: Assessment) -> dict:
-    """What was judged: the submission's snapshot or the APL claim, and each criterion with its evidence."""
-    subject = {"criteria": [], "submission": None, "claim": None}
+    """What was judged: the submission's snapshot or the APL claim, and each criterion with its evidence,
+    its allowed methods and what backs it."""
+    subject = {"submission": None, "claim": None}
     if assessment.kind == AssessmentKind.SUBMISSION:
-        submission = submission_with_snapshot(assessment.submission_id)
-        subject["submission"] = submission
-        entries = submission.entries if submission else []
-        texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
+        subject["submission"] = submission_with_snapshot(assessment.submission_id)
     else:
         subject["claim"] = db.session.get(AplClaim, assessment.apl_claim_id)
-        entries, texts = [], {}
-    judged = {j.criterion_ref: j for j in assessment.judgements}
-    refs = list(texts) + [ref for ref in judged if ref not in texts]
-    subject["criteria"] = [
-        (ref, texts.get(ref, ""), judged.get(ref), [e for e in entries if e.criterion_ref == ref])
-        for ref in refs
-        if ref in judged or any(e.criterion_ref == ref for e in entries)
-    ]
+    subject["criteria"] = judged_criteria(assessment, subject["submission"])
     return subject
 
 

@@ -6,15 +6,18 @@ what it needs in a fixed number of statements, however many items and criteria t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.extensions import db
 from modules.catalogue.models import AssessmentMethod, LearningOutcome, Module
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion, ItemKind
+from portfolio.mapping.rules import Backing, backing_lines, is_backed, still_needs
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from qualification.results import services as results
 
@@ -28,19 +31,6 @@ class GapStatus(StrEnum):
     MET_BY_APL = "met by APL"
 
 
-# What satisfies each method in the working portfolio, and what the candidate reads when nothing does.
-# Competence is signed off by the assessor, so no item of the candidate's satisfies it.
-METHOD_NEEDS: dict[AssessmentMethod, tuple[frozenset[str], str]] = {
-    AssessmentMethod.PORTFOLIO: (frozenset(ItemKind), "portfolio evidence"),
-    AssessmentMethod.REFLECTIVE_ACCOUNT: (frozenset({ItemKind.ACCOUNT}), "a reflective account"),
-    AssessmentMethod.PROFESSIONAL_DISCUSSION: (
-        frozenset({ItemKind.DISCUSSION}),
-        "a record of a professional discussion",
-    ),
-    AssessmentMethod.OBSERVATION: (frozenset({ItemKind.OBSERVATION}), "observation still to be planned"),
-    AssessmentMethod.COMPETENCE: (frozenset(), "competence sign-off by your assessor"),
-    AssessmentMethod.ASSIGNMENT: (frozenset({ItemKind.FILE, ItemKind.ACCOUNT}), "the assignment"),
-}
 SETTLED = frozenset({GapStatus.MET, GapStatus.MET_BY_APL})
 
 
@@ -67,6 +57,16 @@ class CriterionGap:
     evidence: list[Evidence]
     status: GapStatus
     still_needs: list[str]
+    backing: Backing = field(default_factory=Backing)
+
+    @property
+    def backed_by(self) -> list[str]:
+        """What backs the criterion now, in words (allowed method or not)."""
+        return backing_lines(self.backing)
+
+    @property
+    def backed(self) -> bool:
+        return is_backed(self.methods, self.backing)
 
 
 @dataclass
@@ -104,16 +104,11 @@ def criterion_status(ref: str, evidence: list[Evidence], submitted: set[str], ou
     return GapStatus.MAPPED if evidence else GapStatus.NO_EVIDENCE
 
 
-def still_needs(methods: list[AssessmentMethod], kinds: set[str], status: GapStatus) -> list[str]:
-    """What each assessment method still needs, given the kinds of evidence mapped."""
-    if status in SETTLED:
-        return []
-    needs = []
-    for method in methods:
-        satisfied_by, message = METHOD_NEEDS[method]
-        if not satisfied_by & kinds:
-            needs.append(message)
-    return needs
+def _evidence_backing(evidence: list[Evidence], status: GapStatus) -> Backing:
+    titles: dict[str, list[str]] = {}
+    for e in evidence:
+        titles.setdefault(e.kind, []).append(e.title)
+    return Backing(frozenset(titles), titles=titles, by_apl=status == GapStatus.MET_BY_APL)
 
 
 def build_gap(
@@ -122,8 +117,10 @@ def build_gap(
     mappings: list[CriterionMapping],
     submitted: set[str],
     results: dict[str, str],
+    attested: Mapping[str, Backing] | None = None,
 ) -> ModuleGap:
-    """The gap view from loaded rows (mappings with their items and current versions)."""
+    """The gap view from loaded rows (mappings with their items and current versions), with what the
+    assessor attested in the workplace (`attested`: observations, sign-offs) per criterion ref."""
     by_ref: dict[str, list[Evidence]] = {}
     for m in mappings:
         current = m.item.current
@@ -139,7 +136,7 @@ def build_gap(
             evidence = by_ref.get(criterion.ref, [])
             status = criterion_status(criterion.ref, evidence, submitted, results)
             methods = criterion.methods
-            kinds = {e.kind for e in evidence}
+            backing = _evidence_backing(evidence, status).merged((attested or {}).get(criterion.ref))
             row.criteria.append(
                 CriterionGap(
                     criterion.ref,
@@ -147,7 +144,8 @@ def build_gap(
                     methods,
                     evidence,
                     status,
-                    still_needs(methods, kinds, status),
+                    still_needs(methods, backing, status in SETTLED),
+                    backing,
                 )
             )
         view.outcomes.append(row)
@@ -218,4 +216,15 @@ def module_gap(candidate_id: int, module: Module) -> ModuleGap:
         mappings,
         submitted_refs(candidate_id, module.family, module.code),
         criterion_outcomes(candidate_id, module.family, module.code),
+        attested_backing(candidate_id, module.family, module.code),
     )
+
+
+def attested_backing(candidate_id: int, family: str, code: str) -> dict[str, Backing]:
+    """What the assessors attested per criterion (observations, sign-offs): the `assessors` area registers
+    the source in `app.extensions["waymark_attestations"]`, because portfolio cannot import it."""
+    found: dict[str, Backing] = {}
+    for source in current_app.extensions.get("waymark_attestations", []):
+        for ref, backing in source(candidate_id, family, code).items():
+            found[ref] = backing.merged(found.get(ref))
+    return found

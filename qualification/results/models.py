@@ -73,5 +73,7 @@ class CriterionResult(db.Model):
     module_code: Mapped[str] = mapped_column(String(20))
     criterion_ref: Mapped[str] = mapped_column(String(30))
     outcome: Mapped[str] = mapped_column(String(12))
+    # By which assessment method it was met, in words, as the released decision recorded it.
+    met_by: Mapped[str] = mapped_column(String(300), default="", server_default="")
     source: Mapped[str] = mapped_column(String(40), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -228,6 +228,8 @@ class Line:
     how: str
     achieved_on: date
     apl_criteria: tuple[str, ...]
+    # Each criterion met, with the assessment method that met it: (ref, "Workplace observation").
+    criteria: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,18 +263,26 @@ def build_transcript(candidate_id: int, cohort: Cohort) -> Transcript:
     best = {}
     for result in sorted(results, key=lambda r: (r.how != AchievedBy.ASSESSMENT, r.achieved_on, r.id)):
         best.setdefault(result.module_code, result)
-    by_apl = db.session.execute(
-        select(CriterionResult.module_code, CriterionResult.criterion_ref)
+    met = db.session.execute(
+        select(
+            CriterionResult.module_code,
+            CriterionResult.criterion_ref,
+            CriterionResult.outcome,
+            CriterionResult.met_by,
+        )
         .where(
             CriterionResult.candidate_id == candidate_id,
             CriterionResult.family == family,
-            CriterionResult.outcome == CriterionOutcome.MET_BY_APL,
+            CriterionResult.outcome.in_([CriterionOutcome.MET, CriterionOutcome.MET_BY_APL]),
         )
         .order_by(CriterionResult.module_code, CriterionResult.criterion_ref)
     ).all()
     apl_refs: dict[str, list[str]] = {}
-    for code, ref in by_apl:
-        apl_refs.setdefault(code, []).append(ref)
+    how_met: dict[str, list[tuple[str, str]]] = {}
+    for code, ref, outcome, met_by in met:
+        if outcome == CriterionOutcome.MET_BY_APL:
+            apl_refs.setdefault(code, []).append(ref)
+        how_met.setdefault(code, []).append((ref, met_by or "Assessed"))
     lines = [
         Line(
             r.module_code,
@@ -282,6 +292,7 @@ def build_transcript(candidate_id: int, cohort: Cohort) -> Transcript:
             AchievedBy(r.how).label,
             r.achieved_on,
             tuple(apl_refs.get(r.module_code, ()) if r.how == AchievedBy.ASSESSMENT else ()),
+            tuple(how_met.get(r.module_code, ())),
         )
         for r in sorted(best.values(), key=lambda r: (r.achieved_on, r.module_code))
     ]

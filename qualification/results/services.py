@@ -63,10 +63,25 @@ def record_module_result(
     return result
 
 
+def _met_by(outcome: CriterionOutcome, said: str) -> str:
+    if outcome == CriterionOutcome.MET_BY_APL:
+        return "Prior learning (APL)"
+    return said[:300] if outcome == CriterionOutcome.MET else ""
+
+
 def record_criterion_results(
-    actor, *, candidate_id: int, family: str, module_code: str, outcomes: Mapping[str, str], source: str
+    actor,
+    *,
+    candidate_id: int,
+    family: str,
+    module_code: str,
+    outcomes: Mapping[str, str],
+    source: str,
+    met_by: Mapping[str, str] | None = None,
 ) -> None:
-    """Record released criterion results; the latest released decision on a criterion wins."""
+    """Record released criterion results, with how each met one was met; the latest released decision on a
+    criterion wins."""
+    met_by = met_by or {}
     if not outcomes:
         return
     existing = {
@@ -95,12 +110,14 @@ def record_criterion_results(
                     module_code=module_code,
                     criterion_ref=ref,
                     outcome=outcome,
+                    met_by=_met_by(outcome, met_by.get(ref, "")),
                     source=source,
                     recorded_at=now,
                 )
             )
         else:
             row.outcome, row.source, row.recorded_at = outcome, source, now
+            row.met_by = _met_by(outcome, met_by.get(ref, ""))
     db.session.flush()
     record(
         "criterion_results_recorded",

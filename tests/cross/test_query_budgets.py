@@ -45,7 +45,8 @@ PAGES = [
     ("leader@northmoor.example", "/qualifications/CCQ/v1", 13),
     ("admin@northmoor.example", "/admin/accounts", 6),
     (None, "/catalogue/CCQ/MA", 11),
-    ("candidate@school.example", "/portfolio/modules/CCQ/M01", 9),  # incl. released criterion results
+    # incl. released criterion results, and the observations and sign-offs that back criteria
+    ("candidate@school.example", "/portfolio/modules/CCQ/M01", 11),
     ("candidate@school.example", "/portfolio/", 8),
     (
         "assessor@northmoor.example",

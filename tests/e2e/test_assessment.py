@@ -79,11 +79,16 @@ def criterion_groups(page: Page):
 
 
 def judge_everything(page: Page, note: str) -> list[str]:
-    """Every criterion met with a comment, every VACS check yes, feedback, Achieved; the criteria's refs."""
+    """Every criterion met with a comment, every VACS check yes, feedback, Achieved; the criteria's refs. Where no
+    allowed method backs a criterion (the demo's M01.1.1 has no observation or sign-off), the page asks why it
+    is met anyway: the assessor gives the override reason, which sends the decision to the IQA."""
     refs = []
     for ref, group in criterion_groups(page):
         group.get_by_label("Met", exact=True).check()
         page.get_by_label(f"Comment on {ref}").fill(f"{ref}: {note}")
+        override = page.get_by_label(f"Reason for judging {ref} met without an allowed method")
+        if override.count():
+            override.fill(f"Seen at the careers fair; {note}")
         refs.append(ref)
     for question in VACS_QUESTIONS:
         page.get_by_role("group", name=question).get_by_label("Yes", exact=True).check()

@@ -64,6 +64,10 @@ def test_iqa_returns_then_agrees_and_the_released_feedback_reaches_jo(new_contex
     iqa = new_context().new_page()
     sign_in(iqa, SAM)
     _open_sampled_decision(iqa)
+    # The IQA sees what Tom overrode, and why: M01.1.1 had no observation or sign-off behind it.
+    overridden = iqa.locator("#criterion-M01\\.1\\.1")
+    expect(overridden).to_contain_text("Allowed methods: Workplace observation or Competence sign-off")
+    expect(overridden).to_contain_text("Assessor's reason: Seen at the careers fair; the evidence shows it.")
     iqa.get_by_role("button", name="Return to the assessor").click()
     expect(iqa.get_by_role("alert")).to_contain_text("Say why the decision goes back to the assessor.")
     expect(iqa.get_by_text("In IQA review", exact=True)).to_be_visible()

@@ -11,6 +11,7 @@ from assessors.quality.models import SamplingPlan
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
+from tests.support.backing import account_refs_of, back_submission
 from tests.support.demo import load_study_demo
 from tests.support.evidence import add_evidence, item_id, map_to
 from tests.support.html import forms_of, press
@@ -42,9 +43,15 @@ def sample_nothing(app) -> None:
         db.session.commit()
 
 
-def submit_m01(app, jo, title: str = "Referral write-up", *, refs=("M01.1.2",), code: str = "M01") -> int:
-    """As the candidate: add an item, map it, submit the module; returns the new submission's id."""
+def submit_m01(
+    app, jo, title: str = "Referral write-up", *, refs=None, code: str = "M01", backed: bool = True
+) -> int:
+    """As the candidate: add an item, map it (by default to every criterion an account can show), submit the
+    module; returns the new submission's id. Unless `backed` is false, the assessor then signs off or
+    observes the criteria an account cannot show, so that every criterion can be judged met."""
     add_evidence(jo, title=title, body_md=f"{title}: **what I did** with the PA.", anonymised="y")
+    if refs is None:
+        refs = account_refs_of(app, item_id(app, title), code)
     for ref in refs:
         map_to(jo, item_id(app, title), f"CCQ/{ref}")
     page = jo.get(f"/portfolio/submissions/new/CCQ/{code}")
@@ -54,6 +61,8 @@ def submit_m01(app, jo, title: str = "Referral write-up", *, refs=("M01.1.2",), 
     )
     match = re.fullmatch(r"/portfolio/submissions/(\d+)", response.headers["Location"])
     assert match, response.headers["Location"]
+    if backed:
+        back_submission(app, int(match.group(1)))
     return int(match.group(1))
 
 

@@ -14,17 +14,18 @@ from sqlalchemy import select
 from assessors.decisions.services import release_decision, review_decision
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
-from core.accounts.models import Role
+from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
 from portfolio.evidence.services import add_item
 from portfolio.mapping.services import map_item
 from portfolio.submissions.models import Submission
-from portfolio.submissions.services import active_enrolment, module_criteria, submit_module
+from portfolio.submissions.services import submit_module
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, create_cohort
 from qualification.versions.queries import find_version
+from tests.support.backing import account_refs, attest_the_rest
 from tests.support.demo import load_study_demo
 from tests.support.people import DEMO_PASSWORD, LEADER, make_user, person
 
@@ -60,7 +61,8 @@ def demo_cohort_id(app) -> int:
 
 
 def submit(app, email: str, module: str = "M01", title: str = "Careers plan") -> int:
-    """The candidate maps one account to the module's first criterion and submits it; returns the id."""
+    """The candidate maps one account to every criterion of the module it can show and submits it; returns
+    the id."""
     with app.test_request_context():
         candidate = person(email)
         item = add_item(
@@ -72,9 +74,8 @@ def submit(app, email: str, module: str = "M01", title: str = "Careers plan") ->
             body_md=f"The body of {title}.",
             anonymised=True,
         )
-        enrolment = active_enrolment(candidate.id, "CCQ", module)
-        ref = module_criteria(enrolment.module_id)[0][0]
-        map_item(candidate, item, criterion_ref=ref, note="Shows the plan", family="CCQ")
+        for ref in account_refs(candidate.id, "CCQ", module):
+            map_item(candidate, item, criterion_ref=ref, note="Shows the plan", family="CCQ")
         submission = submit_module(candidate, family="CCQ", module_code=module)
         db.session.commit()
         return submission.id
@@ -99,6 +100,9 @@ def judge(app, assessor_email: str, submission_id: int, *, decision: str = "achi
             vacs_notes={},
             decision=decision,
         )
+        # What an account cannot show is signed off or observed, so the criteria met are backed.
+        candidate = db.session.get(User, assessment.candidate_id)
+        attest_the_rest(assessor_email, candidate.email, assessment.module_code)
         complete_marking(assessor, assessment, expected_version=assessment.version)
         db.session.commit()
         return assessment.id

@@ -44,6 +44,9 @@ def _judged(assessor: User, submission_id: int, mark: str) -> int:
         vacs=dict.fromkeys(VACS, True),
         vacs_notes={},
         decision="achieved",
+        # The world's evidence backs few criteria by their methods: the assessor says why each is met anyway,
+        # which also sends the decision to IQA review and puts marked text where it must not leak.
+        overrides={ref: f"{mark} override reason for {ref}" for ref in refs},
     )
     complete_marking(assessor, assessment, expected_version=assessment.version)
     return assessment.id

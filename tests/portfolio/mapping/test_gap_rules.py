@@ -7,7 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from modules.catalogue.models import AssessmentMethod as M
-from portfolio.mapping.queries import Evidence, GapStatus, build_gap, criterion_status, still_needs
+from portfolio.mapping.queries import Evidence, GapStatus, build_gap, criterion_status
+from portfolio.mapping.rules import Backing, is_backed, still_needs
+from portfolio.mapping.rules import met_by as method_words
 
 
 def _evidence(kind: str) -> Evidence:
@@ -31,37 +33,80 @@ def test_criterion_status(evidence, submitted, outcomes, expected):
     assert criterion_status("A.1", evidence, submitted, outcomes) == expected
 
 
+SETTLED = {GapStatus.MET, GapStatus.MET_BY_APL}
+
+
 @pytest.mark.parametrize(
-    ("methods", "kinds", "status", "expected"),
+    ("methods", "backing", "status", "expected"),
     [
-        ([M.PORTFOLIO], set(), GapStatus.NO_EVIDENCE, ["portfolio evidence"]),
-        ([M.PORTFOLIO], {"file"}, GapStatus.MAPPED, []),
-        ([M.REFLECTIVE_ACCOUNT], {"link"}, GapStatus.MAPPED, ["a reflective account"]),
-        ([M.REFLECTIVE_ACCOUNT], {"account"}, GapStatus.MAPPED, []),
+        ([M.PORTFOLIO], Backing(), GapStatus.NO_EVIDENCE, ["portfolio evidence"]),
+        ([M.PORTFOLIO], Backing(frozenset({"file"})), GapStatus.MAPPED, []),
+        ([M.REFLECTIVE_ACCOUNT], Backing(frozenset({"link"})), GapStatus.MAPPED, ["a reflective account"]),
+        ([M.REFLECTIVE_ACCOUNT], Backing(frozenset({"account"})), GapStatus.MAPPED, []),
         (
             [M.OBSERVATION, M.COMPETENCE],
-            set(),
+            Backing(),
             GapStatus.NO_EVIDENCE,
             ["observation still to be planned", "competence sign-off by your assessor"],
         ),
-        ([M.OBSERVATION], {"observation"}, GapStatus.MAPPED, []),
+        # An observation record in the portfolio is not the observation: its judgement must say met.
+        (
+            [M.OBSERVATION],
+            Backing(frozenset({"observation"})),
+            GapStatus.MAPPED,
+            ["observation still to be planned"],
+        ),
+        ([M.OBSERVATION], Backing(observed=("observation on 3 March 2026",)), GapStatus.MAPPED, []),
+        (
+            [M.OBSERVATION, M.COMPETENCE],
+            Backing(signed_off=("Discussion, 3 March",)),
+            GapStatus.NO_EVIDENCE,
+            [],
+        ),
+        # Witness testimony is allowed for a competence sign-off.
+        ([M.COMPETENCE], Backing(frozenset({"testimony"})), GapStatus.MAPPED, []),
+        (
+            [M.COMPETENCE],
+            Backing(frozenset({"account"})),
+            GapStatus.MAPPED,
+            ["competence sign-off by your assessor"],
+        ),
         (
             [M.PROFESSIONAL_DISCUSSION],
-            {"account"},
+            Backing(frozenset({"account"})),
             GapStatus.MAPPED,
             ["a record of a professional discussion"],
         ),
-        ([M.PROFESSIONAL_DISCUSSION], {"discussion"}, GapStatus.MAPPED, []),
-        ([M.ASSIGNMENT], {"link"}, GapStatus.MAPPED, ["the assignment"]),
-        ([M.ASSIGNMENT], {"file"}, GapStatus.MAPPED, []),
-        ([M.PORTFOLIO, M.OBSERVATION], {"file"}, GapStatus.SUBMITTED, ["observation still to be planned"]),
-        ([M.OBSERVATION, M.COMPETENCE], set(), GapStatus.MET, []),
-        ([M.PORTFOLIO], set(), GapStatus.MET_BY_APL, []),
-        ([M.PORTFOLIO], set(), GapStatus.NOT_YET_MET, ["portfolio evidence"]),
+        ([M.PROFESSIONAL_DISCUSSION], Backing(frozenset({"discussion"})), GapStatus.MAPPED, []),
+        ([M.ASSIGNMENT], Backing(frozenset({"link"})), GapStatus.MAPPED, ["the assignment"]),
+        ([M.ASSIGNMENT], Backing(frozenset({"file"})), GapStatus.MAPPED, []),
+        # Any one allowed method backs a criterion.
+        ([M.PORTFOLIO, M.OBSERVATION], Backing(frozenset({"file"})), GapStatus.SUBMITTED, []),
+        ([M.OBSERVATION, M.COMPETENCE], Backing(), GapStatus.MET, []),
+        ([M.PORTFOLIO], Backing(), GapStatus.MET_BY_APL, []),
+        ([M.PORTFOLIO], Backing(), GapStatus.NOT_YET_MET, ["portfolio evidence"]),
     ],
 )
-def test_what_each_method_still_needs(methods, kinds, status, expected):
-    assert still_needs(methods, kinds, status) == expected
+def test_what_could_still_back_a_criterion(methods, backing, status, expected):
+    assert still_needs(methods, backing, status in SETTLED) == expected
+
+
+@pytest.mark.parametrize(
+    ("methods", "backing", "backed", "met_by"),
+    [
+        ([M.OBSERVATION, M.COMPETENCE], Backing(frozenset({"account"})), False, ""),
+        ([M.OBSERVATION, M.COMPETENCE], Backing(signed_off=("Discussion",)), True, "Competence sign-off"),
+        (
+            [M.PORTFOLIO, M.OBSERVATION],
+            Backing(frozenset({"file"}), observed=("observation on 1 May 2026",)),
+            True,
+            "Portfolio evidence; Workplace observation",
+        ),
+        ([M.REFLECTIVE_ACCOUNT], Backing(by_apl=True), True, "Prior learning (APL)"),
+    ],
+)
+def test_a_criterion_is_backed_by_any_one_allowed_method(methods, backing, backed, met_by):
+    assert (is_backed(methods, backing), method_words(methods, backing)) == (backed, met_by)
 
 
 def _criterion(ref: str, *methods: M):

@@ -1,0 +1,141 @@
+"""What backs each criterion of a decision now, and the methods each criterion allows (marking's read side).
+
+Marking, IQA review and the examiner's view all ask the same question of a criterion: which of its allowed
+methods is shown, and by what? The answer is built here once, from the submission's frozen snapshot (the
+kinds of evidence the candidate put forward), the assessor's signed observations and standing sign-offs
+(which may come after the submission: planning an observation is part of marking), and prior learning;
+the rule that turns it into "backed" lives in `portfolio.mapping.rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from assessors.marking.models import Assessment, AssessmentKind, CriterionJudgement
+from assessors.workplace.services.observations import observed_criteria
+from assessors.workplace.services.signoffs import signoffs_for
+from core.extensions import db
+from modules.catalogue.models import AssessmentMethod, LearningOutcome, Module
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion
+from portfolio.mapping.rules import Backing, backing_lines, is_backed
+from portfolio.submissions.models import SubmissionEntry
+from portfolio.submissions.services import module_criteria
+from qualification.results.services import criterion_outcomes
+
+
+def criterion_methods(module_id: int | None) -> dict[str, list[AssessmentMethod]]:
+    """The allowed methods of each criterion of a module revision, by ref (2 statements)."""
+    if module_id is None:
+        return {}
+    module = db.session.scalar(
+        select(Module)
+        .where(Module.id == module_id)
+        .options(selectinload(Module.outcomes).selectinload(LearningOutcome.criteria))
+    )
+    if module is None:
+        return {}
+    return {c.ref: c.methods for o in module.outcomes for c in o.criteria}
+
+
+def attestations(candidate_id: int, family: str, module_code: str) -> dict[str, Backing]:
+    """What assessors attested in the workplace per criterion: signed observations that judged it met and
+    standing competence sign-offs (registered as the gap view's `waymark_attestations` source)."""
+    found: dict[str, Backing] = {}
+    for ref, seen in observed_criteria(candidate_id, family, module_code).items():
+        dates = tuple(
+            f"observation on {(o.observed_on or o.planned_for).strftime('%-d %B %Y')}"
+            for o, judged in seen
+            if judged.judgement == "met"
+        )
+        if dates:
+            found[ref] = Backing(observed=dates)
+    for ref, signoffs in signoffs_for(candidate_id, family, module_code).items():
+        found[ref] = Backing(signed_off=tuple(s.basis for s in signoffs)).merged(found.get(ref))
+    return found
+
+
+def _snapshot_backing(submission_id: int) -> dict[str, Backing]:
+    rows = db.session.execute(
+        select(SubmissionEntry.criterion_ref, EvidenceItem.kind, EvidenceVersion.title)
+        .join(EvidenceVersion, SubmissionEntry.version_id == EvidenceVersion.id)
+        .join(EvidenceItem, EvidenceVersion.item_id == EvidenceItem.id)
+        .where(SubmissionEntry.submission_id == submission_id)
+        .order_by(SubmissionEntry.id)
+    )
+    titles: dict[str, dict[str, list[str]]] = {}
+    for ref, kind, title in rows:
+        titles.setdefault(ref, {}).setdefault(kind, []).append(title)
+    return {ref: Backing(frozenset(by_kind), titles=by_kind) for ref, by_kind in titles.items()}
+
+
+def backing_of(assessment: Assessment) -> dict[str, Backing]:
+    """What backs each criterion of a submission's decision now (an APL round is judged on the claim itself,
+    so it has no method backing to check)."""
+    if assessment.kind != AssessmentKind.SUBMISSION:
+        return {}
+    where = (assessment.candidate_id, assessment.family, assessment.module_code)
+    found = _snapshot_backing(assessment.submission_id)
+    for ref, attested in attestations(*where).items():
+        found[ref] = attested.merged(found.get(ref))
+    for ref, outcome in criterion_outcomes(*where).items():
+        if outcome == "met by APL":
+            found[ref] = Backing(by_apl=True).merged(found.get(ref))
+    return found
+
+
+@dataclass
+class JudgedCriterion:
+    """One criterion of a decision as every page that judges or reviews it shows it."""
+
+    ref: str
+    text: str
+    judgement: CriterionJudgement | None
+    entries: list  # the snapshot's (criterion, evidence version) entries for it
+    methods: list[AssessmentMethod]
+    backing: Backing
+    signoffs: list = field(default_factory=list)
+    observed: list = field(default_factory=list)
+
+    @property
+    def backed_by(self) -> list[str]:
+        return backing_lines(self.backing)
+
+    @property
+    def backed(self) -> bool:
+        return not self.methods or is_backed(self.methods, self.backing)
+
+    @property
+    def overridden(self) -> bool:
+        """Judged met on the assessor's stated reason, with no allowed method behind it."""
+        j = self.judgement
+        return bool(j and j.outcome == "met" and j.override_reason.strip() and not self.backed)
+
+
+def judged_criteria(
+    assessment: Assessment, submission=None, *, workplace: bool = True
+) -> list[JudgedCriterion]:
+    """Each criterion of the decision with its text, judgement, snapshot evidence, allowed methods and what
+    backs it now; `workplace` adds the standing sign-offs and signed observations (staff pages only)."""
+    texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
+    methods = criterion_methods(assessment.module_id) if assessment.kind == AssessmentKind.SUBMISSION else {}
+    backing = backing_of(assessment)
+    entries = submission.entries if submission is not None else []
+    where = (assessment.candidate_id, assessment.family, assessment.module_code)
+    signoffs = signoffs_for(*where) if workplace else {}
+    observed = observed_criteria(*where) if workplace else {}
+    return [
+        JudgedCriterion(
+            ref=j.criterion_ref,
+            text=texts.get(j.criterion_ref, ""),
+            judgement=j,
+            entries=[e for e in entries if e.criterion_ref == j.criterion_ref],
+            methods=methods.get(j.criterion_ref, []),
+            backing=backing.get(j.criterion_ref, Backing()),
+            signoffs=signoffs.get(j.criterion_ref, []),
+            observed=observed.get(j.criterion_ref, []),
+        )
+        for j in assessment.judgements
+    ]
