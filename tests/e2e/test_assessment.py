@@ -79,9 +79,9 @@ def criterion_groups(page: Page):
 
 
 def judge_everything(page: Page, note: str) -> list[str]:
-    """Every criterion met with a comment, every VACS check yes, feedback, Achieved; the criteria's refs. Where no
-    allowed method backs a criterion (the demo's M01.1.1 has no observation or sign-off), the page asks why it
-    is met anyway: the assessor gives the override reason, which sends the decision to the IQA."""
+    """Every criterion met with a comment, every VACS check yes, feedback, Achieved; the criteria's refs.
+    Where no allowed method backs a criterion (the demo's M01.1.1 has no observation or sign-off), the page
+    asks why it is met anyway: the assessor gives the override reason, which sends it to the IQA."""
     refs = []
     for ref, group in criterion_groups(page):
         group.get_by_label("Met", exact=True).check()
