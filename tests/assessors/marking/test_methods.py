@@ -108,9 +108,7 @@ def test_a_sign_off_in_school_backs_the_criterion_and_the_transcript_names_the_m
     release_all(tom)
 
     with app.app_context():
-        met_by = dict(
-            db.session.execute(select(CriterionResult.criterion_ref, CriterionResult.met_by)).all()
-        )
+        met_by = dict(db.session.execute(select(CriterionResult.criterion_ref, CriterionResult.met_by)).all())
     assert met_by["M01.1.1"] == "Competence sign-off"
     assert met_by["M01.1.3"] == "Reflective account"
     transcript = page_text(jo.get("/transcript"))
