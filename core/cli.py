@@ -13,7 +13,7 @@ from assessors.demo import load_demo_assessment
 from core.accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 from core.accounts.models import Role
 from core.accounts.services.accounts import create_user
-from core.audit.services import verify_chain
+from core.audit.services import anchor_problems, anchors_file, take_checkpoint, verify_chain
 from core.db.backup import BackupError, create_backup, verify_backup
 from core.errors import ValidationFailed
 from core.extensions import db
@@ -70,12 +70,23 @@ def create_user_command(email, name, roles, organisation, password):
 def verify_command():
     """Recompute the hash chain; exit 1 if any row was altered, removed or reordered."""
     checked, problems = verify_chain()
+    problems += anchor_problems()
     for problem in problems:
         click.echo(f"row {problem.seq}: {problem.message}", err=True)
     if problems:
         click.echo(f"Audit chain BROKEN: {len(problems)} problem(s) in {checked} rows.", err=True)
         sys.exit(1)
     click.echo(f"Audit chain intact: {checked} rows verified.")
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_command():
+    """Record the chain's length and head hash (run it hourly): a chain later cut short is then detected."""
+    checkpoint = take_checkpoint()
+    db.session.commit()
+    click.echo(
+        f"Checkpoint: {checkpoint.last_seq} rows, head {checkpoint.head_hash[:12]}, in {anchors_file()}."
+    )
 
 
 @mail_cli.command("send")

@@ -31,3 +31,16 @@ class AuditEvent(db.Model):
     details_json: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(db.Model):
+    """The chain's head at a moment: how many rows it had and the last row's hash. Written by a scheduled
+    `flask audit checkpoint` (and at every backup) to this table and to a file outside the database, so that
+    rows cut from the end of the chain, which leave what remains internally consistent, are still noticed."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))

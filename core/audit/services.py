@@ -6,12 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import select, text
 
-from core.audit.models import AuditEvent
+from core.audit.models import AuditCheckpoint, AuditEvent
 from core.db.timeutil import utcnow
 from core.extensions import db
 
@@ -127,3 +128,102 @@ def verify_chain(batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
 def details_of(event: AuditEvent) -> dict:
     """The event's details as a dict."""
     return json.loads(event.details_json)
+
+
+# Checkpoints ------------------------------------------------------------------------------------------------
+# A chain cut short at its end still links from row 1 to its last row, so the chain alone cannot tell. A
+# checkpoint remembers how long it was and the hash of its head; kept in the database and in a file outside
+# it (WAYMARK_AUDIT_ANCHORS, by default <WAYMARK_DATA_DIR>/audit-anchors.jsonl, which an operator may put on
+# append-only or remote storage), and the head is also in every backup's manifest.
+
+
+@dataclass(frozen=True)
+class Anchor:
+    taken_at: str
+    last_seq: int
+    head_hash: str
+    where: str  # "checkpoint table" or the file's path
+
+
+def anchors_file() -> Path:
+    configured = current_app.config.get("WAYMARK_AUDIT_ANCHORS")
+    return (
+        Path(configured)
+        if configured
+        else Path(current_app.config["WAYMARK_DATA_DIR"]) / "audit-anchors.jsonl"
+    )
+
+
+def take_checkpoint() -> AuditCheckpoint:
+    """Record the chain's head now, in the table (caller's transaction) and appended to the anchors file.
+    No audit row: the checkpoint is about the trail, and a row for it would move the head it records."""
+    last = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    checkpoint = AuditCheckpoint(
+        taken_at=utcnow().replace(microsecond=0),
+        last_seq=last.seq if last else 0,
+        head_hash=last.row_hash if last else GENESIS_HASH,
+    )
+    db.session.add(checkpoint)
+    db.session.flush()
+    path = anchors_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = {
+        "taken_at": _iso(checkpoint.taken_at),
+        "last_seq": checkpoint.last_seq,
+        "head_hash": checkpoint.head_hash,
+    }
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(line, sort_keys=True) + "\n")
+    return checkpoint
+
+
+def anchors() -> list[Anchor]:
+    """Every checkpoint known: the table's rows and the anchors file's lines (a damaged line is skipped)."""
+    found = [
+        Anchor(_iso(c.taken_at), c.last_seq, c.head_hash, "checkpoint table")
+        for c in db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
+    ]
+    path = anchors_file()
+    if path.exists():
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            try:
+                line = json.loads(raw)
+                found.append(Anchor(line["taken_at"], int(line["last_seq"]), line["head_hash"], str(path)))
+            except (ValueError, KeyError, TypeError):
+                continue
+    return found
+
+
+def anchor_problems(found: list[Anchor] | None = None) -> list[ChainProblem]:
+    """Where the chain disagrees with a checkpoint: shorter than it was, or a different row at its head."""
+    found = anchors() if found is None else found
+    if not found:
+        return []
+    hashes = dict(
+        db.session.execute(
+            select(AuditEvent.seq, AuditEvent.row_hash).where(AuditEvent.seq.in_({a.last_seq for a in found}))
+        ).all()
+    )
+    last_seq = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
+    problems = []
+    longest = max(found, key=lambda a: a.last_seq)
+    if last_seq < longest.last_seq:
+        problems.append(
+            ChainProblem(
+                last_seq,
+                f"the chain ends at row {last_seq}, shorter than its checkpoint of {longest.taken_at} "
+                f"({longest.last_seq} rows, in the {longest.where}): rows were removed from its end",
+            )
+        )
+    for anchor in found:
+        have = hashes.get(anchor.last_seq)
+        if anchor.last_seq and have is not None and have != anchor.head_hash:
+            problems.append(
+                ChainProblem(
+                    anchor.last_seq,
+                    f"differs from the checkpoint of {anchor.taken_at} ({anchor.where}): replaced or altered",
+                )
+            )
+    return problems

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from core.audit.models import AuditEvent
-from core.audit.services import details_of
+from core.audit.services import anchors_file, compute_hash, details_of
 from core.extensions import db
 from tests.support.html import form_post, login
 
@@ -130,3 +130,66 @@ def test_visitor_sees_the_request_reference_when_a_form_is_refused(client):
     assert response.status_code == 400
     assert response.headers["X-Request-ID"]
     assert f"Reference: <code>{response.headers['X-Request-ID']}</code>" in response.get_data(as_text=True)
+
+
+# A chain cut short at its end (issue 11, finding 7) --------------------------------------------------------
+
+
+def test_a_chain_cut_short_after_its_checkpoint_is_reported(runner, app, history):
+    taken = runner.invoke(args=["audit", "checkpoint"])
+    assert taken.exit_code == 0, taken.output
+    assert f"Checkpoint: {len(history)} rows" in taken.output
+    # Deleting the newest rows leaves a chain that still links from row 1 to its (new) last row.
+    _tamper(app, "DELETE FROM audit_events WHERE seq > 2")
+
+    result = _verify(runner)
+
+    assert result.exit_code == 1, result.output
+    assert "row 2: the chain ends at row 2, shorter than its checkpoint of" in result.output
+    assert f"({len(history)} rows, in the checkpoint table): rows were removed from its end" in result.output
+    assert "Audit chain BROKEN" in result.output
+
+
+def test_the_anchor_file_outside_the_database_still_tells_when_the_checkpoints_are_deleted_too(
+    runner, app, history
+):
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    _tamper(app, "DELETE FROM audit_events WHERE seq > 4")
+    with app.app_context():
+        db.session.execute(text("DELETE FROM audit_checkpoints"))
+        db.session.commit()
+        anchors = anchors_file()
+
+    result = _verify(runner)
+
+    assert result.exit_code == 1, result.output
+    assert f"({len(history)} rows, in the {anchors}): rows were removed from its end" in result.output
+
+
+def test_a_replaced_head_differs_from_the_checkpoint(runner, app, history):
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    last = len(history)
+    # Rewritten from the last row on with valid hashes, the chain links; the checkpoint's head does not match.
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == last))
+        event.details_json = '{"forged": true}'
+        new_hash = compute_hash(event)
+        db.session.rollback()
+    assert new_hash.isalnum()  # a hex digest, safe to write into the statement
+    forged = "UPDATE audit_events SET details_json = '{\"forged\": true}', row_hash = '%s' WHERE seq = %d"
+    _tamper(app, forged % (new_hash, last))
+
+    result = _verify(runner)
+
+    assert result.exit_code == 1
+    assert f"row {last}: differs from the checkpoint of" in result.output
+
+
+def test_checkpoints_agree_with_an_intact_chain_that_has_grown_since(runner, app, admin, history):
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    login(app.test_client(), admin.email)  # one more row after the checkpoint
+
+    result = _verify(runner)
+
+    assert result.exit_code == 0, result.output
+    assert f"Audit chain intact: {len(history) + 1} rows verified." in result.output
