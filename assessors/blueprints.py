@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assessors.examiner.views import bp as examiner
+from assessors.history.views import bp as history
 from assessors.marking.models import MarkingStatus
 from assessors.marking.views import bp as marking
 from assessors.permissions import TEMPLATE_PREDICATES
@@ -22,6 +23,7 @@ bp = area_blueprint(
     examiner,
     workplace,
     witness,
+    history,
     statuses=(MarkingStatus, ObservationStatus, WitnessStatus),
     predicates=TEMPLATE_PREDICATES,
 )

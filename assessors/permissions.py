@@ -107,6 +107,19 @@ def can_view_assessment(user, assessment, cohort: CohortRoles, examiner_sees: bo
     )
 
 
+def can_read_history(user, cohorts: Collection[CohortRoles], *, examiner_sees: bool = False) -> bool:
+    """Read the audit history of a candidate's work: the IQAs of their cohorts, the course leader, an
+    administrator; an external examiner for the candidate in their sample (released decisions only)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        examiner_sees
+        or any(is_cohort_iqa(user, c) for c in cohorts)
+        or can_manage_cohort(user)
+        or user.has_role(Role.ADMIN)
+    )
+
+
 # Workplace assessment: observations, sign-offs, witness testimony -----------------------------------------
 
 
@@ -252,7 +265,13 @@ def user_is_candidate(user, assessment) -> bool:
 
 
 # Registered once as Jinja globals by the area (assessors/blueprints.py).
+def can_read_history_of(user, assessment) -> bool:
+    """Whether the page may link to the decision's history (the examiner's own pages link theirs)."""
+    return can_read_history(user, [roles_of_assessment(assessment)])
+
+
 TEMPLATE_PREDICATES = (
+    can_read_history_of,
     can_sample_now,
     can_review_now,
     can_release_now,

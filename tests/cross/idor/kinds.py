@@ -227,6 +227,10 @@ ASSESSORS_KINDS: dict[str, dict[str, str]] = {
         )
     },
     "assessors.workplace.withdraw_signoff": {"signoff_id": "signoff"},
+    # History pages: the audit trail of a decision, an attempt, a candidate.
+    "assessors.history.assessment_history": {"assessment_id": "assessment"},
+    "assessors.history.submission_history": {"submission_id": "submission"},
+    "assessors.history.candidate_history": {"candidate_id": "user"},
     "assessors.witness.request_for_item": {"item_id": "item"},
     "assessors.witness.request_for_candidate": {"candidate_id": "user"},
     "assessors.witness.revoke_request": {"request_id": "witness_request"},
