@@ -153,6 +153,25 @@ class History:
     actions: list[tuple[str, str]]  # (key, words)
 
 
+def _about(subjects: list[Subject]):
+    """The condition on audit rows naming one of the subjects (on the object index)."""
+    grouped: dict[str, list[str]] = {}
+    for s in subjects:
+        grouped.setdefault(s.object_type, []).append(str(s.object_id))
+    return or_(
+        *(and_(AuditEvent.object_type == t, AuditEvent.object_id.in_(ids)) for t, ids in grouped.items())
+    )
+
+
+def _filtered(about, actor_id: int | None, action: str):
+    query = select(AuditEvent).where(about)
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return query
+
+
 def history(
     subjects: list[Subject],
     *,
@@ -162,32 +181,23 @@ def history(
     before: int | None = None,
 ) -> History:
     """The audit rows about these subjects, newest first, one page; filtered by person, module and action."""
+    modules = sorted({s.module_code for s in subjects if s.module_code})
     chosen = [s for s in subjects if not module_code or s.module_code == module_code]
+    if not chosen:
+        return History([], None, [], modules, [])
     by_key = {(s.object_type, str(s.object_id)): s for s in chosen}
-    if not by_key:
-        return History([], None, [], sorted({s.module_code for s in subjects if s.module_code}), [])
-    grouped: dict[str, list[str]] = {}
-    for object_type, object_id in by_key:
-        grouped.setdefault(object_type, []).append(object_id)
-    about = or_(
-        *(and_(AuditEvent.object_type == t, AuditEvent.object_id.in_(ids)) for t, ids in grouped.items())
-    )
-    # The filters' choices come from the whole history, not the page (2 statements).
+    about = _about(chosen)
+    # The filters' choices come from the whole history, not the page.
     present = db.session.execute(select(AuditEvent.actor_id, AuditEvent.action).where(about).distinct()).all()
-    query = select(AuditEvent).where(about)
-    if actor_id:
-        query = query.where(AuditEvent.actor_id == actor_id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    events, next_before = newest_first(query, AuditEvent.seq, before, PAGE_SIZE)
-    ids = {a for a, _ in present if a} | {e.actor_id for e in events if e.actor_id}
+    events, next_before = newest_first(_filtered(about, actor_id, action), AuditEvent.seq, before, PAGE_SIZE)
+    actors = {a for a, _ in present if a}
+    ids = actors | {e.actor_id for e in events if e.actor_id}
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    entries = [_entry(e, by_key[(e.object_type, e.object_id)], names) for e in events]
     return History(
-        entries,
+        [_entry(e, by_key[(e.object_type, e.object_id)], names) for e in events],
         next_before,
-        sorted(((i, names.get(i, "")) for i in {a for a, _ in present if a}), key=lambda p: p[1]),
-        sorted({s.module_code for s in subjects if s.module_code}),
+        sorted(((i, names.get(i, "")) for i in actors), key=lambda p: p[1]),
+        modules,
         sorted({(key, action_words(key)) for _, key in present}, key=lambda p: p[1]),
     )
 
