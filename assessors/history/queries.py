@@ -20,7 +20,7 @@ from assessors.witness.models import WitnessRequest
 from assessors.workplace.models import CompetenceSignoff, Observation
 from core.accounts.models import User
 from core.audit.models import AuditEvent
-from core.audit.services import details_of
+from core.audit.services import action_words, details_of
 from core.db.paging import newest_first
 from core.extensions import db
 from core.web.formatting import role_label
@@ -31,14 +31,6 @@ from portfolio.submissions.models import Submission
 PAGE_SIZE = 100
 # Details that name the evidence a row is about, in the order they are shown.
 EVIDENCE_KEYS = ("evidence_hash", "snapshot_hash", "content_hash", "record_hash", "version_hash")
-ACRONYMS = {"iqa": "IQA", "apl": "APL", "vacs": "VACS"}
-
-
-def action_words(action: str) -> str:
-    """An action key in words: "iqa_reviewed" -> "IQA reviewed"."""
-    words = [ACRONYMS.get(w, w) for w in action.split("_")]
-    first = words[0]
-    return " ".join([first if first.isupper() else first.capitalize(), *words[1:]])
 
 
 @dataclass(frozen=True)

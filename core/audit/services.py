@@ -125,6 +125,16 @@ def verify_chain(batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
     return checked, problems
 
 
+ACRONYMS = {"iqa": "IQA", "apl": "APL", "vacs": "VACS"}
+
+
+def action_words(action: str) -> str:
+    """An action key in words: "iqa_reviewed" -> "IQA reviewed"."""
+    words = [ACRONYMS.get(w, w) for w in action.split("_")]
+    first = words[0]
+    return " ".join([first if first.isupper() else first.capitalize(), *words[1:]])
+
+
 def details_of(event: AuditEvent) -> dict:
     """The event's details as a dict."""
     return json.loads(event.details_json)

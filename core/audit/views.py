@@ -4,8 +4,9 @@ from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
-from core.audit.services import details_of
+from core.audit.services import action_words, details_of
 from core.db.paging import newest_first
+from core.extensions import db
 from core.web.access import ADMIN, rule
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -23,6 +24,13 @@ def list_events():
     next_url = None
     if next_before is not None:
         next_url = url_for("core.audit.list_events", action=action or None, before=next_before)
+    actions = [(key, action_words(key)) for key in db.session.scalars(select(AuditEvent.action).distinct())]
     return render_template(
-        "core/audit/events.html", events=events, next_url=next_url, action=action, details_of=details_of
+        "core/audit/events.html",
+        events=events,
+        next_url=next_url,
+        action=action,
+        actions=sorted(actions, key=lambda pair: pair[1]),
+        details_of=details_of,
+        action_words=action_words,
     )

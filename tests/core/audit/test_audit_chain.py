@@ -193,3 +193,13 @@ def test_checkpoints_agree_with_an_intact_chain_that_has_grown_since(runner, app
 
     assert result.exit_code == 0, result.output
     assert f"Audit chain intact: {len(history) + 1} rows verified." in result.output
+
+
+def test_the_admins_audit_page_filters_by_action_in_words(client, history):
+    page = client.get("/admin/audit/")
+    html = page.get_data(as_text=True)
+    assert '<option value="invitation_sent">Invitation sent</option>' in html
+
+    only = client.get("/admin/audit/?action=user_invited").get_data(as_text=True).split("<table", 1)[1]
+    assert "User invited" in only
+    assert "Login" not in only
