@@ -17,11 +17,11 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assessors import blueprints as assessors_blueprints
+from assessors.examiner.queries import examiner_panel
 from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
-from assessors.queries import COHORT_REPORT_COUNTS
-from assessors.examiner.queries import examiner_panel
 from assessors.quality.queries import iqa_panel
+from assessors.queries import COHORT_REPORT_COUNTS
 from assessors.queue.queries.leader import leader_panel
 from assessors.queue.queries.page import assessor_panel
 from core import blueprints as core_blueprints

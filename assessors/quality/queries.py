@@ -15,7 +15,8 @@ def iqa_counts(cohort_ids: list[int] | None) -> tuple[int, int]:
     cohorts (None: every cohort), as the IQA work list counts them (one query)."""
     waiting = case((Assessment.status == MarkingStatus.IN_IQA_REVIEW, 1), else_=0)
     unsampled = case(
-        (and_(Assessment.status == MarkingStatus.READY_FOR_RELEASE, Assessment.sampled.is_(False)), 1), else_=0
+        (and_(Assessment.status == MarkingStatus.READY_FOR_RELEASE, Assessment.sampled.is_(False)), 1),
+        else_=0,
     )
     query = select(func.coalesce(func.sum(waiting), 0), func.coalesce(func.sum(unsampled), 0)).where(
         Assessment.status.in_((MarkingStatus.IN_IQA_REVIEW, MarkingStatus.READY_FOR_RELEASE)),

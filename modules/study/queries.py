@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from flask import abort, current_app
 from flask_login import current_user
@@ -189,8 +188,8 @@ def attempt_answers(attempt: QuizAttempt) -> dict[int, set[int]]:
     return {int(k): set(v) for k, v in json.loads(attempt.answers_json).items()}
 
 
-# (family, module code) -> why nothing is left to study there, in words ("submitted for assessment"). The areas
-# above modules know (submissions, APL claims, results) and register providers in
+# (family, module code) -> why nothing is left to study there, in words ("submitted for assessment"). The
+# areas above modules know (submissions, APL claims, results) and register providers in
 # app.extensions["waymark_closed_modules"]: user id -> such a mapping.
 Closed = Mapping[tuple[str, str], str]
 
@@ -345,7 +344,10 @@ def study_panel(user) -> dict | None:
     """Progress per module and the next activity, for a candidate; None for anyone else."""
     if not user.has_role(Role.CANDIDATE):
         return None
-    return {"template": "modules/study/_home_panel.html", "overview": overview(user.id, closed_modules(user.id))}
+    return {
+        "template": "modules/study/_home_panel.html",
+        "overview": overview(user.id, closed_modules(user.id)),
+    }
 
 
 def module_or_404(family: str, code: str, *, detail: bool = True):

@@ -10,7 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import DateTime, Integer, String, and_, case, cast, literal, null, select, type_coerce, union_all
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from core.accounts.models import Role, User

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from core.accounts.models import Role
 from core.db.timeutil import UK, utcnow
 from core.extensions import db
+from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import (
     ALLOCATED,
     LEADER,
@@ -21,7 +22,6 @@ from qualification.cohorts.models import (
     CohortSession,
     MemberRole,
 )
-from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.pathway.models import PathwayChoice
 from qualification.permissions import can_manage_cohort, can_view_cohort
 from qualification.versions.models import Award, AwardRule, OptionGroup, QualificationVersion, VersionStatus
@@ -108,7 +108,9 @@ def _choice_missing():
         .correlate(Cohort)
         .exists()
     )
-    chosen = select(PathwayChoice.id).where(PathwayChoice.member_id == CohortMember.id).correlate(CohortMember)
+    chosen = (
+        select(PathwayChoice.id).where(PathwayChoice.member_id == CohortMember.id).correlate(CohortMember)
+    )
     return and_(Cohort.award_code.is_not(None), needs_options, ~chosen.exists())
 
 

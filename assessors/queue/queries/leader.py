@@ -76,7 +76,9 @@ def _no_allocation(cohort_col, candidate_col):
 
 def _counted(kind: str, cohort_col, *conditions, select_from=None):
     """One branch of the counts: (cohort id, kind, how many) per cohort."""
-    query = select(cohort_col.label("cohort_id"), literal(kind, String).label("kind"), func.count().label("n"))
+    query = select(
+        cohort_col.label("cohort_id"), literal(kind, String).label("kind"), func.count().label("n")
+    )
     if select_from is not None:
         query = query.select_from(select_from)
     return query.where(*conditions).group_by(cohort_col)
