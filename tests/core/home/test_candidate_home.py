@@ -21,6 +21,7 @@ from portfolio.apl.services import draft_claim, submit_claim
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession
+from qualification.cohorts.queries import uk_today
 from qualification.pathway.models import PathwayChoice
 from qualification.results.models import ModuleResult
 from tests.support.html import forms_of, page_text, press, signed_in
@@ -108,7 +109,9 @@ def test_modules_achieved_by_apl_or_submitted_are_not_work_left_and_never_tonigh
         assert code not in left
         assert not re.search(rf"Tonight: .*{code}\)", study)
     assert "M02 Planning and Organising CEIAG Provision : achieved by prior learning (APL)" in done
-    assert "M03 Pathways, Progression and Careers Information (14-19) : achieved by prior learning (APL)" in done
+    assert (
+        "M03 Pathways, Progression and Careers Information (14-19) : achieved by prior learning (APL)" in done
+    )
     assert "M01 Communicating and Working with Others in CEIAG : submitted for assessment (attempt 1)" in done
     assert "0 of 15" not in home  # M02 is no longer shown as 15 activities to do
     jo_id = user_id(app, JO)
@@ -128,7 +131,8 @@ def test_modules_achieved_by_apl_or_submitted_are_not_work_left_and_never_tonigh
                 ModuleEnrolment.candidate_id == jo_id, ModuleEnrolment.status == "active"
             )
         ).all()
-    assert sorted(achieved) == ["M02", "M03"] and submitted == ["M01"]
+    assert sorted(achieved) == ["M02", "M03"]
+    assert submitted == ["M01"]
     # Every active module is either left to do or has the reason it is not, and nothing twice.
     closed = set(achieved) | set(submitted)
     assert done.count(" : ") == len(closed)
@@ -137,7 +141,8 @@ def test_modules_achieved_by_apl_or_submitted_are_not_work_left_and_never_tonigh
     # What waits for whom: the submitted attempt, with Jo's assessor, counted as the rows.
     waiting = section(home, "Waiting", "Your cohort")
     assert f"{len(submitted)} piece of your work waits for assessment" in waiting
-    assert "M01, attempt 1" in waiting and "with Tom Okafor, your assessor" in waiting
+    assert "M01, attempt 1" in waiting
+    assert "with Tom Okafor, your assessor" in waiting
 
     # The planner never plans an evening in those modules either.
     planner = page_text(jo.get("/study/planner?minutes=600"))
@@ -195,10 +200,12 @@ def test_chris_is_reminded_to_choose_his_option_until_he_has_or_the_deadline_has
     press(chris, page, "Save my choice", {"modules": ["M05"]})
     assert "Choose your optional modules" not in page_text(chris.get("/"))
 
-    # Without a choice and past the deadline there is nothing left to remind of (the deadline is shown as past).
+    # Without a choice but past the deadline there is nothing left to remind of (the deadline shows as past).
     with app.app_context():
         db.session.execute(
-            update(Cohort).where(Cohort.id == cohort_id).values(choice_deadline=date.today() - timedelta(days=1))
+            update(Cohort)
+            .where(Cohort.id == cohort_id)
+            .values(choice_deadline=uk_today() - timedelta(days=1))
         )
         db.session.execute(PathwayChoice.__table__.delete())
         db.session.commit()
@@ -234,4 +241,5 @@ def test_booked_sessions_are_listed_as_the_rows_say(demo):
         ).all()
     assert booked == [title]
     booked_part = section(home, "Sessions you booked")
-    assert title in booked_part and "You have no sessions booked." not in home
+    assert title in booked_part
+    assert "You have no sessions booked." not in home
