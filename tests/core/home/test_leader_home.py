@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from assessors.queue.queries.leader import unallocated_counts
 from assessors.queue.rules import start_of_uk_day, today_uk
 from core.db.timeutil import UK
 from core.extensions import db
@@ -188,6 +189,13 @@ def test_leader_home_counts_each_kind_of_work_as_the_rows(demo):
     want = expected(app)
     for key in ("attempts", "claims", "to_plan", "overdue", "sessions", "inactive"):
         assert want[key] > 0, key
+    with app.app_context():
+        counted = unallocated_counts([cohort_id])[cohort_id]
+    assert (counted.attempts, counted.claims, counted.to_plan) == (
+        want["attempts"],
+        want["claims"],
+        want["to_plan"],
+    )
     home = page_text(signed_in(app, LEADER).get("/"))
     unallocated = want["attempts"] + want["claims"] + want["to_plan"]
     assert f"{unallocated} pieces of work with no assessor allocated" in home
