@@ -17,9 +17,12 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assessors import blueprints as assessors_blueprints
+from assessors.examiner.queries import examiner_panel
 from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
+from assessors.quality.queries import iqa_panel
 from assessors.queries import COHORT_REPORT_COUNTS
+from assessors.queue.queries.leader import leader_panel
 from assessors.queue.queries.page import assessor_panel
 from core import blueprints as core_blueprints
 from core import cli
@@ -41,6 +44,7 @@ from modules.permissions import can_author_content, can_plan_study
 from modules.study.queries import study_panel
 from portfolio import blueprints as portfolio_blueprints
 from portfolio.permissions import can_use_portfolio
+from portfolio.submissions.queries import closed_modules, waiting_panel
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
@@ -99,12 +103,23 @@ def create_app(overrides: dict | None = None) -> Flask:
         assessors_blueprints,
     ):
         app.register_blueprint(area.bp)
-    # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
-    app.extensions["waymark_home_panels"] = [study_panel, cohort_panel, assessor_panel]
+    # Home panels of the areas, in page order: (user) -> {"template": ..., ...} or None.
+    app.extensions["waymark_home_panels"] = [
+        study_panel,
+        waiting_panel,
+        cohort_panel,
+        leader_panel,
+        assessor_panel,
+        iqa_panel,
+        examiner_panel,
+    ]
+    # Modules with no study left for a candidate (submitted, achieved, claimed by APL): "Tonight" skips them.
+    app.extensions["waymark_closed_modules"] = [closed_modules]
     # Cohort report columns owned by higher packages: (key, heading, cohort id -> {candidate id: count}).
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
+    # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),
         ("Portfolio", "portfolio.evidence.list_items", can_use_portfolio),

@@ -12,7 +12,7 @@ from core.web.access import rule
 from modules.permissions import CANDIDATES
 from modules.planner.rules import plan_evening
 from modules.study.forms import LogForm, PlanForm
-from modules.study.queries import active_enrolments, recent_logs, study_queue, study_time
+from modules.study.queries import active_enrolments, closed_modules, recent_logs, study_queue, study_time
 from modules.study.services import log_study
 
 bp = Blueprint("planner", __name__, url_prefix="/study")
@@ -20,7 +20,8 @@ bp = Blueprint("planner", __name__, url_prefix="/study")
 
 def _page(plan_form, log_form, status=200):
     plan = None
-    queue = study_queue(current_user.id)
+    # Never plan an evening in a module already submitted, achieved or claimed by prior learning.
+    queue = study_queue(current_user.id, closed_modules(current_user.id))
     if "minutes" in request.args and plan_form.validate():
         plan = plan_evening([a for _, a in queue], plan_form.minutes.data)
     module_of = {a.id: e for e, a in queue}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask import (
-    abort,
-)
+from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
@@ -189,13 +188,47 @@ def attempt_answers(attempt: QuizAttempt) -> dict[int, set[int]]:
     return {int(k): set(v) for k, v in json.loads(attempt.answers_json).items()}
 
 
+# (family, module code) -> why nothing is left to study there, in words ("submitted for assessment"). The
+# areas above modules know (submissions, APL claims, results) and register providers in
+# app.extensions["waymark_closed_modules"]: user id -> such a mapping.
+Closed = Mapping[tuple[str, str], str]
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    """One module on the home page: its activities, or why no study is left in it."""
+
+    enrolment: ModuleEnrolment
+    done: int
+    total: int
+    minutes_left: int
+    closed: str | None = None  # e.g. "achieved": the module is not work left, whatever its activities
+
+
 @dataclass(frozen=True)
 class Overview:
     """Progress across all of a person's modules, for the home page (fixed number of queries)."""
 
-    rows: list[tuple[ModuleEnrolment, int, int, int]]  # enrolment, activities done, activities, minutes left
+    rows: list[ModuleRow]
     resume: tuple[ModuleEnrolment, Activity] | None
     minutes_logged: int
+
+    @property
+    def open_rows(self) -> list[ModuleRow]:
+        """The modules with work left in them."""
+        return [r for r in self.rows if r.closed is None]
+
+    @property
+    def closed_rows(self) -> list[ModuleRow]:
+        return [r for r in self.rows if r.closed is not None]
+
+
+def closed_modules(user_id: int) -> dict[tuple[str, str], str]:
+    """Why modules hold no study left for this person, from the providers of the areas above."""
+    closed: dict[tuple[str, str], str] = {}
+    for provide in current_app.extensions.get("waymark_closed_modules", []):
+        closed.update(provide(user_id))
+    return closed
 
 
 def _activities_of(enrolments: list[ModuleEnrolment]) -> dict[tuple[str, str], list[Activity]]:
@@ -231,8 +264,12 @@ def _minutes_logged(user_id: int) -> int:
     return logged or 0
 
 
-def overview(user_id: int) -> Overview:
-    """What the home page needs: progress per module and the activity to carry on with tonight."""
+def overview(user_id: int, closed: Closed | None = None) -> Overview:
+    """What the home page needs: progress per module and the activity to carry on with tonight.
+
+    `closed` modules (submitted, achieved, claimed by APL) are shown with the reason and never offered as
+    tonight's work."""
+    closed = closed or {}
     enrolments = active_enrolments(user_id)
     if not enrolments:
         return Overview([], None, 0)
@@ -240,22 +277,23 @@ def overview(user_id: int) -> Overview:
     by_module = _activities_of(enrolments)
     done = done_ids(user_id, [a.id for mine in by_module.values() for a in mine])
     rows = [
-        (
+        ModuleRow(
             keys[key],
             sum(1 for a in mine if a.id in done),
             len(mine),
             sum(a.minutes for a in mine if a.id not in done),
+            closed.get(key),
         )
         for key, mine in by_module.items()
     ]
-    rows.sort(key=lambda r: r[0].module_code)
+    rows.sort(key=lambda r: r.enrolment.module_code)
     # The module touched most recently first, then the others; the first with something left is the resume.
     remembered = {
         (p.family, p.module_code): p.activity_id
         for p in _positions(user_id)
-        if (p.family, p.module_code) in keys
+        if (p.family, p.module_code) in keys and (p.family, p.module_code) not in closed
     }
-    order = [*remembered, *(k for k in keys if k not in remembered)]
+    order = [*remembered, *(k for k in keys if k not in remembered and k not in closed)]
     resume = next(
         ((keys[k], a) for k in order if (a := resume_at(by_module[k], done, remembered.get(k))) is not None),
         None,
@@ -263,9 +301,11 @@ def overview(user_id: int) -> Overview:
     return Overview(rows, resume, _minutes_logged(user_id))
 
 
-def study_queue(user_id: int) -> list[tuple[ModuleEnrolment, Activity]]:
-    """The activities the person has not done, in study order, starting where they stopped."""
-    enrolments = active_enrolments(user_id)
+def study_queue(user_id: int, closed: Closed | None = None) -> list[tuple[ModuleEnrolment, Activity]]:
+    """The activities the person has not done, in study order, starting where they stopped (never in a
+    `closed` module: submitted, achieved or claimed by APL)."""
+    closed = closed or {}
+    enrolments = [e for e in active_enrolments(user_id) if (e.family, e.module_code) not in closed]
     if not enrolments:
         return []
     keys = {(e.family, e.module_code): e for e in enrolments}
@@ -304,7 +344,10 @@ def study_panel(user) -> dict | None:
     """Progress per module and the next activity, for a candidate; None for anyone else."""
     if not user.has_role(Role.CANDIDATE):
         return None
-    return {"template": "modules/study/_home_panel.html", "overview": overview(user.id)}
+    return {
+        "template": "modules/study/_home_panel.html",
+        "overview": overview(user.id, closed_modules(user.id)),
+    }
 
 
 def module_or_404(family: str, code: str, *, detail: bool = True):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import abort, g, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event, literal, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, event, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.accounts.models import Role
-from core.db.timeutil import utcnow
+from core.db.timeutil import UK, utcnow
 from core.extensions import db
+from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import (
     ALLOCATED,
     LEADER,
@@ -21,8 +22,9 @@ from qualification.cohorts.models import (
     CohortSession,
     MemberRole,
 )
+from qualification.pathway.models import PathwayChoice
 from qualification.permissions import can_manage_cohort, can_view_cohort
-from qualification.versions.models import QualificationVersion, VersionStatus
+from qualification.versions.models import Award, AwardRule, OptionGroup, QualificationVersion, VersionStatus
 
 
 def cohorts_for(user) -> list[Cohort]:
@@ -81,29 +83,96 @@ def find_calendar(token: str) -> Cohort | None:
     return db.session.scalar(select(Cohort).where(Cohort.calendar_token == token))
 
 
+def _choice_missing():
+    """SQL (per cohort member row): an award cohort whose award (or an award it includes) has an option group
+    that needs credits, and the candidate has chosen no option yet."""
+    award, included, rule_row = aliased(Award), aliased(Award), aliased(AwardRule)
+    award_codes = (
+        select(rule_row.code)
+        .join(award, award.id == rule_row.award_id)
+        .where(
+            award.version_id == Cohort.version_id,
+            award.code == Cohort.award_code,
+            rule_row.kind == "includes",
+        )
+        .correlate(Cohort)
+    )
+    needs_options = (
+        select(OptionGroup.id)
+        .join(included, included.id == OptionGroup.award_id)
+        .where(
+            included.version_id == Cohort.version_id,
+            or_(included.code == Cohort.award_code, included.code.in_(award_codes)),
+            OptionGroup.min_credits > 0,
+        )
+        .correlate(Cohort)
+        .exists()
+    )
+    chosen = (
+        select(PathwayChoice.id).where(PathwayChoice.member_id == CohortMember.id).correlate(CohortMember)
+    )
+    return and_(Cohort.award_code.is_not(None), needs_options, ~chosen.exists())
+
+
 def cohort_panel(user) -> dict | None:
-    """A candidate's cohorts, their next sessions and deadlines (a fixed number of queries)."""
+    """A candidate's cohorts, their deadlines (the option choice, with a reminder when no option is chosen
+    yet), the sessions they booked and the next ones (two queries)."""
     if not user.has_role(Role.CANDIDATE):
         return None
-    cohorts = list(
-        db.session.scalars(
-            select(Cohort)
-            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-            .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.CANDIDATE)
-            .order_by(Cohort.start_date)
-        )
-    )
-    if not cohorts:
+    today = uk_today()
+    rows = db.session.execute(
+        select(Cohort, _choice_missing().label("choice_missing"))
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.CANDIDATE)
+        .order_by(Cohort.start_date)
+    ).all()
+    if not rows:
         return None
-    upcoming = list(
-        db.session.scalars(
-            select(CohortSession)
-            .where(CohortSession.cohort_id.in_([c.id for c in cohorts]), CohortSession.ends_at >= utcnow())
-            .order_by(CohortSession.starts_at)
-            .limit(3)
+    cohorts = [cohort for cohort, _ in rows]
+    # Options still to choose, with the deadline still ahead (or none set): the reminder.
+    to_choose = [
+        cohort
+        for cohort, missing in rows
+        if missing and (cohort.choice_deadline is None or cohort.choice_deadline >= today)
+    ]
+    # The sessions still to come: those the candidate booked, and the next three of their cohorts.
+    booked = (
+        select(SessionBooking.id)
+        .where(
+            SessionBooking.session_id == CohortSession.id,
+            SessionBooking.candidate_id == user.id,
+            SessionBooking.status == BookingStatus.BOOKED,
         )
+        .exists()
     )
-    return {"template": "qualification/cohorts/_home_panel.html", "cohorts": cohorts, "upcoming": upcoming}
+    coming = (
+        select(
+            CohortSession.id.label("id"),
+            booked.label("booked"),
+            func.row_number().over(order_by=(CohortSession.starts_at, CohortSession.id)).label("n"),
+        )
+        .where(CohortSession.cohort_id.in_([c.id for c in cohorts]), CohortSession.ends_at >= utcnow())
+        .subquery()
+    )
+    sessions = db.session.execute(
+        select(CohortSession, coming.c.booked)
+        .join(coming, coming.c.id == CohortSession.id)
+        .where(or_(coming.c.booked, coming.c.n <= 3))
+        .order_by(CohortSession.starts_at, CohortSession.id)
+    ).all()
+    return {
+        "template": "qualification/cohorts/_home_panel.html",
+        "cohorts": cohorts,
+        "to_choose": to_choose,
+        "booked": [s for s, is_booked in sessions if is_booked],
+        "upcoming": [s for s, is_booked in sessions if not is_booked],
+        "today": today,
+    }
+
+
+def uk_today():
+    """Today's date in the UK (deadlines are UK dates)."""
+    return utcnow().astimezone(UK).date()
 
 
 def cohort_or_404(cohort_id: int, *, manage: bool = False):

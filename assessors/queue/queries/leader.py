@@ -1,0 +1,277 @@
+"""The course leader's home panel: per cohort they lead, what needs them (two queries in all).
+
+- Unallocated work: submitted attempts, submitted APL claims and modules needing an observation planned, of
+  candidates with no assessor allocated in the cohort (`unallocated_counts`): nobody's queue holds them.
+- Overdue marking: submitted attempts and APL claims not yet decided that have waited longer than the cohort's
+  turnaround target (the queue's notion: assessors/queue/rules.py, `late` in sources.py), allocated or not.
+- Sessions this week: the cohort's sessions starting this UK week, Monday to Sunday.
+- Candidates with no activity for 21 days: see `INACTIVE_DAYS` and `_recently_active`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import String, and_, exists, func, literal, select, type_coerce, union_all
+from sqlalchemy.orm import aliased, outerjoin
+
+from assessors.marking.models import QUEUE_STATUSES, Assessment
+from assessors.queue.queries.sources import DECIDED, DONE, OBSERVED, late
+from assessors.queue.rules import overdue_cutoff, start_of_uk_day, today_uk
+from assessors.workplace.models import Observation
+from core.accounts.models import Role
+from core.db.timeutil import UTCDateTime, utcnow
+from core.extensions import db
+from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, CriterionMethod, LearningOutcome
+from modules.study.models import (
+    ActivityCompletion,
+    EnrolmentStatus,
+    ModuleEnrolment,
+    QuizAttempt,
+    ReflectionDraft,
+    StudyLog,
+    StudyPosition,
+)
+from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion
+from portfolio.submissions.models import Submission, SubmissionStatus
+from qualification.booking.models import SessionBooking
+from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, CohortSession, MemberRole
+from qualification.results.models import CriterionResult
+
+INACTIVE_DAYS = 21
+UNALLOCATED_KINDS = ("attempts", "claims", "to_plan")
+
+
+@dataclass
+class CohortNeeds:
+    """What one cohort's leader should look at, as counts."""
+
+    cohort: Cohort | None = None
+    attempts: int = 0  # unallocated submitted attempts
+    claims: int = 0  # unallocated submitted APL claims
+    to_plan: int = 0  # unallocated modules needing an observation planned
+    overdue: int = 0
+    sessions: int = 0
+    inactive: int = 0
+
+    @property
+    def unallocated(self) -> int:
+        return self.attempts + self.claims + self.to_plan
+
+
+@dataclass(frozen=True)
+class LeaderOverview:
+    cohorts: list[CohortNeeds] = field(default_factory=list)
+    week_start: date | None = None
+
+
+def _no_allocation(cohort_col, candidate_col):
+    """SQL: nobody is allocated to judge this candidate's work in the cohort."""
+    return ~exists().where(
+        AssessorAllocation.cohort_id == cohort_col, AssessorAllocation.candidate_id == candidate_col
+    )
+
+
+def _counted(kind: str, cohort_col, *conditions, select_from=None):
+    """One branch of the counts: (cohort id, kind, how many) per cohort."""
+    query = select(
+        cohort_col.label("cohort_id"), literal(kind, String).label("kind"), func.count().label("n")
+    )
+    if select_from is not None:
+        query = query.select_from(select_from)
+    return query.where(*conditions).group_by(cohort_col)
+
+
+def _unallocated_branches(cohort_ids: list[int]):
+    s, c = Submission, AplClaim
+    decided = aliased(Assessment)
+    attempts = _counted(
+        "attempts",
+        s.cohort_id,
+        s.cohort_id.in_(cohort_ids),
+        s.status == SubmissionStatus.SUBMITTED,
+        _no_allocation(s.cohort_id, s.candidate_id),
+    )
+    claims = _counted(
+        "claims",
+        c.cohort_id,
+        c.cohort_id.in_(cohort_ids),
+        c.status == AplStatus.SUBMITTED,
+        _no_allocation(c.cohort_id, c.candidate_id),
+        ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
+    )
+    return [attempts, claims, _to_plan_branch(cohort_ids)]
+
+
+def _to_plan_branch(cohort_ids: list[int]):
+    """Active enrolments of unallocated candidates on a module with an observation criterion not yet met and
+    no observation of it planned, recorded or acknowledged (the queue's "observation to plan")."""
+    e, result, seen = aliased(ModuleEnrolment), aliased(CriterionResult), aliased(Observation)
+    same_module = [
+        result.candidate_id == e.candidate_id,
+        result.family == e.family,
+        result.module_code == e.module_code,
+    ]
+    open_criterion = (
+        select(AssessmentCriterion.id)
+        .join(LearningOutcome, LearningOutcome.id == AssessmentCriterion.outcome_id)
+        .join(CriterionMethod, CriterionMethod.criterion_id == AssessmentCriterion.id)
+        .where(
+            LearningOutcome.module_id == e.module_id,
+            CriterionMethod.method == AssessmentMethod.OBSERVATION,
+            ~select(result.id)
+            .where(*same_module, result.criterion_ref == AssessmentCriterion.ref, result.outcome.in_(DONE))
+            .exists(),
+        )
+        .correlate(e)
+    )
+    observed = select(seen.id).where(
+        seen.candidate_id == e.candidate_id,
+        seen.family == e.family,
+        seen.module_code == e.module_code,
+        seen.status.in_(OBSERVED),
+    )
+    return _counted(
+        "to_plan",
+        e.cohort_id,
+        e.cohort_id.in_(cohort_ids),
+        e.status == EnrolmentStatus.ACTIVE,
+        _no_allocation(e.cohort_id, e.candidate_id),
+        ~observed.correlate(e).exists(),
+        open_criterion.exists(),
+    )
+
+
+def _gather(branches, needs: dict[int, CohortNeeds]) -> dict[int, CohortNeeds]:
+    if not branches:
+        return needs
+    for cohort_id, kind, n in db.session.execute(union_all(*branches)):
+        if cohort_id in needs:
+            setattr(needs[cohort_id], kind, n)
+    return needs
+
+
+def unallocated_counts(cohort_ids: list[int]) -> dict[int, CohortNeeds]:
+    """cohort id -> its unallocated work (attempts, claims, observations to plan), in one query."""
+    needs = {cid: CohortNeeds() for cid in cohort_ids}
+    return _gather(_unallocated_branches(cohort_ids) if cohort_ids else [], needs)
+
+
+def _overdue_branches(cohorts: list[Cohort], today: date):
+    """Attempts and APL claims not yet decided, past their cohort's turnaround target."""
+    ids = [c.id for c in cohorts]
+    cutoffs = {c.id: overdue_cutoff(c.turnaround_days, today) for c in cohorts}
+    a, b = aliased(Assessment), aliased(Assessment)
+    decided = aliased(Assessment)
+    s, c = Submission, AplClaim
+    attempt_waiting = type_coerce(func.coalesce(a.waiting_since, s.submitted_at), UTCDateTime)
+    attempts = _counted(
+        "overdue_attempts",
+        s.cohort_id,
+        s.cohort_id.in_(ids),
+        s.status == SubmissionStatus.SUBMITTED,
+        a.id.is_(None) | a.status.in_(QUEUE_STATUSES),
+        late(s.cohort_id, attempt_waiting, cutoffs),
+        select_from=outerjoin(s, a, a.submission_id == s.id),
+    )
+    claim_waiting = type_coerce(func.coalesce(b.waiting_since, c.submitted_at), UTCDateTime)
+    claims = _counted(
+        "overdue_claims",
+        c.cohort_id,
+        c.cohort_id.in_(ids),
+        c.status == AplStatus.SUBMITTED,
+        ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
+        late(c.cohort_id, claim_waiting, cutoffs),
+        select_from=outerjoin(c, b, and_(b.apl_claim_id == c.id, b.status.in_(QUEUE_STATUSES))),
+    )
+    return [attempts, claims]
+
+
+def _sessions_branch(cohort_ids: list[int], week_start: date):
+    start, end = start_of_uk_day(week_start), start_of_uk_day(week_start + timedelta(days=7))
+    return _counted(
+        "sessions",
+        CohortSession.cohort_id,
+        CohortSession.cohort_id.in_(cohort_ids),
+        CohortSession.starts_at >= start,
+        CohortSession.starts_at < end,
+    )
+
+
+def _recently_active(since: datetime):
+    """SQL: the ids of people who did something on their course since then.
+
+    Activity is what a candidate does with their study or portfolio: opening or finishing an activity, a
+    knowledge-check attempt, a saved reflection draft, logged study time, a new evidence version, a submitted
+    attempt, an APL claim drafted or sent, a session attended. Signing in alone is not activity.
+    """
+    return union_all(
+        select(StudyPosition.user_id).where(StudyPosition.updated_at >= since),
+        select(ActivityCompletion.user_id).where(ActivityCompletion.completed_at >= since),
+        select(QuizAttempt.user_id).where(QuizAttempt.submitted_at >= since),
+        select(ReflectionDraft.user_id).where(ReflectionDraft.updated_at >= since),
+        select(StudyLog.user_id).where(StudyLog.logged_at >= since),
+        select(EvidenceItem.candidate_id)
+        .join(EvidenceVersion, EvidenceVersion.item_id == EvidenceItem.id)
+        .where(EvidenceVersion.created_at >= since),
+        select(Submission.candidate_id).where(Submission.submitted_at >= since),
+        select(AplClaim.candidate_id).where(AplClaim.created_at >= since),
+        select(AplClaim.candidate_id).where(AplClaim.submitted_at >= since),
+        select(SessionBooking.candidate_id).where(SessionBooking.attended_at >= since),
+    )
+
+
+def _inactive_branch(cohort_ids: list[int], now: datetime):
+    """Candidates of the cohort with no activity for INACTIVE_DAYS days, counting from when they joined (a
+    candidate added last week is not inactive yet)."""
+    since = now - timedelta(days=INACTIVE_DAYS)
+    m = CohortMember
+    return _counted(
+        "inactive",
+        m.cohort_id,
+        m.cohort_id.in_(cohort_ids),
+        m.role == MemberRole.CANDIDATE,
+        m.added_at < since,
+        m.user_id.not_in(_recently_active(since)),
+    )
+
+
+def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOverview:
+    """The cohorts this person leads, each with what needs them (two queries)."""
+    now = now or utcnow()
+    today = today_uk(now)
+    week_start = today - timedelta(days=today.weekday())
+    cohorts = list(
+        db.session.scalars(
+            select(Cohort).where(Cohort.course_leader_id == leader_id).order_by(Cohort.start_date, Cohort.id)
+        )
+    )
+    ids = [c.id for c in cohorts]
+    needs = {c.id: CohortNeeds(cohort=c) for c in cohorts}
+    if ids:
+        branches = [
+            *_unallocated_branches(ids),
+            *_overdue_branches(cohorts, today),
+            _sessions_branch(ids, week_start),
+            _inactive_branch(ids, now),
+        ]
+        for cohort_id, kind, n in db.session.execute(union_all(*branches)):
+            if kind.startswith("overdue"):
+                needs[cohort_id].overdue += n
+            else:
+                setattr(needs[cohort_id], kind, n)
+    return LeaderOverview(list(needs.values()), week_start)
+
+
+def leader_panel(user) -> dict | None:
+    """For a course leader: per cohort they lead, unallocated work, overdue marking, sessions this week and
+    candidates with no recent activity."""
+    if not user.has_role(Role.COURSE_LEADER):
+        return None
+    return {
+        "template": "assessors/queue/_leader_home_panel.html",
+        "overview": leader_overview(user.id),
+        "inactive_days": INACTIVE_DAYS,
+    }
