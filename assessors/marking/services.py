@@ -189,6 +189,24 @@ def _text_errors(feedback_md: str, action_md: str, vacs_notes: Mapping[str, str]
     }
 
 
+def _apply_judgements(
+    by_ref: Mapping[str, CriterionJudgement],
+    outcomes: Mapping[str, str | None],
+    comments: Mapping[str, str],
+    overrides: Mapping[str, str],
+) -> None:
+    for ref, judgement in by_ref.items():
+        if ref in outcomes:
+            judgement.outcome = outcomes[ref] or None
+            if judgement.carried_from_id is not None and judgement.outcome != "met":
+                # Judged otherwise after all: no longer carried, so nothing of attempt N-1 backs it.
+                judgement.carried_from_id, judgement.met_by = None, ""
+        if ref in comments:
+            judgement.comment = (comments[ref] or "").strip()
+        if ref in overrides:
+            judgement.override_reason = (overrides[ref] or "").strip()
+
+
 def save_judgement(
     actor,
     assessment: Assessment,
@@ -222,16 +240,7 @@ def save_judgement(
     }
     if errors:
         raise ValidationFailed(errors)
-    for ref, judgement in by_ref.items():
-        if ref in outcomes:
-            judgement.outcome = outcomes[ref] or None
-            if judgement.carried_from_id is not None and judgement.outcome != "met":
-                # Judged otherwise after all: no longer carried, so nothing of attempt N-1 backs it.
-                judgement.carried_from_id, judgement.met_by = None, ""
-        if ref in comments:
-            judgement.comment = (comments[ref] or "").strip()
-        if ref in overrides:
-            judgement.override_reason = (overrides[ref] or "").strip()
+    _apply_judgements(by_ref, outcomes, comments, overrides)
     assessment.feedback_md = (feedback_md or "").strip()
     assessment.action_md = (action_md or "").strip()
     for name in VACS:

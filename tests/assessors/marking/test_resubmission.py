@@ -284,3 +284,18 @@ def _complete_and_release(app, tom, assessment_id: int) -> None:
             db.session.commit()
     release(app, SAM, assessment_id)
     assert state_of(app, assessment_id) == "released"
+
+
+def test_judging_a_carried_criterion_otherwise_ends_the_carry(demo):
+    _, tom, _, assessment_id, opened = _opened(demo)
+    carried = press(tom, opened, CARRY)
+    # Tom changes his mind about M01.4.2 (nothing in attempt 2 shows it), then marks it met again by hand.
+    judge(tom, assessment_id, "Save draft", {"outcome-M01.4.2": "not_yet_met"}, page=carried)
+    with demo.app_context():
+        now = {j.criterion_ref: j for j in db.session.get(Assessment, assessment_id).judgements}
+        assert (now["M01.4.2"].carried_from_id, now["M01.4.2"].met_by) == (None, "")
+        assert now["M01.4.1"].carried_from_id is not None  # the others stay carried
+
+    refused = judge(tom, assessment_id, "Complete marking", {**FINISH, "outcome-M01.4.2": "met"}, follow=True)
+    assert refused.status_code == 422
+    assert "No allowed assessment method backs these criteria judged met: M01.4.2." in page_text(refused)
