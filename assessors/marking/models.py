@@ -205,8 +205,18 @@ class CriterionJudgement(db.Model):
     override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # How a met criterion was met, fixed when marking is completed ("Workplace observation", "Override").
     met_by: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The judgement of the previous attempt this one was carried forward from (met there, set met here by
+    # the assessor's explicit action, not judged again); cleared when the assessor judges it otherwise.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("criterion_judgements.id", ondelete="SET NULL")
+    )
 
     assessment: Mapped[Assessment] = relationship(back_populates="judgements")
+
+    @property
+    def carried(self) -> bool:
+        """Met because it was met in the previous attempt and carried forward, with how it was met there."""
+        return self.outcome == "met" and self.carried_from_id is not None
 
 
 class IqaReview(db.Model):

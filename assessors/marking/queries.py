@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from assessors.marking.models import Assessment, AssessmentKind, CriterionJudgement
+from assessors.marking.models import Assessment, AssessmentKind, CriterionJudgement, Decision, IqaReview
 from assessors.workplace.services.observations import observed_criteria
 from assessors.workplace.services.signoffs import signoffs_for
+from core.accounts.models import User
 from core.extensions import db
 from modules.catalogue.models import AssessmentMethod, LearningOutcome, Module
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.mapping.rules import Backing, backing_lines, is_backed
-from portfolio.submissions.models import SubmissionEntry
+from portfolio.submissions.models import Submission, SubmissionEntry
+from portfolio.submissions.queries import EvidenceChanges, evidence_changes
 from portfolio.submissions.services import module_criteria
 from qualification.results.services import criterion_outcomes
 
@@ -108,10 +110,17 @@ class JudgedCriterion:
         return not self.methods or is_backed(self.methods, self.backing)
 
     @property
+    def carried(self) -> bool:
+        """Met because it was met in the previous attempt and the assessor carried it forward."""
+        return bool(self.judgement and self.judgement.carried)
+
+    @property
     def overridden(self) -> bool:
         """Judged met on the assessor's stated reason, with no allowed method behind it."""
         j = self.judgement
-        return bool(j and j.outcome == "met" and j.override_reason.strip() and not self.backed)
+        return bool(
+            j and j.outcome == "met" and j.override_reason.strip() and not self.backed and not j.carried
+        )
 
 
 def judged_criteria(
@@ -139,3 +148,69 @@ def judged_criteria(
         )
         for j in assessment.judgements
     ]
+
+
+# The previous attempt ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviousAttempt:
+    """The decision on the attempt before this one, as the assessor marking a resubmission needs it."""
+
+    assessment: Assessment
+    attempt: int
+    reviews: list[tuple[IqaReview, str]]  # each IQA review with the reviewer's name
+    changes: EvidenceChanges
+
+    @property
+    def judgements(self) -> dict[str, CriterionJudgement]:
+        return {j.criterion_ref: j for j in self.assessment.judgements}
+
+    @property
+    def met_refs(self) -> list[str]:
+        return [j.criterion_ref for j in self.assessment.judgements if j.outcome == "met"]
+
+    @property
+    def decision_label(self) -> str:
+        decision = self.assessment.decision
+        return Decision(decision).label if decision else "Not decided"
+
+    def carryable(self, judgements) -> list[str]:
+        """The criteria met last time that are still open in this attempt (`judgements`)."""
+        open_here = {j.criterion_ref for j in judgements if j.outcome is None}
+        return [ref for ref in self.met_refs if ref in open_here]
+
+
+def previous_attempt(assessment: Assessment, submission: Submission | None = None) -> PreviousAttempt | None:
+    """The decision on the candidate's latest earlier attempt at this module that was marked, with its
+    judgements, IQA reviews and what changed in the evidence since (at most 6 statements)."""
+    if assessment.kind != AssessmentKind.SUBMISSION:
+        return None
+    submission = submission or db.session.get(Submission, assessment.submission_id)
+    if submission is None or submission.attempt <= 1:
+        return None
+    found = db.session.execute(
+        select(Assessment, Submission.attempt)
+        .join(Submission, Assessment.submission_id == Submission.id)
+        .where(
+            Submission.candidate_id == submission.candidate_id,
+            Submission.family == submission.family,
+            Submission.module_code == submission.module_code,
+            Submission.attempt < submission.attempt,
+        )
+        .order_by(Submission.attempt.desc())
+        .limit(1)
+        .options(selectinload(Assessment.judgements), selectinload(Assessment.reviews))
+    ).first()
+    if found is None:
+        return None
+    previous, attempt = found
+    reviewer_ids = {r.reviewer_id for r in previous.reviews if r.reviewer_id}
+    who = select(User.id, User.name).where(User.id.in_(reviewer_ids))
+    names = dict(db.session.execute(who).all()) if reviewer_ids else {}  # a list of rows, not a Result
+    return PreviousAttempt(
+        assessment=previous,
+        attempt=attempt,
+        reviews=[(r, names.get(r.reviewer_id, "An IQA")) for r in previous.reviews],
+        changes=evidence_changes(previous.submission_id, submission.id),
+    )

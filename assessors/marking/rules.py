@@ -74,12 +74,14 @@ Methods = Mapping[str, list[AssessmentMethod]]
 
 
 def unbacked(judgements, methods: Methods, backing: Mapping[str, Backing]) -> list[str]:
-    """Criteria judged met that no allowed method backs and that carry no override reason."""
+    """Criteria judged met that no allowed method backs and that carry no override reason. A criterion
+    carried forward from the previous attempt is backed by how it was met there (recorded in `met_by`)."""
     return [
         j.criterion_ref
         for j in judgements
         if j.outcome == "met"
         and not j.override_reason.strip()
+        and not getattr(j, "carried", False)
         and not is_backed(methods.get(j.criterion_ref, []), backing.get(j.criterion_ref, Backing()))
     ]
 
@@ -91,6 +93,7 @@ def overridden(judgements, methods: Methods, backing: Mapping[str, Backing]) -> 
         for j in judgements
         if j.outcome == "met"
         and j.override_reason.strip()
+        and not getattr(j, "carried", False)
         and not is_backed(methods.get(j.criterion_ref, []), backing.get(j.criterion_ref, Backing()))
     ]
 
@@ -99,6 +102,8 @@ def how_met(judgement, methods: Methods, backing: Mapping[str, Backing]) -> str:
     """How a judgement's criterion was met, in words (empty unless it is met)."""
     if judgement.outcome != "met":
         return ""
+    if getattr(judgement, "carried", False):
+        return judgement.met_by  # "Carried forward from attempt 1: <how it was met there>", set on carrying
     ref = judgement.criterion_ref
     shown = met_by(methods.get(ref, []), backing.get(ref, Backing()))
     return shown or f"Assessor's override: {judgement.override_reason.strip()}"[:300]
@@ -147,3 +152,25 @@ def completion_problems(
     if decision:
         problems |= _vacs_problems(assessment)
     return problems
+
+
+def carried_met_by(attempt: int, previous_met_by: str) -> str:
+    """How a criterion carried forward was met: the previous attempt's method, named as carried."""
+    said = f"Carried forward from attempt {attempt}"
+    return (f"{said}: {previous_met_by}" if previous_met_by.strip() else said)[:300]
+
+
+def carry_plan(previous_met: Collection[str], outcomes: Mapping[str, str | None]) -> dict[str, list[str]]:
+    """Which criteria met in the previous attempt can be carried into this one (`outcomes`: this attempt's
+    judgements so far): those still open; never one the assessor has already judged here."""
+    plan: dict[str, list[str]] = {"carry": [], "already_met": [], "judged_otherwise": [], "not_here": []}
+    for ref in previous_met:
+        if ref not in outcomes:
+            plan["not_here"].append(ref)
+        elif outcomes[ref] == "met":
+            plan["already_met"].append(ref)
+        elif outcomes[ref]:
+            plan["judged_otherwise"].append(ref)
+        else:
+            plan["carry"].append(ref)
+    return plan

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,10 +27,12 @@ from assessors.marking.models import (
     CriterionJudgement,
     MarkingStatus,
 )
-from assessors.marking.queries import backing_of, criterion_methods
+from assessors.marking.queries import backing_of, criterion_methods, previous_attempt
 from assessors.marking.rules import (
     MAX_COMMENT_CHARS,
     MAX_FEEDBACK_CHARS,
+    carried_met_by,
+    carry_plan,
     completion_problems,
     decision_error,
     how_met,
@@ -44,7 +47,7 @@ from assessors.services import (
     check_version,
     flush_or_conflict,
 )
-from core.db.timeutil import utcnow
+from core.db.timeutil import UK, utcnow
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from modules.catalogue.models import Module
@@ -186,6 +189,24 @@ def _text_errors(feedback_md: str, action_md: str, vacs_notes: Mapping[str, str]
     }
 
 
+def _apply_judgements(
+    by_ref: Mapping[str, CriterionJudgement],
+    outcomes: Mapping[str, str | None],
+    comments: Mapping[str, str],
+    overrides: Mapping[str, str],
+) -> None:
+    for ref, judgement in by_ref.items():
+        if ref in outcomes:
+            judgement.outcome = outcomes[ref] or None
+            if judgement.carried_from_id is not None and judgement.outcome != "met":
+                # Judged otherwise after all: no longer carried, so nothing of attempt N-1 backs it.
+                judgement.carried_from_id, judgement.met_by = None, ""
+        if ref in comments:
+            judgement.comment = (comments[ref] or "").strip()
+        if ref in overrides:
+            judgement.override_reason = (overrides[ref] or "").strip()
+
+
 def save_judgement(
     actor,
     assessment: Assessment,
@@ -219,13 +240,7 @@ def save_judgement(
     }
     if errors:
         raise ValidationFailed(errors)
-    for ref, judgement in by_ref.items():
-        if ref in outcomes:
-            judgement.outcome = outcomes[ref] or None
-        if ref in comments:
-            judgement.comment = (comments[ref] or "").strip()
-        if ref in overrides:
-            judgement.override_reason = (overrides[ref] or "").strip()
+    _apply_judgements(by_ref, outcomes, comments, overrides)
     assessment.feedback_md = (feedback_md or "").strip()
     assessment.action_md = (action_md or "").strip()
     for name in VACS:
@@ -272,6 +287,64 @@ def complete_marking(actor, assessment: Assessment, *, expected_version: int | N
         vacs=assessment.vacs,
     )
     route_completed(actor, assessment, overrides=overrides)
+
+
+@dataclass(frozen=True)
+class CarriedForward:
+    """What carrying forward did: the criteria set met, and those left as they were, with why."""
+
+    attempt: int
+    carried: list[str]
+    already_met: list[str]
+    judged_otherwise: list[str]
+    not_here: list[str]
+
+
+def carry_forward_criteria(actor, assessment: Assessment, *, expected_version: int | None) -> CarriedForward:
+    """Set each criterion met in the previous attempt, and not yet judged in this one, to met, recorded as
+    carried forward with how it was met there (a criterion already judged here is left as it is)."""
+    require(can_mark(actor, roles_of_assessment(assessment)), NOT_MARKER)
+    if assessment.status != MarkingStatus.IN_MARKING:
+        raise InvalidTransition(
+            f"This decision is {assessment.status.label.lower()}; criteria can no longer be carried forward."
+        )
+    check_version(assessment, expected_version)
+    if withdrawn_subject(assessment):
+        raise InvalidTransition(WITHDRAWN)
+    previous = previous_attempt(assessment)
+    if previous is None:
+        raise InvalidTransition("There is no earlier marked attempt to carry criteria forward from.")
+    by_ref = {j.criterion_ref: j for j in assessment.judgements}
+    plan = carry_plan(previous.met_refs, {ref: j.outcome for ref, j in by_ref.items()})
+    earlier = previous.judgements
+    met_on = previous.assessment.completed_at or previous.assessment.created_at
+    said = f"Carried forward from attempt {previous.attempt} (met on {met_on.astimezone(UK):%-d %B %Y})."
+    for ref in plan["carry"]:
+        judgement = by_ref[ref]
+        judgement.outcome = "met"
+        judgement.comment = f"{said} {judgement.comment}".strip()  # a comment already typed is kept
+        judgement.carried_from_id = earlier[ref].id
+        judgement.met_by = carried_met_by(previous.attempt, earlier[ref].met_by)
+    result = CarriedForward(
+        previous.attempt, plan["carry"], plan["already_met"], plan["judged_otherwise"], plan["not_here"]
+    )
+    if not result.carried:
+        return result  # a second press, or nothing left to carry: nothing changes, nothing to record
+    assessment.assessor_id = actor.id
+    flag_modified(assessment, "assessor_id")  # bumps the version: a form opened before this is stale
+    flush_or_conflict()
+    audit_assessment(
+        "criteria_carried_forward",
+        actor,
+        assessment,
+        refs=result.carried,
+        from_assessment_id=previous.assessment.id,
+        from_attempt=previous.attempt,
+        met_by={ref: by_ref[ref].met_by for ref in result.carried},
+        left_as_judged=result.judged_otherwise,
+        already_met=result.already_met,
+    )
+    return result
 
 
 def _methods_and_backing(assessment: Assessment):

@@ -15,9 +15,11 @@ from sqlalchemy import select
 from assessors.decisions.services import release_decision, release_ready
 from assessors.marking.forms import ReleaseForm, StartForm, judgement_form
 from assessors.marking.models import Assessment, AssessmentKind, Decision, MarkingStatus
-from assessors.marking.queries import judged_criteria
+from assessors.marking.queries import judged_criteria, previous_attempt
 from assessors.marking.services import (
+    CarriedForward,
     assessment_of_submission,
+    carry_forward_criteria,
     complete_marking,
     save_judgement,
     start_claim_marking,
@@ -116,6 +118,8 @@ def _page(
     if form is None and editable:
         form = judgement_form(assessment)
     release_form = ReleaseForm(formdata=None, data={"version": assessment.version})
+    # Staff only: the candidate reads their own decisions, never the IQA's reasons on the last one.
+    previous = None if mine else previous_attempt(assessment, submission)
     return render_template(
         "assessors/marking/assessment.html",
         assessment=assessment,
@@ -130,6 +134,7 @@ def _page(
         release_form=release_form,
         conflict=conflict,
         download_url=download_url,
+        previous=previous,
     ), status
 
 
@@ -188,8 +193,9 @@ def save_assessment(assessment_id: int):
     form = judgement_form(assessment)
     form.validate_on_submit()
     completing = request.form.get("action") == "complete"
+    carrying = request.form.get("action") == "carry_forward"
 
-    def save() -> None:
+    def save() -> CarriedForward | None:
         save_judgement(
             current_user,
             assessment,
@@ -205,6 +211,8 @@ def save_assessment(assessment_id: int):
         )
         if completing:
             complete_marking(current_user, assessment, expected_version=None)
+        # What was typed is saved first, so carrying forward never overrides a judgement made here.
+        return carry_forward_criteria(current_user, assessment, expected_version=None) if carrying else None
 
     # A conflict (EditConflict too): someone saved or decided first.
     outcome = submit(None, save, conflicts=True)
@@ -218,6 +226,9 @@ def save_assessment(assessment_id: int):
         return _page(assessment, roles, form=form, status=outcome.status, conflict=outcome.conflict)
     if _wants_json():
         return jsonify(ok=True, version=assessment.version)
+    if carrying:
+        _flash_carried(outcome.result)
+        return redirect(url_for("assessors.marking.show_assessment", assessment_id=assessment.id))
     if not completing:
         flash(
             "Your draft judgement is saved. Nothing is shown to the candidate until it is released.",
@@ -232,6 +243,23 @@ def save_assessment(assessment_id: int):
     else:
         flash("Marking is complete. The decision is ready for release.", "success")
     return redirect(url_for("assessors.queue.show_queue"))
+
+
+def _flash_carried(done: CarriedForward) -> None:
+    """Say what carrying forward set, and which criteria it left as they were and why."""
+    attempt = f"attempt {done.attempt}"
+    said = []
+    if done.carried:
+        said.append(f"Carried forward from {attempt} as met: {', '.join(done.carried)}.")
+    else:
+        said.append(f"Nothing was carried forward: no criterion met in {attempt} is still open here.")
+    if done.judged_otherwise:
+        said.append(f"Left as you judged them in this attempt: {', '.join(done.judged_otherwise)}.")
+    if done.already_met:
+        said.append(f"Already met in this attempt: {', '.join(done.already_met)}.")
+    if done.not_here:
+        said.append(f"No longer criteria of this module: {', '.join(done.not_here)}.")
+    flash(" ".join(said), "success" if done.carried else "info")
 
 
 def _problems_onto(form, exc: ValidationFailed) -> None:

@@ -118,13 +118,18 @@ def start(app, assessor_email: str, submission_id: int) -> int:
         return assessment.id
 
 
-def released_referral(app, email: str, assessor_email: str, iqa_email: str) -> tuple[int, int]:
-    """A first attempt, referred, agreed by the IQA and released: (submission id, assessment id)."""
+def released_referral(
+    app, email: str, assessor_email: str, iqa_email: str, *, reasons: str = ""
+) -> tuple[int, int]:
+    """A first attempt, referred, agreed by the IQA (with `reasons`) and released: (submission id, assessment
+    id)."""
     first = submit(app, email)
     assessment_id = judge(app, assessor_email, first, decision="referred")  # referrals are sampled by default
     with app.test_request_context():
         assessment = db.session.get(Assessment, assessment_id)
-        review_decision(person(iqa_email), assessment, verdict="agree", reasons_md="", expected_version=None)
+        review_decision(
+            person(iqa_email), assessment, verdict="agree", reasons_md=reasons, expected_version=None
+        )
         db.session.commit()
     release(app, iqa_email, assessment_id)
     return first, assessment_id
