@@ -68,6 +68,11 @@ class CriterionGap:
     def backed(self) -> bool:
         return is_backed(self.methods, self.backing)
 
+    @property
+    def settled(self) -> bool:
+        """Met already (a released result or accepted prior learning): nothing more is needed."""
+        return self.status in SETTLED
+
 
 @dataclass
 class OutcomeGap:
