@@ -47,7 +47,7 @@ from portfolio.mapping.services import (
     PER_PAGE,
     available_criteria,
     criterion_groups,
-    map_item,
+    map_item_to_many,
     parse_criterion_value,
     unmap_item,
     working_items,
@@ -199,8 +199,9 @@ def _item_page(
     version = next((v for v in item.versions if v.number == shown), item.current)
     criteria = available_criteria(current_user.id)
     mapped = {(m.family, m.criterion_ref) for m in item.mappings}
+    open_criteria = [c for c in criteria if (c.family, c.ref) not in mapped]
     map_form = map_form or MapForm(formdata=None)
-    map_form.criterion.choices = criterion_groups([c for c in criteria if (c.family, c.ref) not in mapped])
+    map_form.criterion.choices = [(c.value, c.label) for c in open_criteria]
     if tags_form is None:
         chosen = [f"{t.framework}:{t.tag}" for t in item.tags if t.framework != SOURCE]
         tags_form = TagsForm(formdata=None, tags=chosen)
@@ -212,6 +213,7 @@ def _item_page(
         edit_form=edit_form or _edit_form(item),
         edit_open=edit_form is not None,
         map_form=map_form,
+        map_groups=criterion_groups(open_criteria),
         tags_form=tags_form,
         action_form=ActionForm(formdata=None),
         unmap_form=UnmapForm(formdata=None),
@@ -299,13 +301,15 @@ def confirm_item_anonymised(item_id: int):
 def map_to_criterion(item_id: int):
     item = _own_item_or_404(item_id)
     form = MapForm()
-    family, ref = parse_criterion_value(form.criterion.data)
     done = submit(
-        form, lambda: map_item(current_user, item, criterion_ref=ref, family=family, note=form.note.data)
+        form,
+        lambda: map_item_to_many(current_user, item, criteria=form.criterion.data or [], note=form.note.data),
     )
     if not done:
         return _item_page(_own_item_or_404(item_id), 422, map_form=form)
-    flash(f"Mapped to {done.result.criterion_ref}.", "success")
+    refs = [m.criterion_ref for m in done.result]
+    named = refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} and {refs[-1]}"
+    flash(f"Mapped to {named}.", "success")
     return _back(item_id, "mappings")
 
 

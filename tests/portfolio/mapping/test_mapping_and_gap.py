@@ -65,9 +65,12 @@ def test_candidate_can_map_one_item_to_criteria_in_two_modules(jo, app):
 def test_map_form_offers_the_criteria_of_studied_modules_grouped(jo, app):
     add_evidence(jo, title="Anything")
     body = jo.get(f"/portfolio/items/{item_id(app, 'Anything')}").get_data(as_text=True)
-    assert '<optgroup label="M01 Communicating and Working with Others in CEIAG / M01.1' in body
-    assert "M01.1.2 Refers learners to the PA with a rationale [portfolio]" in body
-    assert "M01.1.1 Holds an observed needs conversation [observation, competence]" in body
+    # Checkboxes grouped by module, then outcome (issue 11: it was a select that pre-selected a criterion).
+    assert "<legend>M01 Communicating and Working with Others in CEIAG</legend>" in body
+    assert "<legend>M01.1 Identify pupils&#39; IAG needs through conversation</legend>" in body
+    text = page_text(jo.get(f"/portfolio/items/{item_id(app, 'Anything')}"))
+    assert "M01.1.2 Refers learners to the PA with a rationale Shown by portfolio evidence" in text
+    assert "M01.1.1 Holds an observed needs conversation Shown by workplace observation or competence" in text
     assert 'value="CCQ/M04.1.1"' in body
     assert "M06.1.1" not in body  # Jo does not study M06
 
