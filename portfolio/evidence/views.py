@@ -42,12 +42,15 @@ from portfolio.evidence.services import (
     update_item,
 )
 from portfolio.files import services as files
-from portfolio.mapping.queries import module_gap
+from portfolio.mapping.queries import allocated_assessor_name, module_gap
+from portfolio.mapping.rules import ADD_KIND, STILL_NEEDED, ask_assessor
 from portfolio.mapping.services import (
     PER_PAGE,
     available_criteria,
     criterion_groups,
+    in_words,
     map_item_to_many,
+    open_criterion,
     parse_criterion_value,
     unmap_item,
     working_items,
@@ -149,11 +152,12 @@ def list_items():
 @rule(CANDIDATES)
 def new_item():
     kind = request.args.get("kind", "")
+    target = open_criterion(current_user.id, request.args.get("criterion", ""))  # from a gap view's link
     if kind not in CANDIDATE_KINDS:
         if request.method == "POST":
             abort(404)
         return render_template(
-            "portfolio/evidence/choose_kind.html", kinds=[ItemKind(k) for k in CANDIDATE_KINDS]
+            "portfolio/evidence/choose_kind.html", kinds=[ItemKind(k) for k in CANDIDATE_KINDS], target=target
         )
     form = ItemForm().for_kind(kind)
     done = submit(
@@ -169,16 +173,20 @@ def new_item():
             upload=_accept_upload(required=True) if kind == ItemKind.FILE else None,
             tags=form.tags.data or [],
             anonymised=form.anonymised.data,
+            for_criteria=[target.value] if target else [],
         ),
     )
     if done:
-        flash(
-            f"Added “{done.result.current.title}” to your portfolio. Now map it to the criteria it shows.",
-            "success",
+        title = done.result.current.title
+        if target:
+            flash(f"Added “{title}” to your portfolio, mapped to {target.ref}.", "success")
+        else:
+            flash(f"Added “{title}” to your portfolio. Now map it to the criteria it shows.", "success")
+        return redirect(
+            url_for(".show_item", item_id=done.result.id, _anchor="mappings" if target else "map")
         )
-        return redirect(url_for(".show_item", item_id=done.result.id, _anchor="map"))
     page = render_template(
-        "portfolio/evidence/new.html", form=form, kind=ItemKind(kind), frameworks=frameworks()
+        "portfolio/evidence/new.html", form=form, kind=ItemKind(kind), frameworks=frameworks(), target=target
     )
     return page, done.status
 
@@ -307,9 +315,7 @@ def map_to_criterion(item_id: int):
     )
     if not done:
         return _item_page(_own_item_or_404(item_id), 422, map_form=form)
-    refs = [m.criterion_ref for m in done.result]
-    named = refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} and {refs[-1]}"
-    flash(f"Mapped to {named}.", "success")
+    flash(f"Mapped to {in_words(m.criterion_ref for m in done.result)}.", "success")
     return _back(item_id, "mappings")
 
 
@@ -348,7 +354,19 @@ def show_gap(family: str, code: str):
     enrolment = enrolment_for(current_user.id, family, code)
     if not can_study(current_user, enrolment):
         abort(404)
-    return render_template("portfolio/evidence/gap.html", gap=module_gap(current_user.id, enrolment.module))
+    try:  # the candidate's observations and sign-offs page, which the assessors area serves
+        workplace_url = url_for("assessors.workplace.my_workplace")
+    except BuildError:
+        workplace_url = None
+    return render_template(
+        "portfolio/evidence/gap.html",
+        gap=module_gap(current_user.id, enrolment.module),
+        assessor=allocated_assessor_name(enrolment.cohort_id, current_user.id),
+        workplace_url=workplace_url,
+        ADD_KIND=ADD_KIND,
+        STILL_NEEDED=STILL_NEEDED,
+        ask_assessor=ask_assessor,
+    )
 
 
 @bp.route("/reflections/<family>/<code>/<int:activity_id>/finish", methods=["POST"])

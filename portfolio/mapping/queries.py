@@ -14,11 +14,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from core.accounts.models import User
 from core.extensions import db
 from modules.catalogue.models import AssessmentMethod, LearningOutcome, Module
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion, ItemKind
 from portfolio.mapping.rules import Backing, backing_lines, is_backed, still_needs
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
+from qualification.cohorts.models import AssessorAllocation
 from qualification.results import services as results
 
 
@@ -233,3 +235,14 @@ def attested_backing(candidate_id: int, family: str, code: str) -> dict[str, Bac
         for ref, backing in source(candidate_id, family, code).items():
             found[ref] = backing.merged(found.get(ref))
     return found
+
+
+def allocated_assessor_name(cohort_id: int | None, candidate_id: int) -> str | None:
+    """The name of the candidate's allocated assessor in the cohort (None when nobody is allocated)."""
+    if cohort_id is None:
+        return None
+    return db.session.scalar(
+        select(User.name)
+        .join(AssessorAllocation, AssessorAllocation.assessor_id == User.id)
+        .where(AssessorAllocation.cohort_id == cohort_id, AssessorAllocation.candidate_id == candidate_id)
+    )

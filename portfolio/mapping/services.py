@@ -141,6 +141,21 @@ def find_criterion(user_id: int, ref: str, family: str | None = None) -> Criteri
     return CriterionInfo.of(module, outcome, criterion)
 
 
+def open_criterion(user_id: int, value: str) -> CriterionInfo | None:
+    """The criterion a form value names ("CCQ/M01.1.3") if it is open to the person now, else None."""
+    family, ref = parse_criterion_value(value)
+    try:
+        return find_criterion(user_id, ref, family) if ref else None
+    except ValidationFailed:
+        return None
+
+
+def in_words(refs) -> str:
+    """Refs in words: "M01.1.2", "M01.1.2 and M01.1.3" or "M01.1.2, M01.1.3 and M01.2.1"."""
+    refs = list(refs)
+    return refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} and {refs[-1]}"
+
+
 def _mapping(item: EvidenceItem, family: str, ref: str) -> CriterionMapping | None:
     return next((m for m in item.mappings if m.family == family and m.criterion_ref == ref), None)
 
