@@ -96,6 +96,17 @@ class ModuleGap:
         """How many criteria have one of these statuses."""
         return sum(1 for c in self.criteria if c.status in statuses)
 
+    @property
+    def shown(self) -> int:
+        """How many criteria something shows by an allowed method (or are met already)."""
+        return sum(1 for c in self.criteria if c.backed or c.settled)
+
+    @property
+    def not_shown(self) -> int:
+        """How many criteria have evidence mapped that shows them by no allowed method (a photo for an
+        observation-only criterion): counted apart, not as evidence."""
+        return sum(1 for c in self.criteria if c.evidence and not (c.backed or c.settled))
+
 
 def criterion_outcomes(candidate_id: int, family: str, code: str) -> dict[str, str]:
     """Released results per criterion ref: "met", "not yet met" or "met by APL" (never an unreleased one)."""

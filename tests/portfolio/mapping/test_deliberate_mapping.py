@@ -98,3 +98,17 @@ def test_an_unknown_criterion_in_the_form_changes_nothing(jo, app):
     assert "A note I typed" in body
     assert _mappings(app) == []
     assert audit_rows(app, "evidence_mapped") == []
+
+
+def test_the_gap_view_does_not_count_evidence_that_shows_no_allowed_method(jo, app):
+    add_evidence(jo, "link", title="Photo of my needs conversation", url="https://school.example/photo.jpg")
+    map_to(jo, item_id(app, "Photo of my needs conversation"), "CCQ/M01.1.1")  # observation or competence
+    text = page_text(jo.get("/portfolio/modules/CCQ/M01"))
+    assert "0 of 9 criteria have evidence that shows them by an allowed method; 0 met." in text
+    assert "1 more has evidence mapped that shows it by no allowed method." in text
+    card = text.split("M01.1.1 Holds an observed needs conversation", 1)[1].split("M01.1.2", 1)[0]
+    assert (
+        "Not shown by an allowed method What is mapped here (Link: Photo of my needs conversation) does not "
+        "show this criterion by an allowed method." in card
+    )
+    assert "Ask your assessor, Tom Okafor, to plan an observation or to sign off your competence." in card
