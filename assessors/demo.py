@@ -12,7 +12,7 @@ from core.extensions import db
 from portfolio.evidence.services import add_item
 from portfolio.mapping.services import map_item
 from portfolio.submissions.models import Submission
-from portfolio.submissions.services import active_enrolment, submit_module
+from portfolio.submissions.services import active_enrolment, gaps_confirmation, submit_module
 
 JO = "candidate@school.example"
 # (title, days ago, what happened, criteria it shows)
@@ -69,7 +69,12 @@ def load_demo_assessment() -> str | None:
         )
         for ref in refs:
             map_item(jo, item, criterion_ref=ref, family="CCQ")
+    # Jo submits knowing the observed criteria are empty (the review names them; she ticks the box).
     submit_module(
-        jo, family="CCQ", module_code="M01", statement_md="My evidence for M01, one account per theme."
+        jo,
+        family="CCQ",
+        module_code="M01",
+        statement_md="My evidence for M01, one account per theme.",
+        gaps_confirmed=gaps_confirmation(jo.id, "CCQ", "M01"),
     )
     return "Jo Patel's M01 submission, waiting in Tom Okafor's assessment queue"

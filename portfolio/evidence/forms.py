@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.forms import CheckboxesField
 from portfolio.evidence.rules import BODY, CONTEXT, MAX_BODY, MAX_URL, TITLE, URL_PROBLEMS, tag_choices
 from portfolio.mapping.services import MAX_NOTE
 
@@ -82,9 +83,10 @@ class EditItemForm(_ContentForm):
 
 
 class MapForm(FlaskForm):
-    criterion = SelectField("Criterion", validate_choice=False)
+    # Checkboxes with nothing ticked: a candidate chooses each criterion (the service refuses unknown ones).
+    criterion = CheckboxesField("Criteria this item shows", choices=[])
     note = TextAreaField(
-        "How this item shows it (optional)",
+        "How this item shows them (optional)",
         validators=[Length(max=MAX_NOTE, message=f"Keep the note under {MAX_NOTE:,} characters.")],
         render_kw={"rows": 2},
     )

@@ -33,7 +33,7 @@ from portfolio.evidence.rules import (
     parse_tag,
 )
 from portfolio.mapping.queries import submissions_holding
-from portfolio.mapping.services import DENIED, available_criteria, map_item
+from portfolio.mapping.services import DENIED, available_criteria, map_item, map_item_to_many
 from portfolio.permissions import can_edit_item, can_revise_item, can_use_portfolio
 from portfolio.services import audit_candidate as _audit
 
@@ -164,8 +164,10 @@ def add_item(
     upload=None,
     tags: Iterable = (),
     anonymised: bool = False,
+    for_criteria: Iterable[str] = (),
 ) -> EvidenceItem:
-    """Add an item to the actor's portfolio with its version 1 (`upload`: a StoredFile from accept_upload)."""
+    """Add an item to the actor's portfolio with its version 1 (`upload`: a StoredFile from accept_upload),
+    mapped to the criteria it was added for (form values "CCQ/M01.1.3", from the gap view's links)."""
     require(can_use_portfolio(actor), "Only candidates keep a portfolio.")
     if kind not in CANDIDATE_KINDS:
         raise ValidationFailed({"kind": "Choose a file, a written account, a link or a discussion record."})
@@ -179,7 +181,10 @@ def add_item(
         upload=upload,
     )
     pairs = _tag_pairs(tags)
-    return _create(actor, kind, content, pairs, anonymised=anonymised, source=None)
+    item = _create(actor, kind, content, pairs, anonymised=anonymised, source=None)
+    if for_criteria:
+        map_item_to_many(actor, item, criteria=list(for_criteria))
+    return item
 
 
 def update_item(

@@ -42,12 +42,15 @@ from portfolio.evidence.services import (
     update_item,
 )
 from portfolio.files import services as files
-from portfolio.mapping.queries import module_gap
+from portfolio.mapping.queries import allocated_assessor_name, module_gap
+from portfolio.mapping.rules import ADD_KIND, STILL_NEEDED, ask_assessor
 from portfolio.mapping.services import (
     PER_PAGE,
     available_criteria,
     criterion_groups,
-    map_item,
+    in_words,
+    map_item_to_many,
+    open_criterion,
     parse_criterion_value,
     unmap_item,
     working_items,
@@ -149,11 +152,12 @@ def list_items():
 @rule(CANDIDATES)
 def new_item():
     kind = request.args.get("kind", "")
+    target = open_criterion(current_user.id, request.args.get("criterion", ""))  # from a gap view's link
     if kind not in CANDIDATE_KINDS:
         if request.method == "POST":
             abort(404)
         return render_template(
-            "portfolio/evidence/choose_kind.html", kinds=[ItemKind(k) for k in CANDIDATE_KINDS]
+            "portfolio/evidence/choose_kind.html", kinds=[ItemKind(k) for k in CANDIDATE_KINDS], target=target
         )
     form = ItemForm().for_kind(kind)
     done = submit(
@@ -169,16 +173,20 @@ def new_item():
             upload=_accept_upload(required=True) if kind == ItemKind.FILE else None,
             tags=form.tags.data or [],
             anonymised=form.anonymised.data,
+            for_criteria=[target.value] if target else [],
         ),
     )
     if done:
-        flash(
-            f"Added “{done.result.current.title}” to your portfolio. Now map it to the criteria it shows.",
-            "success",
+        title = done.result.current.title
+        if target:
+            flash(f"Added “{title}” to your portfolio, mapped to {target.ref}.", "success")
+        else:
+            flash(f"Added “{title}” to your portfolio. Now map it to the criteria it shows.", "success")
+        return redirect(
+            url_for(".show_item", item_id=done.result.id, _anchor="mappings" if target else "map")
         )
-        return redirect(url_for(".show_item", item_id=done.result.id, _anchor="map"))
     page = render_template(
-        "portfolio/evidence/new.html", form=form, kind=ItemKind(kind), frameworks=frameworks()
+        "portfolio/evidence/new.html", form=form, kind=ItemKind(kind), frameworks=frameworks(), target=target
     )
     return page, done.status
 
@@ -199,8 +207,9 @@ def _item_page(
     version = next((v for v in item.versions if v.number == shown), item.current)
     criteria = available_criteria(current_user.id)
     mapped = {(m.family, m.criterion_ref) for m in item.mappings}
+    open_criteria = [c for c in criteria if (c.family, c.ref) not in mapped]
     map_form = map_form or MapForm(formdata=None)
-    map_form.criterion.choices = criterion_groups([c for c in criteria if (c.family, c.ref) not in mapped])
+    map_form.criterion.choices = [(c.value, c.label) for c in open_criteria]
     if tags_form is None:
         chosen = [f"{t.framework}:{t.tag}" for t in item.tags if t.framework != SOURCE]
         tags_form = TagsForm(formdata=None, tags=chosen)
@@ -212,6 +221,7 @@ def _item_page(
         edit_form=edit_form or _edit_form(item),
         edit_open=edit_form is not None,
         map_form=map_form,
+        map_groups=criterion_groups(open_criteria),
         tags_form=tags_form,
         action_form=ActionForm(formdata=None),
         unmap_form=UnmapForm(formdata=None),
@@ -299,13 +309,13 @@ def confirm_item_anonymised(item_id: int):
 def map_to_criterion(item_id: int):
     item = _own_item_or_404(item_id)
     form = MapForm()
-    family, ref = parse_criterion_value(form.criterion.data)
     done = submit(
-        form, lambda: map_item(current_user, item, criterion_ref=ref, family=family, note=form.note.data)
+        form,
+        lambda: map_item_to_many(current_user, item, criteria=form.criterion.data or [], note=form.note.data),
     )
     if not done:
         return _item_page(_own_item_or_404(item_id), 422, map_form=form)
-    flash(f"Mapped to {done.result.criterion_ref}.", "success")
+    flash(f"Mapped to {in_words(m.criterion_ref for m in done.result)}.", "success")
     return _back(item_id, "mappings")
 
 
@@ -344,7 +354,19 @@ def show_gap(family: str, code: str):
     enrolment = enrolment_for(current_user.id, family, code)
     if not can_study(current_user, enrolment):
         abort(404)
-    return render_template("portfolio/evidence/gap.html", gap=module_gap(current_user.id, enrolment.module))
+    try:  # the candidate's observations and sign-offs page, which the assessors area serves
+        workplace_url = url_for("assessors.workplace.my_workplace")
+    except BuildError:
+        workplace_url = None
+    return render_template(
+        "portfolio/evidence/gap.html",
+        gap=module_gap(current_user.id, enrolment.module),
+        assessor=allocated_assessor_name(enrolment.cohort_id, current_user.id),
+        workplace_url=workplace_url,
+        ADD_KIND=ADD_KIND,
+        STILL_NEEDED=STILL_NEEDED,
+        ask_assessor=ask_assessor,
+    )
 
 
 @bp.route("/reflections/<family>/<code>/<int:activity_id>/finish", methods=["POST"])

@@ -14,11 +14,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from core.accounts.models import User
 from core.extensions import db
 from modules.catalogue.models import AssessmentMethod, LearningOutcome, Module
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion, ItemKind
 from portfolio.mapping.rules import Backing, backing_lines, is_backed, still_needs
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
+from qualification.cohorts.models import AssessorAllocation
 from qualification.results import services as results
 
 
@@ -68,6 +70,11 @@ class CriterionGap:
     def backed(self) -> bool:
         return is_backed(self.methods, self.backing)
 
+    @property
+    def settled(self) -> bool:
+        """Met already (a released result or accepted prior learning): nothing more is needed."""
+        return self.status in SETTLED
+
 
 @dataclass
 class OutcomeGap:
@@ -88,6 +95,17 @@ class ModuleGap:
     def count(self, *statuses: GapStatus) -> int:
         """How many criteria have one of these statuses."""
         return sum(1 for c in self.criteria if c.status in statuses)
+
+    @property
+    def shown(self) -> int:
+        """How many criteria something shows by an allowed method (or are met already)."""
+        return sum(1 for c in self.criteria if c.backed or c.settled)
+
+    @property
+    def not_shown(self) -> int:
+        """How many criteria have evidence mapped that shows them by no allowed method (a photo for an
+        observation-only criterion): counted apart, not as evidence."""
+        return sum(1 for c in self.criteria if c.evidence and not (c.backed or c.settled))
 
 
 def criterion_outcomes(candidate_id: int, family: str, code: str) -> dict[str, str]:
@@ -228,3 +246,14 @@ def attested_backing(candidate_id: int, family: str, code: str) -> dict[str, Bac
         for ref, backing in source(candidate_id, family, code).items():
             found[ref] = backing.merged(found.get(ref))
     return found
+
+
+def allocated_assessor_name(cohort_id: int | None, candidate_id: int) -> str | None:
+    """The name of the candidate's allocated assessor in the cohort (None when nobody is allocated)."""
+    if cohort_id is None:
+        return None
+    return db.session.scalar(
+        select(User.name)
+        .join(AssessorAllocation, AssessorAllocation.assessor_id == User.id)
+        .where(AssessorAllocation.cohort_id == cohort_id, AssessorAllocation.candidate_id == candidate_id)
+    )

@@ -38,6 +38,13 @@ STILL_NEEDED: dict[AssessmentMethod, str] = {
     M.COMPETENCE: "competence sign-off by your assessor",
     M.ASSIGNMENT: "the assignment",
 }
+# The kind of item to add for a method the candidate can fill themselves ("" = they choose the kind).
+ADD_KIND: dict[AssessmentMethod, str] = {
+    M.PORTFOLIO: "",
+    M.ASSIGNMENT: "",
+    M.REFLECTIVE_ACCOUNT: ItemKind.ACCOUNT.value,
+    M.PROFESSIONAL_DISCUSSION: ItemKind.DISCUSSION.value,
+}
 
 
 @dataclass(frozen=True)
@@ -113,3 +120,18 @@ def unbacked_problem(ref: str, methods: list[AssessmentMethod]) -> str:
     """The plain sentence for a criterion judged met that no allowed method backs."""
     allowed = " or ".join(method.label.lower() for method in methods)
     return f"{ref} is judged met but nothing backs it by an allowed method ({allowed})"
+
+
+def ask_assessor(methods: list[AssessmentMethod], assessor: str | None) -> str:
+    """What the candidate asks their assessor for when only the assessor can back a criterion in the
+    workplace ("" when no such method is allowed)."""
+    observe, sign = M.OBSERVATION in methods, M.COMPETENCE in methods
+    if not (observe or sign):
+        return ""
+    asks = ["to plan an observation"] if observe else []
+    if sign:
+        asks.append("to sign off your competence" if observe else "for a competence sign-off")
+    wanted = " or ".join(asks)
+    if assessor is None:
+        return f"No assessor is allocated to you yet: once one is, ask them {wanted}."
+    return f"Ask your assessor, {assessor}, {wanted}."

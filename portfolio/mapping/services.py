@@ -15,15 +15,17 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core.errors import ValidationFailed, require
 from core.extensions import db
-from modules.catalogue.models import AssessmentCriterion, LearningOutcome, Module
+from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, LearningOutcome, Module
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag
+from portfolio.mapping.rules import KINDS_FOR
 from portfolio.permissions import can_edit_item
 from portfolio.services import audit_candidate
 
 MAX_NOTE = 1000
 PER_PAGE = 50
 NOT_OPEN = "Choose a criterion of a module you are studying."
+NONE_CHOSEN = "Tick at least one criterion this item shows."
 DENIED = "You can only change your own evidence."
 
 
@@ -61,9 +63,17 @@ class CriterionInfo:
 
     @property
     def label(self) -> str:
-        """As a select shows it: "M01.1.2 Refers learners to the PA with a rationale [portfolio]"."""
-        methods = ", ".join(m.replace("_", " ") for m in self.methods)
-        return f"{self.ref} {self.text} [{methods}]"
+        """As a choice shows it: "M01.1.2 Refers learners to the PA with a rationale"."""
+        return f"{self.ref} {self.text}"
+
+    @property
+    def shown_by(self) -> str:
+        """The methods that can show it, in words: "workplace observation or competence sign-off"."""
+        return " or ".join(AssessmentMethod(m).label.lower() for m in self.methods)
+
+    def shows_kind(self, kind: str) -> bool:
+        """Whether evidence of this kind can show the criterion by one of its methods on its own."""
+        return any(kind in KINDS_FOR[AssessmentMethod(m)] for m in self.methods)
 
 
 def _active_module_ids(user_id: int):
@@ -98,12 +108,12 @@ def _short(text: str, length: int = 70) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def criterion_groups(criteria: list[CriterionInfo]) -> dict[str, list[tuple[str, str]]]:
-    """Choices for a grouped select: one group per module and outcome."""
-    groups: dict[str, list[tuple[str, str]]] = {}
+def criterion_groups(criteria: list[CriterionInfo]) -> dict[str, dict[str, list[CriterionInfo]]]:
+    """The criteria to tick, grouped by module ("M01 Communicating...") then outcome ("M01.1 Identify...")."""
+    groups: dict[str, dict[str, list[CriterionInfo]]] = {}
     for c in criteria:
-        group = f"{c.module_code} {c.module_title} / {c.outcome_ref} {_short(c.outcome_text)}"
-        groups.setdefault(group, []).append((c.value, c.label))
+        module = groups.setdefault(f"{c.module_code} {c.module_title}", {})
+        module.setdefault(f"{c.outcome_ref} {_short(c.outcome_text)}", []).append(c)
     return groups
 
 
@@ -131,8 +141,30 @@ def find_criterion(user_id: int, ref: str, family: str | None = None) -> Criteri
     return CriterionInfo.of(module, outcome, criterion)
 
 
+def open_criterion(user_id: int, value: str) -> CriterionInfo | None:
+    """The criterion a form value names ("CCQ/M01.1.3") if it is open to the person now, else None."""
+    family, ref = parse_criterion_value(value)
+    try:
+        return find_criterion(user_id, ref, family) if ref else None
+    except ValidationFailed:
+        return None
+
+
+def in_words(refs) -> str:
+    """Refs in words: "M01.1.2", "M01.1.2 and M01.1.3" or "M01.1.2, M01.1.3 and M01.2.1"."""
+    refs = list(refs)
+    return refs[0] if len(refs) == 1 else f"{', '.join(refs[:-1])} and {refs[-1]}"
+
+
 def _mapping(item: EvidenceItem, family: str, ref: str) -> CriterionMapping | None:
     return next((m for m in item.mappings if m.family == family and m.criterion_ref == ref), None)
+
+
+def _checked_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed({"note": f"Keep the note under {MAX_NOTE:,} characters."})
+    return note
 
 
 def map_item(
@@ -140,10 +172,39 @@ def map_item(
 ) -> CriterionMapping:
     """Map an item to a criterion of a module the candidate studies (mapping again changes the note)."""
     require(can_edit_item(actor, item), DENIED)
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise ValidationFailed({"note": f"Keep the note under {MAX_NOTE:,} characters."})
+    note = _checked_note(note)
     criterion = find_criterion(item.candidate_id, (criterion_ref or "").strip(), family)
+    return _map_one(actor, item, criterion, note)
+
+
+def map_item_to_many(
+    actor, item: EvidenceItem, *, criteria: list[str], note: str = ""
+) -> list[CriterionMapping]:
+    """Map an item to several criteria at once ("CCQ/M01.1.2" form values), with one note and one audit row
+    per mapping. Every criterion is checked first: one that is not open to the candidate refuses them all,
+    saying which, and nothing is mapped."""
+    require(can_edit_item(actor, item), DENIED)
+    note = _checked_note(note)
+    values = list(dict.fromkeys(v.strip() for v in criteria or [] if v and v.strip()))
+    if not values:
+        raise ValidationFailed({"criterion": NONE_CHOSEN})
+    found, unknown = [], []
+    for value in values:
+        family, ref = parse_criterion_value(value)
+        try:
+            found.append(find_criterion(item.candidate_id, ref, family))
+        except ValidationFailed:
+            unknown.append(ref or value)
+    if unknown:
+        named = ", ".join(unknown)
+        verb = "is not a criterion" if len(unknown) == 1 else "are not criteria"
+        raise ValidationFailed(
+            {"criterion": f"Nothing was mapped: {named} {verb} of a module you study. {NOT_OPEN}"}
+        )
+    return [_map_one(actor, item, criterion, note) for criterion in found]
+
+
+def _map_one(actor, item: EvidenceItem, criterion: CriterionInfo, note: str) -> CriterionMapping:
     mapping = _mapping(item, criterion.family, criterion.ref)
     if mapping is None:
         mapping = CriterionMapping(

@@ -20,6 +20,8 @@ class SubmitModuleForm(FlaskForm):
         validators=[Optional(), Length(max=20_000)],
         description="For example, how your evidence fits together. Markdown is allowed.",
     )
+    # A checkbox the review builds; its value names the gaps it confirms (SubmissionReview.confirmation).
+    confirm_gaps = StringField("Confirm the gaps", validators=[Optional(), Length(max=40)])
 
 
 class WithdrawForm(FlaskForm):

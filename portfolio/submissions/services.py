@@ -23,9 +23,11 @@ from modules.catalogue.models import LearningOutcome, Module
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
+from portfolio.mapping.queries import module_gap
 from portfolio.permissions import can_submit
 from portfolio.services import audit_candidate
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
+from portfolio.submissions.rules import SubmissionReview, gaps_refusal, review_of
 from qualification.cohorts.queries import cohort_roles
 
 MAX_STATEMENT_CHARS = 20_000
@@ -189,6 +191,17 @@ def plan_snapshot(candidate_id: int, enrolment: ModuleEnrolment) -> SnapshotPlan
     return plan
 
 
+def submission_review(candidate_id: int, enrolment: ModuleEnrolment) -> SubmissionReview:
+    """What submitting the module now would freeze, per criterion, with what backs each and the gaps."""
+    return review_of(plan_snapshot(candidate_id, enrolment), module_gap(candidate_id, enrolment.module))
+
+
+def gaps_confirmation(candidate_id: int, family: str, module_code: str) -> str:
+    """The confirmation the review's box gives now ("" when nothing needs confirming)."""
+    enrolment = active_enrolment(candidate_id, family, module_code)
+    return submission_review(candidate_id, enrolment).confirmation if enrolment else ""
+
+
 # Services --------------------------------------------------------------------------------------------
 
 
@@ -199,8 +212,13 @@ def _audit_attempt(action: str, actor, submission: Submission, **details) -> Non
     )
 
 
-def submit_module(actor, *, family: str, module_code: str, statement_md: str = "") -> Submission:
-    """Freeze the evidence mapped to a module's criteria as a new attempt and tell the assessor."""
+def submit_module(
+    actor, *, family: str, module_code: str, statement_md: str = "", gaps_confirmed: str = ""
+) -> Submission:
+    """Freeze the evidence mapped to a module's criteria as a new attempt and tell the assessor.
+
+    With criteria empty (or shown by no allowed method) the candidate must have confirmed exactly those gaps:
+    `gaps_confirmed` is the value of the review's confirmation box (`SubmissionReview.confirmation`)."""
     require(can_submit(actor, actor.id), "Only the candidate can submit their own work.")
     enrolment = active_enrolment(actor.id, family, module_code)
     if enrolment is None:
@@ -208,12 +226,16 @@ def submit_module(actor, *, family: str, module_code: str, statement_md: str = "
     statement_md = (statement_md or "").strip()
     if len(statement_md) > MAX_STATEMENT_CHARS:
         raise ValidationFailed({"statement": f"Keep the statement under {MAX_STATEMENT_CHARS:,} characters."})
-    plan = plan_snapshot(actor.id, enrolment)
+    review = submission_review(actor.id, enrolment)
+    plan = review.plan
     if not may_submit_again(plan.previous):
         raise InvalidTransition(plan.problems()[0])
     problems = plan.problems()
     if problems:
         raise ValidationFailed(" ".join(problems))
+    refusal = gaps_refusal(review, (gaps_confirmed or "").strip())
+    if refusal:
+        raise ValidationFailed({"confirm_gaps": refusal})
     digest = snapshot_hash((e.criterion_ref, e.version.content_hash) for e in plan.entries)
     submission = Submission(
         candidate_id=actor.id,
@@ -248,6 +270,8 @@ def submit_module(actor, *, family: str, module_code: str, statement_md: str = "
         family=family,
         snapshot_hash=digest,
         entries=len(submission.entries),
+        criteria_empty=[r.gap.ref for r in review.empty],
+        criteria_not_shown=[r.gap.ref for r in review.not_shown],
     )
     assessor_id = cohort_roles(enrolment.cohort_id, actor.id).allocated_assessor_id
     if assessor_id is not None:

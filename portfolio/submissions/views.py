@@ -36,7 +36,7 @@ from portfolio.submissions.services import (
     active_enrolments,
     may_submit_again,
     module_criteria,
-    plan_snapshot,
+    submission_review,
     submission_with_snapshot,
     submissions_of,
     submit_module,
@@ -87,7 +87,11 @@ def new_submission(family: str, code: str):
     outcome = submit(
         form,
         lambda: submit_module(
-            current_user, family=family, module_code=code, statement_md=form.statement.data or ""
+            current_user,
+            family=family,
+            module_code=code,
+            statement_md=form.statement.data or "",
+            gaps_confirmed=form.confirm_gaps.data or "",
         ),
         conflicts=True,
     )
@@ -103,9 +107,9 @@ def new_submission(family: str, code: str):
         form.form_errors.append(outcome.conflict)
     if outcome.message is not None:
         enrolment = active_enrolment(current_user.id, family, code)
-    plan = plan_snapshot(current_user.id, enrolment)
+    review = submission_review(current_user.id, enrolment)
     return render_template(
-        "portfolio/submissions/new.html", enrolment=enrolment, plan=plan, form=form
+        "portfolio/submissions/new.html", enrolment=enrolment, plan=review.plan, review=review, form=form
     ), outcome.status
 
 

@@ -34,9 +34,9 @@ def _fill_common(page: Page, title: str) -> None:
 
 
 def _map(page: Page, criterion: str, note: str) -> None:
-    page.get_by_label("Criterion").select_option(f"CCQ/{criterion}")
-    page.get_by_label("How this item shows it (optional)").fill(note)
-    page.get_by_role("button", name="Map to criterion").click()
+    page.locator(f'input[name="criterion"][value="CCQ/{criterion}"]').check()
+    page.get_by_label("How this item shows them (optional)").fill(note)
+    page.get_by_role("button", name="Map to the ticked criteria").click()
     expect(page.get_by_text(f"Mapped to {criterion}.")).to_be_visible()
 
 

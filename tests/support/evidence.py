@@ -41,10 +41,14 @@ def item_id(app, title: str) -> int:
         )
 
 
-def map_to(client, item: int, criterion: str, note: str = "", *, follow: bool = True):
-    """On the item's page, choose a criterion ("CCQ/M01.1.2") and press "Map to criterion"."""
+def map_to(client, item: int, criterion: str | list[str], note: str = "", *, follow: bool = True):
+    """On the item's page, tick one criterion ("CCQ/M01.1.2") or several and press "Map to the ticked
+    criteria"."""
     page = client.get(f"/portfolio/items/{item}")
-    return press(client, page, "Map to criterion", {"criterion": criterion, "note": note}, follow=follow)
+    ticked = [criterion] if isinstance(criterion, str) else list(criterion)
+    return press(
+        client, page, "Map to the ticked criteria", {"criterion": ticked, "note": note}, follow=follow
+    )
 
 
 def audit_rows(app, action: str) -> list[dict]:

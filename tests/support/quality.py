@@ -21,7 +21,7 @@ from core.extensions import db
 from portfolio.evidence.services import add_item
 from portfolio.mapping.services import map_item
 from portfolio.submissions.models import Submission
-from portfolio.submissions.services import submit_module
+from portfolio.submissions.services import gaps_confirmation, submit_module
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, create_cohort
 from qualification.versions.queries import find_version
@@ -76,7 +76,9 @@ def submit(app, email: str, module: str = "M01", title: str = "Careers plan") ->
         )
         for ref in account_refs(candidate.id, "CCQ", module):
             map_item(candidate, item, criterion_ref=ref, note="Shows the plan", family="CCQ")
-        submission = submit_module(candidate, family="CCQ", module_code=module)
+        # The criteria an account cannot show stay empty: the candidate confirms them, as the review asks.
+        confirmed = gaps_confirmation(candidate.id, "CCQ", module)
+        submission = submit_module(candidate, family="CCQ", module_code=module, gaps_confirmed=confirmed)
         db.session.commit()
         return submission.id
 

@@ -5,6 +5,7 @@ by the submission, APL and export tests.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from sqlalchemy import select
 
@@ -99,7 +100,26 @@ def allocated_assessor(app, email: str = JO) -> str:
         return db.session.get(User, assessor_id).email
 
 
+GAPS_BOX = re.compile(r'<input type="checkbox" name="confirm_gaps" id="confirm_gaps" value="([^"]*)"')
+
+
+def gaps_box(page) -> str | None:
+    """The value of the review's "I am submitting with N of M criteria empty" box, None if it has none."""
+    match = GAPS_BOX.search(page.get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def press_submit(client, page, code: str = "M01", changes: dict | None = None, *, follow: bool = True):
+    """On the review page, tick the box that confirms the gaps it names (when it has one) and press Submit."""
+    changes = dict(changes or {})
+    ticked = gaps_box(page)
+    if ticked is not None:
+        changes["confirm_gaps"] = ticked
+    return press(client, page, f"Submit {code} for assessment", changes, follow=follow)
+
+
 def submit(client, code: str = "M01", statement: str = "", *, follow: bool = True):
+    """Open the module's review, confirm the gaps it names (if any) and submit it."""
     page = client.get(f"/portfolio/submissions/new/CCQ/{code}")
     assert page.status_code == 200
-    return press(client, page, f"Submit {code} for assessment", {"statement": statement}, follow=follow)
+    return press_submit(client, page, code, {"statement": statement}, follow=follow)

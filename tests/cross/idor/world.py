@@ -30,7 +30,7 @@ from portfolio.apl.services import draft_claim, submit_claim
 from portfolio.evidence.services import add_item
 from portfolio.files.services import accept_upload
 from portfolio.mapping.services import map_item
-from portfolio.submissions.services import submit_module
+from portfolio.submissions.services import gaps_confirmation, submit_module
 from qualification.booking import services as booking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole, SessionKind
 from qualification.cohorts.services import (
@@ -141,7 +141,13 @@ def _give_objects(user: User, cohort: Cohort, session: CohortSession, mark: str,
     )
     map_item(user, account, criterion_ref="M01.1.1", note=f"{mark} mapping note", family=FAMILY)
     map_item(user, picture, criterion_ref="M01.1.2", note=f"{mark} photo note", family=FAMILY)
-    submission = submit_module(user, family=FAMILY, module_code=MODULE, statement_md=f"{mark} statement")
+    submission = submit_module(
+        user,
+        family=FAMILY,
+        module_code=MODULE,
+        statement_md=f"{mark} statement",
+        gaps_confirmed=gaps_confirmation(user.id, FAMILY, MODULE),
+    )
 
     enrolment = enrolment_for(user.id, FAMILY, MODULE)
     reflection, quiz = _activity(ActivityKind.REFLECTION), _activity(ActivityKind.QUIZ)
