@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Flask, request
+from markupsafe import Markup, escape
 
 from core.accounts.models import Role
 from core.db.timeutil import UK
@@ -37,6 +39,21 @@ def role_label(value: str) -> str:
         return value
 
 
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+
+
+def linkify(text: str | None) -> Markup:
+    """Plain text, escaped, with each http(s) address made a link (as the outbox shows emails)."""
+    if not text:
+        return Markup("")
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts += [escape(text[last : match.start()]), Markup('<a href="{0}">{0}</a>').format(match.group(0))]
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
 def register_filters(app: Flask) -> None:
     """Add the filters to the app's templates."""
     app.add_template_filter(format_datetime, "datetime")
@@ -44,6 +61,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(format_time_of_day, "time_of_day")
     app.add_template_filter(format_ects, "ects")
     app.add_template_filter(human_size, "filesize")
+    app.add_template_filter(linkify, "linkify")
 
 
 THEMES = ("system", "light", "dark")
