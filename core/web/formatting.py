@@ -39,6 +39,26 @@ def role_label(value: str) -> str:
         return value
 
 
+# Letters whose names begin with a vowel sound ("an M01", "an F grade", "an SEN plan").
+_VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
+_CONSONANT_SOUND_STARTS = ("uni", "use", "usu", "eu", "one", "once")
+_SILENT_H_STARTS = ("hour", "honest", "honour", "heir")
+
+
+def with_article(phrase: str, *, capital: bool = False) -> str:
+    """The phrase after "a" or "an" as it is said: "an M01 decision", "a module", "an IQA", "a unit"."""
+    first = phrase.split(" ", 1)[0]
+    lower = first.lower()
+    if first.isupper() or first[1:2].isdigit():  # a code or an acronym, said letter by letter
+        an = first[0].upper() in _VOWEL_SOUND_LETTERS
+    else:
+        an = (lower[:1] in "aeiou" and not lower.startswith(_CONSONANT_SOUND_STARTS)) or lower.startswith(
+            _SILENT_H_STARTS
+        )
+    article = "an" if an else "a"
+    return f"{article.capitalize() if capital else article} {phrase}"
+
+
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
 
@@ -62,6 +82,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(format_ects, "ects")
     app.add_template_filter(human_size, "filesize")
     app.add_template_filter(linkify, "linkify")
+    app.add_template_filter(with_article, "with_article")
 
 
 THEMES = ("system", "light", "dark")
