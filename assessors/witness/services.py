@@ -75,7 +75,7 @@ def _text(value: str | None, field: str, label: str, errors: dict[str, str], *, 
 
 
 def _chosen_criteria(refs: Iterable[str], module_code: str, enrolment, errors: dict[str, str]) -> list[str]:
-    """The ticked criteria in the module's order; a message in `errors` unless they are of one module studied."""
+    """The ticked criteria in the module's order; a message in `errors` unless of one module studied."""
     chosen = list(dict.fromkeys(r.strip() for r in refs or () if r and r.strip()))
     if not chosen:
         errors["criteria"] = "Choose at least one criterion the witness can confirm."
