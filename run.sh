@@ -1,11 +1,13 @@
 #!/bin/sh
-# Run Waymark locally: make the virtual environment, install, migrate SQLite, load the demo, serve on :5000.
+# Run Waymark locally: make the virtual environment, install, migrate SQLite, load the demo, serve on :5000 (or $PORT).
 set -eu
 cd "$(dirname "$0")"
 . ./.venv-setup.sh
 ensure_venv ""
 
 export FLASK_APP=wsgi.py
+# Links in email and notifications follow the port unless WAYMARK_BASE_URL says otherwise (core/app.py).
+export PORT="${PORT:-5000}"
 echo "Migrating the database..."
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load

@@ -175,6 +175,16 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _base_url() -> str:
+    """The site address put in emailed and in-app links: WAYMARK_BASE_URL, else this machine on the port the
+    server listens on (PORT or FLASK_RUN_PORT, as `PORT=5203 ./run.sh` sets it), so links reach the app."""
+    configured = os.environ.get("WAYMARK_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    port = os.environ.get("PORT") or os.environ.get("FLASK_RUN_PORT") or "5000"
+    return f"http://127.0.0.1:{port}"
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the app's config dict from the environment."""
     instance_path = Path(instance_path)
@@ -212,7 +222,7 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": _env_int("WAYMARK_MAX_REQUEST_MB", 60) * 1024 * 1024,
         "WAYMARK_MAX_UPLOAD_MB": _env_int("WAYMARK_MAX_UPLOAD_MB", 50),
-        "WAYMARK_BASE_URL": os.environ.get("WAYMARK_BASE_URL", "http://127.0.0.1:5000"),
+        "WAYMARK_BASE_URL": _base_url(),
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),

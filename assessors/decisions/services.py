@@ -31,6 +31,7 @@ from core.db.timeutil import UK, utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
+from core.web.formatting import with_article
 from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
@@ -68,7 +69,9 @@ def route_completed(actor, assessment: Assessment, *, overrides: Sequence[str] =
             notify(
                 iqa_id,
                 kind="decision_sampled",
-                title=f"A {assessment.module_code} decision is waiting for your review",
+                title=with_article(
+                    f"{assessment.module_code} decision is waiting for your review", capital=True
+                ),
                 body=f"Sampled because {assessment.sample_reasons}.",
                 link_endpoint="assessors.marking.show_assessment",
                 assessment_id=assessment.id,

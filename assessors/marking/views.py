@@ -26,9 +26,7 @@ from assessors.marking.services import (
     start_submission_marking,
 )
 from assessors.permissions import ASSESSORS, can_mark, can_view_assessment, roles_of_assessment
-from assessors.queue.queries.page import (
-    ready_decisions,
-)
+from assessors.queue.queries.page import ready_decisions, released_among
 from core.accounts.models import User
 from core.errors import EditConflict, PermissionDenied, ValidationFailed
 from core.extensions import db
@@ -297,12 +295,23 @@ def release_selected():
     only = request.form.get("only")
     wanted = {_number(v) for v in ([only] if only else request.form.getlist("assessment"))} - {None}
     chosen = [a for a, _ in ready_decisions(current_user.id) if a.id in wanted]
-    if not chosen:
+    # Someone else (the IQA, the leader, another tab) may have released some since this page was opened.
+    already = released_among(current_user.id, wanted - {a.id for a in chosen})
+    if not chosen and not already:
         flash("Choose at least one decision to release.", "error")
         return redirect(url_for("assessors.marking.list_ready"))
-    released = release_ready(current_user, chosen)
-    db.session.commit()
-    flash(f"{released} decision{'s' if released != 1 else ''} released; the candidates are told.", "success")
+    if chosen:
+        released = release_ready(current_user, chosen)
+        db.session.commit()
+        plural = "s" if released != 1 else ""
+        flash(f"{released} decision{plural} released; the candidates are told.", "success")
+    if already:
+        flash(
+            "That decision was already released; the candidate has been told."
+            if already == 1
+            else f"{already} of the decisions were already released; their candidates have been told.",
+            "info",
+        )
     return redirect(url_for("assessors.marking.list_ready"))
 
 

@@ -1,22 +1,33 @@
-"""Turnaround in working days (Monday to Friday, UK dates): days waited, due date, overdue. Pure.
+"""Turnaround in working days (Monday to Friday except bank holidays in England and Wales, UK dates): days
+waited, due date, overdue. Pure.
 
 A piece of work that arrived on some day has waited the working days *after* that day up to and including
-today; it is overdue once it has waited more working days than the cohort's target. Bank holidays are not
-modelled (the target is a course leader's promise, not a statute), so a holiday week counts in full.
+today; it is overdue once it has waited more working days than the cohort's target. The bank holidays come
+from the `holidays` package (England's list, which is also Wales's); the university's own closure days are
+not modelled.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
 
 from core.db.timeutil import UK
 
 DEFAULT_TARGET = 15  # the cohort default (Cohort.turnaround_days)
 
 
+@lru_cache(maxsize=64)
+def bank_holidays(year: int) -> frozenset[date]:
+    """The bank holidays of a year in England and Wales (substitute days included)."""
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
 def is_working_day(day: date) -> bool:
-    """Monday to Friday."""
-    return day.weekday() < 5
+    """Monday to Friday, except a bank holiday."""
+    return day.weekday() < 5 and day not in bank_holidays(day.year)
 
 
 def uk_date(moment: datetime) -> date:
@@ -38,20 +49,23 @@ def working_days_between(start: date, end: date) -> int:
     day = start + timedelta(days=weeks * 7)
     for _ in range(extra):
         day += timedelta(days=1)
-        count += is_working_day(day)
-    return count
+        count += day.weekday() < 5
+    closed = (
+        d
+        for year in range(start.year, end.year + 1)
+        for d in bank_holidays(year)
+        if start < d <= end and d.weekday() < 5
+    )
+    return count - sum(1 for _ in closed)
 
 
+@lru_cache(maxsize=4096)
 def add_working_days(start: date, days: int) -> date:
     """The date `days` working days after start (the due date of work that arrived on start)."""
-    weeks, extra = divmod(max(days, 0), 5)
-    day = start + timedelta(days=weeks * 7)
-    # Whole weeks keep the weekday; a weekend start moves on to the Friday before counting the rest.
-    while weeks and not is_working_day(day):
-        day -= timedelta(days=1)
-    while extra:
+    day, left = start, max(days, 0)
+    while left:
         day += timedelta(days=1)
-        extra -= is_working_day(day)
+        left -= is_working_day(day)
     return day
 
 

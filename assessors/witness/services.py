@@ -30,7 +30,7 @@ from core.notifications.services import notify
 from core.web.urls import absolute_url
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion, ItemKind
 from portfolio.records.services import add_assessor_record
-from portfolio.submissions.services import module_criteria
+from portfolio.submissions.services import active_enrolments, module_criteria
 
 LINK_DAYS = 14
 MAX_NAME = 200
@@ -74,6 +74,23 @@ def _text(value: str | None, field: str, label: str, errors: dict[str, str], *, 
     return value
 
 
+def _chosen_criteria(refs: Iterable[str], module_code: str, enrolment, errors: dict[str, str]) -> list[str]:
+    """The ticked criteria in the module's order; a message in `errors` unless of one module studied."""
+    chosen = list(dict.fromkeys(r.strip() for r in refs or () if r and r.strip()))
+    if not chosen:
+        errors["criteria"] = "Choose at least one criterion the witness can confirm."
+    elif not module_code:
+        errors["criteria"] = "Choose criteria of one module only."
+    elif enrolment is None:
+        errors["criteria"] = "Choose criteria of one module you study."
+    else:
+        known = [r for r, _text in module_criteria(enrolment.module_id)]
+        if not set(chosen) <= set(known):
+            errors["criteria"] = "Choose criteria of one module only."
+        chosen = [r for r in known if r in chosen]
+    return chosen
+
+
 def request_testimony(
     actor,
     item: EvidenceItem,
@@ -91,20 +108,16 @@ def request_testimony(
         enrolment = studied_module(item.candidate_id, family, module_code)
     except ValidationFailed:
         enrolment = None
-    allocated = enrolment is not None and may_assess(actor, enrolment.cohort_id, item.candidate_id)
+    # Who may ask does not depend on what was ticked: with no module (nothing ticked, or two modules), the
+    # assessor allocated to the candidate in any module they study gets the form back with the message.
+    cohorts = (
+        [enrolment.cohort_id] if enrolment else [m.cohort_id for m in active_enrolments(item.candidate_id)]
+    )
+    allocated = any(may_assess(actor, cohort_id, item.candidate_id) for cohort_id in cohorts)
     require(can_request_testimony(actor, item, allocated), NOT_YOURS)
     if item.kind not in WITNESSABLE or item.current is None:
         raise ValidationFailed("A witness can confirm your own evidence, not records others wrote.")
-    chosen = list(dict.fromkeys(r.strip() for r in refs or () if r and r.strip()))
-    if not chosen:
-        errors["criteria"] = "Choose at least one criterion the witness can confirm."
-    elif enrolment is None:
-        errors["criteria"] = "Choose criteria of one module you study."
-    else:
-        known = [r for r, _text in module_criteria(enrolment.module_id)]
-        if not set(chosen) <= set(known):
-            errors["criteria"] = "Choose criteria of one module only."
-        chosen = [r for r in known if r in chosen]
+    chosen = _chosen_criteria(refs, module_code, enrolment, errors)
     name = _text(witness_name, "witness_name", "the witness's name", errors)
     role = _text(witness_role, "witness_role", "the witness's role", errors)
     email = normalise_email(witness_email)

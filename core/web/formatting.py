@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Flask, request
+from markupsafe import Markup, escape
 
 from core.accounts.models import Role
 from core.db.timeutil import UK
@@ -37,6 +39,41 @@ def role_label(value: str) -> str:
         return value
 
 
+# Letters whose names begin with a vowel sound ("an M01", "an F grade", "an SEN plan").
+_VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
+_CONSONANT_SOUND_STARTS = ("uni", "use", "usu", "eu", "one", "once")
+_SILENT_H_STARTS = ("hour", "honest", "honour", "heir")
+
+
+def with_article(phrase: str, *, capital: bool = False) -> str:
+    """The phrase after "a" or "an" as it is said: "an M01 decision", "a module", "an IQA", "a unit"."""
+    first = phrase.split(" ", 1)[0]
+    lower = first.lower()
+    if first.isupper() or first[1:2].isdigit():  # a code or an acronym, said letter by letter
+        an = first[0].upper() in _VOWEL_SOUND_LETTERS
+    else:
+        an = (lower[:1] in "aeiou" and not lower.startswith(_CONSONANT_SOUND_STARTS)) or lower.startswith(
+            _SILENT_H_STARTS
+        )
+    article = "an" if an else "a"
+    return f"{article.capitalize() if capital else article} {phrase}"
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+
+
+def linkify(text: str | None) -> Markup:
+    """Plain text, escaped, with each http(s) address made a link (as the outbox shows emails)."""
+    if not text:
+        return Markup("")
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts += [escape(text[last : match.start()]), Markup('<a href="{0}">{0}</a>').format(match.group(0))]
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
 def register_filters(app: Flask) -> None:
     """Add the filters to the app's templates."""
     app.add_template_filter(format_datetime, "datetime")
@@ -44,6 +81,8 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(format_time_of_day, "time_of_day")
     app.add_template_filter(format_ects, "ects")
     app.add_template_filter(human_size, "filesize")
+    app.add_template_filter(linkify, "linkify")
+    app.add_template_filter(with_article, "with_article")
 
 
 THEMES = ("system", "light", "dark")

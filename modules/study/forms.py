@@ -21,6 +21,7 @@ class LogForm(FlaskForm):
     minutes = IntegerField(
         "Minutes",
         validators=[InputRequired("Enter how many minutes."), NumberRange(1, 720, "Between 1 and 720.")],
+        id="log-minutes",  # the planner's own "minutes" input is on the same page
     )
     module_code = SelectField("Module", validators=[Optional()])
     note = StringField("Note (optional)", validators=[Optional(), Length(max=MAX_NOTE_CHARS)])

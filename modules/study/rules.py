@@ -12,6 +12,12 @@ MAX_REFLECTION_CHARS = 50_000
 MAX_NOTE_CHARS = 500
 
 
+def quiz_passed(score: int, max_score: int) -> bool:
+    """A knowledge check is done once passed: every answer right in one try. There is no pass mark and no
+    "a try is enough" setting; retakes are unlimited and the explanations show the right answers."""
+    return max_score > 0 and score >= max_score
+
+
 def resume_at(activities: Sequence[A], done: set[int], remembered_id: int | None) -> A | None:
     """Where to carry on in one module: the remembered activity if unfinished, else the first one not done."""
     for activity in activities:

@@ -26,7 +26,7 @@ from modules.study.models import (
     StudyLog,
     StudyPosition,
 )
-from modules.study.rules import MAX_NOTE_CHARS, MAX_REFLECTION_CHARS
+from modules.study.rules import MAX_NOTE_CHARS, MAX_REFLECTION_CHARS, quiz_passed
 
 
 def enrol(
@@ -116,7 +116,7 @@ class QuestionResult:
 def mark_quiz(
     user, enrolment, activity: Activity, answers: dict[int, list[int]], *, done, order
 ) -> QuizAttempt:
-    """Mark a knowledge check at once; every question must be answered; the check is done at any score."""
+    """Mark a knowledge check at once; every question must be answered; the check is done once passed."""
     _check_can_work_on(user, enrolment, activity, done, order)
     if activity.kind != ActivityKind.QUIZ:
         raise InvalidTransition("This activity is not a knowledge check.")
@@ -144,8 +144,9 @@ def mark_quiz(
     )
     db.session.add(attempt)
     db.session.flush()
-    # No exams: any attempt completes the check; retakes are welcome and the best score is kept.
-    complete(user, enrolment, activity, how="auto", done=done, order=order)
+    # No exams: retakes are welcome and the best score is kept; the check is done once passed.
+    if quiz_passed(score, attempt.max_score):
+        complete(user, enrolment, activity, how="auto", done=done, order=order)
     return attempt
 
 

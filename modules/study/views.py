@@ -34,6 +34,7 @@ from modules.study.queries import (
     open_recoveries,
     revision_of,
 )
+from modules.study.rules import quiz_passed
 from modules.study.services import complete, dismiss_recovery, is_locked, mark_quiz, note_position, save_draft
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -137,9 +138,11 @@ def answer_quiz(family: str, code: str, activity_id: int):
     if not outcome:
         return _activity_page(enrolment, progress, activity, status=422, quiz_errors=outcome.errors)
     attempt = outcome.result
+    passed = quiz_passed(attempt.score, attempt.max_score)
     flash(
-        f"You scored {attempt.score} out of {attempt.max_score}. The explanations are below each question.",
-        "info",
+        f"You scored {attempt.score} out of {attempt.max_score}. The explanations are below each question. "
+        + ("The check is done." if passed else "Get every answer right to finish the check."),
+        "success" if passed else "info",
     )
     return back_to_activity(family, code, activity.id, "#results")
 

@@ -34,7 +34,7 @@ class CohortForm(FlaskForm):
         "Target for judging a submission (working days)",
         default=15,
         validators=[Optional(), NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120.")],
-        description="Monday to Friday, from submission to a decision. Usually 15.",
+        description="Monday to Friday except bank holidays, from submission to a decision. Usually 15.",
     )
 
 
@@ -45,7 +45,10 @@ class TurnaroundForm(FlaskForm):
             DataRequired("Enter a number of days from 1 to 120."),
             NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120."),
         ],
-        description="Monday to Friday, from submission to a decision. Assessors' queues count against it.",
+        description=(
+            "Monday to Friday except bank holidays, from submission to a decision. "
+            "Assessors' queues count against it."
+        ),
     )
     version = HiddenField()
 

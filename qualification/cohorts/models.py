@@ -61,7 +61,7 @@ class Cohort(Versioned, db.Model):
     course_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What a school pays for a day of supply cover (about £180 in the research); shown on release letters.
     supply_cost_pence: Mapped[int] = mapped_column(Integer, default=18000)
-    # The course leader's target for judging a submission, in working days (Monday to Friday).
+    # The course leader's target for judging a submission, in working days (weekdays, not bank holidays).
     turnaround_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     # Published calendars are readable without signing in, at an unguessable address (calendar apps
     # cannot sign in); republishing makes a new address and the old one stops working.

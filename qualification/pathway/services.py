@@ -81,6 +81,11 @@ def sync_enrolments(member: CohortMember) -> list[str]:
     return required
 
 
+NOT_SAVED = (
+    "Your choice is not saved: it does not meet the award's rules yet. Sort out what is listed, then save."
+)
+
+
 def choose_options(actor, member: CohortMember, codes: list[str], *, today: date) -> PathwayCheck:
     """Save a candidate's choice of optional modules if it meets the award's rules, before the deadline."""
     require(member.user_id == actor.id and member.role == MemberRole.CANDIDATE, "Only the candidate chooses.")
@@ -94,7 +99,8 @@ def choose_options(actor, member: CohortMember, codes: list[str], *, today: date
         )
     check, _ = pathway_status(member, codes)
     if not check.ok:
-        raise ValidationFailed({"options": " ".join(check.problems) or check.summary})
+        # What to sort out is on the page already (the summary and each group); this says what happened.
+        raise ValidationFailed({"options": NOT_SAVED})
     before = chosen_codes(member)
     wanted = list(dict.fromkeys(c for c in codes if c))
     db.session.execute(delete(PathwayChoice).where(PathwayChoice.member_id == member.id))

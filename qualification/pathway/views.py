@@ -26,7 +26,7 @@ def _member_or_404(cohort):
     return member
 
 
-def _page(cohort, member, chosen, *, status=200, error=None, saved=False):
+def _page(cohort, member, chosen, *, status=200, error=None, saved=False, checked=False):
     check, spec = pathway_status(member, chosen)
     award = next(a for a in spec.awards if a.code == cohort.award_code)
     deadline_passed = bool(cohort.choice_deadline and date.today() > cohort.choice_deadline)  # noqa: DTZ011
@@ -42,6 +42,7 @@ def _page(cohort, member, chosen, *, status=200, error=None, saved=False):
             check=check,
             error=error,
             saved=saved,
+            checked=checked,
             deadline_passed=deadline_passed,
         ),
         status,
@@ -64,7 +65,7 @@ def choose_pathway(cohort_id: int):
     chosen = [c for c in request.form.getlist("modules") if c][:50]
     if request.form.get("action") == "check":
         # Checking changes nothing: it shows what this choice would mean.
-        return _page(cohort, member, chosen)
+        return _page(cohort, member, chosen, checked=True)
     outcome = submit(
         None,
         lambda: choose_options(current_user, member, chosen, today=date.today()),  # noqa: DTZ011

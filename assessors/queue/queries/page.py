@@ -201,6 +201,21 @@ def ready_decisions(assessor_id: int, limit: int = 200) -> list[tuple[Assessment
     ]
 
 
+def released_among(assessor_id: int, ids: set[int]) -> int:
+    """How many of these decisions on the assessor's candidates are already released (by anyone)."""
+    if not ids:
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Assessment)
+        .where(
+            Assessment.id.in_(ids),
+            Assessment.status == MarkingStatus.RELEASED,
+            allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
+        )
+    )
+
+
 def ready_count(assessor_id: int) -> int:
     """How many of the assessor's decisions are ready for release (one query)."""
     return db.session.scalar(select(func.count()).select_from(Assessment).where(_mine_ready(assessor_id)))

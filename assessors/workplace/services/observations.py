@@ -283,6 +283,22 @@ def _append(observation: Observation, comment: str) -> None:
     )
 
 
+def _tell_assessor(actor, observation: Observation, comment: str, *, acknowledged: bool) -> None:
+    """The assessor reads what the candidate wrote about their record (in the app and by email)."""
+    if not comment or observation.assessor_id is None:
+        return
+    did = "acknowledged" if acknowledged else "commented on"
+    notify(
+        observation.assessor_id,
+        kind="observation_comment",
+        title=f"{actor.name} {did} your {observation.module_code} observation record"
+        + (" with a comment" if acknowledged else ""),
+        body=comment,
+        link_endpoint="assessors.workplace.show_observation",
+        observation_id=observation.id,
+    )
+
+
 def acknowledge_observation(
     actor, observation: Observation, *, comment: str = "", expected_version: int | None = None
 ) -> None:
@@ -299,6 +315,7 @@ def acknowledge_observation(
         _append(observation, comment)
     flush_or_conflict("observation")
     _audit("observation_acknowledged", actor, observation, role="candidate", comment=comment)
+    _tell_assessor(actor, observation, comment, acknowledged=True)
 
 
 def comment_on_observation(actor, observation: Observation, *, comment: str) -> None:
@@ -314,6 +331,7 @@ def comment_on_observation(actor, observation: Observation, *, comment: str) -> 
     _append(observation, comment)
     flush_or_conflict("observation")
     _audit("observation_commented", actor, observation, role="candidate", comment=comment)
+    _tell_assessor(actor, observation, comment, acknowledged=False)
 
 
 # Queries ---------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from tests.support.marking import (
     submission_status,
     submit_m01,
 )
-from tests.support.people import CHRIS, HELEN, JO, SAM, TOM, make_user
+from tests.support.people import CHRIS, HELEN, JO, LEADER, SAM, TOM, make_user
 
 
 @pytest.fixture
@@ -314,3 +314,27 @@ def test_assessor_decides_an_apl_claim_with_reasons_per_vacs(demo):
     assert "Current Awarded in 2024." in feedback
     with app.app_context():
         assert db.session.get(AplClaim, claim_id).status == "accepted"
+
+
+def test_second_person_releasing_is_told_it_was_already_released(demo):
+    app = demo
+    _jo, tom, _submission_id, assessment_id = _started(app)
+    judge(tom, assessment_id, "Complete marking", judgement())
+    ready = tom.get("/assessors/release")  # Tom has the list open...
+    leader = signed_in(app, LEADER)  # ...while the course leader releases from the decision's page
+    press(leader, leader.get(f"/assessors/assessments/{assessment_id}"), "Release to the candidate")
+    assert assessment_row(app, assessment_id)["status"] == "released"
+
+    for button in ("Release the M01 decision for Jo Patel", "Release selected"):
+        late = press(
+            tom, ready, button, {"assessment": [str(assessment_id)]} if "selected" in button else None
+        )
+        text = page_text(late)
+        assert "That decision was already released; the candidate has been told." in text, button
+        assert "Choose at least one decision to release" not in text, button
+        assert "No decisions are waiting to be released." in text
+    with app.app_context():
+        told = db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.kind == "feedback_released")
+        )
+    assert told == 1

@@ -265,3 +265,10 @@ def test_iqa_can_agree_from_the_marking_page_too(demo):
     assert page.status_code == 200
     press(sam, page, AGREE)
     assert state_of(demo, assessment_id) == "ready_for_release"
+
+
+def test_iqa_is_told_an_m01_decision_waits_for_review(demo):
+    judge(demo, TOM, submit(demo, JO))  # sampled: one of Tom's first decisions
+    notes = page_text(signed_in(demo, SAM).get("/notifications/"))
+    assert "An M01 decision is waiting for your review" in notes
+    assert "A M01" not in notes

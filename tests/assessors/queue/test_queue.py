@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import holidays
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assessors.queue.queries.page import decode_cursor
 from assessors.queue.rules import (
@@ -31,17 +32,24 @@ from tests.support.queue import TO_PLAN, _ids, add_waiting, next_link, rows_of
 # Working days, pure ---------------------------------------------------------------------------------------
 
 
+_ENGLAND_AND_WALES = holidays.country_holidays("GB", subdiv="ENG")
+
+
 def _brute_working_days(start: date, end: date) -> int:
-    return sum(1 for n in range(1, (end - start).days + 1) if (start + timedelta(days=n)).weekday() < 5)
+    days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
+    return sum(1 for d in days if d.weekday() < 5 and d not in _ENGLAND_AND_WALES)
 
 
-def test_working_days_count_monday_to_friday_after_the_start_day():
+def test_working_days_count_monday_to_friday_after_the_start_day_without_bank_holidays():
     rng = random.Random(6)
     for _ in range(400):
         start = date(2026, 1, 1) + timedelta(days=rng.randrange(400))
         end = start + timedelta(days=rng.randrange(-3, 60))
         assert working_days_between(start, end) == max(0, _brute_working_days(start, end)), (start, end)
     assert working_days_between(date(2026, 11, 20), date(2026, 11, 23)) == 1  # Friday to Monday
+    # Christmas Day (Friday) and Boxing Day's substitute (Monday 28th) are not working days.
+    assert working_days_between(date(2026, 12, 24), date(2026, 12, 29)) == 1
+    assert working_days_between(date(2026, 4, 2), date(2026, 4, 7)) == 1  # Good Friday, Easter Monday
 
 
 def test_the_due_date_is_the_target_th_working_day_after_arrival():
@@ -50,6 +58,7 @@ def test_the_due_date_is_the_target_th_working_day_after_arrival():
         start, target = date(2026, 1, 1) + timedelta(days=rng.randrange(400)), rng.randrange(1, 121)
         due = add_working_days(start, target)
         assert due.weekday() < 5
+        assert due not in _ENGLAND_AND_WALES
         assert working_days_between(start, due) == target
         assert working_days_between(start, due - timedelta(days=1)) == target - 1
 
@@ -133,6 +142,27 @@ def test_assessor_sees_days_waited_against_the_target_and_can_filter_overdue(dem
         db.session.commit()
     assert rows_of(tom.get("/assessors/queue?overdue=y")) == []
     assert "Nothing in your queue matches these filters." in page_text(tom.get("/assessors/queue?overdue=y"))
+
+
+def test_no_due_date_falls_on_christmas_day(demo, monkeypatch):
+    """Work arriving on Friday 4 December 2026 with the 15-day target: 15 weekdays would end on Christmas
+    Day; without Christmas and Boxing Day's substitute (Monday 28th) it is due on Tuesday 29 December."""
+    add_waiting(demo, submissions=1)
+    with demo.app_context():
+        db.session.execute(
+            update(Submission)
+            .where(Submission.module_code == "M03")
+            .values(submitted_at=datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+        )
+        db.session.commit()
+    monkeypatch.setattr("assessors.queue.views.today_uk", lambda: date(2026, 12, 10))
+    tom = signed_in(demo, TOM)
+    text = page_text(tom.get("/assessors/queue?kind=submission"))
+    assert "4 of 15 , due 29 December 2026" in text
+    assert "25 December" not in text
+    monkeypatch.setattr("assessors.queue.views.today_uk", lambda: date(2026, 12, 29))
+    assert "Overdue" not in page_text(tom.get("/assessors/queue?kind=submission"))
+    assert rows_of(tom.get("/assessors/queue?kind=submission&overdue=y")) == []
 
 
 def test_assessor_pages_through_a_long_queue_oldest_or_newest_first(demo):

@@ -368,3 +368,23 @@ def test_witness_of_an_item_without_a_file_gets_no_file(demo, jo):
     token = last_token(demo)
     assert f"/witness/{token}/file" not in demo.test_client().get(f"/witness/{token}").get_data(as_text=True)
     assert demo.test_client().get(f"/witness/{token}/file").status_code == 404
+
+
+def test_assessor_asking_with_no_criteria_or_two_modules_sees_the_form_again_with_the_input_kept(demo, jo):
+    jo_id, item = user_id(demo, JO), item_id(demo, "Careers fair evaluation")
+    tom = signed_in(demo, TOM)
+    url = f"/witness/candidates/{jo_id}/request"
+    for criteria, message in (
+        ([], "Choose at least one criterion the witness can confirm."),
+        (["CCQ/M01/M01.1.1", "CCQ/M02/M02.1.1"], "Choose criteria of one module only."),
+    ):
+        refused = ask(tom, url, follow=False, item=str(item), criteria=criteria)
+        assert refused.status_code == 422, criteria
+        assert message in page_text(refused), criteria
+        kept = form_with(refused, SEND)
+        assert ("witness_name", "Sam Reid") in kept.fields
+        assert ("witness_email", WITNESS) in kept.fields
+        assert ("witness_role", "Deputy headteacher") in kept.fields
+        assert [v for k, v in kept.fields if k == "criteria"] == criteria
+    assert requests(demo) == []
+    assert count(demo, OutboxMessage) == 0

@@ -261,3 +261,40 @@ def test_other_assessor_and_candidate_cannot_reach_the_observation(demo):
     data["csrf_token"] = [csrf_from(own_page.get_data(as_text=True))]
     assert jo_client.post(f"/assessors/observations/{observation.id}/record", data=data).status_code == 403
     assert only_observation(demo).status == "planned"
+
+
+def test_the_heading_shows_the_day_the_observation_took_place(demo):
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
+    plan(tom, jo)  # planned for next week...
+    observation = only_observation(demo)
+    planned = (TODAY + timedelta(days=7)).strftime("%-d %B %Y")
+    before = page_text(tom.get(f"/assessors/observations/{observation.id}"))
+    assert f"Observation: M01, {planned}" in before
+    sign(tom, observation.id)  # ...but it took place today
+    after = page_text(tom.get(f"/assessors/observations/{observation.id}"))
+    assert f"Observation: M01, {TODAY.strftime('%-d %B %Y')}" in after
+    assert f"Planned for {planned}" in after
+
+
+def test_assessor_is_told_of_the_candidates_comment_and_acknowledgement(demo):
+    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
+    plan(tom, jo)
+    observation = only_observation(demo)
+    sign(tom, observation.id)
+    candidate = signed_in(demo, JO)
+    page = candidate.get(f"/assessors/observations/{observation.id}")
+    commented = press(candidate, page, "Add my comment only", {"comment": "The pupil had asked for it."})
+    press(candidate, commented, "Acknowledge", {"comment": "Agreed otherwise."})
+
+    notes = page_text(tom.get("/notifications/"))
+    assert "Jo Patel commented on your M01 observation record" in notes
+    assert "The pupil had asked for it." in notes
+    assert "Jo Patel acknowledged your M01 observation record with a comment" in notes
+    assert "Agreed otherwise." in notes
+    with demo.app_context():
+        emailed = db.session.scalars(
+            select(Notification.emailed_at).where(
+                Notification.user_id == user_id(demo, TOM), Notification.kind == "observation_comment"
+            )
+        ).all()
+    assert len(emailed) == 2

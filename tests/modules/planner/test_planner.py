@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -128,3 +129,17 @@ def test_candidate_cannot_log_bad_study_time(client, demo, field, value, message
 def test_staff_cannot_use_the_planner(client, demo):
     login(client, "assessor@northmoor.example", DEMO_PASSWORD)
     assert client.get("/study/planner").status_code == 403
+
+
+def test_the_plan_and_the_log_each_label_their_own_minutes_input(client, demo):
+    login(client, JO, DEMO_PASSWORD)
+    body = client.get("/study/planner?minutes=25").get_data(as_text=True)
+    ids = re.findall(r'<input\b[^>]*\bid="([^"]+)"', body)
+    assert len(ids) == len(set(ids)), ids  # no two inputs share an id
+    for input_id in ("minutes", "log-minutes"):
+        assert f'<label for="{input_id}"' in body, input_id
+    assert re.search(
+        r'<input\b[^>]*\bid="log-minutes"[^>]*\bname="minutes"|'
+        r'<input\b[^>]*\bname="minutes"[^>]*\bid="log-minutes"',
+        body,
+    )

@@ -224,6 +224,49 @@ def test_candidate_can_retake_a_knowledge_check_and_keep_the_best_score(jo, demo
     assert _completions(demo) == [(quiz, "auto")]  # one completion, however many tries
 
 
+def _option_texts(app, option_ids) -> list[str]:
+    from modules.content.models import QuestionOption as Option
+
+    with app.app_context():
+        return [db.session.get(Option, i).text for i in option_ids]
+
+
+def test_a_check_scored_one_out_of_four_is_not_done_until_every_answer_is_right(jo, demo):
+    quiz = activity_id(demo, "M01", QUIZ)
+    questions = _questions(demo, quiz)
+    n = len(questions)
+    low = press(
+        jo, jo.get(f"/study/CCQ/M01/{quiz}"), "Check my answers", _answers(questions, wrong={1, 2, 3})
+    )
+    text = page_text(low)
+    assert f"You scored 1 out of {n}. The explanations are below each question. Get every answer" in text
+    assert "Knowledge check · about 8 minutes · Done" not in text
+    assert _completions(demo) == []
+    module = page_text(jo.get("/study/CCQ/M01"))
+    assert f"{QUIZ} Knowledge check, 8 min best score 1/{n}" in module
+    assert f"{QUIZ} Knowledge check, 8 min Done" not in module
+
+    passed = press(jo, low, "Try again", _answers(questions))
+    assert f"You scored {n} out of {n}. The explanations are below each question. The check is done." in (
+        page_text(passed)
+    )
+    assert _completions(demo) == [(quiz, "auto")]
+
+
+def test_the_retake_form_comes_before_the_last_answers_which_show_the_option_picked(jo, demo):
+    quiz = activity_id(demo, "M01", QUIZ)
+    questions = _questions(demo, quiz)
+    picked = press(jo, jo.get(f"/study/CCQ/M01/{quiz}"), "Check my answers", _answers(questions, wrong={0}))
+    body = picked.get_data(as_text=True)
+    assert body.index("Try again") < body.index("Your last try")
+    text = page_text(picked)
+    (wrong_pick,) = _option_texts(demo, questions[0][2][:1])
+    right_answer = "; ".join(_option_texts(demo, questions[0][1]))
+    assert f"Your answer: {wrong_pick}. Not quite The answer: {right_answer}." in text
+    second_right = "; ".join(_option_texts(demo, questions[1][1]))
+    assert f"Your answer: {second_right}. Right The answer: {second_right}." in text
+
+
 @pytest.mark.parametrize("forgery", ["other question", "other knowledge check", "two radios", "not a number"])
 def test_candidate_cannot_answer_with_options_of_another_question(jo, demo, forgery):
     quiz = activity_id(demo, "M01", QUIZ)

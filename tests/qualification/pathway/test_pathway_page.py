@@ -205,3 +205,18 @@ def test_candidate_cannot_change_someone_elses_options(client, demo, url):
     _choose(client, url, SAVE, ["M05"])
     assert _state(demo, JO)[0] == ["M05"]
     assert _state(demo) == ([], dict.fromkeys(COMPULSORY, "active"), [])
+
+
+def test_a_refused_save_says_not_saved_and_each_problem_once_per_place(chris, demo, url):
+    refused = _choose(chris, url, SAVE, ["M04", "M05"])
+    assert refused.status_code == 422
+    text = page_text(refused)
+    assert "Your choice is not saved: it does not meet the award's rules yet." in text
+    # Once in the summary of what to sort out, once at the group it concerns; not a third time.
+    assert text.count("Remove one of M04, M05.") == 2
+    assert text.count("Your modules add up to 75 credits; the award needs exactly 60.") == 1
+    assert _ticked(refused) == {"M04", "M05"}  # the choice is kept, to adjust
+
+    checked = page_text(_choose(chris, url, CHECK, ["M05"]))
+    assert "Checked, not saved: press “Save my choice” to keep it." in checked
+    assert "Your choice is not saved" not in checked
