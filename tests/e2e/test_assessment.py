@@ -194,6 +194,27 @@ def test_assessor_cannot_overwrite_a_newer_judgement_from_an_older_window(new_co
     expect(first.get_by_label(f"Comment on {ref}")).to_have_value("Saved first, in the office.")
 
 
+def test_typing_reaches_the_server_within_seconds_and_a_reload_keeps_it(new_context):
+    """Issue 11 (5): saved within 2 s of the last keystroke (1.5 s debounce; 3 s leaves room for CI), with no
+    button pressed, so a reload a few seconds later loses nothing and does not ask to leave."""
+    page = new_context().new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+    sign_in(page, TOM)
+    open_jo_m01(page)
+    typed = "Clear evidence of impartial guidance, typed and never saved by hand."
+    feedback = page.get_by_label("Overall feedback to the candidate")
+    feedback.fill("")
+    feedback.press_sequentially(typed)
+    expect(page.locator(".judgement-autosave-status")).to_have_text(
+        re.compile(r"^Saved at \d\d:\d\d$"), timeout=3_000
+    )
+
+    page.reload()
+    expect(page.get_by_label("Overall feedback to the candidate")).to_have_value(typed)
+    assert dialogs == []  # nothing was unsaved, so leaving did not ask
+
+
 def test_assessor_marks_with_autosave_and_completing_sends_the_decision_to_iqa(new_context):
     context = new_context()
     page = context.new_page()
