@@ -116,4 +116,4 @@ def test_an_older_tab_never_overwrites_a_newer_answer(new_context, live_server):
     # A is unaffected: a reload shows its answer and no stray copy offered from this browser.
     tab_a.reload()
     expect(_answer(tab_a)).to_have_value(text_a)
-    expect(tab_a.get_by_role("button", name="Restore the text kept in this browser")).to_have_count(0)
+    expect(tab_a.get_by_role("button", name="Restore what you typed")).to_have_count(0)
