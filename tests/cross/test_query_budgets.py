@@ -45,8 +45,9 @@ PAGES = [
     ("leader@northmoor.example", "/qualifications/CCQ/v1", 13),
     ("admin@northmoor.example", "/admin/accounts", 6),
     (None, "/catalogue/CCQ/MA", 11),
-    # incl. released criterion results, and the observations and sign-offs that back criteria
-    ("candidate@school.example", "/portfolio/modules/CCQ/M01", 11),
+    # incl. released criterion results, the observations and sign-offs that back criteria, and the
+    # allocated assessor's name ("ask your assessor, Tom Okafor, ...")
+    ("candidate@school.example", "/portfolio/modules/CCQ/M01", 12),
     ("candidate@school.example", "/portfolio/", 8),
     (
         "assessor@northmoor.example",
