@@ -20,7 +20,7 @@ from assessors import blueprints as assessors_blueprints
 from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.queries import COHORT_REPORT_COUNTS
-from assessors.queue.queries.page import assessor_panel
+from assessors.queue.queries.page import assessor_panel, unallocated_count
 from core import blueprints as core_blueprints
 from core import cli
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
@@ -43,6 +43,7 @@ from portfolio import blueprints as portfolio_blueprints
 from portfolio.permissions import can_use_portfolio
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
+from qualification.cohorts.services import allocate_on_joining
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +106,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
+    # What happens when an invited person joins: candidates get an assessor by their cohort's rule.
+    app.extensions["waymark_on_joining"] = [allocate_on_joining]
+    # How much work waits with no assessor in a cohort, for those who see it (the cohort page links to it).
+    app.extensions["waymark_unallocated_count"] = [unallocated_count]
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),
         ("Portfolio", "portfolio.evidence.list_items", can_use_portfolio),
