@@ -24,7 +24,7 @@ from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from portfolio.permissions import can_submit
-from portfolio.services import audit_candidate
+from portfolio.services import audit_candidate, tell_leader_of_unallocated
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from qualification.cohorts.queries import cohort_roles
 
@@ -200,7 +200,7 @@ def _audit_attempt(action: str, actor, submission: Submission, **details) -> Non
 
 
 def submit_module(actor, *, family: str, module_code: str, statement_md: str = "") -> Submission:
-    """Freeze the evidence mapped to a module's criteria as a new attempt and tell the assessor."""
+    """Freeze the evidence mapped to a module's criteria as a new attempt; tell the assessor or leader."""
     require(can_submit(actor, actor.id), "Only the candidate can submit their own work.")
     enrolment = active_enrolment(actor.id, family, module_code)
     if enrolment is None:
@@ -259,6 +259,9 @@ def submit_module(actor, *, family: str, module_code: str, statement_md: str = "
             link_endpoint="portfolio.submissions.show_submission",
             submission_id=submission.id,
         )
+    else:
+        db.session.flush()
+        tell_leader_of_unallocated(enrolment.cohort_id, actor, f"submitted {module_code}")
     db.session.flush()
     return submission
 

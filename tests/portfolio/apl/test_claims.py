@@ -66,7 +66,7 @@ def test_candidate_can_claim_a_module_within_the_cap_and_is_refused_over_it(demo
     first = claim(jo, cert, "M01", {"scope": "module", **CERTIFICATE})
     assert first.headers["Location"].startswith("/portfolio/apl/")
     shown = page_text(jo.get(first.headers["Location"]))
-    assert "Your claim is sent to your assessor." in shown
+    assert "Your claim is with Tom Okafor, your assessor." in shown
     assert "you have 15 left" in shown
     assert claims(demo) == [("M01", "module", 15, "submitted")]
 
