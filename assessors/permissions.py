@@ -21,7 +21,7 @@ from core.accounts.models import Role
 from core.web.access import roles
 from portfolio.permissions import can_edit_item
 from portfolio.submissions.services import active_enrolment
-from qualification.cohorts.models import ALLOCATED, CohortRoles
+from qualification.cohorts.models import ALLOCATED, CohortRoles, MemberRole
 from qualification.cohorts.queries import cohort_roles
 from qualification.permissions import can_manage_cohort
 
@@ -39,6 +39,15 @@ def can_quality_assure(user) -> bool:
 def is_examiner(user) -> bool:
     """An external examiner (their own pages show only what their grants cover)."""
     return user.is_authenticated and user.has_role(Role.EXAMINER)
+
+
+def can_see_unallocated(user, cohort: CohortRoles) -> bool:
+    """A cohort's Unallocated queue (work no assessor has): course leaders, admins, the cohort's assessors."""
+    if not user.is_authenticated:
+        return False
+    return can_manage_cohort(user) or (
+        user.has_role(Role.ASSESSOR) and MemberRole.ASSESSOR in cohort.roles_of(user)
+    )
 
 
 def can_mark(user, cohort: CohortRoles) -> bool:

@@ -23,7 +23,7 @@ from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.quality.queries import iqa_panel
 from assessors.queries import COHORT_REPORT_COUNTS
 from assessors.queue.queries.leader import leader_panel
-from assessors.queue.queries.page import assessor_panel
+from assessors.queue.queries.page import assessor_panel, unallocated_count
 from core import blueprints as core_blueprints
 from core import cli
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
@@ -47,6 +47,7 @@ from portfolio.permissions import can_use_portfolio
 from portfolio.submissions.queries import closed_modules, waiting_panel
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
+from qualification.cohorts.services import allocate_on_joining
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +120,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
+    # What happens when an invited person joins: candidates get an assessor by their cohort's rule.
+    app.extensions["waymark_on_joining"] = [allocate_on_joining]
+    # How much work waits with no assessor in a cohort, for those who see it (the cohort page links to it).
+    app.extensions["waymark_unallocated_count"] = [unallocated_count]
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),

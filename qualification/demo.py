@@ -10,8 +10,9 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.db.timeutil import UK
 from core.extensions import db
+from qualification.calendar.services import add_session
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole, SessionKind
-from qualification.cohorts.services import add_session, add_staff, allocate_evenly, create_cohort
+from qualification.cohorts.services import add_staff, allocate, create_cohort
 from qualification.pathway.services import choose_options, sync_enrolments
 from qualification.spec import parse_spec
 from qualification.spec.documents import load_document
@@ -109,7 +110,14 @@ def load_demo_cohort() -> str | None:
     for email in ("iqa@northmoor.example", "assessor2@northmoor.example"):
         add_staff(leader, cohort, people[email], MemberRole.IQA)
     db.session.flush()
-    allocate_evenly(leader, cohort)
+    # The demo's allocation, by hand (the people the tests and the guide name): Jo and Morgan with Tom,
+    # Chris with Helen. Candidates invited later are allocated by the cohort's rule, even spread.
+    for candidate, assessor in (
+        ("candidate@school.example", "assessor@northmoor.example"),
+        ("candidate2@school.example", "assessor2@northmoor.example"),
+        ("candidate3@school.example", "assessor@northmoor.example"),
+    ):
+        allocate(leader, cohort, candidate_id=people[candidate].id, assessor_id=people[assessor].id)
     for kind, title, day, start, end, place, modules in DEMO_SESSIONS:
         add_session(
             leader,

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from assessors.marking.forms import StartForm, queue_filter_form
-from assessors.permissions import ASSESSORS
+from assessors.permissions import ASSESSORS, can_see_unallocated
 from assessors.queue.queries.page import (
     KIND_FILTERS,
     QueueFilters,
+    Whose,
+    assessing_cohorts,
     assessor_cohorts,
     decode_cursor,
     module_codes,
     queue_page,
+    unallocated_counts,
 )
 from assessors.queue.rules import today_uk
-from core.web.access import rule
+from core.extensions import db
+from core.web.access import SIGNED_IN, rule
+from qualification.cohorts.forms import AllocationForm
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.queries import allocations, cohort_roles
+from qualification.permissions import can_manage_cohort
 
 bp = Blueprint("queue", __name__, url_prefix="/assessors")
 
@@ -46,8 +54,11 @@ def show_queue():
         return url_for("assessors.queue.show_queue", **kept, cursor=cursor) if cursor else None
 
     observation_page = "assessors.workplace.show_observation" in current_app.view_functions
+    staffed = assessing_cohorts(current_user.id)
+    waiting = unallocated_counts([c.id for c in staffed])
     return render_template(
         "assessors/queue/queue.html",
+        unallocated=[(c, waiting[c.id]) for c in staffed if waiting.get(c.id)],
         page=page,
         form=form,
         start_form=StartForm(),
@@ -57,4 +68,37 @@ def show_queue():
         observation_url=lambda oid: (
             url_for("assessors.workplace.show_observation", observation_id=oid) if observation_page else None
         ),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/unallocated")
+@rule(SIGNED_IN)
+def show_unallocated(cohort_id: int):
+    """The cohort's Unallocated queue: work of candidates with no assessor, and those candidates."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_see_unallocated(current_user, cohort_roles(cohort_id)):
+        abort(404)  # whether the cohort exists is not for others to know
+    cursor = decode_cursor(request.args.get("cursor"))
+    page = queue_page(Whose(cohort_ids=(cohort.id,)), [cohort], QueueFilters(), cursor, today_uk())
+    allocated = allocations(cohort)
+    members = sorted(cohort.members, key=lambda m: m.user.name.casefold())
+    waiting = [m for m in members if m.role == MemberRole.CANDIDATE and m.user_id not in allocated]
+    form = AllocationForm(back="unallocated")
+    form.candidate.choices = [(m.user_id, m.user.name) for m in waiting]
+    form.assessor.choices = [(m.user_id, m.user.name) for m in members if m.role == MemberRole.ASSESSOR]
+
+    def page_url(cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        return url_for("assessors.queue.show_unallocated", cohort_id=cohort.id, cursor=cursor)
+
+    return render_template(
+        "assessors/queue/unallocated.html",
+        cohort=cohort,
+        page=page,
+        candidates=waiting,
+        form=form,
+        can_allocate=can_manage_cohort(current_user, cohort),
+        next_url=page_url(page.next_cursor),
+        prev_url=page_url(page.prev_cursor),
     )

@@ -24,7 +24,7 @@ from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplEvidence, AplStatus
 from portfolio.evidence.models import EvidenceItem
 from portfolio.permissions import CLAIM_SENDABLE
-from portfolio.services import audit_candidate
+from portfolio.services import audit_candidate, tell_leader_of_unallocated
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import candidate_cohorts, cohort_roles
 from qualification.spec import Spec
@@ -307,6 +307,9 @@ def submit_claim(actor, claim: AplClaim) -> None:
             link_endpoint="portfolio.submissions.show_claim",
             claim_id=claim.id,
         )
+    elif claim.cohort_id is not None:
+        db.session.flush()
+        tell_leader_of_unallocated(claim.cohort_id, actor, f"claimed prior learning for {claim.module_code}")
     db.session.flush()
 
 

@@ -25,7 +25,7 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
 from portfolio.mapping.queries import module_gap
 from portfolio.permissions import can_submit
-from portfolio.services import audit_candidate
+from portfolio.services import audit_candidate, tell_leader_of_unallocated
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from portfolio.submissions.rules import SubmissionReview, gaps_refusal, review_of
 from qualification.cohorts.queries import cohort_roles
@@ -215,7 +215,7 @@ def _audit_attempt(action: str, actor, submission: Submission, **details) -> Non
 def submit_module(
     actor, *, family: str, module_code: str, statement_md: str = "", gaps_confirmed: str = ""
 ) -> Submission:
-    """Freeze the evidence mapped to a module's criteria as a new attempt and tell the assessor.
+    """Freeze the evidence mapped to a module's criteria as a new attempt; tell the assessor or leader.
 
     With criteria empty (or shown by no allowed method) the candidate must have confirmed exactly those gaps:
     `gaps_confirmed` is the value of the review's confirmation box (`SubmissionReview.confirmation`)."""
@@ -283,6 +283,9 @@ def submit_module(
             link_endpoint="portfolio.submissions.show_submission",
             submission_id=submission.id,
         )
+    else:
+        db.session.flush()
+        tell_leader_of_unallocated(enrolment.cohort_id, actor, f"submitted {module_code}")
     db.session.flush()
     return submission
 

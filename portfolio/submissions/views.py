@@ -43,7 +43,7 @@ from portfolio.submissions.services import (
     withdraw_submission,
 )
 from qualification.cohorts.models import Cohort
-from qualification.cohorts.queries import NO_COHORT, cohort_roles
+from qualification.cohorts.queries import NO_COHORT, assessor_of, cohort_roles
 from qualification.versions.services import spec_of_version
 
 bp = Blueprint("submissions", __name__, url_prefix="/portfolio")
@@ -51,6 +51,14 @@ CANDIDATES = roles(Role.CANDIDATE)
 
 
 # Submissions -----------------------------------------------------------------------------------------
+
+
+def _with_whom(cohort_id: int | None, candidate_id: int) -> str:
+    """Who has the candidate's work now, in words for the candidate (never "your assessor" when none)."""
+    assessor = assessor_of(cohort_id, candidate_id)
+    if assessor is not None:
+        return f"with {assessor.name}, your assessor"
+    return "waiting for an assessor to be allocated; your course leader has been told"
 
 
 @bp.route("/submissions")
@@ -98,7 +106,8 @@ def new_submission(family: str, code: str):
     if outcome:
         submission = outcome.result
         flash(
-            f"{code} is submitted (attempt {submission.attempt}). Your evidence is frozen as it is now; "
+            f"{code} is submitted (attempt {submission.attempt}) and is "
+            f"{_with_whom(submission.cohort_id, current_user.id)}. Your evidence is frozen as it is now; "
             "you can keep editing your portfolio.",
             "success",
         )
@@ -109,7 +118,12 @@ def new_submission(family: str, code: str):
         enrolment = active_enrolment(current_user.id, family, code)
     review = submission_review(current_user.id, enrolment)
     return render_template(
-        "portfolio/submissions/new.html", enrolment=enrolment, plan=review.plan, review=review, form=form
+        "portfolio/submissions/new.html",
+        enrolment=enrolment,
+        plan=review.plan,
+        review=review,
+        form=form,
+        assessor=assessor_of(enrolment.cohort_id, current_user.id),
     ), outcome.status
 
 
@@ -130,6 +144,7 @@ def show_submission(submission_id: int):
         "portfolio/submissions/show.html",
         submission=submission,
         candidate=db.session.get(User, submission.candidate_id),
+        assessor=assessor_of(submission.cohort_id, submission.candidate_id),
         criteria=criteria,
         download_url=download_url,
         withdraw_form=WithdrawForm(),
@@ -236,14 +251,18 @@ def new_claim(cohort_id: int, code: str):
     outcome = submit(form, save)
     if outcome:
         sent = outcome.result.status != AplStatus.DRAFT
-        flash(
-            "Your claim is sent to your assessor." if sent else "Your claim is saved as a draft.", "success"
-        )
+        whom = _with_whom(cohort.id, current_user.id)
+        flash(f"Your claim is {whom}." if sent else "Your claim is saved as a draft.", "success")
         return redirect(url_for("portfolio.submissions.show_claim", claim_id=outcome.result.id))
     if outcome.message is not None:
         cap = apl_cap(current_user.id, cohort)
     return render_template(
-        "portfolio/submissions/apl_new.html", form=form, cohort=cohort, module=module, cap=cap
+        "portfolio/submissions/apl_new.html",
+        form=form,
+        cohort=cohort,
+        module=module,
+        cap=cap,
+        assessor=assessor_of(cohort.id, current_user.id),
     ), outcome.status
 
 
@@ -256,6 +275,7 @@ def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200)
         "portfolio/submissions/apl_show.html",
         claim=claim,
         claimant=db.session.get(User, claim.candidate_id),
+        assessor=assessor_of(claim.cohort_id, claim.candidate_id),
         cap=apl_cap(claim.candidate_id, cohort) if cohort and mine else None,
         submit_form=SubmitClaimForm(),
         certificate_url=url_for("portfolio.submissions.claim_certificate", claim_id=claim.id)
@@ -281,7 +301,7 @@ def send_claim(claim_id: int):
     outcome = submit(None, lambda: submit_claim(current_user, claim))
     if not outcome:
         return _claim_page(db.session.get(AplClaim, claim_id), error=outcome.message, status=422)
-    flash("Your claim is sent to your assessor.", "success")
+    flash(f"Your claim is {_with_whom(claim.cohort_id, current_user.id)}.", "success")
     return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
 
 

@@ -7,13 +7,14 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from qualification.cohorts.models import SESSION_KIND_LABELS
+from qualification.cohorts.models import SESSION_KIND_LABELS, AllocationRule
 from qualification.cohorts.rules import COHORT_NAME, SCHOOL
 
 
@@ -83,6 +84,16 @@ class StaffForm(FlaskForm):
 class AllocationForm(FlaskForm):
     candidate = SelectField("Candidate", coerce=int)
     assessor = SelectField("Assessor", coerce=int)
+    # "unallocated": the form was on the cohort's Unallocated queue, so go back there after saving.
+    back = HiddenField()
+
+
+class AllocationRuleForm(FlaskForm):
+    rule = RadioField(
+        "When a candidate joins the cohort",
+        choices=[(rule.value, rule.label) for rule in AllocationRule],
+        validators=[DataRequired("Choose how candidates who join get an assessor.")],
+    )
 
 
 class SessionForm(FlaskForm):

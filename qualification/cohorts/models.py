@@ -37,6 +37,13 @@ class SessionKind(LabelledEnum):
         return self in (SessionKind.DAY_RELEASE, SessionKind.HALF_DAY)
 
 
+class AllocationRule(LabelledEnum):
+    """How a candidate who joins the cohort gets an assessor (the course leader chooses)."""
+
+    EVEN = "even", "Even spread: the assessor with the fewest candidates gets the next one"
+    MANUAL = "manual", "Manual: the course leader allocates each candidate"
+
+
 # The choices of the session form, in the enum's order.
 SESSION_KIND_LABELS = {kind: kind.label for kind in SessionKind}
 
@@ -48,6 +55,7 @@ class Cohort(Versioned, db.Model):
         CheckConstraint("(award_code IS NULL) <> (module_code IS NULL)", name="award_or_module"),
         CheckConstraint("supply_cost_pence >= 0", name="supply_cost_positive"),
         CheckConstraint("turnaround_days BETWEEN 1 AND 120", name="turnaround_in_range"),
+        CheckConstraint("allocation_rule IN ('even', 'manual')", name="allocation_rule_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +71,8 @@ class Cohort(Versioned, db.Model):
     supply_cost_pence: Mapped[int] = mapped_column(Integer, default=18000)
     # The course leader's target for judging a submission, in working days (weekdays, not bank holidays).
     turnaround_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # How candidates who join get an assessor (AllocationRule); even spread unless the leader chooses manual.
+    allocation_rule: Mapped[str] = mapped_column(String(12), default="even", server_default="even")
     # Published calendars are readable without signing in, at an unguessable address (calendar apps
     # cannot sign in); republishing makes a new address and the old one stops working.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)

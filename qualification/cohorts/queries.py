@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import and_, event, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from core.accounts.models import Role
+from core.accounts.models import Role, User
 from core.db.timeutil import UK, utcnow
 from core.extensions import db
 from qualification.booking.models import BookingStatus, SessionBooking
@@ -55,6 +55,12 @@ def allocations(cohort: Cohort) -> dict[int, int]:
             )
         ).all()
     )
+
+
+def assessor_of(cohort_id: int | None, candidate_id: int):
+    """The assessor allocated to the candidate in the cohort (who has their work), or None."""
+    assessor_id = cohort_roles(cohort_id, candidate_id).allocated_assessor_id
+    return db.session.get(User, assessor_id) if assessor_id is not None else None
 
 
 def published_offers() -> list[tuple[str, str, QualificationVersion]]:

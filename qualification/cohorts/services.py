@@ -1,12 +1,12 @@
-"""Cohort use cases: create, invite candidates (one or a CSV), add staff, allocate assessors, calendar."""
+"""Cohort use cases: create, invite candidates (one or a CSV), add staff, allocate assessors (by hand, or
+by the cohort's rule when a candidate joins), the turnaround target. Calendar ones: qualification/calendar."""
 
 from __future__ import annotations
 
 import csv
 import io
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -15,16 +15,15 @@ from core.accounts.services.invitations import invite
 from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
-from core.validation import errors_of, web_address_problem
+from core.validation import errors_of
 from qualification.cohorts.models import (
+    AllocationRule,
     AssessorAllocation,
     Cohort,
     CohortMember,
-    CohortSession,
     MemberRole,
-    SessionKind,
 )
-from qualification.cohorts.rules import COHORT_NAME, SCHOOL
+from qualification.cohorts.rules import COHORT_NAME, SCHOOL, even_spread_choice
 from qualification.pathway.services import sync_enrolments
 from qualification.permissions import can_manage_cohort
 from qualification.versions.models import QualificationVersion, VersionStatus
@@ -34,7 +33,7 @@ MIN_TURNAROUND, MAX_TURNAROUND = 1, 120  # working days (the cohorts table's CHE
 TURNAROUND_MESSAGE = "Enter a number of days from 1 to 120."
 
 
-def _audit(action: str, actor, cohort: Cohort, **details) -> None:
+def audit_cohort(action: str, actor, cohort: Cohort, **details) -> None:
     # The role the person acted in: a course leader who is also an admin acts as course leader.
     acting = Role.COURSE_LEADER if actor.has_role(Role.COURSE_LEADER) else Role.ADMIN
     record(action, actor=actor, actor_role=acting, obj=cohort, details=details)
@@ -95,7 +94,7 @@ def create_cohort(
     )
     db.session.add(cohort)
     db.session.flush()
-    _audit(
+    audit_cohort(
         "cohort_created",
         actor,
         cohort,
@@ -134,7 +133,9 @@ def invite_candidate(
     db.session.flush()
     # Compulsory modules (or the CPD module) are open to study from the start; options follow the choice.
     sync_enrolments(member)
-    _audit("cohort_candidate_added", actor, cohort, user_id=user.id, email=user.email, school=school)
+    audit_cohort("cohort_candidate_added", actor, cohort, user_id=user.id, email=user.email, school=school)
+    # Joining is when work can start to arrive: the candidate gets an assessor now, by the cohort's rule.
+    allocate_by_rule(actor, cohort, user.id)
     return user, True
 
 
@@ -209,7 +210,7 @@ def add_staff(actor, cohort: Cohort, user: User, role: MemberRole) -> bool:
         return False
     db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, role=role))
     db.session.flush()
-    _audit("cohort_staff_added", actor, cohort, user_id=user.id, role=role.value)
+    audit_cohort("cohort_staff_added", actor, cohort, user_id=user.id, role=role.value)
     return True
 
 
@@ -247,23 +248,34 @@ def allocate(actor, cohort: Cohort, *, candidate_id: int, assessor_id: int) -> N
     else:
         row.assessor_id = assessor_id
     db.session.flush()
-    _audit("assessor_allocated", actor, cohort, candidate_id=candidate_id, before=before, after=assessor_id)
+    audit_cohort(
+        "assessor_allocated", actor, cohort, candidate_id=candidate_id, before=before, after=assessor_id
+    )
+
+
+def _loads(cohort: Cohort) -> dict[int, tuple[int, str]]:
+    """Each assessor of the cohort -> (candidates allocated to them here, their name)."""
+    counts = (
+        select(AssessorAllocation.assessor_id, func.count().label("n"))
+        .where(AssessorAllocation.cohort_id == cohort.id)
+        .group_by(AssessorAllocation.assessor_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(CohortMember.user_id, User.name, func.coalesce(counts.c.n, 0))
+        .join(User, User.id == CohortMember.user_id)
+        .outerjoin(counts, counts.c.assessor_id == CohortMember.user_id)
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.role == MemberRole.ASSESSOR)
+    )
+    return {user_id: (count, name) for user_id, name, count in rows}
 
 
 def allocate_evenly(actor, cohort: Cohort) -> int:
     """Give every unallocated candidate the assessor with the fewest candidates; return how many."""
     require(can_manage_cohort(actor, cohort), "Only course leaders can allocate assessors.")
-    assessors = _member_ids(cohort, MemberRole.ASSESSOR)
-    if not assessors:
+    load = _loads(cohort)
+    if not load:
         raise ValidationFailed({"": "Add at least one assessor to the cohort first."})
-    load = dict.fromkeys(assessors, 0)
-    for assessor_id, count in db.session.execute(
-        select(AssessorAllocation.assessor_id, func.count())
-        .where(AssessorAllocation.cohort_id == cohort.id)
-        .group_by(AssessorAllocation.assessor_id)
-    ):
-        if assessor_id in load:
-            load[assessor_id] = count
     allocated = set(
         db.session.scalars(
             select(AssessorAllocation.candidate_id).where(AssessorAllocation.cohort_id == cohort.id)
@@ -273,105 +285,80 @@ def allocate_evenly(actor, cohort: Cohort) -> int:
     for candidate_id in _member_ids(cohort, MemberRole.CANDIDATE):
         if candidate_id in allocated:
             continue
-        # Fewest first; ties go to the earliest-added assessor, so the result is repeatable.
-        choices = [a for a in assessors if a != candidate_id]
-        if not choices:
+        assessor_id = even_spread_choice(load, candidate_id)
+        if assessor_id is None:
             continue
-        assessor_id = min(choices, key=lambda a: (load[a], assessors.index(a)))
         db.session.add(
             AssessorAllocation(cohort_id=cohort.id, candidate_id=candidate_id, assessor_id=assessor_id)
         )
-        load[assessor_id] += 1
+        count, name = load[assessor_id]
+        load[assessor_id] = (count + 1, name)
         made += 1
     db.session.flush()
     if made:
-        _audit("assessors_allocated_evenly", actor, cohort, allocations=made)
+        audit_cohort("assessors_allocated_evenly", actor, cohort, allocations=made)
     return made
 
 
-def _link_problem(kind: SessionKind, link: str | None) -> str | None:
-    if kind == SessionKind.ONLINE_LIVE and not link:
-        return "An online session needs its joining link."
-    if link and web_address_problem(link):
-        return "The joining link must start with https:// or http://."
-    return None
-
-
-def add_session(
-    actor,
-    cohort: Cohort,
-    *,
-    kind: SessionKind,
-    title: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    place: str | None,
-    link: str | None,
-    capacity: int | None,
-    module_codes: list[str],
-) -> CohortSession:
-    """Add a session to the cohort's calendar."""
-    require(can_manage_cohort(actor, cohort), "Only course leaders can change the calendar.")
-    kind = SessionKind(kind)
-    known = {link_.code for link_ in cohort.qualification_version.module_links}
-    unknown = [c for c in module_codes if c not in known]
-    errors = errors_of(
-        title=None if (title or "").strip() else "Give the session a title.",
-        ends_at=None if ends_at > starts_at else "The session must end after it starts.",
-        capacity=(
-            "Capacity must be at least 1, or left empty for no limit."
-            if capacity is not None and capacity < 1
-            else None
-        ),
-        link=_link_problem(kind, link),
-        place=(
-            "Say where the session takes place."
-            if kind != SessionKind.ONLINE_LIVE and not (place or "").strip()
-            else None
-        ),
-        module_codes="Unknown module(s): " + ", ".join(unknown) if unknown else None,
+def allocated_assessor_id(cohort: Cohort, candidate_id: int) -> int | None:
+    """The assessor the candidate is allocated to in the cohort, if any."""
+    return db.session.scalar(
+        select(AssessorAllocation.assessor_id).where(
+            AssessorAllocation.cohort_id == cohort.id, AssessorAllocation.candidate_id == candidate_id
+        )
     )
-    if errors:
-        raise ValidationFailed(errors)
-    session = CohortSession(
-        cohort_id=cohort.id,
-        kind=kind,
-        title=title.strip(),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=(place or "").strip() or None,
-        link=link or None,
-        capacity=capacity,
-        module_codes=" ".join(module_codes),
+
+
+def allocate_by_rule(actor, cohort: Cohort, candidate_id: int) -> int | None:
+    """Allocate a candidate who joins by the cohort's rule; the assessor's id, or None (manual, nobody)."""
+    existing = allocated_assessor_id(cohort, candidate_id)
+    if existing is not None or cohort.allocation_rule != AllocationRule.EVEN:
+        return existing
+    assessor_id = even_spread_choice(_loads(cohort), candidate_id)
+    if assessor_id is None:
+        return None  # no assessor yet: the work waits in the cohort's Unallocated queue
+    db.session.add(
+        AssessorAllocation(cohort_id=cohort.id, candidate_id=candidate_id, assessor_id=assessor_id)
     )
-    db.session.add(session)
     db.session.flush()
-    _audit(
-        "session_added",
-        actor,
-        cohort,
-        session_id=session.id,
-        kind=kind.value,
-        starts_at=starts_at.isoformat(),
+    details = {
+        "candidate_id": candidate_id,
+        "before": None,
+        "after": assessor_id,
+        "rule": AllocationRule.EVEN,
+    }
+    if actor is not None and can_manage_cohort(actor, cohort):
+        audit_cohort("assessor_allocated", actor, cohort, **details)
+    else:  # the candidate accepting their invitation: the rule acts, not them
+        record("assessor_allocated", obj=cohort, details=details)
+    return assessor_id
+
+
+def allocate_on_joining(user: User) -> None:
+    """Allocate an invited person who has just joined, in every cohort where they still have no assessor."""
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.CANDIDATE)
+        .order_by(Cohort.id)
     )
-    return session
+    for cohort in cohorts:
+        allocate_by_rule(None, cohort, user.id)
 
 
-def publish_calendar(actor, cohort: Cohort) -> str:
-    """Give the calendar a new public address (page and iCalendar feed); any older address stops working."""
-    require(can_manage_cohort(actor, cohort), "Only course leaders can publish the calendar.")
-    cohort.calendar_token = secrets.token_urlsafe(24)
+def set_allocation_rule(actor, cohort: Cohort, *, rule: str) -> None:
+    """Choose how candidates who join the cohort get an assessor: even spread or by hand."""
+    require(can_manage_cohort(actor, cohort), "Only course leaders can choose the allocation rule.")
+    try:
+        rule = AllocationRule(rule)
+    except ValueError:
+        raise ValidationFailed({"rule": "Choose even spread or manual allocation."}) from None
+    before = cohort.allocation_rule
+    if before == rule:
+        return
+    cohort.allocation_rule = rule
     db.session.flush()
-    _audit("calendar_published", actor, cohort)
-    return cohort.calendar_token
-
-
-def unpublish_calendar(actor, cohort: Cohort) -> None:
-    """Take the public calendar page and feed down."""
-    require(can_manage_cohort(actor, cohort), "Only course leaders can change the calendar.")
-    cohort.calendar_token = None
-    db.session.flush()
-    _audit("calendar_unpublished", actor, cohort)
+    audit_cohort("cohort_allocation_rule_set", actor, cohort, before=before, after=rule.value)
 
 
 def set_turnaround(actor, cohort: Cohort, *, days: int, expected_version: int | None = None) -> None:
@@ -386,4 +373,4 @@ def set_turnaround(actor, cohort: Cohort, *, days: int, expected_version: int | 
     before = cohort.turnaround_days
     cohort.turnaround_days = days
     db.session.flush()
-    _audit("cohort_turnaround_set", actor, cohort, before=before, after=days)
+    audit_cohort("cohort_turnaround_set", actor, cohort, before=before, after=days)

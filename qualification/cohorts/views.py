@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,8 +13,10 @@ from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
 from core.forms import submit, whole
 from core.web.access import SIGNED_IN, rule
+from qualification.calendar.services import add_session, publish_calendar, unpublish_calendar
 from qualification.cohorts.forms import (
     AllocationForm,
+    AllocationRuleForm,
     CandidateForm,
     CandidatesCsvForm,
     CohortForm,
@@ -22,25 +24,24 @@ from qualification.cohorts.forms import (
     StaffForm,
     TurnaroundForm,
 )
-from qualification.cohorts.models import MemberRole, SessionKind
+from qualification.cohorts.models import AllocationRule, MemberRole, SessionKind
 from qualification.cohorts.queries import (
     allocations,
+    assessor_of,
     cohort_or_404,
     cohorts_for,
     load_cohort,
     published_offers,
 )
 from qualification.cohorts.services import (
-    add_session,
     add_staff,
     allocate,
     allocate_evenly,
     create_cohort,
     invite_candidate,
     invite_candidates_csv,
-    publish_calendar,
+    set_allocation_rule,
     set_turnaround,
-    unpublish_calendar,
 )
 from qualification.permissions import MANAGERS, can_manage_cohort
 from qualification.versions.models import QualificationVersion
@@ -54,6 +55,15 @@ def _allocation_choices(form: AllocationForm, members) -> AllocationForm:
     form.candidate.choices = [(m.user_id, m.user.name) for m in members if m.role == MemberRole.CANDIDATE]
     form.assessor.choices = [(m.user_id, m.user.name) for m in members if m.role == MemberRole.ASSESSOR]
     return form
+
+
+def _unallocated_count(cohort) -> int | None:
+    """Work waiting with no assessor in the cohort, when the viewer may see it (assessors count it)."""
+    counts = [
+        count(current_user, cohort.id)
+        for count in current_app.extensions.get("waymark_unallocated_count", [])
+    ]
+    return next((n for n in counts if n is not None), None)
 
 
 def _page(cohort, status=200, **forms):
@@ -73,6 +83,9 @@ def _page(cohort, status=200, **forms):
         "allocation_form": allocation_form,
         "can_manage": can_manage_cohort(current_user, cohort),
         "csv_report": forms.pop("csv_report", None),
+        "allocation_rule": AllocationRule(cohort.allocation_rule),
+        "rule_form": forms.pop("rule_form", None) or AllocationRuleForm(rule=cohort.allocation_rule),
+        "unallocated": _unallocated_count(cohort),
         "turnaround_form": forms.pop("turnaround_form", None)
         or TurnaroundForm(days=cohort.turnaround_days, version=cohort.version),
     }
@@ -136,10 +149,16 @@ def add_candidate(cohort_id: int):
     )
     if done:
         user, added = done.result
-        flash(
-            f"{user.name} is in the cohort." if added else f"{user.name} was already in the cohort.",
-            "success",
-        )
+        if not added:
+            flash(f"{user.name} was already in the cohort.", "success")
+        elif assessor := assessor_of(cohort.id, user.id):
+            flash(f"{user.name} is in the cohort. Their assessor is {assessor.name}.", "success")
+        else:
+            flash(
+                f"{user.name} is in the cohort. They have no assessor yet: allocate one below, or their "
+                "work will wait in the cohort's Unallocated queue.",
+                "success",
+            )
         return _back(cohort, "candidates")
     return _page(cohort, 422, candidate_form=form)
 
@@ -197,8 +216,24 @@ def allocate_one(cohort_id: int):
         ),
     ):
         flash("Allocation saved.", "success")
+        if form.back.data == "unallocated":
+            return redirect(url_for("assessors.queue.show_unallocated", cohort_id=cohort.id))
         return _back(cohort, "allocation")
     return _page(cohort, 422, allocation_form=form)
+
+
+@bp.route("/<int:cohort_id>/allocations/rule", methods=["POST"])
+@rule(MANAGERS)
+def set_cohort_allocation_rule(cohort_id: int):
+    cohort = cohort_or_404(cohort_id, manage=True)
+    form = AllocationRuleForm()
+    if submit(form, lambda: set_allocation_rule(current_user, cohort, rule=form.rule.data)):
+        flash(
+            f"Candidates who join now get an assessor by this rule: {AllocationRule(form.rule.data).label}.",
+            "success",
+        )
+        return _back(cohort, "allocation")
+    return _page(cohort, 422, rule_form=form)
 
 
 @bp.route("/<int:cohort_id>/allocations/even", methods=["POST"])

@@ -14,6 +14,7 @@ from core.extensions import db
 from qualification.cohorts.models import CohortMember
 from qualification.demo import DEMO_SPEC
 from tests.support.html import csrf_from
+from tests.support.mail import emailed_links
 
 
 def publish_demo(runner) -> None:
@@ -113,3 +114,30 @@ def add_session(client, cohort_id: int, data: dict, **kw):
     url = f"/cohorts/{cohort_id}/sessions/new"
     page = client.get(url).get_data(as_text=True)
     return client.post(url, data={**data, "csrf_token": csrf_from(page)}, **kw)
+
+
+_INVITE_LINK = re.compile(r"http://waymark\.test(/invitations/[A-Za-z0-9_-]+)")
+JOINING_PASSWORD = "a long passphrase, 7 words"
+
+
+def accept_invitation(app, email: str, name: str):
+    """The invited person follows the emailed link and chooses a password; returns their signed-in client."""
+    (path,) = emailed_links(app, email, _INVITE_LINK)
+    candidate = app.test_client()
+    page = candidate.get(path).get_data(as_text=True)
+    data = {
+        "name": name,
+        "password": JOINING_PASSWORD,
+        "confirm": JOINING_PASSWORD,
+        "csrf_token": csrf_from(page),
+    }
+    joined = candidate.post(path, data=data, follow_redirects=True)
+    assert f"Welcome to Waymark, {name}" in text_of(joined), text_of(joined)
+    return candidate
+
+
+def join_cohort(app, leader, cohort_id: int, name: str, email: str):
+    """The course leader invites a candidate on the cohort page, who accepts the emailed invitation; returns
+    (the page the leader saw after inviting, the candidate's signed-in client)."""
+    invited = text_of(invite(leader, cohort_id, name, email, "Vale School"))
+    return invited, accept_invitation(app, email, name)

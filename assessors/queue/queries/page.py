@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union_all
 
 from assessors.marking.models import Assessment, MarkingStatus
-from assessors.permissions import can_use_queue
+from assessors.permissions import can_see_unallocated, can_use_queue
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
@@ -24,6 +24,7 @@ from assessors.queue.queries.sources import (
     UNTIMED_KINDS,
     Cursor,
     QueueFilters,
+    Whose,
     allocated,
     late,
     paged,
@@ -35,6 +36,8 @@ from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_roles
+from qualification.permissions import can_manage_cohort
 from qualification.versions.models import VersionModule
 
 __all__ = [
@@ -54,6 +57,8 @@ __all__ = [
     "queue_page",
     "ready_count",
     "ready_decisions",
+    "unallocated_count",
+    "unallocated_counts",
 ]
 
 
@@ -222,7 +227,7 @@ def ready_count(assessor_id: int) -> int:
 
 
 def queue_page(
-    assessor_id: int, cohorts: list[Cohort], filters: QueueFilters, cursor: Cursor | None, today: date
+    assessor_id: int | Whose, cohorts: list[Cohort], filters: QueueFilters, cursor: Cursor | None, today: date
 ) -> QueuePage:
     """One page of the assessor's queue (one query), with the days each item has waited."""
     targets = _targets(cohorts)
@@ -298,3 +303,36 @@ def assessor_panel(user) -> dict | None:
         "to_plan": counts.to_plan,
         "ready": ready_count(user.id),
     }
+
+
+def unallocated_counts(cohort_ids) -> dict[int, int]:
+    """How many items wait with no allocated assessor, per cohort (one query); cohorts with none left out."""
+    whose = Whose(cohort_ids=tuple(cohort_ids))
+    if not whose.cohort_ids:
+        return {}
+    merged = union_all(
+        *[query.with_only_columns(key[3].label("cohort_id")) for query, key in sources(whose, QueueFilters())]
+    ).subquery()
+    return dict(
+        db.session.execute(select(merged.c.cohort_id, func.count()).group_by(merged.c.cohort_id)).all()
+    )
+
+
+def unallocated_count(user, cohort_id: int) -> int | None:
+    """How many items wait in the cohort's Unallocated queue, or None when the person may not see it."""
+    # A course leader needs no role context (one statement fewer on the cohort page).
+    if not (can_manage_cohort(user) or can_see_unallocated(user, cohort_roles(cohort_id))):
+        return None
+    return unallocated_counts([cohort_id]).get(cohort_id, 0)
+
+
+def assessing_cohorts(user_id: int) -> list[Cohort]:
+    """The cohorts where the person is one of the assessors (whose Unallocated queue they see)."""
+    return list(
+        db.session.scalars(
+            select(Cohort)
+            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+            .where(CohortMember.user_id == user_id, CohortMember.role == MemberRole.ASSESSOR)
+            .order_by(Cohort.name)
+        )
+    )

@@ -3,7 +3,9 @@
 Four kinds of work: submitted attempts of the candidates allocated to the assessor (not started, being
 marked, or returned by the IQA), submitted APL claims of those candidates that no round has decided yet,
 observations the assessor has planned and still has to write up, and modules those candidates study that
-still need an observation planned. Each branch is filtered, ordered and limited on the page key
+still need an observation planned. The same branches, for the candidates of a cohort with no allocated
+assessor, make the cohort's Unallocated queue (no observation to write up there: a planned observation
+always has its assessor). Each branch is filtered, ordered and limited on the page key
 (waiting_since, kind, id), so a page reads at most `PAGE_SIZE + 1` rows of each branch and never scans with
 OFFSET, however long the queue. assessors/queue.py merges the branches and builds the page.
 """
@@ -112,6 +114,24 @@ def allocated(assessor_id: int, cohort_col, candidate_col):
     )
 
 
+@dataclass(frozen=True)
+class Whose:
+    """Whose work the branches list: one assessor's (their allocated candidates'), or, with `cohort_ids`, the
+    work of candidates in those cohorts who have no allocated assessor (the Unallocated queue)."""
+
+    assessor_id: int | None = None
+    cohort_ids: tuple[int, ...] = ()
+
+    def owns(self, cohort_col, candidate_col):
+        """SQL: the row (of this candidate in this cohort) is this queue's."""
+        if self.assessor_id is not None:
+            return allocated(self.assessor_id, cohort_col, candidate_col)
+        nobody = ~exists().where(
+            AssessorAllocation.cohort_id == cohort_col, AssessorAllocation.candidate_id == candidate_col
+        )
+        return and_(cohort_col.in_(self.cohort_ids), nobody)
+
+
 def late(cohort_col, waiting, cutoffs: dict[int | None, datetime]):
     """SQL: the row has waited past its cohort's turnaround target (each cohort has its own cutoff)."""
     found = [
@@ -190,7 +210,7 @@ def _typed_null(kind):
     return cast(null(), kind)
 
 
-def _marking(assessor_id: int):
+def _marking(whose: Whose):
     a = aliased(Assessment)
     kind = case(
         (a.returned_by_iqa.is_(True), "iqa_return"),
@@ -203,7 +223,7 @@ def _marking(assessor_id: int):
         select(*_subject_columns(s, kind, waiting, s.attempt, a.id, a.status))
         .outerjoin(a, a.submission_id == s.id)
         .where(
-            allocated(assessor_id, s.cohort_id, s.candidate_id),
+            whose.owns(s.cohort_id, s.candidate_id),
             s.status == SubmissionStatus.SUBMITTED,
             or_(a.id.is_(None), a.status.in_(QUEUE_STATUSES)),
         )
@@ -211,7 +231,7 @@ def _marking(assessor_id: int):
     return query, (waiting, kind, s.id, s.cohort_id, True), s.module_code
 
 
-def _claims(assessor_id: int):
+def _claims(whose: Whose):
     a = aliased(Assessment)
     decided = aliased(Assessment)
     kind = case((a.returned_by_iqa.is_(True), "apl_return"), else_="apl")
@@ -222,7 +242,7 @@ def _claims(assessor_id: int):
         # At most one round of a claim is open at a time (start_claim_marking reuses it).
         .outerjoin(a, and_(a.apl_claim_id == c.id, a.status.in_(QUEUE_STATUSES)))
         .where(
-            allocated(assessor_id, c.cohort_id, c.candidate_id),
+            whose.owns(c.cohort_id, c.candidate_id),
             c.status == AplStatus.SUBMITTED,
             ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
         )
@@ -230,17 +250,19 @@ def _claims(assessor_id: int):
     return query, (waiting, kind, c.id, c.cohort_id, True), c.module_code
 
 
-def _write_ups(assessor_id: int):
+def _write_ups(whose: Whose):
+    if whose.assessor_id is None:
+        return None  # a planned observation always has its assessor: never unallocated
     kind = literal("observation", String)
     waiting = type_coerce(uk_start_of_day(Observation.planned_for), UTCDateTime)
     o, none = Observation, _typed_null(Integer)
     query = select(*_subject_columns(o, kind, waiting, none, none, o.status)).where(
-        o.assessor_id == assessor_id, o.status == ObservationStatus.PLANNED
+        o.assessor_id == whose.assessor_id, o.status == ObservationStatus.PLANNED
     )
     return query, (waiting, kind, o.id, o.cohort_id, True), o.module_code
 
 
-def _to_plan(assessor_id: int):
+def _to_plan(whose: Whose):
     """Active enrolments of the assessor's candidates on a module with an observation criterion not yet met,
     and no observation of that module planned, recorded or acknowledged: one row per (candidate, module)."""
     e, result, seen = aliased(ModuleEnrolment), aliased(CriterionResult), aliased(Observation)
@@ -279,18 +301,17 @@ def _to_plan(assessor_id: int):
     waiting = type_coerce(e.enrolled_at, UTCDateTime)
     none = _typed_null(Integer)
     mine = AssessorAllocation
-    query = (
-        select(*_subject_columns(e, kind, waiting, none, none, _typed_null(String)))
+    query = select(*_subject_columns(e, kind, waiting, none, none, _typed_null(String)))
+    if whose.assessor_id is not None:
         # From the assessor's allocations (one per candidate and cohort), not from every enrolment.
-        .select_from(mine)
-        .join(e, and_(e.candidate_id == mine.candidate_id, e.cohort_id == mine.cohort_id))
-        .where(
-            mine.assessor_id == assessor_id,
-            e.status == EnrolmentStatus.ACTIVE,
-            ~observed.exists(),
-            open_criterion.exists(),
+        query = (
+            query.select_from(mine)
+            .join(e, and_(e.candidate_id == mine.candidate_id, e.cohort_id == mine.cohort_id))
+            .where(mine.assessor_id == whose.assessor_id)
         )
-    )
+    else:
+        query = query.select_from(e).where(whose.owns(e.cohort_id, e.candidate_id))
+    query = query.where(e.status == EnrolmentStatus.ACTIVE, ~observed.exists(), open_criterion.exists())
     return query, (waiting, kind, e.id, e.cohort_id, False), e.module_code
 
 
@@ -302,16 +323,21 @@ _BRANCHES = (
 )
 
 
-def sources(assessor_id: int, filters: QueueFilters):
+def sources(assessor_id: int | Whose, filters: QueueFilters):
     """Each kind of work as (query, (waiting, kind, id, cohort, timed)), filtered by cohort, module and kind.
 
-    `timed` is False for the kinds with no turnaround target (UNTIMED_KINDS): never overdue."""
+    `timed` is False for the kinds with no turnaround target (UNTIMED_KINDS): never overdue. An assessor's
+    id lists their queue; a `Whose` with cohort ids lists those cohorts' unallocated work."""
+    whose = assessor_id if isinstance(assessor_id, Whose) else Whose(assessor_id=assessor_id)
     wanted = set(KIND_FILTERS[filters.kind]) if filters.kind else set(KIND_LABELS)
     filtered = []
     for kinds, branch in _BRANCHES:
         if not wanted & kinds:
             continue
-        query, key, module = branch(assessor_id)
+        made = branch(whose)
+        if made is None:
+            continue
+        query, key, module = made
         if filters.cohort_id is not None:
             query = query.where(key[3] == filters.cohort_id)
         if filters.module_code:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from core.accounts.models import Invitation, PasswordReset, Role, User
@@ -202,6 +203,10 @@ def accept_invitation(raw: str, *, name: str, password: str) -> User:
         user.password_changed_at = utcnow()
     record("invitation_accepted", actor=user, obj=invitation, details={"role": invitation.role})
     db.session.flush()
+    # The areas act on someone joining in the same transaction (a cohort allocates its new candidate an
+    # assessor by its rule), registered by the composition root so core imports no area.
+    for on_joining in current_app.extensions.get("waymark_on_joining", []):
+        on_joining(user)
     return user
 
 

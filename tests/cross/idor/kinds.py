@@ -77,6 +77,7 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.results.show_report",
             "qualification.results.download_report",
             "qualification.cohorts.set_cohort_turnaround",
+            "qualification.cohorts.set_cohort_allocation_rule",
         )
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
@@ -211,6 +212,7 @@ ASSESSORS_KINDS: dict[str, dict[str, str]] = {
         )
     },
     "assessors.marking.start_submission": {"submission_id": "submission"},
+    "assessors.queue.show_unallocated": {"cohort_id": "cohort"},
     "assessors.marking.show_assessment_for_submission": {"submission_id": "submission"},
     "assessors.marking.start_claim": {"claim_id": "claim"},
     # Workplace assessment: observations, competence sign-offs, witness requests and their public link.

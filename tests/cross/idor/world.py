@@ -32,9 +32,9 @@ from portfolio.files.services import accept_upload
 from portfolio.mapping.services import map_item
 from portfolio.submissions.services import gaps_confirmation, submit_module
 from qualification.booking import services as booking
+from qualification.calendar.services import add_session
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole, SessionKind
 from qualification.cohorts.services import (
-    add_session,
     add_staff,
     allocate_evenly,
     create_cohort,

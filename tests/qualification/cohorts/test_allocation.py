@@ -176,11 +176,14 @@ def test_course_leader_cannot_allocate_people_outside_the_cohort(
     cohort_id = _cohort_with(client, 1, assessors=("asa@uni.example",))
     with app.app_context():
         ids = dict(db.session.execute(select(User.email, User.id)).all())
+    # The outsider joined the other cohort after Bo: even spread allocated them there, and only there.
+    assert _allocations(app, other) == {"outsider@school.example": "bo@uni.example"}
     data = {"candidate": str(ids[candidate]), "assessor": str(ids[assessor])}
     response = cohorts.post_on_cohort(client, cohort_id, "allocations", data, follow=False)
     assert response.status_code == 422
     assert "Not a valid choice." in cohorts.text_of(response)
-    assert cohorts.count(app, AssessorAllocation) == 0
+    assert _allocations(app, cohort_id) == {}
+    assert cohorts.count(app, AssessorAllocation) == 1
 
 
 # Calendar sessions ---------------------------------------------------------------------------------

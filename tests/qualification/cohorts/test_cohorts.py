@@ -310,6 +310,7 @@ MANAGEMENT_POSTS = [
     ("staff", {"staff-email": "candidate@school.example", "staff-role": "tutor"}),
     ("allocations", {"candidate": "1", "assessor": "1"}),
     ("allocations/even", {}),
+    ("allocations/rule", {"rule": "manual"}),
     ("sessions/new", TWILIGHT),
     ("calendar/publish", {}),
     ("calendar/unpublish", {}),
