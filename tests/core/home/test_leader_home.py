@@ -19,8 +19,16 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.apl.services import draft_claim, submit_claim
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
-from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, CohortSession, SessionKind
-from qualification.cohorts.services import add_session, invite_candidate
+from qualification.calendar.services import add_session
+from qualification.cohorts.models import (
+    AllocationRule,
+    AssessorAllocation,
+    Cohort,
+    CohortMember,
+    CohortSession,
+    SessionKind,
+)
+from qualification.cohorts.services import invite_candidate, set_allocation_rule
 from tests.support.html import page_text, press, signed_in
 from tests.support.marking import load_marking_demo
 from tests.support.people import JO, LEADER, person
@@ -129,6 +137,8 @@ def test_leader_home_counts_each_kind_of_work_as_the_rows(demo):
     with app.test_request_context():
         leader = person(LEADER)
         cohort = db.session.scalar(select(Cohort).order_by(Cohort.id).limit(1))
+        # The leader allocates by hand in this cohort, so the new candidate's work waits with nobody.
+        set_allocation_rule(leader, cohort, rule=AllocationRule.MANUAL)
         invite_candidate(leader, cohort, name="Nia New", email=NEW, school="Hollins Park Academy")
         start = datetime.combine(today_uk() - timedelta(days=today_uk().weekday()), time(12, 0), tzinfo=UK)
         add_session(
@@ -199,6 +209,9 @@ def test_leader_home_counts_each_kind_of_work_as_the_rows(demo):
     home = page_text(signed_in(app, LEADER).get("/"))
     unallocated = want["attempts"] + want["claims"] + want["to_plan"]
     assert f"{unallocated} pieces of work with no assessor allocated" in home
+    # The same number as the rows of the cohort's Unallocated queue the line links to.
+    queue = signed_in(app, LEADER).get(f"/assessors/cohorts/{cohort_id}/unallocated").get_data(as_text=True)
+    assert queue.count('<tr id="unallocated-') == unallocated
     assert (
         f"{want['attempts']} submitted attempt{'s' if want['attempts'] != 1 else ''}, "
         f"{want['claims']} APL claim{'s' if want['claims'] != 1 else ''}, "
