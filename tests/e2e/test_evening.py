@@ -67,8 +67,9 @@ def test_the_evening_journey_survives_a_closed_laptop(new_context, live_server):
     page.get_by_role("button", name="Mark as done and continue").click()
     expect(page.get_by_text(f"Done: {first_title}.")).to_be_visible()
 
-    # The first reflective task in M01: half an answer, autosaved, never submitted.
-    url = _open_reflection(page, "M01", 0)
+    # The first reflective task in M02 (the demo's M01 is submitted, and "Tonight" never leads into a
+    # submitted module): half an answer, autosaved, never submitted.
+    url = _open_reflection(page, "M02", 0)
     half = (
         "When a pupil in Year 10 found it hard to open up, I started with what she enjoyed rather than "
         "with options. I kept my own views on routes out of it, which was harder than I expected."
