@@ -207,6 +207,17 @@ def _apply_judgements(
             judgement.override_reason = (overrides[ref] or "").strip()
 
 
+def _require_in_marking(actor, assessment: Assessment, expected_version: int | None, refused: str) -> None:
+    """The allocated assessor, on the version they opened, of a decision still in marking and of work not
+    withdrawn: what every change to a judgement needs (`refused` says what can no longer happen)."""
+    require(can_mark(actor, roles_of_assessment(assessment)), NOT_MARKER)
+    if assessment.status != MarkingStatus.IN_MARKING:
+        raise InvalidTransition(f"This decision is {assessment.status.label.lower()}; {refused}.")
+    check_version(assessment, expected_version)
+    if withdrawn_subject(assessment):
+        raise InvalidTransition(WITHDRAWN)
+
+
 def save_judgement(
     actor,
     assessment: Assessment,
@@ -223,14 +234,7 @@ def save_judgement(
 ) -> None:
     """Save the judgement so far (a draft: nothing is decided or shown to the candidate until released)."""
     overrides = overrides or {}
-    require(can_mark(actor, roles_of_assessment(assessment)), NOT_MARKER)
-    if assessment.status != MarkingStatus.IN_MARKING:
-        raise InvalidTransition(
-            f"This decision is {assessment.status.label.lower()}; it can no longer be changed."
-        )
-    check_version(assessment, expected_version)
-    if withdrawn_subject(assessment):
-        raise InvalidTransition(WITHDRAWN)
+    _require_in_marking(actor, assessment, expected_version, "it can no longer be changed")
     by_ref = {j.criterion_ref: j for j in assessment.judgements}
     allowed = SUBMISSION_DECISIONS if assessment.kind == AssessmentKind.SUBMISSION else APL_DECISIONS
     errors = {
@@ -303,14 +307,7 @@ class CarriedForward:
 def carry_forward_criteria(actor, assessment: Assessment, *, expected_version: int | None) -> CarriedForward:
     """Set each criterion met in the previous attempt, and not yet judged in this one, to met, recorded as
     carried forward with how it was met there (a criterion already judged here is left as it is)."""
-    require(can_mark(actor, roles_of_assessment(assessment)), NOT_MARKER)
-    if assessment.status != MarkingStatus.IN_MARKING:
-        raise InvalidTransition(
-            f"This decision is {assessment.status.label.lower()}; criteria can no longer be carried forward."
-        )
-    check_version(assessment, expected_version)
-    if withdrawn_subject(assessment):
-        raise InvalidTransition(WITHDRAWN)
+    _require_in_marking(actor, assessment, expected_version, "criteria can no longer be carried forward")
     previous = previous_attempt(assessment)
     if previous is None:
         raise InvalidTransition("There is no earlier marked attempt to carry criteria forward from.")

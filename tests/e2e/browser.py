@@ -18,3 +18,15 @@ def playwright_or_skip():
             pytest.fail(f"{why}; WAYMARK_REQUIRE_BROWSER=1 requires the browser tests.", pytrace=False)
         pytest.skip(f"{why}: browser tests skipped", allow_module_level=True)
     return Page, expect
+
+
+def sign_in(page, email: str, password: str | None = None) -> None:
+    """Type into the login form and click the button, as a person would (the demo's password by default).
+    Returns once the server has answered the form, so the next step does not race the sign-in."""
+    from tests.support.people import DEMO_PASSWORD
+
+    page.goto("/login")
+    page.get_by_label("Email address").press_sequentially(email)
+    page.get_by_label("Password", exact=True).press_sequentially(password or DEMO_PASSWORD)
+    with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url):
+        page.get_by_role("button", name="Sign in").click()

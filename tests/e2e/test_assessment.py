@@ -14,9 +14,8 @@ import re
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
+from tests.e2e.browser import playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
-from tests.e2e.test_journeys import sign_in
 from tests.support.people import TOM
 
 Page, expect = playwright_or_skip()

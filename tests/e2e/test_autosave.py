@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
-from tests.support.people import DEMO_PASSWORD, JO
+from tests.e2e.browser import playwright_or_skip, sign_in
+from tests.support.people import JO
 
 Page, expect = playwright_or_skip()
 
@@ -21,14 +21,6 @@ pytestmark = pytest.mark.e2e
 KEPT = re.compile(r"^Kept in this browser at \d\d:\d\d; not sent yet\.$")
 # The debounce is 1.5 s; the save must be done within 2 s of the last keystroke: 3 s leaves room for CI.
 WITHIN_MS = 3_000
-
-
-def _sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def _dialogs(page: Page) -> list[str]:
@@ -53,7 +45,7 @@ def _kept_copies(page: Page) -> dict[str, str]:
 def test_a_new_forum_thread_is_kept_in_the_browser_until_it_is_posted(new_context):
     page = new_context().new_page()
     seen = _dialogs(page)
-    _sign_in(page, JO)
+    sign_in(page, JO)
     page.goto("/forums/cohort/1")
     page.get_by_role("table", name="Forums").get_by_role("link").first.click()
     forum = page.url

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
+from tests.e2e.browser import playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
-from tests.support.people import DEMO_PASSWORD, JO
+from tests.support.people import JO
 
 Page, expect = playwright_or_skip()
 
@@ -26,16 +26,9 @@ def live_server(tmp_path_factory):
     yield from serve_demo(tmp_path_factory, "e2e-deliberate-submit")
 
 
-def _sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").press_sequentially(email)
-    page.get_by_label("Password", exact=True).press_sequentially(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_jo_maps_to_two_criteria_and_confirms_the_empty_ones_before_submitting(page: Page, live_server):
     title = f"Job description annotated {uuid.uuid4().hex[:6]}"
-    _sign_in(page, JO)
+    sign_in(page, JO)
     page.goto("/portfolio/new?kind=account")
     page.get_by_label("Title").fill(title)
     page.get_by_label("Date of the activity").fill(YESTERDAY)

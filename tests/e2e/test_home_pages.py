@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
+from tests.e2e.browser import playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
-from tests.support.people import DEMO_PASSWORD, EXAMINER, HELEN, JO, LEADER, SAM, TOM
+from tests.support.people import EXAMINER, HELEN, JO, LEADER, SAM, TOM
 
 Page, expect = playwright_or_skip()
 
@@ -41,14 +41,6 @@ VACS_QUESTIONS = (
 def live_server(tmp_path_factory):
     """A server of its own: these journeys complete Jo's M01 and share a sample with the examiner."""
     yield from serve_demo(tmp_path_factory, "e2e-home-pages")
-
-
-def _sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").press_sequentially(email)
-    page.get_by_label("Password", exact=True).press_sequentially(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hello, "))
 
 
 def _home(page: Page) -> None:
@@ -88,7 +80,7 @@ def _queue_rows(page: Page) -> int:
 
 
 def test_candidate_home_waiting_equals_her_submissions_awaiting_assessment(page: Page):
-    _sign_in(page, JO)
+    sign_in(page, JO)
     waiting = _card(page, "Waiting")
     said = waiting.get_by_text(re.compile(r"\d+ pieces? of your work waits? for assessment"))
     expect(said).to_be_visible()
@@ -112,7 +104,7 @@ def test_candidate_home_waiting_equals_her_submissions_awaiting_assessment(page:
 
 
 def test_assessor_home_counts_equal_his_queue(page: Page):
-    _sign_in(page, TOM)
+    sign_in(page, TOM)
     card = _card(page, "Assessment")
     waiting = card.get_by_role("link", name=re.compile(r"^\d+ waiting in your queue$"))
     count = _number(waiting.inner_text(), r"^(\d+)")
@@ -157,7 +149,7 @@ def test_assessor_home_counts_equal_his_queue(page: Page):
 def _tom_completes_jo_m01(page: Page) -> None:
     """Tom marks Jo's M01 achieved (giving his reason where no allowed method backs a criterion) and completes
     it: one of his first decisions, so it is sampled for the IQA."""
-    _sign_in(page, TOM)
+    sign_in(page, TOM)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assessment queue").click()
     row = page.locator("tbody tr").filter(has_text="Jo Patel").filter(has_text="Submission: M01")
     row.get_by_role("button", name="Start marking M01 for Jo Patel").click()
@@ -212,7 +204,7 @@ def _iqa_counts_equal_the_work_list(page: Page) -> int:
 
 def test_iqa_home_counts_equal_the_iqa_work_list(new_context):
     sam = new_context().new_page()
-    _sign_in(sam, SAM)
+    sign_in(sam, SAM)
     before = _iqa_counts_equal_the_work_list(sam)
 
     _tom_completes_jo_m01(new_context().new_page())
@@ -228,7 +220,7 @@ def test_iqa_home_counts_equal_the_iqa_work_list(new_context):
     expect(row).to_contain_text("M01 submission: Achieved")
     # Helen is an IQA of the cohort too: her home and work list agree as well.
     helen = new_context().new_page()
-    _sign_in(helen, HELEN)
+    sign_in(helen, HELEN)
     assert _iqa_counts_equal_the_work_list(helen) == after
 
 
@@ -270,12 +262,12 @@ def _until(text: str) -> str:
 
 def test_examiner_home_samples_equal_the_grants_listed(new_context):
     ruth = new_context().new_page()
-    _sign_in(ruth, EXAMINER)
+    sign_in(ruth, EXAMINER)
     before = _examiner_home_equals_the_grants(ruth)
 
     # The course leader shares a sample of two candidates with her.
     leader = new_context().new_page()
-    _sign_in(leader, LEADER)
+    sign_in(leader, LEADER)
     leader.get_by_role("navigation", name="Main").get_by_role("link", name="Quality assurance").click()
     leader.get_by_role("link", name="external examiner access").first.click()
     leader.get_by_label("External examiner").select_option(label="Prof. Ruth Adeyemi (Eastbrook University)")
@@ -299,7 +291,7 @@ def _this_uk_week() -> tuple[date, date]:
 
 def test_leader_home_counts_equal_the_cohort_page_and_the_queues(new_context):
     page = new_context().new_page()
-    _sign_in(page, LEADER)
+    sign_in(page, LEADER)
     cohorts = _card(page, "Your cohorts").get_by_role("region")
     expect(cohorts.first).to_be_visible()
     for cohort in cohorts.all():
@@ -338,7 +330,7 @@ def test_leader_home_counts_equal_the_cohort_page_and_the_queues(new_context):
         if overdue == "No marking is overdue.":
             for assessor in (TOM, HELEN):
                 queue = new_context().new_page()
-                _sign_in(queue, assessor)
+                sign_in(queue, assessor)
                 queue.goto("/assessors/queue?overdue=y")
                 assert _queue_rows(queue) == 0
         else:

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
+from tests.e2e.browser import playwright_or_skip, sign_in
 from tests.e2e.test_assessment import (
     complete_marking,
     jo_in_the_queue,
@@ -20,7 +20,6 @@ from tests.e2e.test_assessment import (
     open_jo_m01,
     own_server,
 )
-from tests.e2e.test_journeys import sign_in
 from tests.support.people import JO, SAM, TOM
 
 Page, expect = playwright_or_skip()

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
+from tests.e2e.browser import playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
-from tests.support.people import DEMO_PASSWORD, HELEN, LEADER
+from tests.support.people import HELEN, LEADER
 
 ADMIN = "admin@northmoor.example"
 
@@ -31,18 +31,11 @@ def live_server(tmp_path_factory):
     yield from serve_demo(tmp_path_factory, "e2e-joining")
 
 
-def _sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").press_sequentially(email)
-    page.get_by_label("Password", exact=True).press_sequentially(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_a_candidate_invited_after_setup_joins_submits_and_the_work_reaches_their_assessor(
     page: Page, new_context, live_server
 ):
     email = f"robin-{uuid.uuid4().hex[:8]}@school.example"
-    _sign_in(page, LEADER)
+    sign_in(page, LEADER)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts", exact=True).click()
     page.locator("main").get_by_role("link").filter(has_text=re.compile("Northmoor|2026")).first.click()
     invite = page.locator("form").filter(has=page.get_by_role("button", name="Invite", exact=True))
@@ -54,7 +47,7 @@ def test_a_candidate_invited_after_setup_joins_submits_and_the_work_reaches_thei
 
     # The demo sends no real email: the administrator reads the invitation in the Outbox.
     admin = new_context().new_page()
-    _sign_in(admin, ADMIN)
+    sign_in(admin, ADMIN)
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Outbox", exact=True).click()
     body = admin.locator("article").filter(has_text=f"To {email}").locator("pre").inner_text()
     link = re.search(r"https?://\S+/invitations/\S+", body)
@@ -91,7 +84,7 @@ def test_a_candidate_invited_after_setup_joins_submits_and_the_work_reaches_thei
     ).to_be_visible()
 
     helen = new_context().new_page()
-    _sign_in(helen, HELEN)
+    sign_in(helen, HELEN)
     helen.get_by_role("navigation", name="Main").get_by_role("link", name="Assessment queue").click()
     row = (
         helen.locator("tbody tr")

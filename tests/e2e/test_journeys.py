@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
-from tests.support.people import DEMO_PASSWORD
+from tests.e2e.browser import playwright_or_skip, sign_in
 
 Page, expect = playwright_or_skip()
 
@@ -24,14 +23,6 @@ ROLE_LOGINS = [
     ("examiner", "examiner@eastbrook.example", "Prof. Ruth Adeyemi", "External examining"),
     ("candidate", "candidate@school.example", "Jo Patel", "Your study"),
 ]
-
-
-def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Type into the login form and click the button, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Email address").press_sequentially(email)
-    page.get_by_label("Password", exact=True).press_sequentially(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize(("role", "email", "name", "card"), ROLE_LOGINS, ids=[r[0] for r in ROLE_LOGINS])

@@ -17,9 +17,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip
+from tests.e2e.browser import playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
-from tests.support.people import DEMO_PASSWORD, JO, SAM, TOM
+from tests.support.people import JO, SAM, TOM
 
 Page, expect = playwright_or_skip()
 
@@ -45,14 +45,6 @@ CARRY = "Carry forward the criteria met in attempt 1"
 def live_server(tmp_path_factory):
     """A server of its own: this journey refers, releases and resubmits Jo's M01."""
     yield from serve_demo(tmp_path_factory, "e2e-resubmission")
-
-
-def _sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").press_sequentially(email)
-    page.get_by_label("Password", exact=True).press_sequentially(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hello, "))
 
 
 def _menu(page: Page, label: str) -> None:
@@ -163,15 +155,15 @@ def _jo_resubmits(jo: Page) -> None:
 
 def test_tom_marks_attempt_2_against_attempt_1_and_carries_forward_what_was_met(new_context):
     tom = new_context().new_page()
-    _sign_in(tom, TOM)
+    sign_in(tom, TOM)
     met_before = _refer_attempt_1(tom)
     iqa = new_context().new_page()
-    _sign_in(iqa, SAM)
+    sign_in(iqa, SAM)
     _iqa_agrees(iqa)
     _release(tom)
 
     jo = new_context().new_page()
-    _sign_in(jo, JO)
+    sign_in(jo, JO)
     _jo_resubmits(jo)
 
     # Tom opens attempt 2 from his queue.

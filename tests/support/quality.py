@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from assessors.decisions.services import release_decision, review_decision
+from assessors.examiner.services import grant_examiner_access, uk_today
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
 from core.accounts.models import Role, User
@@ -27,7 +28,7 @@ from qualification.cohorts.services import add_staff, create_cohort
 from qualification.versions.queries import find_version
 from tests.support.backing import account_refs, attest_the_rest
 from tests.support.demo import load_study_demo
-from tests.support.people import DEMO_PASSWORD, LEADER, make_user, person
+from tests.support.people import DEMO_PASSWORD, EXAMINER, LEADER, make_user, person
 
 OTHER_IQA = "zqx.iqa@elsewhere.example"  # IQA of a second cohort only
 
@@ -156,3 +157,20 @@ def audit(app, action: str) -> list[dict]:
             select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
         )
         return [{**details_of(e), "actor_role": e.actor_role} for e in events]
+
+
+def share_with_examiner(app, candidate_emails, *, days: int = 30, cohort_id: int | None = None) -> int:
+    """The course leader shares these candidates of the demo cohort (or `cohort_id`) with the demo's external
+    examiner until `days` from today, through the service; returns the grant's id."""
+    with app.test_request_context():
+        access = grant_examiner_access(
+            person(LEADER),
+            db.session.get(Cohort, cohort_id or demo_cohort_id(app)),
+            examiner_id=person(EXAMINER).id,
+            candidate_ids=[person(email).id for email in candidate_emails],
+            ends_on=uk_today() + timedelta(days=days),
+            note="",
+            today=uk_today(),
+        )
+        db.session.commit()
+        return access.id

@@ -9,19 +9,15 @@ their sample, the external examiner.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
-from assessors.examiner.services import grant_examiner_access, uk_today
 from assessors.marking.models import Assessment
 from core.audit.models import AuditEvent
 from core.extensions import db
-from qualification.cohorts.models import Cohort
 from tests.support.html import page_text, press, signed_in
 from tests.support.people import CHRIS, EXAMINER, JO, LEADER, SAM, TOM, person
-from tests.support.quality import OTHER_IQA, demo_cohort_id, judge, load_quality_demo, release, submit
+from tests.support.quality import OTHER_IQA, judge, load_quality_demo, release, share_with_examiner, submit
 
 
 @pytest.fixture
@@ -127,17 +123,7 @@ def test_the_examiner_reads_the_history_of_released_work_in_their_sample_only(de
     app, submission_id, assessment_id, jo_id = decided
     examiner = signed_in(app, EXAMINER)
     assert examiner.get(f"/assessors/candidates/{jo_id}/history").status_code == 404  # no grant yet
-    with app.test_request_context():
-        grant_examiner_access(
-            person(LEADER),
-            db.session.get(Cohort, demo_cohort_id(app)),
-            examiner_id=person(EXAMINER).id,
-            candidate_ids=[jo_id],
-            ends_on=uk_today() + timedelta(days=30),
-            note="",
-            today=uk_today(),
-        )
-        db.session.commit()
+    share_with_examiner(app, [JO])
 
     text = page_text(examiner.get(f"/assessors/candidates/{jo_id}/history"))
     assert "Decision released" in text

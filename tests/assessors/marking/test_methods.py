@@ -11,16 +11,13 @@ the transcript says by which method each criterion was met.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
-from assessors.examiner.services import grant_examiner_access, uk_today
 from assessors.marking.models import Assessment, CriterionJudgement
 from core.extensions import db
-from qualification.cohorts.models import Cohort
 from qualification.results.models import CriterionResult
 from tests.support.backing import back_submission
 from tests.support.html import page_text, press, signed_in
@@ -35,8 +32,8 @@ from tests.support.marking import (
     start_marking,
     submit_m01,
 )
-from tests.support.people import EXAMINER, JO, LEADER, SAM, TOM, person
-from tests.support.quality import demo_cohort_id
+from tests.support.people import EXAMINER, JO, SAM, TOM, person
+from tests.support.quality import share_with_examiner
 
 UNBACKED = "No allowed assessment method backs these criteria judged met: M01.1.1."
 
@@ -151,18 +148,9 @@ def test_an_override_with_a_reason_completes_and_always_goes_to_the_iqa_who_read
     press(iqa, review, "Agree with the decision", {}, follow=True)
     release_all(tom)
     assert assessment_row(app, assessment_id)["status"] == "released"
-    with app.test_request_context():
-        access = grant_examiner_access(
-            person(LEADER),
-            db.session.get(Cohort, demo_cohort_id(app)),
-            examiner_id=person(EXAMINER).id,
-            candidate_ids=[person(JO).id],
-            ends_on=uk_today() + timedelta(days=30),
-            note="",
-            today=uk_today(),
-        )
-        db.session.commit()
-        access_id, jo_id = access.id, person(JO).id
+    access_id = share_with_examiner(app, [JO])
+    with app.app_context():
+        jo_id = person(JO).id
     examiner = page_text(signed_in(app, EXAMINER).get(f"/assessors/examiner/{access_id}/candidates/{jo_id}"))
     assert "Assessor's reason: Observed informally at the careers fair; record to follow." in examiner
     assert "M01.1.1: Assessor's override: Observed informally" in page_text(jo.get("/transcript"))

@@ -195,7 +195,9 @@ def test_assessor_can_record_and_sign_and_the_record_becomes_evidence(demo):
     assert count(demo, EvidenceItem) == 1
 
 
-def test_candidate_can_comment_then_acknowledge_the_record(demo):
+def _signed_and_commented(demo):
+    """Tom plans and signs an observation of Jo; Jo adds a comment only. (Tom, the observation, Jo's
+    browser, the page after her comment.)"""
     tom, jo = signed_in(demo, TOM), user_id(demo, JO)
     plan(tom, jo)
     observation = only_observation(demo)
@@ -203,6 +205,11 @@ def test_candidate_can_comment_then_acknowledge_the_record(demo):
     candidate = signed_in(demo, JO)
     page = candidate.get(f"/assessors/observations/{observation.id}")
     commented = press(candidate, page, "Add my comment only", {"comment": "The pupil had asked for it."})
+    return tom, observation, candidate, commented
+
+
+def test_candidate_can_comment_then_acknowledge_the_record(demo):
+    _tom, observation, candidate, commented = _signed_and_commented(demo)
     assert "Your comment was added" in page_text(commented)
     assert only_observation(demo).status == "recorded"
     done = press(candidate, commented, "Acknowledge", {"comment": "Agreed otherwise."})
@@ -277,13 +284,7 @@ def test_the_heading_shows_the_day_the_observation_took_place(demo):
 
 
 def test_assessor_is_told_of_the_candidates_comment_and_acknowledgement(demo):
-    tom, jo = signed_in(demo, TOM), user_id(demo, JO)
-    plan(tom, jo)
-    observation = only_observation(demo)
-    sign(tom, observation.id)
-    candidate = signed_in(demo, JO)
-    page = candidate.get(f"/assessors/observations/{observation.id}")
-    commented = press(candidate, page, "Add my comment only", {"comment": "The pupil had asked for it."})
+    tom, _observation, candidate, commented = _signed_and_commented(demo)
     press(candidate, commented, "Acknowledge", {"comment": "Agreed otherwise."})
 
     notes = page_text(tom.get("/notifications/"))
