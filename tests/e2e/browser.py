@@ -30,3 +30,18 @@ def sign_in(page, email: str, password: str | None = None) -> None:
     page.get_by_label("Password", exact=True).press_sequentially(password or DEMO_PASSWORD)
     with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url):
         page.get_by_role("button", name="Sign in").click()
+
+
+def add_written_account(page, title: str, context: str, body: str, yesterday: str) -> None:
+    """From the new-evidence page, add an anonymised written account as a candidate would; ends on its
+    page."""
+    from playwright.sync_api import expect
+
+    page.goto("/portfolio/new?kind=account")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Date of the activity").fill(yesterday)
+    page.get_by_label("Context").fill(context)
+    page.get_by_label("Your written account").fill(body)
+    page.get_by_label("I confirm no pupil can be identified from this evidence").check()
+    page.get_by_role("button", name="Add to portfolio").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)

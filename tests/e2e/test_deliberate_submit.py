@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip, sign_in
+from tests.e2e.browser import add_written_account, playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
 from tests.support.people import JO
 
@@ -29,14 +29,13 @@ def live_server(tmp_path_factory):
 def test_jo_maps_to_two_criteria_and_confirms_the_empty_ones_before_submitting(page: Page, live_server):
     title = f"Job description annotated {uuid.uuid4().hex[:6]}"
     sign_in(page, JO)
-    page.goto("/portfolio/new?kind=account")
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Date of the activity").fill(YESTERDAY)
-    page.get_by_label("Context").fill("My school, this term.")
-    page.get_by_label("Your written account").fill("My job description, annotated against the task lists.")
-    page.get_by_label("I confirm no pupil can be identified from this evidence").check()
-    page.get_by_role("button", name="Add to portfolio").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    add_written_account(
+        page,
+        title,
+        "My school, this term.",
+        "My job description, annotated against the task lists.",
+        YESTERDAY,
+    )
 
     boxes = page.locator('#map input[type="checkbox"][name="criterion"]')
     expect(boxes.first).not_to_be_checked()

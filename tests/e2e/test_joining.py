@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip, sign_in
+from tests.e2e.browser import add_written_account, playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
 from tests.support.people import HELEN, LEADER
 
@@ -61,15 +61,13 @@ def test_a_candidate_invited_after_setup_joins_submits_and_the_work_reaches_thei
     robin.get_by_role("button", name="Create my account").click()
     expect(robin.get_by_role("heading", level=1)).to_have_text("Hello, Robin Newcomer")
 
-    robin.goto("/portfolio/new?kind=account")
-    robin.get_by_label("Title").fill("A referral, with my rationale")
-    robin.get_by_label("Date of the activity").fill(YESTERDAY)
-    robin.get_by_label("Context").fill("My school, this term.")
-    robin.get_by_label("Your written account").fill(
-        "How I referred a pupil to the guidance specialist, and why."
+    add_written_account(
+        robin,
+        "A referral, with my rationale",
+        "My school, this term.",
+        "How I referred a pupil to the guidance specialist, and why.",
+        YESTERDAY,
     )
-    robin.get_by_label("I confirm no pupil can be identified from this evidence").check()
-    robin.get_by_role("button", name="Add to portfolio").click()
     robin.get_by_label(re.compile(r"^M01\.1\.2 ")).check()
     robin.get_by_role("button", name="Map to the ticked criteria").click()
     expect(robin.get_by_text("Mapped to M01.1.2.")).to_be_visible()

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip, sign_in
+from tests.e2e.browser import add_written_account, playwright_or_skip, sign_in
 from tests.e2e.conftest import serve_demo
 from tests.support.people import JO, SAM, TOM
 
@@ -129,14 +129,13 @@ def _jo_resubmits(jo: Page) -> None:
     jo.get_by_role("button", name="Save as a new version").click()
     expect(jo.get_by_text("Saved as version 2")).to_be_visible()
 
-    jo.goto("/portfolio/new?kind=account")
-    jo.get_by_label("Title").fill(ADDED)
-    jo.get_by_label("Date of the activity").fill(YESTERDAY)
-    jo.get_by_label("Context").fill("Year 10 tutor groups, this term.")
-    jo.get_by_label("Your written account").fill("Who I referred to the PA, and why each referral was made.")
-    jo.get_by_label("I confirm no pupil can be identified from this evidence").check()
-    jo.get_by_role("button", name="Add to portfolio").click()
-    expect(jo.get_by_role("heading", level=1)).to_have_text(ADDED)
+    add_written_account(
+        jo,
+        ADDED,
+        "Year 10 tutor groups, this term.",
+        "Who I referred to the PA, and why each referral was made.",
+        YESTERDAY,
+    )
     jo.get_by_label("M01.1.2 Refers learners to the PA with a rationale").check()
     jo.get_by_role("button", name="Map to the ticked criteria").click()
     expect(jo.get_by_text("Mapped to M01.1.2.")).to_be_visible()

@@ -174,3 +174,24 @@ def share_with_examiner(app, candidate_emails, *, days: int = 30, cohort_id: int
         )
         db.session.commit()
         return access.id
+
+
+def save_all_met(assessor, assessment, *, decision: str, feedback_md: str, **judgement) -> None:
+    """The assessor judges every criterion met with every VACS check yes (request context; not committed).
+    `judgement` overrides any other argument of save_judgement (comments, vacs_notes, overrides...)."""
+    refs = [j.criterion_ref for j in assessment.judgements]
+    save_judgement(
+        assessor,
+        assessment,
+        **{
+            "expected_version": assessment.version,
+            "outcomes": dict.fromkeys(refs, "met"),
+            "comments": {},
+            "feedback_md": feedback_md,
+            "action_md": "",
+            "vacs": dict.fromkeys(VACS, True),
+            "vacs_notes": {},
+            "decision": decision,
+            **judgement,
+        },
+    )

@@ -97,3 +97,18 @@ def rows_of(response) -> list[str]:
 def next_link(response, rel: str = "next") -> str | None:
     match = re.search(rf'<a href="([^"]+)" rel="{rel}">', response.get_data(as_text=True))
     return html.unescape(match.group(1)) if match else None
+
+
+def assert_fixed_statements(app, client, url: str, grow, budget: int = 8) -> None:
+    """The page (and its next page) runs the same number of SQL statements before and after `grow()` adds
+    rows, and no more than the budget: no statement per row."""
+    from tests.support.queries import statements_for
+
+    small = statements_for(app, client, url)
+    grow()
+    large = statements_for(app, client, url)
+    assert small == large
+    assert large <= budget, large
+    follow = next_link(client.get(url))
+    if follow:
+        assert statements_for(app, client, follow) == large

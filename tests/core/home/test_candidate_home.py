@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from assessors.decisions.services import release_decision
 from assessors.marking.models import VACS, Assessment
-from assessors.marking.services import complete_marking, save_judgement, start_claim_marking
+from assessors.marking.services import complete_marking, start_claim_marking
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
@@ -27,6 +27,7 @@ from qualification.results.models import ModuleResult
 from tests.support.html import forms_of, page_text, press, signed_in
 from tests.support.marking import load_marking_demo, submit_m01
 from tests.support.people import CHRIS, JO, TOM, person, user_id
+from tests.support.quality import save_all_met
 
 
 @pytest.fixture
@@ -61,18 +62,12 @@ def accept_claim(app, assessor_email: str, claim_id: int) -> None:
     with app.test_request_context():
         assessor = person(assessor_email)
         assessment = start_claim_marking(assessor, db.session.get(AplClaim, claim_id))
-        refs = [j.criterion_ref for j in assessment.judgements]
-        save_judgement(
+        save_all_met(
             assessor,
             assessment,
-            expected_version=assessment.version,
-            outcomes=dict.fromkeys(refs, "met"),
-            comments={},
-            feedback_md="The diploma covers the module.",
-            action_md="",
-            vacs=dict.fromkeys(VACS, True),
-            vacs_notes={v: f"Checked: {v}." for v in VACS},
             decision="accepted",
+            feedback_md="The diploma covers the module.",
+            vacs_notes={v: f"Checked: {v}." for v in VACS},
         )
         complete_marking(assessor, assessment, expected_version=assessment.version)
         db.session.commit()

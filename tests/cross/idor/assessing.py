@@ -14,14 +14,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from assessors.examiner.services import grant_examiner_access, uk_today
-from assessors.marking.models import VACS
-from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
+from assessors.marking.services import complete_marking, start_submission_marking
 from core.accounts.models import Role, User
 from core.accounts.services.accounts import create_user
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
 from tests.support.people import EXAMINER
+from tests.support.quality import save_all_met
 
 B_EXAMINER = "zqxbravo.examiner@otheruni.example"
 
@@ -33,17 +33,12 @@ def _user(email: str) -> User:
 def _judged(assessor: User, submission_id: int, mark: str) -> int:
     assessment = start_submission_marking(assessor, db.session.get(Submission, submission_id))
     refs = [j.criterion_ref for j in assessment.judgements]
-    save_judgement(
+    save_all_met(
         assessor,
         assessment,
-        expected_version=assessment.version,
-        outcomes=dict.fromkeys(refs, "met"),
-        comments={ref: f"{mark} comment on {ref}" for ref in refs},
-        feedback_md=f"{mark} feedback",
-        action_md="",
-        vacs=dict.fromkeys(VACS, True),
-        vacs_notes={},
         decision="achieved",
+        feedback_md=f"{mark} feedback",
+        comments={ref: f"{mark} comment on {ref}" for ref in refs},
         # The world's evidence backs few criteria by their methods: the assessor says why each is met anyway,
         # which also sends the decision to IQA review and puts marked text where it must not leak.
         overrides={ref: f"{mark} override reason for {ref}" for ref in refs},
