@@ -258,46 +258,35 @@ def _thread_action(thread_id: int, service, message: str):
     return redirect(_thread_url(thread.id))
 
 
-@bp.route("/threads/<int:thread_id>/subscribe", methods=["POST"])
-@rule(SIGNED_IN)
-def subscribe_to_thread(thread_id: int):
-    return _thread_action(
-        thread_id, services.subscribe_to_thread, "You are following this thread: replies come by email."
+# Following a thread and moderating it: one button each, the same shape (load, act, commit, say, back to the
+# thread), so the routes are made from this table: (path, endpoint, service, what the person is told).
+THREAD_ACTIONS = (
+    ("subscribe", "subscribe_to_thread", services.subscribe_to_thread,
+     "You are following this thread: replies come by email."),
+    ("unsubscribe", "unsubscribe_from_thread", services.unsubscribe_from_thread,
+     "You no longer follow this thread and get no emails about it."),
+    ("lock", "lock_thread", moderation.lock_thread, "Thread locked: it takes no more replies."),
+    ("unlock", "unlock_thread", moderation.unlock_thread, "Thread unlocked: members can reply again."),
+    ("pin", "pin_thread", moderation.pin_thread, "Thread pinned to the top of its forum."),
+    ("unpin", "unpin_thread", moderation.unpin_thread, "Thread unpinned."),
+)  # fmt: skip
+
+
+def _thread_action_view(service, message: str):
+    @rule(SIGNED_IN)
+    def view(thread_id: int):
+        return _thread_action(thread_id, service, message)
+
+    return view
+
+
+for _path, _endpoint, _service, _message in THREAD_ACTIONS:
+    bp.add_url_rule(
+        f"/threads/<int:thread_id>/{_path}",
+        endpoint=_endpoint,
+        view_func=_thread_action_view(_service, _message),
+        methods=["POST"],
     )
-
-
-@bp.route("/threads/<int:thread_id>/unsubscribe", methods=["POST"])
-@rule(SIGNED_IN)
-def unsubscribe_from_thread(thread_id: int):
-    return _thread_action(
-        thread_id,
-        services.unsubscribe_from_thread,
-        "You no longer follow this thread and get no emails about it.",
-    )
-
-
-@bp.route("/threads/<int:thread_id>/lock", methods=["POST"])
-@rule(SIGNED_IN)
-def lock_thread(thread_id: int):
-    return _thread_action(thread_id, moderation.lock_thread, "Thread locked: it takes no more replies.")
-
-
-@bp.route("/threads/<int:thread_id>/unlock", methods=["POST"])
-@rule(SIGNED_IN)
-def unlock_thread(thread_id: int):
-    return _thread_action(thread_id, moderation.unlock_thread, "Thread unlocked: members can reply again.")
-
-
-@bp.route("/threads/<int:thread_id>/pin", methods=["POST"])
-@rule(SIGNED_IN)
-def pin_thread(thread_id: int):
-    return _thread_action(thread_id, moderation.pin_thread, "Thread pinned to the top of its forum.")
-
-
-@bp.route("/threads/<int:thread_id>/unpin", methods=["POST"])
-@rule(SIGNED_IN)
-def unpin_thread(thread_id: int):
-    return _thread_action(thread_id, moderation.unpin_thread, "Thread unpinned.")
 
 
 def _post_with_reason(post_id: int, form_class, prefix: str, service, message: str):
