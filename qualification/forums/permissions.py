@@ -55,3 +55,14 @@ def can_report_post(user, cohort, post) -> bool:
 def can_see_hidden_text(user, cohort) -> bool:
     """The words of a hidden post are for the moderators only."""
     return can_moderate_forums(user, cohort)
+
+
+# The predicates the forum pages ask in their templates (registered as Jinja globals by the blueprint).
+TEMPLATE_PREDICATES = (
+    can_edit_post,
+    can_moderate_forums,
+    can_read_forums,
+    can_reply_to_thread,
+    can_report_post,
+    can_see_hidden_text,
+)

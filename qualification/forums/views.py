@@ -17,25 +17,16 @@ from qualification.forums import services as moderation
 from qualification.forums.forms import EditPostForm, HideForm, ReplyForm, ReportForm, ThreadForm
 from qualification.forums.models import Forum, Post, PostReport, Subscription, Thread  # noqa: F401
 from qualification.forums.permissions import (
-    can_edit_post,
+    TEMPLATE_PREDICATES,
     can_moderate_forums,
     can_read_forums,
-    can_reply_to_thread,
     can_report_post,
-    can_see_hidden_text,
 )
 
 # All five models are imported above although few are used: core/app.py imports this module, which is how
 # the mapper and Alembic's autogenerate learn about the forum tables.
 bp = Blueprint("forums", __name__, url_prefix="/forums")
-for _predicate in (
-    can_edit_post,
-    can_moderate_forums,
-    can_read_forums,
-    can_reply_to_thread,
-    can_report_post,
-    can_see_hidden_text,
-):
+for _predicate in TEMPLATE_PREDICATES:
     bp.add_app_template_global(_predicate)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
