@@ -53,12 +53,20 @@ CANDIDATES = roles(Role.CANDIDATE)
 # Submissions -----------------------------------------------------------------------------------------
 
 
+def _leader_told(cohort_id: int | None, candidate_id: int) -> bool:
+    """Whether a course leader is told of unallocated work in the cohort (it may have lost its leader)."""
+    return cohort_roles(cohort_id, candidate_id).course_leader_id is not None
+
+
 def _with_whom(cohort_id: int | None, candidate_id: int) -> str:
-    """Who has the candidate's work now, in words for the candidate (never "your assessor" when none)."""
+    """Who has the candidate's work now, in words for the candidate (never "your assessor" when none, never
+    "your course leader has been told" when the cohort has no course leader to tell)."""
     assessor = assessor_of(cohort_id, candidate_id)
     if assessor is not None:
         return f"with {assessor.name}, your assessor"
-    return "waiting for an assessor to be allocated; your course leader has been told"
+    if _leader_told(cohort_id, candidate_id):
+        return "waiting for an assessor to be allocated; your course leader has been told"
+    return "waiting for an assessor to be allocated"
 
 
 @bp.route("/submissions")
@@ -145,6 +153,7 @@ def show_submission(submission_id: int):
         submission=submission,
         candidate=db.session.get(User, submission.candidate_id),
         assessor=assessor_of(submission.cohort_id, submission.candidate_id),
+        leader_told=_leader_told(submission.cohort_id, submission.candidate_id),
         criteria=criteria,
         download_url=download_url,
         withdraw_form=WithdrawForm(),
@@ -276,6 +285,7 @@ def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200)
         claim=claim,
         claimant=db.session.get(User, claim.candidate_id),
         assessor=assessor_of(claim.cohort_id, claim.candidate_id),
+        leader_told=_leader_told(claim.cohort_id, claim.candidate_id),
         cap=apl_cap(claim.candidate_id, cohort) if cohort and mine else None,
         submit_form=SubmitClaimForm(),
         certificate_url=url_for("portfolio.submissions.claim_certificate", claim_id=claim.id)

@@ -196,3 +196,26 @@ def test_work_of_a_cohort_with_no_assessor_waits_unallocated(demo):
     page = leader.get(f"/assessors/cohorts/{bare_id}/unallocated")
     assert "APL claim: M02" in page_text(page)
     assert "This cohort has no assessors yet." in page_text(page)
+
+
+def test_a_cohort_without_a_course_leader_does_not_claim_the_leader_was_told(demo):
+    """The cohort's leader account is gone (its course leader set to none): the candidate is still told the
+    work waits for an assessor, but not that a course leader has been told, since nobody was."""
+    leader = signed_in(demo, LEADER)
+    with demo.app_context():
+        bare = create_cohort(
+            db.session.scalar(select(User).where(User.email == LEADER)), name="Westfield 2027",
+            version=find_version("CCQ"), award_code="CERT", module_code=None, start_date=date(2027, 9, 1),
+        )  # fmt: skip
+        db.session.commit()
+        bare_id = bare.id
+    _, kit = join_cohort(demo, leader, bare_id, "Kit Lowe", "kit@vale.example")
+    with demo.app_context():
+        db.session.get(Cohort, bare_id).course_leader_id = None
+        db.session.commit()
+
+    _, shown = _send_claim(demo, kit, bare_id, "M02", "M02.1.1", "Send for assessment")
+
+    assert "Your claim is waiting for an assessor to be allocated." in shown  # the flash
+    assert "Nobody yet: waiting for an assessor to be allocated." in shown  # the claim's "With" row
+    assert "course leader has been told" not in shown
