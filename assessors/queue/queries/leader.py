@@ -13,21 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, and_, exists, func, literal, select, type_coerce, union_all
+from sqlalchemy import String, and_, case, exists, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import aliased, outerjoin
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment
-from assessors.queue.queries.sources import DECIDED, DONE, OBSERVED, late
+from assessors.queue.queries.sources import DECIDED, QueueFilters, Whose, late, sources
 from assessors.queue.rules import overdue_cutoff, start_of_uk_day, today_uk
-from assessors.workplace.models import Observation
 from core.accounts.models import Role
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
-from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, CriterionMethod, LearningOutcome
 from modules.study.models import (
     ActivityCompletion,
-    EnrolmentStatus,
-    ModuleEnrolment,
     QuizAttempt,
     ReflectionDraft,
     StudyLog,
@@ -37,8 +33,7 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.booking.models import SessionBooking
-from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, CohortSession, MemberRole
-from qualification.results.models import CriterionResult
+from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
 
 INACTIVE_DAYS = 21
 UNALLOCATED_KINDS = ("attempts", "claims", "to_plan")
@@ -67,13 +62,6 @@ class LeaderOverview:
     week_start: date | None = None
 
 
-def _no_allocation(cohort_col, candidate_col):
-    """SQL: nobody is allocated to judge this candidate's work in the cohort."""
-    return ~exists().where(
-        AssessorAllocation.cohort_id == cohort_col, AssessorAllocation.candidate_id == candidate_col
-    )
-
-
 def _counted(kind: str, cohort_col, *conditions, select_from=None):
     """One branch of the counts: (cohort id, kind, how many) per cohort."""
     query = select(
@@ -84,64 +72,34 @@ def _counted(kind: str, cohort_col, *conditions, select_from=None):
     return query.where(*conditions).group_by(cohort_col)
 
 
+# The queue's kinds of work, as the leader's panel counts them (the Unallocated page lists the same rows).
+PANEL_KIND = {
+    "submission": "attempts",
+    "resubmission": "attempts",
+    "iqa_return": "attempts",
+    "apl": "claims",
+    "observation_plan": "to_plan",
+    "observation": "to_plan",
+}
+
+
 def _unallocated_branches(cohort_ids: list[int]):
-    s, c = Submission, AplClaim
-    decided = aliased(Assessment)
-    attempts = _counted(
-        "attempts",
-        s.cohort_id,
-        s.cohort_id.in_(cohort_ids),
-        s.status == SubmissionStatus.SUBMITTED,
-        _no_allocation(s.cohort_id, s.candidate_id),
-    )
-    claims = _counted(
-        "claims",
-        c.cohort_id,
-        c.cohort_id.in_(cohort_ids),
-        c.status == AplStatus.SUBMITTED,
-        _no_allocation(c.cohort_id, c.candidate_id),
-        ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
-    )
-    return [attempts, claims, _to_plan_branch(cohort_ids)]
-
-
-def _to_plan_branch(cohort_ids: list[int]):
-    """Active enrolments of unallocated candidates on a module with an observation criterion not yet met and
-    no observation of it planned, recorded or acknowledged (the queue's "observation to plan")."""
-    e, result, seen = aliased(ModuleEnrolment), aliased(CriterionResult), aliased(Observation)
-    same_module = [
-        result.candidate_id == e.candidate_id,
-        result.family == e.family,
-        result.module_code == e.module_code,
-    ]
-    open_criterion = (
-        select(AssessmentCriterion.id)
-        .join(LearningOutcome, LearningOutcome.id == AssessmentCriterion.outcome_id)
-        .join(CriterionMethod, CriterionMethod.criterion_id == AssessmentCriterion.id)
-        .where(
-            LearningOutcome.module_id == e.module_id,
-            CriterionMethod.method == AssessmentMethod.OBSERVATION,
-            ~select(result.id)
-            .where(*same_module, result.criterion_ref == AssessmentCriterion.ref, result.outcome.in_(DONE))
-            .exists(),
-        )
-        .correlate(e)
-    )
-    observed = select(seen.id).where(
-        seen.candidate_id == e.candidate_id,
-        seen.family == e.family,
-        seen.module_code == e.module_code,
-        seen.status.in_(OBSERVED),
-    )
-    return _counted(
-        "to_plan",
-        e.cohort_id,
-        e.cohort_id.in_(cohort_ids),
-        e.status == EnrolmentStatus.ACTIVE,
-        _no_allocation(e.cohort_id, e.candidate_id),
-        ~observed.correlate(e).exists(),
-        open_criterion.exists(),
-    )
+    """The cohorts' Unallocated queue counted by kind, from the queue's own sources: one rule for what waits
+    with nobody (so the panel's numbers are the Unallocated page's rows)."""
+    rows = union_all(
+        *[
+            query.with_only_columns(key[3].label("cohort_id"), key[1].label("queue_kind"))
+            for query, key in sources(Whose(cohort_ids=tuple(cohort_ids)), QueueFilters())
+        ]
+    ).subquery()
+    kind = case(
+        *(
+            (rows.c.queue_kind == queue_kind, literal(name, String))
+            for queue_kind, name in PANEL_KIND.items()
+        ),
+        else_=literal("to_plan", String),
+    ).label("kind")
+    return [select(rows.c.cohort_id, kind, func.count().label("n")).group_by(rows.c.cohort_id, kind)]
 
 
 def _gather(branches, needs: dict[int, CohortNeeds]) -> dict[int, CohortNeeds]:
