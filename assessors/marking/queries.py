@@ -24,29 +24,31 @@ from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.mapping.rules import Backing, backing_lines, is_backed
 from portfolio.submissions.models import Submission, SubmissionEntry
 from portfolio.submissions.queries import EvidenceChanges, evidence_changes
-from portfolio.submissions.services import module_criteria
 from qualification.results.services import criterion_outcomes
 
 
-def criterion_methods(module_id: int | None) -> dict[str, list[AssessmentMethod]]:
-    """The allowed methods of each criterion of a module revision, by ref (2 statements)."""
+def _criteria_of(module_id: int | None) -> list:
+    """A module revision's criteria in the order of its outcomes, with their methods (3 statements)."""
     if module_id is None:
-        return {}
+        return []
     module = db.session.scalar(
         select(Module)
         .where(Module.id == module_id)
         .options(selectinload(Module.outcomes).selectinload(LearningOutcome.criteria))
     )
-    if module is None:
-        return {}
-    return {c.ref: c.methods for o in module.outcomes for c in o.criteria}
+    return [] if module is None else [c for o in module.outcomes for c in o.criteria]
 
 
-def attestations(candidate_id: int, family: str, module_code: str) -> dict[str, Backing]:
-    """What assessors attested in the workplace per criterion: signed observations that judged it met and
-    standing competence sign-offs (registered as the gap view's `waymark_attestations` source)."""
+def criterion_methods(module_id: int | None) -> dict[str, list[AssessmentMethod]]:
+    """The allowed methods of each criterion of a module revision, by ref."""
+    return {c.ref: c.methods for c in _criteria_of(module_id)}
+
+
+def attested_from(observed, signoffs) -> dict[str, Backing]:
+    """Backing per criterion from loaded workplace records (`observed_criteria`, `signoffs_for`): signed
+    observations that judged it met, and standing competence sign-offs."""
     found: dict[str, Backing] = {}
-    for ref, seen in observed_criteria(candidate_id, family, module_code).items():
+    for ref, seen in observed.items():
         dates = tuple(
             f"observation on {(o.observed_on or o.planned_for).strftime('%-d %B %Y')}"
             for o, judged in seen
@@ -54,9 +56,16 @@ def attestations(candidate_id: int, family: str, module_code: str) -> dict[str, 
         )
         if dates:
             found[ref] = Backing(observed=dates)
-    for ref, signoffs in signoffs_for(candidate_id, family, module_code).items():
-        found[ref] = Backing(signed_off=tuple(s.basis for s in signoffs)).merged(found.get(ref))
+    for ref, standing in signoffs.items():
+        found[ref] = Backing(signed_off=tuple(s.basis for s in standing)).merged(found.get(ref))
     return found
+
+
+def attestations(candidate_id: int, family: str, module_code: str) -> dict[str, Backing]:
+    """What assessors attested in the workplace per criterion (registered as the gap view's
+    `waymark_attestations` source)."""
+    where = (candidate_id, family, module_code)
+    return attested_from(observed_criteria(*where), signoffs_for(*where))
 
 
 def _snapshot_backing(submission_id: int) -> dict[str, Backing]:
@@ -73,15 +82,15 @@ def _snapshot_backing(submission_id: int) -> dict[str, Backing]:
     return {ref: Backing(frozenset(by_kind), titles=by_kind) for ref, by_kind in titles.items()}
 
 
-def backing_of(assessment: Assessment) -> dict[str, Backing]:
+def backing_of(assessment: Assessment, attested: dict[str, Backing] | None = None) -> dict[str, Backing]:
     """What backs each criterion of a submission's decision now (an APL round is judged on the claim itself,
-    so it has no method backing to check)."""
+    so it has no method backing to check). `attested`: the workplace backing, when the caller loaded it."""
     if assessment.kind != AssessmentKind.SUBMISSION:
         return {}
     where = (assessment.candidate_id, assessment.family, assessment.module_code)
     found = _snapshot_backing(assessment.submission_id)
-    for ref, attested in attestations(*where).items():
-        found[ref] = attested.merged(found.get(ref))
+    for ref, seen in (attestations(*where) if attested is None else attested).items():
+        found[ref] = seen.merged(found.get(ref))
     for ref, outcome in criterion_outcomes(*where).items():
         if outcome == "met by APL":
             found[ref] = Backing(by_apl=True).merged(found.get(ref))
@@ -128,13 +137,16 @@ def judged_criteria(
 ) -> list[JudgedCriterion]:
     """Each criterion of the decision with its text, judgement, snapshot evidence, allowed methods and what
     backs it now; `workplace` adds the standing sign-offs and signed observations (staff pages only)."""
-    texts = dict(module_criteria(assessment.module_id)) if assessment.module_id else {}
-    methods = criterion_methods(assessment.module_id) if assessment.kind == AssessmentKind.SUBMISSION else {}
-    backing = backing_of(assessment)
+    criteria = _criteria_of(assessment.module_id)
+    texts = {c.ref: c.text for c in criteria}
+    methods = {c.ref: c.methods for c in criteria} if assessment.kind == AssessmentKind.SUBMISSION else {}
     entries = submission.entries if submission is not None else []
+    # The workplace records are read once: they back criteria (everyone's view) and are listed (staff's).
     where = (assessment.candidate_id, assessment.family, assessment.module_code)
-    signoffs = signoffs_for(*where) if workplace else {}
-    observed = observed_criteria(*where) if workplace else {}
+    signoffs, observed = signoffs_for(*where), observed_criteria(*where)
+    backing = backing_of(assessment, attested_from(observed, signoffs))
+    if not workplace:
+        signoffs, observed = {}, {}
     return [
         JudgedCriterion(
             ref=j.criterion_ref,

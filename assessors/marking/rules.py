@@ -73,16 +73,24 @@ def _vacs_problems(assessment) -> dict[str, str]:
 Methods = Mapping[str, list[AssessmentMethod]]
 
 
-def unbacked(judgements, methods: Methods, backing: Mapping[str, Backing]) -> list[str]:
-    """Criteria judged met that no allowed method backs and that carry no override reason. A criterion
-    carried forward from the previous attempt is backed by how it was met there (recorded in `met_by`)."""
+def _met_without_method(judgements, methods: Methods, backing: Mapping[str, Backing]) -> list:
+    """Judgements of "met" that no allowed method backs. A criterion carried forward from the previous
+    attempt is backed by how it was met there (recorded in `met_by`), so it is never one of them."""
     return [
-        j.criterion_ref
+        j
         for j in judgements
         if j.outcome == "met"
-        and not j.override_reason.strip()
         and not getattr(j, "carried", False)
         and not is_backed(methods.get(j.criterion_ref, []), backing.get(j.criterion_ref, Backing()))
+    ]
+
+
+def unbacked(judgements, methods: Methods, backing: Mapping[str, Backing]) -> list[str]:
+    """Criteria judged met that no allowed method backs and that carry no override reason."""
+    return [
+        j.criterion_ref
+        for j in _met_without_method(judgements, methods, backing)
+        if not j.override_reason.strip()
     ]
 
 
@@ -90,11 +98,8 @@ def overridden(judgements, methods: Methods, backing: Mapping[str, Backing]) -> 
     """Criteria judged met on the assessor's override: no allowed method backs them, a reason is given."""
     return [
         j.criterion_ref
-        for j in judgements
-        if j.outcome == "met"
-        and j.override_reason.strip()
-        and not getattr(j, "carried", False)
-        and not is_backed(methods.get(j.criterion_ref, []), backing.get(j.criterion_ref, Backing()))
+        for j in _met_without_method(judgements, methods, backing)
+        if j.override_reason.strip()
     ]
 
 
