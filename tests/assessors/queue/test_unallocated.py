@@ -176,17 +176,23 @@ def test_candidate_who_joins_later_is_with_their_assessor_by_even_spread(demo):
     assert _told(demo, LEADER) == []
 
 
-def test_work_of_a_cohort_with_no_assessor_waits_unallocated(demo):
-    """Even spread with nobody to spread to: the candidate's work still reaches the leader."""
-    leader = signed_in(demo, LEADER)
-    with demo.app_context():
-        eastfield = db.session.scalar(select(Cohort.id).where(Cohort.name == "Eastfield 2027"))
+def _cohort_with_no_assessor(app) -> int:
+    """The course leader sets up "Westfield 2027" and adds no assessor to it; returns its id."""
+    with app.app_context():
         bare = create_cohort(
             db.session.scalar(select(User).where(User.email == LEADER)), name="Westfield 2027",
             version=find_version("CCQ"), award_code="CERT", module_code=None, start_date=date(2027, 9, 1),
         )  # fmt: skip
         db.session.commit()
-        bare_id = bare.id
+        return bare.id
+
+
+def test_work_of_a_cohort_with_no_assessor_waits_unallocated(demo):
+    """Even spread with nobody to spread to: the candidate's work still reaches the leader."""
+    leader = signed_in(demo, LEADER)
+    with demo.app_context():
+        eastfield = db.session.scalar(select(Cohort.id).where(Cohort.name == "Eastfield 2027"))
+    bare_id = _cohort_with_no_assessor(demo)
     assert eastfield != bare_id
     flash, kit = join_cohort(demo, leader, bare_id, "Kit Lowe", "kit@vale.example")
     assert "Kit Lowe is in the cohort. They have no assessor yet" in flash
@@ -202,13 +208,7 @@ def test_a_cohort_without_a_course_leader_does_not_claim_the_leader_was_told(dem
     """The cohort's leader account is gone (its course leader set to none): the candidate is still told the
     work waits for an assessor, but not that a course leader has been told, since nobody was."""
     leader = signed_in(demo, LEADER)
-    with demo.app_context():
-        bare = create_cohort(
-            db.session.scalar(select(User).where(User.email == LEADER)), name="Westfield 2027",
-            version=find_version("CCQ"), award_code="CERT", module_code=None, start_date=date(2027, 9, 1),
-        )  # fmt: skip
-        db.session.commit()
-        bare_id = bare.id
+    bare_id = _cohort_with_no_assessor(demo)
     _, kit = join_cohort(demo, leader, bare_id, "Kit Lowe", "kit@vale.example")
     with demo.app_context():
         db.session.get(Cohort, bare_id).course_leader_id = None
