@@ -18,6 +18,7 @@ from core.accounts.models import Role, User
 from core.extensions import db
 from core.forms import submit
 from core.web.access import roles, rule
+from core.web.words import plural
 from portfolio.apl.models import AplClaim
 from portfolio.files.services import download_response
 from portfolio.submissions.services import submission_with_snapshot
@@ -88,7 +89,7 @@ def grant_examiner_access(cohort_id: int):
         return _access_page(_cohort_or_404(cohort_id), form, outcome.status)
     access = outcome.result
     until = access.ends_on.strftime("%-d %B %Y")
-    flash(f"Access granted to {len(access.candidates)} candidate(s) until {until}.", "success")
+    flash(f"Access granted to {plural(len(access.candidates), 'candidate')} until {until}.", "success")
     return redirect(url_for("assessors.examiner.list_examiner_access", cohort_id=cohort_id))
 
 

@@ -31,6 +31,7 @@ from core.extensions import db
 from core.forms import submit
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.security import is_safe_next
+from core.web.words import plural
 
 bp = Blueprint("accounts", __name__)
 
@@ -116,7 +117,11 @@ def account():
     )
     if outcome:
         ended = outcome.result
-        others = f" {ended} other signed-in device(s) were signed out." if ended else ""
+        others = (
+            f" {plural(ended, 'other signed-in device was', 'other signed-in devices were')} signed out."
+            if ended
+            else ""
+        )
         flash("Your password has been changed." + others, "success")
         return redirect(url_for("core.accounts.account"))
     return render_template("core/accounts/account.html", form=form)

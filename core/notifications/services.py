@@ -13,6 +13,7 @@ from core.extensions import db
 from core.mail.services import queue_mail
 from core.notifications.models import Notification, NotificationPreference
 from core.web.urls import absolute_url
+from core.web.words import plural
 
 DELIVERIES = ("immediate", "digest", "off")
 
@@ -99,7 +100,7 @@ def send_digests(now: datetime | None = None) -> int:
             continue
         message = queue_mail(
             user.email,
-            f"Your Waymark digest: {len(notes)} update(s)",
+            f"Your Waymark digest: {plural(len(notes), 'update')}",
             _email_text(user, notes),
             category="digest",
         )

@@ -13,6 +13,7 @@ from core.notifications.forms import PreferencesForm
 from core.notifications.models import Notification
 from core.notifications.services import mark_read, preference_of, save_preferences
 from core.web.access import SIGNED_IN, rule
+from core.web.words import plural
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PAGE_SIZE = 30
@@ -35,7 +36,7 @@ def list_notifications():
 def read_all():
     changed = mark_read(current_user)
     db.session.commit()
-    flash(f"{changed} notification(s) marked as read." if changed else "Nothing new.", "success")
+    flash(f"{plural(changed, 'notification')} marked as read." if changed else "Nothing new.", "success")
     return redirect(url_for("core.notifications.list_notifications"))
 
 

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from core.accounts.models import Role
 from core.db.timeutil import UK
 from core.files.downloads import human_size
+from core.web.words import plural
 
 
 def format_datetime(moment: datetime | None) -> str:
@@ -83,6 +84,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(human_size, "filesize")
     app.add_template_filter(linkify, "linkify")
     app.add_template_filter(with_article, "with_article")
+    app.add_template_filter(plural, "plural")
 
 
 THEMES = ("system", "light", "dark")

@@ -53,7 +53,9 @@ def add_session(
             if kind != SessionKind.ONLINE_LIVE and not (place or "").strip()
             else None
         ),
-        module_codes="Unknown module(s): " + ", ".join(unknown) if unknown else None,
+        module_codes=f"Unknown module{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+        if unknown
+        else None,
     )
     if errors:
         raise ValidationFailed(errors)

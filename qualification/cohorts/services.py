@@ -16,6 +16,7 @@ from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
 from core.validation import errors_of
+from core.web.words import plural
 from qualification.cohorts.models import (
     AllocationRule,
     AssessorAllocation,
@@ -170,7 +171,7 @@ def invite_candidates_csv(actor, cohort: Cohort, raw: bytes) -> CsvReport:
             continue
         if len(row) < 2 or len(row) > 3:
             report.problems.append(
-                f"line {line}: expected name, email and school, found {len(row)} column(s)"
+                f"line {line}: expected name, email and school, found {plural(len(row), 'column')}"
             )
             continue
         name, email, school = (*row, "")[:3]

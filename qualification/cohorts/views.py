@@ -13,6 +13,7 @@ from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
 from core.forms import submit, whole
 from core.web.access import SIGNED_IN, rule
+from core.web.words import plural
 from qualification.calendar.services import add_session, publish_calendar, unpublish_calendar
 from qualification.cohorts.forms import (
     AllocationForm,
@@ -173,7 +174,8 @@ def add_candidates_csv(cohort_id: int):
         db.session.commit()
         if not report.problems:
             flash(
-                f"{len(report.added)} candidate(s) invited; {len(report.already)} already in the cohort.",
+                f"{plural(len(report.added), 'candidate')} invited; "
+                f"{len(report.already)} already in the cohort.",
                 "success",
             )
             return _back(cohort, "candidates")
@@ -244,7 +246,7 @@ def allocate_all(cohort_id: int):
     if not done:
         flash(done.errors.get("", done.message), "error")
     elif done.result:
-        flash(f"{done.result} candidate(s) allocated, spreading them evenly.", "success")
+        flash(f"{plural(done.result, 'candidate')} allocated, spreading them evenly.", "success")
     else:
         flash("Everyone already has an assessor.", "success")
     return _back(cohort, "allocation")

@@ -11,6 +11,7 @@ from core.errors import require
 from core.extensions import db
 from core.forms import submit
 from core.web.access import SIGNED_IN, rule
+from core.web.words import plural
 from qualification.cohorts.queries import cohort_or_404
 from qualification.forums import queries, services
 from qualification.forums import services as moderation
@@ -325,7 +326,7 @@ def resolve_reports(post_id: int):
     post = _post_or_404(post_id)
     count = moderation.resolve_reports(current_user, post)
     db.session.commit()
-    flash(f"{count} report(s) resolved; the post stays as it is.", "success")
+    flash(f"{plural(count, 'report')} resolved; the post stays as it is.", "success")
     if request.form.get("back") == "queue":
         return redirect(url_for("qualification.forums.list_reports", cohort_id=post.thread.forum.cohort_id))
     return redirect(_thread_url(post.thread_id, post.id))

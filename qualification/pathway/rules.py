@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from core.web.words import plural
 from qualification.spec.model import AwardSpec, OptionGroupSpec, Spec
 
 # Sharing many modules between an award and those it includes could make the exact search slow; past this
@@ -89,9 +90,9 @@ def check_pathway(award: AwardSpec, spec: Spec, chosen: Iterable[str]) -> Pathwa
     if not valid and not problems:
         problems.append(CANNOT_SHARE)
     ok = valid and not problems
-    things = f"{len(problems)} thing{'' if len(problems) == 1 else 's'}"
+    things = plural(len(problems), "thing")
     summary = (
-        f"Your choice meets the rules: {_credits(total)}."
+        f"Your choice meets the rules: {plural(total, 'credit')}."
         if ok
         else f"{things} to sort out before your choice is complete."
     )
@@ -314,12 +315,13 @@ class _Rules:
             elif fixes:
                 fix = f"Remove one of {', '.join(fixes)}."
             else:
-                fix = f"Remove modules worth at least {_credits(credits - high)} from: {', '.join(chosen)}."
-            message = f"You have chosen {_credits(credits)}; this group allows at most {high}. {fix}"
+                worth = plural(credits - high, "credit")
+                fix = f"Remove modules worth at least {worth} from: {', '.join(chosen)}."
+            message = f"You have chosen {plural(credits, 'credit')}; this group allows at most {high}. {fix}"
         elif credits == 0 and high > 0 and free:
-            message = f"Optional: you may choose up to {_credits(high)} from: {', '.join(free)}."
+            message = f"Optional: you may choose up to {plural(high, 'credit')} from: {', '.join(free)}."
         else:
-            message = f"Done: {_credits(credits)}."
+            message = f"Done: {plural(credits, 'credit')}."
         ok = low <= credits <= high
         return GroupStatus(self.label(code, group), chosen, credits, low, high, ok, message)
 
@@ -348,7 +350,7 @@ class _Rules:
             award, total = self.awards[code], self.total(self.studied_by(code, picks))
             if total != award.credits:
                 problems.append(
-                    f"Your modules for the {award.title} add up to {_credits(total)}; "
+                    f"Your modules for the {award.title} add up to {plural(total, 'credit')}; "
                     f"it needs exactly {award.credits}."
                 )
         return problems
@@ -380,10 +382,6 @@ def _frozen(lists: dict[str, list[list[str]]]) -> Picks:
 
 def _within(credits: int, group: OptionGroupSpec) -> bool:
     return group.min_credits <= credits <= group.max_credits
-
-
-def _credits(n: int) -> str:
-    return f"{n} credit" if n == 1 else f"{n} credits"
 
 
 def _joined(words: list[str]) -> str:

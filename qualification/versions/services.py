@@ -27,6 +27,7 @@ from qualification.spec import (
     parse_spec,
     spec_to_document,
 )
+from qualification.spec.words import problems_in_words
 from qualification.versions.models import (
     Award,
     AwardRule,
@@ -170,11 +171,13 @@ def import_spec(actor, spec: Spec, *, publish: bool = False) -> QualificationVer
 
 
 def problems_for_publishing(version: QualificationVersion) -> list[str]:
-    """Every rule of the spec format the version breaks (an award that cannot be satisfied included)."""
+    """Every rule of the spec format the version breaks (an award that cannot be satisfied included), told
+    by name for the course leader ("Award 'PG Certificate': ..."), not by the document's paths."""
+    document = spec_to_document(spec_of_version(version))
     try:
-        parse_spec(spec_to_document(spec_of_version(version)))
+        parse_spec(document)
     except SpecInvalid as exc:
-        return exc.problems
+        return problems_in_words(exc.problems, document)
     return []
 
 

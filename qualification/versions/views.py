@@ -13,6 +13,7 @@ from core.web.access import rule
 from qualification.permissions import EDITORS
 from qualification.spec import SpecInvalid, award_satisfiability, parse_spec, spec_to_document
 from qualification.spec.documents import load_document
+from qualification.spec.words import problems_in_words
 from qualification.versions.forms import DetailsForm, ImportSpecForm, QualificationForm
 from qualification.versions.models import VersionStatus
 from qualification.versions.queries import list_qualifications, version_or_404
@@ -85,10 +86,12 @@ def import_document():
         if not raw.strip():
             problems = ["Choose a spec file or paste the JSON."]
         else:
+            document = None
             try:
-                spec = parse_spec(load_document(raw))
+                document = load_document(raw)
+                spec = parse_spec(document)
             except SpecInvalid as exc:
-                problems = exc.problems
+                problems = problems_in_words(exc.problems, document)
             else:
                 version = import_spec(current_user, spec, publish=bool(form.publish.data))
                 db.session.commit()

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import re
 from operator import attrgetter
 
 from sqlalchemy import or_, select
@@ -19,6 +18,7 @@ from modules.catalogue.models import (
     LearningOutcome,
     Module,
 )
+from qualification.editor.rules import next_ref
 from qualification.editor.services.modules import begin_edit, editable_module, save_edit
 from qualification.spec.parse import REF_MAX, TEXT_MAX
 from qualification.spec.reader import show
@@ -102,10 +102,38 @@ def _taken_refs(version: QualificationVersion, module: Module) -> set[str]:
     return {*outcome_refs, *criterion_refs}
 
 
-def _next_ref(prefix: str, taken: set[str]) -> str:
-    pattern = re.compile(re.escape(prefix) + r"\.(\d+)")
-    numbers = (int(m.group(1)) for ref in taken if (m := pattern.fullmatch(ref)))
-    ref = f"{prefix}.{max(numbers, default=0) + 1}"
+def _examples(version: QualificationVersion, *, criteria: bool) -> list[tuple[str, list[str]]]:
+    """How the draft names things, in document order: each module's code with its outcomes' refs, or
+    (criteria=True) each outcome's ref with its criteria's refs (one query)."""
+    if criteria:
+        parent, child = LearningOutcome.ref, AssessmentCriterion.ref
+        query = select(parent, child).join(
+            AssessmentCriterion, AssessmentCriterion.outcome_id == LearningOutcome.id
+        )
+        order = (VersionModule.position, LearningOutcome.position, AssessmentCriterion.position)
+    else:
+        parent, child = VersionModule.code, LearningOutcome.ref
+        query = select(parent, child).select_from(LearningOutcome)
+        order = (VersionModule.position, LearningOutcome.position)
+    rows = db.session.execute(
+        query.join(VersionModule, VersionModule.module_id == LearningOutcome.module_id)
+        .where(VersionModule.version_id == version.id)
+        .order_by(*order)
+    )
+    found: dict[str, list[str]] = {}
+    for parent_ref, ref in rows:
+        found.setdefault(parent_ref, []).append(ref)
+    return list(found.items())
+
+
+def _new_ref(version: QualificationVersion, module: Module, parent: str, siblings, *, criteria: bool) -> str:
+    """The next ref under `parent` in the style the qualification already uses (editor/rules.py)."""
+    ref = next_ref(
+        parent,
+        [row.ref for row in _ordered(siblings)],
+        _examples(version, criteria=criteria),
+        _taken_refs(version, module),
+    )
     if len(ref) > REF_MAX:
         raise ValidationFailed(f"The ref {ref} would be longer than {REF_MAX} characters.")
     return ref
@@ -154,7 +182,7 @@ def add_outcome(actor, version, code, *, expected_module_id, expected_version, t
         raise ValidationFailed(errors)
     module = editable_module(version, code, actor=actor)
     outcome = LearningOutcome(
-        ref=_next_ref(module.code, _taken_refs(version, module)),
+        ref=_new_ref(version, module, module.code, module.outcomes, criteria=False),
         text=text,
         position=max((o.position for o in module.outcomes), default=-1) + 1,
     )
@@ -238,7 +266,7 @@ def add_criterion(
     module = editable_module(version, code, actor=actor)
     outcome = _by_ref(module.outcomes, current.ref)
     criterion = AssessmentCriterion(
-        ref=_next_ref(outcome.ref, _taken_refs(version, module)),
+        ref=_new_ref(version, module, outcome.ref, outcome.criteria, criteria=True),
         text=text,
         position=max((c.position for c in outcome.criteria), default=-1) + 1,
     )

@@ -75,7 +75,7 @@ def access_id(app) -> int:
 def test_iqa_can_give_an_examiner_access_to_a_sample(demo):
     _, done = grant(demo, [JO], uk_today() + timedelta(days=30))
     text = page_text(done)
-    assert "Access granted to 1 candidate(s)" in text
+    assert "Access granted to 1 candidate until" in text
     assert "Prof. Ruth Adeyemi" in text
     with demo.app_context():
         access = db.session.scalars(select(ExaminerAccess)).one()

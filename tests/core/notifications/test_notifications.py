@@ -74,7 +74,7 @@ def test_candidate_sees_notifications_and_gets_them_by_email_by_default(client, 
     assert "Twilight session tomorrow at 16:30" in page
     assert "New" in page
     response = form_post(client, "/notifications/", {}, action="/notifications/read", follow=True)
-    assert "1 notification(s) marked as read." in response.get_data(as_text=True)
+    assert "1 notification marked as read." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Notification.read_at)) is not None
 

@@ -14,7 +14,7 @@ from qualification.awards.services import update_award
 from qualification.demo import DEMO_SPEC
 from qualification.versions.queries import find_version
 from qualification.versions.services import problems_for_publishing
-from tests.support.html import csrf_from, forms_by_action, login, send_form
+from tests.support.html import csrf_from, forms_by_action, login, page_text, send_form
 from tests.support.people import make_user
 
 CERT = "/qualifications/CCQ/v1/awards/CERT"
@@ -320,7 +320,17 @@ def test_only_a_draft_whose_awards_add_up_passes_the_publishing_check(client, le
     submit(client, CERT, CERT + "/details", {"details-credits": "75"})
     with app.app_context():
         problems = problems_for_publishing(find_version("CCQ", 1))
-    assert problems == [
-        "awards[0]: cannot be satisfied: Compulsory modules give 45 credits and the option group "
-        "always adds 15, so the total is always 60, not 75."
-    ]
+    said = (
+        "Award 'Professional Certificate in Careers Coordination': cannot be satisfied: Compulsory modules "
+        "give 45 credits and the option group always adds 15, so the total is always 60, not 75."
+    )
+    assert problems == [said]
+    # The course leader trying to publish is told by the award's name, not the document's path.
+    response = submit(client, "/qualifications/CCQ/v1", "/qualifications/CCQ/v1/publish", {}, follow=False)
+    shown = page_text(response)
+    assert response.status_code == 422
+    assert "This version cannot be published yet: 1 problem " in shown
+    assert said in shown
+    assert "awards[0]" not in response.get_data(as_text=True)
+    with app.app_context():
+        assert find_version("CCQ", 1).status == "draft"

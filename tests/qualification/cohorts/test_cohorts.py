@@ -207,13 +207,13 @@ def test_course_leader_can_upload_a_csv_and_fix_the_bad_lines(app, client, leade
     shown = text_of(response)
     assert response.status_code == 422
     assert "Some lines could not be used" in shown
-    assert "3 candidate(s) were invited and 0 were already in the cohort" in shown
+    assert "3 candidates were invited and 0 were already in the cohort" in shown
     problems = re.findall(r"<li>(line \d+: [^<]*)</li>", shown)
     assert problems == [
-        "line 4: expected name, email and school, found 1 column(s)",
+        "line 4: expected name, email and school, found 1 column",
         "line 5: Enter a valid email address.",
         "line 6: ANA@school.example appears twice in the file",
-        "line 7: expected name, email and school, found 5 column(s)",
+        "line 7: expected name, email and school, found 5 columns",
     ]
     assert members(app, cohort_id) == {
         "ana@school.example": "Hill School",
@@ -223,7 +223,7 @@ def test_course_leader_can_upload_a_csv_and_fix_the_bad_lines(app, client, leade
     assert "Candidates (3)" in shown
 
     shown = text_of(upload_csv(client, cohort_id, FIXED_CSV))
-    assert "4 candidate(s) invited; 0 already in the cohort." in shown
+    assert "4 candidates invited; 0 already in the cohort." in shown
     assert "Candidates (7)" in shown
     assert len(members(app, cohort_id)) == 7
     with app.app_context():
@@ -265,7 +265,7 @@ def test_course_leader_cannot_upload_no_csv(app, client, leader, content, filena
     response = upload_csv(client, cohort_id, content, filename)
     assert response.status_code == 422
     assert message in text_of(response)
-    assert "candidate(s) invited" not in text_of(response)
+    assert "invited; " not in text_of(response)
     assert members(app, cohort_id) == {}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import io
 import json
 import re
@@ -68,18 +69,23 @@ def test_invalid_upload_lists_every_problem_and_stores_nothing(client, course_le
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nothing was imported: 2 problems" in page
-    assert "modules[3].credits" in page
-    assert "awards[0].compulsory[3]" in page
-    assert "M99" in page
+    # Told by name, as a course leader knows the qualification; the CLI keeps the paths.
+    shown = html.unescape(page)
+    module = f"Module M04 '{DEMO['modules'][3]['title']}'"
+    assert f"{module}: the credits must be a whole number from 1 to 180." in shown
+    award = f"Award '{DEMO['awards'][0]['title']}'"
+    assert f'{award}, the compulsory modules: unknown module "M99".' in shown
+    assert "modules[3]" not in page
+    assert "awards[0]" not in page
     assert _counts(app) == (0, 0)
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"{not json", "not valid JSON"),
-        (b"\xff\xfe\x00", "not UTF-8"),
-        (b"[]", "$: must be a JSON object"),
+        (b"{not json", "Not valid JSON"),
+        (b"\xff\xfe\x00", "The file is not UTF-8 text."),
+        (b"[]", "The document must be a JSON object."),
         (b"  ", "Choose a spec file"),
     ],
 )
@@ -208,3 +214,13 @@ def test_a_cohort_stays_on_the_version_it_enrolled_on(client, course_leader, app
     assert first["modules"][0]["title"] == DEMO["modules"][0]["title"]
     # The public catalogue shows the newest published version.
     assert "A renamed M01" in client.get("/catalogue/CCQ/CERT").get_data(as_text=True)
+
+
+def test_the_version_page_counts_awards_and_modules_in_words(client, course_leader, app):
+    login(client, course_leader.email)
+    one = copy.deepcopy(DEMO)
+    one["awards"] = [{**one["awards"][0], "progression": []}]
+    _upload(client, json.dumps(one))
+    text = " ".join(html.unescape(client.get("/qualifications/CCQ/v1").get_data(as_text=True)).split())
+    assert f"{len(DEMO['modules'])} modules · 1 award" in text
+    assert "1 awards" not in text
