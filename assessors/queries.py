@@ -6,15 +6,24 @@ Who holds which role in a cohort (its IQAs, each candidate's assessor) is read f
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, type_coerce, union_all
+from sqlalchemy.orm import aliased
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
+from assessors.queue.rules import days_waited, today_uk, uk_date, working_days_between
 from core.accounts.models import User
+from core.db.timeutil import UTCDateTime
 from core.extensions import db
+from modules.study.models import ActivityCompletion, QuizAttempt, ReflectionDraft, StudyLog, StudyPosition
 from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import active_enrolments, module_criteria
+from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import CohortMember, MemberRole
+from qualification.results.queries.report import DATE, DAYS, Column, Loaded, ReportActivity, ReportColumns
 
 
 def cohort_members(cohort_id: int, role: MemberRole) -> list[User]:
@@ -35,31 +44,133 @@ def candidate_rows(model, candidate_id: int, *order_by) -> list:
     return list(db.session.scalars(query))
 
 
-def _per_candidate(model, cohort_id: int, status) -> dict[int, int]:
-    """Per candidate of the cohort: how many rows of `model` are in this status."""
-    return dict(
-        db.session.execute(
-            select(model.candidate_id, func.count(model.id))
-            .where(model.cohort_id == cohort_id, model.status == status)
-            .group_by(model.candidate_id)
-        ).all()
-    )
+# The cohort report's columns and chart events (qualification/results/queries/report.py): each loader takes
+# every cohort id at once, so the report across a leader's cohorts costs what one cohort's does.
 
 
-def submissions_waiting(cohort_id: int) -> dict[int, int]:
-    """Per candidate: submitted attempts not yet decided and released."""
-    return _per_candidate(Submission, cohort_id, SubmissionStatus.SUBMITTED)
+def _waiting(cohort_ids: Sequence[int]) -> Loaded:
+    """Per candidate: submitted attempts not yet decided and released, and the working days the oldest has
+    waited since it was sent."""
+    today = today_uk()
+    found: Loaded = {"waiting": {}, "longest_wait": {}}
+    for cohort_id, candidate_id, n, oldest in db.session.execute(
+        select(
+            Submission.cohort_id,
+            Submission.candidate_id,
+            func.count(Submission.id),
+            type_coerce(func.min(Submission.submitted_at), UTCDateTime),
+        )
+        .where(Submission.cohort_id.in_(cohort_ids), Submission.status == SubmissionStatus.SUBMITTED)
+        .group_by(Submission.cohort_id, Submission.candidate_id)
+    ):
+        found["waiting"][(cohort_id, candidate_id)] = n
+        found["longest_wait"][(cohort_id, candidate_id)] = days_waited(oldest, today)
+    return found
 
 
-def decisions_released(cohort_id: int) -> dict[int, int]:
+def _released(cohort_ids: Sequence[int]) -> Loaded:
     """Per candidate: decisions (on submissions and APL claims) released to them."""
-    return _per_candidate(Assessment, cohort_id, MarkingStatus.RELEASED)
+    rows = db.session.execute(
+        select(Assessment.cohort_id, Assessment.candidate_id, func.count(Assessment.id))
+        .where(Assessment.cohort_id.in_(cohort_ids), Assessment.status == MarkingStatus.RELEASED)
+        .group_by(Assessment.cohort_id, Assessment.candidate_id)
+    )
+    return {"released": {(cohort_id, who): n for cohort_id, who, n in rows}}
+
+
+def activity_branches(narrow) -> list:
+    """One SELECT (user_id, at) per kind of activity, each narrowed by narrow(who, when) -> condition.
+
+    Activity is what a candidate does with their study or portfolio: opening or finishing an activity, a
+    knowledge-check attempt, a saved reflection draft, logged study time, a new evidence version, a submitted
+    attempt, an APL claim drafted or sent, a session attended. Signing in alone is not activity.
+    """
+    sources = [
+        (StudyPosition.user_id, StudyPosition.updated_at, None),
+        (ActivityCompletion.user_id, ActivityCompletion.completed_at, None),
+        (QuizAttempt.user_id, QuizAttempt.submitted_at, None),
+        (ReflectionDraft.user_id, ReflectionDraft.updated_at, None),
+        (StudyLog.user_id, StudyLog.logged_at, None),
+        (EvidenceItem.candidate_id, EvidenceVersion.created_at, (EvidenceVersion.item_id == EvidenceItem.id)),
+        (Submission.candidate_id, Submission.submitted_at, None),
+        (AplClaim.candidate_id, AplClaim.created_at, None),
+        (AplClaim.candidate_id, AplClaim.submitted_at, None),
+        (SessionBooking.candidate_id, SessionBooking.attended_at, None),
+    ]
+    branches = []
+    for who, when, joined in sources:
+        query = select(who.label("user_id"), when.label("at"))
+        if joined is not None:
+            query = query.join(EvidenceVersion, joined)
+        branches.append(query.where(narrow(who, when)))
+    return branches
+
+
+def _last_active(cohort_ids: Sequence[int]) -> Loaded:
+    """Per candidate: the UK day of their latest activity (see activity_branches), in one query."""
+    candidates = select(CohortMember.user_id).where(
+        CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == MemberRole.CANDIDATE
+    )
+    moments = union_all(
+        *activity_branches(lambda who, when: who.in_(candidates) & when.is_not(None))
+    ).subquery()
+    latest = (
+        select(moments.c.user_id, func.max(moments.c.at).label("at")).group_by(moments.c.user_id).subquery()
+    )
+    rows = db.session.execute(
+        select(CohortMember.cohort_id, CohortMember.user_id, type_coerce(latest.c.at, UTCDateTime))
+        .join(latest, latest.c.user_id == CohortMember.user_id)
+        .where(CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == MemberRole.CANDIDATE)
+    )
+    return {"last_active": {(cohort_id, who): uk_date(at) for cohort_id, who, at in rows}}
 
 
 COHORT_REPORT_COUNTS = [
-    ("waiting", "Submissions waiting", submissions_waiting),
-    ("released", "Decisions released", decisions_released),
+    ReportColumns(
+        (
+            Column("waiting", "Submissions waiting"),
+            Column("longest_wait", "Longest wait (working days)", DAYS),
+        ),
+        _waiting,
+    ),
+    ReportColumns((Column("released", "Decisions released"),), _released),
+    ReportColumns((Column("last_active", "Last activity", DATE),), _last_active),
 ]
+
+
+def cohort_activity(cohort_id: int) -> ReportActivity:
+    """The cohort's work over time, for the report's charts: what was sent, what was released, and how many
+    working days each decision took from sending to the assessor completing it (two queries)."""
+    sent = union_all(
+        select(Submission.candidate_id, Submission.submitted_at).where(Submission.cohort_id == cohort_id),
+        select(AplClaim.candidate_id, AplClaim.submitted_at).where(
+            AplClaim.cohort_id == cohort_id, AplClaim.submitted_at.is_not(None)
+        ),
+    ).subquery()
+    submitted = [
+        (who, uk_date(at))
+        for who, at in db.session.execute(select(sent.c[0], type_coerce(sent.c[1], UTCDateTime)))
+    ]
+    assessor = aliased(User)
+    arrived = type_coerce(func.coalesce(Submission.submitted_at, AplClaim.submitted_at), UTCDateTime)
+    decisions = db.session.execute(
+        select(
+            Assessment.candidate_id, Assessment.released_at, Assessment.completed_at, arrived, assessor.name
+        )
+        .outerjoin(Submission, Submission.id == Assessment.submission_id)
+        .outerjoin(AplClaim, AplClaim.id == Assessment.apl_claim_id)
+        .outerjoin(assessor, assessor.id == func.coalesce(Assessment.completed_by_id, Assessment.assessor_id))
+        .where(Assessment.cohort_id == cohort_id, Assessment.completed_at.is_not(None))
+    ).all()
+    return ReportActivity(
+        submitted=submitted,
+        released=[(who, uk_date(released)) for who, released, *_ in decisions if released is not None],
+        turnaround=[
+            (who, name or "Former assessor", working_days_between(uk_date(sent_at), uk_date(done)))
+            for who, _, done, sent_at, name in decisions
+            if sent_at is not None
+        ],
+    )
 
 
 def modules_of(candidate_id: int) -> list[dict]:

@@ -21,7 +21,7 @@ from assessors.examiner.queries import examiner_panel
 from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.quality.queries import iqa_panel
-from assessors.queries import COHORT_REPORT_COUNTS
+from assessors.queries import COHORT_REPORT_COUNTS, cohort_activity
 from assessors.queue.queries.leader import leader_panel
 from assessors.queue.queries.page import assessor_panel, unallocated_count
 from core import blueprints as core_blueprints
@@ -116,8 +116,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     ]
     # Modules with no study left for a candidate (submitted, achieved, claimed by APL): "Tonight" skips them.
     app.extensions["waymark_closed_modules"] = [closed_modules]
-    # Cohort report columns owned by higher packages: (key, heading, cohort id -> {candidate id: count}).
+    # Cohort report columns owned by higher packages (qualification.results.queries.report.ReportColumns, or
+    # a bare (key, heading, cohort id -> {candidate id: count})), and the events its charts count.
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
+    app.extensions["waymark_cohort_report_activity"] = [cohort_activity]
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
     # What happens when an invited person joins: candidates get an assessor by their cohort's rule.

@@ -1,4 +1,5 @@
-"""Transcripts: the candidate's own (`transcripts.show_transcript`) and the staff view of one candidate's.
+"""Transcripts (the candidate's own, and the staff view of one candidate's), the course leader's cohort report
+with its charts and downloads (CSV, XLSX), and the report across the leader's cohorts.
 
 A transcript lists what counts (live module results, released decisions only), how each was achieved, the
 criteria met by prior learning, and whether the cohort's award and the awards it includes are met.
@@ -8,7 +9,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, render_template, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from core.accounts.models import User
@@ -19,9 +29,16 @@ from core.web.access import SIGNED_IN, rule
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import candidate_cohorts, cohort_or_404, cohort_roles
 from qualification.permissions import MANAGERS, can_manage_cohort, can_view_transcript
-from qualification.results.queries import build_transcript, cohort_report, report_csv
+from qualification.results.forms import ReportFilterForm
+from qualification.results.queries.export import report_csv, report_xlsx
+from qualification.results.queries.figures import report_figures
+from qualification.results.queries.overview import cohorts_led, overview
+from qualification.results.queries.report import CohortReport, ReportActivity, cohort_report
+from qualification.results.queries.transcript import build_transcript
+from qualification.versions.services import spec_of_version
 
 bp = Blueprint("results", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/transcript")
@@ -64,20 +81,54 @@ def _managed_cohort(cohort_id: int) -> Cohort:
     return cohort
 
 
-def _counters():
-    # Columns owned by higher packages (submissions, decisions), registered by the composition root.
+def _columns():
+    # Columns owned by higher packages (submissions, decisions, activity), registered by the composition root.
     return current_app.extensions.get("waymark_cohort_report_counts", [])
+
+
+def _activity(cohort_id: int) -> ReportActivity:
+    """What happened to the cohort's work, for the charts (registered by the composition root)."""
+    loaders = current_app.extensions.get("waymark_cohort_report_activity", [])
+    found = [load(cohort_id) for load in loaders]
+    return ReportActivity(
+        submitted=[event for a in found for event in a.submitted],
+        released=[event for a in found for event in a.released],
+        turnaround=[event for a in found for event in a.turnaround],
+    )
+
+
+def _report(cohort: Cohort) -> tuple[CohortReport, ReportFilterForm]:
+    """The report for the filters in the query string, and the filter form offering the cohort's choices."""
+    spec = spec_of_version(cohort.qualification_version)
+    form = ReportFilterForm(request.args)
+    report = cohort_report(cohort, spec, _columns(), form.filters(spec))
+    return report, form.offer(report)
+
+
+def _today():
+    return utcnow().astimezone(UK).date()
+
+
+def _file_name(cohort: Cohort, extension: str) -> str:
+    return re.sub(r"\s+", " ", f"{cohort.name} report {_today().isoformat()}.{extension}").strip()
 
 
 @bp.route("/cohorts/<int:cohort_id>/report")
 @rule(MANAGERS)
 def show_report(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
+    report, form = _report(cohort)
+    # The downloads carry the same filters: what is downloaded is what is shown.
+    kept = {key: value for key, value in request.args.items() if key in form.data and value}
     # One url_for, not 2,000: each row's transcript link is this prefix and the candidate's id.
     transcripts = url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "/candidates/"
     return render_template(
         "qualification/results/report.html",
-        report=cohort_report(cohort, _counters()),
+        report=report,
+        totals=report.totals,
+        form=form,
+        kept=kept,
+        figures=report_figures(report, _activity(cohort.id), _today()),
         transcripts=transcripts,
     )
 
@@ -86,9 +137,28 @@ def show_report(cohort_id: int):
 @rule(MANAGERS)
 def download_report(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
-    report = cohort_report(cohort, _counters())
-    today = utcnow().astimezone(UK).date().isoformat()
-    name = re.sub(r"\s+", " ", f"{cohort.name} report {today}.csv").strip()
+    report, _ = _report(cohort)
     response = Response(stream_with_context(report_csv(report)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = content_disposition(name)
+    response.headers["Content-Disposition"] = content_disposition(_file_name(cohort, "csv"))
     return response
+
+
+@bp.route("/cohorts/<int:cohort_id>/report.xlsx")
+@rule(MANAGERS)
+def download_report_xlsx(cohort_id: int):
+    cohort = _managed_cohort(cohort_id)
+    report, _ = _report(cohort)
+    response = Response(report_xlsx(report), mimetype=XLSX)
+    response.headers["Content-Disposition"] = content_disposition(_file_name(cohort, "xlsx"))
+    return response
+
+
+@bp.route("/cohorts/reports")
+@rule(MANAGERS)
+def show_overview():
+    """The report across the cohorts this person leads (or every cohort), one line each."""
+    everyone = request.args.get("all") == "1"
+    cohorts = cohorts_led(current_user.id, everyone)
+    return render_template(
+        "qualification/results/overview.html", overview=overview(cohorts, _columns(), everyone=everyone)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from operator import attrgetter
 
 from sqlalchemy import func, select
@@ -206,11 +207,12 @@ def publish_version(actor, version: QualificationVersion) -> None:
     db.session.flush()
 
 
-def _load_tree(version: QualificationVersion) -> None:
-    # One query per level of the tree instead of one per module, outcome and criterion.
+def _load_tree(*versions: QualificationVersion) -> None:
+    # One query per level of the tree (for any number of versions) instead of one per module, outcome and
+    # criterion.
     db.session.execute(
         select(QualificationVersion)
-        .where(QualificationVersion.id == version.id)
+        .where(QualificationVersion.id.in_([v.id for v in versions]))
         .options(
             selectinload(QualificationVersion.module_links)
             .joinedload(VersionModule.module)
@@ -277,9 +279,19 @@ def award_spec(award: Award) -> AwardSpec:
     )
 
 
-def spec_of_version(version: QualificationVersion) -> Spec:
+def specs_of_versions(versions: Iterable[QualificationVersion]) -> dict[int, Spec]:
+    """version id -> its spec, for several versions in the queries of one (the report across cohorts)."""
+    distinct = list({v.id: v for v in versions}.values())
+    if not distinct:
+        return {}
+    _load_tree(*distinct)
+    return {v.id: spec_of_version(v, loaded=True) for v in distinct}
+
+
+def spec_of_version(version: QualificationVersion, *, loaded: bool = False) -> Spec:
     """The spec a version was built from (exporting an imported version gives the same document back)."""
-    _load_tree(version)
+    if not loaded:
+        _load_tree(version)
     modules = tuple(module_spec(link.module) for link in version.module_links)
     awards = tuple(award_spec(award) for award in version.awards)
     return Spec(

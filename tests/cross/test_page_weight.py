@@ -17,6 +17,7 @@ PAGES = [
     ("candidate@school.example", "/cohorts/1/pathway"),
     ("leader@northmoor.example", "/qualifications/CCQ/v1"),
     ("leader@northmoor.example", "/authoring/CCQ/M01"),
+    ("leader@northmoor.example", "/cohorts/1/report"),
     (None, "/catalogue/CCQ/MA"),
     ("candidate@school.example", "/portfolio/"),
     ("candidate@school.example", "/portfolio/modules/CCQ/M01"),

@@ -17,22 +17,14 @@ from sqlalchemy import String, and_, case, exists, func, literal, select, type_c
 from sqlalchemy.orm import aliased, outerjoin
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment
+from assessors.queries import activity_branches
 from assessors.queue.queries.sources import DECIDED, QueueFilters, Whose, late, sources
 from assessors.queue.rules import overdue_cutoff, start_of_uk_day, today_uk
 from core.accounts.models import Role
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
-from modules.study.models import (
-    ActivityCompletion,
-    QuizAttempt,
-    ReflectionDraft,
-    StudyLog,
-    StudyPosition,
-)
 from portfolio.apl.models import AplClaim, AplStatus
-from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
-from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
 
 INACTIVE_DAYS = 21
@@ -159,26 +151,10 @@ def _sessions_branch(cohort_ids: list[int], week_start: date):
 
 
 def _recently_active(since: datetime):
-    """SQL: the ids of people who did something on their course since then.
-
-    Activity is what a candidate does with their study or portfolio: opening or finishing an activity, a
-    knowledge-check attempt, a saved reflection draft, logged study time, a new evidence version, a submitted
-    attempt, an APL claim drafted or sent, a session attended. Signing in alone is not activity.
-    """
-    return union_all(
-        select(StudyPosition.user_id).where(StudyPosition.updated_at >= since),
-        select(ActivityCompletion.user_id).where(ActivityCompletion.completed_at >= since),
-        select(QuizAttempt.user_id).where(QuizAttempt.submitted_at >= since),
-        select(ReflectionDraft.user_id).where(ReflectionDraft.updated_at >= since),
-        select(StudyLog.user_id).where(StudyLog.logged_at >= since),
-        select(EvidenceItem.candidate_id)
-        .join(EvidenceVersion, EvidenceVersion.item_id == EvidenceItem.id)
-        .where(EvidenceVersion.created_at >= since),
-        select(Submission.candidate_id).where(Submission.submitted_at >= since),
-        select(AplClaim.candidate_id).where(AplClaim.created_at >= since),
-        select(AplClaim.candidate_id).where(AplClaim.submitted_at >= since),
-        select(SessionBooking.candidate_id).where(SessionBooking.attended_at >= since),
-    )
+    """SQL: the ids of people who did something on their course since then (what counts as activity:
+    `assessors.queries.activity_branches`, which the cohort report's "Last activity" reads too)."""
+    moments = union_all(*activity_branches(lambda who, when: when >= since)).subquery()
+    return select(moments.c.user_id)
 
 
 def _inactive_branch(cohort_ids: list[int], now: datetime):

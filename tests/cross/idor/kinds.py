@@ -76,6 +76,7 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.cohorts.add_staff_member",
             "qualification.results.show_report",
             "qualification.results.download_report",
+            "qualification.results.download_report_xlsx",
             "qualification.cohorts.set_cohort_turnaround",
             "qualification.cohorts.set_cohort_allocation_rule",
         )

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualification.results.rules import award_closure, award_met, date_met, included_verdicts
+from qualification.results.rules.award import award_closure, award_met, date_met, included_verdicts
 from qualification.spec import AwardSpec, OptionGroupSpec, Spec, parse_spec
 from tests.qualification.award_generator import brute_outcomes, small_awards, spec_of
 
