@@ -35,11 +35,26 @@ def uk_date(moment: datetime) -> date:
     return moment.astimezone(UK).date()
 
 
+@lru_cache(maxsize=8192)
+def _uk_date_of_utc_hour(day: date, hour: int) -> date:
+    return uk_date(datetime.combine(day, time(hour), tzinfo=UTC))
+
+
+def uk_day(moment: datetime) -> date:
+    """uk_date for many stored moments at once (a report's 13,000 submission times): the moment as the driver
+    returns it (naive UTC from SQLite, aware from PostgreSQL), its UK date looked up by UTC hour, since the
+    UK is always a whole number of hours from UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return _uk_date_of_utc_hour(moment.date(), moment.hour)
+
+
 def start_of_uk_day(day: date) -> datetime:
     """Midnight UK time at the start of a date, as an aware UTC datetime."""
     return datetime.combine(day, time(0, 0), tzinfo=UK).astimezone(UTC)
 
 
+@lru_cache(maxsize=16384)
 def working_days_between(start: date, end: date) -> int:
     """Working days d with start < d <= end (0 when end is not after start)."""
     if end <= start:

@@ -92,7 +92,11 @@ class EvidenceVersion(db.Model):
     """One version of an item's content. Never changed once written."""
 
     __tablename__ = "evidence_versions"
-    __table_args__ = (UniqueConstraint("item_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "number"),
+        # A candidate's newest evidence from the index alone (the cohort report's "Last activity").
+        Index("ix_evidence_versions_item_created", "item_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("evidence_items.id", ondelete="CASCADE"), index=True)
