@@ -154,7 +154,7 @@ def cohort_activity(cohort_id: int) -> ReportActivity:
             AplClaim.cohort_id == cohort_id, AplClaim.submitted_at.is_not(None)
         ),
     )
-    submitted = [(who, uk_day(at)) for who, at in db.session.execute(sent)]
+    submitted = [(who, uk_day(at)) for who, at in db.session.execute(sent).all()]
     assessor = aliased(User)
     decisions = db.session.execute(
         select(
