@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     literal,
     null,
     select,
@@ -45,15 +46,17 @@ SCOPE_WORDS = {"module": "the whole module", "outcome": "an outcome", "criteria"
 
 @dataclass(frozen=True)
 class Waiting:
-    """A piece of the candidate's work that waits: for an assessor, or (asked for more evidence) for them."""
+    """A piece of the candidate's work that waits: for an assessor, or (referred, or asked for more
+    evidence) for them."""
 
-    kind: str  # "attempt", "claim" or "claim_more"
+    kind: str  # "attempt", "claim", "claim_more" or "referred"
     family: str
     module_code: str
     since: datetime | None
     assessor: str | None  # the allocated assessor's name; None: no assessor allocated yet
     number: int  # the attempt number, or the claim's id
     scope: str = ""  # a claim's scope
+    submission_id: int | None = None  # a referred attempt's row (its feedback is read from there)
 
 
 @dataclass
@@ -62,23 +65,60 @@ class CandidateState:
 
     closed: dict[tuple[str, str], str] = field(default_factory=dict)
     on_others: list[Waiting] = field(default_factory=list)  # submitted attempts and claims
-    on_you: list[Waiting] = field(default_factory=list)  # claims the assessor asked more evidence for
+    # Referred attempts (the latest attempt at a module still studied) and claims the assessor asked more
+    # evidence for: the next move is the candidate's.
+    on_you: list[Waiting] = field(default_factory=list)
 
 
 def _null(kind):
     return cast(null(), kind)
 
 
-_COLUMNS = ("kind", "family", "module", "text", "name", "at", "number")
+_COLUMNS = ("kind", "family", "module", "text", "name", "at", "number", "row_id")
 
 
-def _branch(*columns):
-    """A branch of the statement: the same columns under the same names."""
+def _branch(*columns, row_id=None):
+    """A branch of the statement: the same columns under the same names (`row_id`: a referred attempt's)."""
+    columns = (*columns, _null(Integer) if row_id is None else row_id)
     return select(*(c.label(name) for c, name in zip(columns, _COLUMNS, strict=True)))
 
 
+def _latest_referred(user_id: int):
+    """The branch of referred attempts that are the latest (not withdrawn) attempt at a module the candidate
+    still studies: a resubmission is theirs to make, so the module waits for them."""
+    later = aliased(Submission)
+    s = Submission
+    return _branch(
+        literal("referred", String),
+        s.family,
+        s.module_code,
+        _null(String),
+        _null(String),
+        _null(DateTime),
+        s.attempt,
+        row_id=s.id,
+    ).where(
+        s.candidate_id == user_id,
+        s.status == SubmissionStatus.REFERRED,
+        ~exists().where(
+            later.candidate_id == s.candidate_id,
+            later.family == s.family,
+            later.module_code == s.module_code,
+            later.attempt > s.attempt,
+            later.status != SubmissionStatus.WITHDRAWN,
+        ),
+        exists().where(
+            ModuleEnrolment.candidate_id == s.candidate_id,
+            ModuleEnrolment.family == s.family,
+            ModuleEnrolment.module_code == s.module_code,
+            ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
+        ),
+    )
+
+
 def _rows(user_id: int):
-    """One statement: (kind, family, module, text, name, at, number) of every row the state is built from."""
+    """One statement: (kind, family, module, text, name, at, number, row_id) of every row the state is built
+    from."""
     allocation, assessor = aliased(AssessorAllocation), aliased(User)
 
     def with_assessor(query, subject):
@@ -149,10 +189,10 @@ def _rows(user_id: int):
         AplClaim.candidate_id == user_id,
         AplClaim.status.in_((AplStatus.SUBMITTED, AplStatus.MORE_EVIDENCE)),
     )
-    merged = union_all(criteria, results, achieved, attempts, claims).subquery()
+    merged = union_all(criteria, results, achieved, attempts, claims, _latest_referred(user_id)).subquery()
     c = merged.c
     return db.session.execute(
-        select(c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number)
+        select(c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number, c.row_id)
     ).all()
 
 
@@ -177,7 +217,8 @@ def _build(rows) -> CandidateState:
     state = CandidateState()
     by_kind: dict[str, dict[tuple[str, str], set[str]]] = {}
     achieved: dict[tuple[str, str], str] = {}
-    for kind, family, module, text, name, at, number in rows:
+    referred: list[Waiting] = []
+    for kind, family, module, text, name, at, number, row_id in rows:
         key = (family, module)
         if kind == "achieved":
             achieved[key] = text
@@ -185,12 +226,16 @@ def _build(rows) -> CandidateState:
             by_kind.setdefault(kind, {}).setdefault(key, set()).add(text)
         elif kind == "attempt":
             state.on_others.append(Waiting(kind, family, module, at, name, number))
+        elif kind == "referred":
+            referred.append(Waiting(kind, family, module, at, name, number, submission_id=row_id))
         else:
             scope, _, refs = (text or "").partition(" ")
             item = Waiting(kind, family, module, at, name, number, SCOPE_WORDS.get(scope, scope))
             (state.on_others if kind == "claim" else state.on_you).append(item)
             if kind == "claim":
                 by_kind.setdefault("claimed", {}).setdefault(key, set()).update(refs.split())
+    # A module achieved since (by prior learning) no longer waits on its referral.
+    state.on_you += [w for w in referred if (w.family, w.module_code) not in achieved]
     submitted = {(w.family, w.module_code): w for w in state.on_others if w.kind == "attempt"}
     keys = set(by_kind.get("criterion", {})) | set(achieved) | set(submitted)
     for key in keys:
