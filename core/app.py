@@ -23,7 +23,7 @@ from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.quality.queries import iqa_panel
 from assessors.queries import COHORT_REPORT_COUNTS
 from assessors.queue.queries.leader import leader_panel
-from assessors.queue.queries.page import assessor_panel, unallocated_count
+from assessors.queue.queries.page import assessor_panel, unallocated_by_candidate, unallocated_count
 from core import blueprints as core_blueprints
 from core import cli
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
@@ -44,6 +44,7 @@ from modules.permissions import can_author_content, can_plan_study
 from modules.study.queries import study_panel
 from portfolio import blueprints as portfolio_blueprints
 from portfolio.permissions import can_use_portfolio
+from portfolio.services import tell_leader_on_joining, watch_unallocated
 from portfolio.submissions.queries import closed_modules, waiting_panel
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
@@ -120,10 +121,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
-    # What happens when an invited person joins: candidates get an assessor by their cohort's rule.
-    app.extensions["waymark_on_joining"] = [allocate_on_joining]
+    # What happens when an invited person joins: candidates get an assessor by their cohort's rule; one still
+    # without brings work that waits with nobody (observations to plan), which their course leader is told of.
+    app.extensions["waymark_on_joining"] = [allocate_on_joining, tell_leader_on_joining]
     # How much work waits with no assessor in a cohort, for those who see it (the cohort page links to it).
     app.extensions["waymark_unallocated_count"] = [unallocated_count]
+    # The same work per candidate (the queue's rule), and the watch that tells the leader when a candidate's
+    # choice of options starts it (qualification's pathway cannot import the portfolio).
+    app.extensions["waymark_unallocated_work"] = [unallocated_by_candidate]
+    app.extensions["waymark_unallocated_watch"] = [watch_unallocated]
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from core.audit.services import record
@@ -108,7 +109,15 @@ def choose_options(actor, member: CohortMember, codes: list[str], *, today: date
         PathwayChoice(member_id=member.id, module_code=c, position=i) for i, c in enumerate(wanted)
     )
     db.session.flush()
+    # A module chosen may need an observation planned, by nobody if the candidate has no assessor: the course
+    # leader hears of it once (the portfolio watches the cohort's Unallocated work; registered by the app).
+    watching = [
+        watch(actor, cohort.id) for watch in current_app.extensions.get("waymark_unallocated_watch", [])
+    ]
     sync_enrolments(member)
+    added = [c for c in wanted if c not in before]
+    for tell in watching:
+        tell(f"chose {', '.join(added) or 'their optional modules'}")
     record(
         "pathway_chosen",
         actor=actor,

@@ -57,6 +57,7 @@ __all__ = [
     "queue_page",
     "ready_count",
     "ready_decisions",
+    "unallocated_by_candidate",
     "unallocated_count",
     "unallocated_counts",
 ]
@@ -305,17 +306,32 @@ def assessor_panel(user) -> dict | None:
     }
 
 
-def unallocated_counts(cohort_ids) -> dict[int, int]:
-    """How many items wait with no allocated assessor, per cohort (one query); cohorts with none left out."""
+def _unallocated_per(cohort_ids, column: str) -> dict[int, int]:
+    """How many items wait with no allocated assessor in these cohorts, per value of one of the branches'
+    columns ("cohort_id", "candidate_id"), in one query; values with none left out."""
     whose = Whose(cohort_ids=tuple(cohort_ids))
     if not whose.cohort_ids:
         return {}
     merged = union_all(
-        *[query.with_only_columns(key[3].label("cohort_id")) for query, key in sources(whose, QueueFilters())]
+        *[
+            query.with_only_columns(query.selected_columns[column])
+            for query, _ in sources(whose, QueueFilters())
+        ]
     ).subquery()
-    return dict(
-        db.session.execute(select(merged.c.cohort_id, func.count()).group_by(merged.c.cohort_id)).all()
-    )
+    per = merged.c[column]
+    return dict(db.session.execute(select(per, func.count()).group_by(per)).all())
+
+
+def unallocated_counts(cohort_ids) -> dict[int, int]:
+    """How many items wait with no allocated assessor, per cohort (one query); cohorts with none left out."""
+    return _unallocated_per(cohort_ids, "cohort_id")
+
+
+def unallocated_by_candidate(cohort_id: int) -> dict[int, int]:
+    """candidate id -> how many of their items wait in the cohort's Unallocated queue (one query).
+    Registered in app.extensions["waymark_unallocated_work"], so the portfolio can tell the course leader
+    when work starts to wait with nobody, by the queue's own rule."""
+    return _unallocated_per([cohort_id], "candidate_id")
 
 
 def unallocated_count(user, cohort_id: int) -> int | None:
