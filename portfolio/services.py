@@ -13,6 +13,7 @@ from core.audit.services import record
 from core.extensions import db
 from core.notifications.services import notify
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_roles
 
 
 def audit_candidate(action: str, actor, obj, **details) -> None:
@@ -82,6 +83,8 @@ def watch_unallocated(candidate, cohort_id: int) -> Callable[[str], None]:
     words, tells the leader if the act started the wait. Registered in
     app.extensions["waymark_unallocated_watch"] for qualification's pathway, which cannot import the
     portfolio."""
+    if cohort_roles(cohort_id, candidate.id).allocated_assessor_id is not None:
+        return lambda what: None  # their work goes to their assessor: nothing to count
     before = sum(waiting_with_nobody(cohort_id, candidate).values())
     return lambda what: _tell_if_started(cohort_id, candidate, what, before=before)
 
