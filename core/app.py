@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assessors import blueprints as assessors_blueprints
 from assessors.examiner.queries import examiner_panel
+from assessors.history.queries import audit_labels
 from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.quality.queries import iqa_panel
@@ -119,6 +120,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_closed_modules"] = [closed_modules]
     # Cohort report columns owned by higher packages: (key, heading, cohort id -> {candidate id: count}).
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
+    # The audit trail's objects in words ("Decision on M01 attempt 1 (Jo Patel)"), for the admin's audit page.
+    app.extensions["waymark_audit_labels"] = [audit_labels]
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
     # What happens when an invited person joins: candidates get an assessor by their cohort's rule; one still
