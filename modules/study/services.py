@@ -144,8 +144,9 @@ def mark_quiz(
     )
     db.session.add(attempt)
     db.session.flush()
-    # No exams: retakes are welcome and the best score is kept; the check is done once passed.
-    if quiz_passed(score, attempt.max_score):
+    # No exams: retakes are welcome and the best score is kept; the check is done once passed (or, where its
+    # author says a try is enough, after this complete try).
+    if quiz_passed(score, attempt.max_score, try_is_enough=activity.try_is_enough):
         complete(user, enrolment, activity, how="auto", done=done, order=order)
     return attempt
 

@@ -138,7 +138,7 @@ def answer_quiz(family: str, code: str, activity_id: int):
     if not outcome:
         return _activity_page(enrolment, progress, activity, status=422, quiz_errors=outcome.errors)
     attempt = outcome.result
-    passed = quiz_passed(attempt.score, attempt.max_score)
+    passed = quiz_passed(attempt.score, attempt.max_score, try_is_enough=activity.try_is_enough)
     flash(
         f"You scored {attempt.score} out of {attempt.max_score}. The explanations are below each question. "
         + ("The check is done." if passed else "Get every answer right to finish the check."),
