@@ -11,6 +11,7 @@ from core.notifications.services import notify
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort
+from qualification.cohorts.queries import cohort_about
 
 
 def audit_candidate(action: str, actor, obj, **details) -> None:
@@ -58,6 +59,7 @@ def tell_leader_of_unallocated(cohort_id: int, candidate, what: str) -> None:
             f"{candidate.name} {what}, but has no assessor in this cohort, so nobody can mark it. "
             "Allocate them an assessor; until then their work is in the cohort's Unallocated queue."
         ),
+        about=cohort_about(cohort_id),
         link_endpoint="assessors.queue.show_unallocated",
         cohort_id=cohort_id,
     )

@@ -23,6 +23,7 @@ from tests.support.cohorts import options
 from tests.support.demo import demo_ids, load_study_demo
 from tests.support.html import csrf_from, form_with, page_text, press, signed_in
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, LEADER, MORGAN, TOM, make_user
+from tests.support.queries import statements_for
 from tests.support.submissions import add_item, submit
 
 SEND = "Send the announcement"
@@ -51,7 +52,8 @@ def demo(app):
 def _open_form(client, demo):
     """From the cohort page, follow "Write an announcement" to the form."""
     cohort_page = client.get(demo.page).get_data(as_text=True)
-    assert f'href="{demo.new}"' in cohort_page and WRITE in cohort_page
+    assert f'href="{demo.new}"' in cohort_page
+    assert WRITE in cohort_page
     page = client.get(demo.new)
     assert page.status_code == 200
     return page
@@ -125,20 +127,24 @@ def test_course_leader_can_announce_to_the_cohort(demo):
         assert mail.subject == "Announcement: Portfolio clinic on Thursday"
         for body in (mail.body_text, mail.body_html):
             assert "Bring one piece of evidence." in body
-            assert demo.name in body and demo.studies in body  # the cohort and the qualification, named
+            assert demo.name in body
+            assert demo.studies in body
             assert f"http://waymark.test/cohorts/{demo.cohort_id}/announcements#announcement-" in body
-        assert "<script" not in mail.body_html and mail.body_html.startswith("<!DOCTYPE html>")
+        assert "<script" not in mail.body_html
+        assert mail.body_html.startswith("<!DOCTYPE html>")
         assert '<html lang="en-GB"' in mail.body_html
     with app.app_context():
         announcement = db.session.scalars(select(Announcement)).one()
         assert announcement.recipient_count == len(candidates)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "announcement_posted"))
-        assert event.actor_label == LEADER and event.object_id == str(announcement.id)
+        assert event.actor_label == LEADER
+        assert event.object_id == str(announcement.id)
 
     # Each candidate reads it on the cohort page (Markdown rendered, the script gone) and in their list.
     jo = signed_in(app, JO)
     page = jo.get(demo.page).get_data(as_text=True)
-    assert "Portfolio clinic on Thursday" in page and "<strong>one</strong>" in page
+    assert "Portfolio clinic on Thursday" in page
+    assert "<strong>one</strong>" in page
     assert "<script>alert" not in page  # the sanitiser keeps its words as text, never as a script
     assert "Sent to everyone" not in page_text(jo.get(demo.page))  # who it went to is for the staff
     notes = page_text(jo.get("/notifications/"))
@@ -151,7 +157,8 @@ def test_the_outbox_shows_an_announcement_as_text_and_as_html(demo):
     _announce(signed_in(app, LEADER), demo)
     make_user(app, "root@uni.example", name="Ada Admin", roles=(Role.ADMIN,), password=DEMO_PASSWORD)
     outbox = signed_in(app, "root@uni.example").get("/admin/outbox/").get_data(as_text=True)
-    assert "Plain text" in outbox and "HTML version" in outbox
+    assert "Plain text" in outbox
+    assert "HTML version" in outbox
     # The HTML is escaped into a sandboxed frame's srcdoc: never part of the page itself.
     assert '<iframe class="mail-html" sandbox srcdoc="&lt;!DOCTYPE html&gt;' in outbox
 
@@ -164,7 +171,8 @@ def test_a_candidate_who_chose_the_digest_hears_in_the_app_and_not_by_email_yet(
     _announce(signed_in(app, LEADER), demo)
     told = _told(app)
     assert told[CHRIS] == (1, [])
-    assert told[JO][0] == 1 and len(told[JO][1]) == 1
+    assert told[JO][0] == 1
+    assert len(told[JO][1]) == 1
 
 
 def test_a_tutor_of_the_cohort_can_announce(demo):
@@ -229,7 +237,8 @@ def test_course_leader_can_announce_to_only_those_behind_on_a_module(demo):
     assert '"M01: three weeks left" is sent to 1 candidate and kept' in page_text(leader.get(demo.page))
     told = _told(app)
     assert set(told) == behind
-    assert told[CHRIS][0] == 1 and len(told[CHRIS][1]) == 1
+    assert told[CHRIS][0] == 1
+    assert len(told[CHRIS][1]) == 1
     with app.app_context():
         recipients = set(
             db.session.scalars(
@@ -319,7 +328,8 @@ def test_course_leader_gets_a_clear_message_for_bad_input_and_nothing_is_sent(de
     response = press(leader, page, SEND, data, follow=False)
     assert response.status_code == 422
     text = page_text(response)
-    assert "There is a problem" in text and message in text
+    assert "There is a problem" in text
+    assert message in text
     assert _rows(app) == before
 
 
@@ -335,3 +345,36 @@ def test_a_double_click_sends_one_announcement(demo):
     with app.app_context():
         assert db.session.scalar(select(func.count(Announcement.id))) == 1
     assert {email: (n, len(m)) for email, (n, m) in _told(app).items()} == dict.fromkeys(candidates, (1, 1))
+
+
+def test_the_announcement_pages_cost_the_same_however_many_there_are(demo):
+    app = demo.app
+    _announce(signed_in(app, LEADER), demo)
+    jo = signed_in(app, JO)
+    pages = (demo.page, f"{demo.page}/announcements")
+    small = [statements_for(app, jo, url) for url in pages]
+    with app.app_context():
+        authors = [make_user(app, f"tutor{n}@northmoor.example", name=f"Tutor {n}").id for n in range(3)]
+        for n in range(30):
+            db.session.add(
+                Announcement(
+                    cohort_id=demo.cohort_id,
+                    author_id=authors[n % 3],
+                    title=f"Notice {n}",
+                    body_md="Words.",
+                    audience="cohort",
+                    recipient_count=0,
+                    form_key=f"key-{n:032d}",
+                )
+            )
+        db.session.commit()
+    assert [statements_for(app, jo, url) for url in pages] == small
+    listing = page_text(jo.get(f"{demo.page}/announcements"))
+    assert listing.index("Notice 29") < listing.index("Notice 28")  # newest first
+    assert "Notice 9" not in listing  # the next page holds the older ones
+    assert "Notice 9" in page_text(jo.get(f"{demo.page}/announcements?before={_id_of(app, 'Notice 10')}"))
+
+
+def _id_of(app, title: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Announcement.id).where(Announcement.title == title))
