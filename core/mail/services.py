@@ -37,10 +37,9 @@ def render_mail(template: str, **context) -> tuple[str, str]:
     theme cookie), and mail is also written outside any request (`flask mail digest`).
     """
     env = current_app.jinja_env
-    return (
-        env.get_template(f"{template}.txt").render(**context),
-        env.get_template(f"{template}.html").render(**context),
-    )
+    text = env.get_template(f"{template}.txt").render(**context)
+    # Jinja drops the template's last line end; a text message ends with one.
+    return text.rstrip("\n") + "\n", env.get_template(f"{template}.html").render(**context)
 
 
 def queue_template_mail(
