@@ -46,7 +46,7 @@ from modules.study.queries import study_panel
 from portfolio import blueprints as portfolio_blueprints
 from portfolio.permissions import can_use_portfolio
 from portfolio.services import tell_leader_on_joining, watch_unallocated
-from portfolio.submissions.queries import closed_modules, waiting_panel
+from portfolio.submissions.queries import closed_modules, module_handed_in, waiting_panel
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
 from qualification.cohorts.services import allocate_on_joining
@@ -124,6 +124,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_audit_labels"] = [audit_labels]
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
+    # Who has handed a module in (submitted or achieved), so an announcement to those behind leaves them out.
+    app.extensions["waymark_module_handed_in"] = [module_handed_in]
     # What happens when an invited person joins: candidates get an assessor by their cohort's rule; one still
     # without brings work that waits with nobody (observations to plan), which their course leader is told of.
     app.extensions["waymark_on_joining"] = [allocate_on_joining, tell_leader_on_joining]

@@ -13,7 +13,7 @@ from core.audit.services import record
 from core.extensions import db
 from core.notifications.services import notify
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.queries import cohort_about, cohort_roles
 
 
 def audit_candidate(action: str, actor, obj, **details) -> None:
@@ -62,6 +62,7 @@ def _tell_if_started(cohort_id: int, candidate, what: str, *, before: int) -> No
             "or plan their observations. Allocate them an assessor; until then their work is in the "
             "cohort's Unallocated queue."
         ),
+        about=cohort_about(cohort_id),
         link_endpoint="assessors.queue.show_unallocated",
         cohort_id=cohort_id,
     )

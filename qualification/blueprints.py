@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.web.access import area_blueprint
+from qualification.announcements.views import bp as announcements
 from qualification.awards.views import bp as awards
 from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
@@ -30,5 +31,6 @@ bp = area_blueprint(
     pathway,
     results,
     forums,
+    announcements,
     statuses=(BookingStatus, VersionStatus),
 )

@@ -27,7 +27,7 @@ from portfolio.apl.models import AplClaim, AplEvidence
 from portfolio.evidence.models import EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
 from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.queries import cohort_about, cohort_roles
 
 MAX_NOTE_CHARS = 500
 NOT_QUALITY = "Only the cohort's IQA or the course leader can give or end examiner access."
@@ -133,6 +133,7 @@ def grant_examiner_access(
         kind="examiner_access",
         title=f"You can read a sample of {cohort.name} until {ends_on.strftime('%-d %B %Y')}",
         body=note,
+        about=cohort_about(cohort.id),
         link_endpoint="assessors.examiner.list_examiner_grants",
     )
     return access

@@ -25,7 +25,7 @@ from core.audit.services import record
 from core.db.timeutil import UK, utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
-from core.mail.services import queue_mail
+from core.mail.services import queue_template_mail
 from core.notifications.services import notify
 from core.web.urls import absolute_url
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion, ItemKind
@@ -148,14 +148,17 @@ def request_testimony(
     candidate = db.session.get(User, item.candidate_id)
     link = absolute_url("assessors.witness.respond", token=raw)
     until = req.expires_at.astimezone(UK).strftime("%-d %B %Y")
-    queue_mail(
+    queue_template_mail(
         email,
         f"Please confirm {candidate.name}'s evidence",
-        f"Dear {name},\n\n{candidate.name} is working towards a careers leadership qualification and "
-        f"asks you, as {role}, to confirm what a piece of their evidence shows ({module_code}).\n\n"
-        f"Read it and confirm or decline here (no account needed):\n{link}"
-        f"\n\nThe link works once, until {until}. If you were not expecting this, you can ignore it.\n",
+        "assessors/witness/mail/request",
         category="witness",
+        name=name,
+        candidate=candidate,
+        role=role,
+        module_code=module_code,
+        link=link,
+        until=until,
     )
     _audit(
         "witness_requested",

@@ -26,7 +26,7 @@ from portfolio.evidence.models import EvidenceItem
 from portfolio.permissions import CLAIM_SENDABLE
 from portfolio.services import audit_candidate, tell_leader_of_unallocated
 from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.queries import candidate_cohorts, cohort_roles
+from qualification.cohorts.queries import candidate_cohorts, cohort_about, cohort_roles
 from qualification.spec import Spec
 from qualification.versions.services import spec_of_version
 
@@ -304,6 +304,7 @@ def submit_claim(actor, claim: AplClaim) -> None:
             assessor_id,
             kind="apl_claim_received",
             title=f"{actor.name} claimed prior learning for {claim.module_code} ({claim.credits} credits)",
+            about=cohort_about(claim.cohort_id),
             link_endpoint="portfolio.submissions.show_claim",
             claim_id=claim.id,
         )

@@ -373,3 +373,18 @@ def evidence_changes(earlier_id: int, later_id: int) -> EvidenceChanges:
         if item_id not in after:
             changes.removed.append(ItemChange(item_id, was.title, tuple(was.refs), before=was.number))
     return changes
+
+
+def module_handed_in(cohort_id: int, module_code: str) -> set[int]:
+    """The cohort's candidates whose work on the module is in: an attempt waiting for (or in) marking, or
+    achieved. Registered in app.extensions["waymark_module_handed_in"]: an announcement to those behind on
+    the module leaves them out (qualification cannot read submissions)."""
+    return set(
+        db.session.scalars(
+            select(Submission.candidate_id).where(
+                Submission.cohort_id == cohort_id,
+                Submission.module_code == module_code,
+                Submission.status.in_((SubmissionStatus.SUBMITTED, SubmissionStatus.ACHIEVED)),
+            )
+        )
+    )

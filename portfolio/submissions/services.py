@@ -28,7 +28,7 @@ from portfolio.permissions import can_submit
 from portfolio.services import audit_candidate, tell_leader_of_unallocated
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from portfolio.submissions.rules import SubmissionReview, gaps_refusal, review_of
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.queries import cohort_about, cohort_roles
 
 MAX_STATEMENT_CHARS = 20_000
 
@@ -280,6 +280,7 @@ def submit_module(
             kind="submission_received",
             title=f"{actor.name} submitted {module_code} (attempt {submission.attempt})",
             body="The evidence is frozen as submitted; later edits by the candidate do not change it.",
+            about=cohort_about(enrolment.cohort_id),
             link_endpoint="portfolio.submissions.show_submission",
             submission_id=submission.id,
         )

@@ -312,3 +312,24 @@ def candidate_cohorts(user_id: int, *, awards_only: bool = False, newest_first: 
     if awards_only:
         query = query.where(Cohort.award_code.is_not(None))
     return list(db.session.scalars(query))
+
+
+# The cohort in words, for email ---------------------------------------------------------------------------
+
+
+def studies_of(cohort: Cohort) -> str:
+    """What the cohort studies, in words: the award (or the CPD module) and the qualification's title."""
+    version = cohort.qualification_version
+    if cohort.award_code:
+        award = next((a for a in version.awards if a.code == cohort.award_code), None)
+        studied = award.title if award else cohort.award_code
+    else:
+        link = next((m for m in version.module_links if m.code == cohort.module_code), None)
+        studied = f"{cohort.module_code} {link.module.title if link else ''}".strip() + " as CPD"
+    return f"{studied} ({version.title})"
+
+
+def cohort_about(cohort_id: int | None) -> str:
+    """The cohort and what it studies, for a notification about its work ("" when there is no cohort)."""
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
+    return f"{cohort.name}, studying {studies_of(cohort)}" if cohort is not None else ""

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from core.accounts.models import Role, User
-from core.accounts.services.invitations import invite
+from core.accounts.services.invitations import Joining, invite
 from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
@@ -23,6 +23,7 @@ from qualification.cohorts.models import (
     CohortMember,
     MemberRole,
 )
+from qualification.cohorts.queries import studies_of
 from qualification.cohorts.rules import COHORT_NAME, SCHOOL, even_spread_choice
 from qualification.pathway.services import sync_enrolments
 from qualification.permissions import can_manage_cohort
@@ -122,7 +123,15 @@ def invite_candidate(
     school = (school or "").strip()
     if problem := SCHOOL(school):
         raise ValidationFailed({"school": problem})
-    outcome = invite(actor, email=email, name=name, role=Role.CANDIDATE, organisation=school, already_ok=True)
+    outcome = invite(
+        actor,
+        email=email,
+        name=name,
+        role=Role.CANDIDATE,
+        organisation=school,
+        already_ok=True,
+        joining=Joining(cohort.name, studies_of(cohort)),
+    )
     user = outcome.user
     if _membership(cohort, user, MemberRole.CANDIDATE) is not None:
         return user, False

@@ -15,6 +15,7 @@ from core.extensions import db
 from core.notifications.services import notify
 from core.web.markdown import plain_excerpt
 from qualification.cohorts.models import Cohort
+from qualification.cohorts.queries import cohort_about
 from qualification.forums.models import (
     BODY_MAX,
     REASON_MAX,
@@ -182,6 +183,7 @@ def _notify_followers(actor, thread: Thread, post: Post) -> None:
         '(You hear about this because you follow the thread; "Stop following" on the thread ends it.)'
     )
     followers = db.session.scalars(select(User).where(User.id.in_(ids), User.disabled_at.is_(None)))
+    about = cohort_about(cohort.id)
     for user in followers:
         # Someone who has left the cohort since they followed the thread no longer hears from it.
         if can_read_forums(user, cohort):
@@ -191,6 +193,7 @@ def _notify_followers(actor, thread: Thread, post: Post) -> None:
                 kind="forum_reply",
                 title=f"New reply: {thread.title}",
                 body=body,
+                about=about,
                 link_endpoint="qualification.forums.show_thread",
                 thread_id=thread.id,
                 _anchor=f"post-{post.id}",

@@ -34,6 +34,7 @@ from core.notifications.services import notify
 from portfolio.evidence.models import ItemKind
 from portfolio.records.services import add_assessor_record
 from portfolio.submissions.services import module_criteria
+from qualification.cohorts.queries import cohort_about
 
 MAX_SCHOOL = 200
 MAX_TEXT = 20_000
@@ -118,6 +119,7 @@ def plan_observation(
     notify(
         candidate_id,
         kind="observation_planned",
+        about=cohort_about(observation.cohort_id),
         title=f"Observation planned: {module_code} on {planned_for.strftime('%-d %B %Y')}",
         body=f"{actor.name} will observe you at {school}.",
         link_endpoint="assessors.workplace.show_observation",
@@ -138,6 +140,7 @@ def cancel_observation(actor, observation: Observation, *, expected_version: int
     notify(
         observation.candidate_id,
         kind="observation_cancelled",
+        about=cohort_about(observation.cohort_id),
         title=f"Observation cancelled: {observation.module_code} on {day}",
         link_endpoint="assessors.workplace.my_workplace",
     )
@@ -265,6 +268,7 @@ def record_observation(
     notify(
         observation.candidate_id,
         kind="observation_recorded",
+        about=cohort_about(observation.cohort_id),
         title=f"Your observation record for {observation.module_code} is ready to acknowledge",
         link_endpoint="assessors.workplace.show_observation",
         observation_id=observation.id,
@@ -291,6 +295,7 @@ def _tell_assessor(actor, observation: Observation, comment: str, *, acknowledge
     notify(
         observation.assessor_id,
         kind="observation_comment",
+        about=cohort_about(observation.cohort_id),
         title=f"{actor.name} {did} your {observation.module_code} observation record"
         + (" with a comment" if acknowledged else ""),
         body=comment,

@@ -78,6 +78,8 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.results.download_report",
             "qualification.cohorts.set_cohort_turnaround",
             "qualification.cohorts.set_cohort_allocation_rule",
+            "qualification.announcements.list_announcements",
+            "qualification.announcements.new_announcement",
         )
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
