@@ -78,6 +78,8 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.results.download_report",
             "qualification.cohorts.set_cohort_turnaround",
             "qualification.cohorts.set_cohort_allocation_rule",
+            "qualification.deadlines.show_deadlines",
+            "qualification.deadlines.set_deadline",
         )
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
@@ -87,6 +89,16 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.booking.record_attendance",
             "qualification.booking.book_session",
             "qualification.booking.cancel_booking",
+        )
+    },
+    "qualification.deadlines.remove_deadline": {"cohort_id": "cohort", "deadline_id": "deadline"},
+    "qualification.deadlines.ask_extension": {"cohort_id": "cohort", "deadline_id": "deadline"},
+    **{
+        name: {"cohort_id": "cohort", "extension_id": "extension"}
+        for name in (
+            "qualification.deadlines.show_extension",
+            "qualification.deadlines.grant_extension",
+            "qualification.deadlines.refuse_extension",
         )
     },
     "qualification.calendar.public_calendar": {"token": "calendar_token"},
@@ -249,6 +261,8 @@ PRIVATE = {
     "user",
     "cohort",
     "session",
+    "deadline",
+    "extension",
     "claim",
     "item",
     "file_version",
