@@ -1,4 +1,5 @@
-"""`flask qualification import|export`: the spec format from the command line."""
+"""`flask qualification import|export`: the spec format from the command line; `flask sessions remind` and
+`flask deadlines remind`, the hourly reminders."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def show_queue():
         return url_for("assessors.queue.show_queue", **kept, cursor=cursor) if cursor else None
 
     observation_page = "assessors.workplace.show_observation" in current_app.view_functions
-    overdue = overdue_modules(today_uk(), owned=Whose(assessor_id=current_user.id).owns)
+    overdue = overdue_modules(today_uk(), assessor_id=current_user.id)
     staffed = assessing_cohorts(current_user.id)
     waiting = unallocated_counts([c.id for c in staffed])
     return render_template(

@@ -19,6 +19,7 @@ from core.accounts.models import User
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.submissions.models import Submission, SubmissionStatus
+from qualification.cohorts.models import AssessorAllocation
 from qualification.deadlines.models import ModuleDeadline
 from qualification.deadlines.queries import PersonalDeadline, before_pause, enrolled_deadlines, granted_until
 from qualification.deadlines.rules import is_late, is_overdue, personal_deadline
@@ -106,17 +107,27 @@ def _handed_in(enrolment):
     return or_(submitted, achieved)
 
 
-def overdue_modules(today: date, *, owned=None, cohort_id: int | None = None) -> list[OverdueModule]:
+def overdue_modules(
+    today: date, *, assessor_id: int | None = None, cohort_id: int | None = None
+) -> list[OverdueModule]:
     """Modules past the candidate's deadline with nothing handed in (one query), the longest overdue first:
-    of the candidates `owned(cohort column, candidate column)` says (an assessor's), or of one cohort."""
+    of the candidates allocated to an assessor, or of one cohort."""
     query, granted = enrolled_deadlines()
     query = (
         query.add_columns(User.name)
         .join(User, User.id == ModuleEnrolment.candidate_id)
         .where(before_pause(granted) < today, ~_handed_in(ModuleEnrolment))
     )
-    if owned is not None:
-        query = query.where(owned(ModuleEnrolment.cohort_id, ModuleEnrolment.candidate_id))
+    if assessor_id is not None:
+        # From the assessor's allocations (a few dozen candidates), not from every enrolment.
+        query = query.join(
+            AssessorAllocation,
+            and_(
+                AssessorAllocation.cohort_id == ModuleEnrolment.cohort_id,
+                AssessorAllocation.candidate_id == ModuleEnrolment.candidate_id,
+                AssessorAllocation.assessor_id == assessor_id,
+            ),
+        )
     if cohort_id is not None:
         query = query.where(ModuleDeadline.cohort_id == cohort_id)
     found = []
