@@ -12,6 +12,7 @@ from core.notifications.models import Notification
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff
 from qualification.deadlines.models import ExtensionStatus, ModuleDeadline
+from qualification.deadlines.queries import waiting_requests
 from qualification.deadlines.rules import long_date
 from tests.support.deadlines import (
     ask,
@@ -158,6 +159,8 @@ def test_candidate_asks_for_more_time_and_the_course_leader_grants_it(app, demo)
     assert told.title == "Extension asked: Jo Patel, M01 (Certificate 2026-27, Northmoor)"
     leader = signed_in(app, LEADER)
     assert "Requests for more time (1 waiting)" in page_text(leader.get(demo.url))
+    with app.app_context():  # what a page listing the leader's cohorts and their waiting requests reads
+        assert waiting_requests([demo.cohort_id]) == {demo.cohort_id: 1}
     page = leader.get(f"/cohorts/{demo.cohort_id}/extensions/{request.id}")
     assert REASON in page_text(page)
     assert f"Jo Patel's deadline now {long_date(due)}" in page_text(page)
@@ -176,6 +179,8 @@ def test_candidate_asks_for_more_time_and_the_course_leader_grants_it(app, demo)
     assert [d["proposed_until"] for d in _audit(app, "extension_requested")] == [proposed.isoformat()]
     (note,) = _notes(app, demo.ids[JO], "extension_granted")
     assert note.title == f"Extension granted: M01 is now due {long_date(granted)}"
+    with app.app_context():
+        assert waiting_requests([demo.cohort_id]) == {}
     # Jo's own deadline is the extended one; Chris keeps the cohort's.
     home = _home(jo)
     assert f"due {long_date(granted)} (in 30 days), extended from {long_date(due)}" in home
