@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
+from assessors.queue.queries.deadlines import late_counts, overdue_counts
 from core.accounts.models import User
 from core.extensions import db
 from portfolio.apl.models import AplClaim, AplStatus
@@ -59,6 +60,9 @@ def decisions_released(cohort_id: int) -> dict[int, int]:
 COHORT_REPORT_COUNTS = [
     ("waiting", "Submissions waiting", submissions_waiting),
     ("released", "Decisions released", decisions_released),
+    # Against the module deadlines (each candidate's own, extended when an extension was granted).
+    ("late", "Modules submitted late", late_counts),
+    ("overdue", "Modules overdue", overdue_counts),
 ]
 
 

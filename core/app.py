@@ -50,6 +50,7 @@ from portfolio.submissions.queries import closed_modules, module_handed_in, wait
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
 from qualification.cohorts.services import allocate_on_joining
+from qualification.deadlines.queries import deadlines_panel
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +112,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         study_panel,
         waiting_panel,
         cohort_panel,
+        deadlines_panel,
         leader_panel,
         assessor_panel,
         iqa_panel,

@@ -11,6 +11,9 @@ from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
+from qualification.deadlines.models import ExtensionStatus
+from qualification.deadlines.permissions import TEMPLATE_PREDICATES as DEADLINE_PREDICATES
+from qualification.deadlines.views import bp as deadlines
 from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
 from qualification.pathway.views import bp as pathway
@@ -32,5 +35,7 @@ bp = area_blueprint(
     results,
     forums,
     announcements,
-    statuses=(BookingStatus, VersionStatus),
+    deadlines,
+    statuses=(BookingStatus, ExtensionStatus, VersionStatus),
+    predicates=DEADLINE_PREDICATES,
 )

@@ -21,6 +21,8 @@ from qualification.booking import services as booking
 from qualification.calendar.rules import build_ics, uk_day
 from qualification.cohorts.models import CohortSession
 from qualification.cohorts.queries import cohort_or_404
+from qualification.deadlines.queries import personal_deadlines
+from qualification.deadlines.rules import with_deadline_events
 
 bp = Blueprint("booking", __name__, url_prefix="/cohorts")
 
@@ -102,7 +104,9 @@ def bookings_feed(signed: str):
         abort(404)
     sessions = [s for s, _ in booking.booked_sessions(user_id)]
     # build_ics only reads the calendar's name from its first argument.
-    body = build_ics(SimpleNamespace(name=FEED_NAME), sessions, now=utcnow())
+    now = utcnow()
+    body = build_ics(SimpleNamespace(name=FEED_NAME), sessions, now=now)
+    body = with_deadline_events(body, [d.event() for d in personal_deadlines(user_id)], now=now)
     return Response(
         body,
         content_type="text/calendar; charset=utf-8",

@@ -24,6 +24,8 @@ from qualification.calendar.rules import (
 )
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_or_404, find_calendar
+from qualification.deadlines.queries import cohort_deadline_events
+from qualification.deadlines.rules import with_deadline_events
 from qualification.permissions import can_read_release_letter, is_cohort_staff
 
 bp = Blueprint("calendar", __name__, url_prefix="/cohorts")
@@ -57,7 +59,10 @@ def _module_titles(cohort: Cohort) -> dict[str, str]:
 def calendar_feed(token: str):
     # Declared before the page route; Werkzeug also prefers it, as its static ".ics" part weighs more.
     cohort = _calendar_or_404(token)
-    body = build_ics(cohort, cohort.sessions, now=utcnow())
+    now = utcnow()
+    body = with_deadline_events(
+        build_ics(cohort, cohort.sessions, now=now), cohort_deadline_events(cohort), now=now
+    )
     return Response(
         body,
         content_type="text/calendar; charset=utf-8",

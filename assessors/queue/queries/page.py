@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union
 
 from assessors.marking.models import Assessment, MarkingStatus
 from assessors.permissions import can_see_unallocated, can_use_queue
+from assessors.queue.queries.deadlines import days_late, with_deadlines
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
@@ -82,6 +83,10 @@ class QueueRow:
     due: date
     overdue: bool
     timed: bool = True  # False: no turnaround target applies (never overdue, no due date)
+    deadline: date | None = None  # the candidate's (extended) deadline for the module, when one is set
+    late_days: int = (
+        0  # how many days after that deadline the attempt came in (0: on time, or not an attempt)
+    )
 
     @property
     def kind_label(self) -> str:
@@ -241,7 +246,7 @@ def queue_page(
     descending = filters.newest_first != bool(cursor and cursor.backwards)
     keys = (waiting, merged.c.kind, merged.c.id)
     order = [k.desc() for k in keys] if descending else list(keys)
-    rows = db.session.execute(
+    page_query = (
         select(
             merged,
             waiting.label("waiting_at"),
@@ -250,9 +255,8 @@ def queue_page(
         )
         .join(User, User.id == merged.c.candidate_id)
         .outerjoin(Cohort, Cohort.id == merged.c.cohort_id)
-        .order_by(*order)
-        .limit(PAGE_SIZE + 1)
-    ).all()
+    )
+    rows = db.session.execute(with_deadlines(page_query, merged).order_by(*order).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if cursor is not None and cursor.backwards:
@@ -271,6 +275,7 @@ def queue_page(
 def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
     target = targets.get(r.cohort_id, DEFAULT_TARGET)
     timed = r.kind not in UNTIMED_KINDS
+    deadline, late_days = days_late(r.deadline_on, r.extended_until, r.attempt_submitted_at, r.after_referral)
     return QueueRow(
         kind=r.kind,
         id=r.id,
@@ -289,6 +294,8 @@ def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
         due=due_date(r.waiting_at, target),
         overdue=timed and is_overdue(r.waiting_at, target, today),
         timed=timed,
+        deadline=deadline,
+        late_days=late_days,
     )
 
 

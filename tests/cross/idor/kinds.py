@@ -80,6 +80,8 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.cohorts.set_cohort_allocation_rule",
             "qualification.announcements.list_announcements",
             "qualification.announcements.new_announcement",
+            "qualification.deadlines.show_deadlines",
+            "qualification.deadlines.set_deadline",
         )
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
@@ -89,6 +91,16 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.booking.record_attendance",
             "qualification.booking.book_session",
             "qualification.booking.cancel_booking",
+        )
+    },
+    "qualification.deadlines.remove_deadline": {"cohort_id": "cohort", "deadline_id": "deadline"},
+    "qualification.deadlines.ask_extension": {"cohort_id": "cohort", "deadline_id": "deadline"},
+    **{
+        name: {"cohort_id": "cohort", "extension_id": "extension"}
+        for name in (
+            "qualification.deadlines.show_extension",
+            "qualification.deadlines.grant_extension",
+            "qualification.deadlines.refuse_extension",
         )
     },
     "qualification.calendar.public_calendar": {"token": "calendar_token"},
@@ -251,6 +263,8 @@ PRIVATE = {
     "user",
     "cohort",
     "session",
+    "deadline",
+    "extension",
     "claim",
     "item",
     "file_version",
