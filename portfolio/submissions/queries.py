@@ -298,10 +298,10 @@ class _Side:
     refs: list[str] = field(default_factory=list)
 
 
-def _sides(rows, side) -> dict[int, _Side]:
+def _sides(rows, wanted) -> dict[int, _Side]:
     found: dict[int, _Side] = {}
     for sid, ref, item_id, number, title in rows:
-        if sid != side:
+        if sid != wanted:
             continue
         side = found.setdefault(item_id, _Side(number, title))
         if number > side.number:  # one version per item in a snapshot; the newest if ever more
