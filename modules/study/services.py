@@ -166,9 +166,7 @@ def save_draft(
         raise InvalidTransition("This activity has no written answer.")
     if len(text) > MAX_REFLECTION_CHARS:
         raise ValidationFailed({"text": f"Keep the answer under {MAX_REFLECTION_CHARS:,} characters."})
-    draft = locked_row(
-        ReflectionDraft, {"text": "", "revision": 0}, user_id=user.id, activity_id=activity.id
-    )
+    draft = locked_row(ReflectionDraft, {"text": "", "revision": 0}, user_id=user.id, activity_id=activity.id)
     if text == draft.text:
         return DraftSave(draft, None)
     if base_revision != draft.revision:

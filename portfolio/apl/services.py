@@ -334,7 +334,7 @@ def _require_changeable(actor, claim: AplClaim) -> None:
 
 
 def save_new_claim_draft(
-    actor, cohort: Cohort, module_code: str, fields: Fields, *, base_revision
+    actor, cohort: Cohort, module_code: str, fields: Fields, base_revision: int | None
 ) -> DraftSave:
     """Keep what the candidate is typing into a new claim for a module, as they type."""
     require(can_claim_apl(actor, cohort), IN_COHORT)
@@ -342,7 +342,7 @@ def save_new_claim_draft(
     return save_form_draft(actor, key, fields, base_revision=base_revision, limits=NEW_FIELDS)
 
 
-def save_claim_changes_draft(actor, claim: AplClaim, fields: Fields, *, base_revision) -> DraftSave:
+def save_claim_changes_draft(actor, claim: AplClaim, fields: Fields, base_revision: int | None) -> DraftSave:
     """Keep what the candidate is typing into the changes to their claim, as they type."""
     _require_changeable(actor, claim)
     key = claim_key(claim.id)

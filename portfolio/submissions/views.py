@@ -353,9 +353,11 @@ def send_claim(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
     if claim is None or claim.candidate_id != current_user.id:
         abort(404)
-    outcome = submit(None, lambda: submit_claim(current_user, claim))
+    outcome = submit(None, lambda: submit_claim(current_user, claim), conflicts=True)
+    if outcome.conflict and claim.status == AplStatus.SUBMITTED:  # the second click of a double click
+        return _claim_sent(Sent(claim.id, again=True), "")
     if not outcome:
-        return _claim_page(db.session.get(AplClaim, claim_id), error=outcome.message, status=422)
+        return _claim_page(db.session.get(AplClaim, claim_id), error=outcome.message, status=outcome.status)
     flash(f"Your claim is {with_whom(claim.cohort_id, current_user.id)}.", "success")
     return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
 

@@ -290,7 +290,9 @@ def record_draft_fields(observation: Observation) -> dict[str, int]:
 _JUDGED = (("judgement", 12), ("comment", MAX_COMMENT))
 
 
-def save_record_draft(actor, observation: Observation, fields: Fields, base_revision) -> DraftSave:
+def save_record_draft(
+    actor, observation: Observation, fields: Fields, base_revision: int | None
+) -> DraftSave:
     """Keep the record the assessor is writing, as they type, while the observation waits to be recorded."""
     require(may_assess(actor, observation.cohort_id, observation.candidate_id), NOT_ASSESSOR)
     if observation.status != ObservationStatus.PLANNED:
