@@ -33,6 +33,7 @@ from core.extensions import db
 from core.forms import apply_errors, refusal, submit, wants_json
 from core.web.access import SIGNED_IN, rule
 from portfolio.apl.models import AplClaim
+from portfolio.apl.queries import claim_snapshot
 from portfolio.files.queries import download_url
 from portfolio.permissions import can_view_submission
 from portfolio.submissions.models import Submission, SubmissionStatus
@@ -133,6 +134,10 @@ def _page(
         conflict=conflict,
         download_url=download_url,
         previous=previous,
+        # A later round's changes to the claim show on this round's page too: say so, rather than let the
+        # claim below pass for the one this round judged.
+        claim_changed=bool(claim and assessment.claim_snapshot)
+        and assessment.claim_snapshot != claim_snapshot(claim),
     ), status
 
 

@@ -104,8 +104,12 @@ def test_assessor_sees_round_1_decision_reasons_and_what_changed_on_round_2(demo
     # Round 2 judges the claim afresh: nothing is offered to carry forward.
     assert "Carry forward" not in text
 
-    # Round 1's page has no earlier round.
-    assert "the last decision" not in page_text(tom.get(f"/assessors/assessments/{first}"))
+    assert "Changed since" not in text  # round 2 judges the claim as it is
+    # Round 1's page has no earlier round, and says its claim has changed since it was judged.
+    round_1 = page_text(tom.get(f"/assessors/assessments/{first}"))
+    said = "Changed since This is the claim as it stands now: the candidate changed it after round 1 began"
+    assert "the last decision" not in round_1
+    assert said in round_1
     with demo.app_context():
         rounds = db.session.scalars(
             select(Assessment.round).where(Assessment.apl_claim_id == claim_id).order_by(Assessment.round)
