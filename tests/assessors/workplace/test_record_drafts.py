@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from assessors.workplace.models import Observation
 from core.accounts.models import Role
-from core.drafts.models import FormDraft
 from core.extensions import db
 from portfolio.evidence.models import EvidenceItem
 from tests.assessors.workplace.test_observations import TODAY, count, only_observation, plan, sign
 from tests.support.demo import load_study_demo
+from tests.support.drafts import drafts
 from tests.support.evidence import audit_rows
 from tests.support.html import (
     autosave,
@@ -49,12 +49,6 @@ def planned(demo):
     tom = signed_in(demo, TOM)
     plan(tom, user_id(demo, JO))
     return tom, f"/assessors/observations/{only_observation(demo).id}"
-
-
-def drafts(app) -> list[tuple[str, dict, int, int | None]]:
-    with app.app_context():
-        rows = db.session.scalars(select(FormDraft).order_by(FormDraft.id))
-        return [(d.form_key, d.fields, d.revision, d.sent_as) for d in rows]
 
 
 def test_assessor_finds_the_record_as_autosaved_when_opening_it_again(demo, planned):

@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 
 from core.accounts.models import LoginSession
 from core.db.timeutil import utcnow
-from core.drafts.models import FormDraft
 from core.extensions import db
 from portfolio.apl.models import AplClaim
 from tests.portfolio.apl.test_claims import CERTIFICATE, claim_page, claims, cohort_id
 from tests.support.demo import load_study_demo
+from tests.support.drafts import drafts
 from tests.support.html import (
     autosave,
     csrf_from,
@@ -37,12 +37,6 @@ OLDER = "Typed in the other tab, before the newer draft."
 def demo(app):
     load_study_demo(app)
     return app
-
-
-def drafts(app) -> list[tuple[str, dict, int, int | None]]:
-    with app.app_context():
-        rows = db.session.scalars(select(FormDraft).order_by(FormDraft.id))
-        return [(d.form_key, d.fields, d.revision, d.sent_as) for d in rows]
 
 
 def revision_on(page) -> str:
