@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit.services import record
+from core.db.rows import locked_row
 from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -166,27 +167,7 @@ def save_draft(
         raise InvalidTransition("This activity has no written answer.")
     if len(text) > MAX_REFLECTION_CHARS:
         raise ValidationFailed({"text": f"Keep the answer under {MAX_REFLECTION_CHARS:,} characters."})
-    draft = db.session.scalar(
-        select(ReflectionDraft)
-        .where(ReflectionDraft.user_id == user.id, ReflectionDraft.activity_id == activity.id)
-        .with_for_update()
-    )
-    if draft is None:
-        # Two tabs may make the first save at once: the loser of the insert race reads the winner's row.
-        savepoint = db.session.begin_nested()
-        try:
-            draft = ReflectionDraft(user_id=user.id, activity_id=activity.id, text="", revision=0)
-            db.session.add(draft)
-            db.session.flush()
-        except IntegrityError:
-            savepoint.rollback()
-            draft = db.session.scalar(
-                select(ReflectionDraft)
-                .where(ReflectionDraft.user_id == user.id, ReflectionDraft.activity_id == activity.id)
-                .with_for_update()
-            )
-        else:
-            savepoint.commit()
+    draft = locked_row(ReflectionDraft, {"text": "", "revision": 0}, user_id=user.id, activity_id=activity.id)
     if text == draft.text:
         return DraftSave(draft, None)
     if base_revision != draft.revision:

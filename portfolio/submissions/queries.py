@@ -39,6 +39,7 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation
+from qualification.cohorts.queries import assessor_of, cohort_roles
 from qualification.results.models import AchievedBy, CriterionOutcome, CriterionResult, ModuleResult
 
 SCOPE_WORDS = {"module": "the whole module", "outcome": "an outcome", "criteria": "criteria"}
@@ -266,6 +267,22 @@ def closed_modules(user_id: int) -> dict[tuple[str, str], str]:
     return candidate_state(user_id).closed
 
 
+def leader_told(cohort_id: int | None, candidate_id: int) -> bool:
+    """Whether a course leader is told of unallocated work in the cohort (it may have lost its leader)."""
+    return cohort_roles(cohort_id, candidate_id).course_leader_id is not None
+
+
+def with_whom(cohort_id: int | None, candidate_id: int) -> str:
+    """Who has the candidate's work now, in words for the candidate (never "your assessor" when none, never
+    "your course leader has been told" when the cohort has no course leader to tell)."""
+    assessor = assessor_of(cohort_id, candidate_id)
+    if assessor is not None:
+        return f"with {assessor.name}, your assessor"
+    if leader_told(cohort_id, candidate_id):
+        return "waiting for an assessor to be allocated; your course leader has been told"
+    return "waiting for an assessor to be allocated"
+
+
 def waiting_panel(user) -> dict | None:
     """The candidate's home panel: what waits for whom (submitted work and its assessor, APL claims)."""
     if not user.has_role(Role.CANDIDATE):
@@ -326,10 +343,10 @@ class _Side:
     refs: list[str] = field(default_factory=list)
 
 
-def _sides(rows, submission_id: int) -> dict[int, _Side]:
+def _sides(rows, wanted) -> dict[int, _Side]:
     found: dict[int, _Side] = {}
     for sid, ref, item_id, number, title in rows:
-        if sid != submission_id:
+        if sid != wanted:
             continue
         side = found.setdefault(item_id, _Side(number, title))
         if number > side.number:  # one version per item in a snapshot; the newest if ever more
@@ -353,7 +370,13 @@ def evidence_changes(earlier_id: int, later_id: int) -> EvidenceChanges:
         .where(SubmissionEntry.submission_id.in_((earlier_id, later_id)))
         .order_by(SubmissionEntry.id)
     ).all()
-    before, after = _sides(rows, earlier_id), _sides(rows, later_id)
+    return diff_evidence(rows, earlier_id, later_id)
+
+
+def diff_evidence(rows, earlier, later) -> EvidenceChanges:
+    """What changed between two sides (`earlier`, `later`) of rows (side, criterion ref, item id, version
+    number, title), item by item: two attempts' snapshots, or two rounds of an APL claim."""
+    before, after = _sides(rows, earlier), _sides(rows, later)
     changes = EvidenceChanges()
     for item_id, now in after.items():
         was = before.get(item_id)

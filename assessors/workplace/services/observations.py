@@ -28,7 +28,9 @@ from assessors.workplace.services.signoffs import new_record_keys, signature_pro
 from core.accounts.models import User
 from core.audit.services import record
 from core.db.timeutil import UK, utcnow
-from core.errors import EditConflict, ValidationFailed, require
+from core.drafts.models import Fields
+from core.drafts.services import DraftSave, save_form_draft
+from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
 from portfolio.evidence.models import ItemKind
@@ -274,6 +276,33 @@ def record_observation(
         observation_id=observation.id,
     )
     return observation
+
+
+def record_key(observation_id: int) -> str:
+    """The form draft of an observation's record, being written."""
+    return f"observation-record:{observation_id}"
+
+
+def record_draft_fields(observation: Observation) -> dict[str, int]:
+    """What a draft of the record keeps, with the most characters of each: the date, what was seen and each
+    criterion's judgement and comment. The pupil confirmation and the signature are acts of signing, made
+    when the record is signed, so they are not kept."""
+    judged = {f"{name}_{i}": limit for i in range(len(observation.refs)) for name, limit in _JUDGED}
+    return {"observed_on": 10, "narrative_md": MAX_TEXT, **judged}
+
+
+_JUDGED = (("judgement", 12), ("comment", MAX_COMMENT))
+
+
+def save_record_draft(
+    actor, observation: Observation, fields: Fields, base_revision: int | None
+) -> DraftSave:
+    """Keep the record the assessor is writing, as they type, while the observation waits to be recorded."""
+    require(may_assess(actor, observation.cohort_id, observation.candidate_id), NOT_ASSESSOR)
+    if observation.status != ObservationStatus.PLANNED:
+        raise InvalidTransition(f"This observation is {observation.status}; its record is no longer written.")
+    key, limits = record_key(observation.id), record_draft_fields(observation)
+    return save_form_draft(actor, key, fields, base_revision=base_revision, limits=limits)
 
 
 def _comment_problem(comment: str) -> str | None:

@@ -194,6 +194,7 @@ PORTFOLIO_KINDS: dict[str, dict[str, str]] = {
     "portfolio.submissions.show_claim": {"claim_id": "claim"},
     "portfolio.submissions.claim_certificate": {"claim_id": "claim"},
     "portfolio.submissions.send_claim": {"claim_id": "claim"},
+    "portfolio.submissions.edit_claim": {"claim_id": "claim"},
     "portfolio.submissions.new_claim": {"cohort_id": "cohort", "code": "apl_module"},
     **{
         name: {"item_id": "item"}
