@@ -78,6 +78,8 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.results.download_report",
             "qualification.cohorts.set_cohort_turnaround",
             "qualification.cohorts.set_cohort_allocation_rule",
+            "qualification.calendar.manage_sessions",
+            "qualification.calendar.set_supply_cost",
         )
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
@@ -87,6 +89,10 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.booking.record_attendance",
             "qualification.booking.book_session",
             "qualification.booking.cancel_booking",
+            "qualification.booking.join_waiting_list",
+            "qualification.booking.leave_waiting_list",
+            "qualification.calendar.edit_session",
+            "qualification.calendar.cancel_session",
         )
     },
     "qualification.calendar.public_calendar": {"token": "calendar_token"},
