@@ -10,7 +10,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from core.db.timeutil import utcnow
-from core.errors import EditConflict
 from core.forms import submit, whole
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.urls import absolute_url
@@ -183,7 +182,12 @@ def set_supply_cost(cohort_id: int):
     return _sessions_page(load_cohort(cohort.id), 422, supply_form=form)
 
 
-def _session_form_page(cohort, session, form, cancel_form, status: int):
+def _session_form_page(cohort, session, status: int = 200, *, form=None, cancel_form=None):
+    """The page of one session: the change form and the cancel form (as typed, or fresh), or, for a
+    cancelled session, neither."""
+    if not session.is_cancelled:
+        form = form or EditSessionForm(data=_form_data(session))
+        cancel_form = cancel_form or CancelSessionForm(prefix="cancel", version=session.version)
     return render_template(
         "qualification/calendar/edit_session.html",
         cohort=cohort,
@@ -230,14 +234,14 @@ def edit_session(cohort_id: int, session_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     session = session_or_404(cohort, session_id)
     if session.is_cancelled:
-        return _session_form_page(cohort, session, None, None, 200)
+        return _session_form_page(cohort, session)
     form = EditSessionForm(data=_form_data(session)) if request.method == "GET" else EditSessionForm()
     done = submit(
         form,
         lambda: services.edit_session(
             current_user, session, expected_version=whole(form.version.data), **session_details(form)
         ),
-        conflicts=EditConflict,
+        conflicts=True,
     )
     if done:
         change = done.result
@@ -246,10 +250,8 @@ def edit_session(cohort_id: int, session_id: int):
             flash(warning, "warning")
         return redirect(url_for("qualification.calendar.manage_sessions", cohort_id=cohort.id))
     if done.status == 409:
-        form.form_errors.append(done.conflict)
-        # What was typed stays; the hidden version moves on, so saving again (having checked) works.
-        form.version.data = str(session.version)
-    return _session_form_page(cohort, session, form, CancelSessionForm(prefix="cancel", version=session.version), done.status)
+        _conflict(done.conflict, form, session)
+    return _session_form_page(cohort, session, done.status, form=form)
 
 
 @bp.route("/<int:cohort_id>/sessions/<int:session_id>/cancel-session", methods=["POST"])
@@ -270,8 +272,15 @@ def cancel_session(cohort_id: int, session_id: int):
         flash(f"{session.title} on {uk_day(session.starts_at)} is cancelled: {told}.", "success")
         return redirect(url_for("qualification.calendar.manage_sessions", cohort_id=cohort.id))
     if done.status == 409:
-        form.form_errors.append(done.conflict)
-        form.version.data = str(session.version)
+        _conflict(done.conflict, form, session)
+    return _session_form_page(cohort, session, done.status, cancel_form=form)
+
+
+def _conflict(message: str, form, session: CohortSession) -> None:
+    """Someone changed or cancelled the session since the form was opened: say so on the page. What was
+    typed stays and the hidden version moves on, so saving again (having checked) works."""
     if session.is_cancelled:
-        return _session_form_page(cohort, session, None, None, done.status)
-    return _session_form_page(cohort, session, EditSessionForm(data=_form_data(session)), form, done.status)
+        flash(message, "error")
+        return
+    form.form_errors.append(message)
+    form.version.data = str(session.version)
