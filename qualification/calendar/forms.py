@@ -71,6 +71,7 @@ class SupplyCostForm(FlaskForm):
             NumberRange(min=0, max=1000, message=SUPPLY_COST_RANGE),
         ],
         description="What a school pays for a day of cover. Release letters price the release days with it.",
+        render_kw={"step": "0.01", "min": "0", "inputmode": "decimal"},
     )
 
     def pence(self) -> int | None:

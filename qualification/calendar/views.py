@@ -195,6 +195,7 @@ def _session_form_page(cohort, session, status: int = 200, *, form=None, cancel_
         form=form,
         cancel_form=cancel_form,
         places=session_places(cohort, current_user),
+        past=session.starts_at <= utcnow(),
     ), status
 
 
