@@ -42,6 +42,10 @@ PAGES = [
     ("leader@northmoor.example", "/", 8),
     ("admin@northmoor.example", "/", 9),
     ("leader@northmoor.example", "/cohorts/1", 10),
+    # the candidate's places and turns in waiting lists: one statement more when they wait for any place
+    ("candidate@school.example", "/cohorts/1", 13),
+    ("leader@northmoor.example", "/cohorts/1/sessions", 7),
+    ("leader@northmoor.example", "/cohorts/1/sessions/1/edit", 7),
     ("leader@northmoor.example", "/qualifications/CCQ/v1", 13),
     ("admin@northmoor.example", "/admin/accounts", 6),
     (None, "/catalogue/CCQ/MA", 11),
