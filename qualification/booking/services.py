@@ -351,8 +351,9 @@ def remind_upcoming_sessions(now: datetime) -> int:
     ).all()
     sent = 0
     for booking, session in rows:
-        # The kind names the session, so a second run (or a second server) never reminds twice.
-        kind = f"session_reminder:{session.id}"
+        # The kind names the session and its revision, so a second run (or a second server) never reminds
+        # twice, but a session moved after its reminder is reminded again at its new time.
+        kind = f"session_reminder:{session.id}.{session.sequence}"
         already = db.session.scalar(
             select(Notification.id).where(
                 Notification.user_id == booking.candidate_id, Notification.kind == kind
