@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.accounts.models import User
 from core.db.enums import LabelledEnum
 from core.db.locking import Versioned
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from qualification.versions.models import QualificationVersion
@@ -35,6 +36,17 @@ class SessionKind(LabelledEnum):
     def needs_release(self) -> bool:
         """Whether the candidate's school must release them (and may need supply cover)."""
         return self in (SessionKind.DAY_RELEASE, SessionKind.HALF_DAY)
+
+
+class SessionStatus(LabelledEnum):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A cancelled session stays as a row (calendar apps are told through its feed entry); it is not reinstated.
+SESSION_MOVES = Transitions.graph(
+    SessionStatus, {SessionStatus.SCHEDULED: (SessionStatus.CANCELLED,)}, noun="This session"
+)
 
 
 class AllocationRule(LabelledEnum):
@@ -124,7 +136,7 @@ class AssessorAllocation(db.Model):
     assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
 
 
-class CohortSession(Versioned, db.Model):
+class CohortSession(HasStatus, Versioned, db.Model):
     """A meeting in the cohort's calendar: twilight, day release, half day or online."""
 
     __tablename__ = "cohort_sessions"
@@ -132,7 +144,10 @@ class CohortSession(Versioned, db.Model):
         CheckConstraint("kind IN ('twilight', 'day_release', 'half_day', 'online_live')", name="kind_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("sequence >= 0", name="sequence_positive"),
+        status_check(SessionStatus),
     )
+    TRANSITIONS = SESSION_MOVES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
@@ -147,8 +162,20 @@ class CohortSession(Versioned, db.Model):
     # Module codes (of the cohort's version) this session serves, space-separated in document order.
     module_codes: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[SessionStatus] = status_column(
+        SessionStatus, 10, default=SessionStatus.SCHEDULED, server_default="scheduled"
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The iCalendar SEQUENCE: one more on every change people see, so subscribed calendars take the
+    # change as a revision of the same event (same UID) rather than ignore it. Never goes down.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
 
     @property
     def modules(self) -> list[str]:

@@ -21,6 +21,7 @@ from qualification.cohorts.models import (
     CohortRoles,
     CohortSession,
     MemberRole,
+    SessionStatus,
 )
 from qualification.pathway.models import PathwayChoice
 from qualification.permissions import can_manage_cohort, can_view_cohort
@@ -157,7 +158,12 @@ def cohort_panel(user) -> dict | None:
             booked.label("booked"),
             func.row_number().over(order_by=(CohortSession.starts_at, CohortSession.id)).label("n"),
         )
-        .where(CohortSession.cohort_id.in_([c.id for c in cohorts]), CohortSession.ends_at >= utcnow())
+        .where(
+            CohortSession.cohort_id.in_([c.id for c in cohorts]),
+            CohortSession.ends_at >= utcnow(),
+            # A cancelled session is still shown to those booked on it (they were told), to no one else.
+            or_(CohortSession.status == SessionStatus.SCHEDULED, booked),
+        )
         .subquery()
     )
     sessions = db.session.execute(
@@ -189,6 +195,14 @@ def cohort_or_404(cohort_id: int, *, manage: bool = False):
     if manage and not can_manage_cohort(current_user, cohort):
         abort(403)
     return cohort
+
+
+def session_or_404(cohort: Cohort, session_id: int) -> CohortSession:
+    """One of the cohort's sessions (loaded with it); a session of another cohort is as unknown as none."""
+    session = next((s for s in cohort.sessions if s.id == session_id), None)
+    if session is None:
+        abort(404)
+    return session
 
 
 # Who holds which role: one context per cohort (and candidate), loaded once per request ---------------------

@@ -33,7 +33,7 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.booking.models import SessionBooking
-from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
+from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole, SessionStatus
 
 INACTIVE_DAYS = 21
 UNALLOCATED_KINDS = ("attempts", "claims", "to_plan")
@@ -153,6 +153,7 @@ def _sessions_branch(cohort_ids: list[int], week_start: date):
         "sessions",
         CohortSession.cohort_id,
         CohortSession.cohort_id.in_(cohort_ids),
+        CohortSession.status == SessionStatus.SCHEDULED,
         CohortSession.starts_at >= start,
         CohortSession.starts_at < end,
     )

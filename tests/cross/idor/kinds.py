@@ -82,6 +82,8 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.announcements.new_announcement",
             "qualification.deadlines.show_deadlines",
             "qualification.deadlines.set_deadline",
+            "qualification.calendar.manage_sessions",
+            "qualification.calendar.set_supply_cost",
         )
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
@@ -91,6 +93,10 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.booking.record_attendance",
             "qualification.booking.book_session",
             "qualification.booking.cancel_booking",
+            "qualification.booking.join_waiting_list",
+            "qualification.booking.leave_waiting_list",
+            "qualification.calendar.edit_session",
+            "qualification.calendar.cancel_session",
         )
     },
     "qualification.deadlines.remove_deadline": {"cohort_id": "cohort", "deadline_id": "deadline"},
