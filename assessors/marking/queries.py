@@ -24,7 +24,8 @@ from portfolio.apl.queries import ClaimChanges, claim_changes
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.mapping.rules import Backing, backing_lines, is_backed
 from portfolio.submissions.models import Submission, SubmissionEntry
-from portfolio.submissions.queries import EvidenceChanges, evidence_changes
+from portfolio.submissions.queries import evidence_changes
+from portfolio.submissions.rules import EvidenceChanges
 from qualification.results.services import criterion_outcomes
 
 

@@ -12,7 +12,7 @@ from core.extensions import db
 from portfolio.apl.models import AplClaim
 from portfolio.apl.rules import DETAILS, DetailChange, detail_changes
 from portfolio.evidence.models import EvidenceVersion
-from portfolio.submissions.queries import EvidenceChanges, diff_evidence
+from portfolio.submissions.rules import EvidenceChanges, diff_evidence
 
 
 def claim_snapshot(claim: AplClaim) -> str:
