@@ -39,6 +39,22 @@ def waiting_unallocated(cohort_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(union_all(attempts, claims).subquery()))
 
 
+def waiting_work(cohort_id: int, candidate_id: int) -> dict[str, int]:
+    """The candidate's submitted attempts and claims in the cohort waiting for a decision (one query)."""
+    attempts = select(func.count()).where(
+        Submission.cohort_id == cohort_id,
+        Submission.candidate_id == candidate_id,
+        Submission.status == SubmissionStatus.SUBMITTED,
+    )
+    claims = select(func.count()).where(
+        AplClaim.cohort_id == cohort_id,
+        AplClaim.candidate_id == candidate_id,
+        AplClaim.status == AplStatus.SUBMITTED,
+    )
+    found = db.session.execute(select(attempts.scalar_subquery(), claims.scalar_subquery())).one()
+    return {"attempts": found[0], "claims": found[1]}
+
+
 def tell_leader_of_unallocated(cohort_id: int, candidate, what: str) -> None:
     """Tell the cohort's course leader, once, that submitted work waits with nobody to mark it.
 

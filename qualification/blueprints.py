@@ -8,10 +8,12 @@ from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
+from qualification.cohorts.models import MemberStatus
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
 from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
+from qualification.membership.views import bp as membership
 from qualification.pathway.views import bp as pathway
 from qualification.results.views import bp as results
 from qualification.versions.models import VersionStatus
@@ -30,5 +32,6 @@ bp = area_blueprint(
     pathway,
     results,
     forums,
-    statuses=(BookingStatus, VersionStatus),
+    membership,
+    statuses=(BookingStatus, MemberStatus, VersionStatus),
 )

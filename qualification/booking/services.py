@@ -21,6 +21,7 @@ from core.web.formatting import format_datetime
 from modules.study.services import complete_by_attendance
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
+from qualification.membership.queries import require_writable
 from qualification.permissions import is_cohort_staff
 
 BOOKED = BookingStatus.BOOKED
@@ -75,6 +76,7 @@ def _own_booking(actor, session: CohortSession, started: str) -> tuple[CohortSes
     require(
         can_book_sessions(actor, session.cohort), "Only the cohort's candidates book places in its sessions."
     )
+    require_writable(actor, session.cohort_id)
     session = _lock(session)
     if session.starts_at <= utcnow():
         raise InvalidTransition(started)

@@ -34,6 +34,7 @@ from core.notifications.services import notify
 from portfolio.evidence.models import ItemKind
 from portfolio.records.services import add_assessor_record
 from portfolio.submissions.services import module_criteria
+from qualification.membership.queries import require_writable
 
 MAX_SCHOOL = 200
 MAX_TEXT = 20_000
@@ -304,6 +305,7 @@ def acknowledge_observation(
 ) -> None:
     """The candidate acknowledges the signed record (optionally with a comment)."""
     require(can_acknowledge(actor, observation), NOT_CANDIDATE)
+    require_writable(actor, observation.cohort_id)
     comment = (comment or "").strip()
     if problem := _comment_problem(comment):
         raise ValidationFailed({"comment": problem})
@@ -321,6 +323,7 @@ def acknowledge_observation(
 def comment_on_observation(actor, observation: Observation, *, comment: str) -> None:
     """The candidate adds a comment to a recorded observation without acknowledging it yet."""
     require(can_acknowledge(actor, observation), NOT_CANDIDATE)
+    require_writable(actor, observation.cohort_id)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed({"comment": "Write your comment."})
