@@ -55,6 +55,8 @@ def _page(member, status: int = 200, **forms):
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(prefix="withdraw"),
         "transfer_form": transfer_form,
         "can_transfer": bool(choices),
+        # Why the last form was refused when it no longer fits where the candidate stands (409).
+        "problem": forms.get("problem"),
     }
     return render_template("qualification/membership/show.html", **context), status
 
@@ -100,9 +102,7 @@ def start_break(cohort_id: int, candidate_id: int):
             "success",
         )
         return _back(member)
-    if done.conflict:
-        form.form_errors.append(done.conflict)
-    return _page(member, done.status, break_form=form)
+    return _page(member, done.status, problem=done.conflict, break_form=form)
 
 
 @bp.post(PATH + "/return")
@@ -122,9 +122,7 @@ def end_break(cohort_id: int, candidate_id: int):
             "success",
         )
         return _back(member)
-    if done.conflict:
-        form.form_errors.append(done.conflict)
-    return _page(member, done.status, return_form=form)
+    return _page(member, done.status, problem=done.conflict, return_form=form)
 
 
 @bp.post(PATH + "/withdraw")
@@ -144,9 +142,7 @@ def withdraw(cohort_id: int, candidate_id: int):
             "success",
         )
         return _back(member)
-    if done.conflict:
-        form.form_errors.append(done.conflict)
-    return _page(member, done.status, withdraw_form=form)
+    return _page(member, done.status, problem=done.conflict, withdraw_form=form)
 
 
 @bp.post(PATH + "/transfer")
@@ -170,6 +166,4 @@ def transfer(cohort_id: int, candidate_id: int):
             "success",
         )
         return _back(moved)
-    if done.conflict:
-        form.form_errors.append(done.conflict)
-    return _page(member, done.status, transfer_form=form)
+    return _page(member, done.status, problem=done.conflict, transfer_form=form)
