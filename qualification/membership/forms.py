@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import NumberRange, Optional
 
-from qualification.membership.services import REASON
+from qualification.membership.services import CHOOSE_COHORT, REASON
 
 
 def _reason(hint: str) -> TextAreaField:
@@ -27,5 +27,11 @@ class WithdrawForm(FlaskForm):
 
 
 class TransferForm(FlaskForm):
-    cohort = SelectField("Move to cohort", coerce=int, validate_choice=False)
+    # Any other cohort may be chosen: the service says plainly why one that does not fit is refused.
+    cohort = SelectField(
+        "Move to cohort",
+        coerce=int,
+        validate_choice=False,
+        validators=[NumberRange(min=1, message=CHOOSE_COHORT)],
+    )
     reason = _reason("For example: needs a later start, moved to a school in another region.")

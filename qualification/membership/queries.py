@@ -143,19 +143,15 @@ def membership_or_404(cohort_id: int, candidate_id: int) -> CohortMember:
 
 
 def transfer_choices(member: CohortMember) -> list[Cohort]:
-    """The other cohorts of the same qualification studying the same award (or CPD module), newest first:
-    where the candidate could move; the service says plainly why any other is refused."""
-    cohort = member.cohort
-    return [
-        c
-        for c in db.session.scalars(
-            select(Cohort)
-            .where(
-                Cohort.id != cohort.id,
-                Cohort.award_code.is_not_distinct_from(cohort.award_code),
-                Cohort.module_code.is_not_distinct_from(cohort.module_code),
-            )
-            .order_by(Cohort.start_date.desc(), Cohort.name)
-        )
-        if c.qualification_version.qualification_id == cohort.qualification_version.qualification_id
-    ]
+    """The other cohorts, those of the same qualification and award first, then by start (newest first): where
+    the candidate could move. The service says plainly why one that does not fit is refused."""
+    here = member.cohort
+    others = db.session.scalars(
+        select(Cohort).where(Cohort.id != here.id).order_by(Cohort.start_date.desc(), Cohort.name)
+    ).all()
+
+    def fits(cohort: Cohort) -> bool:
+        same = cohort.qualification_version.qualification_id == here.qualification_version.qualification_id
+        return same and (cohort.award_code, cohort.module_code) == (here.award_code, here.module_code)
+
+    return sorted(others, key=lambda c: not fits(c))

@@ -34,6 +34,7 @@ REASON = Text(
     "Give the reason: it stays in the candidate's record.",
 )
 LEADERS_ONLY = "Only course leaders change where a candidate stands in a cohort."
+CHOOSE_COHORT = "Choose the cohort they move to."
 
 
 def _day(value: date) -> str:
@@ -195,7 +196,7 @@ def _target_problem(member: CohortMember, target: Cohort | None) -> str | None:
     """Why the candidate cannot move to this cohort, in words; None when they can."""
     here = member.cohort
     if target is None:
-        return "Choose the cohort they move to."
+        return CHOOSE_COHORT
     if target.id == here.id:
         return f"{member.user.name} is in {here.name} already: choose another cohort."
     old, new = here.qualification_version, target.qualification_version

@@ -38,7 +38,12 @@ def _page(member, status: int = 200, **forms):
     choices = transfer_choices(member)
     transfer_form = forms.get("transfer_form") or TransferForm(prefix="transfer")
     transfer_form.cohort.choices = [(0, "Choose a cohort")] + [
-        (c.id, f"{c.name} (starts {c.start_date:%-d %B %Y})") for c in choices
+        (
+            c.id,
+            f"{c.name}: {c.award_code or c.module_code + ' as CPD'}, {c.qualification_version.title} version "
+            f"{c.qualification_version.number}, starts {c.start_date:%-d %B %Y}",
+        )
+        for c in choices
     ]
     moved = db.session.get(CohortMember, member.transferred_to_id) if member.transferred_to_id else None
     context = {
