@@ -3,7 +3,7 @@ telling the course leader when submitted work has no assessor to go to."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select, union_all
+from sqlalchemy import and_, exists, func, select, union_all
 
 from core.audit.services import record
 from core.extensions import db
@@ -11,6 +11,7 @@ from core.notifications.services import notify
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort
+from qualification.membership.queries import withdrawn
 
 
 def audit_candidate(action: str, actor, obj, **details) -> None:
@@ -19,9 +20,11 @@ def audit_candidate(action: str, actor, obj, **details) -> None:
 
 
 def _unallocated(cohort_col, candidate_col):
-    return ~exists().where(
+    # A withdrawn candidate's work waits for nobody: it is kept, in no queue.
+    nobody = ~exists().where(
         AssessorAllocation.cohort_id == cohort_col, AssessorAllocation.candidate_id == candidate_col
     )
+    return and_(nobody, ~withdrawn(cohort_col, candidate_col))
 
 
 def waiting_unallocated(cohort_id: int) -> int:

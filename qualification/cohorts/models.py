@@ -54,8 +54,8 @@ class MemberStatus(LabelledEnum):
     TRANSFERRED = "transferred", "Transferred to another cohort"
 
 
-# A break ends with a return (or a withdrawal); nobody comes back from withdrawn or transferred: a candidate
-# who returns after withdrawing is invited again, so the history of the first membership stays as it was.
+# A break ends with a return (or a withdrawal). Withdrawn and transferred are final: the membership stays as
+# the history of what happened (a transfer makes a new membership in the other cohort).
 MEMBER_MOVES = Transitions.graph(
     MemberStatus,
     {

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
 from core.db.timeutil import UK
@@ -91,6 +91,16 @@ def require_writable(user, cohort_id: int | None = None) -> None:
     out of it; with no cohort, one whose every membership has ended (their portfolio is read-only)."""
     message = refusal(user, cohort_id)
     require(message is None, message or "")
+
+
+def withdrawn(cohort_col, candidate_col):
+    """SQL: the candidate is withdrawn from the cohort (their waiting work is kept, in nobody's queue)."""
+    return exists().where(
+        CohortMember.cohort_id == cohort_col,
+        CohortMember.user_id == candidate_col,
+        CohortMember.role == MemberRole.CANDIDATE,
+        CohortMember.status == MemberStatus.WITHDRAWN,
+    )
 
 
 def break_spans(cohort_ids) -> dict[tuple[int, int], list[BreakSpan]]:

@@ -25,7 +25,6 @@ from assessors.queue.queries.sources import (
     cutoffs_for,
     late,
     sources,
-    withdrawn,
 )
 from assessors.queue.rules import start_of_uk_day, today_uk
 from core.accounts.models import Role
@@ -43,7 +42,7 @@ from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole, MemberStatus
-from qualification.membership.queries import break_spans
+from qualification.membership.queries import break_spans, withdrawn
 
 INACTIVE_DAYS = 21
 UNALLOCATED_KINDS = ("attempts", "claims", "to_plan")

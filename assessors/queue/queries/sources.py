@@ -45,7 +45,8 @@ from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, Crit
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
-from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole, MemberStatus
+from qualification.cohorts.models import AssessorAllocation
+from qualification.membership.queries import withdrawn
 from qualification.results.models import CriterionOutcome, CriterionResult
 
 PAGE_SIZE = 50
@@ -107,16 +108,6 @@ def uk_start_of_day(day_column):
     )
     stored = "%Y-%m-%d %H:%M:%S.000000"  # how SQLAlchemy stores DateTime in SQLite
     return case((bst, func.strftime(stored, day_column, "-1 hour")), else_=func.strftime(stored, day_column))
-
-
-def withdrawn(cohort_col, candidate_col):
-    """SQL: the candidate is withdrawn from the cohort (their waiting work is kept, in nobody's queue)."""
-    return exists().where(
-        CohortMember.cohort_id == cohort_col,
-        CohortMember.user_id == candidate_col,
-        CohortMember.role == MemberRole.CANDIDATE,
-        CohortMember.status == MemberStatus.WITHDRAWN,
-    )
 
 
 def allocated(assessor_id: int, cohort_col, candidate_col):
