@@ -25,6 +25,7 @@ from assessors.quality.queries import iqa_panel
 from assessors.queries import COHORT_REPORT_COUNTS
 from assessors.queue.queries.leader import leader_panel
 from assessors.queue.queries.page import assessor_panel, unallocated_by_candidate, unallocated_count
+from assessors.services import move_unstarted_work
 from core import blueprints as core_blueprints
 from core import cli
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
@@ -45,12 +46,13 @@ from modules.permissions import can_author_content, can_plan_study
 from modules.study.queries import study_panel
 from portfolio import blueprints as portfolio_blueprints
 from portfolio.permissions import can_use_portfolio
-from portfolio.services import tell_leader_on_joining, watch_unallocated
+from portfolio.services import tell_leader_on_joining, waiting_work, watch_unallocated
 from portfolio.submissions.queries import closed_modules, module_handed_in, waiting_panel
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
 from qualification.cohorts.services import allocate_on_joining
 from qualification.deadlines.queries import deadlines_panel
+from qualification.membership.queries import refusal
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +139,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     # choice of options starts it (qualification's pathway cannot import the portfolio).
     app.extensions["waymark_unallocated_work"] = [unallocated_by_candidate]
     app.extensions["waymark_unallocated_watch"] = [watch_unallocated]
+    # A candidate moved to another cohort: their work no assessor has started goes with them.
+    app.extensions["waymark_on_transfer"] = [move_unstarted_work]
+    # A candidate's work waiting for a decision in a cohort, by kind (their membership page shows it).
+    app.extensions["waymark_waiting_work"] = [waiting_work]
+    # Why a candidate's study may not change (withdrawn from the cohort): (user, cohort id) -> why, or None.
+    app.extensions["waymark_study_refusals"] = [refusal]
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),

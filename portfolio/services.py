@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
 from core.notifications.services import notify
+from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_about, cohort_roles
 
@@ -19,6 +21,22 @@ from qualification.cohorts.queries import cohort_about, cohort_roles
 def audit_candidate(action: str, actor, obj, **details) -> None:
     """Append the audit row of a move the candidate made on their own item, attempt or claim."""
     record(action, actor=actor, actor_role="candidate", obj=obj, details=details)
+
+
+def waiting_work(cohort_id: int, candidate_id: int) -> dict[str, int]:
+    """The candidate's submitted attempts and claims in the cohort waiting for a decision (one query)."""
+    attempts = select(func.count()).where(
+        Submission.cohort_id == cohort_id,
+        Submission.candidate_id == candidate_id,
+        Submission.status == SubmissionStatus.SUBMITTED,
+    )
+    claims = select(func.count()).where(
+        AplClaim.cohort_id == cohort_id,
+        AplClaim.candidate_id == candidate_id,
+        AplClaim.status == AplStatus.SUBMITTED,
+    )
+    found = db.session.execute(select(attempts.scalar_subquery(), claims.scalar_subquery())).one()
+    return {"attempts": found[0], "claims": found[1]}
 
 
 # Work with nobody to go to ---------------------------------------------------------------------------------

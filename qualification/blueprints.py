@@ -9,6 +9,7 @@ from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
+from qualification.cohorts.models import MemberStatus
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
 from qualification.deadlines.models import ExtensionStatus
@@ -16,6 +17,7 @@ from qualification.deadlines.permissions import TEMPLATE_PREDICATES as DEADLINE_
 from qualification.deadlines.views import bp as deadlines
 from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
+from qualification.membership.views import bp as membership
 from qualification.pathway.views import bp as pathway
 from qualification.results.views import bp as results
 from qualification.versions.models import VersionStatus
@@ -36,6 +38,7 @@ bp = area_blueprint(
     forums,
     announcements,
     deadlines,
-    statuses=(BookingStatus, ExtensionStatus, VersionStatus),
+    membership,
+    statuses=(BookingStatus, ExtensionStatus, MemberStatus, VersionStatus),
     predicates=DEADLINE_PREDICATES,
 )

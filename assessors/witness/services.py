@@ -31,6 +31,7 @@ from core.web.urls import absolute_url
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion, ItemKind
 from portfolio.records.services import add_assessor_record
 from portfolio.submissions.services import active_enrolments, module_criteria
+from qualification.membership.queries import require_writable
 
 LINK_DAYS = 14
 MAX_NAME = 200
@@ -115,6 +116,7 @@ def request_testimony(
     )
     allocated = any(may_assess(actor, cohort_id, item.candidate_id) for cohort_id in cohorts)
     require(can_request_testimony(actor, item, allocated), NOT_YOURS)
+    require_writable(actor)
     if item.kind not in WITNESSABLE or item.current is None:
         raise ValidationFailed("A witness can confirm your own evidence, not records others wrote.")
     chosen = _chosen_criteria(refs, module_code, enrolment, errors)
@@ -299,6 +301,7 @@ def _tell(req: WitnessRequest, title: str) -> None:
 def revoke_request(actor, req: WitnessRequest) -> None:
     """Withdraw a pending link: it stops working at once."""
     require(can_manage_request(actor, req), "Only the candidate or their assessor can withdraw this link.")
+    require_writable(actor)
     if req.status != WitnessStatus.PENDING:
         raise InvalidTransition(f"This request was already {req.status}; there is nothing to withdraw.")
     req.close(WitnessStatus.REVOKED, utcnow())

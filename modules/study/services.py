@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -73,6 +74,19 @@ def withdraw(user_id: int, *, family: str, module_codes: Iterable[str]) -> list[
     return [r.module_code for r in rows]
 
 
+def move_enrolments(user_id: int, *, from_cohort_id: int, to_cohort_id: int) -> list[str]:
+    """Carry someone's enrolments (and so their progress) from one cohort to another: a transfer."""
+    rows = db.session.scalars(
+        select(ModuleEnrolment).where(
+            ModuleEnrolment.candidate_id == user_id, ModuleEnrolment.cohort_id == from_cohort_id
+        )
+    ).all()
+    for row in rows:
+        row.cohort_id = to_cohort_id
+    db.session.flush()
+    return [row.module_code for row in rows]
+
+
 def is_locked(activity: Activity, done: set[int], ordered_ids: list[int]) -> bool:
     """Whether the activity waits for the one before it (and that one is not done)."""
     if not activity.requires_previous:
@@ -81,10 +95,19 @@ def is_locked(activity: Activity, done: set[int], ordered_ids: list[int]) -> boo
     return index > 0 and ordered_ids[index - 1] not in done
 
 
+def require_study_open(user, cohort_id: int | None) -> None:
+    """Refuse study changes the areas above close (a candidate withdrawn from the cohort reads, never
+    writes): each refusal hook says why, or None."""
+    for refusal in current_app.extensions.get("waymark_study_refusals", []):
+        message = refusal(user, cohort_id)
+        require(message is None, message or "")
+
+
 def _check_can_work_on(
     user, enrolment: ModuleEnrolment | None, activity: Activity, done: set[int], order
 ) -> None:
     require(can_study(user, enrolment), "You are not studying this module.")
+    require_study_open(user, enrolment.cohort_id)
     if is_locked(activity, done, order):
         raise InvalidTransition("Finish the activity before this one first: this one waits for it.")
 
@@ -247,6 +270,7 @@ def note_position(user, activity: Activity, *, anchor: str = "") -> None:
 
 def log_study(user, *, studied_on: date, minutes: int, module_code: str | None, note: str) -> StudyLog:
     """Log study time (the planner compares it with the notional hours of the candidate's credits)."""
+    require_study_open(user, None)
     errors = {}
     if not 1 <= minutes <= 720:
         errors["minutes"] = "Enter between 1 and 720 minutes."

@@ -37,8 +37,9 @@ from portfolio.apl.rules import (
 from portfolio.evidence.models import EvidenceItem
 from portfolio.permissions import CLAIM_SENDABLE
 from portfolio.services import audit_candidate, tell_leader_of_unallocated
-from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.models import LEFT, Cohort, MemberRole
 from qualification.cohorts.queries import candidate_cohorts, cohort_about, cohort_roles
+from qualification.membership.queries import require_writable
 from qualification.spec import Spec
 from qualification.versions.services import spec_of_version
 
@@ -268,6 +269,7 @@ def draft_claim(
 ) -> AplClaim:
     """Write a draft claim for prior learning; refused when it would go over the award's APL cap."""
     cohort = db.session.get(Cohort, cohort_id)
+    require_writable(actor, cohort_id)
     require(cohort is not None and can_claim_apl(actor, cohort), IN_COHORT)
     module = module_of(cohort, module_code)
     cap = apl_cap(actor.id, cohort)
@@ -355,6 +357,7 @@ def submit_claim(actor, claim: AplClaim) -> None:
     if claim.status not in CLAIM_SENDABLE:
         raise InvalidTransition("This claim has already been submitted.")
     cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
+    require_writable(actor, claim.cohort_id)
     require(cohort is not None and can_claim_apl(actor, cohort), IN_COHORT)
     cap = apl_cap(actor.id, cohort, excluding=claim.id)
     if cap is None or claim.credits > cap.left:
@@ -387,5 +390,6 @@ def allocated_assessor_for_claim(claim: AplClaim) -> int | None:
 
 
 def apl_cohorts(user_id: int) -> list[Cohort]:
-    """The award cohorts the person is a candidate in, newest first (APL is claimed in one of them)."""
-    return candidate_cohorts(user_id, awards_only=True, newest_first=True)
+    """The award cohorts the person is a candidate in, newest first (APL is claimed in one of them), less
+    those they have left."""
+    return candidate_cohorts(user_id, awards_only=True, newest_first=True, leaving_out=LEFT)

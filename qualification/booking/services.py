@@ -23,6 +23,7 @@ from modules.study.services import complete_by_attendance
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.booking.permissions import can_book_sessions, can_record_attendance
 from qualification.cohorts.models import Cohort, CohortSession, MemberRole, SessionStatus
+from qualification.membership.queries import require_writable
 
 BOOKED = BookingStatus.BOOKED
 CANCELLED = BookingStatus.CANCELLED
@@ -64,6 +65,7 @@ def _own_booking(actor, session: CohortSession, started: str) -> tuple[CohortSes
     require(
         can_book_sessions(actor, session.cohort), "Only the cohort's candidates book places in its sessions."
     )
+    require_writable(actor, session.cohort_id)
     session = lock_session(session)
     if session.is_cancelled:
         raise InvalidTransition("This session is cancelled, so its places can no longer be changed.")

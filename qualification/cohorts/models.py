@@ -56,6 +56,29 @@ class AllocationRule(LabelledEnum):
     MANUAL = "manual", "Manual: the course leader allocates each candidate"
 
 
+class MemberStatus(LabelledEnum):
+    """Where a candidate stands in the cohort over the year (staff rows stay active)."""
+
+    ACTIVE = "active", "Studying"
+    SUSPENDED = "suspended", "On a break in learning"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    TRANSFERRED = "transferred", "Transferred to another cohort"
+
+
+# A break ends with a return (or a withdrawal). Withdrawn and transferred are final: the membership stays as
+# the history of what happened (a transfer makes a new membership in the other cohort).
+MEMBER_MOVES = Transitions.graph(
+    MemberStatus,
+    {
+        MemberStatus.ACTIVE: (MemberStatus.SUSPENDED, MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED),
+        MemberStatus.SUSPENDED: (MemberStatus.ACTIVE, MemberStatus.WITHDRAWN),
+    },
+    noun="This candidate",
+    message="{noun} is {src} in this cohort, so they cannot be marked {dst}.",
+)
+# Memberships that have ended: what the candidate did there is kept, read-only.
+LEFT = frozenset({MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED})
+
 # The choices of the session form, in the enum's order.
 SESSION_KIND_LABELS = {kind: kind.label for kind in SessionKind}
 
@@ -98,12 +121,14 @@ class Cohort(Versioned, db.Model):
     )
 
 
-class CohortMember(db.Model):
+class CohortMember(HasStatus, db.Model):
     __tablename__ = "cohort_members"
     __table_args__ = (
         UniqueConstraint("cohort_id", "user_id", "role"),
         CheckConstraint("role IN ('candidate', 'tutor', 'assessor', 'iqa')", name="role_known"),
+        status_check(MemberStatus),
     )
+    TRANSITIONS = MEMBER_MOVES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
@@ -112,6 +137,18 @@ class CohortMember(db.Model):
     # The candidate's school for this cohort (release letters are addressed to it).
     school: Mapped[str | None] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A candidate's standing (qualification/membership): breaks in learning are rows of learning_breaks.
+    status: Mapped[MemberStatus] = status_column(
+        MemberStatus, 12, default=MemberStatus.ACTIVE, server_default=MemberStatus.ACTIVE.value
+    )
+    # Kept for the retention period from this moment (the retention jobs read it).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why they withdrew or moved, as the course leader gave it.
+    left_reason: Mapped[str | None] = mapped_column(Text)
+    # The membership a transferred candidate moved to (its added_at is when they moved).
+    transferred_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort_members.id", ondelete="SET NULL")
+    )
 
     cohort: Mapped[Cohort] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")

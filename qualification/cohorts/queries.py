@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import abort, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import and_, event, func, literal, or_, select, union_all
@@ -14,6 +17,7 @@ from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import (
     ALLOCATED,
     LEADER,
+    LEFT,
     NO_COHORT,
     AssessorAllocation,
     Cohort,
@@ -21,8 +25,10 @@ from qualification.cohorts.models import (
     CohortRoles,
     CohortSession,
     MemberRole,
+    MemberStatus,
     SessionStatus,
 )
+from qualification.membership.models import LearningBreak
 from qualification.pathway.models import PathwayChoice
 from qualification.permissions import can_manage_cohort, can_view_cohort
 from qualification.versions.models import Award, AwardRule, OptionGroup, QualificationVersion, VersionStatus
@@ -127,19 +133,40 @@ def cohort_panel(user) -> dict | None:
     if not user.has_role(Role.CANDIDATE):
         return None
     today = uk_today()
+    away = LearningBreak
     rows = db.session.execute(
-        select(Cohort, _choice_missing().label("choice_missing"))
+        select(
+            Cohort,
+            _choice_missing().label("choice_missing"),
+            CohortMember.status,
+            CohortMember.withdrawn_at,
+            away.starts_on,
+            away.expected_return_on,
+        )
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.CANDIDATE)
+        .outerjoin(away, and_(away.member_id == CohortMember.id, away.ends_on.is_(None)))
+        .where(
+            CohortMember.user_id == user.id,
+            CohortMember.role == MemberRole.CANDIDATE,
+            # A cohort they moved out of is history: their work went with them to the new one.
+            CohortMember.status != MemberStatus.TRANSFERRED,
+        )
         .order_by(Cohort.start_date)
     ).all()
     if not rows:
         return None
-    cohorts = [cohort for cohort, _ in rows]
+    # What the candidate must be told first: a break (their clocks stand still) or a withdrawal (read-only).
+    standing = {
+        cohort.id: Standing(status, withdrawn_at and withdrawn_at.astimezone(UK).date(), starts_on, expected)
+        for cohort, _, status, withdrawn_at, starts_on, expected in rows
+        if status != MemberStatus.ACTIVE
+    }
+    current = [row for row in rows if row.status not in LEFT]
+    cohorts = [row[0] for row in rows]
     # Options still to choose, with the deadline still ahead (or none set): the reminder.
     to_choose = [
         cohort
-        for cohort, missing in rows
+        for cohort, missing, *_ in current
         if missing and (cohort.choice_deadline is None or cohort.choice_deadline >= today)
     ]
     # The sessions still to come: those the candidate booked, and the next three of their cohorts.
@@ -159,7 +186,7 @@ def cohort_panel(user) -> dict | None:
             func.row_number().over(order_by=(CohortSession.starts_at, CohortSession.id)).label("n"),
         )
         .where(
-            CohortSession.cohort_id.in_([c.id for c in cohorts]),
+            CohortSession.cohort_id.in_([row[0].id for row in current]),
             CohortSession.ends_at >= utcnow(),
             # A cancelled session is still shown to those booked on it (they were told), to no one else.
             or_(CohortSession.status == SessionStatus.SCHEDULED, booked),
@@ -175,11 +202,22 @@ def cohort_panel(user) -> dict | None:
     return {
         "template": "qualification/cohorts/_home_panel.html",
         "cohorts": cohorts,
+        "standing": standing,
         "to_choose": to_choose,
         "booked": [s for s, is_booked in sessions if is_booked],
         "upcoming": [s for s, is_booked in sessions if not is_booked],
         "today": today,
     }
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A candidate's membership when it is not simply "studying": on a break since, or withdrawn when."""
+
+    status: MemberStatus
+    withdrawn_on: date | None = None
+    break_started: date | None = None
+    expected_back: date | None = None
 
 
 def uk_today():
@@ -275,6 +313,17 @@ def iqa_cohort_ids(user_id: int) -> list[int]:
     return member_cohort_ids(user_id, MemberRole.IQA)
 
 
+def request_cached(key: tuple, load):
+    """`load()` once per request under this key (dropped with the role contexts when a membership changes);
+    outside a request, every call loads."""
+    cache = _request_cache()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
 def _request_cache() -> dict | None:
     """This request's contexts, or None outside a request (a script or test sees every change at once)."""
     if not has_request_context():
@@ -315,12 +364,19 @@ def _rolled_back(session, previous_transaction) -> None:
     forget_cohort_roles()
 
 
-def candidate_cohorts(user_id: int, *, awards_only: bool = False, newest_first: bool = False) -> list[Cohort]:
-    """The cohorts the person is a candidate in (awards_only: not CPD-module cohorts), by start date."""
+def candidate_cohorts(
+    user_id: int, *, awards_only: bool = False, newest_first: bool = False, leaving_out=()
+) -> list[Cohort]:
+    """The cohorts the person is a candidate in (awards_only: not CPD-module cohorts), by start date, less
+    those where their membership has one of the `leaving_out` statuses (MemberStatus)."""
     query = (
         select(Cohort)
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user_id, CohortMember.role == MemberRole.CANDIDATE)
+        .where(
+            CohortMember.user_id == user_id,
+            CohortMember.role == MemberRole.CANDIDATE,
+            CohortMember.status.not_in(list(leaving_out)),
+        )
         .order_by(Cohort.start_date.desc() if newest_first else Cohort.start_date, Cohort.id)
     )
     if awards_only:

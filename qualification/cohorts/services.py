@@ -17,6 +17,7 @@ from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
 from core.validation import errors_of
 from qualification.cohorts.models import (
+    LEFT,
     AllocationRule,
     AssessorAllocation,
     Cohort,
@@ -223,14 +224,12 @@ def add_staff(actor, cohort: Cohort, user: User, role: MemberRole) -> bool:
     return True
 
 
-def _member_ids(cohort: Cohort, role: MemberRole) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(CohortMember.user_id)
-            .where(CohortMember.cohort_id == cohort.id, CohortMember.role == role)
-            .order_by(CohortMember.id)
-        )
-    )
+def _member_ids(cohort: Cohort, role: MemberRole, *, current: bool = False) -> list[int]:
+    """The members in this role; `current`: not those who have left (withdrawn, transferred)."""
+    query = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id, CohortMember.role == role)
+    if current:
+        query = query.where(CohortMember.status.not_in(list(LEFT)))
+    return list(db.session.scalars(query.order_by(CohortMember.id)))
 
 
 def allocate(actor, cohort: Cohort, *, candidate_id: int, assessor_id: int) -> None:
@@ -291,7 +290,7 @@ def allocate_evenly(actor, cohort: Cohort) -> int:
         )
     )
     made = 0
-    for candidate_id in _member_ids(cohort, MemberRole.CANDIDATE):
+    for candidate_id in _member_ids(cohort, MemberRole.CANDIDATE, current=True):
         if candidate_id in allocated:
             continue
         assessor_id = even_spread_choice(load, candidate_id)

@@ -12,6 +12,7 @@ from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from modules.study.services import enrol, withdraw
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.membership.queries import require_writable
 from qualification.pathway.models import PathwayChoice
 from qualification.pathway.rules import PathwayCheck, check_pathway
 from qualification.spec import Spec
@@ -90,6 +91,7 @@ NOT_SAVED = (
 def choose_options(actor, member: CohortMember, codes: list[str], *, today: date) -> PathwayCheck:
     """Save a candidate's choice of optional modules if it meets the award's rules, before the deadline."""
     require(member.user_id == actor.id and member.role == MemberRole.CANDIDATE, "Only the candidate chooses.")
+    require_writable(actor, member.cohort_id)
     cohort = member.cohort
     if cohort.module_code:
         raise InvalidTransition("This is a single-module CPD cohort: there are no options to choose.")

@@ -27,17 +27,20 @@ from assessors.queue.queries.sources import (
     QueueFilters,
     Whose,
     allocated,
+    cutoffs_for,
     late,
     paged,
     sources,
 )
-from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, overdue_cutoff, today_uk
+from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.rules import on_break
+from qualification.membership.queries import break_spans
 from qualification.permissions import can_manage_cohort
 from qualification.versions.models import VersionModule
 
@@ -80,13 +83,14 @@ class QueueRow:
     status: str | None
     target: int
     waited: int
-    due: date
+    due: date | None
     overdue: bool
     timed: bool = True  # False: no turnaround target applies (never overdue, no due date)
     deadline: date | None = None  # the candidate's (extended) deadline for the module, when one is set
     late_days: int = (
         0  # how many days after that deadline the attempt came in (0: on time, or not an attempt)
     )
+    paused: bool = False  # the candidate is on a break in learning: the clock stands still, never overdue
 
     @property
     def kind_label(self) -> str:
@@ -176,19 +180,23 @@ def _targets(cohorts: list[Cohort]) -> dict[int | None, int]:
 
 def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
     """How many items wait for the assessor, how many are overdue, how many need an observation planned
-    (one query)."""
-    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in _targets(cohorts).items()}
+    (two queries: the breaks in learning, the counts)."""
+    cutoffs = cutoffs_for(_targets(cohorts), today, break_spans(c.id for c in cohorts))
     merged = union_all(
         *[
             query.with_only_columns(
-                key[0].label("waiting_since"), key[1].label("kind"), key[3].label("cohort_id")
+                key[0].label("waiting_since"),
+                key[1].label("kind"),
+                key[3].label("cohort_id"),
+                key[5].label("candidate_id"),
             )
             for query, key in sources(assessor_id, QueueFilters())
         ]
     ).subquery()
     waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
     timed = merged.c.kind.not_in(UNTIMED_KINDS)
-    overdue = case((and_(timed, late(merged.c.cohort_id, waiting, cutoffs)), 1), else_=0)
+    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, cutoffs)
+    overdue = case((and_(timed, late_now), 1), else_=0)
     to_plan = case((merged.c.kind == "observation_plan", 1), else_=0)
     total, late_count, plan_count = db.session.execute(
         select(
@@ -235,9 +243,11 @@ def ready_count(assessor_id: int) -> int:
 def queue_page(
     assessor_id: int | Whose, cohorts: list[Cohort], filters: QueueFilters, cursor: Cursor | None, today: date
 ) -> QueuePage:
-    """One page of the assessor's queue (one query), with the days each item has waited."""
+    """One page of the assessor's queue (two queries: the breaks in learning, the page), with the working
+    days each item has waited (a candidate's break left out)."""
     targets = _targets(cohorts)
-    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in targets.items()}
+    breaks = break_spans(c.id for c in cohorts)
+    cutoffs = cutoffs_for(targets, today, breaks)
     branches = [paged(q, key, filters, cursor, cutoffs) for q, key in sources(assessor_id, filters)]
     if not branches:
         return QueuePage()
@@ -261,7 +271,9 @@ def queue_page(
     rows = rows[:PAGE_SIZE]
     if cursor is not None and cursor.backwards:
         rows.reverse()
-    page = QueuePage(rows=[_row(r, targets, today) for r in rows])
+    page = QueuePage(
+        rows=[_row(r, targets, today, breaks.get((r.cohort_id, r.candidate_id), ())) for r in rows]
+    )
     if page.rows:
         first, last = page.rows[0], page.rows[-1]
         going_back = cursor is not None and cursor.backwards
@@ -272,10 +284,11 @@ def queue_page(
     return page
 
 
-def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
+def _row(r, targets: dict[int | None, int], today: date, breaks) -> QueueRow:
     target = targets.get(r.cohort_id, DEFAULT_TARGET)
     timed = r.kind not in UNTIMED_KINDS
     deadline, late_days = days_late(r.deadline_on, r.extended_until, r.attempt_submitted_at, r.after_referral)
+    paused = bool(breaks) and on_break(breaks, today)
     return QueueRow(
         kind=r.kind,
         id=r.id,
@@ -290,12 +303,13 @@ def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
         assessment_id=r.assessment_id,
         status=r.status,
         target=target,
-        waited=days_waited(r.waiting_at, today),
-        due=due_date(r.waiting_at, target),
-        overdue=timed and is_overdue(r.waiting_at, target, today),
+        waited=days_waited(r.waiting_at, today, breaks),
+        due=None if paused else due_date(r.waiting_at, target, breaks),
+        overdue=timed and is_overdue(r.waiting_at, target, today, breaks),
         timed=timed,
         deadline=deadline,
         late_days=late_days,
+        paused=paused,
     )
 
 

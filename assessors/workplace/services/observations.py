@@ -37,6 +37,7 @@ from portfolio.evidence.models import ItemKind
 from portfolio.records.services import add_assessor_record
 from portfolio.submissions.services import module_criteria
 from qualification.cohorts.queries import cohort_about
+from qualification.membership.queries import require_writable
 
 MAX_SCHOOL = 200
 MAX_TEXT = 20_000
@@ -338,6 +339,7 @@ def acknowledge_observation(
 ) -> None:
     """The candidate acknowledges the signed record (optionally with a comment)."""
     require(can_acknowledge(actor, observation), NOT_CANDIDATE)
+    require_writable(actor, observation.cohort_id)
     comment = (comment or "").strip()
     if problem := _comment_problem(comment):
         raise ValidationFailed({"comment": problem})
@@ -355,6 +357,7 @@ def acknowledge_observation(
 def comment_on_observation(actor, observation: Observation, *, comment: str) -> None:
     """The candidate adds a comment to a recorded observation without acknowledging it yet."""
     require(can_acknowledge(actor, observation), NOT_CANDIDATE)
+    require_writable(actor, observation.cohort_id)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed({"comment": "Write your comment."})

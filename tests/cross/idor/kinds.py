@@ -88,6 +88,16 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
     **{
+        name: {"cohort_id": "cohort", "candidate_id": "user"}
+        for name in (
+            "qualification.membership.show_membership",
+            "qualification.membership.start_break",
+            "qualification.membership.end_break",
+            "qualification.membership.withdraw",
+            "qualification.membership.transfer",
+        )
+    },
+    **{
         name: {"cohort_id": "cohort", "session_id": "session"}
         for name in (
             "qualification.booking.record_attendance",
