@@ -19,7 +19,7 @@ from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
 from assessors.queries import cohort_members
 from core.accounts.models import Role, User, UserRole
 from core.audit.services import record
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
@@ -31,11 +31,6 @@ from qualification.cohorts.queries import cohort_about, cohort_roles
 
 MAX_NOTE_CHARS = 500
 NOT_QUALITY = "Only the cohort's IQA or the course leader can give or end examiner access."
-
-
-def uk_today() -> date:
-    """Today's date in the UK, the calendar an access's end date is written in."""
-    return utcnow().astimezone(UK).date()
 
 
 def examiner_accounts() -> list[User]:

@@ -11,7 +11,7 @@ from sqlalchemy import and_, event, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.accounts.models import Role, User
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import UK, uk_today, utcnow
 from core.extensions import db
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import (
@@ -218,11 +218,6 @@ class Standing:
     withdrawn_on: date | None = None
     break_started: date | None = None
     expected_back: date | None = None
-
-
-def uk_today():
-    """Today's date in the UK (deadlines are UK dates)."""
-    return utcnow().astimezone(UK).date()
 
 
 def cohort_or_404(cohort_id: int, *, manage: bool = False):

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import Role
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import uk_today
 from core.extensions import db
 from modules.catalogue.models import Module
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
@@ -38,11 +38,6 @@ from qualification.deadlines.rules import (
 )
 
 DECIDED_SHOWN = 100  # decided requests listed on the cohort's page (the newest); open ones are all listed
-
-
-def uk_today() -> date:
-    """Today's date in the UK (deadlines are UK dates)."""
-    return utcnow().astimezone(UK).date()
 
 
 # The cohort's side ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from core.db.timeutil import uk_today
 from core.forms import submit
 from core.web.access import SIGNED_IN, rule
 from qualification.cohorts.queries import cohort_or_404
@@ -27,7 +28,6 @@ from qualification.deadlines.queries import (
     extension_or_404,
     personal_deadlines,
     requests_of,
-    uk_today,
 )
 from qualification.deadlines.rules import long_date, personal_deadline
 from qualification.permissions import MANAGERS

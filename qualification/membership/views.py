@@ -6,12 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from core.db.timeutil import utcnow
+from core.db.timeutil import uk_today, utcnow
 from core.extensions import db
 from core.forms import submit
 from core.web.access import rule
 from qualification.cohorts.models import Cohort, CohortMember, MemberStatus
-from qualification.cohorts.queries import uk_today
 from qualification.membership.forms import BreakForm, ReturnForm, TransferForm, WithdrawForm
 from qualification.membership.queries import breaks_of, membership_or_404, open_break, transfer_choices
 from qualification.membership.services import (

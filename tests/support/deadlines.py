@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core.db.timeutil import uk_today
 from core.extensions import db
 from qualification.deadlines.models import DeadlineExtension, ModuleDeadline
-from qualification.deadlines.queries import uk_today
 from tests.support.html import form_with, page_text, press, signed_in
 from tests.support.people import LEADER
 

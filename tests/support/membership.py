@@ -7,10 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
-from core.db.timeutil import utcnow
+from core.db.timeutil import uk_today, utcnow
 from core.extensions import db
 from qualification.cohorts.models import CohortMember
-from qualification.cohorts.queries import uk_today
 from qualification.membership.models import LearningBreak
 from tests.support.html import press
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from assessors.decisions.services import release_decision
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, start_claim_marking
+from core.db.timeutil import uk_today
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
@@ -21,7 +22,6 @@ from portfolio.apl.services import draft_claim, submit_claim
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession
-from qualification.cohorts.queries import uk_today
 from qualification.pathway.models import PathwayChoice
 from qualification.results.models import ModuleResult
 from tests.support.html import forms_of, page_text, press, signed_in

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from core.accounts.models import User
+from core.db.timeutil import uk_today
 from core.extensions import db
 from qualification.cohorts.models import Cohort
-from qualification.deadlines.queries import uk_today
 from qualification.deadlines.services import request_extension, set_deadline
 
 if TYPE_CHECKING:
