@@ -12,7 +12,8 @@ from sqlalchemy import DateTime, func, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
-from assessors.queue.rules import today_uk, uk_day, working_days_between
+from assessors.queue.queries.deadlines import late_counts, overdue_counts
+from assessors.queue.rules import today_uk, uk_day, working_days_between, working_days_waited
 from core.accounts.models import User
 from core.extensions import db
 from modules.study.models import ActivityCompletion, QuizAttempt, ReflectionDraft, StudyLog, StudyPosition
@@ -22,6 +23,7 @@ from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import active_enrolments, module_criteria
 from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import CohortMember, MemberRole
+from qualification.membership.queries import break_spans
 from qualification.results.queries.report import DATE, DAYS, Column, Loaded, ReportActivity, ReportColumns
 
 
@@ -49,8 +51,8 @@ def candidate_rows(model, candidate_id: int, *order_by) -> list:
 
 def _waiting(cohort_ids: Sequence[int]) -> Loaded:
     """Per candidate: submitted attempts not yet decided and released, and the working days the oldest has
-    waited since it was sent."""
-    today = today_uk()
+    waited since it was sent (two queries: the attempts, the breaks in learning)."""
+    today, breaks = today_uk(), break_spans(cohort_ids)
     found: Loaded = {"waiting": {}, "longest_wait": {}}
     for cohort_id, candidate_id, n, oldest in db.session.execute(
         select(
@@ -63,7 +65,10 @@ def _waiting(cohort_ids: Sequence[int]) -> Loaded:
         .group_by(Submission.cohort_id, Submission.candidate_id)
     ):
         found["waiting"][(cohort_id, candidate_id)] = n
-        found["longest_wait"][(cohort_id, candidate_id)] = working_days_between(uk_day(oldest), today)
+        # The queue's clock: a candidate's breaks in learning do not count.
+        found["longest_wait"][(cohort_id, candidate_id)] = working_days_waited(
+            uk_day(oldest), today, breaks.get((cohort_id, candidate_id), ())
+        )
     return found
 
 
@@ -138,6 +143,9 @@ COHORT_REPORT_COUNTS = [
         _waiting,
     ),
     ReportColumns((Column("released", "Decisions released"),), _released),
+    # Against the module deadlines (each candidate's own, extended when an extension was granted).
+    ReportColumns((Column("late", "Modules submitted late"),), late_counts),
+    ReportColumns((Column("overdue", "Modules overdue"),), overdue_counts),
     ReportColumns((Column("last_active", "Last activity", DATE),), _last_active),
 ]
 

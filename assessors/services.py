@@ -1,15 +1,20 @@
-"""Helpers every assessment service shares: the audit row of a decision, and conflict detection."""
+"""Helpers every assessment service shares: the audit row of a decision, and conflict detection; and what a
+candidate's transfer does to their work waiting for an assessor."""
 
 from __future__ import annotations
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from assessors.marking.models import (
     Assessment,
+    MarkingStatus,
 )
 from core.audit.services import record
 from core.errors import EditConflict
 from core.extensions import db
+from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.submissions.models import Submission, SubmissionStatus
 
 WITHDRAWN = (
     "The candidate withdrew this attempt, so it can no longer be marked or released. Nothing was changed."
@@ -50,3 +55,33 @@ def flush_or_conflict(what: str = "judgement") -> None:
         raise EditConflict(
             f"Someone else saved this {what} at the same moment; yours was not saved."
         ) from exc
+
+
+def move_unstarted_work(candidate_id: int, from_cohort_id: int, to_cohort_id: int) -> int:
+    """A transferred candidate's work that no assessor has started on goes to the new cohort (and so to its
+    assessor): submitted attempts not yet opened for marking, and claims with no round open. Work being
+    judged stays with the assessor who has it. Returns how many attempts and claims moved."""
+    attempts = db.session.scalars(
+        select(Submission).where(
+            Submission.candidate_id == candidate_id,
+            Submission.cohort_id == from_cohort_id,
+            Submission.status == SubmissionStatus.SUBMITTED,
+            Submission.marking_started_at.is_(None),
+            ~exists().where(Assessment.submission_id == Submission.id),
+        )
+    ).all()
+    open_round = exists().where(
+        Assessment.apl_claim_id == AplClaim.id, Assessment.status != MarkingStatus.RELEASED
+    )
+    claims = db.session.scalars(
+        select(AplClaim).where(
+            AplClaim.candidate_id == candidate_id,
+            AplClaim.cohort_id == from_cohort_id,
+            AplClaim.status.in_([AplStatus.DRAFT, AplStatus.SUBMITTED, AplStatus.MORE_EVIDENCE]),
+            ~open_round,
+        )
+    ).all()
+    for row in (*attempts, *claims):
+        row.cohort_id = to_cohort_id
+    db.session.flush()
+    return len(attempts) + len(claims)

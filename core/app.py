@@ -18,12 +18,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assessors import blueprints as assessors_blueprints
 from assessors.examiner.queries import examiner_panel
+from assessors.history.queries import audit_labels
 from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.quality.queries import iqa_panel
 from assessors.queries import COHORT_REPORT_COUNTS, cohort_activity
 from assessors.queue.queries.leader import leader_panel
-from assessors.queue.queries.page import assessor_panel, unallocated_count
+from assessors.queue.queries.page import assessor_panel, unallocated_by_candidate, unallocated_count
+from assessors.services import move_unstarted_work
 from core import blueprints as core_blueprints
 from core import cli
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
@@ -44,10 +46,13 @@ from modules.permissions import can_author_content, can_plan_study
 from modules.study.queries import study_panel
 from portfolio import blueprints as portfolio_blueprints
 from portfolio.permissions import can_use_portfolio
-from portfolio.submissions.queries import closed_modules, waiting_panel
+from portfolio.services import tell_leader_on_joining, waiting_work, watch_unallocated
+from portfolio.submissions.queries import closed_modules, module_handed_in, waiting_panel
 from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
 from qualification.cohorts.services import allocate_on_joining
+from qualification.deadlines.queries import deadlines_panel
+from qualification.membership.queries import refusal
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +114,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         study_panel,
         waiting_panel,
         cohort_panel,
+        deadlines_panel,
         leader_panel,
         assessor_panel,
         iqa_panel,
@@ -120,12 +126,27 @@ def create_app(overrides: dict | None = None) -> Flask:
     # a bare (key, heading, cohort id -> {candidate id: count})), and the events its charts count.
     app.extensions["waymark_cohort_report_counts"] = COHORT_REPORT_COUNTS
     app.extensions["waymark_cohort_report_activity"] = [cohort_activity]
+    # The audit trail's objects in words ("Decision on M01 attempt 1 (Jo Patel)"), for the admin's audit page.
+    app.extensions["waymark_audit_labels"] = [audit_labels]
     # What assessors attest per criterion (observations, sign-offs), for the candidate's gap view.
     app.extensions["waymark_attestations"] = [attestations]
-    # What happens when an invited person joins: candidates get an assessor by their cohort's rule.
-    app.extensions["waymark_on_joining"] = [allocate_on_joining]
+    # Who has handed a module in (submitted or achieved), so an announcement to those behind leaves them out.
+    app.extensions["waymark_module_handed_in"] = [module_handed_in]
+    # What happens when an invited person joins: candidates get an assessor by their cohort's rule; one still
+    # without brings work that waits with nobody (observations to plan), which their course leader is told of.
+    app.extensions["waymark_on_joining"] = [allocate_on_joining, tell_leader_on_joining]
     # How much work waits with no assessor in a cohort, for those who see it (the cohort page links to it).
     app.extensions["waymark_unallocated_count"] = [unallocated_count]
+    # The same work per candidate (the queue's rule), and the watch that tells the leader when a candidate's
+    # choice of options starts it (qualification's pathway cannot import the portfolio).
+    app.extensions["waymark_unallocated_work"] = [unallocated_by_candidate]
+    app.extensions["waymark_unallocated_watch"] = [watch_unallocated]
+    # A candidate moved to another cohort: their work no assessor has started goes with them.
+    app.extensions["waymark_on_transfer"] = [move_unstarted_work]
+    # A candidate's work waiting for a decision in a cohort, by kind (their membership page shows it).
+    app.extensions["waymark_waiting_work"] = [waiting_work]
+    # Why a candidate's study may not change (withdrawn from the cohort): (user, cohort id) -> why, or None.
+    app.extensions["waymark_study_refusals"] = [refusal]
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),

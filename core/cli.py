@@ -21,7 +21,7 @@ from core.mail.services import send_pending
 from core.notifications.services import send_digests
 from modules.demo import load_demo_content
 from portfolio.cli import storage_cli
-from qualification.cli import qualification_cli, sessions_cli
+from qualification.cli import deadlines_cli, qualification_cli, sessions_cli
 from qualification.demo import load_demo_cohort, load_demo_qualification
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -170,6 +170,7 @@ def register(app: Flask) -> None:
         backup_cli,
         qualification_cli,
         sessions_cli,
+        deadlines_cli,
         storage_cli,
     ):
         app.cli.add_command(group)

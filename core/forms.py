@@ -1,17 +1,24 @@
-"""Form helpers shared by every area: one way to submit a form to a service."""
+"""Form helpers shared by every area: one way to submit a form to a service, and one way to answer the
+autosave script (static/js/app.js, section (d)) and send a form kept as a draft on the server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import jsonify, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectMultipleField
 from wtforms.validators import InputRequired, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.drafts.models import Fields, FormDraft
+from core.drafts.queries import draft_of
+from core.drafts.rules import fields_of, formdata_of
+from core.drafts.services import DraftSave, send_form_draft
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
 
@@ -106,3 +113,74 @@ def submit(
         db.session.rollback()
         return Outcome(409, message=str(exc) if isinstance(exc, InvalidTransition) else stale)
     return Outcome(200, result=result, done=True)
+
+
+# Forms kept as drafts on the server -------------------------------------------------------------------------
+
+# The hidden field that carries the draft's revision as the page had it (the autosave script updates it).
+DRAFT_REVISION = "draft_revision"
+DRAFT_CONFLICT = (
+    "Not saved: this was changed in another tab or device first. Your text is kept beside the newer draft; "
+    "reload the page to see both."
+)
+
+
+def wants_json() -> bool:
+    """The autosave script posting the form in the background: it reads JSON, not a page."""
+    return (
+        request.headers.get("X-Requested-With") == "fetch"
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def refusal(outcome: Outcome):
+    """A refused background save as the autosave script reads it: why, with the page's status."""
+    said = {"message": outcome.conflict} if outcome.conflict else {"errors": outcome.errors}
+    return jsonify(ok=False, **said), outcome.status
+
+
+def posted_draft(limits: Mapping[str, int]) -> tuple[Fields, int | None]:
+    """What the posted form holds for its draft (the fields named in `limits`), and the draft revision the
+    page was at."""
+    return fields_of(request.form, limits), whole(request.form.get(DRAFT_REVISION))
+
+
+def autosave(call: Callable[[], DraftSave]):
+    """Answer the autosave script: `call` (the area's service) saves the draft; JSON {ok, draft_revision},
+    409 when a newer draft was there (it was kept, and this text beside it), 422 when it cannot be kept."""
+    outcome = submit(None, call, conflicts=True)
+    if not outcome:
+        return refusal(outcome)
+    saved: DraftSave = outcome.result
+    if saved.conflict:
+        return jsonify(ok=False, message=DRAFT_CONFLICT), 409
+    return jsonify(ok=True, draft_revision=saved.draft.revision)
+
+
+def opened_with(draft: FormDraft | None) -> dict[str, Any]:
+    """How to open a form kept as a draft: on a GET with what the person typed and has not sent; on a POST
+    with what was sent (the form's own default)."""
+    if request.method == "POST" or draft is None or not draft.unsent:
+        return {}
+    return {"formdata": formdata_of(draft.unsent)}
+
+
+def drafted_page(form: FlaskForm | None, key: str, conflict: str | None = None) -> FormDraft | None:
+    """The person's draft of the form `key` as it is now, to show beside the form; the form saves on from
+    its revision when just opened, and after a conflict (pressing again then sends what was typed)."""
+    draft = draft_of(current_user.id, key)
+    if form is not None and (request.method != "POST" or conflict):
+        form[DRAFT_REVISION].data = str(draft.revision if draft else 0)
+    return draft
+
+
+def send_drafted(form: FlaskForm | None, key: str, limits: Mapping[str, int], send: Callable[[], int]):
+    """Submit a form kept as a draft: `send` (the area's service) makes what it is for and returns its id,
+    and the draft is spent. The outcome's result is a `Sent` (`again`: the same page sent twice, nothing
+    more made); a page older than a draft saved or sent elsewhere is a 409 that keeps what was typed."""
+    fields, base = posted_draft(limits)
+    return submit(
+        form,
+        lambda: send_form_draft(current_user, key, fields, base_revision=base, send=send),
+        conflicts=True,
+    )

@@ -80,7 +80,8 @@ def can_withdraw_now(user, submission) -> bool:
 
 
 def can_send_claim_now(user, claim) -> bool:
-    """Send the claim to the assessor now: the claimant, while a draft or asked for more evidence."""
+    """Change the claim or send it to the assessor now: the claimant, while a draft or asked for more
+    evidence."""
     return (
         claim is not None
         and user.is_authenticated

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from core.web.access import area_blueprint
+from qualification.announcements.views import bp as announcements
 from qualification.awards.views import bp as awards
 from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
+from qualification.cohorts.models import MemberStatus
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
+from qualification.deadlines.models import ExtensionStatus
+from qualification.deadlines.permissions import TEMPLATE_PREDICATES as DEADLINE_PREDICATES
+from qualification.deadlines.views import bp as deadlines
 from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
+from qualification.membership.views import bp as membership
 from qualification.pathway.views import bp as pathway
 from qualification.results.views import bp as results
 from qualification.versions.models import VersionStatus
@@ -30,5 +36,9 @@ bp = area_blueprint(
     pathway,
     results,
     forums,
-    statuses=(BookingStatus, VersionStatus),
+    announcements,
+    deadlines,
+    membership,
+    statuses=(BookingStatus, ExtensionStatus, MemberStatus, VersionStatus),
+    predicates=DEADLINE_PREDICATES,
 )

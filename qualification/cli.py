@@ -1,4 +1,5 @@
-"""`flask qualification import|export`: the spec format from the command line."""
+"""`flask qualification import|export`: the spec format from the command line; `flask sessions remind` and
+`flask deadlines remind`, the hourly reminders."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask.cli import AppGroup
 from core.db.timeutil import utcnow
 from core.extensions import db
 from qualification.booking.services import remind_upcoming_sessions
+from qualification.deadlines.services import remind_deadlines
 from qualification.spec import SpecInvalid, parse_spec, spec_to_document
 from qualification.spec.documents import load_document
 from qualification.versions.queries import find_version
@@ -61,5 +63,16 @@ sessions_cli = AppGroup("sessions", help="Cohort sessions.")
 def remind_command():
     """Remind candidates of sessions they booked that start within a day (run hourly)."""
     sent = remind_upcoming_sessions(utcnow())
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) sent")
+
+
+deadlines_cli = AppGroup("deadlines", help="Module deadlines.")
+
+
+@deadlines_cli.command("remind")
+def remind_deadlines_command():
+    """Remind candidates of a module deadline a week and a day before, once each (run hourly)."""
+    sent = remind_deadlines(utcnow())
     db.session.commit()
     click.echo(f"{sent} reminder(s) sent")

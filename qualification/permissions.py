@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from core.accounts.models import Role
 from core.web.access import roles
-from qualification.cohorts.models import ALLOCATED, CohortRoles, MemberRole
+from qualification.cohorts.models import ALLOCATED, LEFT, CohortRoles, MemberRole
 
 
 def can_edit_qualifications(user) -> bool:
@@ -43,6 +45,12 @@ def can_view_transcript(user, cohort: CohortRoles) -> bool:
 def can_read_release_letter(user, cohort, member) -> bool:
     """A candidate's release letter: the candidate themself, or the cohort's staff."""
     return member.user_id == user.id or is_cohort_staff(user, cohort)
+
+
+def is_read_only(statuses: Collection[str]) -> bool:
+    """A candidate whose memberships have all ended (withdrawn, or moved on) may read their work, never
+    change it; someone who was never a candidate is not concerned."""
+    return bool(statuses) and all(status in LEFT for status in statuses)
 
 
 # The route gates behind can_edit_qualifications and can_manage_cohort (the same people).

@@ -41,6 +41,7 @@ from portfolio.submissions.services import (
     reopen_claim_outcome,
     reopen_submission_outcome,
 )
+from qualification.cohorts.queries import cohort_about
 from qualification.results.models import AchievedBy, CriterionOutcome
 from qualification.results.services import record_criterion_results, record_module_result, revoke_results
 
@@ -69,6 +70,7 @@ def route_completed(actor, assessment: Assessment, *, overrides: Sequence[str] =
             notify(
                 iqa_id,
                 kind="decision_sampled",
+                about=cohort_about(assessment.cohort_id),
                 title=with_article(
                     f"{assessment.module_code} decision is waiting for your review", capital=True
                 ),
@@ -131,6 +133,7 @@ def review_decision(
         notify(
             assessment.assessor_id,
             kind="decision_returned",
+            about=cohort_about(assessment.cohort_id),
             title=f"Your {assessment.module_code} decision was returned by the IQA",
             body=reasons_md[:500],
             link_endpoint="assessors.marking.show_assessment",
@@ -212,6 +215,7 @@ def release_decision(actor, assessment: Assessment, *, expected_version: int | N
     notify(
         assessment.candidate_id,
         kind="feedback_released",
+        about=cohort_about(assessment.cohort_id),
         title=f"Feedback on your {assessment.module_code} {subject}: {Decision(assessment.decision).label}",
         body="Your assessor's feedback is ready to read.",
         link_endpoint="assessors.marking.show_assessment",
@@ -269,6 +273,7 @@ def reopen_decision(
         notify(
             assessment.candidate_id,
             kind="decision_reopened",
+            about=cohort_about(assessment.cohort_id),
             title=f"The decision on your {assessment.module_code} work is being looked at again",
             body="You will be told when a decision is released.",
         )

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from assessors.examiner.services import uk_today
 from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
 from core.accounts.models import Role
+from core.db.timeutil import uk_today
 from core.extensions import db
 from qualification.cohorts.models import Cohort
 

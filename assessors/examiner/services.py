@@ -19,7 +19,7 @@ from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
 from assessors.queries import cohort_members
 from core.accounts.models import Role, User, UserRole
 from core.audit.services import record
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
@@ -27,15 +27,10 @@ from portfolio.apl.models import AplClaim, AplEvidence
 from portfolio.evidence.models import EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
 from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.queries import cohort_about, cohort_roles
 
 MAX_NOTE_CHARS = 500
 NOT_QUALITY = "Only the cohort's IQA or the course leader can give or end examiner access."
-
-
-def uk_today() -> date:
-    """Today's date in the UK, the calendar an access's end date is written in."""
-    return utcnow().astimezone(UK).date()
 
 
 def examiner_accounts() -> list[User]:
@@ -133,6 +128,7 @@ def grant_examiner_access(
         kind="examiner_access",
         title=f"You can read a sample of {cohort.name} until {ends_on.strftime('%-d %B %Y')}",
         body=note,
+        about=cohort_about(cohort.id),
         link_endpoint="assessors.examiner.list_examiner_grants",
     )
     return access

@@ -9,28 +9,27 @@ the evidence hash it covers, so the reader can check the row against `flask audi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
 from assessors.witness.models import WitnessRequest
 from assessors.workplace.models import CompetenceSignoff, Observation
-from core.accounts.models import User
 from core.audit.models import AuditEvent
-from core.audit.services import action_words, details_of
+from core.audit.queries import Entry, entry_of, names_of
+from core.audit.services import action_words
 from core.db.paging import newest_first
 from core.extensions import db
-from core.web.formatting import role_label
 from portfolio.apl.models import AplClaim
 from portfolio.evidence.models import EvidenceItem
 from portfolio.submissions.models import Submission
+from qualification.cohorts.models import Cohort
+from qualification.versions.models import QualificationVersion
 
 PAGE_SIZE = 100
-# Details that name the evidence a row is about, in the order they are shown.
-EVIDENCE_KEYS = ("evidence_hash", "snapshot_hash", "content_hash", "record_hash", "version_hash")
 
 
 @dataclass(frozen=True)
@@ -43,17 +42,7 @@ class Subject:
     module_code: str = ""
 
 
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    occurred_at: datetime
-    actor: str
-    role: str
-    action: str
-    subject: str
-    module_code: str
-    row_hash: str
-    evidence_hash: str
+# How the trail's objects are named: one rule for the history pages and the admin's audit page. ------------
 
 
 def _attempt(s: Submission) -> str:
@@ -66,12 +55,34 @@ def _decision(a: Assessment, attempts: dict[int, Submission]) -> str:
     return f"Decision on the {a.module_code} APL claim, round {a.round}"
 
 
+def _submission(s: Submission) -> str:
+    return f"Submission: {_attempt(s)}"
+
+
+def _claim(c: AplClaim) -> str:
+    return f"APL claim: {c.module_code}"
+
+
+def _item(item: EvidenceItem) -> str:
+    return f"Evidence: {item.current.title if item.current else f'item {item.id}'}"
+
+
+# Records of the workplace, named by what they are and their module.
+WORKPLACE = (
+    (Observation, "Observation"),
+    (CompetenceSignoff, "Competence sign-off"),
+    (WitnessRequest, "Witness request"),
+)
+
+
+def _workplace(row) -> str:
+    return f"{dict(WORKPLACE)[type(row)]}: {row.module_code}"
+
+
 def subjects_of_work(submissions: Iterable[Submission], assessments: Iterable[Assessment]) -> list[Subject]:
     """The subjects of some attempts and their decisions."""
     attempts = {s.id: s for s in submissions}
-    found = [
-        Subject("Submission", s.id, f"Submission: {_attempt(s)}", s.module_code) for s in attempts.values()
-    ]
+    found = [Subject("Submission", s.id, _submission(s), s.module_code) for s in attempts.values()]
     found += [Subject("Assessment", a.id, _decision(a, attempts), a.module_code) for a in assessments]
     return found
 
@@ -92,7 +103,7 @@ def assessment_subjects(assessment: Assessment) -> list[Subject]:
     claim = db.session.get(AplClaim, assessment.apl_claim_id)
     found = subjects_of_work([], [assessment])
     if claim is not None:
-        found.append(Subject("AplClaim", claim.id, f"APL claim: {claim.module_code}", claim.module_code))
+        found.append(Subject("AplClaim", claim.id, _claim(claim), claim.module_code))
     return found
 
 
@@ -112,28 +123,54 @@ def candidate_subjects(candidate_id: int, *, released_only: bool = False) -> lis
     claims = select(AplClaim).where(AplClaim.candidate_id == candidate_id)
     if released_only:
         claims = claims.where(AplClaim.id.in_([a.apl_claim_id for a in assessments if a.apl_claim_id]))
-    found += [
-        Subject("AplClaim", c.id, f"APL claim: {c.module_code}", c.module_code)
-        for c in db.session.scalars(claims)
-    ]
+    found += [Subject("AplClaim", c.id, _claim(c), c.module_code) for c in db.session.scalars(claims)]
     if released_only:
         return found
     found.append(Subject("User", candidate_id, "Account"))
-    for item in db.session.scalars(select(EvidenceItem).where(EvidenceItem.candidate_id == candidate_id)):
-        title = item.current.title if item.current else f"item {item.id}"
-        found.append(Subject("EvidenceItem", item.id, f"Evidence: {title}"))
-    for model, label in ((Observation, "Observation"), (CompetenceSignoff, "Competence sign-off")):
+    items = select(EvidenceItem).options(selectinload(EvidenceItem.current))
+    for item in db.session.scalars(items.where(EvidenceItem.candidate_id == candidate_id)):
+        found.append(Subject("EvidenceItem", item.id, _item(item)))
+    for model, _ in WORKPLACE:
         for row in db.session.scalars(select(model).where(model.candidate_id == candidate_id)):
-            found.append(Subject(model.__name__, row.id, f"{label}: {row.module_code}", row.module_code))
-    for request in db.session.scalars(
-        select(WitnessRequest).where(WitnessRequest.candidate_id == candidate_id)
-    ):
-        found.append(
-            Subject(
-                "WitnessRequest", request.id, f"Witness request: {request.module_code}", request.module_code
-            )
-        )
+            found.append(Subject(model.__name__, row.id, _workplace(row), row.module_code))
     return found
+
+
+def _ids(wanted: Mapping[str, Iterable[str]], object_type: str) -> list[int]:
+    return [int(i) for i in wanted.get(object_type, ()) if i.isdigit()]
+
+
+def _rows(model, ids: list[int], *options) -> list:
+    return list(db.session.scalars(select(model).options(*options).where(model.id.in_(ids)))) if ids else []
+
+
+def audit_labels(wanted: Mapping[str, Iterable[str]]) -> dict[tuple[str, str], str]:
+    """The trail's objects of assessment in words, as the history pages name them, with the candidate's name
+    (the admin's audit page is about everyone): registered in app.extensions["waymark_audit_labels"]. A few
+    queries per page, one per kind of object."""
+    attempts = {s.id: s for s in _rows(Submission, _ids(wanted, "Submission"))}
+    decisions = _rows(Assessment, _ids(wanted, "Assessment"))
+    judged = [a.submission_id for a in decisions if a.submission_id and a.submission_id not in attempts]
+    attempts |= {s.id: s for s in _rows(Submission, judged)}
+    named: list[tuple[object, str]] = [
+        *((s, _submission(s)) for s in attempts.values()),
+        *((a, _decision(a, attempts)) for a in decisions),
+        *((c, _claim(c)) for c in _rows(AplClaim, _ids(wanted, "AplClaim"))),
+        *(
+            (i, _item(i))
+            for i in _rows(EvidenceItem, _ids(wanted, "EvidenceItem"), selectinload(EvidenceItem.current))
+        ),
+        *((r, _workplace(r)) for model, _ in WORKPLACE for r in _rows(model, _ids(wanted, model.__name__))),
+    ]
+    names = names_of(row.candidate_id for row, _ in named)
+    labels = {
+        (type(row).__name__, str(row.id)): f"{label} ({names.get(row.candidate_id, 'a removed account')})"
+        for row, label in named
+    }
+    labels |= {("Cohort", str(c.id)): f"Cohort: {c.name}" for c in _rows(Cohort, _ids(wanted, "Cohort"))}
+    versions = _rows(QualificationVersion, _ids(wanted, "QualificationVersion"))
+    labels |= {("QualificationVersion", str(v.id)): f"{v.title}, version {v.number}" for v in versions}
+    return labels
 
 
 @dataclass
@@ -183,8 +220,7 @@ def history(
     present = db.session.execute(select(AuditEvent.actor_id, AuditEvent.action).where(about).distinct()).all()
     events, next_before = newest_first(_filtered(about, actor_id, action), AuditEvent.seq, before, PAGE_SIZE)
     actors = {a for a, _ in present if a}
-    ids = actors | {e.actor_id for e in events if e.actor_id}
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    names = names_of(actors | {e.actor_id for e in events})
     return History(
         [_entry(e, by_key[(e.object_type, e.object_id)], names) for e in events],
         next_before,
@@ -195,16 +231,4 @@ def history(
 
 
 def _entry(event: AuditEvent, subject: Subject, names: dict[int, str]) -> Entry:
-    details = details_of(event)
-    evidence = next((str(details[k]) for k in EVIDENCE_KEYS if details.get(k)), "")
-    return Entry(
-        seq=event.seq,
-        occurred_at=event.occurred_at,
-        actor=names.get(event.actor_id) or event.actor_label or "The system",
-        role=role_label(event.actor_role) if event.actor_role else "",
-        action=action_words(event.action),
-        subject=subject.label,
-        module_code=subject.module_code,
-        row_hash=event.row_hash,
-        evidence_hash=evidence,
-    )
+    return entry_of(event, subject.label, names, subject.module_code)

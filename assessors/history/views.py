@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
-from assessors.examiner.services import active_grants, uk_today
+from assessors.examiner.services import active_grants
 from assessors.history.queries import (
     assessment_subjects,
     candidate_subjects,
@@ -20,6 +20,7 @@ from assessors.history.queries import (
 from assessors.marking.models import Assessment, MarkingStatus
 from assessors.permissions import can_read_history, examiner_may_see
 from core.accounts.models import User
+from core.db.timeutil import uk_today
 from core.extensions import db
 from core.web.access import SIGNED_IN, rule
 from portfolio.submissions.models import Submission

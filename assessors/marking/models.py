@@ -157,6 +157,9 @@ class Assessment(HasStatus, Versioned, db.Model):
     vacs_sufficient_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     # SHA-256 of the evidence judged: the submission's snapshot hash or the APL claim's evidence hash.
     evidence_hash: Mapped[str] = mapped_column(String(64))
+    # An APL round: the claim as it stood when the round began (portfolio.apl.queries.claim_snapshot), so the
+    # next round can show what the candidate changed. A claim is one row that changes between rounds.
+    claim_snapshot: Mapped[str] = mapped_column(Text, default="", server_default="")
     sampled: Mapped[bool] = mapped_column(Boolean, default=False)
     sample_reasons: Mapped[str] = mapped_column(String(300), default="")
     # When the item (re)entered the assessor's queue: submitted, or returned by the IQA.

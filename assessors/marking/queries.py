@@ -20,10 +20,12 @@ from assessors.workplace.services.signoffs import signoffs_for
 from core.accounts.models import User
 from core.extensions import db
 from modules.catalogue.models import AssessmentMethod, LearningOutcome, Module
+from portfolio.apl.queries import ClaimChanges, claim_changes
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.mapping.rules import Backing, backing_lines, is_backed
 from portfolio.submissions.models import Submission, SubmissionEntry
-from portfolio.submissions.queries import EvidenceChanges, evidence_changes
+from portfolio.submissions.queries import evidence_changes
+from portfolio.submissions.rules import EvidenceChanges
 from qualification.results.services import criterion_outcomes
 
 
@@ -167,12 +169,19 @@ def judged_criteria(
 
 @dataclass
 class PreviousAttempt:
-    """The decision on the attempt before this one, as the assessor marking a resubmission needs it."""
+    """The decision on the attempt before this one (or the round before this one of an APL claim sent again
+    after "more evidence"), as the assessor judging the later one needs it."""
 
     assessment: Assessment
-    attempt: int
+    attempt: int  # its attempt number, or its round
     reviews: list[tuple[IqaReview, str]]  # each IQA review with the reviewer's name
     changes: EvidenceChanges
+    # An APL round: what the candidate changed in the claim since (None: that round kept no copy of it).
+    claim_changes: ClaimChanges | None = None
+
+    @property
+    def noun(self) -> str:
+        return "Attempt" if self.assessment.kind == AssessmentKind.SUBMISSION else "Round"
 
     @property
     def judgements(self) -> dict[str, CriterionJudgement]:
@@ -188,16 +197,31 @@ class PreviousAttempt:
         return Decision(decision).label if decision else "Not decided"
 
     def carryable(self, judgements) -> list[str]:
-        """The criteria met last time that are still open in this attempt (`judgements`)."""
+        """The criteria met last time that are still open in this attempt (`judgements`). An APL round
+        judges the claim afresh, so nothing is carried into it."""
+        if self.assessment.kind != AssessmentKind.SUBMISSION:
+            return []
         open_here = {j.criterion_ref for j in judgements if j.outcome is None}
         return [ref for ref in self.met_refs if ref in open_here]
 
 
+def _with_reviewers(previous: Assessment, number: int, changes: EvidenceChanges, **more) -> PreviousAttempt:
+    reviewer_ids = {r.reviewer_id for r in previous.reviews if r.reviewer_id}
+    who = select(User.id, User.name).where(User.id.in_(reviewer_ids))
+    names = dict(db.session.execute(who).all()) if reviewer_ids else {}  # a list of rows, not a Result
+    reviews = [(r, names.get(r.reviewer_id, "An IQA")) for r in previous.reviews]
+    return PreviousAttempt(previous, number, reviews, changes, **more)
+
+
+_LOADED = (selectinload(Assessment.judgements), selectinload(Assessment.reviews))
+
+
 def previous_attempt(assessment: Assessment, submission: Submission | None = None) -> PreviousAttempt | None:
-    """The decision on the candidate's latest earlier attempt at this module that was marked, with its
-    judgements, IQA reviews and what changed in the evidence since (at most 6 statements)."""
+    """The decision on the candidate's latest earlier attempt at this module that was marked (or on the
+    claim's previous round), with its judgements, IQA reviews and what changed in the evidence since (at
+    most 6 statements)."""
     if assessment.kind != AssessmentKind.SUBMISSION:
-        return None
+        return _previous_round(assessment)
     submission = submission or db.session.get(Submission, assessment.submission_id)
     if submission is None or submission.attempt <= 1:
         return None
@@ -212,17 +236,28 @@ def previous_attempt(assessment: Assessment, submission: Submission | None = Non
         )
         .order_by(Submission.attempt.desc())
         .limit(1)
-        .options(selectinload(Assessment.judgements), selectinload(Assessment.reviews))
+        .options(*_LOADED)
     ).first()
     if found is None:
         return None
     previous, attempt = found
-    reviewer_ids = {r.reviewer_id for r in previous.reviews if r.reviewer_id}
-    who = select(User.id, User.name).where(User.id.in_(reviewer_ids))
-    names = dict(db.session.execute(who).all()) if reviewer_ids else {}  # a list of rows, not a Result
-    return PreviousAttempt(
-        assessment=previous,
-        attempt=attempt,
-        reviews=[(r, names.get(r.reviewer_id, "An IQA")) for r in previous.reviews],
-        changes=evidence_changes(previous.submission_id, submission.id),
+    return _with_reviewers(previous, attempt, evidence_changes(previous.submission_id, submission.id))
+
+
+def _previous_round(assessment: Assessment) -> PreviousAttempt | None:
+    """The decision on the round of this APL claim before this one, and what the candidate changed in the
+    claim since (its details and its evidence, item by item)."""
+    if assessment.round <= 1:
+        return None
+    previous = db.session.scalar(
+        select(Assessment)
+        .where(Assessment.apl_claim_id == assessment.apl_claim_id, Assessment.round < assessment.round)
+        .order_by(Assessment.round.desc())
+        .limit(1)
+        .options(*_LOADED)
     )
+    if previous is None:
+        return None
+    changed = claim_changes(previous.claim_snapshot, assessment.claim_snapshot)
+    evidence = changed.evidence if changed is not None else EvidenceChanges()
+    return _with_reviewers(previous, previous.round, evidence, claim_changes=changed)

@@ -52,6 +52,7 @@ from core.errors import EditConflict, InvalidTransition, ValidationFailed, requi
 from core.extensions import db
 from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.apl.queries import claim_snapshot
 from portfolio.submissions.models import Submission
 from portfolio.submissions.services import lock_for_marking, module_criteria
 from qualification.cohorts.queries import cohort_roles
@@ -171,6 +172,7 @@ def start_claim_marking(actor, claim: AplClaim) -> Assessment:
         module_id=module_id,
         assessor_id=actor.id,
         evidence_hash=claim_hash(claim),
+        claim_snapshot=claim_snapshot(claim),
         waiting_since=claim.submitted_at or utcnow(),
     )
     return _create(actor, assessment, claim.refs, {})

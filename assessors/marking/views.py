@@ -30,9 +30,10 @@ from assessors.queue.queries.page import ready_decisions, released_among
 from core.accounts.models import User
 from core.errors import EditConflict, PermissionDenied, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors, submit
+from core.forms import apply_errors, refusal, submit, wants_json
 from core.web.access import SIGNED_IN, rule
 from portfolio.apl.models import AplClaim
+from portfolio.apl.queries import claim_snapshot
 from portfolio.files.queries import download_url
 from portfolio.permissions import can_view_submission
 from portfolio.submissions.models import Submission, SubmissionStatus
@@ -133,6 +134,10 @@ def _page(
         conflict=conflict,
         download_url=download_url,
         previous=previous,
+        # A later round's changes to the claim show on this round's page too: say so, rather than let the
+        # claim below pass for the one this round judged.
+        claim_changed=bool(claim and assessment.claim_snapshot)
+        and assessment.claim_snapshot != claim_snapshot(claim),
     ), status
 
 
@@ -167,13 +172,6 @@ def show_assessment_for_submission(submission_id: int):
         abort(404)
     flash("Marking of this attempt has not started, or its decision is not yours to read.", "info")
     return redirect(url_for("portfolio.submissions.show_submission", submission_id=submission_id))
-
-
-def _wants_json() -> bool:
-    return (
-        request.headers.get("X-Requested-With") == "fetch"
-        or request.accept_mimetypes.best == "application/json"
-    )
 
 
 def _number(raw) -> int | None:
@@ -215,14 +213,13 @@ def save_assessment(assessment_id: int):
     # A conflict (EditConflict too): someone saved or decided first.
     outcome = submit(None, save, conflicts=True)
     if not outcome:
-        if _wants_json():
-            said = {"message": outcome.conflict} if outcome.conflict else {"errors": outcome.errors}
-            return jsonify(ok=False, **said), outcome.status
+        if wants_json():
+            return refusal(outcome)
         assessment, roles = _viewable(assessment_id)
         if not outcome.conflict:
             _problems_onto(form, ValidationFailed(outcome.errors))
         return _page(assessment, roles, form=form, status=outcome.status, conflict=outcome.conflict)
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=True, version=assessment.version)
     if carrying:
         _flash_carried(outcome.result)

@@ -4,17 +4,20 @@ waited, due date, overdue. Pure.
 A piece of work that arrived on some day has waited the working days *after* that day up to and including
 today; it is overdue once it has waited more working days than the cohort's target. The bank holidays come
 from the `holidays` package (England's list, which is also Wales's); the university's own closure days are
-not modelled.
+not modelled. The clock of a candidate's work stands still while they are on a break in learning: those
+working days are left out (`breaks`, the candidate's, read by qualification/cohorts/rules.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
 
 from core.db.timeutil import UK
+from qualification.cohorts.rules import Span, on_break, paused_days
 
 DEFAULT_TARGET = 15  # the cohort default (Cohort.turnaround_days)
 
@@ -84,27 +87,48 @@ def add_working_days(start: date, days: int) -> date:
     return day
 
 
-def due_date(waiting_since: datetime, target_days: int) -> date:
-    """When work waiting since this moment is due, `target_days` working days later."""
-    return add_working_days(uk_date(waiting_since), target_days)
+def due_date(waiting_since: datetime, target_days: int, breaks: Sequence[Span] = ()) -> date:
+    """When work waiting since this moment is due, `target_days` working days later (the working days of the
+    candidate's breaks in learning not counted: the due date moves on by them)."""
+    if not breaks:
+        return add_working_days(uk_date(waiting_since), target_days)
+    day, left = uk_date(waiting_since), max(target_days, 0)
+    while left:
+        day += timedelta(days=1)
+        left -= is_working_day(day) and not on_break(breaks, day)
+    return day
 
 
-def days_waited(waiting_since: datetime, today: date) -> int:
-    """Working days the work has waited by the end of today."""
-    return working_days_between(uk_date(waiting_since), today)
+def days_waited(waiting_since: datetime, today: date, breaks: Sequence[Span] = ()) -> int:
+    """Working days the work has waited by the end of today, less those the candidate spent on a break."""
+    return working_days_waited(uk_date(waiting_since), today, breaks)
 
 
-def is_overdue(waiting_since: datetime, target_days: int, today: date) -> bool:
-    """Whether the work has waited more working days than the target."""
-    return days_waited(waiting_since, today) > target_days
+def working_days_waited(arrived: date, today: date, breaks: Sequence[Span] = ()) -> int:
+    """days_waited for work that arrived on a UK date."""
+    waited = working_days_between(arrived, today)
+    if breaks:
+        waited -= paused_days(breaks, today, since=arrived, counts=is_working_day)
+    return waited
 
 
-def overdue_cutoff(target_days: int, today: date) -> datetime:
-    """The moment before which work is overdue today: overdue exactly when waiting_since < this."""
+def is_overdue(waiting_since: datetime, target_days: int, today: date, breaks: Sequence[Span] = ()) -> bool:
+    """Whether the work has waited more working days than the target (never while the candidate is away)."""
+    if breaks and on_break(breaks, today):
+        return False
+    return days_waited(waiting_since, today, breaks) > target_days
+
+
+def overdue_cutoff(target_days: int, today: date, breaks: Sequence[Span] = ()) -> datetime | None:
+    """The moment before which work is overdue today: overdue exactly when waiting_since < this. With the
+    candidate's breaks in learning, their working days do not count; None while the candidate is away (their
+    clock has stopped: nothing of theirs is overdue)."""
+    if breaks and on_break(breaks, today):
+        return None
     day, waited = today, 0
     while True:
         # Work that arrived the day before `day` has also waited `day` itself (when it is a working day).
-        waited_if_earlier = waited + is_working_day(day)
+        waited_if_earlier = waited + (is_working_day(day) and not (breaks and on_break(breaks, day)))
         if waited_if_earlier > target_days:
             return start_of_uk_day(day)
         day -= timedelta(days=1)

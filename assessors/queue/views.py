@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from assessors.marking.forms import StartForm, queue_filter_form
 from assessors.permissions import ASSESSORS, can_see_unallocated
+from assessors.queue.queries.deadlines import overdue_modules
 from assessors.queue.queries.page import (
     KIND_FILTERS,
     QueueFilters,
@@ -54,11 +55,13 @@ def show_queue():
         return url_for("assessors.queue.show_queue", **kept, cursor=cursor) if cursor else None
 
     observation_page = "assessors.workplace.show_observation" in current_app.view_functions
+    overdue = overdue_modules(today_uk(), assessor_id=current_user.id)
     staffed = assessing_cohorts(current_user.id)
     waiting = unallocated_counts([c.id for c in staffed])
     return render_template(
         "assessors/queue/queue.html",
         unallocated=[(c, waiting[c.id]) for c in staffed if waiting.get(c.id)],
+        overdue=overdue,
         page=page,
         form=form,
         start_form=StartForm(),

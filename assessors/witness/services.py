@@ -25,12 +25,13 @@ from core.audit.services import record
 from core.db.timeutil import UK, utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
-from core.mail.services import queue_mail
+from core.mail.services import queue_template_mail
 from core.notifications.services import notify
 from core.web.urls import absolute_url
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion, ItemKind
 from portfolio.records.services import add_assessor_record
 from portfolio.submissions.services import active_enrolments, module_criteria
+from qualification.membership.queries import require_writable
 
 LINK_DAYS = 14
 MAX_NAME = 200
@@ -115,6 +116,7 @@ def request_testimony(
     )
     allocated = any(may_assess(actor, cohort_id, item.candidate_id) for cohort_id in cohorts)
     require(can_request_testimony(actor, item, allocated), NOT_YOURS)
+    require_writable(actor)
     if item.kind not in WITNESSABLE or item.current is None:
         raise ValidationFailed("A witness can confirm your own evidence, not records others wrote.")
     chosen = _chosen_criteria(refs, module_code, enrolment, errors)
@@ -148,14 +150,17 @@ def request_testimony(
     candidate = db.session.get(User, item.candidate_id)
     link = absolute_url("assessors.witness.respond", token=raw)
     until = req.expires_at.astimezone(UK).strftime("%-d %B %Y")
-    queue_mail(
+    queue_template_mail(
         email,
         f"Please confirm {candidate.name}'s evidence",
-        f"Dear {name},\n\n{candidate.name} is working towards a careers leadership qualification and "
-        f"asks you, as {role}, to confirm what a piece of their evidence shows ({module_code}).\n\n"
-        f"Read it and confirm or decline here (no account needed):\n{link}"
-        f"\n\nThe link works once, until {until}. If you were not expecting this, you can ignore it.\n",
+        "assessors/witness/mail/request",
         category="witness",
+        name=name,
+        candidate=candidate,
+        role=role,
+        module_code=module_code,
+        link=link,
+        until=until,
     )
     _audit(
         "witness_requested",
@@ -296,6 +301,7 @@ def _tell(req: WitnessRequest, title: str) -> None:
 def revoke_request(actor, req: WitnessRequest) -> None:
     """Withdraw a pending link: it stops working at once."""
     require(can_manage_request(actor, req), "Only the candidate or their assessor can withdraw this link.")
+    require_writable(actor)
     if req.status != WitnessStatus.PENDING:
         raise InvalidTransition(f"This request was already {req.status}; there is nothing to withdraw.")
     req.close(WitnessStatus.REVOKED, utcnow())

@@ -80,6 +80,7 @@ def record_form(refs: list[str], formdata=None, **data) -> RecordObservationForm
 
 class RecordObservationForm(FlaskForm):
     version = HiddenField()
+    draft_revision = HiddenField()  # the record is kept as a draft on the server while it is written
     observed_on = DateField("Date observed", validators=[DataRequired("Enter the date of the observation.")])
     narrative_md = _long("What you saw", MAX_TEXT, rows=10, required="Write what you saw.")
     anonymised = BooleanField(ANONYMISED)

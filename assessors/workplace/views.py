@@ -4,8 +4,6 @@ sign-off, and the candidate's own "Workplace assessment" page with acknowledgeme
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -31,9 +29,20 @@ from assessors.workplace.services import observations as obs_services
 from assessors.workplace.services import signoffs as signoff_services
 from assessors.workplace.services.signoffs import signoffs_of
 from core.accounts.models import Role, User
+from core.drafts.queries import draft_of
 from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
-from core.forms import apply_errors, submit
+from core.forms import (
+    Outcome,
+    apply_errors,
+    autosave,
+    drafted_page,
+    opened_with,
+    posted_draft,
+    send_drafted,
+    submit,
+    wants_json,
+)
 from core.web.access import roles, rule
 from qualification.cohorts.models import CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_roles
@@ -50,6 +59,7 @@ READERS = roles(Role.ASSESSOR, Role.IQA, Role.COURSE_LEADER, Role.ADMIN)
 RECORDED = (
     "Record signed. It is now evidence in the candidate's portfolio, waiting for their acknowledgement."
 )
+ONCE = "The record was sent twice; it was signed once, and is shown here."
 
 
 def _number(value) -> int | None:
@@ -188,8 +198,10 @@ def _observation_page(
         next((m["criteria"] for m in modules_of(candidate.id) if m["code"] == observation.module_code), [])
     )
     assessing = may_assess(current_user, observation.cohort_id, observation.candidate_id)
+    key = obs_services.record_key(observation.id)
     if form is None and assessing and observation.status == ObservationStatus.PLANNED:
-        form = record_form(observation.refs, version=str(observation.version))
+        draft = draft_of(current_user.id, key)  # the record as the assessor left it, on any device
+        form = record_form(observation.refs, **opened_with(draft), version=str(observation.version))
     if ack_form is None and can_acknowledge(current_user, observation):
         ack_form = AcknowledgeForm(formdata=None, version=str(observation.version))
     page = render_template(
@@ -204,21 +216,21 @@ def _observation_page(
         ack_form=ack_form,
         action_form=ActionForm(formdata=None, version=str(observation.version)),
         conflict=conflict,
+        draft=drafted_page(form, key, conflict) if assessing else None,
         judgements=obs_services.JUDGEMENTS,
         states=ObservationStatus,
     )
     return page, status
 
 
-def _change_observation(observation_id: int, form, key: str, call: Callable[[], str]):
-    """Run one change to an observation (`call` returns what to flash).
+def _change_observation(observation_id: int, form, key: str, outcome: Outcome, done: str):
+    """After one change to an observation: say what was done (`done`) and show it.
 
     On a conflict the page shows the record as it is now, with what was typed still in the form and the new
     version to save against.
     """
-    outcome = submit(form, call, conflicts=EditConflict)
     if outcome:
-        flash(outcome.result, "success")
+        flash(done, "success")
         return redirect(url_for(".show_observation", observation_id=observation_id))
     observation = _observation_or_404(observation_id)
     if outcome.conflict:
@@ -235,11 +247,16 @@ def show_observation(observation_id: int):
 @bp.post("/observations/<int:observation_id>/record")
 @rule(ASSESSORS)
 def record_observation(observation_id: int):
+    """Sign the record; the autosave script posts here too, to keep it as a draft while it is written."""
     observation = _observation_or_404(observation_id)
-    refs = observation.refs
+    refs, limits = observation.refs, obs_services.record_draft_fields(observation)
+    if wants_json():
+        return autosave(
+            lambda: obs_services.save_record_draft(current_user, observation, *posted_draft(limits))
+        )
     form = record_form(refs, formdata=request.form)
 
-    def record() -> str:
+    def record() -> int:
         obs_services.record_observation(
             current_user,
             observation,
@@ -250,9 +267,11 @@ def record_observation(observation_id: int):
             signed_name=form.signed_name.data,
             anonymised=form.anonymised.data,
         )
-        return RECORDED
+        return observation.id
 
-    return _change_observation(observation_id, form, "form", record)
+    outcome = send_drafted(form, obs_services.record_key(observation_id), limits, record)
+    done = ONCE if outcome and outcome.result.again else RECORDED
+    return _change_observation(observation_id, form, "form", outcome, done)
 
 
 @bp.post("/observations/<int:observation_id>/cancel")
@@ -283,7 +302,8 @@ def acknowledge_observation(observation_id: int):
         )
         return "Thank you: you acknowledged the observation record."
 
-    return _change_observation(observation_id, form, "ack_form", answer)
+    outcome = submit(form, answer, conflicts=EditConflict)
+    return _change_observation(observation_id, form, "ack_form", outcome, outcome.result or "")
 
 
 # Competence sign-off -----------------------------------------------------------------------------------

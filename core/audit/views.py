@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
+from core.audit.queries import entries_of
 from core.audit.services import action_words, details_of
 from core.db.paging import newest_first
 from core.extensions import db
@@ -27,10 +28,10 @@ def list_events():
     actions = [(key, action_words(key)) for key in db.session.scalars(select(AuditEvent.action).distinct())]
     return render_template(
         "core/audit/events.html",
-        events=events,
+        # Each row with its entry in words (who by name and role, what about, by label): zip in the template.
+        events=list(zip(events, entries_of(events), strict=True)),
         next_url=next_url,
         action=action,
         actions=sorted(actions, key=lambda pair: pair[1]),
         details_of=details_of,
-        action_words=action_words,
     )

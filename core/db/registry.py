@@ -2,11 +2,13 @@
 
 from core.accounts.models import Invitation, LoginAttempt, LoginSession, PasswordReset, User, UserRole
 from core.audit.models import AuditEvent
+from core.drafts.models import FormDraft
 from core.mail.models import OutboxMessage
 from core.notifications.models import Notification, NotificationPreference
 
 __all__ = [
     "AuditEvent",
+    "FormDraft",
     "Invitation",
     "LoginAttempt",
     "LoginSession",

@@ -1,6 +1,6 @@
 """Time helpers: every stored time is UTC and timezone-aware."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -12,6 +12,11 @@ UK = ZoneInfo("Europe/London")
 def utcnow() -> datetime:
     """The current time in UTC, timezone-aware."""
     return datetime.now(UTC)
+
+
+def uk_today() -> date:
+    """Today's date in the UK: deadlines, access end dates and breaks are written in UK dates."""
+    return utcnow().astimezone(UK).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -38,6 +38,8 @@ class OutboxMessage(HasStatus, db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)
+    # The same message as simple HTML, sent beside the text as multipart/alternative (None: text only).
+    body_html: Mapped[str | None] = mapped_column(Text)
     # What the message is about, for the admin's outbox view (e.g. "invitation", "password_reset").
     category: Mapped[str] = mapped_column(String(40), default="general")
     status: Mapped[MailStatus] = status_column(MailStatus, 10, default=MailStatus.QUEUED)

@@ -19,12 +19,35 @@ log = logging.getLogger("waymark.mail")
 MAX_ATTEMPTS = 8
 
 
-def queue_mail(to: str, subject: str, body: str, *, category: str = "general") -> OutboxMessage:
+def queue_mail(
+    to: str, subject: str, body: str, *, category: str = "general", html: str | None = None
+) -> OutboxMessage:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
-    message = OutboxMessage(to_address=to, subject=subject, body_text=body, category=category)
+    message = OutboxMessage(to_address=to, subject=subject, body_text=body, body_html=html, category=category)
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def render_mail(template: str, **context) -> tuple[str, str]:
+    """The plain text and the HTML of an email, from its pair of templates `<template>.txt` and `.html`.
+
+    Rendered by the Jinja environment directly rather than `render_template`: the page's context
+    processors would put the *sender's* request into a message meant for someone else (current_user, the
+    theme cookie), and mail is also written outside any request (`flask mail digest`).
+    """
+    env = current_app.jinja_env
+    text = env.get_template(f"{template}.txt").render(**context)
+    # Jinja drops the template's last line end; a text message ends with one.
+    return text.rstrip("\n") + "\n", env.get_template(f"{template}.html").render(**context)
+
+
+def queue_template_mail(
+    to: str, subject: str, template: str, *, category: str = "general", **context
+) -> OutboxMessage:
+    """Queue an email written by a pair of templates (text and HTML); `subject` is theirs to show too."""
+    text, html = render_mail(template, subject=subject, **context)
+    return queue_mail(to, subject, text, category=category, html=html)
 
 
 def _deliver_smtp(message: OutboxMessage) -> None:
@@ -34,6 +57,9 @@ def _deliver_smtp(message: OutboxMessage) -> None:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email.set_content(message.body_text)
+    if message.body_html:
+        # multipart/alternative: the reader's mail program shows the HTML, or the text where it cannot.
+        email.add_alternative(message.body_html, subtype="html")
     with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"]) as smtp:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls()

@@ -10,12 +10,13 @@ from core.accounts.models import User
 from core.db.timeutil import UK, utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.mail.services import queue_mail
+from core.mail.services import queue_template_mail
 from core.notifications.models import Notification, NotificationPreference
 from core.web.urls import absolute_url
 from core.web.words import plural
 
 DELIVERIES = ("immediate", "digest", "off")
+BODY_IN_EMAIL = 500  # characters of a notification's text in an email; the link leads to the rest
 
 
 def preference_of(user_id: int) -> NotificationPreference:
@@ -39,20 +40,31 @@ def next_allowed(moment: datetime, pref: NotificationPreference) -> datetime:
 
 
 def notify(
-    user_id: int, *, kind: str, title: str, body: str = "", link_endpoint: str | None = None, **values
+    user_id: int,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    link_endpoint: str | None = None,
+    about: str = "",
+    **values,
 ) -> Notification:
-    """Tell someone about something, in the app and by email as they prefer."""
+    """Tell someone about something, in the app and by email as they prefer.
+
+    `about` names what it concerns when that is a cohort (its name and qualification, in words); the
+    remaining keywords build the link.
+    """
     link = absolute_url(link_endpoint, **values) if link_endpoint else ""
-    note = Notification(user_id=user_id, kind=kind, title=title[:200], body=body, link=link)
+    note = Notification(
+        user_id=user_id, kind=kind, title=title[:200], body=body, link=link, about=about[:400]
+    )
     db.session.add(note)
     db.session.flush()
     pref = preference_of(user_id)
     if pref.delivery == "immediate":
         user = db.session.get(User, user_id)
         if user is not None and user.is_active:
-            message = queue_mail(
-                user.email, title[:255], _email_text(user, [note]), category=f"notification:{kind}"
-            )
+            message = _queue_notes(user, title[:255], [note], category=f"notification:{kind}")
             # Quiet hours: the message waits in the outbox until they end.
             message.next_attempt_at = next_allowed(utcnow(), pref)
             note.emailed_at = message.next_attempt_at
@@ -60,17 +72,19 @@ def notify(
     return note
 
 
-def _email_text(user: User, notes: list[Notification]) -> str:
-    lines = [f"Hello {user.name},", ""]
-    for note in notes:
-        lines.append(f"- {note.title}")
-        if note.body:
-            lines.append(f"  {note.body[:500]}")
-        if note.link:
-            lines.append(f"  {note.link}")
-    lines += ["", f"See everything in Waymark: {absolute_url('core.notifications.list_notifications')}"]
-    lines.append(f"Change how you hear from us: {absolute_url('core.notifications.preferences')}")
-    return "\n".join(lines) + "\n"
+def _queue_notes(user: User, subject: str, notes: list[Notification], *, category: str):
+    """One email (text and HTML) telling the person about these notifications."""
+    return queue_template_mail(
+        user.email,
+        subject,
+        "core/notifications/mail/notifications",
+        category=category,
+        user=user,
+        notes=notes,
+        body_limit=BODY_IN_EMAIL,
+        list_url=absolute_url("core.notifications.list_notifications"),
+        preferences_url=absolute_url("core.notifications.preferences"),
+    )
 
 
 def send_digests(now: datetime | None = None) -> int:
@@ -98,12 +112,8 @@ def send_digests(now: datetime | None = None) -> int:
         user = db.session.get(User, pref.user_id)
         if not notes or user is None or not user.is_active:
             continue
-        message = queue_mail(
-            user.email,
-            f"Your Waymark digest: {plural(len(notes), 'update')}",
-            _email_text(user, notes),
-            category="digest",
-        )
+        subject = f"Your Waymark digest: {plural(len(notes), 'update')}"
+        message = _queue_notes(user, subject, notes, category="digest")
         message.next_attempt_at = next_allowed(now, pref)
         for note in notes:
             note.emailed_at = now

@@ -50,6 +50,7 @@ class ActivityForm(FlaskForm):
         "Completed by attending", choices=list(SESSION_KINDS.items()), validate_choice=False
     )
     requires_previous = BooleanField("Candidates must finish the activity before this one first")
+    try_is_enough = BooleanField("A try is enough: the check is done once every question is answered")
     version = HiddenField()
 
 
@@ -102,6 +103,7 @@ def activity_form(activity: Activity) -> ActivityForm:
         "criteria": activity.criteria_refs,
         "session_kind": activity.session_kind or "",
         "requires_previous": activity.requires_previous,
+        "try_is_enough": activity.try_is_enough,
         "version": str(activity.version),
     }
     return ActivityForm(formdata=None, data=data)

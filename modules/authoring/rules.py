@@ -93,6 +93,7 @@ def activity_values(activity: Activity) -> dict:
         "criteria": activity.criteria_refs,
         "session_kind": activity.session_kind,
         "requires_previous": activity.requires_previous,
+        "try_is_enough": activity.try_is_enough,
         "position": activity.position,
     }
 

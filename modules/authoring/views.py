@@ -44,7 +44,6 @@ AUTHORS = roles(Role.COURSE_LEADER, Role.ADMIN, Role.ASSESSOR)
 MODULE = "/<family>/<code>"
 ACTIVITY = MODULE + "/activities/<int:activity_id>"
 QUESTION = ACTIVITY + "/questions/<int:question_id>"
-ACTIVITY_FIELDS = ("title", "minutes", "body", "requires_previous", "url", "criteria", "session_kind")
 PREVIEW_ONLY = "This is a preview: what candidates send from this page is not saved."
 
 
@@ -245,7 +244,8 @@ def edit_activity(family: str, code: str, activity_id: int):
     if request.form.get("action") == "preview":
         # Nothing is saved: the page comes back with the typed text, and the body as candidates will see it.
         return _activity_page(module, activity, form, preview=True)
-    fields = {name: form[name].data for name in ACTIVITY_FIELDS}
+    # The activity form's fields are the service's arguments, each kind's own among them.
+    fields = {name: value for name, value in form.data.items() if name not in ("version", "csrf_token")}
     fields["expected_version"] = whole(form.version.data)
     done = _attempt(form, lambda: update_activity(current_user, activity, **fields))
     if done.status == 409:

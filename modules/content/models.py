@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db.enums import LabelledEnum
@@ -62,6 +62,9 @@ class Activity(Versioned, db.Model):
     criteria_refs: Mapped[str] = mapped_column(String(400), default="")
     # The course leader can make an activity wait until the one before it is done.
     requires_previous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For a knowledge check: done after any complete try, right or not ("a try is enough"); otherwise done
+    # only once every answer is right (modules/study/rules.py: quiz_passed).
+    try_is_enough: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     section: Mapped[Section] = relationship(back_populates="activities")
     questions: Mapped[list[Question]] = relationship(

@@ -22,6 +22,11 @@ def _problems(doc: dict) -> list[str]:
                 path = f"modules[{m}].sections[{s}].activities[{a}]"
                 if activity.get("kind") not in {k.value for k in ActivityKind}:
                     problems.append(f"{path}.kind: unknown kind {activity.get('kind')!r}")
+                enough = activity.get("try_is_enough", False)
+                if not isinstance(enough, bool):
+                    problems.append(f"{path}.try_is_enough: must be true or false")
+                elif enough and activity.get("kind") != ActivityKind.QUIZ:
+                    problems.append(f"{path}.try_is_enough: only a knowledge check (quiz) has it")
                 minutes = activity.get("minutes")
                 if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
                     problems.append(f"{path}.minutes: must be a whole number from 1 to 600")
@@ -66,6 +71,7 @@ def load_content(actor, doc: dict, *, replace: bool = False) -> int:
                     session_kind=item.get("session_kind"),
                     criteria_refs=" ".join(item.get("criteria", [])),
                     requires_previous=bool(item.get("requires_previous", False)),
+                    try_is_enough=item.get("try_is_enough", False),
                 )
                 for q_pos, question in enumerate(item.get("questions", [])):
                     q_row = Question(

@@ -12,10 +12,11 @@ MAX_REFLECTION_CHARS = 50_000
 MAX_NOTE_CHARS = 500
 
 
-def quiz_passed(score: int, max_score: int) -> bool:
-    """A knowledge check is done once passed: every answer right in one try. There is no pass mark and no
-    "a try is enough" setting; retakes are unlimited and the explanations show the right answers."""
-    return max_score > 0 and score >= max_score
+def quiz_passed(score: int, max_score: int, *, try_is_enough: bool = False) -> bool:
+    """Whether a try finishes a knowledge check: every answer right in one try, or, where its author set
+    "a try is enough" (`Activity.try_is_enough`), any complete try (every question answered, right or not).
+    There is no pass mark; retakes are unlimited and the explanations show the right answers."""
+    return max_score > 0 and (try_is_enough or score >= max_score)
 
 
 def resume_at(activities: Sequence[A], done: set[int], remembered_id: int | None) -> A | None:

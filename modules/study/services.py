@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit.services import record
+from core.db.rows import locked_row
 from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -72,6 +74,19 @@ def withdraw(user_id: int, *, family: str, module_codes: Iterable[str]) -> list[
     return [r.module_code for r in rows]
 
 
+def move_enrolments(user_id: int, *, from_cohort_id: int, to_cohort_id: int) -> list[str]:
+    """Carry someone's enrolments (and so their progress) from one cohort to another: a transfer."""
+    rows = db.session.scalars(
+        select(ModuleEnrolment).where(
+            ModuleEnrolment.candidate_id == user_id, ModuleEnrolment.cohort_id == from_cohort_id
+        )
+    ).all()
+    for row in rows:
+        row.cohort_id = to_cohort_id
+    db.session.flush()
+    return [row.module_code for row in rows]
+
+
 def is_locked(activity: Activity, done: set[int], ordered_ids: list[int]) -> bool:
     """Whether the activity waits for the one before it (and that one is not done)."""
     if not activity.requires_previous:
@@ -80,10 +95,19 @@ def is_locked(activity: Activity, done: set[int], ordered_ids: list[int]) -> boo
     return index > 0 and ordered_ids[index - 1] not in done
 
 
+def require_study_open(user, cohort_id: int | None) -> None:
+    """Refuse study changes the areas above close (a candidate withdrawn from the cohort reads, never
+    writes): each refusal hook says why, or None."""
+    for refusal in current_app.extensions.get("waymark_study_refusals", []):
+        message = refusal(user, cohort_id)
+        require(message is None, message or "")
+
+
 def _check_can_work_on(
     user, enrolment: ModuleEnrolment | None, activity: Activity, done: set[int], order
 ) -> None:
     require(can_study(user, enrolment), "You are not studying this module.")
+    require_study_open(user, enrolment.cohort_id)
     if is_locked(activity, done, order):
         raise InvalidTransition("Finish the activity before this one first: this one waits for it.")
 
@@ -144,8 +168,9 @@ def mark_quiz(
     )
     db.session.add(attempt)
     db.session.flush()
-    # No exams: retakes are welcome and the best score is kept; the check is done once passed.
-    if quiz_passed(score, attempt.max_score):
+    # No exams: retakes are welcome and the best score is kept; the check is done once passed (or, where its
+    # author says a try is enough, after this complete try).
+    if quiz_passed(score, attempt.max_score, try_is_enough=activity.try_is_enough):
         complete(user, enrolment, activity, how="auto", done=done, order=order)
     return attempt
 
@@ -165,27 +190,7 @@ def save_draft(
         raise InvalidTransition("This activity has no written answer.")
     if len(text) > MAX_REFLECTION_CHARS:
         raise ValidationFailed({"text": f"Keep the answer under {MAX_REFLECTION_CHARS:,} characters."})
-    draft = db.session.scalar(
-        select(ReflectionDraft)
-        .where(ReflectionDraft.user_id == user.id, ReflectionDraft.activity_id == activity.id)
-        .with_for_update()
-    )
-    if draft is None:
-        # Two tabs may make the first save at once: the loser of the insert race reads the winner's row.
-        savepoint = db.session.begin_nested()
-        try:
-            draft = ReflectionDraft(user_id=user.id, activity_id=activity.id, text="", revision=0)
-            db.session.add(draft)
-            db.session.flush()
-        except IntegrityError:
-            savepoint.rollback()
-            draft = db.session.scalar(
-                select(ReflectionDraft)
-                .where(ReflectionDraft.user_id == user.id, ReflectionDraft.activity_id == activity.id)
-                .with_for_update()
-            )
-        else:
-            savepoint.commit()
+    draft = locked_row(ReflectionDraft, {"text": "", "revision": 0}, user_id=user.id, activity_id=activity.id)
     if text == draft.text:
         return DraftSave(draft, None)
     if base_revision != draft.revision:
@@ -265,6 +270,7 @@ def note_position(user, activity: Activity, *, anchor: str = "") -> None:
 
 def log_study(user, *, studied_on: date, minutes: int, module_code: str | None, note: str) -> StudyLog:
     """Log study time (the planner compares it with the notional hours of the candidate's credits)."""
+    require_study_open(user, None)
     errors = {}
     if not 1 <= minutes <= 720:
         errors["minutes"] = "Enter between 1 and 720 minutes."

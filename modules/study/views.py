@@ -19,7 +19,7 @@ from flask_login import current_user
 from core.extensions import db
 from core.files.downloads import content_disposition
 from core.files.storage import get_store
-from core.forms import submit
+from core.forms import submit, wants_json
 from core.web.access import SIGNED_IN, rule
 from modules.content.models import IMAGE_KINDS, ActivityFile, ActivityKind
 from modules.permissions import CANDIDATES, can_author_content, can_study
@@ -138,7 +138,7 @@ def answer_quiz(family: str, code: str, activity_id: int):
     if not outcome:
         return _activity_page(enrolment, progress, activity, status=422, quiz_errors=outcome.errors)
     attempt = outcome.result
-    passed = quiz_passed(attempt.score, attempt.max_score)
+    passed = quiz_passed(attempt.score, attempt.max_score, try_is_enough=activity.try_is_enough)
     flash(
         f"You scored {attempt.score} out of {attempt.max_score}. The explanations are below each question. "
         + ("The check is done." if passed else "Get every answer right to finish the check."),
@@ -153,9 +153,9 @@ def save_reflection(family: str, code: str, activity_id: int):
     enrolment, progress = module_or_404(family, code)
     activity = activity_or_404(progress, activity_id)
     form = DraftForm()
-    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    background = wants_json()  # the autosave script
     if not form.validate_on_submit():
-        if wants_json:
+        if background:
             return jsonify(ok=False, message="Your answer is too long to save."), 422
         return _activity_page(enrolment, progress, activity, status=422, draft_form=form)
     # An empty revision is a first save; a garbled one is treated as stale.
@@ -170,7 +170,7 @@ def save_reflection(family: str, code: str, activity_id: int):
         order=progress.order,
     )
     db.session.commit()
-    if wants_json:
+    if background:
         return jsonify(
             ok=result.conflict is None,
             revision=result.draft.revision,

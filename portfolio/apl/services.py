@@ -11,29 +11,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.accounts.models import Role
 from core.db.timeutil import utcnow
+from core.drafts.models import Fields
+from core.drafts.services import DraftSave, save_form_draft
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
 from modules.catalogue.models import Module
 from portfolio.apl.models import AplClaim, AplEvidence, AplStatus
+from portfolio.apl.rules import (
+    CHANGE_FIELDS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    NEW_FIELDS,
+    claim_key,
+    new_claim_key,
+)
 from portfolio.evidence.models import EvidenceItem
 from portfolio.permissions import CLAIM_SENDABLE
 from portfolio.services import audit_candidate, tell_leader_of_unallocated
-from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.queries import candidate_cohorts, cohort_roles
+from qualification.cohorts.models import LEFT, Cohort, MemberRole
+from qualification.cohorts.queries import candidate_cohorts, cohort_about, cohort_roles
+from qualification.membership.queries import require_writable
 from qualification.spec import Spec
 from qualification.versions.services import spec_of_version
 
 # Claims that use up the cap: everything sent to the assessor and not rejected.
 COUNTING = (AplStatus.SUBMITTED, AplStatus.ACCEPTED, AplStatus.PARTLY_ACCEPTED, AplStatus.MORE_EVIDENCE)
 SCOPES = ("criteria", "outcome", "module")
-MAX_TEXT_CHARS = 20_000
+TEXTS = ("awarding_body", "certificate_title", "experience_md", "own_part_md")
+IN_COHORT = "You can claim prior learning only in your cohort."
 
 
 def can_claim_apl(user, cohort: Cohort) -> bool:
@@ -199,6 +213,50 @@ def _audit(action: str, actor, claim: AplClaim, **details) -> None:
     audit_candidate(action, actor, claim, module_code=claim.module_code, credits=claim.credits, **details)
 
 
+class ClaimDetails(TypedDict, total=False):
+    """What a claim puts forward, as the claim form sends it: a certificate, or experience with evidence."""
+
+    awarding_body: str
+    certificate_title: str
+    certificate_level: int | None
+    certificate_credits: int | None
+    awarded_on: date | None
+    certificate: Any  # the stored upload (its sha256 and name), when a file was chosen
+    experience_md: str
+    own_part_md: str
+    evidence_item_ids: Iterable[int]
+
+
+def _content(actor, details: ClaimDetails) -> tuple[dict[str, Any], list[int]]:
+    """The claim's columns from what the form sent, and the evidence versions chosen; refused unless it
+    gives a certificate, or experience with evidence."""
+    text = {name: (details.get(name) or "").strip() for name in TEXTS}
+    level, credits = details.get("certificate_level"), details.get("certificate_credits")
+    _check_details(
+        level,
+        credits,
+        details.get("awarded_on"),
+        {"experience": text["experience_md"], "own_part": text["own_part_md"]},
+    )
+    versions = _evidence_versions(actor, details.get("evidence_item_ids", ()))
+    if not (text["certificate_title"] and text["awarding_body"]) and not (text["experience_md"] and versions):
+        raise ValidationFailed(
+            "Give a prior certificate (its title and awarding body), or describe your experience and "
+            "choose at least one evidence item."
+        )
+    columns = {
+        **text,
+        "awarding_body": text["awarding_body"][:MAX_TITLE_CHARS],
+        "certificate_title": text["certificate_title"][:MAX_TITLE_CHARS],
+        "certificate_level": level,
+        "certificate_credits": credits,
+        "awarded_on": details.get("awarded_on"),
+    }
+    if (certificate := details.get("certificate")) is not None:
+        columns |= {"certificate_sha256": certificate.sha256, "certificate_file_name": certificate.name}
+    return columns, versions
+
+
 def draft_claim(
     actor,
     *,
@@ -207,44 +265,20 @@ def draft_claim(
     scope: str,
     refs: Iterable[str] = (),
     outcome_ref: str | None = None,
-    awarding_body: str = "",
-    certificate_title: str = "",
-    certificate_level: int | None = None,
-    certificate_credits: int | None = None,
-    awarded_on: date | None = None,
-    certificate=None,
-    experience_md: str = "",
-    own_part_md: str = "",
-    evidence_item_ids: Iterable[int] = (),
+    **details: Unpack[ClaimDetails],
 ) -> AplClaim:
     """Write a draft claim for prior learning; refused when it would go over the award's APL cap."""
     cohort = db.session.get(Cohort, cohort_id)
-    require(
-        cohort is not None and can_claim_apl(actor, cohort),
-        "You can claim prior learning only in your cohort.",
-    )
+    require_writable(actor, cohort_id)
+    require(cohort is not None and can_claim_apl(actor, cohort), IN_COHORT)
     module = module_of(cohort, module_code)
     cap = apl_cap(actor.id, cohort)
     if module is None or cap is None or module_code not in cap.module_codes:
         raise ValidationFailed({"": f"{module_code} is not part of {cohort.award_code}."})
     if scope not in SCOPES:
         raise ValidationFailed({"scope": "Choose what you are claiming: criteria, an outcome or the module."})
-    awarding_body, certificate_title = (awarding_body or "").strip(), (certificate_title or "").strip()
-    experience_md, own_part_md = (experience_md or "").strip(), (own_part_md or "").strip()
-    _check_details(
-        certificate_level,
-        certificate_credits,
-        awarded_on,
-        {"experience": experience_md, "own_part": own_part_md},
-    )
     claimed = _claimed_refs(module, scope, refs, outcome_ref)
-    versions = _evidence_versions(actor, evidence_item_ids)
-    has_certificate = bool(certificate_title and awarding_body)
-    if not has_certificate and not (experience_md and versions):
-        raise ValidationFailed(
-            "Give a prior certificate (its title and awarding body), or describe your experience and "
-            "choose at least one evidence item."
-        )
+    columns, versions = _content(actor, details)
     family = cohort.qualification_version.qualification.code
     overlap = _already_claimed(actor.id, family, module_code, claimed)
     if overlap:
@@ -261,15 +295,7 @@ def draft_claim(
         scope=scope,
         criteria_refs=" ".join(claimed),
         credits=credits,
-        awarding_body=awarding_body[:200],
-        certificate_title=certificate_title[:200],
-        certificate_level=certificate_level,
-        certificate_credits=certificate_credits,
-        awarded_on=awarded_on,
-        certificate_sha256=getattr(certificate, "sha256", None),
-        certificate_file_name=getattr(certificate, "name", None),
-        experience_md=experience_md,
-        own_part_md=own_part_md,
+        **columns,
         status=AplStatus.DRAFT,
         evidence=[AplEvidence(version_id=v) for v in versions],
     )
@@ -279,16 +305,60 @@ def draft_claim(
     return claim
 
 
+def change_claim(actor, claim: AplClaim, **details: Unpack[ClaimDetails]) -> AplClaim:
+    """Change what a claim puts forward while it is a draft or more evidence was asked for (a certificate
+    file not chosen again is kept); what it claims stays (a different claim is a new claim)."""
+    _require_changeable(actor, claim)
+    columns, versions = _content(actor, details)
+    changed = sorted(name for name, value in columns.items() if getattr(claim, name) != value)
+    for name in changed:
+        setattr(claim, name, columns[name])
+    kept = {e.version_id for e in claim.evidence}
+    # Rows of versions still chosen stay (the pair is unique); the others go, the new ones are added.
+    claim.evidence = [e for e in claim.evidence if e.version_id in versions]
+    claim.evidence += [AplEvidence(version_id=v) for v in versions if v not in kept]
+    added, removed = sorted(set(versions) - kept), sorted(kept - set(versions))
+    if not (changed or added or removed):
+        return claim
+    flag_modified(claim, "module_code")  # the evidence alone changed: the claim's version still moves on
+    db.session.flush()
+    _audit("apl_claim_changed", actor, claim, changed=changed, versions_added=added, versions_removed=removed)
+    return claim
+
+
+def _require_changeable(actor, claim: AplClaim) -> None:
+    require(claim.candidate_id == actor.id, "Only the claimant can change their claim.")
+    if claim.status not in CLAIM_SENDABLE:
+        raise InvalidTransition(
+            "This claim is with the assessor or decided; it can be changed only as a draft or when more "
+            "evidence is asked for."
+        )
+
+
+def save_new_claim_draft(
+    actor, cohort: Cohort, module_code: str, fields: Fields, base_revision: int | None
+) -> DraftSave:
+    """Keep what the candidate is typing into a new claim for a module, as they type."""
+    require(can_claim_apl(actor, cohort), IN_COHORT)
+    key = new_claim_key(cohort.id, module_code)
+    return save_form_draft(actor, key, fields, base_revision=base_revision, limits=NEW_FIELDS)
+
+
+def save_claim_changes_draft(actor, claim: AplClaim, fields: Fields, base_revision: int | None) -> DraftSave:
+    """Keep what the candidate is typing into the changes to their claim, as they type."""
+    _require_changeable(actor, claim)
+    key = claim_key(claim.id)
+    return save_form_draft(actor, key, fields, base_revision=base_revision, limits=CHANGE_FIELDS)
+
+
 def submit_claim(actor, claim: AplClaim) -> None:
     """Send a draft claim (or one asked for more evidence) to the assessor, if it still fits the cap."""
     require(claim.candidate_id == actor.id, "Only the claimant can submit their claim.")
     if claim.status not in CLAIM_SENDABLE:
         raise InvalidTransition("This claim has already been submitted.")
     cohort = db.session.get(Cohort, claim.cohort_id) if claim.cohort_id else None
-    require(
-        cohort is not None and can_claim_apl(actor, cohort),
-        "You can claim prior learning only in your cohort.",
-    )
+    require_writable(actor, claim.cohort_id)
+    require(cohort is not None and can_claim_apl(actor, cohort), IN_COHORT)
     cap = apl_cap(actor.id, cohort, excluding=claim.id)
     if cap is None or claim.credits > cap.left:
         raise ValidationFailed(cap_message(claim.credits, cap) if cap else "This cohort has no APL.")
@@ -304,6 +374,7 @@ def submit_claim(actor, claim: AplClaim) -> None:
             assessor_id,
             kind="apl_claim_received",
             title=f"{actor.name} claimed prior learning for {claim.module_code} ({claim.credits} credits)",
+            about=cohort_about(claim.cohort_id),
             link_endpoint="portfolio.submissions.show_claim",
             claim_id=claim.id,
         )
@@ -319,5 +390,6 @@ def allocated_assessor_for_claim(claim: AplClaim) -> int | None:
 
 
 def apl_cohorts(user_id: int) -> list[Cohort]:
-    """The award cohorts the person is a candidate in, newest first (APL is claimed in one of them)."""
-    return candidate_cohorts(user_id, awards_only=True, newest_first=True)
+    """The award cohorts the person is a candidate in, newest first (APL is claimed in one of them), less
+    those they have left."""
+    return candidate_cohorts(user_id, awards_only=True, newest_first=True, leaving_out=LEFT)

@@ -36,6 +36,7 @@ from portfolio.mapping.queries import submissions_holding
 from portfolio.mapping.services import DENIED, available_criteria, map_item, map_item_to_many
 from portfolio.permissions import can_edit_item, can_revise_item, can_use_portfolio
 from portfolio.services import audit_candidate as _audit
+from qualification.membership.queries import require_writable
 
 # Observation records and witness testimonies are written by assessors and witnesses (the assessor issue).
 CANDIDATE_KINDS = (ItemKind.FILE, ItemKind.ACCOUNT, ItemKind.LINK, ItemKind.DISCUSSION)
@@ -169,6 +170,7 @@ def add_item(
     """Add an item to the actor's portfolio with its version 1 (`upload`: a StoredFile from accept_upload),
     mapped to the criteria it was added for (form values "CCQ/M01.1.3", from the gap view's links)."""
     require(can_use_portfolio(actor), "Only candidates keep a portfolio.")
+    require_writable(actor)
     if kind not in CANDIDATE_KINDS:
         raise ValidationFailed({"kind": "Choose a file, a written account, a link or a discussion record."})
     content = _checked(
@@ -202,6 +204,7 @@ def update_item(
 ) -> EvidenceVersion | None:
     """Save an edit as version n+1 (None if nothing changed); EditConflict unless n is `expected_version`."""
     require(can_revise_item(actor, item), DENIED)
+    require_writable(actor)
     # Locks the item (PostgreSQL) so two tabs cannot both add version n+1.
     db.session.refresh(item, with_for_update=True)
     current = item.current
@@ -246,6 +249,7 @@ def update_item(
 def confirm_anonymised(actor, item: EvidenceItem) -> bool:
     """Record the candidate's confirmation that no pupil can be identified; False if already confirmed."""
     require(can_edit_item(actor, item), DENIED)
+    require_writable(actor)
     if item.anonymised_at is not None:
         return False
     item.anonymised_at = utcnow()
@@ -258,6 +262,7 @@ def confirm_anonymised(actor, item: EvidenceItem) -> bool:
 def set_tags(actor, item: EvidenceItem, tags: Iterable) -> bool:
     """Replace the item's framework tags (its provenance tags stay); False if nothing changed."""
     require(can_edit_item(actor, item), DENIED)
+    require_writable(actor)
     wanted = _tag_pairs(tags)
     have = {(t.framework, t.tag): t for t in item.tags if t.framework != SOURCE}
     added = [p for p in wanted if p not in have]
@@ -285,6 +290,7 @@ def delete_item(actor, item: EvidenceItem) -> list[str]:
     item's mappings go, so it no longer counts towards any criterion of the working portfolio.
     """
     require(can_revise_item(actor, item), DENIED)
+    require_writable(actor)
     kept = submissions_holding(item.id)
     unmapped = [m.criterion_ref for m in item.mappings]
     item.mappings.clear()
@@ -307,6 +313,7 @@ def evidence_from_reflection(actor, draft, activity) -> EvidenceItem:
     and nothing new is stored.
     """
     require(can_use_portfolio(actor) and draft.user_id == actor.id, "That answer is not yours.")
+    require_writable(actor)
     # Locks the draft (PostgreSQL): a double click on "finished" makes one item, not two.
     db.session.refresh(draft, with_for_update=True)
     existing = db.session.scalar(

@@ -21,6 +21,7 @@ from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTa
 from portfolio.mapping.rules import KINDS_FOR
 from portfolio.permissions import can_edit_item
 from portfolio.services import audit_candidate
+from qualification.membership.queries import require_writable
 
 MAX_NOTE = 1000
 PER_PAGE = 50
@@ -172,6 +173,7 @@ def map_item(
 ) -> CriterionMapping:
     """Map an item to a criterion of a module the candidate studies (mapping again changes the note)."""
     require(can_edit_item(actor, item), DENIED)
+    require_writable(actor)
     note = _checked_note(note)
     criterion = find_criterion(item.candidate_id, (criterion_ref or "").strip(), family)
     return _map_one(actor, item, criterion, note)
@@ -184,6 +186,7 @@ def map_item_to_many(
     per mapping. Every criterion is checked first: one that is not open to the candidate refuses them all,
     saying which, and nothing is mapped."""
     require(can_edit_item(actor, item), DENIED)
+    require_writable(actor)
     note = _checked_note(note)
     values = list(dict.fromkeys(v.strip() for v in criteria or [] if v and v.strip()))
     if not values:
@@ -226,6 +229,7 @@ def _map_one(actor, item: EvidenceItem, criterion: CriterionInfo, note: str) -> 
 def unmap_item(actor, item: EvidenceItem, *, criterion_ref: str, family: str | None = None) -> bool:
     """Take an item off a criterion; False if it was not mapped to it (a second click changes nothing)."""
     require(can_edit_item(actor, item), DENIED)
+    require_writable(actor)
     mapping = next(
         (
             m

@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     literal,
     null,
     select,
@@ -37,7 +38,9 @@ from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
+from portfolio.submissions.rules import EvidenceChanges, diff_evidence
 from qualification.cohorts.models import AssessorAllocation
+from qualification.cohorts.queries import assessor_of, cohort_roles
 from qualification.results.models import AchievedBy, CriterionOutcome, CriterionResult, ModuleResult
 
 SCOPE_WORDS = {"module": "the whole module", "outcome": "an outcome", "criteria": "criteria"}
@@ -45,15 +48,17 @@ SCOPE_WORDS = {"module": "the whole module", "outcome": "an outcome", "criteria"
 
 @dataclass(frozen=True)
 class Waiting:
-    """A piece of the candidate's work that waits: for an assessor, or (asked for more evidence) for them."""
+    """A piece of the candidate's work that waits: for an assessor, or (referred, or asked for more
+    evidence) for them."""
 
-    kind: str  # "attempt", "claim" or "claim_more"
+    kind: str  # "attempt", "claim", "claim_more" or "referred"
     family: str
     module_code: str
     since: datetime | None
     assessor: str | None  # the allocated assessor's name; None: no assessor allocated yet
     number: int  # the attempt number, or the claim's id
     scope: str = ""  # a claim's scope
+    submission_id: int | None = None  # a referred attempt's row (its feedback is read from there)
 
 
 @dataclass
@@ -62,23 +67,60 @@ class CandidateState:
 
     closed: dict[tuple[str, str], str] = field(default_factory=dict)
     on_others: list[Waiting] = field(default_factory=list)  # submitted attempts and claims
-    on_you: list[Waiting] = field(default_factory=list)  # claims the assessor asked more evidence for
+    # Referred attempts (the latest attempt at a module still studied) and claims the assessor asked more
+    # evidence for: the next move is the candidate's.
+    on_you: list[Waiting] = field(default_factory=list)
 
 
 def _null(kind):
     return cast(null(), kind)
 
 
-_COLUMNS = ("kind", "family", "module", "text", "name", "at", "number")
+_COLUMNS = ("kind", "family", "module", "text", "name", "at", "number", "row_id")
 
 
-def _branch(*columns):
-    """A branch of the statement: the same columns under the same names."""
+def _branch(*columns, row_id=None):
+    """A branch of the statement: the same columns under the same names (`row_id`: a referred attempt's)."""
+    columns = (*columns, _null(Integer) if row_id is None else row_id)
     return select(*(c.label(name) for c, name in zip(columns, _COLUMNS, strict=True)))
 
 
+def _latest_referred(user_id: int):
+    """The branch of referred attempts that are the latest (not withdrawn) attempt at a module the candidate
+    still studies: a resubmission is theirs to make, so the module waits for them."""
+    later = aliased(Submission)
+    s = Submission
+    return _branch(
+        literal("referred", String),
+        s.family,
+        s.module_code,
+        _null(String),
+        _null(String),
+        _null(DateTime),
+        s.attempt,
+        row_id=s.id,
+    ).where(
+        s.candidate_id == user_id,
+        s.status == SubmissionStatus.REFERRED,
+        ~exists().where(
+            later.candidate_id == s.candidate_id,
+            later.family == s.family,
+            later.module_code == s.module_code,
+            later.attempt > s.attempt,
+            later.status != SubmissionStatus.WITHDRAWN,
+        ),
+        exists().where(
+            ModuleEnrolment.candidate_id == s.candidate_id,
+            ModuleEnrolment.family == s.family,
+            ModuleEnrolment.module_code == s.module_code,
+            ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
+        ),
+    )
+
+
 def _rows(user_id: int):
-    """One statement: (kind, family, module, text, name, at, number) of every row the state is built from."""
+    """One statement: (kind, family, module, text, name, at, number, row_id) of every row the state is built
+    from."""
     allocation, assessor = aliased(AssessorAllocation), aliased(User)
 
     def with_assessor(query, subject):
@@ -149,10 +191,10 @@ def _rows(user_id: int):
         AplClaim.candidate_id == user_id,
         AplClaim.status.in_((AplStatus.SUBMITTED, AplStatus.MORE_EVIDENCE)),
     )
-    merged = union_all(criteria, results, achieved, attempts, claims).subquery()
+    merged = union_all(criteria, results, achieved, attempts, claims, _latest_referred(user_id)).subquery()
     c = merged.c
     return db.session.execute(
-        select(c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number)
+        select(c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number, c.row_id)
     ).all()
 
 
@@ -177,7 +219,8 @@ def _build(rows) -> CandidateState:
     state = CandidateState()
     by_kind: dict[str, dict[tuple[str, str], set[str]]] = {}
     achieved: dict[tuple[str, str], str] = {}
-    for kind, family, module, text, name, at, number in rows:
+    referred: list[Waiting] = []
+    for kind, family, module, text, name, at, number, row_id in rows:
         key = (family, module)
         if kind == "achieved":
             achieved[key] = text
@@ -185,12 +228,16 @@ def _build(rows) -> CandidateState:
             by_kind.setdefault(kind, {}).setdefault(key, set()).add(text)
         elif kind == "attempt":
             state.on_others.append(Waiting(kind, family, module, at, name, number))
+        elif kind == "referred":
+            referred.append(Waiting(kind, family, module, at, name, number, submission_id=row_id))
         else:
             scope, _, refs = (text or "").partition(" ")
             item = Waiting(kind, family, module, at, name, number, SCOPE_WORDS.get(scope, scope))
             (state.on_others if kind == "claim" else state.on_you).append(item)
             if kind == "claim":
                 by_kind.setdefault("claimed", {}).setdefault(key, set()).update(refs.split())
+    # A module achieved since (by prior learning) no longer waits on its referral.
+    state.on_you += [w for w in referred if (w.family, w.module_code) not in achieved]
     submitted = {(w.family, w.module_code): w for w in state.on_others if w.kind == "attempt"}
     keys = set(by_kind.get("criterion", {})) | set(achieved) | set(submitted)
     for key in keys:
@@ -221,6 +268,22 @@ def closed_modules(user_id: int) -> dict[tuple[str, str], str]:
     return candidate_state(user_id).closed
 
 
+def leader_told(cohort_id: int | None, candidate_id: int) -> bool:
+    """Whether a course leader is told of unallocated work in the cohort (it may have lost its leader)."""
+    return cohort_roles(cohort_id, candidate_id).course_leader_id is not None
+
+
+def with_whom(cohort_id: int | None, candidate_id: int) -> str:
+    """Who has the candidate's work now, in words for the candidate (never "your assessor" when none, never
+    "your course leader has been told" when the cohort has no course leader to tell)."""
+    assessor = assessor_of(cohort_id, candidate_id)
+    if assessor is not None:
+        return f"with {assessor.name}, your assessor"
+    if leader_told(cohort_id, candidate_id):
+        return "waiting for an assessor to be allocated; your course leader has been told"
+    return "waiting for an assessor to be allocated"
+
+
 def waiting_panel(user) -> dict | None:
     """The candidate's home panel: what waits for whom (submitted work and its assessor, APL claims)."""
     if not user.has_role(Role.CANDIDATE):
@@ -230,68 +293,6 @@ def waiting_panel(user) -> dict | None:
 
 
 # What changed between two attempts ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemChange:
-    """One evidence item that differs between the two snapshots."""
-
-    item_id: int
-    title: str  # as in the later snapshot (the earlier one for an item taken out)
-    refs: tuple[str, ...]  # the criteria it is put forward for (in the earlier snapshot if taken out)
-    before: int | None = None  # its version number in the earlier snapshot
-    after: int | None = None  # and in the later one
-    refs_before: tuple[str, ...] = ()
-
-
-@dataclass
-class EvidenceChanges:
-    """The differences between an earlier and a later snapshot, by evidence item."""
-
-    added: list[ItemChange] = field(default_factory=list)
-    removed: list[ItemChange] = field(default_factory=list)
-    new_versions: list[ItemChange] = field(default_factory=list)
-    remapped: list[ItemChange] = field(default_factory=list)  # the same version, for other criteria
-    unchanged: int = 0
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.new_versions or self.remapped)
-
-    def for_criterion(self, ref: str) -> list[str]:
-        """What changed for one criterion, one sentence per item."""
-        lines = [f"Added: {c.title}" for c in self.added if ref in c.refs]
-        lines += [
-            f"New version of {c.title}: version {c.after}, was version {c.before}"
-            for c in self.new_versions
-            if ref in c.refs
-        ]
-        lines += [f"Taken out: {c.title}" for c in self.removed if ref in c.refs]
-        for c in (*self.new_versions, *self.remapped):
-            if ref in c.refs and ref not in c.refs_before:
-                lines.append(f"Now put forward for this criterion: {c.title}")
-            elif ref in c.refs_before and ref not in c.refs:
-                lines.append(f"No longer put forward for this criterion: {c.title}")
-        return lines
-
-
-@dataclass
-class _Side:
-    number: int
-    title: str
-    refs: list[str] = field(default_factory=list)
-
-
-def _sides(rows, submission_id: int) -> dict[int, _Side]:
-    found: dict[int, _Side] = {}
-    for sid, ref, item_id, number, title in rows:
-        if sid != submission_id:
-            continue
-        side = found.setdefault(item_id, _Side(number, title))
-        if number > side.number:  # one version per item in a snapshot; the newest if ever more
-            side.number, side.title = number, title
-        if ref not in side.refs:
-            side.refs.append(ref)
-    return found
 
 
 def evidence_changes(earlier_id: int, later_id: int) -> EvidenceChanges:
@@ -308,23 +309,19 @@ def evidence_changes(earlier_id: int, later_id: int) -> EvidenceChanges:
         .where(SubmissionEntry.submission_id.in_((earlier_id, later_id)))
         .order_by(SubmissionEntry.id)
     ).all()
-    before, after = _sides(rows, earlier_id), _sides(rows, later_id)
-    changes = EvidenceChanges()
-    for item_id, now in after.items():
-        was = before.get(item_id)
-        if was is None:
-            changes.added.append(ItemChange(item_id, now.title, tuple(now.refs), after=now.number))
-        elif was.number != now.number:
-            changes.new_versions.append(
-                ItemChange(item_id, now.title, tuple(now.refs), was.number, now.number, tuple(was.refs))
+    return diff_evidence(rows, earlier_id, later_id)
+
+
+def module_handed_in(cohort_id: int, module_code: str) -> set[int]:
+    """The cohort's candidates whose work on the module is in: an attempt waiting for (or in) marking, or
+    achieved. Registered in app.extensions["waymark_module_handed_in"]: an announcement to those behind on
+    the module leaves them out (qualification cannot read submissions)."""
+    return set(
+        db.session.scalars(
+            select(Submission.candidate_id).where(
+                Submission.cohort_id == cohort_id,
+                Submission.module_code == module_code,
+                Submission.status.in_((SubmissionStatus.SUBMITTED, SubmissionStatus.ACHIEVED)),
             )
-        elif set(was.refs) != set(now.refs):
-            changes.remapped.append(
-                ItemChange(item_id, now.title, tuple(now.refs), was.number, now.number, tuple(was.refs))
-            )
-        else:
-            changes.unchanged += 1
-    for item_id, was in before.items():
-        if item_id not in after:
-            changes.removed.append(ItemChange(item_id, was.title, tuple(was.refs), before=was.number))
-    return changes
+        )
+    )

@@ -28,7 +28,8 @@ from portfolio.permissions import can_submit
 from portfolio.services import audit_candidate, tell_leader_of_unallocated
 from portfolio.submissions.models import Submission, SubmissionEntry, SubmissionStatus
 from portfolio.submissions.rules import SubmissionReview, gaps_refusal, review_of
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.queries import cohort_about, cohort_roles
+from qualification.membership.queries import require_writable
 
 MAX_STATEMENT_CHARS = 20_000
 
@@ -223,6 +224,7 @@ def submit_module(
     enrolment = active_enrolment(actor.id, family, module_code)
     if enrolment is None:
         raise InvalidTransition(f"You are not studying {module_code}, so it cannot be submitted.")
+    require_writable(actor, enrolment.cohort_id)
     statement_md = (statement_md or "").strip()
     if len(statement_md) > MAX_STATEMENT_CHARS:
         raise ValidationFailed({"statement": f"Keep the statement under {MAX_STATEMENT_CHARS:,} characters."})
@@ -280,6 +282,7 @@ def submit_module(
             kind="submission_received",
             title=f"{actor.name} submitted {module_code} (attempt {submission.attempt})",
             body="The evidence is frozen as submitted; later edits by the candidate do not change it.",
+            about=cohort_about(enrolment.cohort_id),
             link_endpoint="portfolio.submissions.show_submission",
             submission_id=submission.id,
         )
@@ -293,6 +296,7 @@ def submit_module(
 def withdraw_submission(actor, submission: Submission) -> None:
     """Take back an attempt that is still awaiting assessment (it is kept, marked withdrawn)."""
     require(can_submit(actor, submission.candidate_id), "Only the candidate can withdraw their submission.")
+    require_writable(actor, submission.cohort_id)
     # Locks the row (PostgreSQL) so a withdrawal and the assessor starting to mark cannot both succeed.
     db.session.refresh(submission, with_for_update=True)
     # The same conditions as can_withdraw_now, read again under the lock, each with its own message.

@@ -11,26 +11,42 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.accounts.models import Role, User
+from core.drafts.models import FormDraft
+from core.drafts.queries import draft_of
+from core.drafts.services import Sent
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import submit
+from core.forms import autosave, drafted_page, opened_with, posted_draft, send_drafted, submit, wants_json
 from core.web.access import SIGNED_IN, roles, rule
 from portfolio.apl.models import AplClaim, AplStatus
+from portfolio.apl.rules import CHANGE_FIELDS, NEW_FIELDS, claim_key, new_claim_key
 from portfolio.apl.services import (
     apl_cap,
     apl_cohorts,
     award_module_codes,
     can_claim_apl,
+    change_claim,
     claims_of,
     draft_claim,
     module_of,
+    save_claim_changes_draft,
+    save_new_claim_draft,
     submit_claim,
 )
 from portfolio.evidence.models import EvidenceItem
 from portfolio.export.queries import build_export, export_file_name
 from portfolio.files.queries import download_url
-from portfolio.permissions import can_view_claim, can_view_submission
-from portfolio.submissions.forms import AplClaimForm, SubmitClaimForm, SubmitModuleForm, WithdrawForm
+from portfolio.files.services import accept_upload, download_response
+from portfolio.permissions import can_send_claim_now, can_view_claim, can_view_submission
+from portfolio.submissions.forms import (
+    AplClaimForm,
+    ChangeClaimForm,
+    SubmitClaimForm,
+    SubmitModuleForm,
+    WithdrawForm,
+    claim_form_data,
+)
+from portfolio.submissions.queries import leader_told, with_whom
 from portfolio.submissions.services import (
     active_enrolment,
     active_enrolments,
@@ -51,22 +67,6 @@ CANDIDATES = roles(Role.CANDIDATE)
 
 
 # Submissions -----------------------------------------------------------------------------------------
-
-
-def _leader_told(cohort_id: int | None, candidate_id: int) -> bool:
-    """Whether a course leader is told of unallocated work in the cohort (it may have lost its leader)."""
-    return cohort_roles(cohort_id, candidate_id).course_leader_id is not None
-
-
-def _with_whom(cohort_id: int | None, candidate_id: int) -> str:
-    """Who has the candidate's work now, in words for the candidate (never "your assessor" when none, never
-    "your course leader has been told" when the cohort has no course leader to tell)."""
-    assessor = assessor_of(cohort_id, candidate_id)
-    if assessor is not None:
-        return f"with {assessor.name}, your assessor"
-    if _leader_told(cohort_id, candidate_id):
-        return "waiting for an assessor to be allocated; your course leader has been told"
-    return "waiting for an assessor to be allocated"
 
 
 @bp.route("/submissions")
@@ -115,7 +115,7 @@ def new_submission(family: str, code: str):
         submission = outcome.result
         flash(
             f"{code} is submitted (attempt {submission.attempt}) and is "
-            f"{_with_whom(submission.cohort_id, current_user.id)}. Your evidence is frozen as it is now; "
+            f"{with_whom(submission.cohort_id, current_user.id)}. Your evidence is frozen as it is now; "
             "you can keep editing your portfolio.",
             "success",
         )
@@ -153,7 +153,7 @@ def show_submission(submission_id: int):
         submission=submission,
         candidate=db.session.get(User, submission.candidate_id),
         assessor=assessor_of(submission.cohort_id, submission.candidate_id),
-        leader_told=_leader_told(submission.cohort_id, submission.candidate_id),
+        leader_told=leader_told(submission.cohort_id, submission.candidate_id),
         criteria=criteria,
         download_url=download_url,
         withdraw_form=WithdrawForm(),
@@ -196,10 +196,12 @@ def start_claim():
     return render_template("portfolio/submissions/apl_start.html", choices=choices)
 
 
-def _claim_form(module) -> AplClaimForm:
-    form = AplClaimForm()
-    form.outcome.choices = [(o.ref, f"{o.ref} {o.text}") for o in module.outcomes]
-    form.criteria.choices = [(c.ref, f"{c.ref} {c.text}") for o in module.outcomes for c in o.criteria]
+def _claim_form(module, draft: FormDraft | None, form_class=AplClaimForm, **opened):
+    """The claim form, opened with the candidate's unsent draft if any (else `opened`: a claim's details)."""
+    form = form_class(**(opened_with(draft) or (opened if request.method == "GET" else {})))
+    if isinstance(form, AplClaimForm):
+        form.outcome.choices = [(o.ref, f"{o.ref} {o.text}") for o in module.outcomes]
+        form.criteria.choices = [(c.ref, f"{c.ref} {c.text}") for o in module.outcomes for c in o.criteria]
     items = db.session.scalars(
         select(EvidenceItem)
         .where(EvidenceItem.candidate_id == current_user.id, EvidenceItem.deleted_at.is_(None))
@@ -209,18 +211,50 @@ def _claim_form(module) -> AplClaimForm:
     return form
 
 
-def _upload(file_storage):
-    """Store the certificate through the files service; None when no file was chosen."""
-    if file_storage is None or not getattr(file_storage, "filename", ""):
-        return None
+def _details(form: ChangeClaimForm) -> dict:
+    """What the claim form puts forward, for the claim services (the certificate file stored first)."""
+    chosen = form.certificate_file.data
     try:
-        from portfolio.files.services import accept_upload  # the files service arrives in its own change
-    except ImportError as exc:
-        raise ValidationFailed({"certificate_file": "Certificate files cannot be uploaded yet."}) from exc
-    try:
-        return accept_upload(current_user.id, file_storage.stream, file_storage.filename)
-    except ValidationFailed as exc:  # not a submission block: the upload's refusal goes on this field
+        certificate = accept_upload(current_user.id, chosen.stream, chosen.filename) if chosen else None
+    except ValidationFailed as exc:  # not a claim block: the upload's refusal goes on this field
         raise ValidationFailed({"certificate_file": " ".join(exc.errors.values())}) from exc
+    return {
+        "awarding_body": form.awarding_body.data or "",
+        "certificate_title": form.certificate_title.data or "",
+        "certificate_level": form.certificate_level.data,
+        "certificate_credits": form.certificate_credits.data,
+        "awarded_on": form.awarded_on.data,
+        "certificate": certificate,
+        "experience_md": form.experience.data or "",
+        "own_part_md": form.own_part.data or "",
+        "evidence_item_ids": form.evidence.data or [],
+    }
+
+
+def _claim_sent(sent: Sent, done: str):
+    """After the claim form was sent: say what became of the claim, and show it."""
+    claim = db.get_or_404(AplClaim, sent.result_id)
+    if sent.again:
+        flash("The form was sent twice; it was acted on once. Here is your claim.", "info")
+    elif claim.status == AplStatus.SUBMITTED:
+        flash(f"Your claim is {with_whom(claim.cohort_id, current_user.id)}.", "success")
+    else:
+        flash(done, "success")
+    return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
+
+
+def _claim_form_page(form, outcome, key: str, cohort: Cohort, module, claim: AplClaim | None = None):
+    return render_template(
+        "portfolio/submissions/apl_new.html",
+        form=form,
+        cohort=cohort,
+        module=module,
+        cap=apl_cap(current_user.id, cohort),
+        assessor=assessor_of(cohort.id, current_user.id),
+        claim=claim,
+        draft=drafted_page(form, key, outcome.conflict),
+        conflict=outcome.conflict,
+    ), outcome.status
 
 
 @bp.route("/apl/new/<int:cohort_id>/<code>", methods=["GET", "POST"])
@@ -233,9 +267,12 @@ def new_claim(cohort_id: int, code: str):
     module = module_of(cohort, code)
     if module is None or cap is None or code not in cap.module_codes:
         abort(404)
-    form = _claim_form(module)
+    if wants_json():
+        return autosave(lambda: save_new_claim_draft(current_user, cohort, code, *posted_draft(NEW_FIELDS)))
+    key = new_claim_key(cohort.id, code)
+    form = _claim_form(module, draft_of(current_user.id, key))
 
-    def save() -> AplClaim:
+    def make() -> int:
         claim = draft_claim(
             current_user,
             cohort_id=cohort.id,
@@ -243,36 +280,44 @@ def new_claim(cohort_id: int, code: str):
             scope=form.scope.data,
             refs=form.criteria.data or [],
             outcome_ref=form.outcome.data,
-            awarding_body=form.awarding_body.data or "",
-            certificate_title=form.certificate_title.data or "",
-            certificate_level=form.certificate_level.data,
-            certificate_credits=form.certificate_credits.data,
-            awarded_on=form.awarded_on.data,
-            certificate=_upload(form.certificate_file.data),
-            experience_md=form.experience.data or "",
-            own_part_md=form.own_part.data or "",
-            evidence_item_ids=form.evidence.data or [],
+            **_details(form),
         )
         if request.form.get("action") == "submit":
             submit_claim(current_user, claim)
-        return claim
+        return claim.id
 
-    outcome = submit(form, save)
+    outcome = send_drafted(form, key, NEW_FIELDS, make)
     if outcome:
-        sent = outcome.result.status != AplStatus.DRAFT
-        whom = _with_whom(cohort.id, current_user.id)
-        flash(f"Your claim is {whom}." if sent else "Your claim is saved as a draft.", "success")
-        return redirect(url_for("portfolio.submissions.show_claim", claim_id=outcome.result.id))
-    if outcome.message is not None:
-        cap = apl_cap(current_user.id, cohort)
-    return render_template(
-        "portfolio/submissions/apl_new.html",
-        form=form,
-        cohort=cohort,
-        module=module,
-        cap=cap,
-        assessor=assessor_of(cohort.id, current_user.id),
-    ), outcome.status
+        return _claim_sent(outcome.result, "Your claim is saved as a draft.")
+    return _claim_form_page(form, outcome, key, cohort, module)
+
+
+@bp.route("/apl/<int:claim_id>/edit", methods=["GET", "POST"])
+@rule(CANDIDATES)
+def edit_claim(claim_id: int):
+    """Change a draft claim, or one the assessor asked more evidence for, and send it (again)."""
+    claim = db.session.get(AplClaim, claim_id)
+    cohort = db.session.get(Cohort, claim.cohort_id) if claim and claim.cohort_id else None
+    if cohort is None or claim.candidate_id != current_user.id:
+        abort(404)  # someone else's claim: not theirs to know about
+    if wants_json():
+        return autosave(lambda: save_claim_changes_draft(current_user, claim, *posted_draft(CHANGE_FIELDS)))
+    if request.method == "GET" and not can_send_claim_now(current_user, claim):
+        flash("This claim is with the assessor or decided, so it cannot be changed now.", "info")
+        return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
+    key, module = claim_key(claim.id), module_of(cohort, claim.module_code)
+    form = _claim_form(module, draft_of(current_user.id, key), ChangeClaimForm, data=claim_form_data(claim))
+
+    def make() -> int:
+        change_claim(current_user, claim, **_details(form))
+        if request.form.get("action") == "submit":
+            submit_claim(current_user, claim)
+        return claim.id
+
+    outcome = send_drafted(form, key, CHANGE_FIELDS, make)
+    if outcome:
+        return _claim_sent(outcome.result, "Your changes to the claim are saved.")
+    return _claim_form_page(form, outcome, key, cohort, module, claim)
 
 
 def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200):
@@ -285,7 +330,7 @@ def _claim_page(claim: AplClaim, *, error: str | None = None, status: int = 200)
         claim=claim,
         claimant=db.session.get(User, claim.candidate_id),
         assessor=assessor_of(claim.cohort_id, claim.candidate_id),
-        leader_told=_leader_told(claim.cohort_id, claim.candidate_id),
+        leader_told=leader_told(claim.cohort_id, claim.candidate_id),
         cap=apl_cap(claim.candidate_id, cohort) if cohort and mine else None,
         submit_form=SubmitClaimForm(),
         certificate_url=url_for("portfolio.submissions.claim_certificate", claim_id=claim.id)
@@ -308,10 +353,12 @@ def send_claim(claim_id: int):
     claim = db.session.get(AplClaim, claim_id)
     if claim is None or claim.candidate_id != current_user.id:
         abort(404)
-    outcome = submit(None, lambda: submit_claim(current_user, claim))
+    outcome = submit(None, lambda: submit_claim(current_user, claim), conflicts=True)
+    if outcome.conflict and claim.status == AplStatus.SUBMITTED:  # the second click of a double click
+        return _claim_sent(Sent(claim.id, again=True), "")
     if not outcome:
-        return _claim_page(db.session.get(AplClaim, claim_id), error=outcome.message, status=422)
-    flash(f"Your claim is {_with_whom(claim.cohort_id, current_user.id)}.", "success")
+        return _claim_page(db.session.get(AplClaim, claim_id), error=outcome.message, status=outcome.status)
+    flash(f"Your claim is {with_whom(claim.cohort_id, current_user.id)}.", "success")
     return redirect(url_for("portfolio.submissions.show_claim", claim_id=claim.id))
 
 
@@ -322,10 +369,6 @@ def claim_certificate(claim_id: int):
     if claim is None or not claim.certificate_sha256:
         abort(404)
     if not can_view_claim(current_user, claim, cohort_roles(claim.cohort_id, claim.candidate_id)):
-        abort(404)
-    try:
-        from portfolio.files.services import download_response  # the files service arrives in its own change
-    except ImportError:
         abort(404)
     return download_response(claim.certificate_sha256, claim.certificate_file_name or "certificate")
 

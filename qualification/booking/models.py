@@ -18,11 +18,19 @@ from qualification.cohorts.models import CohortSession
 class BookingStatus(StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
+    WAITING = "waiting"  # on the session's waiting list, in order of waiting_since
 
 
-# A cancelled place can be booked again (by the candidate, or by a leader recording attendance).
-BOOKING_MOVES = Transitions.back_and_forth(
-    BookingStatus, BookingStatus.BOOKED, BookingStatus.CANCELLED, noun="This booking"
+# A cancelled place can be booked again (by the candidate, or by a leader recording attendance); a full
+# session's waiting list gives its places out in order as they come free.
+BOOKING_MOVES = Transitions.graph(
+    BookingStatus,
+    {
+        BookingStatus.BOOKED: (BookingStatus.CANCELLED,),
+        BookingStatus.CANCELLED: (BookingStatus.BOOKED, BookingStatus.WAITING),
+        BookingStatus.WAITING: (BookingStatus.BOOKED, BookingStatus.CANCELLED),
+    },
+    noun="This booking",
 )
 
 
@@ -40,6 +48,8 @@ class SessionBooking(HasStatus, db.Model):
     status: Mapped[BookingStatus] = status_column(BookingStatus, 10, default=BookingStatus.BOOKED)
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the candidate joined the waiting list: who is offered the next place.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

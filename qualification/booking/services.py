@@ -1,14 +1,15 @@
-"""Booking places in cohort sessions, cancelling them, recording attendance, and the personal feed address."""
+"""Booking places in cohort sessions, cancelling them, waiting lists, telling those booked, recording
+attendance, and the personal feed address."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from core.accounts.models import Role
 from core.audit.services import record
@@ -20,39 +21,27 @@ from core.notifications.services import notify
 from core.web.formatting import format_datetime
 from modules.study.services import complete_by_attendance
 from qualification.booking.models import BookingStatus, SessionBooking
-from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
-from qualification.permissions import is_cohort_staff
+from qualification.booking.permissions import can_book_sessions, can_record_attendance
+from qualification.cohorts.models import Cohort, CohortSession, MemberRole, SessionStatus
+from qualification.membership.queries import require_writable
 
 BOOKED = BookingStatus.BOOKED
 CANCELLED = BookingStatus.CANCELLED
+WAITING = BookingStatus.WAITING
 FEED_SALT = "bookings-feed"
 MAX_FEED_TOKEN = 200
-
-
-# Permissions -----------------------------------------------------------------------------------------
-
-
-def can_book_sessions(user, cohort: Cohort) -> bool:
-    """Book (and cancel) places in the cohort's sessions: its candidates."""
-    return user.is_authenticated and any(
-        m.user_id == user.id and m.role == MemberRole.CANDIDATE for m in cohort.members
-    )
-
-
-def can_record_attendance(user, cohort: Cohort) -> bool:
-    """Record who came to a session: the cohort's tutors and assessors, and course leaders."""
-    return user.is_authenticated and is_cohort_staff(user, cohort)
 
 
 # Use cases -------------------------------------------------------------------------------------------
 
 
-def _lock(session: CohortSession) -> CohortSession:
+def lock_session(session: CohortSession) -> CohortSession:
     """The session row, locked for the rest of the transaction, with its current capacity and times.
 
     PostgreSQL: FOR UPDATE makes bookings of one session wait for each other, so counting the places taken
     and then inserting cannot oversell (at READ COMMITTED two transactions would otherwise both count 29 of
-    30). SQLite ignores FOR UPDATE: its write transactions are BEGIN IMMEDIATE, already serial.
+    30), and a place that comes free goes to the waiting list before anyone else can book it. SQLite
+    ignores FOR UPDATE: its write transactions are BEGIN IMMEDIATE, already serial.
     """
     return db.session.scalars(
         select(CohortSession)
@@ -71,11 +60,15 @@ def _booking_of(session_id: int, user_id: int) -> SessionBooking | None:
 
 
 def _own_booking(actor, session: CohortSession, started: str) -> tuple[CohortSession, SessionBooking | None]:
-    """The session (locked) and the candidate's booking of it, refused once the session has started."""
+    """The session (locked) and the candidate's booking of it, refused once the session has started or
+    if it is cancelled."""
     require(
         can_book_sessions(actor, session.cohort), "Only the cohort's candidates book places in its sessions."
     )
-    session = _lock(session)
+    require_writable(actor, session.cohort_id)
+    session = lock_session(session)
+    if session.is_cancelled:
+        raise InvalidTransition("This session is cancelled, so its places can no longer be changed.")
     if session.starts_at <= utcnow():
         raise InvalidTransition(started)
     return session, _booking_of(session.id, actor.id)
@@ -86,7 +79,7 @@ def _audit(action: str, actor, session: CohortSession, booking: SessionBooking, 
     record(
         action,
         actor=actor,
-        actor_role=MemberRole.CANDIDATE,
+        actor_role=details.pop("actor_role", MemberRole.CANDIDATE),
         obj=booking,
         details={"session_id": session.id, "cohort_id": session.cohort_id, **details},
     )
@@ -96,23 +89,29 @@ def _places(n: int) -> str:
     return f"{n} place" if n == 1 else f"{n} places"
 
 
+def taken_places(session_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(SessionBooking.id)).where(
+            SessionBooking.session_id == session_id, SessionBooking.status == BOOKED
+        )
+    )
+
+
+def _is_full(session: CohortSession) -> bool:
+    return session.capacity is not None and taken_places(session.id) >= session.capacity
+
+
 def book_session(actor, session: CohortSession) -> SessionBooking:
     """Book the candidate a place; booking again changes nothing; a cancelled booking is reactivated."""
     started = "This session has already started, so it can no longer be booked."
     session, booking = _own_booking(actor, session, started)
     if booking is not None and booking.status == BOOKED:
         return booking
-    if session.capacity is not None:
-        taken = db.session.scalar(
-            select(func.count(SessionBooking.id)).where(
-                SessionBooking.session_id == session.id, SessionBooking.status == BOOKED
-            )
+    if _is_full(session):
+        raise InvalidTransition(
+            f"This session is full ({_places(session.capacity)}). Nothing was booked: join its waiting "
+            "list to be given the next place that comes free, or choose another date."
         )
-        if taken >= session.capacity:
-            raise InvalidTransition(
-                f"This session is full ({_places(session.capacity)}). Nothing was booked: choose another "
-                "date, or ask your course leader whether a place comes free."
-            )
     if booking is None:
         booking = SessionBooking(session_id=session.id, candidate_id=actor.id, status=BOOKED)
         db.session.add(booking)
@@ -124,19 +123,118 @@ def book_session(actor, session: CohortSession) -> SessionBooking:
     return booking
 
 
+def join_waiting_list(actor, session: CohortSession) -> SessionBooking:
+    """Put the candidate on a full session's waiting list (last in line); with a place free, book it."""
+    started = "This session has already started, so its waiting list is closed."
+    locked, booking = _own_booking(actor, session, started)
+    if booking is not None and booking.status in (BOOKED, WAITING):
+        return booking
+    if not _is_full(locked):
+        return book_session(actor, locked)
+    if booking is None:
+        booking = SessionBooking(session_id=locked.id, candidate_id=actor.id, status=WAITING)
+        db.session.add(booking)
+    else:
+        booking.move_to(WAITING)
+        booking.cancelled_at = None
+    booking.waiting_since = utcnow()
+    _audit("session_waiting_list_joined", actor, locked, booking)
+    return booking
+
+
 def cancel_booking(actor, session: CohortSession) -> SessionBooking | None:
-    """Give the place back, until the session starts; cancelling twice (or unbooked) changes nothing."""
+    """Give the place back, until the session starts: it goes to the first on the waiting list.
+    Cancelling twice (or unbooked) changes nothing."""
+    return _give_up(actor, session, BOOKED)
+
+
+def leave_waiting_list(actor, session: CohortSession) -> SessionBooking | None:
+    """Take the candidate off the session's waiting list; leaving twice (or never on it) changes nothing."""
+    return _give_up(actor, session, WAITING)
+
+
+def _give_up(actor, session: CohortSession, held: BookingStatus) -> SessionBooking | None:
     started = (
         "This session has already started, so the booking can no longer be cancelled here. "
         "Tell your tutor if you could not come."
     )
     session, booking = _own_booking(actor, session, started)
-    if booking is None or booking.status != BOOKED:
+    if booking is None or booking.status != held:
         return booking
     booking.move_to(CANCELLED)
     booking.cancelled_at = utcnow()
+    if held == WAITING:
+        _audit("session_waiting_list_left", actor, session, booking)
+        return booking
     _audit("session_booking_cancelled", actor, session, booking)
+    give_free_places(actor, session)
     return booking
+
+
+def give_free_places(actor, session: CohortSession, *, actor_role: str = MemberRole.CANDIDATE) -> list[int]:
+    """Give the places now free to the waiting list, first come first served, and tell each person; the
+    ids of those given a place. The caller holds the session's lock (`lock_session`) and has flushed."""
+    if session.is_cancelled or session.starts_at <= utcnow():
+        return []
+    db.session.flush()
+    waiting = (
+        select(SessionBooking)
+        .where(SessionBooking.session_id == session.id, SessionBooking.status == WAITING)
+        .order_by(SessionBooking.waiting_since, SessionBooking.id)
+    )
+    if session.capacity is not None:
+        free = session.capacity - taken_places(session.id)
+        if free <= 0:
+            return []
+        waiting = waiting.limit(free)
+    given = list(db.session.scalars(waiting))
+    when = format_datetime(session.starts_at)
+    for booking in given:
+        booking.move_to(BOOKED)
+        booking.booked_at = utcnow()
+        _audit(
+            "session_place_given",
+            actor,
+            session,
+            booking,
+            actor_role=actor_role,
+            candidate_id=booking.candidate_id,
+            waiting_since=booking.waiting_since.isoformat(),
+        )
+        notify(
+            booking.candidate_id,
+            kind=f"session_place:{session.id}",
+            title=f"A place came free: you are booked on {session.title}, {when}",
+            body=(
+                "You were next on the waiting list, so the place is yours. If you can no longer come, "
+                "cancel your booking so the next person gets it."
+            ),
+            link_endpoint="qualification.cohorts.show_cohort",
+            cohort_id=session.cohort_id,
+            _anchor=f"session-{session.id}",
+        )
+    return [b.candidate_id for b in given]
+
+
+def tell_booked(session: CohortSession, *, kind: str, title: str, body: str) -> int:
+    """Notify everyone with a place in the session or on its waiting list (in-app, and by email as each
+    person chose: quiet hours and digests apply); how many were told."""
+    told = db.session.scalars(
+        select(SessionBooking.candidate_id).where(
+            SessionBooking.session_id == session.id, SessionBooking.status.in_((BOOKED, WAITING))
+        )
+    ).all()
+    for candidate_id in told:
+        notify(
+            candidate_id,
+            kind=f"{kind}:{session.id}",
+            title=title,
+            body=body,
+            link_endpoint="qualification.cohorts.show_cohort",
+            cohort_id=session.cohort_id,
+            _anchor=f"session-{session.id}",
+        )
+    return len(told)
 
 
 @dataclass(frozen=True)
@@ -155,8 +253,10 @@ def record_attendance(actor, session: CohortSession, attended_user_ids: Iterable
         can_record_attendance(actor, cohort),
         "Only the cohort's tutors, assessors and course leaders record attendance.",
     )
-    session = _lock(session)
+    session = lock_session(session)
     now = utcnow()
+    if session.is_cancelled:
+        raise InvalidTransition("This session was cancelled: there is no attendance to record.")
     if session.starts_at > now:
         raise InvalidTransition("Attendance can be recorded once the session has started.")
     wanted = sorted(set(attended_user_ids))
@@ -212,92 +312,6 @@ def _staff_role(actor, cohort: Cohort) -> str:
     return Role.COURSE_LEADER if actor.has_role(Role.COURSE_LEADER) else Role.ADMIN
 
 
-# Reading ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SessionPlaces:
-    """Booking figures of a cohort's sessions, for one viewer."""
-
-    can_book: bool
-    can_record: bool
-    now: datetime
-    taken: dict[int, int] = field(default_factory=dict)
-    mine: set[int] = field(default_factory=set)
-
-    def places_left(self, session: CohortSession) -> int | None:
-        """None when the session has no limit."""
-        if session.capacity is None:
-            return None
-        return max(session.capacity - self.taken.get(session.id, 0), 0)
-
-    def is_booked(self, session: CohortSession) -> bool:
-        return session.id in self.mine
-
-    def has_started(self, session: CohortSession) -> bool:
-        return session.starts_at <= self.now
-
-
-def session_places(cohort: Cohort, user) -> SessionPlaces:
-    """Places taken in each of the cohort's sessions and which the viewer booked, in one query."""
-    places = SessionPlaces(
-        can_book=can_book_sessions(user, cohort), can_record=can_record_attendance(user, cohort), now=utcnow()
-    )
-    if not cohort.sessions:
-        return places
-    booked = SessionBooking.status == BOOKED
-    mine = booked & (SessionBooking.candidate_id == user.id)
-    rows = db.session.execute(
-        select(
-            SessionBooking.session_id,
-            func.sum(case((booked, 1), else_=0)),
-            func.max(case((mine, 1), else_=0)),
-        )
-        .join(CohortSession, SessionBooking.session_id == CohortSession.id)
-        .where(CohortSession.cohort_id == cohort.id)
-        .group_by(SessionBooking.session_id)
-    ).all()
-    for session_id, taken, is_mine in rows:
-        places.taken[session_id] = int(taken or 0)
-        if is_mine:
-            places.mine.add(session_id)
-    return places
-
-
-def booked_sessions(user_id: int, cohort_id: int | None = None) -> list[tuple[CohortSession, SessionBooking]]:
-    """The sessions this person holds a place in (as a candidate still in the cohort), in date order."""
-    query = (
-        select(CohortSession, SessionBooking)
-        .join(SessionBooking, SessionBooking.session_id == CohortSession.id)
-        .join(
-            CohortMember,
-            (CohortMember.cohort_id == CohortSession.cohort_id)
-            & (CohortMember.user_id == SessionBooking.candidate_id)
-            & (CohortMember.role == MemberRole.CANDIDATE),
-        )
-        .where(SessionBooking.candidate_id == user_id, SessionBooking.status == BOOKED)
-        .order_by(CohortSession.starts_at, CohortSession.id)
-    )
-    if cohort_id is not None:
-        query = query.where(CohortSession.cohort_id == cohort_id)
-    return [(s, b) for s, b in db.session.execute(query).all()]
-
-
-def attendance_sheet(session: CohortSession) -> list[tuple[CohortMember, SessionBooking | None]]:
-    """The cohort's candidates with their booking of this session: booked ones first, then by name."""
-    bookings = {
-        b.candidate_id: b
-        for b in db.session.scalars(select(SessionBooking).where(SessionBooking.session_id == session.id))
-    }
-    candidates = [m for m in session.cohort.members if m.role == MemberRole.CANDIDATE]
-
-    def order(member: CohortMember):
-        booking = bookings.get(member.user_id)
-        return (booking is None or booking.status != BOOKED, member.user.name.lower(), member.user_id)
-
-    return [(m, bookings.get(m.user_id)) for m in sorted(candidates, key=order)]
-
-
 # The personal feed address ---------------------------------------------------------------------------
 
 
@@ -332,14 +346,16 @@ def remind_upcoming_sessions(now: datetime) -> int:
         .join(CohortSession, CohortSession.id == SessionBooking.session_id)
         .where(
             SessionBooking.status == BOOKED,
+            CohortSession.status == SessionStatus.SCHEDULED,
             CohortSession.starts_at > now,
             CohortSession.starts_at <= now + WINDOW,
         )
     ).all()
     sent = 0
     for booking, session in rows:
-        # The kind names the session, so a second run (or a second server) never reminds twice.
-        kind = f"session_reminder:{session.id}"
+        # The kind names the session and its revision, so a second run (or a second server) never reminds
+        # twice, but a session moved after its reminder is reminded again at its new time.
+        kind = f"session_reminder:{session.id}.{session.sequence}"
         already = db.session.scalar(
             select(Notification.id).where(
                 Notification.user_id == booking.candidate_id, Notification.kind == kind

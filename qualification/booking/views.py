@@ -18,9 +18,14 @@ from core.forms import submit
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.urls import absolute_url
 from qualification.booking import services as booking
+from qualification.booking.models import BookingStatus
+from qualification.booking.permissions import can_book_sessions, can_record_attendance
+from qualification.booking.queries import attendance_sheet, booked_sessions, session_places, waiting_turns
 from qualification.calendar.rules import build_ics, uk_day
 from qualification.cohorts.models import CohortSession
-from qualification.cohorts.queries import cohort_or_404
+from qualification.cohorts.queries import cohort_or_404, session_or_404
+from qualification.deadlines.queries import personal_deadlines
+from qualification.deadlines.rules import with_deadline_events
 
 bp = Blueprint("booking", __name__, url_prefix="/cohorts")
 
@@ -32,15 +37,7 @@ class AttendanceForm(FlaskForm):
     attended = SelectMultipleField("Attended", coerce=int)
 
 
-bp.add_app_template_global(booking.session_places, "session_places")
-
-
-def _session_or_404(cohort, session_id: int) -> CohortSession:
-    session = next((s for s in cohort.sessions if s.id == session_id), None)
-    # A session id from another cohort is as unknown here as one that does not exist.
-    if session is None:
-        abort(404)
-    return session
+bp.add_app_template_global(session_places, "session_places")
 
 
 def _back(cohort, session: CohortSession):
@@ -51,21 +48,36 @@ def _back(cohort, session: CohortSession):
     )
 
 
-def _change_booking(cohort_id: int, session_id: int, service, message: str):
-    """Book or cancel a place, then say so; `message` may name the session's {title} and {day}."""
+def _change_booking(cohort_id: int, session_id: int, service, message: str = ""):
+    """Book, wait for or give up a place, then say where it stands; `message` (for giving up) may name the
+    session's {title}."""
     cohort = cohort_or_404(cohort_id)
-    session = _session_or_404(cohort, session_id)
-    service(current_user, session)
+    session = session_or_404(cohort, session_id)
+    result = service(current_user, session)
+    turn = None
+    if result is not None and result.status == BookingStatus.WAITING:
+        turn = waiting_turns(current_user.id, [session.id]).get(session.id)
+        message = (
+            "{title} is full, so you are on its waiting list (number {turn}). If a place comes free it is "
+            "yours, and you are told."
+        )
+    elif result is not None and result.status == BookingStatus.BOOKED:
+        message = "You have a place at {title} on {day}."
     db.session.commit()
-    flash(message.format(title=session.title, day=uk_day(session.starts_at)), "success")
+    flash(message.format(title=session.title, day=uk_day(session.starts_at), turn=turn), "success")
     return _back(cohort, session)
 
 
 @bp.route("/<int:cohort_id>/sessions/<int:session_id>/book", methods=["POST"])
 @rule(SIGNED_IN)
 def book_session(cohort_id: int, session_id: int):
-    message = "You have a place at {title} on {day}."
-    return _change_booking(cohort_id, session_id, booking.book_session, message)
+    return _change_booking(cohort_id, session_id, booking.book_session)
+
+
+@bp.route("/<int:cohort_id>/sessions/<int:session_id>/wait", methods=["POST"])
+@rule(SIGNED_IN)
+def join_waiting_list(cohort_id: int, session_id: int):
+    return _change_booking(cohort_id, session_id, booking.join_waiting_list)
 
 
 @bp.route("/<int:cohort_id>/sessions/<int:session_id>/cancel", methods=["POST"])
@@ -75,17 +87,24 @@ def cancel_booking(cohort_id: int, session_id: int):
     return _change_booking(cohort_id, session_id, booking.cancel_booking, message)
 
 
+@bp.route("/<int:cohort_id>/sessions/<int:session_id>/leave-waiting-list", methods=["POST"])
+@rule(SIGNED_IN)
+def leave_waiting_list(cohort_id: int, session_id: int):
+    message = "You have left the waiting list for {title}."
+    return _change_booking(cohort_id, session_id, booking.leave_waiting_list, message)
+
+
 @bp.route("/<int:cohort_id>/my-sessions")
 @rule(SIGNED_IN)
 def my_sessions(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
-    if not booking.can_book_sessions(current_user, cohort):
+    if not can_book_sessions(current_user, cohort):
         abort(403)  # staff may see the cohort, but have no bookings of their own in it
     feed_url = absolute_url("qualification.booking.bookings_feed", signed=booking.feed_token(current_user.id))
     return render_template(
         "qualification/booking/my_sessions.html",
         cohort=cohort,
-        booked=booking.booked_sessions(current_user.id, cohort.id),
+        booked=booked_sessions(current_user.id, cohort.id, waiting=True),
         now=utcnow(),
         feed_url=feed_url,
         # webcal:// makes Apple Calendar and Outlook offer to subscribe rather than import once.
@@ -100,9 +119,11 @@ def bookings_feed(signed: str):
     user_id = booking.feed_user_id(signed)
     if user_id is None:
         abort(404)
-    sessions = [s for s, _ in booking.booked_sessions(user_id)]
+    sessions = [s for s, _ in booked_sessions(user_id)]
     # build_ics only reads the calendar's name from its first argument.
-    body = build_ics(SimpleNamespace(name=FEED_NAME), sessions, now=utcnow())
+    now = utcnow()
+    body = build_ics(SimpleNamespace(name=FEED_NAME), sessions, now=now)
+    body = with_deadline_events(body, [d.event() for d in personal_deadlines(user_id)], now=now)
     return Response(
         body,
         content_type="text/calendar; charset=utf-8",
@@ -117,10 +138,10 @@ def bookings_feed(signed: str):
 @rule(SIGNED_IN)
 def record_attendance(cohort_id: int, session_id: int):
     cohort = cohort_or_404(cohort_id)
-    session = _session_or_404(cohort, session_id)
-    if not booking.can_record_attendance(current_user, cohort):
+    session = session_or_404(cohort, session_id)
+    if not can_record_attendance(current_user, cohort):
         abort(403)
-    sheet = booking.attendance_sheet(session)
+    sheet = attendance_sheet(session)
     form = AttendanceForm()
     form.attended.choices = [(m.user_id, m.user.name) for m, _ in sheet]
     outcome = submit(form, lambda: booking.record_attendance(current_user, session, form.attended.data or []))

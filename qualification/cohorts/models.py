@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.accounts.models import User
 from core.db.enums import LabelledEnum
 from core.db.locking import Versioned
+from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from qualification.versions.models import QualificationVersion
@@ -37,12 +38,46 @@ class SessionKind(LabelledEnum):
         return self in (SessionKind.DAY_RELEASE, SessionKind.HALF_DAY)
 
 
+class SessionStatus(LabelledEnum):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A cancelled session stays as a row (calendar apps are told through its feed entry); it is not reinstated.
+SESSION_MOVES = Transitions.graph(
+    SessionStatus, {SessionStatus.SCHEDULED: (SessionStatus.CANCELLED,)}, noun="This session"
+)
+
+
 class AllocationRule(LabelledEnum):
     """How a candidate who joins the cohort gets an assessor (the course leader chooses)."""
 
     EVEN = "even", "Even spread: the assessor with the fewest candidates gets the next one"
     MANUAL = "manual", "Manual: the course leader allocates each candidate"
 
+
+class MemberStatus(LabelledEnum):
+    """Where a candidate stands in the cohort over the year (staff rows stay active)."""
+
+    ACTIVE = "active", "Studying"
+    SUSPENDED = "suspended", "On a break in learning"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    TRANSFERRED = "transferred", "Transferred to another cohort"
+
+
+# A break ends with a return (or a withdrawal). Withdrawn and transferred are final: the membership stays as
+# the history of what happened (a transfer makes a new membership in the other cohort).
+MEMBER_MOVES = Transitions.graph(
+    MemberStatus,
+    {
+        MemberStatus.ACTIVE: (MemberStatus.SUSPENDED, MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED),
+        MemberStatus.SUSPENDED: (MemberStatus.ACTIVE, MemberStatus.WITHDRAWN),
+    },
+    noun="This candidate",
+    message="{noun} is {src} in this cohort, so they cannot be marked {dst}.",
+)
+# Memberships that have ended: what the candidate did there is kept, read-only.
+LEFT = frozenset({MemberStatus.WITHDRAWN, MemberStatus.TRANSFERRED})
 
 # The choices of the session form, in the enum's order.
 SESSION_KIND_LABELS = {kind: kind.label for kind in SessionKind}
@@ -86,12 +121,14 @@ class Cohort(Versioned, db.Model):
     )
 
 
-class CohortMember(db.Model):
+class CohortMember(HasStatus, db.Model):
     __tablename__ = "cohort_members"
     __table_args__ = (
         UniqueConstraint("cohort_id", "user_id", "role"),
         CheckConstraint("role IN ('candidate', 'tutor', 'assessor', 'iqa')", name="role_known"),
+        status_check(MemberStatus),
     )
+    TRANSITIONS = MEMBER_MOVES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
@@ -100,6 +137,18 @@ class CohortMember(db.Model):
     # The candidate's school for this cohort (release letters are addressed to it).
     school: Mapped[str | None] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A candidate's standing (qualification/membership): breaks in learning are rows of learning_breaks.
+    status: Mapped[MemberStatus] = status_column(
+        MemberStatus, 12, default=MemberStatus.ACTIVE, server_default=MemberStatus.ACTIVE.value
+    )
+    # Kept for the retention period from this moment (the retention jobs read it).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why they withdrew or moved, as the course leader gave it.
+    left_reason: Mapped[str | None] = mapped_column(Text)
+    # The membership a transferred candidate moved to (its added_at is when they moved).
+    transferred_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort_members.id", ondelete="SET NULL")
+    )
 
     cohort: Mapped[Cohort] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")
@@ -124,7 +173,7 @@ class AssessorAllocation(db.Model):
     assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
 
 
-class CohortSession(Versioned, db.Model):
+class CohortSession(HasStatus, Versioned, db.Model):
     """A meeting in the cohort's calendar: twilight, day release, half day or online."""
 
     __tablename__ = "cohort_sessions"
@@ -132,7 +181,10 @@ class CohortSession(Versioned, db.Model):
         CheckConstraint("kind IN ('twilight', 'day_release', 'half_day', 'online_live')", name="kind_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("sequence >= 0", name="sequence_positive"),
+        status_check(SessionStatus),
     )
+    TRANSITIONS = SESSION_MOVES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
@@ -147,8 +199,20 @@ class CohortSession(Versioned, db.Model):
     # Module codes (of the cohort's version) this session serves, space-separated in document order.
     module_codes: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[SessionStatus] = status_column(
+        SessionStatus, 10, default=SessionStatus.SCHEDULED, server_default="scheduled"
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The iCalendar SEQUENCE: one more on every change people see, so subscribed calendars take the
+    # change as a revision of the same event (same UID) rather than ignore it. Never goes down.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
 
     @property
     def modules(self) -> list[str]:

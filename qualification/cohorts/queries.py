@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import abort, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import and_, event, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.accounts.models import Role, User
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import UK, uk_today, utcnow
 from core.extensions import db
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import (
     ALLOCATED,
     LEADER,
+    LEFT,
     NO_COHORT,
     AssessorAllocation,
     Cohort,
@@ -21,7 +25,10 @@ from qualification.cohorts.models import (
     CohortRoles,
     CohortSession,
     MemberRole,
+    MemberStatus,
+    SessionStatus,
 )
+from qualification.membership.models import LearningBreak
 from qualification.pathway.models import PathwayChoice
 from qualification.permissions import can_manage_cohort, can_view_cohort
 from qualification.versions.models import Award, AwardRule, OptionGroup, QualificationVersion, VersionStatus
@@ -126,19 +133,40 @@ def cohort_panel(user) -> dict | None:
     if not user.has_role(Role.CANDIDATE):
         return None
     today = uk_today()
+    away = LearningBreak
     rows = db.session.execute(
-        select(Cohort, _choice_missing().label("choice_missing"))
+        select(
+            Cohort,
+            _choice_missing().label("choice_missing"),
+            CohortMember.status,
+            CohortMember.withdrawn_at,
+            away.starts_on,
+            away.expected_return_on,
+        )
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user.id, CohortMember.role == MemberRole.CANDIDATE)
+        .outerjoin(away, and_(away.member_id == CohortMember.id, away.ends_on.is_(None)))
+        .where(
+            CohortMember.user_id == user.id,
+            CohortMember.role == MemberRole.CANDIDATE,
+            # A cohort they moved out of is history: their work went with them to the new one.
+            CohortMember.status != MemberStatus.TRANSFERRED,
+        )
         .order_by(Cohort.start_date)
     ).all()
     if not rows:
         return None
-    cohorts = [cohort for cohort, _ in rows]
+    # What the candidate must be told first: a break (their clocks stand still) or a withdrawal (read-only).
+    standing = {
+        cohort.id: Standing(status, withdrawn_at and withdrawn_at.astimezone(UK).date(), starts_on, expected)
+        for cohort, _, status, withdrawn_at, starts_on, expected in rows
+        if status != MemberStatus.ACTIVE
+    }
+    current = [row for row in rows if row.status not in LEFT]
+    cohorts = [row[0] for row in rows]
     # Options still to choose, with the deadline still ahead (or none set): the reminder.
     to_choose = [
         cohort
-        for cohort, missing in rows
+        for cohort, missing, *_ in current
         if missing and (cohort.choice_deadline is None or cohort.choice_deadline >= today)
     ]
     # The sessions still to come: those the candidate booked, and the next three of their cohorts.
@@ -157,7 +185,12 @@ def cohort_panel(user) -> dict | None:
             booked.label("booked"),
             func.row_number().over(order_by=(CohortSession.starts_at, CohortSession.id)).label("n"),
         )
-        .where(CohortSession.cohort_id.in_([c.id for c in cohorts]), CohortSession.ends_at >= utcnow())
+        .where(
+            CohortSession.cohort_id.in_([row[0].id for row in current]),
+            CohortSession.ends_at >= utcnow(),
+            # A cancelled session is still shown to those booked on it (they were told), to no one else.
+            or_(CohortSession.status == SessionStatus.SCHEDULED, booked),
+        )
         .subquery()
     )
     sessions = db.session.execute(
@@ -169,6 +202,7 @@ def cohort_panel(user) -> dict | None:
     return {
         "template": "qualification/cohorts/_home_panel.html",
         "cohorts": cohorts,
+        "standing": standing,
         "to_choose": to_choose,
         "booked": [s for s, is_booked in sessions if is_booked],
         "upcoming": [s for s, is_booked in sessions if not is_booked],
@@ -176,9 +210,14 @@ def cohort_panel(user) -> dict | None:
     }
 
 
-def uk_today():
-    """Today's date in the UK (deadlines are UK dates)."""
-    return utcnow().astimezone(UK).date()
+@dataclass(frozen=True)
+class Standing:
+    """A candidate's membership when it is not simply "studying": on a break since, or withdrawn when."""
+
+    status: MemberStatus
+    withdrawn_on: date | None = None
+    break_started: date | None = None
+    expected_back: date | None = None
 
 
 def cohort_or_404(cohort_id: int, *, manage: bool = False):
@@ -189,6 +228,14 @@ def cohort_or_404(cohort_id: int, *, manage: bool = False):
     if manage and not can_manage_cohort(current_user, cohort):
         abort(403)
     return cohort
+
+
+def session_or_404(cohort: Cohort, session_id: int) -> CohortSession:
+    """One of the cohort's sessions (loaded with it); a session of another cohort is as unknown as none."""
+    session = next((s for s in cohort.sessions if s.id == session_id), None)
+    if session is None:
+        abort(404)
+    return session
 
 
 # Who holds which role: one context per cohort (and candidate), loaded once per request ---------------------
@@ -261,6 +308,17 @@ def iqa_cohort_ids(user_id: int) -> list[int]:
     return member_cohort_ids(user_id, MemberRole.IQA)
 
 
+def request_cached(key: tuple, load):
+    """`load()` once per request under this key (dropped with the role contexts when a membership changes);
+    outside a request, every call loads."""
+    cache = _request_cache()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
 def _request_cache() -> dict | None:
     """This request's contexts, or None outside a request (a script or test sees every change at once)."""
     if not has_request_context():
@@ -301,14 +359,42 @@ def _rolled_back(session, previous_transaction) -> None:
     forget_cohort_roles()
 
 
-def candidate_cohorts(user_id: int, *, awards_only: bool = False, newest_first: bool = False) -> list[Cohort]:
-    """The cohorts the person is a candidate in (awards_only: not CPD-module cohorts), by start date."""
+def candidate_cohorts(
+    user_id: int, *, awards_only: bool = False, newest_first: bool = False, leaving_out=()
+) -> list[Cohort]:
+    """The cohorts the person is a candidate in (awards_only: not CPD-module cohorts), by start date, less
+    those where their membership has one of the `leaving_out` statuses (MemberStatus)."""
     query = (
         select(Cohort)
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .where(CohortMember.user_id == user_id, CohortMember.role == MemberRole.CANDIDATE)
+        .where(
+            CohortMember.user_id == user_id,
+            CohortMember.role == MemberRole.CANDIDATE,
+            CohortMember.status.not_in(list(leaving_out)),
+        )
         .order_by(Cohort.start_date.desc() if newest_first else Cohort.start_date, Cohort.id)
     )
     if awards_only:
         query = query.where(Cohort.award_code.is_not(None))
     return list(db.session.scalars(query))
+
+
+# The cohort in words, for email ---------------------------------------------------------------------------
+
+
+def studies_of(cohort: Cohort) -> str:
+    """What the cohort studies, in words: the award (or the CPD module) and the qualification's title."""
+    version = cohort.qualification_version
+    if cohort.award_code:
+        award = next((a for a in version.awards if a.code == cohort.award_code), None)
+        studied = award.title if award else cohort.award_code
+    else:
+        link = next((m for m in version.module_links if m.code == cohort.module_code), None)
+        studied = f"{cohort.module_code} {link.module.title if link else ''}".strip() + " as CPD"
+    return f"{studied} ({version.title})"
+
+
+def cohort_about(cohort_id: int | None) -> str:
+    """The cohort and what it studies, for a notification about its work ("" when there is no cohort)."""
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
+    return f"{cohort.name}, studying {studies_of(cohort)}" if cohort is not None else ""

@@ -1,6 +1,12 @@
-"""Field rules of cohorts, shared by the forms and the services (each rule and its message written once)."""
+"""Field rules of cohorts, shared by the forms and the services (each rule and its message written once);
+the even spread of candidates over assessors; the days a break in learning pauses. Pure."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
 
 from core.validation import Text, title_rule
 
@@ -17,3 +23,65 @@ def even_spread_choice(loads: dict[int, tuple[int, str]], candidate_id: int | No
     if not choices:
         return None
     return min(choices, key=lambda a: (loads[a][0], loads[a][1].casefold(), a))
+
+
+# Breaks in learning: the days a candidate's clocks stand still ---------------------------------------------
+#
+# A break covers the days from its first day up to, not including, the day the candidate came back
+# (`ends_on`); an open break (`ends_on` None) covers every day from its first. Anything with `starts_on` and
+# `ends_on` will do: the rows of learning_breaks, or (start, end) pairs made into BreakSpan.
+
+
+class Span(Protocol):
+    starts_on: date
+    ends_on: date | None
+
+
+@dataclass(frozen=True)
+class BreakSpan:
+    starts_on: date
+    ends_on: date | None = None
+
+
+def on_break(breaks: Iterable[Span], day: date) -> bool:
+    """Whether the candidate was (or is) away on this day."""
+    return any(b.starts_on <= day and (b.ends_on is None or day < b.ends_on) for b in breaks)
+
+
+def paused_days(
+    breaks: Iterable[Span],
+    until: date,
+    *,
+    since: date | None = None,
+    counts: Callable[[date], bool] | None = None,
+) -> int:
+    """The days d with since < d <= until spent on a break (every such day when `since` is None).
+
+    `counts` keeps only some days: the assessors' turnaround passes its working-day rule, so a break over a
+    weekend pauses no working days. Overlapping breaks count a day once.
+    """
+    days: set[date] = set()
+    for b in breaks:
+        first = b.starts_on if since is None else max(b.starts_on, since + timedelta(days=1))
+        last = until if b.ends_on is None else min(until, b.ends_on - timedelta(days=1))
+        day = first
+        while day <= last:
+            if counts is None or counts(day):
+                days.add(day)
+            day += timedelta(days=1)
+    return len(days)
+
+
+def shift_for_breaks(due: date, breaks: Iterable[Span], *, today: date) -> date:
+    """A deadline moved on by the breaks that began on or before it, so the time a candidate had left when
+    they went away is the time they have left when they come back.
+
+    A break that is still open has lasted up to today: while the candidate is away their deadline moves a
+    day later each day. A break that began after the deadline had passed does not move it.
+    """
+    for b in sorted(breaks, key=lambda b: b.starts_on):
+        if b.starts_on > due:
+            continue
+        back = b.ends_on if b.ends_on is not None else max(today, b.starts_on) + timedelta(days=1)
+        due += back - b.starts_on
+    return due

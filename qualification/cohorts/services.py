@@ -11,19 +11,21 @@ from datetime import date
 from sqlalchemy import func, select
 
 from core.accounts.models import Role, User
-from core.accounts.services.invitations import invite
+from core.accounts.services.invitations import Joining, invite
 from core.audit.services import record
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
 from core.validation import errors_of
 from core.web.words import plural
 from qualification.cohorts.models import (
+    LEFT,
     AllocationRule,
     AssessorAllocation,
     Cohort,
     CohortMember,
     MemberRole,
 )
+from qualification.cohorts.queries import studies_of
 from qualification.cohorts.rules import COHORT_NAME, SCHOOL, even_spread_choice
 from qualification.pathway.services import sync_enrolments
 from qualification.permissions import can_manage_cohort
@@ -123,7 +125,15 @@ def invite_candidate(
     school = (school or "").strip()
     if problem := SCHOOL(school):
         raise ValidationFailed({"school": problem})
-    outcome = invite(actor, email=email, name=name, role=Role.CANDIDATE, organisation=school, already_ok=True)
+    outcome = invite(
+        actor,
+        email=email,
+        name=name,
+        role=Role.CANDIDATE,
+        organisation=school,
+        already_ok=True,
+        joining=Joining(cohort.name, studies_of(cohort)),
+    )
     user = outcome.user
     if _membership(cohort, user, MemberRole.CANDIDATE) is not None:
         return user, False
@@ -215,14 +225,12 @@ def add_staff(actor, cohort: Cohort, user: User, role: MemberRole) -> bool:
     return True
 
 
-def _member_ids(cohort: Cohort, role: MemberRole) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(CohortMember.user_id)
-            .where(CohortMember.cohort_id == cohort.id, CohortMember.role == role)
-            .order_by(CohortMember.id)
-        )
-    )
+def _member_ids(cohort: Cohort, role: MemberRole, *, current: bool = False) -> list[int]:
+    """The members in this role; `current`: not those who have left (withdrawn, transferred)."""
+    query = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id, CohortMember.role == role)
+    if current:
+        query = query.where(CohortMember.status.not_in(list(LEFT)))
+    return list(db.session.scalars(query.order_by(CohortMember.id)))
 
 
 def allocate(actor, cohort: Cohort, *, candidate_id: int, assessor_id: int) -> None:
@@ -283,7 +291,7 @@ def allocate_evenly(actor, cohort: Cohort) -> int:
         )
     )
     made = 0
-    for candidate_id in _member_ids(cohort, MemberRole.CANDIDATE):
+    for candidate_id in _member_ids(cohort, MemberRole.CANDIDATE, current=True):
         if candidate_id in allocated:
             continue
         assessor_id = even_spread_choice(load, candidate_id)

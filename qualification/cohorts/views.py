@@ -8,24 +8,25 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from core.accounts.services.sessions import normalise_email
-from core.db.timeutil import UK
+from core.db.timeutil import utcnow
 from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
 from core.forms import submit, whole
 from core.web.access import SIGNED_IN, rule
 from core.web.words import plural
-from qualification.calendar.services import add_session, publish_calendar, unpublish_calendar
+from qualification.calendar.forms import NewSessionForm, session_details
+from qualification.calendar.rules import past_warning, plan_signature, uk_day, uk_when
+from qualification.calendar.services import add_sessions, plan_sessions, publish_calendar, unpublish_calendar
 from qualification.cohorts.forms import (
     AllocationForm,
     AllocationRuleForm,
     CandidateForm,
     CandidatesCsvForm,
     CohortForm,
-    SessionForm,
     StaffForm,
     TurnaroundForm,
 )
-from qualification.cohorts.models import AllocationRule, MemberRole, SessionKind
+from qualification.cohorts.models import AllocationRule, MemberRole
 from qualification.cohorts.queries import (
     allocations,
     assessor_of,
@@ -256,28 +257,36 @@ def allocate_all(cohort_id: int):
 @rule(MANAGERS)
 def new_session(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
-    form = SessionForm()
-    done = submit(
-        form,
-        lambda: add_session(
-            current_user,
-            cohort,
-            kind=SessionKind(form.kind.data),
-            title=form.title.data,
-            starts_at=form.starts_at.data.replace(tzinfo=UK),
-            ends_at=form.ends_at.data.replace(tzinfo=UK),
-            place=form.place.data,
-            link=form.link.data,
-            capacity=form.capacity.data,
-            module_codes=[
-                c.strip().upper() for c in (form.module_codes.data or "").replace(",", " ").split()
-            ],
-        ),
-    )
+    form = NewSessionForm()
+    plan = None
+    if form.is_submitted() and form.repeats()["count"] > 1:
+        # Repeating: every date is shown first, and added only once the course leader confirms those dates.
+        checked = submit(
+            form, lambda: plan_sessions(current_user, cohort, **form.repeats(), **session_details(form))
+        )
+        plan = checked.result if checked else None
+        if plan is None or form.planned.data != plan_signature(plan):
+            form.planned.data = plan_signature(plan) if plan else ""
+            return _new_session_page(cohort, form, plan, checked.status)
+    done = submit(form, lambda: add_sessions(current_user, cohort, **form.repeats(), **session_details(form)))
     if done:
-        flash("Session added to the calendar.", "success")
+        added = done.result
+        if len(added) == 1:
+            flash("Session added to the calendar.", "success")
+        else:
+            first, last = uk_day(added[0].starts_at), uk_day(added[-1].starts_at)
+            flash(f"{len(added)} sessions added to the calendar, from {first} to {last}.", "success")
+        if warning := past_warning(added, utcnow()):
+            flash(warning, "warning")
         return _back(cohort, "calendar")
-    return render_template("qualification/cohorts/new_session.html", cohort=cohort, form=form), done.status
+    return _new_session_page(cohort, form, plan, done.status)
+
+
+def _new_session_page(cohort, form, plan, status: int):
+    shown = [(uk_when(start, end), start <= utcnow()) for start, end in plan or ()]
+    return render_template(
+        "qualification/cohorts/new_session.html", cohort=cohort, form=form, plan=shown
+    ), status
 
 
 def _switch_calendar(cohort_id: int, service, message: str):

@@ -15,6 +15,7 @@ from core.extensions import db
 from core.notifications.services import notify
 from core.web.markdown import plain_excerpt
 from qualification.cohorts.models import Cohort
+from qualification.cohorts.queries import cohort_about
 from qualification.forums.models import (
     BODY_MAX,
     REASON_MAX,
@@ -32,6 +33,7 @@ from qualification.forums.permissions import (
     is_post_author,
 )
 from qualification.forums.queries import find_forum, forum_modules, forum_title, subscriber_ids
+from qualification.membership.queries import require_writable
 
 NOT_A_MEMBER = "Only the cohort's members can take part in its forums."
 LOCKED = "This thread is locked, so it takes no more replies."
@@ -121,6 +123,7 @@ def start_thread(
 ) -> Thread:
     """Open a thread in one of the cohort's forums (creating the forum with it); the author follows it."""
     require(can_read_forums(actor, cohort), NOT_A_MEMBER)
+    require_writable(actor, cohort.id)
     errors: dict[str, str] = {}
     title = " ".join((title or "").split())
     if not title:
@@ -148,6 +151,7 @@ def reply_to_thread(actor, thread: Thread, *, body_md: str, now: datetime | None
     """Add a reply and email everyone else who follows the thread."""
     cohort = thread.forum.cohort
     require(can_read_forums(actor, cohort), NOT_A_MEMBER)
+    require_writable(actor, cohort.id)
     errors: dict[str, str] = {}
     body = _body(body_md, errors)
     if thread.locked:
@@ -182,6 +186,7 @@ def _notify_followers(actor, thread: Thread, post: Post) -> None:
         '(You hear about this because you follow the thread; "Stop following" on the thread ends it.)'
     )
     followers = db.session.scalars(select(User).where(User.id.in_(ids), User.disabled_at.is_(None)))
+    about = cohort_about(cohort.id)
     for user in followers:
         # Someone who has left the cohort since they followed the thread no longer hears from it.
         if can_read_forums(user, cohort):
@@ -191,6 +196,7 @@ def _notify_followers(actor, thread: Thread, post: Post) -> None:
                 kind="forum_reply",
                 title=f"New reply: {thread.title}",
                 body=body,
+                about=about,
                 link_endpoint="qualification.forums.show_thread",
                 thread_id=thread.id,
                 _anchor=f"post-{post.id}",
@@ -202,6 +208,7 @@ def require_editable(actor, post: Post, now: datetime | None = None) -> None:
     thread = post.thread
     require(can_read_forums(actor, thread.forum.cohort), NOT_A_MEMBER)
     require(is_post_author(actor, post), "You can only edit your own posts.")
+    require_writable(actor, thread.forum.cohort_id)
     if post.hidden:
         raise InvalidTransition("A moderator has hidden this post, so it can no longer be edited.")
     if thread.locked:
@@ -266,6 +273,7 @@ def report_post(actor, post: Post, *, reason: str, now: datetime | None = None) 
     cohort = post.thread.forum.cohort
     require(can_read_forums(actor, cohort), NOT_A_MEMBER)
     require(not is_post_author(actor, post), "You cannot report your own post.")
+    require_writable(actor, cohort.id)
     if post.hidden:
         raise InvalidTransition("A moderator has already hidden this post.")
     reason = reason_text(reason, "reporting")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from core.audit.services import record
@@ -11,6 +12,7 @@ from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from modules.study.services import enrol, withdraw
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.membership.queries import require_writable
 from qualification.pathway.models import PathwayChoice
 from qualification.pathway.rules import PathwayCheck, check_pathway
 from qualification.spec import Spec
@@ -89,6 +91,7 @@ NOT_SAVED = (
 def choose_options(actor, member: CohortMember, codes: list[str], *, today: date) -> PathwayCheck:
     """Save a candidate's choice of optional modules if it meets the award's rules, before the deadline."""
     require(member.user_id == actor.id and member.role == MemberRole.CANDIDATE, "Only the candidate chooses.")
+    require_writable(actor, member.cohort_id)
     cohort = member.cohort
     if cohort.module_code:
         raise InvalidTransition("This is a single-module CPD cohort: there are no options to choose.")
@@ -108,7 +111,15 @@ def choose_options(actor, member: CohortMember, codes: list[str], *, today: date
         PathwayChoice(member_id=member.id, module_code=c, position=i) for i, c in enumerate(wanted)
     )
     db.session.flush()
+    # A module chosen may need an observation planned, by nobody if the candidate has no assessor: the course
+    # leader hears of it once (the portfolio watches the cohort's Unallocated work; registered by the app).
+    watching = [
+        watch(actor, cohort.id) for watch in current_app.extensions.get("waymark_unallocated_watch", [])
+    ]
     sync_enrolments(member)
+    added = [c for c in wanted if c not in before]
+    for tell in watching:
+        tell(f"chose {', '.join(added) or 'their optional modules'}")
     record(
         "pathway_chosen",
         actor=actor,

@@ -26,7 +26,7 @@ from core.db.timeutil import UK, utcnow
 from core.extensions import db
 from core.files.downloads import content_disposition
 from core.web.access import SIGNED_IN, rule
-from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.models import Cohort, MemberRole, MemberStatus
 from qualification.cohorts.queries import candidate_cohorts, cohort_or_404, cohort_roles
 from qualification.permissions import MANAGERS, can_manage_cohort, can_view_transcript
 from qualification.results.forms import ReportFilterForm
@@ -44,7 +44,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.route("/transcript")
 @rule(SIGNED_IN)
 def show_transcript():
-    transcripts = [build_transcript(current_user.id, c) for c in candidate_cohorts(current_user.id)]
+    # A cohort they moved out of is left out: their results went with them (one transcript, not two).
+    mine = candidate_cohorts(current_user.id, leaving_out=(MemberStatus.TRANSFERRED,))
+    transcripts = [build_transcript(current_user.id, c) for c in mine]
     return render_template(
         "qualification/results/transcript.html",
         candidate=current_user,

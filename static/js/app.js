@@ -79,8 +79,8 @@
          form's hidden input so the next save (or the person's own button) is not taken for a stale form.
          A 409 (saved elsewhere first) stops it: the person's own submit then keeps both versions safe.
          What the server did not get is kept in this browser.
-       <form data-autosave="local">: no draft on the server (a new forum post, a new evidence item, an
-         observation record being written). What is typed is kept in this browser until the form is sent.
+       <form data-autosave="local">: no draft on the server (a new forum post, a new evidence item, a
+         comment). What is typed is kept in this browser until the form is sent.
      Copies are keyed by the signed-in person (<body data-user-id>) and the page (data-autosave-key, or the
      form's action path), so a shared computer never offers one person's text to another; signing out
      (<form data-autosave-forget>) removes them. A kept copy is offered back when the person returns, and is
@@ -258,10 +258,14 @@
       // the server turns out to have it).
       if (keepalive) { keep(values); }
       busy = true;
+      // The CSRF token, the version and every field; never a chosen file (it goes with the form itself,
+      // not again with every pause in typing).
+      const body = new FormData(form);
+      form.querySelectorAll('input[type="file"][name]').forEach(function (input) { body.delete(input.name); });
       try {
         const response = await window.fetch(url.href, {
           method: "POST",
-          body: new FormData(form), // the CSRF token, the version and every field
+          body: body,
           credentials: "same-origin",
           headers: { "X-Requested-With": "fetch", "Accept": "application/json" },
           keepalive: Boolean(keepalive)

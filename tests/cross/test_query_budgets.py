@@ -41,7 +41,13 @@ PAGES = [
     ("candidate@school.example", "/", 10),  # quality.md W2: <= 10
     ("leader@northmoor.example", "/", 8),
     ("admin@northmoor.example", "/", 9),
-    ("leader@northmoor.example", "/cohorts/1", 10),
+    ("leader@northmoor.example", "/cohorts/1", 11),  # incl. its latest announcements (one statement)
+    ("leader@northmoor.example", "/cohorts/1/announcements", 7),
+    ("candidate@school.example", "/cohorts/1/announcements", 7),
+    # the candidate's places and turns in waiting lists: one statement more when they wait for any place
+    ("candidate@school.example", "/cohorts/1", 14),  # and its latest announcements
+    ("leader@northmoor.example", "/cohorts/1/sessions", 7),
+    ("leader@northmoor.example", "/cohorts/1/sessions/1/edit", 7),
     ("leader@northmoor.example", "/qualifications/CCQ/v1", 13),
     ("admin@northmoor.example", "/admin/accounts", 6),
     (None, "/catalogue/CCQ/MA", 11),

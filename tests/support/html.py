@@ -90,13 +90,18 @@ class PageForm:
     fields: list[tuple[str, str]] = field(default_factory=list)  # what the browser sends by default
     buttons: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (label, name, value)
 
-    def data(self, button: str, changes: dict | None = None) -> dict:
-        """The form's data as a browser sends it when this button is pressed, with the person's changes."""
+    def filled(self, changes: dict | None = None) -> dict[str, list[str]]:
+        """What the form holds, with the person's changes (a list ticks several boxes)."""
         sent: dict[str, list[str]] = {}
         for name, value in self.fields:
             sent.setdefault(name, []).append(value)
         for key, value in (changes or {}).items():
             sent[key] = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+        return sent
+
+    def data(self, button: str, changes: dict | None = None) -> dict:
+        """The form's data as a browser sends it when this button is pressed, with the person's changes."""
+        sent = self.filled(changes)
         _, name, value = next(b for b in self.buttons if b[0] == button)
         if name:
             sent[name] = [value or ""]
@@ -175,6 +180,16 @@ def press(client, response, button: str, changes: dict | None = None, *, follow=
     return client.post(
         form.action, data=form.data(button, changes), follow_redirects=follow, headers=headers or {}
     )
+
+
+AUTOSAVE = {"X-Requested-With": "fetch", "Accept": "application/json"}
+
+
+def autosave(client, response, button: str, changes: dict | None = None, *, index=0):
+    """Post the form with this button in the background, as the autosave script does a moment after typing
+    stops: what the form holds with the person's changes, no button, asking for JSON."""
+    form = form_with(response, button, index)
+    return client.post(form.action, data=form.filled(changes), headers=AUTOSAVE)
 
 
 # Forms found by where they post ------------------------------------------------------------------------

@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from assessors.decisions.services import release_decision, review_decision
-from assessors.examiner.services import grant_examiner_access, uk_today
+from assessors.examiner.services import grant_examiner_access
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, save_judgement, start_submission_marking
 from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
+from core.db.timeutil import uk_today
 from core.extensions import db
 from portfolio.evidence.services import add_item
 from portfolio.mapping.services import map_item

@@ -1,4 +1,5 @@
-"""The course leader's home panel: per cohort they lead, what needs them (two queries in all).
+"""The course leader's home panel: per cohort they lead, what needs them (three queries in all: the cohorts,
+the breaks in learning that stop clocks, the counts).
 
 - Unallocated work: submitted attempts, submitted APL claims and modules needing an observation planned, of
   candidates with no assessor allocated in the cohort (`unallocated_counts`): nobody's queue holds them.
@@ -18,14 +19,29 @@ from sqlalchemy.orm import aliased, outerjoin
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment
 from assessors.queries import activity_branches
-from assessors.queue.queries.sources import DECIDED, QueueFilters, Whose, late, sources
-from assessors.queue.rules import overdue_cutoff, start_of_uk_day, today_uk
+from assessors.queue.queries.sources import (
+    DECIDED,
+    QueueFilters,
+    Whose,
+    cutoffs_for,
+    late,
+    sources,
+)
+from assessors.queue.rules import start_of_uk_day, today_uk
 from core.accounts.models import Role
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
-from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
+from qualification.cohorts.models import (
+    Cohort,
+    CohortMember,
+    CohortSession,
+    MemberRole,
+    MemberStatus,
+    SessionStatus,
+)
+from qualification.membership.queries import break_spans, withdrawn
 
 INACTIVE_DAYS = 21
 UNALLOCATED_KINDS = ("attempts", "claims", "to_plan")
@@ -112,7 +128,7 @@ def unallocated_counts(cohort_ids: list[int]) -> dict[int, CohortNeeds]:
 def _overdue_branches(cohorts: list[Cohort], today: date):
     """Attempts and APL claims not yet decided, past their cohort's turnaround target."""
     ids = [c.id for c in cohorts]
-    cutoffs = {c.id: overdue_cutoff(c.turnaround_days, today) for c in cohorts}
+    cutoffs = cutoffs_for({c.id: c.turnaround_days for c in cohorts}, today, break_spans(ids))
     a, b = aliased(Assessment), aliased(Assessment)
     decided = aliased(Assessment)
     s, c = Submission, AplClaim
@@ -123,7 +139,8 @@ def _overdue_branches(cohorts: list[Cohort], today: date):
         s.cohort_id.in_(ids),
         s.status == SubmissionStatus.SUBMITTED,
         a.id.is_(None) | a.status.in_(QUEUE_STATUSES),
-        late(s.cohort_id, attempt_waiting, cutoffs),
+        late(s.cohort_id, s.candidate_id, attempt_waiting, cutoffs),
+        ~withdrawn(s.cohort_id, s.candidate_id),
         select_from=outerjoin(s, a, a.submission_id == s.id),
     )
     claim_waiting = type_coerce(func.coalesce(b.waiting_since, c.submitted_at), UTCDateTime)
@@ -133,7 +150,8 @@ def _overdue_branches(cohorts: list[Cohort], today: date):
         c.cohort_id.in_(ids),
         c.status == AplStatus.SUBMITTED,
         ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
-        late(c.cohort_id, claim_waiting, cutoffs),
+        late(c.cohort_id, c.candidate_id, claim_waiting, cutoffs),
+        ~withdrawn(c.cohort_id, c.candidate_id),
         select_from=outerjoin(c, b, and_(b.apl_claim_id == c.id, b.status.in_(QUEUE_STATUSES))),
     )
     return [attempts, claims]
@@ -145,6 +163,7 @@ def _sessions_branch(cohort_ids: list[int], week_start: date):
         "sessions",
         CohortSession.cohort_id,
         CohortSession.cohort_id.in_(cohort_ids),
+        CohortSession.status == SessionStatus.SCHEDULED,
         CohortSession.starts_at >= start,
         CohortSession.starts_at < end,
     )
@@ -167,13 +186,15 @@ def _inactive_branch(cohort_ids: list[int], now: datetime):
         m.cohort_id,
         m.cohort_id.in_(cohort_ids),
         m.role == MemberRole.CANDIDATE,
+        # On a break, withdrawn or moved on: their quiet is expected, not a worry.
+        m.status == MemberStatus.ACTIVE,
         m.added_at < since,
         m.user_id.not_in(_recently_active(since)),
     )
 
 
 def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOverview:
-    """The cohorts this person leads, each with what needs them (two queries)."""
+    """The cohorts this person leads, each with what needs them (three queries)."""
     now = now or utcnow()
     today = today_uk(now)
     week_start = today - timedelta(days=today.weekday())

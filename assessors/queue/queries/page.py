@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union
 
 from assessors.marking.models import Assessment, MarkingStatus
 from assessors.permissions import can_see_unallocated, can_use_queue
+from assessors.queue.queries.deadlines import days_late, with_deadlines
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
@@ -26,17 +27,20 @@ from assessors.queue.queries.sources import (
     QueueFilters,
     Whose,
     allocated,
+    cutoffs_for,
     late,
     paged,
     sources,
 )
-from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, overdue_cutoff, today_uk
+from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.rules import on_break
+from qualification.membership.queries import break_spans
 from qualification.permissions import can_manage_cohort
 from qualification.versions.models import VersionModule
 
@@ -57,6 +61,7 @@ __all__ = [
     "queue_page",
     "ready_count",
     "ready_decisions",
+    "unallocated_by_candidate",
     "unallocated_count",
     "unallocated_counts",
 ]
@@ -78,9 +83,14 @@ class QueueRow:
     status: str | None
     target: int
     waited: int
-    due: date
+    due: date | None
     overdue: bool
     timed: bool = True  # False: no turnaround target applies (never overdue, no due date)
+    deadline: date | None = None  # the candidate's (extended) deadline for the module, when one is set
+    late_days: int = (
+        0  # how many days after that deadline the attempt came in (0: on time, or not an attempt)
+    )
+    paused: bool = False  # the candidate is on a break in learning: the clock stands still, never overdue
 
     @property
     def kind_label(self) -> str:
@@ -170,19 +180,23 @@ def _targets(cohorts: list[Cohort]) -> dict[int | None, int]:
 
 def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
     """How many items wait for the assessor, how many are overdue, how many need an observation planned
-    (one query)."""
-    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in _targets(cohorts).items()}
+    (two queries: the breaks in learning, the counts)."""
+    cutoffs = cutoffs_for(_targets(cohorts), today, break_spans(c.id for c in cohorts))
     merged = union_all(
         *[
             query.with_only_columns(
-                key[0].label("waiting_since"), key[1].label("kind"), key[3].label("cohort_id")
+                key[0].label("waiting_since"),
+                key[1].label("kind"),
+                key[3].label("cohort_id"),
+                key[5].label("candidate_id"),
             )
             for query, key in sources(assessor_id, QueueFilters())
         ]
     ).subquery()
     waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
     timed = merged.c.kind.not_in(UNTIMED_KINDS)
-    overdue = case((and_(timed, late(merged.c.cohort_id, waiting, cutoffs)), 1), else_=0)
+    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, cutoffs)
+    overdue = case((and_(timed, late_now), 1), else_=0)
     to_plan = case((merged.c.kind == "observation_plan", 1), else_=0)
     total, late_count, plan_count = db.session.execute(
         select(
@@ -229,9 +243,11 @@ def ready_count(assessor_id: int) -> int:
 def queue_page(
     assessor_id: int | Whose, cohorts: list[Cohort], filters: QueueFilters, cursor: Cursor | None, today: date
 ) -> QueuePage:
-    """One page of the assessor's queue (one query), with the days each item has waited."""
+    """One page of the assessor's queue (two queries: the breaks in learning, the page), with the working
+    days each item has waited (a candidate's break left out)."""
     targets = _targets(cohorts)
-    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in targets.items()}
+    breaks = break_spans(c.id for c in cohorts)
+    cutoffs = cutoffs_for(targets, today, breaks)
     branches = [paged(q, key, filters, cursor, cutoffs) for q, key in sources(assessor_id, filters)]
     if not branches:
         return QueuePage()
@@ -240,7 +256,7 @@ def queue_page(
     descending = filters.newest_first != bool(cursor and cursor.backwards)
     keys = (waiting, merged.c.kind, merged.c.id)
     order = [k.desc() for k in keys] if descending else list(keys)
-    rows = db.session.execute(
+    page_query = (
         select(
             merged,
             waiting.label("waiting_at"),
@@ -249,14 +265,15 @@ def queue_page(
         )
         .join(User, User.id == merged.c.candidate_id)
         .outerjoin(Cohort, Cohort.id == merged.c.cohort_id)
-        .order_by(*order)
-        .limit(PAGE_SIZE + 1)
-    ).all()
+    )
+    rows = db.session.execute(with_deadlines(page_query, merged).order_by(*order).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if cursor is not None and cursor.backwards:
         rows.reverse()
-    page = QueuePage(rows=[_row(r, targets, today) for r in rows])
+    page = QueuePage(
+        rows=[_row(r, targets, today, breaks.get((r.cohort_id, r.candidate_id), ())) for r in rows]
+    )
     if page.rows:
         first, last = page.rows[0], page.rows[-1]
         going_back = cursor is not None and cursor.backwards
@@ -267,9 +284,11 @@ def queue_page(
     return page
 
 
-def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
+def _row(r, targets: dict[int | None, int], today: date, breaks) -> QueueRow:
     target = targets.get(r.cohort_id, DEFAULT_TARGET)
     timed = r.kind not in UNTIMED_KINDS
+    deadline, late_days = days_late(r.deadline_on, r.extended_until, r.attempt_submitted_at, r.after_referral)
+    paused = bool(breaks) and on_break(breaks, today)
     return QueueRow(
         kind=r.kind,
         id=r.id,
@@ -284,10 +303,13 @@ def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
         assessment_id=r.assessment_id,
         status=r.status,
         target=target,
-        waited=days_waited(r.waiting_at, today),
-        due=due_date(r.waiting_at, target),
-        overdue=timed and is_overdue(r.waiting_at, target, today),
+        waited=days_waited(r.waiting_at, today, breaks),
+        due=None if paused else due_date(r.waiting_at, target, breaks),
+        overdue=timed and is_overdue(r.waiting_at, target, today, breaks),
         timed=timed,
+        deadline=deadline,
+        late_days=late_days,
+        paused=paused,
     )
 
 
@@ -305,17 +327,32 @@ def assessor_panel(user) -> dict | None:
     }
 
 
-def unallocated_counts(cohort_ids) -> dict[int, int]:
-    """How many items wait with no allocated assessor, per cohort (one query); cohorts with none left out."""
+def _unallocated_per(cohort_ids, column: str) -> dict[int, int]:
+    """How many items wait with no allocated assessor in these cohorts, per value of one of the branches'
+    columns ("cohort_id", "candidate_id"), in one query; values with none left out."""
     whose = Whose(cohort_ids=tuple(cohort_ids))
     if not whose.cohort_ids:
         return {}
     merged = union_all(
-        *[query.with_only_columns(key[3].label("cohort_id")) for query, key in sources(whose, QueueFilters())]
+        *[
+            query.with_only_columns(query.selected_columns[column])
+            for query, _ in sources(whose, QueueFilters())
+        ]
     ).subquery()
-    return dict(
-        db.session.execute(select(merged.c.cohort_id, func.count()).group_by(merged.c.cohort_id)).all()
-    )
+    per = merged.c[column]
+    return dict(db.session.execute(select(per, func.count()).group_by(per)).all())
+
+
+def unallocated_counts(cohort_ids) -> dict[int, int]:
+    """How many items wait with no allocated assessor, per cohort (one query); cohorts with none left out."""
+    return _unallocated_per(cohort_ids, "cohort_id")
+
+
+def unallocated_by_candidate(cohort_id: int) -> dict[int, int]:
+    """candidate id -> how many of their items wait in the cohort's Unallocated queue (one query).
+    Registered in app.extensions["waymark_unallocated_work"], so the portfolio can tell the course leader
+    when work starts to wait with nobody, by the queue's own rule."""
+    return _unallocated_per([cohort_id], "candidate_id")
 
 
 def unallocated_count(user, cohort_id: int) -> int | None:

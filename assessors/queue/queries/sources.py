@@ -8,12 +8,15 @@ assessor, make the cohort's Unallocated queue (no observation to write up there:
 always has its assessor). Each branch is filtered, ordered and limited on the page key
 (waiting_since, kind, id), so a page reads at most `PAGE_SIZE + 1` rows of each branch and never scans with
 OFFSET, however long the queue. assessors/queue.py merges the branches and builds the page.
+
+A withdrawn candidate's work is in no queue (it is kept, unjudged). A candidate's break in learning stops
+the clock of their work: `Cutoffs` holds their own overdue moment (none while they are away).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import (
     Integer,
@@ -34,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment, MarkingStatus
+from assessors.queue.rules import DEFAULT_TARGET, overdue_cutoff
 from assessors.workplace.models import Observation, ObservationStatus
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
@@ -42,6 +46,7 @@ from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation
+from qualification.membership.queries import withdrawn
 from qualification.results.models import CriterionOutcome, CriterionResult
 
 PAGE_SIZE = 50
@@ -123,29 +128,59 @@ class Whose:
     cohort_ids: tuple[int, ...] = ()
 
     def owns(self, cohort_col, candidate_col):
-        """SQL: the row (of this candidate in this cohort) is this queue's."""
+        """SQL: the row (of this candidate in this cohort) is this queue's: never a withdrawn candidate's."""
+        still = ~withdrawn(cohort_col, candidate_col)
         if self.assessor_id is not None:
-            return allocated(self.assessor_id, cohort_col, candidate_col)
+            return and_(allocated(self.assessor_id, cohort_col, candidate_col), still)
         nobody = ~exists().where(
             AssessorAllocation.cohort_id == cohort_col, AssessorAllocation.candidate_id == candidate_col
         )
-        return and_(cohort_col.in_(self.cohort_ids), nobody)
+        return and_(cohort_col.in_(self.cohort_ids), nobody, still)
 
 
-def late(cohort_col, waiting, cutoffs: dict[int | None, datetime]):
-    """SQL: the row has waited past its cohort's turnaround target (each cohort has its own cutoff)."""
+@dataclass(frozen=True)
+class Cutoffs:
+    """The moments before which waiting work is overdue today: per cohort (its turnaround target), and per
+    candidate who has had a break in learning (their break's working days left out; None while they are away,
+    when nothing of theirs is overdue)."""
+
+    by_cohort: dict[int | None, datetime]
+    by_candidate: dict[tuple[int, int], datetime | None] = field(default_factory=dict)
+
+
+def cutoffs_for(targets: dict[int | None, int], today: date, breaks: dict[tuple[int, int], list]) -> Cutoffs:
+    """Today's cutoffs of these cohorts (id -> turnaround target), and of their candidates with breaks."""
+    return Cutoffs(
+        {cid: overdue_cutoff(days, today) for cid, days in targets.items()},
+        {
+            key: overdue_cutoff(targets.get(key[0], DEFAULT_TARGET), today, spans)
+            for key, spans in breaks.items()
+        },
+    )
+
+
+def late(cohort_col, candidate_col, waiting, cutoffs: Cutoffs):
+    """SQL: the row has waited past its cohort's turnaround target (each cohort has its own cutoff, and a
+    candidate back from a break their own)."""
+    own = list(cutoffs.by_candidate)
+    special = tuple_(cohort_col, candidate_col).in_(own) if own else false()
     found = [
-        and_(cohort_col.is_(None) if cid is None else cohort_col == cid, waiting < moment)
-        for cid, moment in cutoffs.items()
+        and_(cohort_col.is_(None) if cid is None else cohort_col == cid, waiting < moment, ~special)
+        for cid, moment in cutoffs.by_cohort.items()
+    ]
+    found += [
+        and_(cohort_col == cid, candidate_col == uid, waiting < moment)
+        for (cid, uid), moment in cutoffs.by_candidate.items()
+        if moment is not None
     ]
     return or_(*found) if found else false()
 
 
-def paged(query, key, filters: QueueFilters, cursor: Cursor | None, cutoffs: dict[int | None, datetime]):
+def paged(query, key, filters: QueueFilters, cursor: Cursor | None, cutoffs: Cutoffs):
     """Filter, order and limit one branch on the page key (waiting_since, kind, id)."""
-    waiting, kind, ident, cohort_col, timed = key
+    waiting, kind, ident, cohort_col, timed, candidate_col = key
     if filters.overdue:
-        query = query.where(late(cohort_col, waiting, cutoffs) if timed else false())
+        query = query.where(late(cohort_col, candidate_col, waiting, cutoffs) if timed else false())
     descending = filters.newest_first != bool(cursor and cursor.backwards)
     if cursor is not None:
         at, kind_at, id_at = cursor.waiting_since, cursor.kind, cursor.id
@@ -228,7 +263,7 @@ def _marking(whose: Whose):
             or_(a.id.is_(None), a.status.in_(QUEUE_STATUSES)),
         )
     )
-    return query, (waiting, kind, s.id, s.cohort_id, True), s.module_code
+    return query, (waiting, kind, s.id, s.cohort_id, True, s.candidate_id), s.module_code
 
 
 def _claims(whose: Whose):
@@ -247,7 +282,7 @@ def _claims(whose: Whose):
             ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
         )
     )
-    return query, (waiting, kind, c.id, c.cohort_id, True), c.module_code
+    return query, (waiting, kind, c.id, c.cohort_id, True, c.candidate_id), c.module_code
 
 
 def _write_ups(whose: Whose):
@@ -257,9 +292,11 @@ def _write_ups(whose: Whose):
     waiting = type_coerce(uk_start_of_day(Observation.planned_for), UTCDateTime)
     o, none = Observation, _typed_null(Integer)
     query = select(*_subject_columns(o, kind, waiting, none, none, o.status)).where(
-        o.assessor_id == whose.assessor_id, o.status == ObservationStatus.PLANNED
+        o.assessor_id == whose.assessor_id,
+        o.status == ObservationStatus.PLANNED,
+        ~withdrawn(o.cohort_id, o.candidate_id),
     )
-    return query, (waiting, kind, o.id, o.cohort_id, True), o.module_code
+    return query, (waiting, kind, o.id, o.cohort_id, True, o.candidate_id), o.module_code
 
 
 def _to_plan(whose: Whose):
@@ -307,12 +344,12 @@ def _to_plan(whose: Whose):
         query = (
             query.select_from(mine)
             .join(e, and_(e.candidate_id == mine.candidate_id, e.cohort_id == mine.cohort_id))
-            .where(mine.assessor_id == whose.assessor_id)
+            .where(mine.assessor_id == whose.assessor_id, ~withdrawn(e.cohort_id, e.candidate_id))
         )
     else:
         query = query.select_from(e).where(whose.owns(e.cohort_id, e.candidate_id))
     query = query.where(e.status == EnrolmentStatus.ACTIVE, ~observed.exists(), open_criterion.exists())
-    return query, (waiting, kind, e.id, e.cohort_id, False), e.module_code
+    return query, (waiting, kind, e.id, e.cohort_id, False, e.candidate_id), e.module_code
 
 
 _BRANCHES = (
@@ -324,7 +361,8 @@ _BRANCHES = (
 
 
 def sources(assessor_id: int | Whose, filters: QueueFilters):
-    """Each kind of work as (query, (waiting, kind, id, cohort, timed)), filtered by cohort, module and kind.
+    """Each kind of work as (query, (waiting, kind, id, cohort, timed, candidate)), filtered by cohort, module
+    and kind.
 
     `timed` is False for the kinds with no turnaround target (UNTIMED_KINDS): never overdue. An assessor's
     id lists their queue; a `Whose` with cohort ids lists those cohorts' unallocated work."""

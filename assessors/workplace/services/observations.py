@@ -28,12 +28,16 @@ from assessors.workplace.services.signoffs import new_record_keys, signature_pro
 from core.accounts.models import User
 from core.audit.services import record
 from core.db.timeutil import UK, utcnow
-from core.errors import EditConflict, ValidationFailed, require
+from core.drafts.models import Fields
+from core.drafts.services import DraftSave, save_form_draft
+from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
 from portfolio.evidence.models import ItemKind
 from portfolio.records.services import add_assessor_record
 from portfolio.submissions.services import module_criteria
+from qualification.cohorts.queries import cohort_about
+from qualification.membership.queries import require_writable
 
 MAX_SCHOOL = 200
 MAX_TEXT = 20_000
@@ -118,6 +122,7 @@ def plan_observation(
     notify(
         candidate_id,
         kind="observation_planned",
+        about=cohort_about(observation.cohort_id),
         title=f"Observation planned: {module_code} on {planned_for.strftime('%-d %B %Y')}",
         body=f"{actor.name} will observe you at {school}.",
         link_endpoint="assessors.workplace.show_observation",
@@ -138,6 +143,7 @@ def cancel_observation(actor, observation: Observation, *, expected_version: int
     notify(
         observation.candidate_id,
         kind="observation_cancelled",
+        about=cohort_about(observation.cohort_id),
         title=f"Observation cancelled: {observation.module_code} on {day}",
         link_endpoint="assessors.workplace.my_workplace",
     )
@@ -265,11 +271,39 @@ def record_observation(
     notify(
         observation.candidate_id,
         kind="observation_recorded",
+        about=cohort_about(observation.cohort_id),
         title=f"Your observation record for {observation.module_code} is ready to acknowledge",
         link_endpoint="assessors.workplace.show_observation",
         observation_id=observation.id,
     )
     return observation
+
+
+def record_key(observation_id: int) -> str:
+    """The form draft of an observation's record, being written."""
+    return f"observation-record:{observation_id}"
+
+
+def record_draft_fields(observation: Observation) -> dict[str, int]:
+    """What a draft of the record keeps, with the most characters of each: the date, what was seen and each
+    criterion's judgement and comment. The pupil confirmation and the signature are acts of signing, made
+    when the record is signed, so they are not kept."""
+    judged = {f"{name}_{i}": limit for i in range(len(observation.refs)) for name, limit in _JUDGED}
+    return {"observed_on": 10, "narrative_md": MAX_TEXT, **judged}
+
+
+_JUDGED = (("judgement", 12), ("comment", MAX_COMMENT))
+
+
+def save_record_draft(
+    actor, observation: Observation, fields: Fields, base_revision: int | None
+) -> DraftSave:
+    """Keep the record the assessor is writing, as they type, while the observation waits to be recorded."""
+    require(may_assess(actor, observation.cohort_id, observation.candidate_id), NOT_ASSESSOR)
+    if observation.status != ObservationStatus.PLANNED:
+        raise InvalidTransition(f"This observation is {observation.status}; its record is no longer written.")
+    key, limits = record_key(observation.id), record_draft_fields(observation)
+    return save_form_draft(actor, key, fields, base_revision=base_revision, limits=limits)
 
 
 def _comment_problem(comment: str) -> str | None:
@@ -291,6 +325,7 @@ def _tell_assessor(actor, observation: Observation, comment: str, *, acknowledge
     notify(
         observation.assessor_id,
         kind="observation_comment",
+        about=cohort_about(observation.cohort_id),
         title=f"{actor.name} {did} your {observation.module_code} observation record"
         + (" with a comment" if acknowledged else ""),
         body=comment,
@@ -304,6 +339,7 @@ def acknowledge_observation(
 ) -> None:
     """The candidate acknowledges the signed record (optionally with a comment)."""
     require(can_acknowledge(actor, observation), NOT_CANDIDATE)
+    require_writable(actor, observation.cohort_id)
     comment = (comment or "").strip()
     if problem := _comment_problem(comment):
         raise ValidationFailed({"comment": problem})
@@ -321,6 +357,7 @@ def acknowledge_observation(
 def comment_on_observation(actor, observation: Observation, *, comment: str) -> None:
     """The candidate adds a comment to a recorded observation without acknowledging it yet."""
     require(can_acknowledge(actor, observation), NOT_CANDIDATE)
+    require_writable(actor, observation.cohort_id)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed({"comment": "Write your comment."})

@@ -23,7 +23,7 @@ from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.errors import ValidationFailed, require
 from core.extensions import db
-from core.mail.services import queue_mail
+from core.mail.services import queue_template_mail
 from core.web.urls import absolute_url
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -38,6 +38,14 @@ class TokenUnusable(Exception):
 
 def _acting_role(actor: User) -> Role:
     return Role.ADMIN if actor.has_role(Role.ADMIN) else Role.COURSE_LEADER
+
+
+@dataclass(frozen=True)
+class Joining:
+    """Where an invited person is going, in words, for the email: a cohort and what it studies."""
+
+    cohort: str
+    studies: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ def invite(
     role: Role,
     organisation: str | None = None,
     already_ok: bool = False,
+    joining: Joining | None = None,
 ) -> InviteOutcome:
     """Invite a person with a role.
 
@@ -64,6 +73,7 @@ def invite(
     the emailed link), so course leaders can put invited people into cohorts and allocate assessors before
     they join. An account that has joined just gains the role. Inviting someone who has not joined yet
     sends a fresh link. With already_ok, a joined account that already holds the role is not an error.
+    `joining` names the cohort and qualification in the email (core knows no cohorts; the caller does).
     """
     role = Role(role)
     require(can_invite(actor, role), f"You cannot invite people as {role.label.lower()}.")
@@ -87,23 +97,26 @@ def invite(
         if not added and not already_ok:
             raise ValidationFailed({"email": f"{user.name} already has the {role.label.lower()} role."})
         if added:
-            queue_mail(
+            queue_template_mail(
                 user.email,
                 f"You now have the {role.label.lower()} role in Waymark",
-                f"Hello {user.name},\n\n"
-                f"{actor.name} has given you the {role.label.lower()} role in Waymark.\n"
-                f"Sign in as usual to use it: {absolute_url('core.accounts.login')}\n",
+                "core/accounts/mail/role_granted",
                 category="role_granted",
+                user=user,
+                actor=actor,
+                role=role.label.lower(),
+                joining=joining,
+                link=absolute_url("core.accounts.login"),
             )
         return InviteOutcome(user, None, granted=added)
     if user is None:
         user = create_invited_user(actor, email=email, name=name, roles=[role], organisation=organisation)
     else:
         grant_role(actor, user, role, actor_role=_acting_role(actor))
-    return InviteOutcome(user, _send_invitation(actor, user, role), granted=False)
+    return InviteOutcome(user, _send_invitation(actor, user, role, joining), granted=False)
 
 
-def _send_invitation(actor: User, user: User, role: Role) -> Invitation:
+def _send_invitation(actor: User, user: User, role: Role, joining: Joining | None = None) -> Invitation:
     # A new invitation replaces any still pending for this address, so only the newest link works.
     now = utcnow()
     db.session.execute(
@@ -123,14 +136,17 @@ def _send_invitation(actor: User, user: User, role: Role) -> Invitation:
     )
     db.session.add(invitation)
     db.session.flush()
-    link = absolute_url("core.accounts.accept_invitation", token=raw)
-    queue_mail(
+    queue_template_mail(
         user.email,
-        "You are invited to Waymark",
-        f"Hello {user.name},\n\n{actor.name} has invited you to Waymark as {role.label.lower()}.\n\n"
-        f"Choose your password here (the link works once, for 7 days):\n{link}\n\n"
-        "If you were not expecting this, you can ignore this email.\n",
+        f"You are invited to join {joining.cohort} on Waymark" if joining else "You are invited to Waymark",
+        "core/accounts/mail/invitation",
         category="invitation",
+        user=user,
+        actor=actor,
+        role=role.label.lower(),
+        joining=joining,
+        link=absolute_url("core.accounts.accept_invitation", token=raw),
+        days=INVITATION_LIFETIME.days,
     )
     record(
         "invitation_sent",
@@ -223,14 +239,13 @@ def request_password_reset(email: str, ip: str) -> None:
     db.session.add(
         PasswordReset(token_hash=hashed, user_id=user.id, created_at=now, expires_at=now + RESET_LIFETIME)
     )
-    queue_mail(
+    queue_template_mail(
         user.email,
         "Reset your Waymark password",
-        f"Hello {user.name},\n\nSomeone (we hope you) asked to reset your Waymark password.\n\n"
-        f"Choose a new password here (the link works once, for 1 hour):\n"
-        f"{absolute_url('core.accounts.reset_password', token=raw)}\n\n"
-        "If you did not ask for this, ignore this email: your password has not changed.\n",
+        "core/accounts/mail/password_reset",
         category="password_reset",
+        user=user,
+        link=absolute_url("core.accounts.reset_password", token=raw),
     )
     record("password_reset_requested", actor=user, obj=user)
     db.session.flush()

@@ -32,6 +32,7 @@ def update_activity(
     url: str | None = None,
     criteria: str | None = None,
     session_kind: str | None = None,
+    try_is_enough: bool = False,
 ) -> Activity:
     """Save an activity's content; fields that do not belong to its kind are left as they are."""
     begin(actor)
@@ -56,6 +57,8 @@ def update_activity(
         if chosen not in SESSION_KINDS:
             errors["session_kind"] = "Choose the kind of cohort session from the list."
         after["session_kind"] = chosen or None  # "" means any session, stored as NULL
+    elif kind == ActivityKind.QUIZ:
+        after["try_is_enough"] = bool(try_is_enough)
     if errors:
         raise ValidationFailed(errors)
     before, after = changed(activity_values(activity), after)

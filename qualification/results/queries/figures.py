@@ -18,7 +18,7 @@ from core.db.timeutil import UK
 from core.extensions import db
 from core.web.charts import Chart, Series, bar_chart, line_chart, nothing, number, with_figures
 from core.web.words import plural
-from qualification.cohorts.models import CohortSession
+from qualification.cohorts.models import CohortSession, SessionStatus
 from qualification.results.queries.report import CohortReport, ReportActivity
 from qualification.results.rules.figures import (
     calendar_progress,
@@ -135,7 +135,7 @@ def _calendar(report: CohortReport, today: date) -> Chart:
         return nothing("Progress against the calendar")
     sessions = db.session.execute(
         select(CohortSession.starts_at, CohortSession.module_codes).where(
-            CohortSession.cohort_id == cohort.id
+            CohortSession.cohort_id == cohort.id, CohortSession.status == SessionStatus.SCHEDULED
         )
     )
     taught = last_sessions((start.astimezone(UK).date(), codes.split()) for start, codes in sessions)

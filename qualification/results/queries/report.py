@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import String, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from core.accounts.models import User
 from core.extensions import db
-from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
+from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole, MemberStatus
 from qualification.pathway.models import PathwayChoice
 from qualification.results.models import AchievedBy, ModuleResult
 from qualification.results.rules.award import award_closure, award_met
@@ -106,7 +106,7 @@ class ReportRow:
     credits: int
     assessor_id: int | None = None
     joined: bool = True
-    status: str | None = None
+    status: str | None = None  # the membership's status in words when not studying ("Withdrawn")
     apl_credits: int = 0
     values: dict[str, object] = field(default_factory=dict)
     award_met: bool = False
@@ -241,10 +241,19 @@ def candidate_rows(
 
 
 def membership_status_column():
-    """The member's own status (a break in learning, withdrawn) when CohortMember has one: another change
-    adds it; until then there is none, and a candidate is invited or joined."""
-    status = getattr(CohortMember, "status", None)
-    return status if status is not None else literal(None, String)
+    """The column the report reads a candidate's standing from (studying, on a break, withdrawn,
+    transferred): `CohortMember.status`; while studying, the report says invited or joined instead."""
+    return CohortMember.status
+
+
+def _status_label(status: str | None) -> str | None:
+    """The status in words, or None while the candidate is studying (then: invited or joined)."""
+    if status is None or status == MemberStatus.ACTIVE:
+        return None
+    try:
+        return MemberStatus(status).label
+    except ValueError:
+        return str(status)
 
 
 def _people(cohorts: Sequence[Cohort], specs: dict[int, Spec]) -> dict[tuple[int, int], ReportRow]:
@@ -294,7 +303,7 @@ def _people(cohorts: Sequence[Cohort], specs: dict[int, Spec]) -> dict[tuple[int
             0,
             assessor_id=assessor_id,
             joined=bool(joined),
-            status=None if status is None else str(status),
+            status=_status_label(status),
         )
         for cid, uid, name, email, joined, status, school, assessor_id, assessor_name, options in found
     }

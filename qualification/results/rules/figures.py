@@ -16,16 +16,14 @@ from datetime import date, timedelta
 
 INVITED, JOINED = "Invited", "Joined"
 NOT_ALLOCATED = "none"  # the assessor filter's value for candidates with no assessor
-# Statuses that say no more than invited or joined does.
-_ORDINARY = frozenset({"", "active", "invited", "joined"})
 MAX_BARS = 12  # more distinct credit totals than this are grouped into ranges
 
 
 def membership_state(joined: bool, status: str | None = None) -> str:
-    """How a candidate stands in the cohort: their own status when they have one ("Suspended",
-    "Withdrawn"), else whether they have accepted their invitation."""
-    if status and status not in _ORDINARY:
-        return status.replace("_", " ").capitalize()
+    """How a candidate stands in the cohort: their membership's status in words when they are not studying
+    ("On a break in learning", "Withdrawn"), else whether they have accepted their invitation."""
+    if status:
+        return status
     return JOINED if joined else INVITED
 
 

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assessors.examiner.services import uk_today
 from assessors.marking.models import Assessment
 from assessors.quality.models import ExaminerAccess
 from core.audit.models import AuditEvent
 from core.audit.services import details_of
+from core.db.timeutil import uk_today
 from core.extensions import db
 from portfolio.evidence.services import add_item
 from portfolio.files.services import accept_upload

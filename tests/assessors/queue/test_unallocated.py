@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.notifications.models import Notification
+from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, CriterionMethod, LearningOutcome
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, create_cohort
 from qualification.demo import DEMO_COHORT
@@ -102,11 +103,12 @@ def test_unallocated_work_waits_in_the_cohorts_unallocated_queue_until_allocated
         assert "Nobody yet: waiting for an assessor to be allocated" in shown
         claims.append(claim_id)
 
-    # Told once, not once per item, with a link to the queue.
+    # Told once, not once per item, with a link to the queue: when Nia joined, since her modules' observations
+    # to plan waited with nobody from then (her attempt and claims joined work the leader had been told of).
     (note,) = _told(demo, LEADER)
     assert note.title == f"Work is waiting with no assessor in {DEMO_COHORT}"
     assert note.link == f"http://waymark.test/assessors/cohorts/{cohort_id}/unallocated"
-    assert "Nia Okafor submitted M01" in note.body
+    assert "Nia Okafor joined the cohort" in note.body
 
     work = {f"submission-{submission}", f"apl-{claims[0]}", f"apl-{claims[1]}"}
     unallocated = f"/assessors/cohorts/{cohort_id}/unallocated"
@@ -219,3 +221,84 @@ def test_a_cohort_without_a_course_leader_does_not_claim_the_leader_was_told(dem
     assert "Your claim is waiting for an assessor to be allocated." in shown  # the flash
     assert "Nobody yet: waiting for an assessor to be allocated." in shown  # the claim's "With" row
     assert "course leader has been told" not in shown
+
+
+def _plans(response) -> set[str]:
+    """The observation-to-plan rows of an Unallocated page."""
+    return {r for r in _rows(response, "unallocated") if r.startswith("observation_plan-")}
+
+
+def _notifications_page(client) -> str:
+    return page_text(client.get("/notifications/"))
+
+
+def test_observations_to_plan_with_nobody_tell_the_leader_once_when_the_candidate_joins(demo):
+    """Issue 11: a candidate who joins with no assessor has modules waiting for an observation to be planned,
+    by nobody; only a submission or a claim used to tell the leader. Told once: not again for an option that
+    adds another module to observe, nor for the submission after."""
+    leader, cohort_id = signed_in(demo, LEADER), _cohort(demo)
+    _manual(demo, leader, cohort_id)
+    unallocated = f"/assessors/cohorts/{cohort_id}/unallocated"
+    assert _rows(leader.get(unallocated), "unallocated") == set()
+    assert _told(demo, LEADER) == []
+
+    _, nia = join_cohort(demo, leader, cohort_id, "Nia Okafor", "nia@vale.example")
+
+    rows = _rows(leader.get(unallocated), "unallocated")
+    assert rows
+    assert rows == _plans(leader.get(unallocated))  # nothing but observations to plan
+    (note,) = _told(demo, LEADER)
+    assert note.body.startswith(
+        f"Nia Okafor joined the cohort, and {len(rows)} of their modules need an observation planned. "
+        "They have no assessor in this cohort"
+    )
+    assert note.link == f"http://waymark.test{unallocated}"
+    assert f"Work is waiting with no assessor in {DEMO_COHORT}" in _notifications_page(leader)
+
+    # Her option adds a module to observe, and she submits M01: the same episode, no second notice.
+    page = nia.get(f"/cohorts/{cohort_id}/pathway")
+    press(nia, page, "Save my choice", {"modules": ["M04"]})
+    assert len(_plans(leader.get(unallocated))) == len(rows) + 1
+    submission = submit_m01(demo, nia, backed=False)
+    assert f"submission-{submission}" in _rows(leader.get(unallocated), "unallocated")
+    assert len(_told(demo, LEADER)) == 1
+    assert _notifications_page(leader).count("Work is waiting with no assessor") == 1
+
+
+def _options_only_observed(app) -> None:
+    """A qualification whose compulsory modules (M01 to M03) are not assessed by observation; the options are:
+    their criteria's observation methods are taken out."""
+    with app.app_context():
+        observed = (
+            select(CriterionMethod.id)
+            .join(AssessmentCriterion, AssessmentCriterion.id == CriterionMethod.criterion_id)
+            .join(LearningOutcome, LearningOutcome.id == AssessmentCriterion.outcome_id)
+            .where(
+                CriterionMethod.method == AssessmentMethod.OBSERVATION,
+                AssessmentCriterion.ref.regexp_match("^M0[123]\\."),
+            )
+        )
+        db.session.execute(CriterionMethod.__table__.delete().where(CriterionMethod.id.in_(observed)))
+        db.session.commit()
+
+
+def test_an_option_needing_an_observation_tells_the_leader_when_nothing_else_waits(demo):
+    leader, cohort_id = signed_in(demo, LEADER), _cohort(demo)
+    _options_only_observed(demo)
+    _manual(demo, leader, cohort_id)
+    unallocated = f"/assessors/cohorts/{cohort_id}/unallocated"
+    _, kit = join_cohort(demo, leader, cohort_id, "Kit Lowe", "kit@vale.example")
+    assert _rows(leader.get(unallocated), "unallocated") == set()  # nothing of Kit's to observe yet
+    assert _told(demo, LEADER) == []
+
+    page = kit.get(f"/cohorts/{cohort_id}/pathway")
+    press(kit, page, "Save my choice", {"modules": ["M05"]})
+    assert len(_plans(leader.get(unallocated))) == 1
+    (note,) = _told(demo, LEADER)
+    assert note.body.startswith("Kit Lowe chose M05. They have no assessor in this cohort")
+
+    # Changing the option (M04 for M05) keeps one module to observe, waiting with nobody: not told twice.
+    page = kit.get(f"/cohorts/{cohort_id}/pathway")
+    press(kit, page, "Save my choice", {"modules": ["M04"]})
+    assert len(_plans(leader.get(unallocated))) == 1
+    assert len(_told(demo, LEADER)) == 1

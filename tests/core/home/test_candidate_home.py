@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from assessors.decisions.services import release_decision
 from assessors.marking.models import VACS, Assessment
 from assessors.marking.services import complete_marking, start_claim_marking
+from core.db.timeutil import uk_today
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.apl.models import AplClaim, AplStatus
@@ -21,11 +22,18 @@ from portfolio.apl.services import draft_claim, submit_claim
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession
-from qualification.cohorts.queries import uk_today
 from qualification.pathway.models import PathwayChoice
 from qualification.results.models import ModuleResult
 from tests.support.html import forms_of, page_text, press, signed_in
-from tests.support.marking import load_marking_demo, submit_m01
+from tests.support.marking import (
+    assessment_id_of,
+    judge,
+    judgement,
+    load_marking_demo,
+    release_all,
+    start_marking,
+    submit_m01,
+)
 from tests.support.people import CHRIS, JO, TOM, person, user_id
 from tests.support.quality import save_all_met
 
@@ -238,3 +246,80 @@ def test_booked_sessions_are_listed_as_the_rows_say(demo):
     booked_part = section(home, "Sessions you booked")
     assert title in booked_part
     assert "You have no sessions booked." not in home
+
+
+def _attempts(app, candidate_id: int) -> dict[str, list[tuple[int, int, str]]]:
+    """status -> [(submission id, attempt, module)] of the candidate's attempts, from the rows."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Submission.status, Submission.id, Submission.attempt, Submission.module_code)
+            .where(Submission.candidate_id == candidate_id)
+            .order_by(Submission.id)
+        ).all()
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for status, *rest in rows:
+        found.setdefault(status, []).append(tuple(rest))
+    return found
+
+
+def test_a_referred_module_waits_for_the_candidate_with_what_to_do(demo):
+    """Issue 11: a referral came back. The home page said nothing of it (the attempt was neither waiting for
+    assessment nor shown anywhere else); it must say the module waits for her, with the feedback and the
+    way to fill the gaps and resubmit."""
+    app = demo
+    jo, tom = signed_in(app, JO), signed_in(app, TOM)
+    submission_id = submit_m01(app, jo)
+    start_marking(tom, submission_id)
+    action = "Add a record of an observed conversation."
+    changes = judgement(decision="referred", not_met=("M01.1.1",), action=action)
+    judge(tom, assessment_id_of(app, submission_id), "Complete marking", changes)
+    release_all(tom)
+
+    jo_id = user_id(app, JO)
+    rows = _attempts(app, jo_id)
+    assert rows == {"referred": [(submission_id, 1, "M01")]}
+    response = jo.get("/")
+    home = page_text(response)
+    mine = section(home, "Waiting for you", "Your cohort")
+    # Counted as the rows: one referred attempt, nothing waiting for the assessor.
+    assert f"{len(rows['referred'])} piece of your work waits for you" in mine
+    assert "M01, attempt 1: referred, not yet achieved." in mine
+    assert "Nothing of yours is waiting for assessment." in home
+    assert "submitted for assessment" not in home
+    html = response.get_data(as_text=True)
+    feedback = f"/assessors/submissions/{submission_id}/assessment"
+    for link in (feedback, "/portfolio/modules/CCQ/M01", "/portfolio/submissions/new/CCQ/M01"):
+        assert f'href="{link}"' in html
+    # The feedback link leads to the decision and what to do next.
+    read = page_text(jo.get(feedback, follow_redirects=True))
+    assert "Decision: Referred for resubmission" in read
+    assert action in read
+
+    # She resubmits: attempt 2 waits for Tom, and nothing waits for her any more.
+    submit_m01(app, jo, "Observed conversation notes", refs=("M01.1.1",))
+    rows = _attempts(app, jo_id)
+    assert [a for _, a, _ in rows["submitted"]] == [2]
+    home = page_text(jo.get("/"))
+    assert "Waiting for you" not in home
+    assert f"{len(rows['submitted'])} piece of your work waits for assessment" in home
+    assert "M01, attempt 2" in home
+
+
+def test_a_withdrawn_resubmission_leaves_the_referral_waiting_for_the_candidate(demo):
+    app = demo
+    jo, tom = signed_in(app, JO), signed_in(app, TOM)
+    first = submit_m01(app, jo)
+    start_marking(tom, first)
+    changes = judgement(decision="referred", not_met=("M01.1.1",), action="Add an observation.")
+    judge(tom, assessment_id_of(app, first), "Complete marking", changes)
+    release_all(tom)
+    second = submit_m01(app, jo, "Second try", refs=("M01.1.1",))
+    page = jo.get(f"/portfolio/submissions/{second}")
+    press(jo, page, "Withdraw this submission")
+
+    rows = _attempts(app, user_id(app, JO))
+    assert rows == {"referred": [(first, 1, "M01")], "withdrawn": [(second, 2, "M01")]}
+    home = page_text(jo.get("/"))
+    assert "1 piece of your work waits for you" in home
+    assert "M01, attempt 1: referred, not yet achieved." in home
+    assert "attempt 2" not in home

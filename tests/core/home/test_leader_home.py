@@ -19,7 +19,7 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.apl.services import draft_claim, submit_claim
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
-from qualification.calendar.services import add_session
+from qualification.calendar.services import add_session, cancel_session
 from qualification.cohorts.models import (
     AllocationRule,
     AssessorAllocation,
@@ -113,7 +113,7 @@ def expected(app) -> dict:
             ),
             "overdue": sum(1 for s in submissions if s.submitted_at < cutoff)
             + sum(1 for c in claims if c.submitted_at < cutoff),
-            "sessions": sum(1 for s in sessions if start <= s.starts_at < end),
+            "sessions": sum(1 for s in sessions if start <= s.starts_at < end and not s.is_cancelled),
             "inactive": sum(1 for m in candidates if m.added_at < since and m.user_id not in active),
         }
 
@@ -221,3 +221,32 @@ def test_leader_home_counts_each_kind_of_work_as_the_rows(demo):
     assert f"{want['sessions']} session{'s' if want['sessions'] != 1 else ''} this week" in home
     inactive = want["inactive"]
     assert f"{inactive} {'candidate has' if inactive == 1 else 'candidates have'} had no activity" in home
+
+
+def test_a_cancelled_session_is_not_one_of_the_sessions_this_week(demo):
+    app = demo
+    start, _ = _week()
+    with app.test_request_context():
+        leader = person(LEADER)
+        cohort = db.session.scalar(select(Cohort).order_by(Cohort.id).limit(1))
+        this_week = [
+            add_session(
+                leader,
+                cohort,
+                kind=SessionKind.ONLINE_LIVE,
+                title=title,
+                starts_at=start + timedelta(hours=12 + n),
+                ends_at=start + timedelta(hours=13 + n),
+                place=None,
+                link="https://meet.example/catch-up",
+                capacity=None,
+                module_codes=[],
+            )
+            for n, title in enumerate(("Kept catch-up", "Cancelled catch-up"))
+        ]
+        cancel_session(leader, this_week[1], reason="Clashes with parents' evening.")
+        db.session.commit()
+    sessions = expected(app)["sessions"]
+    assert sessions >= 1
+    home = page_text(signed_in(app, LEADER).get("/"))
+    assert f"{sessions} {'session' if sessions == 1 else 'sessions'} this week" in home

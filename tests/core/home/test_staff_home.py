@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assessors.examiner.services import grant_examiner_access, revoke_examiner_access, uk_today
+from assessors.examiner.services import grant_examiner_access, revoke_examiner_access
 from assessors.marking.models import Assessment, MarkingStatus
 from assessors.quality.models import ExaminerAccess
 from assessors.queue.queries.page import assessor_cohorts, queue_counts
 from assessors.queue.rules import today_uk
+from core.db.timeutil import uk_today
 from core.extensions import db
 from qualification.cohorts.models import Cohort
 from tests.support.html import page_text, signed_in

@@ -13,10 +13,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from assessors.examiner.services import grant_examiner_access, uk_today
+from assessors.examiner.services import grant_examiner_access
 from assessors.marking.services import complete_marking, start_submission_marking
 from core.accounts.models import Role, User
 from core.accounts.services.accounts import create_user
+from core.db.timeutil import uk_today
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort

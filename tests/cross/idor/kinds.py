@@ -79,15 +79,45 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.results.download_report_xlsx",
             "qualification.cohorts.set_cohort_turnaround",
             "qualification.cohorts.set_cohort_allocation_rule",
+            "qualification.announcements.list_announcements",
+            "qualification.announcements.new_announcement",
+            "qualification.deadlines.show_deadlines",
+            "qualification.deadlines.set_deadline",
+            "qualification.calendar.manage_sessions",
+            "qualification.calendar.set_supply_cost",
         )
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
+    **{
+        name: {"cohort_id": "cohort", "candidate_id": "user"}
+        for name in (
+            "qualification.membership.show_membership",
+            "qualification.membership.start_break",
+            "qualification.membership.end_break",
+            "qualification.membership.withdraw",
+            "qualification.membership.transfer",
+        )
+    },
     **{
         name: {"cohort_id": "cohort", "session_id": "session"}
         for name in (
             "qualification.booking.record_attendance",
             "qualification.booking.book_session",
             "qualification.booking.cancel_booking",
+            "qualification.booking.join_waiting_list",
+            "qualification.booking.leave_waiting_list",
+            "qualification.calendar.edit_session",
+            "qualification.calendar.cancel_session",
+        )
+    },
+    "qualification.deadlines.remove_deadline": {"cohort_id": "cohort", "deadline_id": "deadline"},
+    "qualification.deadlines.ask_extension": {"cohort_id": "cohort", "deadline_id": "deadline"},
+    **{
+        name: {"cohort_id": "cohort", "extension_id": "extension"}
+        for name in (
+            "qualification.deadlines.show_extension",
+            "qualification.deadlines.grant_extension",
+            "qualification.deadlines.refuse_extension",
         )
     },
     "qualification.calendar.public_calendar": {"token": "calendar_token"},
@@ -181,6 +211,7 @@ PORTFOLIO_KINDS: dict[str, dict[str, str]] = {
     "portfolio.submissions.show_claim": {"claim_id": "claim"},
     "portfolio.submissions.claim_certificate": {"claim_id": "claim"},
     "portfolio.submissions.send_claim": {"claim_id": "claim"},
+    "portfolio.submissions.edit_claim": {"claim_id": "claim"},
     "portfolio.submissions.new_claim": {"cohort_id": "cohort", "code": "apl_module"},
     **{
         name: {"item_id": "item"}
@@ -250,6 +281,8 @@ PRIVATE = {
     "user",
     "cohort",
     "session",
+    "deadline",
+    "extension",
     "claim",
     "item",
     "file_version",

@@ -214,6 +214,37 @@ def test_course_leader_can_link_a_reflection_to_criteria_of_the_module(client, l
     assert _rows(app, Activity, Activity.id == activity_id)[0].criteria_refs == "M01.2.1 M01.1.1"
 
 
+def test_course_leader_can_say_a_try_is_enough_for_a_knowledge_check_only(client, leader, app):
+    quiz_id = _first(app, "quiz")
+    edit = f"{M01}/activities/{quiz_id}"
+    page = client.get(edit).get_data(as_text=True)
+    assert "A try is enough: the check is done once every question is answered" in page
+    assert not _rows(app, Activity, Activity.id == quiz_id)[0].try_is_enough
+
+    response = submit(client, edit, edit, {"try_is_enough": ["y"]})
+    assert response.status_code == 302
+    assert _rows(app, Activity, Activity.id == quiz_id)[0].try_is_enough is True
+    (event,) = _events(app)
+    assert event == (
+        "activity_updated",
+        {"module": "CCQ/M01", "before": {"try_is_enough": False}, "after": {"try_is_enough": True}},
+    )
+    outline = client.get(M01).get_data(as_text=True)
+    assert "A try is enough" in outline.split(f'id="activity-{quiz_id}"')[1].split("</tr>")[0]
+    # Unticked again: back to every answer right.
+    submit(client, edit, edit, {"try_is_enough": []})
+    assert _rows(app, Activity, Activity.id == quiz_id)[0].try_is_enough is False
+
+    # A lesson has no such setting: the form does not offer it, and a forged one changes nothing.
+    lesson_id = _first(app, "lesson")
+    lesson = f"{M01}/activities/{lesson_id}"
+    assert "A try is enough" not in client.get(lesson).get_data(as_text=True)
+    before = len(_events(app))
+    assert submit(client, lesson, lesson, {"try_is_enough": ["y"]}).status_code == 302
+    assert _rows(app, Activity, Activity.id == lesson_id)[0].try_is_enough is False
+    assert len(_events(app)) == before
+
+
 def _question_fields(text: str, options: list[tuple[str, bool]], *, multiple: bool = False) -> dict:
     fields = {"text": text, "explanation": "Because."}
     if multiple:

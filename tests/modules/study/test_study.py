@@ -11,7 +11,7 @@ from core.extensions import db
 from modules.content.models import Activity, Question
 from modules.study.models import ActivityCompletion, QuizAttempt
 from tests.support.demo import activity_id, activity_ids, demo_content, load_study_demo, module_doc
-from tests.support.html import csrf_from, form_with, has_button, login, page_text, press
+from tests.support.html import csrf_from, form_with, has_button, login, page_text, press, send_form, signed_in
 from tests.support.people import DEMO_PASSWORD, JO, LEADER, TOM, make_user
 
 FIRST = "Holding a needs conversation"  # M01's first activity: a lesson, 12 minutes
@@ -250,6 +250,43 @@ def test_a_check_scored_one_out_of_four_is_not_done_until_every_answer_is_right(
     assert f"You scored {n} out of {n}. The explanations are below each question. The check is done." in (
         page_text(passed)
     )
+    assert _completions(demo) == [(quiz, "auto")]
+
+
+def test_a_check_whose_author_says_a_try_is_enough_is_done_after_one_complete_try(jo, demo):
+    """Issue 11: the author of a check may say one complete try finishes it, right or not; the candidate's
+    page says so. An incomplete try still finishes nothing, and other checks keep the every-answer rule."""
+    quiz = activity_id(demo, "M01", QUIZ)
+    edit = f"/authoring/CCQ/M01/activities/{quiz}"
+    saved = send_form(signed_in(demo, LEADER), edit, edit, {"try_is_enough": ["y"]})
+    assert saved.status_code == 302
+    with demo.app_context():
+        assert db.session.get(Activity, quiz).try_is_enough is True
+
+    page = jo.get(f"/study/CCQ/M01/{quiz}")
+    assert "A try is enough: the check is done once you have answered every question, right or not." in (
+        page_text(page)
+    )
+    questions = _questions(demo, quiz)
+    n = len(questions)
+    unanswered = _answers(questions)
+    del unanswered[f"q{questions[0][0]}"]
+    assert press(jo, page, "Check my answers", unanswered).status_code == 422
+    assert _completions(demo) == []
+
+    low = press(jo, page, "Check my answers", _answers(questions, wrong={1, 2, 3}))
+    assert f"You scored 1 out of {n}. The explanations are below each question. The check is done." in (
+        page_text(low)
+    )
+    assert _attempts(demo) == [(quiz, 1, n)]
+    assert _completions(demo) == [(quiz, "auto")]
+    assert f"{QUIZ} Knowledge check, 8 min Done best score 1/{n}" in page_text(jo.get("/study/CCQ/M01"))
+
+    # The other check of the module has no such setting: a try with a wrong answer leaves it to do.
+    other = activity_id(demo, "M01", OTHER_QUIZ)
+    other_page = jo.get(f"/study/CCQ/M01/{other}")
+    assert "The check is done when every answer is right." in page_text(other_page)
+    press(jo, other_page, "Check my answers", _answers(_questions(demo, other), wrong={0}))
     assert _completions(demo) == [(quiz, "auto")]
 
 

@@ -24,6 +24,7 @@ from qualification.cohorts.services import invite_candidate
 from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import csrf_from, signed_in
 from tests.support.people import AISHA, CHRIS, DEMO_PASSWORD, JO, LEADER, MORGAN, TOM, make_user
+from tests.support.sessions import add_session, section_of
 
 EXTRA = ("extra1@school.example", "extra2@school.example")
 
@@ -51,30 +52,18 @@ def demo(app):
 
 def _add_session(app, cohort_id, **changes) -> int:
     """The course leader adds a session through the "Add a session" form; its id back."""
-    leader = signed_in(app, LEADER)
-    url = f"/cohorts/{cohort_id}/sessions/new"
-    token = csrf_from(leader.get(url).get_data(as_text=True))
-    response = leader.post(url, data={**TWILIGHT, **changes, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    with app.app_context():
-        return db.session.scalar(select(CohortSession.id).order_by(CohortSession.id.desc()).limit(1))
+    return add_session(app, cohort_id, {**TWILIGHT, **changes})
 
 
 def _page(client, cohort_id) -> str:
     return client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
 
 
-def _section_of(html: str, session_id: int) -> str:
-    """The booking controls of one session on the cohort page."""
-    start = html.index(f'id="session-{session_id}"')
-    return html[start : html.index("</div>", start)]
-
-
 def _press(client, cohort_id, session_id, action, *, follow=False):
     """Press a session's Book / Cancel button: the form must be on the cohort page."""
     html = _page(client, cohort_id)
     url = f"/cohorts/{cohort_id}/sessions/{session_id}/{action}"
-    assert f'action="{url}"' in _section_of(html, session_id), f"no {action} button"
+    assert f'action="{url}"' in section_of(html, session_id), f"no {action} button"
     return client.post(url, data={"csrf_token": csrf_from(html)}, follow_redirects=follow)
 
 
@@ -122,11 +111,11 @@ def _time_passes(app, session_id):
 def test_candidate_can_book_cancel_and_book_again(app, demo):
     session_id = _add_session(app, demo.cohort_id)
     jo = signed_in(app, JO)
-    assert "30 of 30 places left" in _section_of(_page(jo, demo.cohort_id), session_id)
+    assert "30 of 30 places left" in section_of(_page(jo, demo.cohort_id), session_id)
 
     html = _press(jo, demo.cohort_id, session_id, "book", follow=True).get_data(as_text=True)
     assert "You have a place at Needs conversations in practice on Wednesday 10 March 2027." in html
-    mine = _section_of(html, session_id)
+    mine = section_of(html, session_id)
     assert "29 of 30 places left" in mine
     assert "Cancel my booking" in mine
     assert "Book a place" not in mine
@@ -136,18 +125,18 @@ def test_candidate_can_book_cancel_and_book_again(app, demo):
     again = _post(jo, demo.cohort_id, session_id, "book")
     assert again.headers["Location"].endswith(f"/cohorts/{demo.cohort_id}#session-{session_id}")
     assert list(_bookings(app, session_id)) == [demo.ids[JO]]
-    assert "29 of 30 places left" in _section_of(_page(jo, demo.cohort_id), session_id)
+    assert "29 of 30 places left" in section_of(_page(jo, demo.cohort_id), session_id)
     assert _actions(app, "session_booked") == 1
 
     html = _press(jo, demo.cohort_id, session_id, "cancel", follow=True).get_data(as_text=True)
     assert "Your booking for Needs conversations in practice is cancelled" in html
-    assert "30 of 30 places left" in _section_of(html, session_id)
+    assert "30 of 30 places left" in section_of(html, session_id)
     assert _bookings(app, session_id)[demo.ids[JO]].status == "cancelled"
     assert _post(jo, demo.cohort_id, session_id, "cancel").status_code == 302  # twice: no error
     assert _actions(app, "session_booking_cancelled") == 1
 
     html = _press(jo, demo.cohort_id, session_id, "book", follow=True).get_data(as_text=True)
-    assert "29 of 30 places left" in _section_of(html, session_id)
+    assert "29 of 30 places left" in section_of(html, session_id)
     rows = _bookings(app, session_id)
     assert [(b.id, b.status) for b in rows.values()] == [(first.id, "booked")]  # the same row, reactivated
     assert _actions(app, "session_booked") == 2
@@ -158,7 +147,7 @@ def test_candidate_cannot_book_a_full_session(app, demo):
     for email in (JO, CHRIS):
         assert _press(signed_in(app, email), demo.cohort_id, session_id, "book").status_code == 302
     morgan = signed_in(app, MORGAN)
-    section = _section_of(_page(morgan, demo.cohort_id), session_id)
+    section = section_of(_page(morgan, demo.cohort_id), session_id)
     assert "0 of 2 places left" in section
     assert "Full" in section
     assert "Book a place" not in section
@@ -206,7 +195,7 @@ def test_outsiders_and_staff_cannot_book(app, demo):
     assert _post(jo, demo.cohort_id, session_id + 1000, "book").status_code == 404
     # Staff may see the cohort but hold no places in it.
     leader = signed_in(app, LEADER)
-    assert "Book a place" not in _section_of(_page(leader, demo.cohort_id), session_id)
+    assert "Book a place" not in section_of(_page(leader, demo.cohort_id), session_id)
     assert _post(leader, demo.cohort_id, session_id, "book").status_code == 403
     assert leader.get(f"/cohorts/{demo.cohort_id}/my-sessions").status_code == 403
     assert _bookings(app, session_id) == {}
@@ -231,7 +220,7 @@ def test_staff_can_record_attendance_which_completes_the_session_activity(app, d
     _time_passes(app, session_id)
 
     assessor = signed_in(app, TOM)
-    assert f"/sessions/{session_id}/attendance" in _section_of(_page(assessor, demo.cohort_id), session_id)
+    assert f"/sessions/{session_id}/attendance" in section_of(_page(assessor, demo.cohort_id), session_id)
     url = f"/cohorts/{demo.cohort_id}/sessions/{session_id}/attendance"
     html = assessor.get(url).get_data(as_text=True)
     # Those who booked come first and are marked as booked.
@@ -278,7 +267,7 @@ def test_once_a_session_starts_bookings_close_and_attendance_opens(app, demo):
     assert leader.post(url, data={"csrf_token": token, "attended": [demo.ids[JO]]}).status_code == 409
 
     _time_passes(app, session_id)
-    section = _section_of(_page(jo, demo.cohort_id), session_id)
+    section = section_of(_page(jo, demo.cohort_id), session_id)
     assert "Cancel my booking" not in section
     assert "Book a place" not in section
     refused = _post(jo, demo.cohort_id, session_id, "cancel")
@@ -301,7 +290,7 @@ def test_candidate_cannot_record_attendance(app, demo):
     assert jo.get(url).status_code == 403
     token = csrf_from(jo.get("/account").get_data(as_text=True))
     assert jo.post(url, data={"csrf_token": token, "attended": [demo.ids[JO]]}).status_code == 403
-    assert f"/sessions/{session_id}/attendance" not in _section_of(_page(jo, demo.cohort_id), session_id)
+    assert f"/sessions/{session_id}/attendance" not in section_of(_page(jo, demo.cohort_id), session_id)
     assert _bookings(app, session_id) == {}
     assert _completions(app, demo.ids[JO]) == {}
 

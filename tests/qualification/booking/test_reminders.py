@@ -13,6 +13,7 @@ from core.extensions import db
 from core.mail.models import OutboxMessage
 from core.notifications.models import Notification
 from qualification.booking.models import SessionBooking
+from qualification.calendar.services import cancel_session, edit_session
 from qualification.cohorts.models import CohortSession
 from qualification.demo import load_demo_cohort, load_demo_qualification
 
@@ -51,3 +52,53 @@ def test_booked_candidates_are_reminded_once(app, runner):
             )
             == 1
         )
+
+
+def test_a_cancelled_session_is_not_reminded(app, runner):
+    with app.app_context():
+        load_demo()
+        load_demo_qualification()
+        load_demo_cohort()
+        soon = db.session.scalars(select(CohortSession).order_by(CohortSession.id).limit(1)).one()
+        soon.starts_at, soon.ends_at = utcnow() + timedelta(hours=20), utcnow() + timedelta(hours=21)
+        jo = db.session.scalar(select(User).where(User.email == "candidate@school.example"))
+        db.session.add(SessionBooking(session_id=soon.id, candidate_id=jo.id))
+        cancel_session(soon.cohort.course_leader, soon, reason="The room flooded.")
+        db.session.commit()
+        told = db.session.scalar(select(func.count(Notification.id)))
+
+    assert runner.invoke(args=["sessions", "remind"]).output.strip() == "0 reminder(s) sent"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Notification.id))) == told == 1  # the cancellation only
+
+
+def test_a_session_moved_after_its_reminder_is_reminded_again(app, runner):
+    with app.app_context():
+        load_demo()
+        load_demo_qualification()
+        load_demo_cohort()
+        soon = db.session.scalars(select(CohortSession).order_by(CohortSession.id).limit(1)).one()
+        soon.starts_at, soon.ends_at = utcnow() + timedelta(hours=20), utcnow() + timedelta(hours=21)
+        jo = db.session.scalar(select(User).where(User.email == "candidate@school.example"))
+        db.session.add(SessionBooking(session_id=soon.id, candidate_id=jo.id))
+        db.session.commit()
+        session_id = soon.id
+    assert runner.invoke(args=["sessions", "remind"]).output.strip() == "1 reminder(s) sent"
+    with app.app_context():
+        soon = db.session.get(CohortSession, session_id)
+        later = soon.starts_at + timedelta(hours=2)
+        edit_session(
+            soon.cohort.course_leader,
+            soon,
+            kind=soon.kind,
+            title=soon.title,
+            starts_at=later,
+            ends_at=later + timedelta(hours=1),
+            place=soon.place,
+            link=soon.link,
+            capacity=soon.capacity,
+            module_codes=soon.modules,
+        )
+        db.session.commit()
+    assert runner.invoke(args=["sessions", "remind"]).output.strip() == "1 reminder(s) sent"
+    assert runner.invoke(args=["sessions", "remind"]).output.strip() == "0 reminder(s) sent"

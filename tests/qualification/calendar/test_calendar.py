@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from icalendar import Calendar
 
+from qualification.calendar import views as calendar_views
 from qualification.calendar.rules import (
     build_ics,
     describe_release,
@@ -95,8 +96,9 @@ def test_publishing_gives_a_public_page_and_feed(app, demo):
     assert starts["Needs conversations with pupils"] == datetime(2026, 10, 7, 15, 30, tzinfo=UTC)
     assert starts["Planning the careers calendar"] == datetime(2026, 11, 4, 16, 30, tzinfo=UTC)
     assert starts["Launch day: the coordinator's role"] == datetime(2026, 9, 18, 8, 30, tzinfo=UTC)
-    assert b"DTSTART:20261007T153000Z" in feed.data
-    assert b"DTEND:20261104T180000Z" in feed.data
+    # Written on the UK clock with its zone, as calendar apps expect, not as UTC.
+    assert b"DTSTART;TZID=Europe/London:20261007T163000" in feed.data
+    assert b"DTEND;TZID=Europe/London:20261104T180000" in feed.data
     online = next(e for e in events if "Needs conversations" in str(e["SUMMARY"]))
     assert str(online["LOCATION"]) == str(online["URL"]) == "https://meet.northmoor.example/ccq"
     assert "Modules: M01" in str(online["DESCRIPTION"])
@@ -132,7 +134,13 @@ def test_unknown_calendar_tokens_are_not_found(app, demo):
         assert anonymous.get(url).status_code == 404
 
 
-def test_a_candidate_reads_their_own_release_letter(app, demo):
+@pytest.fixture
+def before_the_year(monkeypatch):
+    """Letters read on 1 September 2026, before the demo's first session: every date is still to come."""
+    monkeypatch.setattr(calendar_views, "utcnow", lambda: datetime(2026, 9, 1, 8, tzinfo=UTC))
+
+
+def test_a_candidate_reads_their_own_release_letter(app, demo, before_the_year):
     html = signed_in(app, JO).get(f"/cohorts/{demo.cohort_id}/release-letter").get_data(as_text=True)
     assert "Hollins Park Academy" in html
     assert "Jo Patel" in html
@@ -213,7 +221,9 @@ def _session(n, kind, start, end, *, place="Room 1", link=None, modules=()):
         place=place,
         link=link,
         modules=list(modules),
-        version=1,
+        status="scheduled",
+        sequence=0,
+        cancel_reason=None,
     )
 
 
@@ -268,7 +278,7 @@ def test_format_days(days, text):
     assert format_days(Decimal(days)) == text
 
 
-def test_build_ics_writes_utc_times_and_online_links():
+def test_build_ics_writes_uk_times_and_online_links():
     cohort = SimpleNamespace(name="Test cohort")
     online = _session(
         7,
@@ -282,7 +292,7 @@ def test_build_ics_writes_utc_times_and_online_links():
     body = build_ics(cohort, [online, _day(1, "day_release")], now=datetime(2027, 1, 1, tzinfo=UTC))
     events = _events(body)
     assert [str(e["UID"]) for e in events] == ["session-1@waymark", "session-7@waymark"]
-    assert b"DTSTART:20270601T153000Z" in body
+    assert b"DTSTART;TZID=Europe/London:20270601T163000" in body  # 15:30 UTC is 16:30 BST
     assert b"DTSTAMP:20270101T000000Z" in body
     assert str(events[1]["LOCATION"]) == "https://meet.example/x"
     assert str(events[1]["URL"]) == "https://meet.example/x"

@@ -26,10 +26,8 @@ from qualification.results.rules.figures import (
     [
         (True, None, JOINED),
         (False, None, INVITED),
-        (True, "active", JOINED),
-        (True, "suspended", "Suspended"),
-        (False, "withdrawn", "Withdrawn"),
-        (True, "break_in_learning", "Break in learning"),
+        (True, "On a break in learning", "On a break in learning"),
+        (False, "Withdrawn", "Withdrawn"),
     ],
 )
 def test_membership_is_said_in_words(joined, status, said):

@@ -1,0 +1,181 @@
+"""Work against module deadlines: attempts that came in after the candidate's (extended) deadline, and
+modules whose deadline has passed with nothing handed in.
+
+The dates come from `qualification.deadlines` (the cohort's deadline and the latest extension granted); the
+rule that makes them a candidate's deadline is applied in Python (`personal_deadline`), so it is written
+once. A resubmission after a referral answers the assessor, not the deadline, so it is never late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from assessors.queue.rules import today_uk, uk_date
+from core.accounts.models import User
+from core.extensions import db
+from modules.study.models import ModuleEnrolment
+from portfolio.submissions.models import Submission, SubmissionStatus
+from qualification.cohorts.models import AssessorAllocation
+from qualification.deadlines.models import ModuleDeadline
+from qualification.deadlines.queries import PersonalDeadline, before_pause, enrolled_deadlines, granted_until
+from qualification.deadlines.rules import is_late, is_overdue, personal_deadline
+from qualification.results.models import ModuleResult
+from qualification.results.queries.report import Loaded
+
+# Queue rows whose id is a submitted attempt's (the marking branch of the queue's UNION).
+ATTEMPT_KINDS = ("submission", "resubmission", "iqa_return")
+
+
+def _after_referral(attempt):
+    """SQL: an earlier attempt at the same module was referred (this one answers the referral)."""
+    earlier = aliased(Submission)
+    return exists().where(
+        earlier.candidate_id == attempt.candidate_id,
+        earlier.family == attempt.family,
+        earlier.module_code == attempt.module_code,
+        earlier.attempt < attempt.attempt,
+        earlier.status == SubmissionStatus.REFERRED,
+    )
+
+
+def with_deadlines(query, merged):
+    """The queue page's query with each row's deadline, the latest extension granted and, for an attempt,
+    when it was submitted and whether it answers a referral: outer joins, no statement more."""
+    granted, attempt = granted_until(), aliased(Submission)
+    return (
+        query.add_columns(
+            ModuleDeadline.due_on.label("deadline_on"),
+            granted.c.until.label("extended_until"),
+            attempt.submitted_at.label("attempt_submitted_at"),
+            _after_referral(attempt).label("after_referral"),
+        )
+        .outerjoin(
+            ModuleDeadline,
+            and_(
+                ModuleDeadline.cohort_id == merged.c.cohort_id,
+                ModuleDeadline.module_code == merged.c.module_code,
+            ),
+        )
+        .outerjoin(
+            granted,
+            and_(granted.c.deadline_id == ModuleDeadline.id, granted.c.candidate_id == merged.c.candidate_id),
+        )
+        .outerjoin(attempt, and_(merged.c.kind.in_(ATTEMPT_KINDS), attempt.id == merged.c.id))
+    )
+
+
+def days_late(
+    due_on: date | None, extended: date | None, submitted_at: datetime | None, after_referral: bool
+) -> tuple[date | None, int]:
+    """A queue row's deadline (None: none set) and by how many days its attempt missed it (0: on time)."""
+    if due_on is None:
+        return None, 0
+    deadline = personal_deadline(due_on, extended)
+    if submitted_at is None or after_referral:
+        return deadline, 0
+    handed_in = uk_date(submitted_at)
+    return deadline, (handed_in - deadline).days if is_late(handed_in, deadline) else 0
+
+
+# Overdue: the deadline passed and nothing was handed in ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueModule:
+    item: PersonalDeadline
+    candidate_name: str
+    days: int  # since the deadline
+
+
+def _handed_in(enrolment):
+    """SQL: the candidate handed the module in (an attempt not withdrawn) or has it (a live result)."""
+    submitted = exists().where(
+        Submission.candidate_id == enrolment.candidate_id,
+        Submission.family == enrolment.family,
+        Submission.module_code == enrolment.module_code,
+        Submission.status != SubmissionStatus.WITHDRAWN,
+    )
+    achieved = exists().where(
+        ModuleResult.candidate_id == enrolment.candidate_id,
+        ModuleResult.family == enrolment.family,
+        ModuleResult.module_code == enrolment.module_code,
+        ModuleResult.revoked_at.is_(None),
+    )
+    return or_(submitted, achieved)
+
+
+def overdue_modules(
+    today: date, *, assessor_id: int | None = None, cohort_ids: Sequence[int] | None = None
+) -> list[OverdueModule]:
+    """Modules past the candidate's deadline with nothing handed in (one query), the longest overdue first:
+    of the candidates allocated to an assessor, or of some cohorts."""
+    query, granted = enrolled_deadlines()
+    query = (
+        query.add_columns(User.name)
+        .join(User, User.id == ModuleEnrolment.candidate_id)
+        .where(before_pause(granted) < today, ~_handed_in(ModuleEnrolment))
+    )
+    if assessor_id is not None:
+        # From the assessor's allocations (a few dozen candidates), not from every enrolment.
+        query = query.join(
+            AssessorAllocation,
+            and_(
+                AssessorAllocation.cohort_id == ModuleEnrolment.cohort_id,
+                AssessorAllocation.candidate_id == ModuleEnrolment.candidate_id,
+                AssessorAllocation.assessor_id == assessor_id,
+            ),
+        )
+    if cohort_ids is not None:
+        query = query.where(ModuleDeadline.cohort_id.in_(cohort_ids))
+    found = []
+    for row in db.session.execute(query):
+        item = PersonalDeadline(*row[:-1])
+        if is_overdue(item.due, today):
+            found.append(OverdueModule(item, row[-1], (today - item.due).days))
+    return sorted(found, key=lambda o: (-o.days, o.candidate_name.casefold(), o.item.deadline.module_code))
+
+
+# The cohort report's columns: {key: {(cohort id, candidate id): modules}}, for any number of cohorts ------
+
+
+def overdue_counts(cohort_ids: Sequence[int]) -> Loaded:
+    """Per candidate of each cohort: modules past their deadline with nothing handed in (one query)."""
+    counts: dict[tuple[int, int], int] = {}
+    for overdue in overdue_modules(today_uk(), cohort_ids=cohort_ids):
+        key = (overdue.item.deadline.cohort_id, overdue.item.candidate_id)
+        counts[key] = counts.get(key, 0) + 1
+    return {"overdue": counts}
+
+
+def late_counts(cohort_ids: Sequence[int]) -> Loaded:
+    """Per candidate of each cohort: modules whose attempt came in after their (extended) deadline (one
+    query)."""
+    granted, s = granted_until(), Submission
+    rows = db.session.execute(
+        select(
+            s.cohort_id, s.candidate_id, s.module_code, s.submitted_at, ModuleDeadline.due_on, granted.c.until
+        )
+        .join(
+            ModuleDeadline,
+            and_(ModuleDeadline.cohort_id == s.cohort_id, ModuleDeadline.module_code == s.module_code),
+        )
+        .outerjoin(
+            granted,
+            and_(granted.c.deadline_id == ModuleDeadline.id, granted.c.candidate_id == s.candidate_id),
+        )
+        .where(s.cohort_id.in_(cohort_ids), s.status != SubmissionStatus.WITHDRAWN, ~_after_referral(s))
+    )
+    late = {
+        (cohort_id, candidate_id, code)
+        for cohort_id, candidate_id, code, submitted_at, due_on, until in rows
+        if days_late(due_on, until, submitted_at, False)[1]
+    }
+    counts: dict[tuple[int, int], int] = {}
+    for cohort_id, candidate_id, _ in late:
+        counts[(cohort_id, candidate_id)] = counts.get((cohort_id, candidate_id), 0) + 1
+    return {"late": counts}

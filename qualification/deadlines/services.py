@@ -1,0 +1,351 @@
+"""Deadlines and extensions: the course leader sets a module's deadline, a candidate asks for more time, a
+tutor or course leader grants it (with a new date) or refuses it (with a reason); reminders before the day.
+
+Each change writes its audit row in the caller's transaction and flushes; the view commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core.accounts.models import Role
+from core.audit.services import record
+from core.db.timeutil import UK, utcnow
+from core.errors import InvalidTransition, ValidationFailed, require
+from core.extensions import db
+from core.notifications.services import notify
+from core.validation import errors_of
+from modules.study.queries import closed_modules
+from qualification.cohorts.models import Cohort, MemberRole
+from qualification.deadlines.models import (
+    DeadlineExtension,
+    DeadlineReminder,
+    ExtensionStatus,
+    ModuleDeadline,
+)
+from qualification.deadlines.permissions import (
+    can_ask_for_extension,
+    can_decide_extensions,
+    can_set_deadlines,
+)
+from qualification.deadlines.queries import (
+    PersonalDeadline,
+    cohort_modules,
+    extended_until,
+    personal_deadlines,
+    reminders_due,
+)
+from qualification.deadlines.rules import (
+    NOTE,
+    REASON,
+    REFUSAL,
+    deadline_problem,
+    grant_problem,
+    long_date,
+    personal_deadline,
+    proposal_problem,
+)
+
+DECIDERS_ONLY = "Only the cohort's tutors and course leaders decide extension requests."
+
+
+def _text(value: str | None) -> str:
+    # Browsers send CRLF line ends; blank edges carry no meaning.
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def _acting_role(actor, cohort: Cohort) -> str:
+    """The role someone acts in on a cohort's deadlines, for the audit trail."""
+    if actor.has_role(Role.COURSE_LEADER):
+        return Role.COURSE_LEADER
+    if any(m.user_id == actor.id and m.role == MemberRole.TUTOR for m in cohort.members):
+        return MemberRole.TUTOR
+    return Role.ADMIN
+
+
+# The cohort's deadlines -----------------------------------------------------------------------------------
+
+
+def set_deadline(
+    actor, cohort: Cohort, *, module_code: str, due_on: date | None, today: date
+) -> ModuleDeadline:
+    """Set (or move) the cohort's deadline for one module; setting the same date again changes nothing."""
+    require(can_set_deadlines(actor, cohort), "Only course leaders set the cohort's deadlines.")
+    known = dict(cohort_modules(cohort))
+    errors = errors_of(
+        module_code=None if module_code in known else "Choose one of the modules this cohort studies.",
+        due_on=deadline_problem(due_on, today=today, starts_on=cohort.start_date),
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    deadline = db.session.scalar(
+        select(ModuleDeadline).where(
+            ModuleDeadline.cohort_id == cohort.id, ModuleDeadline.module_code == module_code
+        )
+    )
+    was = deadline.due_on if deadline is not None else None
+    if was == due_on:
+        return deadline
+    if deadline is None:
+        deadline = ModuleDeadline(cohort_id=cohort.id, module_code=module_code)
+        db.session.add(deadline)
+    deadline.due_on, deadline.set_by_id, deadline.set_at = due_on, actor.id, utcnow()
+    db.session.flush()
+    record(
+        "deadline_set" if was is None else "deadline_moved",
+        actor=actor,
+        actor_role=_acting_role(actor, cohort),
+        obj=deadline,
+        details={
+            "cohort_id": cohort.id,
+            "module_code": module_code,
+            "due_on": due_on.isoformat(),
+            "was": was.isoformat() if was else None,
+        },
+    )
+    return deadline
+
+
+def remove_deadline(actor, deadline: ModuleDeadline) -> None:
+    """Take a deadline away, while no candidate has asked for an extension of it (their requests and
+    decisions are kept with it)."""
+    cohort = deadline.cohort
+    require(can_set_deadlines(actor, cohort), "Only course leaders set the cohort's deadlines.")
+    asked = db.session.scalar(
+        select(func.count(DeadlineExtension.id)).where(DeadlineExtension.deadline_id == deadline.id)
+    )
+    if asked:
+        raise InvalidTransition(
+            f"Candidates have asked for extensions of the {deadline.module_code} deadline, so it stays with "
+            "their requests. Move its date instead."
+        )
+    record(
+        "deadline_removed",
+        actor=actor,
+        actor_role=_acting_role(actor, cohort),
+        obj=deadline,
+        details={
+            "cohort_id": cohort.id,
+            "module_code": deadline.module_code,
+            "due_on": deadline.due_on.isoformat(),
+        },
+    )
+    db.session.delete(deadline)
+    db.session.flush()
+
+
+# Extensions -----------------------------------------------------------------------------------------------
+
+
+def own_deadline(candidate_id: int, deadline: ModuleDeadline) -> PersonalDeadline | None:
+    """The candidate's own view of one deadline (None when they do not study its module in its cohort)."""
+    return next(
+        (p for p in personal_deadlines(candidate_id, deadline.cohort_id) if p.deadline.id == deadline.id),
+        None,
+    )
+
+
+def request_extension(
+    actor, deadline: ModuleDeadline, *, proposed_until: date | None, reason: str | None, today: date
+) -> DeadlineExtension:
+    """A candidate asks for more time on one module, with a reason and the date they propose; the cohort's
+    course leader and tutors are told."""
+    cohort = deadline.cohort
+    code = deadline.module_code
+    require(can_ask_for_extension(actor, cohort), "Only the cohort's candidates ask for extensions.")
+    mine = own_deadline(actor.id, deadline)
+    if mine is None:
+        raise InvalidTransition(f"You do not study {code} in this cohort, so it sets you no deadline.")
+    handed_in = closed_modules(actor.id).get(mine.key)
+    if handed_in:
+        raise InvalidTransition(f"{code} needs no extension: it is {handed_in}.")
+    if mine.pending:
+        raise InvalidTransition(
+            f"You have already asked for more time on {code}. Your tutor or course leader will decide; "
+            "you will be told."
+        )
+    reason = _text(reason)
+    errors = errors_of(
+        reason=REASON(reason),
+        proposed_until=proposal_problem(proposed_until, today=today, current=mine.due),
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    extension = DeadlineExtension(
+        deadline_id=deadline.id, candidate_id=actor.id, reason=reason, proposed_until=proposed_until
+    )
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(extension)
+        db.session.flush()
+    except IntegrityError:
+        # The same request sent twice at once (two tabs): the open-request index let one through.
+        savepoint.rollback()
+        raise InvalidTransition(f"You have already asked for more time on {code}.") from None
+    savepoint.commit()
+    record(
+        "extension_requested",
+        actor=actor,
+        actor_role=MemberRole.CANDIDATE,
+        obj=extension,
+        details={
+            "cohort_id": cohort.id,
+            "deadline_id": deadline.id,
+            "module_code": code,
+            "deadline": mine.due.isoformat(),
+            "proposed_until": proposed_until.isoformat(),
+        },
+    )
+    deciders = {cohort.course_leader_id} | {m.user_id for m in cohort.members if m.role == MemberRole.TUTOR}
+    for user_id in sorted(deciders - {None, actor.id}):
+        notify(
+            user_id,
+            kind="extension_requested",
+            title=f"Extension asked: {actor.name}, {code} ({cohort.name})",
+            body=f"Proposed {long_date(proposed_until)}; due now {long_date(mine.due)}. {reason[:300]}",
+            link_endpoint="qualification.deadlines.show_extension",
+            cohort_id=cohort.id,
+            extension_id=extension.id,
+        )
+    return extension
+
+
+def _decidable(actor, extension: DeadlineExtension) -> tuple[Cohort, date]:
+    """The request's cohort and the candidate's deadline now, once the actor may decide and it is open."""
+    cohort = extension.deadline.cohort
+    require(can_decide_extensions(actor, cohort) and extension.candidate_id != actor.id, DECIDERS_ONLY)
+    if extension.status != ExtensionStatus.REQUESTED:
+        who = extension.decided_by.name if extension.decided_by else "someone"
+        raise InvalidTransition(
+            f"This request was already {extension.status.label.lower()} by {who}, so nothing was changed."
+        )
+    deadline = extension.deadline
+    # Extensions granted before this one; breaks in learning are for the lead to wire in (paused_days).
+    return cohort, personal_deadline(deadline.due_on, extended_until(deadline.id, extension.candidate_id))
+
+
+def _decided(
+    actor, cohort: Cohort, extension: DeadlineExtension, status: ExtensionStatus, note: str, **details
+):
+    extension.move_to(status)
+    extension.decided_by_id, extension.decided_at, extension.decision_note = actor.id, utcnow(), note
+    db.session.flush()
+    record(
+        f"extension_{status.value}",
+        actor=actor,
+        actor_role=_acting_role(actor, cohort),
+        obj=extension,
+        details={
+            "cohort_id": cohort.id,
+            "deadline_id": extension.deadline_id,
+            "candidate_id": extension.candidate_id,
+            "module_code": extension.deadline.module_code,
+            "proposed_until": extension.proposed_until.isoformat(),
+            **details,
+        },
+    )
+
+
+def grant_extension(
+    actor, extension: DeadlineExtension, *, until: date | None, note: str | None, today: date
+) -> DeadlineExtension:
+    """Grant the request with a new deadline (the one proposed, or another later than the candidate's
+    deadline now); the candidate is told."""
+    cohort, current = _decidable(actor, extension)
+    note = _text(note)
+    errors = errors_of(until=grant_problem(until, today=today, current=current), note=NOTE(note))
+    if errors:
+        raise ValidationFailed(errors)
+    extension.granted_until = until
+    _decided(
+        actor,
+        cohort,
+        extension,
+        ExtensionStatus.GRANTED,
+        note,
+        granted_until=until.isoformat(),
+        was=current.isoformat(),
+    )
+    code = extension.deadline.module_code
+    notify(
+        extension.candidate_id,
+        kind="extension_granted",
+        title=f"Extension granted: {code} is now due {long_date(until)}",
+        body=note,
+        link_endpoint="qualification.deadlines.show_deadlines",
+        cohort_id=cohort.id,
+    )
+    return extension
+
+
+def refuse_extension(actor, extension: DeadlineExtension, *, reason: str | None) -> DeadlineExtension:
+    """Refuse the request, saying why; the candidate's deadline stays and they are told."""
+    cohort, current = _decidable(actor, extension)
+    reason = _text(reason)
+    problem = REFUSAL(reason)
+    if problem:
+        raise ValidationFailed({"reason": problem})
+    _decided(actor, cohort, extension, ExtensionStatus.REFUSED, reason, deadline=current.isoformat())
+    code = extension.deadline.module_code
+    notify(
+        extension.candidate_id,
+        kind="extension_refused",
+        title=f"Extension refused: {code} is still due {long_date(current)}",
+        body=reason,
+        link_endpoint="qualification.deadlines.show_deadlines",
+        cohort_id=cohort.id,
+    )
+    return extension
+
+
+# Reminders -------------------------------------------------------------------------------------------------
+
+
+def _when(due: date, today: date) -> str:
+    left = (due - today).days
+    near = {0: "due today", 1: "due tomorrow"}.get(left, f"due in {left} days")
+    return f"{near}, {long_date(due)}"
+
+
+def remind_deadlines(now: datetime) -> int:
+    """Remind candidates of a deadline a week and a day before, once each per date, unless they have
+    handed the module in; return how many reminders went (email respects their quiet hours and digest)."""
+    today = now.astimezone(UK).date()
+    handed_in: dict[int, dict] = {}
+    sent = 0
+    for item, days in reminders_due(today):
+        if item.candidate_id not in handed_in:
+            handed_in[item.candidate_id] = closed_modules(item.candidate_id)
+        if item.key in handed_in[item.candidate_id]:
+            continue
+        savepoint = db.session.begin_nested()
+        try:
+            db.session.add(
+                DeadlineReminder(
+                    deadline_id=item.deadline.id,
+                    candidate_id=item.candidate_id,
+                    due_on=item.due,
+                    days=days,
+                    sent_at=now,
+                )
+            )
+            db.session.flush()
+        except IntegrityError:
+            # Another server's run sent it first.
+            savepoint.rollback()
+            continue
+        savepoint.commit()
+        code = item.deadline.module_code
+        notify(
+            item.candidate_id,
+            kind="deadline_reminder",
+            title=f"Reminder: {code} is {_when(item.due, today)}",
+            body=f"{code} {item.module_title} ({item.cohort_name}). Submit it by the end of the day.",
+            link_endpoint="qualification.deadlines.show_deadlines",
+            cohort_id=item.deadline.cohort_id,
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,1 @@
+"""A candidate over the year: breaks in learning, withdrawal and transfer to another cohort."""

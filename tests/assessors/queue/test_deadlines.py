@@ -1,0 +1,164 @@
+"""Work against module deadlines, in the assessor's queue and the cohort report: an attempt that came in after
+the candidate's deadline (extended when an extension was granted) says so; modules past the deadline with
+nothing handed in are listed; and the queue still runs a fixed number of statements."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.extensions import db
+from portfolio.submissions.models import Submission, SubmissionStatus
+from qualification.deadlines.models import DeadlineExtension, ExtensionStatus, ModuleDeadline
+from tests.support.deadlines import today
+from tests.support.demo import demo_ids, load_demo_data
+from tests.support.html import page_text, signed_in
+from tests.support.people import HELEN, JO, LEADER, MORGAN, TOM
+from tests.support.queue import _ids, add_waiting, assert_fixed_statements, rows_of
+
+
+@pytest.fixture
+def demo(app):
+    load_demo_data(app, content=False)
+    return app
+
+
+def _deadline(app, code: str, days: int) -> int:
+    """A deadline `days` from today (in the past when negative: the form refuses those, the past is data)."""
+    with app.app_context():
+        cohort = _ids(app)["cohort"]
+        row = ModuleDeadline(cohort_id=cohort, module_code=code, due_on=today() + timedelta(days=days))
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def _granted(app, deadline: int, email: str, days: int) -> None:
+    """An extension of the deadline granted to the candidate until `days` from today."""
+    _, ids = demo_ids(app)
+    until = today() + timedelta(days=days)
+    with app.app_context():
+        db.session.add(
+            DeadlineExtension(
+                deadline_id=deadline,
+                candidate_id=ids[email],
+                reason="Inspection",
+                proposed_until=until,
+                status=ExtensionStatus.GRANTED,
+                granted_until=until,
+                decided_by_id=ids[LEADER],
+                decided_at=datetime.now(UTC),
+            )
+        )
+        db.session.commit()
+
+
+def _row(response, who: str) -> str:
+    """The text of the queue's row of this candidate's work."""
+    body = response.get_data(as_text=True)
+    row = next(r for r in re.findall(r'<tr id="queue-.*?</tr>', body, re.S) if who in r)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", row))).strip()
+
+
+def test_the_queue_says_which_work_came_in_after_the_candidates_deadline(demo):
+    app = demo
+    m03 = _deadline(app, "M03", -10)
+    add_waiting(app, submissions=1, days_ago=5)  # Jo: 5 days after the deadline
+    add_waiting(app, submissions=1, email=MORGAN, days_ago=5)  # Morgan: within the extension he was granted
+    _granted(app, m03, MORGAN, -3)
+    queue = signed_in(app, TOM).get("/assessors/queue")
+    deadline = (today() - timedelta(days=10)).strftime("%-d %B %Y")
+    assert _row(queue, "Jo Patel").startswith(
+        f"Submission: M03 attempt 1 Submitted 5 days late , deadline {deadline}"
+    )
+    assert "late" not in _row(queue, "Morgan Lee")
+
+
+def test_a_resubmission_after_a_referral_is_not_late(demo):
+    app = demo
+    _deadline(app, "M03", -10)
+    add_waiting(app, submissions=1, days_ago=8)
+    with app.app_context():
+        first = db.session.scalars(select(Submission)).one()
+        first.status = SubmissionStatus.REFERRED
+        db.session.commit()
+    add_waiting(app, submissions=1, days_ago=2)
+    rows = rows_of(signed_in(app, TOM).get("/assessors/queue"))
+    assert [r for r in rows if r.startswith("resubmission-")] == [
+        next(r for r in rows if r.startswith("resubmission-") and r.endswith("M03 attempt 2"))
+    ]
+
+
+def test_modules_past_the_deadline_with_nothing_handed_in_are_listed_for_their_assessor(demo):
+    app = demo
+    m01 = _deadline(app, "M01", -4)
+    _granted(app, m01, JO, 3)  # Jo has until three days from now
+    tom = page_text(signed_in(app, TOM).get("/assessors/queue"))
+    assert "Past the deadline, nothing handed in (1)" in tom
+    assert "Morgan Lee M01 Communicating and Working with Others in CEIAG" in tom
+    assert "Jo Patel" not in tom.split("Past the deadline")[1]
+    helen = page_text(signed_in(app, HELEN).get("/assessors/queue"))
+    assert "Chris Evans M01" in helen.split("Past the deadline")[1]
+    # Once Morgan hands it in, it is no longer overdue.
+    with app.app_context():
+        ids = _ids(app)
+        db.session.add(
+            Submission(
+                candidate_id=ids["people"][MORGAN],
+                cohort_id=ids["cohort"],
+                family="CCQ",
+                module_code="M01",
+                module_id=ids["modules"]["M01"],
+                attempt=1,
+                snapshot_hash="0" * 64,
+            )
+        )
+        db.session.commit()
+    assert "Past the deadline" not in page_text(signed_in(app, TOM).get("/assessors/queue"))
+
+
+def test_the_queue_runs_a_fixed_number_of_statements_with_deadlines_and_extensions(demo):
+    app = demo
+    m03 = _deadline(app, "M03", -10)
+    m01 = _deadline(app, "M01", -4)
+    add_waiting(app, submissions=1, days_ago=5)
+
+    def grow():
+        add_waiting(app, submissions=30, days_ago=5)
+        add_waiting(app, submissions=10, email=MORGAN, days_ago=6)
+        _granted(app, m03, MORGAN, -2)
+        _granted(app, m01, JO, -1)
+
+    assert_fixed_statements(app, signed_in(app, TOM), "/assessors/queue", grow)
+
+
+def test_the_cohort_report_counts_late_and_overdue_modules(demo):
+    app = demo
+    _deadline(app, "M03", -10)
+    _deadline(app, "M01", -4)
+    add_waiting(app, submissions=1, days_ago=5)  # Jo's M03, late
+    cohort = _ids(app)["cohort"]
+    leader = signed_in(app, LEADER)
+    text = page_text(leader.get(f"/cohorts/{cohort}/report"))
+    assert "Modules submitted late" in text
+    assert "Modules overdue" in text
+    rows = list(
+        # utf-8-sig: the CSV starts with a byte-order mark, for Excel.
+        csv.DictReader(
+            io.StringIO(leader.get(f"/cohorts/{cohort}/report.csv").get_data().decode("utf-8-sig"))
+        )
+    )
+    by_name = {row["Name"]: row for row in rows}
+    # Jo: M03 late, M01 overdue; Chris and Morgan: M01 and M03 overdue.
+    assert (by_name["Jo Patel"]["Modules submitted late"], by_name["Jo Patel"]["Modules overdue"]) == (
+        "1",
+        "1",
+    )
+    for name in ("Morgan Lee", next(n for n in by_name if n.startswith("Chris Evans"))):
+        assert (by_name[name]["Modules submitted late"], by_name[name]["Modules overdue"]) == ("0", "2")
