@@ -12,10 +12,9 @@ from assessors.queue.queries.page import (
     KIND_FILTERS,
     QueueFilters,
     Whose,
-    assessing_cohorts,
-    assessor_cohorts,
     decode_cursor,
     module_codes,
+    queue_cohorts,
     queue_page,
     unallocated_counts,
 )
@@ -33,7 +32,7 @@ bp = Blueprint("queue", __name__, url_prefix="/assessors")
 @bp.get("/queue")
 @rule(ASSESSORS)
 def show_queue():
-    cohorts = assessor_cohorts(current_user.id)
+    cohorts, staffed = queue_cohorts(current_user.id)
     codes = module_codes(cohorts)
     form = queue_filter_form(request.args, cohorts, codes)
     cohort_ids = {str(c.id) for c in cohorts}
@@ -56,7 +55,6 @@ def show_queue():
 
     observation_page = "assessors.workplace.show_observation" in current_app.view_functions
     overdue = overdue_modules(today_uk(), assessor_id=current_user.id)
-    staffed = assessing_cohorts(current_user.id)
     waiting = unallocated_counts([c.id for c in staffed])
     return render_template(
         "assessors/queue/queue.html",

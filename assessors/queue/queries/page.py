@@ -57,6 +57,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "module_codes",
+    "queue_cohorts",
     "queue_counts",
     "queue_page",
     "ready_count",
@@ -147,15 +148,23 @@ def _mine_ready(assessor_id: int):
 
 def assessor_cohorts(assessor_id: int) -> list[Cohort]:
     """The cohorts whose work can reach this assessor: allocations and cohort staff (one query)."""
+    return queue_cohorts(assessor_id)[0]
+
+
+def queue_cohorts(assessor_id: int) -> tuple[list[Cohort], list[Cohort]]:
+    """The cohorts whose work can reach this assessor (allocations and cohort staff), and of those the ones
+    where they are one of the assessors, whose Unallocated queue they see: one query for both."""
     allocations = select(AssessorAllocation.cohort_id).where(AssessorAllocation.assessor_id == assessor_id)
     staff = select(CohortMember.cohort_id).where(
         CohortMember.user_id == assessor_id, CohortMember.role == MemberRole.ASSESSOR
     )
-    return list(
-        db.session.scalars(
-            select(Cohort).where(or_(Cohort.id.in_(allocations), Cohort.id.in_(staff))).order_by(Cohort.name)
-        )
-    )
+    staffed = Cohort.id.in_(staff)
+    rows = db.session.execute(
+        select(Cohort, staffed.label("staffed"))
+        .where(or_(Cohort.id.in_(allocations), staffed))
+        .order_by(Cohort.name)
+    ).all()
+    return [c for c, _ in rows], [c for c, on_staff in rows if on_staff]
 
 
 def module_codes(cohorts: list[Cohort]) -> list[str]:
@@ -361,15 +370,3 @@ def unallocated_count(user, cohort_id: int) -> int | None:
     if not (can_manage_cohort(user) or can_see_unallocated(user, cohort_roles(cohort_id))):
         return None
     return unallocated_counts([cohort_id]).get(cohort_id, 0)
-
-
-def assessing_cohorts(user_id: int) -> list[Cohort]:
-    """The cohorts where the person is one of the assessors (whose Unallocated queue they see)."""
-    return list(
-        db.session.scalars(
-            select(Cohort)
-            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-            .where(CohortMember.user_id == user_id, CohortMember.role == MemberRole.ASSESSOR)
-            .order_by(Cohort.name)
-        )
-    )
