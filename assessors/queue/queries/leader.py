@@ -17,8 +17,9 @@ from sqlalchemy import String, and_, case, exists, func, literal, select, type_c
 from sqlalchemy.orm import aliased, outerjoin
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment
+from assessors.queue.queries.page import cutoffs_of
 from assessors.queue.queries.sources import DECIDED, QueueFilters, Whose, late, sources
-from assessors.queue.rules import overdue_cutoff, start_of_uk_day, today_uk
+from assessors.queue.rules import start_of_uk_day, today_uk
 from core.accounts.models import Role
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
@@ -34,6 +35,7 @@ from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession, MemberRole
+from qualification.cohorts.queries import with_closures
 
 INACTIVE_DAYS = 21
 UNALLOCATED_KINDS = ("attempts", "claims", "to_plan")
@@ -120,7 +122,7 @@ def unallocated_counts(cohort_ids: list[int]) -> dict[int, CohortNeeds]:
 def _overdue_branches(cohorts: list[Cohort], today: date):
     """Attempts and APL claims not yet decided, past their cohort's turnaround target."""
     ids = [c.id for c in cohorts]
-    cutoffs = {c.id: overdue_cutoff(c.turnaround_days, today) for c in cohorts}
+    cutoffs = cutoffs_of(cohorts, today)
     a, b = aliased(Assessment), aliased(Assessment)
     decided = aliased(Assessment)
     s, c = Submission, AplClaim
@@ -201,11 +203,8 @@ def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOve
     now = now or utcnow()
     today = today_uk(now)
     week_start = today - timedelta(days=today.weekday())
-    cohorts = list(
-        db.session.scalars(
-            select(Cohort).where(Cohort.course_leader_id == leader_id).order_by(Cohort.start_date, Cohort.id)
-        )
-    )
+    query = select(Cohort).where(Cohort.course_leader_id == leader_id).order_by(Cohort.start_date, Cohort.id)
+    cohorts = list(db.session.scalars(with_closures(query)).unique())
     ids = [c.id for c in cohorts]
     needs = {c.id: CohortNeeds(cohort=c) for c in cohorts}
     if ids:

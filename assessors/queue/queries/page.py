@@ -30,13 +30,13 @@ from assessors.queue.queries.sources import (
     paged,
     sources,
 )
-from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, overdue_cutoff, today_uk
+from assessors.queue.rules import Turnaround, closed_days, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.queries import cohort_roles, with_closures
 from qualification.permissions import can_manage_cohort
 from qualification.versions.models import VersionModule
 
@@ -141,11 +141,8 @@ def assessor_cohorts(assessor_id: int) -> list[Cohort]:
     staff = select(CohortMember.cohort_id).where(
         CohortMember.user_id == assessor_id, CohortMember.role == MemberRole.ASSESSOR
     )
-    return list(
-        db.session.scalars(
-            select(Cohort).where(or_(Cohort.id.in_(allocations), Cohort.id.in_(staff))).order_by(Cohort.name)
-        )
-    )
+    query = select(Cohort).where(or_(Cohort.id.in_(allocations), Cohort.id.in_(staff))).order_by(Cohort.name)
+    return list(db.session.scalars(with_closures(query)).unique())
 
 
 def module_codes(cohorts: list[Cohort]) -> list[str]:
@@ -162,16 +159,25 @@ def module_codes(cohorts: list[Cohort]) -> list[str]:
     )
 
 
-def _targets(cohorts: list[Cohort]) -> dict[int | None, int]:
-    targets: dict[int | None, int] = {c.id: c.turnaround_days for c in cohorts}
-    targets[None] = DEFAULT_TARGET  # work whose cohort was deleted
-    return targets
+def turnaround_of(cohort: Cohort) -> Turnaround:
+    """The cohort's target and closure days (load cohorts `with_closures`, or this reads them)."""
+    return Turnaround(cohort.turnaround_days, closed_days((c.first_day, c.last_day) for c in cohort.closures))
+
+
+def turnarounds(cohorts: list[Cohort]) -> dict[int | None, Turnaround]:
+    """Each cohort's turnaround, and the default for work whose cohort was deleted (key None)."""
+    return {**{c.id: turnaround_of(c) for c in cohorts}, None: Turnaround()}
+
+
+def cutoffs_of(cohorts: list[Cohort], today: date) -> dict[int | None, datetime]:
+    """Per cohort, the moment before which waiting work is overdue today (for `late` in SQL)."""
+    return {cid: turnaround.cutoff(today) for cid, turnaround in turnarounds(cohorts).items()}
 
 
 def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
     """How many items wait for the assessor, how many are overdue, how many need an observation planned
     (one query)."""
-    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in _targets(cohorts).items()}
+    cutoffs = cutoffs_of(cohorts, today)
     merged = union_all(
         *[
             query.with_only_columns(
@@ -230,8 +236,8 @@ def queue_page(
     assessor_id: int | Whose, cohorts: list[Cohort], filters: QueueFilters, cursor: Cursor | None, today: date
 ) -> QueuePage:
     """One page of the assessor's queue (one query), with the days each item has waited."""
-    targets = _targets(cohorts)
-    cutoffs = {cid: overdue_cutoff(days, today) for cid, days in targets.items()}
+    targets = turnarounds(cohorts)
+    cutoffs = {cid: turnaround.cutoff(today) for cid, turnaround in targets.items()}
     branches = [paged(q, key, filters, cursor, cutoffs) for q, key in sources(assessor_id, filters)]
     if not branches:
         return QueuePage()
@@ -267,8 +273,8 @@ def queue_page(
     return page
 
 
-def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
-    target = targets.get(r.cohort_id, DEFAULT_TARGET)
+def _row(r, targets: dict[int | None, Turnaround], today: date) -> QueueRow:
+    turnaround = targets.get(r.cohort_id) or targets[None]
     timed = r.kind not in UNTIMED_KINDS
     return QueueRow(
         kind=r.kind,
@@ -283,10 +289,10 @@ def _row(r, targets: dict[int | None, int], today: date) -> QueueRow:
         attempt=r.attempt,
         assessment_id=r.assessment_id,
         status=r.status,
-        target=target,
-        waited=days_waited(r.waiting_at, today),
-        due=due_date(r.waiting_at, target),
-        overdue=timed and is_overdue(r.waiting_at, target, today),
+        target=turnaround.target,
+        waited=turnaround.waited(r.waiting_at, today),
+        due=turnaround.due(r.waiting_at),
+        overdue=timed and turnaround.overdue(r.waiting_at, today),
         timed=timed,
     )
 

@@ -2,10 +2,11 @@
 
 Four kinds of work: submitted attempts of the candidates allocated to the assessor (not started, being
 marked, or returned by the IQA), submitted APL claims of those candidates that no round has decided yet,
-observations the assessor has planned and still has to write up, and modules those candidates study that
-still need an observation planned. The same branches, for the candidates of a cohort with no allocated
-assessor, make the cohort's Unallocated queue (no observation to write up there: a planned observation
-always has its assessor). Each branch is filtered, ordered and limited on the page key
+planned observations of those candidates still to write up, and modules those candidates study that
+still need an observation planned. Every branch follows the allocation, so reallocating a candidate (or
+removing their assessor from the cohort) moves all their waiting work, a planned visit included. The same
+branches, for the candidates of a cohort with no allocated assessor, make the cohort's Unallocated queue.
+Each branch is filtered, ordered and limited on the page key
 (waiting_since, kind, id), so a page reads at most `PAGE_SIZE + 1` rows of each branch and never scans with
 OFFSET, however long the queue. assessors/queue.py merges the branches and builds the page.
 """
@@ -251,13 +252,13 @@ def _claims(whose: Whose):
 
 
 def _write_ups(whose: Whose):
-    if whose.assessor_id is None:
-        return None  # a planned observation always has its assessor: never unallocated
+    # Whoever is allocated the candidate now writes the visit up (recording is theirs: may_assess), not
+    # necessarily the assessor who planned it.
     kind = literal("observation", String)
     waiting = type_coerce(uk_start_of_day(Observation.planned_for), UTCDateTime)
     o, none = Observation, _typed_null(Integer)
     query = select(*_subject_columns(o, kind, waiting, none, none, o.status)).where(
-        o.assessor_id == whose.assessor_id, o.status == ObservationStatus.PLANNED
+        whose.owns(o.cohort_id, o.candidate_id), o.status == ObservationStatus.PLANNED
     )
     return query, (waiting, kind, o.id, o.cohort_id, True), o.module_code
 
