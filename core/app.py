@@ -22,7 +22,7 @@ from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.quality.queries import iqa_panel
 from assessors.queries import COHORT_REPORT_COUNTS
-from assessors.queue.queries.leader import leader_panel
+from assessors.queue.queries.leader import last_active, leader_panel
 from assessors.queue.queries.page import assessor_panel, unallocated_count
 from core import blueprints as core_blueprints
 from core import cli
@@ -124,6 +124,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["waymark_on_joining"] = [allocate_on_joining]
     # How much work waits with no assessor in a cohort, for those who see it (the cohort page links to it).
     app.extensions["waymark_unallocated_count"] = [unallocated_count]
+    # When candidates last did something on their course (the cohort's people page; the leader's home
+    # counts those inactive for 21 days by the same rule).
+    app.extensions["waymark_last_active"] = [last_active]
     # Menu entries of the areas: (label, endpoint, predicate), shown when the predicate allows.
     app.extensions["waymark_nav"] = [
         ("Study planner", "modules.planner.planner", can_plan_study),

@@ -13,7 +13,9 @@ from qualification.compare.views import bp as compare
 from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
 from qualification.pathway.views import bp as pathway
+from qualification.people.views import bp as people
 from qualification.results.views import bp as results
+from qualification.settings.views import bp as settings
 from qualification.versions.models import VersionStatus
 from qualification.versions.views import bp as versions
 
@@ -25,6 +27,8 @@ bp = area_blueprint(
     editor,
     awards,
     cohorts,
+    settings,
+    people,
     calendar,
     booking,
     pathway,

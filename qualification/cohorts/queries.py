@@ -39,11 +39,12 @@ def cohorts_for(user) -> list[Cohort]:
 
 def load_cohort(cohort_id: int) -> Cohort | None:
     """A cohort with its members and sessions, in a fixed number of queries."""
-    return db.session.scalar(
+    query = (
         select(Cohort)
         .where(Cohort.id == cohort_id)
         .options(selectinload(Cohort.members), selectinload(Cohort.sessions))
     )
+    return db.session.scalars(with_closures(query)).unique().first()
 
 
 def with_closures(query):

@@ -23,14 +23,18 @@ from qualification.cohorts.models import (
     CohortMember,
     MemberRole,
 )
-from qualification.cohorts.rules import COHORT_NAME, SCHOOL, even_spread_choice
+from qualification.cohorts.rules import (
+    COHORT_NAME,
+    SCHOOL,
+    date_problems,
+    even_spread_choice,
+    turnaround_problem,
+)
 from qualification.pathway.services import sync_enrolments
 from qualification.permissions import can_manage_cohort
 from qualification.versions.models import QualificationVersion, VersionStatus
 
 MAX_CSV_ROWS = 2000
-MIN_TURNAROUND, MAX_TURNAROUND = 1, 120  # working days (the cohorts table's CHECK)
-TURNAROUND_MESSAGE = "Enter a number of days from 1 to 120."
 
 
 def audit_cohort(action: str, actor, cohort: Cohort, **details) -> None:
@@ -39,7 +43,7 @@ def audit_cohort(action: str, actor, cohort: Cohort, **details) -> None:
     record(action, actor=actor, actor_role=acting, obj=cohort, details=details)
 
 
-def _offer_problem(
+def offer_problem(
     version: QualificationVersion, award_code: str | None, module_code: str | None
 ) -> str | None:
     """Why a cohort cannot study this award or CPD module of this version, if it cannot."""
@@ -72,14 +76,9 @@ def create_cohort(
     name = (name or "").strip()
     errors = errors_of(
         name=COHORT_NAME(name),
-        offer=_offer_problem(version, award_code, module_code),
-        choice_deadline=(
-            "The deadline for choosing options cannot be before the cohort starts."
-            if choice_deadline and choice_deadline < start_date
-            else None
-        ),
-        turnaround_days=None if MIN_TURNAROUND <= turnaround_days <= MAX_TURNAROUND else TURNAROUND_MESSAGE,
-    )
+        offer=offer_problem(version, award_code, module_code),
+        turnaround_days=turnaround_problem(turnaround_days),
+    ) | date_problems(start_date, None, choice_deadline)
     if errors:
         raise ValidationFailed(errors)
     cohort = Cohort(
@@ -368,8 +367,8 @@ def set_turnaround(actor, cohort: Cohort, *, days: int, expected_version: int | 
         raise EditConflict(
             "Someone changed this cohort since you opened the page. Check the target and save again."
         )
-    if days is None or not MIN_TURNAROUND <= days <= MAX_TURNAROUND:
-        raise ValidationFailed({"days": TURNAROUND_MESSAGE})
+    if problem := turnaround_problem(days):
+        raise ValidationFailed({"days": problem})
     before = cohort.turnaround_days
     cohort.turnaround_days = days
     db.session.flush()
