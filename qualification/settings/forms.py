@@ -70,11 +70,15 @@ class RemoveClosureForm(FlaskForm):
     first_day = DateField(validators=[InputRequired("Reload the page and try again.")])
 
 
+def _version_id(value) -> int | None:
+    return int(value) if str(value).isdigit() else None
+
+
 class MoveVersionForm(FlaskForm):
     # Any id is the service's to refuse in words (not newer, not published, or without the cohort's award).
     target = SelectField(
         "Move to",
-        coerce=int,
+        coerce=_version_id,
         validate_choice=False,
         validators=[DataRequired("Choose the version to move to.")],
     )
