@@ -252,7 +252,7 @@ def allocate(actor, cohort: Cohort, *, candidate_id: int, assessor_id: int) -> N
     )
 
 
-def _loads(cohort: Cohort) -> dict[int, tuple[int, str]]:
+def assessor_loads(cohort: Cohort) -> dict[int, tuple[int, str]]:
     """Each assessor of the cohort -> (candidates allocated to them here, their name)."""
     counts = (
         select(AssessorAllocation.assessor_id, func.count().label("n"))
@@ -272,7 +272,7 @@ def _loads(cohort: Cohort) -> dict[int, tuple[int, str]]:
 def allocate_evenly(actor, cohort: Cohort) -> int:
     """Give every unallocated candidate the assessor with the fewest candidates; return how many."""
     require(can_manage_cohort(actor, cohort), "Only course leaders can allocate assessors.")
-    load = _loads(cohort)
+    load = assessor_loads(cohort)
     if not load:
         raise ValidationFailed({"": "Add at least one assessor to the cohort first."})
     allocated = set(
@@ -313,7 +313,7 @@ def allocate_by_rule(actor, cohort: Cohort, candidate_id: int) -> int | None:
     existing = allocated_assessor_id(cohort, candidate_id)
     if existing is not None or cohort.allocation_rule != AllocationRule.EVEN:
         return existing
-    assessor_id = even_spread_choice(_loads(cohort), candidate_id)
+    assessor_id = even_spread_choice(assessor_loads(cohort), candidate_id)
     if assessor_id is None:
         return None  # no assessor yet: the work waits in the cohort's Unallocated queue
     db.session.add(

@@ -29,15 +29,32 @@ class Person:
     assessor: User | None
 
     @property
-    def invitation_status(self) -> str:
-        """'joined', 'pending', 'expired', 'withdrawn' or 'none' (never invited, has not joined)."""
-        if self.user.has_joined:
-            return "joined"
-        if self.invitation is None:
-            return "none"
-        if self.invitation.revoked_at is not None:
-            return "withdrawn"
-        return "pending" if self.invitation.expires_at > utcnow() else "expired"
+    def _open_link(self) -> Invitation | None:
+        """The newest invitation while it is neither used nor withdrawn (and they have not joined)."""
+        sent = self.invitation
+        if self.user.has_joined or sent is None or sent.revoked_at is not None or sent.used_at is not None:
+            return None
+        return sent
+
+    @property
+    def link_works_until(self) -> datetime | None:
+        """When the pending invitation link stops working (None: no link is working now)."""
+        sent = self._open_link
+        return sent.expires_at if sent is not None and sent.expires_at > utcnow() else None
+
+    @property
+    def link_expired_on(self) -> datetime | None:
+        """When the newest link expired, unused and not withdrawn."""
+        sent = self._open_link
+        return sent.expires_at if sent is not None and sent.expires_at <= utcnow() else None
+
+    @property
+    def withdrawn(self) -> bool:
+        return (
+            not self.user.has_joined
+            and self.invitation is not None
+            and self.invitation.revoked_at is not None
+        )
 
 
 def _invitations(emails: list[str]) -> dict[str, list[Invitation]]:
