@@ -72,7 +72,8 @@ class Cohort(Versioned, db.Model):
     course_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What a school pays for a day of supply cover (about £180 in the research); shown on release letters.
     supply_cost_pence: Mapped[int] = mapped_column(Integer, default=18000)
-    # The course leader's target for judging a submission, in working days (weekdays, not bank holidays).
+    # The course leader's target for judging a submission, in working days (weekdays, not bank holidays
+    # or the cohort's closure days).
     turnaround_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     # How candidates who join get an assessor (AllocationRule); even spread unless the leader chooses manual.
     allocation_rule: Mapped[str] = mapped_column(String(12), default="even", server_default="even")
