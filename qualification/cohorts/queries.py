@@ -17,6 +17,7 @@ from qualification.cohorts.models import (
     NO_COHORT,
     AssessorAllocation,
     Cohort,
+    CohortClosure,
     CohortMember,
     CohortRoles,
     CohortSession,
@@ -50,7 +51,12 @@ def load_cohort(cohort_id: int) -> Cohort | None:
 def with_closures(query):
     """A query of cohorts that also loads their closure days, in the same statement (turnaround needs them);
     read it with `.unique()`."""
-    return query.outerjoin(Cohort.closures).options(contains_eager(Cohort.closures))
+    # Appended to the caller's order: the cohorts keep theirs, each cohort's closures come by date.
+    return (
+        query.outerjoin(Cohort.closures)
+        .options(contains_eager(Cohort.closures))
+        .order_by(CohortClosure.first_day)
+    )
 
 
 def allocations(cohort: Cohort) -> dict[int, int]:
