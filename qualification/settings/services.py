@@ -26,6 +26,7 @@ from qualification.pathway.models import PathwayChoice
 from qualification.pathway.services import chosen_codes, pathway_status, sync_enrolments
 from qualification.permissions import can_manage_cohort
 from qualification.settings.rules import (
+    MAX_SUPPLY_POUNDS,
     SUPPLY_MESSAGE,
     a_year_on,
     closure_problems,
@@ -80,7 +81,11 @@ def update_settings(
         start_date=None if start_date else "Enter the start date.",
         turnaround_days=turnaround_problem(turnaround_days),
         allocation_rule=None if allocation_rule in rules else "Choose even spread or manual allocation.",
-        supply_cost=None if supply_cost_pence is not None and supply_cost_pence >= 0 else SUPPLY_MESSAGE,
+        supply_cost=(
+            None
+            if isinstance(supply_cost_pence, int) and 0 <= supply_cost_pence <= MAX_SUPPLY_POUNDS * 100
+            else SUPPLY_MESSAGE
+        ),
     ) | (date_problems(start_date, end_date, choice_deadline) if start_date else {})
     if errors:
         raise ValidationFailed(errors)

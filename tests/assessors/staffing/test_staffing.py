@@ -275,3 +275,18 @@ def test_removal_pages_exist_only_for_staff_in_that_role(demo):
         == 403
     )
     assert _audit(demo) == []
+
+
+def test_a_tutor_is_simply_removed(demo):
+    make_user(
+        demo, "tess@northmoor.example", name="Tess Tutor", roles=(Role.CANDIDATE,), password=DEMO_PASSWORD
+    )
+    cohort_id, _ = demo_ids(demo)
+    leader = signed_in(demo, LEADER)
+    add_staff(leader, cohort_id, "tess@northmoor.example", "tutor")
+    page = _removal_page(demo, leader, "tess@northmoor.example", "tutor")
+    assert "Nothing waits with a tutor." in page_text(page)
+    done = page_text(press(leader, page, "Remove Tess Tutor"))
+    assert "Tess Tutor is no longer a tutor of" in done
+    assert ("tess@northmoor.example", "tutor") not in _world(demo)["staff"]
+    assert _audit(demo)[0]["role"] == "tutor"
