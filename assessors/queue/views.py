@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from assessors.marking.forms import StartForm, queue_filter_form
 from assessors.permissions import ASSESSORS, can_see_unallocated
@@ -23,7 +24,7 @@ from core.extensions import db
 from core.web.access import SIGNED_IN, rule
 from qualification.cohorts.forms import AllocationForm
 from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.queries import allocations, cohort_roles
+from qualification.cohorts.queries import allocations, cohort_roles, with_closures
 from qualification.permissions import can_manage_cohort
 
 bp = Blueprint("queue", __name__, url_prefix="/assessors")
@@ -76,7 +77,7 @@ def show_queue():
 @rule(SIGNED_IN)
 def show_unallocated(cohort_id: int):
     """The cohort's Unallocated queue: work of candidates with no assessor, and those candidates."""
-    cohort = db.session.get(Cohort, cohort_id)
+    cohort = db.session.scalars(with_closures(select(Cohort).where(Cohort.id == cohort_id))).unique().first()
     if cohort is None or not can_see_unallocated(current_user, cohort_roles(cohort_id)):
         abort(404)  # whether the cohort exists is not for others to know
     cursor = decode_cursor(request.args.get("cursor"))

@@ -18,11 +18,11 @@ from sqlalchemy import String, and_, case, exists, func, literal, select, type_c
 from sqlalchemy.orm import aliased, outerjoin
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment
+from assessors.queue.queries.page import cutoffs_of
 from assessors.queue.queries.sources import (
     DECIDED,
     QueueFilters,
     Whose,
-    cutoffs_for,
     late,
     sources,
 )
@@ -49,6 +49,7 @@ from qualification.cohorts.models import (
     MemberStatus,
     SessionStatus,
 )
+from qualification.cohorts.queries import with_closures
 from qualification.membership.queries import break_spans, withdrawn
 
 INACTIVE_DAYS = 21
@@ -136,7 +137,7 @@ def unallocated_counts(cohort_ids: list[int]) -> dict[int, CohortNeeds]:
 def _overdue_branches(cohorts: list[Cohort], today: date):
     """Attempts and APL claims not yet decided, past their cohort's turnaround target."""
     ids = [c.id for c in cohorts]
-    cutoffs = cutoffs_for({c.id: c.turnaround_days for c in cohorts}, today, break_spans(ids))
+    cutoffs = cutoffs_of(cohorts, today, break_spans(ids))
     a, b = aliased(Assessment), aliased(Assessment)
     decided = aliased(Assessment)
     s, c = Submission, AplClaim
@@ -177,27 +178,52 @@ def _sessions_branch(cohort_ids: list[int], week_start: date):
     )
 
 
-def _recently_active(since: datetime):
-    """SQL: the ids of people who did something on their course since then.
+def _activity(*, since: datetime | None = None, people: list[int] | None = None):
+    """SQL: (user_id, at) for each thing people did on their course (since then; these people only).
 
     Activity is what a candidate does with their study or portfolio: opening or finishing an activity, a
     knowledge-check attempt, a saved reflection draft, logged study time, a new evidence version, a submitted
     attempt, an APL claim drafted or sent, a session attended. Signing in alone is not activity.
     """
-    return union_all(
-        select(StudyPosition.user_id).where(StudyPosition.updated_at >= since),
-        select(ActivityCompletion.user_id).where(ActivityCompletion.completed_at >= since),
-        select(QuizAttempt.user_id).where(QuizAttempt.submitted_at >= since),
-        select(ReflectionDraft.user_id).where(ReflectionDraft.updated_at >= since),
-        select(StudyLog.user_id).where(StudyLog.logged_at >= since),
-        select(EvidenceItem.candidate_id)
-        .join(EvidenceVersion, EvidenceVersion.item_id == EvidenceItem.id)
-        .where(EvidenceVersion.created_at >= since),
-        select(Submission.candidate_id).where(Submission.submitted_at >= since),
-        select(AplClaim.candidate_id).where(AplClaim.created_at >= since),
-        select(AplClaim.candidate_id).where(AplClaim.submitted_at >= since),
-        select(SessionBooking.candidate_id).where(SessionBooking.attended_at >= since),
-    )
+    sources = [
+        (StudyPosition.user_id, StudyPosition.updated_at, None),
+        (ActivityCompletion.user_id, ActivityCompletion.completed_at, None),
+        (QuizAttempt.user_id, QuizAttempt.submitted_at, None),
+        (ReflectionDraft.user_id, ReflectionDraft.updated_at, None),
+        (StudyLog.user_id, StudyLog.logged_at, None),
+        (EvidenceItem.candidate_id, EvidenceVersion.created_at, EvidenceVersion.item_id == EvidenceItem.id),
+        (Submission.candidate_id, Submission.submitted_at, None),
+        (AplClaim.candidate_id, AplClaim.created_at, None),
+        (AplClaim.candidate_id, AplClaim.submitted_at, None),
+        (SessionBooking.candidate_id, SessionBooking.attended_at, None),
+    ]
+    branches = []
+    for person, moment, joined in sources:
+        branch = select(person.label("user_id"), moment.label("at"))
+        if joined is not None:
+            branch = branch.select_from(person.class_).join(moment.class_, joined)
+        if since is not None:
+            branch = branch.where(moment >= since)
+        if people is not None:
+            branch = branch.where(person.in_(people), moment.is_not(None))
+        branches.append(branch)
+    return union_all(*branches).subquery()
+
+
+def _recently_active(since: datetime):
+    """SQL: the ids of people who did something on their course since then (see `_activity`)."""
+    return select(_activity(since=since).c.user_id)
+
+
+def last_active(user_ids) -> dict[int, datetime]:
+    """When each of these people last did something on their course (see `_activity`), in one query; those
+    who never did are left out."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    done = _activity(people=ids)
+    latest = type_coerce(func.max(done.c.at), UTCDateTime)
+    return dict(db.session.execute(select(done.c.user_id, latest).group_by(done.c.user_id)).all())
 
 
 def _inactive_branch(cohort_ids: list[int], now: datetime):
@@ -222,11 +248,8 @@ def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOve
     now = now or utcnow()
     today = today_uk(now)
     week_start = today - timedelta(days=today.weekday())
-    cohorts = list(
-        db.session.scalars(
-            select(Cohort).where(Cohort.course_leader_id == leader_id).order_by(Cohort.start_date, Cohort.id)
-        )
-    )
+    query = select(Cohort).where(Cohort.course_leader_id == leader_id).order_by(Cohort.start_date, Cohort.id)
+    cohorts = list(db.session.scalars(with_closures(query)).unique())
     ids = [c.id for c in cohorts]
     needs = {c.id: CohortNeeds(cohort=c) for c in cohorts}
     if ids:
