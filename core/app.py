@@ -23,7 +23,7 @@ from assessors.marking.queries import attestations
 from assessors.permissions import can_quality_assure, can_use_queue, is_examiner
 from assessors.quality.queries import iqa_panel
 from assessors.queries import COHORT_REPORT_COUNTS
-from assessors.queue.queries.leader import last_active, leader_panel
+from assessors.queue.queries.leader import leader_panel
 from assessors.queue.queries.page import assessor_panel, unallocated_by_candidate, unallocated_count
 from assessors.services import move_unstarted_work
 from core import blueprints as core_blueprints
