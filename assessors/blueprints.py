@@ -9,6 +9,7 @@ from assessors.marking.views import bp as marking
 from assessors.permissions import TEMPLATE_PREDICATES
 from assessors.quality.views import bp as quality
 from assessors.queue.views import bp as queue
+from assessors.staffing.views import bp as staffing
 from assessors.witness.models import WitnessStatus
 from assessors.witness.views import bp as witness
 from assessors.workplace.models import ObservationStatus
@@ -24,6 +25,7 @@ bp = area_blueprint(
     workplace,
     witness,
     history,
+    staffing,
     statuses=(MarkingStatus, ObservationStatus, WitnessStatus),
     predicates=TEMPLATE_PREDICATES,
 )

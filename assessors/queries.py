@@ -7,13 +7,21 @@ Who holds which role in a cohort (its IQAs, each candidate's assessor) is read f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import DateTime, func, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
 from assessors.queue.queries.deadlines import late_counts, overdue_counts
-from assessors.queue.rules import today_uk, uk_day, working_days_between, working_days_waited
+from assessors.queue.rules import (
+    NO_CLOSURES,
+    closed_days,
+    today_uk,
+    uk_day,
+    working_days_between,
+    working_days_waited,
+)
 from core.accounts.models import User
 from core.extensions import db
 from modules.study.models import ActivityCompletion, QuizAttempt, ReflectionDraft, StudyLog, StudyPosition
@@ -22,7 +30,7 @@ from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import active_enrolments, module_criteria
 from qualification.booking.models import SessionBooking
-from qualification.cohorts.models import CohortMember, MemberRole
+from qualification.cohorts.models import CohortClosure, CohortMember, MemberRole
 from qualification.membership.queries import break_spans
 from qualification.results.queries.report import DATE, DAYS, Column, Loaded, ReportActivity, ReportColumns
 
@@ -51,8 +59,8 @@ def candidate_rows(model, candidate_id: int, *order_by) -> list:
 
 def _waiting(cohort_ids: Sequence[int]) -> Loaded:
     """Per candidate: submitted attempts not yet decided and released, and the working days the oldest has
-    waited since it was sent (two queries: the attempts, the breaks in learning)."""
-    today, breaks = today_uk(), break_spans(cohort_ids)
+    waited since it was sent (three queries: the attempts, the closure days, the breaks in learning)."""
+    today, breaks, closed = today_uk(), break_spans(cohort_ids), closures(cohort_ids)
     found: Loaded = {"waiting": {}, "longest_wait": {}}
     for cohort_id, candidate_id, n, oldest in db.session.execute(
         select(
@@ -65,9 +73,10 @@ def _waiting(cohort_ids: Sequence[int]) -> Loaded:
         .group_by(Submission.cohort_id, Submission.candidate_id)
     ):
         found["waiting"][(cohort_id, candidate_id)] = n
-        # The queue's clock: a candidate's breaks in learning do not count.
-        found["longest_wait"][(cohort_id, candidate_id)] = working_days_waited(
-            uk_day(oldest), today, breaks.get((cohort_id, candidate_id), ())
+        # The queue's clock: the cohort's closure days and the candidate's breaks in learning do not count.
+        key = (cohort_id, candidate_id)
+        found["longest_wait"][key] = working_days_waited(
+            uk_day(oldest), today, closed.get(cohort_id, NO_CLOSURES), breaks.get(key, ())
         )
     return found
 
@@ -80,6 +89,19 @@ def _released(cohort_ids: Sequence[int]) -> Loaded:
         .group_by(Assessment.cohort_id, Assessment.candidate_id)
     )
     return {"released": {(cohort_id, who): n for cohort_id, who, n in rows}}
+
+
+def closures(cohort_ids: Sequence[int]) -> dict[int, frozenset[date]]:
+    """Each cohort's closure days (one query): like bank holidays, not working days."""
+    ranges: dict[int, list[tuple[date, date]]] = {}
+    rows = db.session.execute(
+        select(CohortClosure.cohort_id, CohortClosure.first_day, CohortClosure.last_day).where(
+            CohortClosure.cohort_id.in_(cohort_ids)
+        )
+    )
+    for cohort_id, first, last in rows:
+        ranges.setdefault(cohort_id, []).append((first, last))
+    return {cohort_id: closed_days(spans) for cohort_id, spans in ranges.items()}
 
 
 def activity_branches(narrow) -> list:
@@ -105,7 +127,7 @@ def activity_branches(narrow) -> list:
     for who, when, joined in sources:
         query = select(who.label("user_id"), when.label("at"))
         if joined is not None:
-            query = query.join(EvidenceVersion, joined)
+            query = query.select_from(who.class_).join(when.class_, joined)
         branches.append(query.where(narrow(who, when)))
     return branches
 
@@ -152,8 +174,9 @@ COHORT_REPORT_COUNTS = [
 
 def cohort_activity(cohort_id: int) -> ReportActivity:
     """The cohort's work over time, for the report's charts: what was sent, what was released, and how many
-    working days each decision took from sending to the assessor completing it (two queries). Times are read
-    raw and turned into UK days by `uk_day`: thousands of rows, one cached lookup each."""
+    working days each decision took from sending to the assessor completing it, closure days left out (three
+    queries). Times are read raw and turned into UK days by `uk_day`: thousands of rows, one cached lookup
+    each."""
     sent = union_all(
         select(Submission.candidate_id, _raw(Submission.submitted_at)).where(
             Submission.cohort_id == cohort_id
@@ -177,11 +200,12 @@ def cohort_activity(cohort_id: int) -> ReportActivity:
         .outerjoin(assessor, assessor.id == func.coalesce(Assessment.completed_by_id, Assessment.assessor_id))
         .where(Assessment.cohort_id == cohort_id, Assessment.completed_at.is_not(None))
     ).all()
+    closed = closures([cohort_id]).get(cohort_id, NO_CLOSURES)
     return ReportActivity(
         submitted=submitted,
         released=[(who, uk_day(released)) for who, released, *_ in decisions if released is not None],
         turnaround=[
-            (who, name or "Former assessor", working_days_between(uk_day(sent_at), uk_day(done)))
+            (who, name or "Former assessor", working_days_between(uk_day(sent_at), uk_day(done), closed))
             for who, _, done, sent_at, name in decisions
             if sent_at is not None
         ],

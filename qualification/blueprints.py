@@ -19,7 +19,9 @@ from qualification.editor.views import bp as editor
 from qualification.forums.views import bp as forums
 from qualification.membership.views import bp as membership
 from qualification.pathway.views import bp as pathway
+from qualification.people.views import bp as people
 from qualification.results.views import bp as results
+from qualification.settings.views import bp as settings
 from qualification.versions.models import VersionStatus
 from qualification.versions.views import bp as versions
 
@@ -31,6 +33,8 @@ bp = area_blueprint(
     editor,
     awards,
     cohorts,
+    settings,
+    people,
     calendar,
     booking,
     pathway,

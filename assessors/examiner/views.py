@@ -15,6 +15,7 @@ from assessors.quality.forms import GrantAccessForm, RevokeAccessForm
 from assessors.quality.models import ExaminerAccess
 from assessors.quality.services import cohort_for_sampling
 from core.accounts.models import Role, User
+from core.db.timeutil import uk_today
 from core.extensions import db
 from core.forms import submit
 from core.web.access import roles, rule
@@ -55,7 +56,7 @@ def _access_page(cohort: Cohort, form: GrantAccessForm, status: int = 200):
         form=form,
         grants=examiner.cohort_grants(cohort.id),
         names={u.id: u.name for u in examiner.cohort_candidates(cohort.id)},
-        today=examiner.uk_today(),
+        today=uk_today(),
         is_active=examiner.is_active,
         revoke_form=RevokeAccessForm(),
     ), status
@@ -82,7 +83,7 @@ def grant_examiner_access(cohort_id: int):
             candidate_ids=form.candidates.data or [],
             ends_on=form.ends_on.data,
             note=form.note.data or "",
-            today=examiner.uk_today(),
+            today=uk_today(),
         ),
     )
     if not outcome:
@@ -117,12 +118,12 @@ def revoke_examiner_access(cohort_id: int, access_id: int):
 def list_examiner_grants():
     return render_template(
         "assessors/examiner/examiner_home.html",
-        grants=examiner.active_grants(current_user, examiner.uk_today()),
+        grants=examiner.active_grants(current_user, uk_today()),
     )
 
 
 def _grant_or_404(access_id: int, candidate_id: int) -> ExaminerAccess:
-    access = examiner.grant_covering(current_user, access_id, candidate_id, examiner.uk_today())
+    access = examiner.grant_covering(current_user, access_id, candidate_id, uk_today())
     if access is None:
         abort(404)
     return access

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from assessors.marking.forms import StartForm, queue_filter_form
 from assessors.permissions import ASSESSORS, can_see_unallocated
@@ -12,10 +13,9 @@ from assessors.queue.queries.page import (
     KIND_FILTERS,
     QueueFilters,
     Whose,
-    assessing_cohorts,
-    assessor_cohorts,
     decode_cursor,
     module_codes,
+    queue_cohorts,
     queue_page,
     unallocated_counts,
 )
@@ -24,7 +24,7 @@ from core.extensions import db
 from core.web.access import SIGNED_IN, rule
 from qualification.cohorts.forms import AllocationForm
 from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.queries import allocations, cohort_roles
+from qualification.cohorts.queries import allocations, cohort_roles, with_closures
 from qualification.permissions import can_manage_cohort
 
 bp = Blueprint("queue", __name__, url_prefix="/assessors")
@@ -33,7 +33,7 @@ bp = Blueprint("queue", __name__, url_prefix="/assessors")
 @bp.get("/queue")
 @rule(ASSESSORS)
 def show_queue():
-    cohorts = assessor_cohorts(current_user.id)
+    cohorts, staffed = queue_cohorts(current_user.id)
     codes = module_codes(cohorts)
     form = queue_filter_form(request.args, cohorts, codes)
     cohort_ids = {str(c.id) for c in cohorts}
@@ -56,7 +56,6 @@ def show_queue():
 
     observation_page = "assessors.workplace.show_observation" in current_app.view_functions
     overdue = overdue_modules(today_uk(), assessor_id=current_user.id)
-    staffed = assessing_cohorts(current_user.id)
     waiting = unallocated_counts([c.id for c in staffed])
     return render_template(
         "assessors/queue/queue.html",
@@ -78,7 +77,7 @@ def show_queue():
 @rule(SIGNED_IN)
 def show_unallocated(cohort_id: int):
     """The cohort's Unallocated queue: work of candidates with no assessor, and those candidates."""
-    cohort = db.session.get(Cohort, cohort_id)
+    cohort = db.session.scalars(with_closures(select(Cohort).where(Cohort.id == cohort_id))).unique().first()
     if cohort is None or not can_see_unallocated(current_user, cohort_roles(cohort_id)):
         abort(404)  # whether the cohort exists is not for others to know
     cursor = decode_cursor(request.args.get("cursor"))

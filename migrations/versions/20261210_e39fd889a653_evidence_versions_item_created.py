@@ -8,7 +8,7 @@ candidates' 30,000 versions: 37 ms -> 11 ms on SQLite).
 from alembic import op
 
 revision = "e39fd889a653"
-down_revision = "d24f39421f8a"
+down_revision = "f1b32559fb91"
 branch_labels = None
 depends_on = None
 

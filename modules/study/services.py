@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,6 +55,23 @@ def enrol(
         enrolment.move_to(EnrolmentStatus.ACTIVE)
     db.session.flush()
     return enrolment
+
+
+def move_to_revisions(cohort_id: int, revisions: Mapping[str, int]) -> int:
+    """Point the cohort's enrolments at other revisions of their modules (module code -> module id): a
+    cohort moved onto a newer version before it started. Returns how many enrolments moved."""
+    rows = db.session.scalars(
+        select(ModuleEnrolment).where(
+            ModuleEnrolment.cohort_id == cohort_id, ModuleEnrolment.module_code.in_(list(revisions))
+        )
+    ).all()
+    moved = [row for row in rows if row.module_id != revisions[row.module_code]]
+    for row in moved:
+        row.module_id = revisions[row.module_code]
+    db.session.flush()
+    for row in moved:
+        db.session.expire(row, ["module"])  # the relationship still holds the old revision
+    return len(moved)
 
 
 def withdraw(user_id: int, *, family: str, module_codes: Iterable[str]) -> list[str]:

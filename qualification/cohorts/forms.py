@@ -35,7 +35,10 @@ class CohortForm(FlaskForm):
         "Target for judging a submission (working days)",
         default=15,
         validators=[Optional(), NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120.")],
-        description="Monday to Friday except bank holidays, from submission to a decision. Usually 15.",
+        description=(
+            "Monday to Friday except bank holidays and closure days, from submission to a decision. "
+            "Usually 15."
+        ),
     )
 
 
@@ -47,8 +50,8 @@ class TurnaroundForm(FlaskForm):
             NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120."),
         ],
         description=(
-            "Monday to Friday except bank holidays, from submission to a decision. "
-            "Assessors' queues count against it."
+            "Monday to Friday except bank holidays and the cohort's closure days, from submission to a "
+            "decision. Assessors' queues count against it."
         ),
     )
     version = HiddenField()

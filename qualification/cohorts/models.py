@@ -91,6 +91,7 @@ class Cohort(Versioned, db.Model):
         CheckConstraint("supply_cost_pence >= 0", name="supply_cost_positive"),
         CheckConstraint("turnaround_days BETWEEN 1 AND 120", name="turnaround_in_range"),
         CheckConstraint("allocation_rule IN ('even', 'manual')", name="allocation_rule_known"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,12 +100,15 @@ class Cohort(Versioned, db.Model):
     award_code: Mapped[str | None] = mapped_column(String(20))
     module_code: Mapped[str | None] = mapped_column(String(20))
     start_date: Mapped[date] = mapped_column(Date)
+    # The last day of the cohort's teaching year (optional: a CPD cohort may run open-ended).
+    end_date: Mapped[date | None] = mapped_column(Date)
     # Until when candidates may change their optional modules (the study issue uses it).
     choice_deadline: Mapped[date | None] = mapped_column(Date)
     course_leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What a school pays for a day of supply cover (about £180 in the research); shown on release letters.
     supply_cost_pence: Mapped[int] = mapped_column(Integer, default=18000)
-    # The course leader's target for judging a submission, in working days (weekdays, not bank holidays).
+    # The course leader's target for judging a submission, in working days (weekdays, not bank holidays
+    # or the cohort's closure days).
     turnaround_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     # How candidates who join get an assessor (AllocationRule); even spread unless the leader chooses manual.
     allocation_rule: Mapped[str] = mapped_column(String(12), default="even", server_default="even")
@@ -119,6 +123,30 @@ class Cohort(Versioned, db.Model):
     sessions: Mapped[list[CohortSession]] = relationship(
         back_populates="cohort", order_by="CohortSession.starts_at", cascade="all, delete-orphan"
     )
+    closures: Mapped[list[CohortClosure]] = relationship(
+        back_populates="cohort", order_by="CohortClosure.first_day", cascade="all, delete-orphan"
+    )
+
+
+class CohortClosure(db.Model):
+    """Days the university is closed for this cohort (24 December to 2 January, say): like bank holidays,
+    they are not working days, so turnaround clocks stop and no due date falls on them."""
+
+    __tablename__ = "cohort_closures"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)  # the same day for a single closure day
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="closures")
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
 
 
 class CohortMember(HasStatus, db.Model):

@@ -8,7 +8,7 @@ from datetime import date
 from flask import abort, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import and_, event, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from core.accounts.models import Role, User
 from core.db.timeutil import UK, uk_today, utcnow
@@ -21,6 +21,7 @@ from qualification.cohorts.models import (
     NO_COHORT,
     AssessorAllocation,
     Cohort,
+    CohortClosure,
     CohortMember,
     CohortRoles,
     CohortSession,
@@ -46,10 +47,22 @@ def cohorts_for(user) -> list[Cohort]:
 
 def load_cohort(cohort_id: int) -> Cohort | None:
     """A cohort with its members and sessions, in a fixed number of queries."""
-    return db.session.scalar(
+    query = (
         select(Cohort)
         .where(Cohort.id == cohort_id)
         .options(selectinload(Cohort.members), selectinload(Cohort.sessions))
+    )
+    return db.session.scalars(with_closures(query)).unique().first()
+
+
+def with_closures(query):
+    """A query of cohorts that also loads their closure days, in the same statement (turnaround needs them);
+    read it with `.unique()`."""
+    # Appended to the caller's order: the cohorts keep theirs, each cohort's closures come by date.
+    return (
+        query.outerjoin(Cohort.closures)
+        .options(contains_eager(Cohort.closures))
+        .order_by(CohortClosure.first_day)
     )
 
 

@@ -26,14 +26,18 @@ from qualification.cohorts.models import (
     MemberRole,
 )
 from qualification.cohorts.queries import studies_of
-from qualification.cohorts.rules import COHORT_NAME, SCHOOL, even_spread_choice
+from qualification.cohorts.rules import (
+    COHORT_NAME,
+    SCHOOL,
+    date_problems,
+    even_spread_choice,
+    turnaround_problem,
+)
 from qualification.pathway.services import sync_enrolments
 from qualification.permissions import can_manage_cohort
 from qualification.versions.models import QualificationVersion, VersionStatus
 
 MAX_CSV_ROWS = 2000
-MIN_TURNAROUND, MAX_TURNAROUND = 1, 120  # working days (the cohorts table's CHECK)
-TURNAROUND_MESSAGE = "Enter a number of days from 1 to 120."
 
 
 def audit_cohort(action: str, actor, cohort: Cohort, **details) -> None:
@@ -42,7 +46,7 @@ def audit_cohort(action: str, actor, cohort: Cohort, **details) -> None:
     record(action, actor=actor, actor_role=acting, obj=cohort, details=details)
 
 
-def _offer_problem(
+def offer_problem(
     version: QualificationVersion, award_code: str | None, module_code: str | None
 ) -> str | None:
     """Why a cohort cannot study this award or CPD module of this version, if it cannot."""
@@ -75,14 +79,9 @@ def create_cohort(
     name = (name or "").strip()
     errors = errors_of(
         name=COHORT_NAME(name),
-        offer=_offer_problem(version, award_code, module_code),
-        choice_deadline=(
-            "The deadline for choosing options cannot be before the cohort starts."
-            if choice_deadline and choice_deadline < start_date
-            else None
-        ),
-        turnaround_days=None if MIN_TURNAROUND <= turnaround_days <= MAX_TURNAROUND else TURNAROUND_MESSAGE,
-    )
+        offer=offer_problem(version, award_code, module_code),
+        turnaround_days=turnaround_problem(turnaround_days),
+    ) | date_problems(start_date, None, choice_deadline)
     if errors:
         raise ValidationFailed(errors)
     cohort = Cohort(
@@ -262,7 +261,7 @@ def allocate(actor, cohort: Cohort, *, candidate_id: int, assessor_id: int) -> N
     )
 
 
-def _loads(cohort: Cohort) -> dict[int, tuple[int, str]]:
+def assessor_loads(cohort: Cohort) -> dict[int, tuple[int, str]]:
     """Each assessor of the cohort -> (candidates allocated to them here, their name)."""
     counts = (
         select(AssessorAllocation.assessor_id, func.count().label("n"))
@@ -282,7 +281,7 @@ def _loads(cohort: Cohort) -> dict[int, tuple[int, str]]:
 def allocate_evenly(actor, cohort: Cohort) -> int:
     """Give every unallocated candidate the assessor with the fewest candidates; return how many."""
     require(can_manage_cohort(actor, cohort), "Only course leaders can allocate assessors.")
-    load = _loads(cohort)
+    load = assessor_loads(cohort)
     if not load:
         raise ValidationFailed({"": "Add at least one assessor to the cohort first."})
     allocated = set(
@@ -323,7 +322,7 @@ def allocate_by_rule(actor, cohort: Cohort, candidate_id: int) -> int | None:
     existing = allocated_assessor_id(cohort, candidate_id)
     if existing is not None or cohort.allocation_rule != AllocationRule.EVEN:
         return existing
-    assessor_id = even_spread_choice(_loads(cohort), candidate_id)
+    assessor_id = even_spread_choice(assessor_loads(cohort), candidate_id)
     if assessor_id is None:
         return None  # no assessor yet: the work waits in the cohort's Unallocated queue
     db.session.add(
@@ -377,8 +376,8 @@ def set_turnaround(actor, cohort: Cohort, *, days: int, expected_version: int | 
         raise EditConflict(
             "Someone changed this cohort since you opened the page. Check the target and save again."
         )
-    if days is None or not MIN_TURNAROUND <= days <= MAX_TURNAROUND:
-        raise ValidationFailed({"days": TURNAROUND_MESSAGE})
+    if problem := turnaround_problem(days):
+        raise ValidationFailed({"days": problem})
     before = cohort.turnaround_days
     cohort.turnaround_days = days
     db.session.flush()

@@ -46,6 +46,7 @@ from qualification.cohorts.services import (
     set_turnaround,
 )
 from qualification.permissions import MANAGERS, can_manage_cohort
+from qualification.settings.rules import describe_closure
 from qualification.versions.models import QualificationVersion
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
@@ -88,6 +89,7 @@ def _page(cohort, status=200, **forms):
         "allocation_rule": AllocationRule(cohort.allocation_rule),
         "rule_form": forms.pop("rule_form", None) or AllocationRuleForm(rule=cohort.allocation_rule),
         "unallocated": _unallocated_count(cohort),
+        "describe_closure": describe_closure,
         "turnaround_form": forms.pop("turnaround_form", None)
         or TurnaroundForm(days=cohort.turnaround_days, version=cohort.version),
     }

@@ -62,8 +62,8 @@ PAGES = [
     ),  # quality.md W3 (tests/assessors/queue/test_queue.py)
     ("assessor@northmoor.example", "/", 8),
     # quality.md W4: the cohort report with its charts, and the report across the leader's cohorts
-    ("leader@northmoor.example", "/cohorts/1/report", 21),
-    ("leader@northmoor.example", "/cohorts/reports", 17),
+    ("leader@northmoor.example", "/cohorts/1/report", 26),
+    ("leader@northmoor.example", "/cohorts/reports", 21),
 ]
 
 

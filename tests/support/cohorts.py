@@ -121,8 +121,9 @@ JOINING_PASSWORD = "a long passphrase, 7 words"
 
 
 def accept_invitation(app, email: str, name: str):
-    """The invited person follows the emailed link and chooses a password; returns their signed-in client."""
-    (path,) = emailed_links(app, email, _INVITE_LINK)
+    """The invited person follows the newest emailed link and chooses a password; returns their signed-in
+    client."""
+    path = emailed_links(app, email, _INVITE_LINK)[-1]
     candidate = app.test_client()
     page = candidate.get(path).get_data(as_text=True)
     data = {

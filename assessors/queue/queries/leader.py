@@ -14,16 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, and_, case, exists, func, literal, select, type_coerce, union_all
+from sqlalchemy import String, and_, case, exists, func, literal, select, true, type_coerce, union_all
 from sqlalchemy.orm import aliased, outerjoin
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment
 from assessors.queries import activity_branches
+from assessors.queue.queries.page import cutoffs_of
 from assessors.queue.queries.sources import (
     DECIDED,
     QueueFilters,
     Whose,
-    cutoffs_for,
     late,
     sources,
 )
@@ -41,6 +41,7 @@ from qualification.cohorts.models import (
     MemberStatus,
     SessionStatus,
 )
+from qualification.cohorts.queries import with_closures
 from qualification.membership.queries import break_spans, withdrawn
 
 INACTIVE_DAYS = 21
@@ -128,7 +129,7 @@ def unallocated_counts(cohort_ids: list[int]) -> dict[int, CohortNeeds]:
 def _overdue_branches(cohorts: list[Cohort], today: date):
     """Attempts and APL claims not yet decided, past their cohort's turnaround target."""
     ids = [c.id for c in cohorts]
-    cutoffs = cutoffs_for({c.id: c.turnaround_days for c in cohorts}, today, break_spans(ids))
+    cutoffs = cutoffs_of(cohorts, today, break_spans(ids))
     a, b = aliased(Assessment), aliased(Assessment)
     decided = aliased(Assessment)
     s, c = Submission, AplClaim
@@ -169,11 +170,35 @@ def _sessions_branch(cohort_ids: list[int], week_start: date):
     )
 
 
+def _activity(*, since: datetime | None = None, people: list[int] | None = None):
+    """SQL: (user_id, at) for each thing people did on their course (since then; these people only). What
+    counts as activity is `assessors.queries.activity_branches` (the cohort report's "Last activity" too)."""
+
+    def narrow(who, when):
+        conditions = []
+        if since is not None:
+            conditions.append(when >= since)
+        if people is not None:
+            conditions += [who.in_(people), when.is_not(None)]
+        return and_(true(), *conditions)
+
+    return union_all(*activity_branches(narrow)).subquery()
+
+
 def _recently_active(since: datetime):
-    """SQL: the ids of people who did something on their course since then (what counts as activity:
-    `assessors.queries.activity_branches`, which the cohort report's "Last activity" reads too)."""
-    moments = union_all(*activity_branches(lambda who, when: when >= since)).subquery()
-    return select(moments.c.user_id)
+    """SQL: the ids of people who did something on their course since then (see `_activity`)."""
+    return select(_activity(since=since).c.user_id)
+
+
+def last_active(user_ids) -> dict[int, datetime]:
+    """When each of these people last did something on their course (see `_activity`), in one query; those
+    who never did are left out."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    done = _activity(people=ids)
+    latest = type_coerce(func.max(done.c.at), UTCDateTime)
+    return dict(db.session.execute(select(done.c.user_id, latest).group_by(done.c.user_id)).all())
 
 
 def _inactive_branch(cohort_ids: list[int], now: datetime):
@@ -198,11 +223,8 @@ def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOve
     now = now or utcnow()
     today = today_uk(now)
     week_start = today - timedelta(days=today.weekday())
-    cohorts = list(
-        db.session.scalars(
-            select(Cohort).where(Cohort.course_leader_id == leader_id).order_by(Cohort.start_date, Cohort.id)
-        )
-    )
+    query = select(Cohort).where(Cohort.course_leader_id == leader_id).order_by(Cohort.start_date, Cohort.id)
+    cohorts = list(db.session.scalars(with_closures(query)).unique())
     ids = [c.id for c in cohorts]
     needs = {c.id: CohortNeeds(cohort=c) for c in cohorts}
     if ids:

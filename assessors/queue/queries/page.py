@@ -24,6 +24,7 @@ from assessors.queue.queries.sources import (
     PAGE_SIZE,
     UNTIMED_KINDS,
     Cursor,
+    Cutoffs,
     QueueFilters,
     Whose,
     allocated,
@@ -32,13 +33,13 @@ from assessors.queue.queries.sources import (
     paged,
     sources,
 )
-from assessors.queue.rules import DEFAULT_TARGET, days_waited, due_date, is_overdue, today_uk
+from assessors.queue.rules import Turnaround, closed_days, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_roles
+from qualification.cohorts.queries import cohort_roles, with_closures
 from qualification.cohorts.rules import on_break
 from qualification.membership.queries import break_spans
 from qualification.permissions import can_manage_cohort
@@ -57,6 +58,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "module_codes",
+    "queue_cohorts",
     "queue_counts",
     "queue_page",
     "ready_count",
@@ -147,15 +149,29 @@ def _mine_ready(assessor_id: int):
 
 def assessor_cohorts(assessor_id: int) -> list[Cohort]:
     """The cohorts whose work can reach this assessor: allocations and cohort staff (one query)."""
+    return queue_cohorts(assessor_id)[0]
+
+
+def queue_cohorts(assessor_id: int) -> tuple[list[Cohort], list[Cohort]]:
+    """The cohorts whose work can reach this assessor (allocations and cohort staff), and of those the ones
+    where they are one of the assessors, whose Unallocated queue they see: one query for both."""
     allocations = select(AssessorAllocation.cohort_id).where(AssessorAllocation.assessor_id == assessor_id)
     staff = select(CohortMember.cohort_id).where(
         CohortMember.user_id == assessor_id, CohortMember.role == MemberRole.ASSESSOR
     )
-    return list(
-        db.session.scalars(
-            select(Cohort).where(or_(Cohort.id.in_(allocations), Cohort.id.in_(staff))).order_by(Cohort.name)
+    staffed = Cohort.id.in_(staff)
+    rows = (
+        db.session.execute(
+            with_closures(
+                select(Cohort, staffed.label("staffed"))
+                .where(or_(Cohort.id.in_(allocations), staffed))
+                .order_by(Cohort.name)
+            )
         )
+        .unique()
+        .all()
     )
+    return [c for c, _ in rows], [c for c, on_staff in rows if on_staff]
 
 
 def module_codes(cohorts: list[Cohort]) -> list[str]:
@@ -172,16 +188,26 @@ def module_codes(cohorts: list[Cohort]) -> list[str]:
     )
 
 
-def _targets(cohorts: list[Cohort]) -> dict[int | None, int]:
-    targets: dict[int | None, int] = {c.id: c.turnaround_days for c in cohorts}
-    targets[None] = DEFAULT_TARGET  # work whose cohort was deleted
-    return targets
+def turnaround_of(cohort: Cohort) -> Turnaround:
+    """The cohort's target and closure days (load cohorts `with_closures`, or this reads them)."""
+    return Turnaround(cohort.turnaround_days, closed_days((c.first_day, c.last_day) for c in cohort.closures))
+
+
+def turnarounds(cohorts: list[Cohort]) -> dict[int | None, Turnaround]:
+    """Each cohort's turnaround, and the default for work whose cohort was deleted (key None)."""
+    return {**{c.id: turnaround_of(c) for c in cohorts}, None: Turnaround()}
+
+
+def cutoffs_of(cohorts: list[Cohort], today: date, breaks: dict[tuple[int, int], list]) -> Cutoffs:
+    """Per cohort, and per candidate back from a break, the moment before which waiting work is overdue
+    today (for `late` in SQL)."""
+    return cutoffs_for(turnarounds(cohorts), today, breaks)
 
 
 def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
     """How many items wait for the assessor, how many are overdue, how many need an observation planned
     (two queries: the breaks in learning, the counts)."""
-    cutoffs = cutoffs_for(_targets(cohorts), today, break_spans(c.id for c in cohorts))
+    cutoffs = cutoffs_of(cohorts, today, break_spans(c.id for c in cohorts))
     merged = union_all(
         *[
             query.with_only_columns(
@@ -245,7 +271,7 @@ def queue_page(
 ) -> QueuePage:
     """One page of the assessor's queue (two queries: the breaks in learning, the page), with the working
     days each item has waited (a candidate's break left out)."""
-    targets = _targets(cohorts)
+    targets = turnarounds(cohorts)
     breaks = break_spans(c.id for c in cohorts)
     cutoffs = cutoffs_for(targets, today, breaks)
     branches = [paged(q, key, filters, cursor, cutoffs) for q, key in sources(assessor_id, filters)]
@@ -284,8 +310,8 @@ def queue_page(
     return page
 
 
-def _row(r, targets: dict[int | None, int], today: date, breaks) -> QueueRow:
-    target = targets.get(r.cohort_id, DEFAULT_TARGET)
+def _row(r, targets: dict[int | None, Turnaround], today: date, breaks) -> QueueRow:
+    turnaround = targets.get(r.cohort_id) or targets[None]
     timed = r.kind not in UNTIMED_KINDS
     deadline, late_days = days_late(r.deadline_on, r.extended_until, r.attempt_submitted_at, r.after_referral)
     paused = bool(breaks) and on_break(breaks, today)
@@ -302,10 +328,10 @@ def _row(r, targets: dict[int | None, int], today: date, breaks) -> QueueRow:
         attempt=r.attempt,
         assessment_id=r.assessment_id,
         status=r.status,
-        target=target,
-        waited=days_waited(r.waiting_at, today, breaks),
-        due=None if paused else due_date(r.waiting_at, target, breaks),
-        overdue=timed and is_overdue(r.waiting_at, target, today, breaks),
+        target=turnaround.target,
+        waited=turnaround.waited(r.waiting_at, today, breaks),
+        due=None if paused else turnaround.due(r.waiting_at, breaks),
+        overdue=timed and turnaround.overdue(r.waiting_at, today, breaks),
         timed=timed,
         deadline=deadline,
         late_days=late_days,
@@ -361,15 +387,3 @@ def unallocated_count(user, cohort_id: int) -> int | None:
     if not (can_manage_cohort(user) or can_see_unallocated(user, cohort_roles(cohort_id))):
         return None
     return unallocated_counts([cohort_id]).get(cohort_id, 0)
-
-
-def assessing_cohorts(user_id: int) -> list[Cohort]:
-    """The cohorts where the person is one of the assessors (whose Unallocated queue they see)."""
-    return list(
-        db.session.scalars(
-            select(Cohort)
-            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-            .where(CohortMember.user_id == user_id, CohortMember.role == MemberRole.ASSESSOR)
-            .order_by(Cohort.name)
-        )
-    )

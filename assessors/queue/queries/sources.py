@@ -2,10 +2,11 @@
 
 Four kinds of work: submitted attempts of the candidates allocated to the assessor (not started, being
 marked, or returned by the IQA), submitted APL claims of those candidates that no round has decided yet,
-observations the assessor has planned and still has to write up, and modules those candidates study that
-still need an observation planned. The same branches, for the candidates of a cohort with no allocated
-assessor, make the cohort's Unallocated queue (no observation to write up there: a planned observation
-always has its assessor). Each branch is filtered, ordered and limited on the page key
+planned observations of those candidates still to write up, and modules those candidates study that
+still need an observation planned. Every branch follows the allocation, so reallocating a candidate (or
+removing their assessor from the cohort) moves all their waiting work, a planned visit included. The same
+branches, for the candidates of a cohort with no allocated assessor, make the cohort's Unallocated queue.
+Each branch is filtered, ordered and limited on the page key
 (waiting_since, kind, id), so a page reads at most `PAGE_SIZE + 1` rows of each branch and never scans with
 OFFSET, however long the queue. assessors/queue.py merges the branches and builds the page.
 
@@ -37,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from assessors.marking.models import QUEUE_STATUSES, Assessment, MarkingStatus
-from assessors.queue.rules import DEFAULT_TARGET, overdue_cutoff
+from assessors.queue.rules import Turnaround
 from assessors.workplace.models import Observation, ObservationStatus
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
@@ -148,14 +149,14 @@ class Cutoffs:
     by_candidate: dict[tuple[int, int], datetime | None] = field(default_factory=dict)
 
 
-def cutoffs_for(targets: dict[int | None, int], today: date, breaks: dict[tuple[int, int], list]) -> Cutoffs:
-    """Today's cutoffs of these cohorts (id -> turnaround target), and of their candidates with breaks."""
+def cutoffs_for(
+    targets: dict[int | None, Turnaround], today: date, breaks: dict[tuple[int, int], list]
+) -> Cutoffs:
+    """Today's cutoffs of these cohorts (id -> turnaround: target and closure days), and of their candidates
+    with breaks."""
     return Cutoffs(
-        {cid: overdue_cutoff(days, today) for cid, days in targets.items()},
-        {
-            key: overdue_cutoff(targets.get(key[0], DEFAULT_TARGET), today, spans)
-            for key, spans in breaks.items()
-        },
+        {cid: turnaround.cutoff(today) for cid, turnaround in targets.items()},
+        {key: targets.get(key[0], Turnaround()).cutoff(today, spans) for key, spans in breaks.items()},
     )
 
 
@@ -286,13 +287,13 @@ def _claims(whose: Whose):
 
 
 def _write_ups(whose: Whose):
-    if whose.assessor_id is None:
-        return None  # a planned observation always has its assessor: never unallocated
+    # Whoever is allocated the candidate now writes the visit up (recording is theirs: may_assess), not
+    # necessarily the assessor who planned it.
     kind = literal("observation", String)
     waiting = type_coerce(uk_start_of_day(Observation.planned_for), UTCDateTime)
     o, none = Observation, _typed_null(Integer)
     query = select(*_subject_columns(o, kind, waiting, none, none, o.status)).where(
-        o.assessor_id == whose.assessor_id,
+        whose.owns(o.cohort_id, o.candidate_id),
         o.status == ObservationStatus.PLANNED,
         ~withdrawn(o.cohort_id, o.candidate_id),
     )

@@ -236,6 +236,8 @@ def record_observation(
     if errors:
         raise ValidationFailed(errors)
     observation.move_to(ObservationStatus.RECORDED)
+    # The record is the signer's: after a reallocation that is not the assessor who planned the visit.
+    observation.assessor_id = actor.id
     observation.observed_on = observed_on
     observation.narrative_md = narrative_md
     observation.criteria = rows

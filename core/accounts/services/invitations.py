@@ -21,7 +21,7 @@ from core.accounts.services.sessions import (
 )
 from core.audit.services import record
 from core.db.timeutil import utcnow
-from core.errors import ValidationFailed, require
+from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.mail.services import queue_template_mail
 from core.web.urls import absolute_url
@@ -30,6 +30,8 @@ INVITATION_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
 RESETS_PER_ACCOUNT = 3
 RESETS_PER_ADDRESS = 20
+REPLACED = "This invitation was replaced by a newer one. Use the link in the latest email."
+WITHDRAWN = "This invitation was withdrawn. Ask your course leader if you think that is a mistake."
 
 
 class TokenUnusable(Exception):
@@ -158,16 +160,79 @@ def _send_invitation(actor: User, user: User, role: Role, joining: Joining | Non
     return invitation
 
 
+def _invited_role(user: User) -> Role:
+    """The role the person was last invited with (a candidate's, when no invitation is left)."""
+    role = db.session.scalar(
+        select(Invitation.role)
+        .where(Invitation.email == user.email)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .limit(1)
+    )
+    return Role(role) if role else (user.roles[0] if user.roles else Role.CANDIDATE)
+
+
+def _not_joined(actor: User, user: User, role: Role) -> None:
+    require(can_invite(actor, role), f"You cannot invite people as {role.label.lower()}.")
+    if user.has_joined:
+        raise InvalidTransition(f"{user.name} has already joined: they sign in with their own password.")
+    if not user.is_active:
+        raise InvalidTransition(f"{user.name}'s account is disabled. An administrator can re-enable it.")
+
+
+def resend_invitation(actor: User, user: User) -> Invitation:
+    """Email a person who has not joined yet a fresh link (7 days again); their older links stop working."""
+    role = _invited_role(user)
+    _not_joined(actor, user, role)
+    return _send_invitation(actor, user, role)
+
+
+def revoke_invitation(actor: User, user: User) -> int:
+    """Stop a person's pending invitation links working (they have not joined); returns how many."""
+    role = _invited_role(user)
+    _not_joined(actor, user, role)
+    revoked = db.session.execute(
+        update(Invitation)
+        .where(Invitation.email == user.email, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+    record(
+        "invitation_revoked",
+        actor=actor,
+        actor_role=_acting_role(actor),
+        obj=user,
+        details={"email": user.email, "links": revoked},
+    )
+    db.session.flush()
+    return revoked
+
+
 def usable_invitation(raw: str) -> Invitation:
     """The invitation this link refers to, if it can still be used; otherwise TokenUnusable."""
-    return _unused(
-        Invitation,
-        raw,
-        unknown="This invitation link is not valid. Check that you copied the whole link.",
-        used="This invitation has already been used. Sign in with the password you chose.",
-        revoked="This invitation was replaced by a newer one. Use the link in the latest email.",
-        expired="This invitation has expired. Ask your course leader to invite you again.",
+    try:
+        return _unused(
+            Invitation,
+            raw,
+            unknown="This invitation link is not valid. Check that you copied the whole link.",
+            used="This invitation has already been used. Sign in with the password you chose.",
+            revoked=REPLACED,
+            expired="This invitation has expired. Ask your course leader to invite you again.",
+        )
+    except TokenUnusable as exc:
+        if str(exc) == REPLACED and not _newer_invitation(raw):
+            raise TokenUnusable(WITHDRAWN) from None
+        raise
+
+
+def _newer_invitation(raw: str) -> bool:
+    """Whether a later invitation to the same address, still standing, replaced this one (rather than the
+    invitations to that address having been withdrawn)."""
+    row = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(raw or "")))
+    if row is None:
+        return False
+    newest = db.session.scalar(
+        select(Invitation).where(Invitation.email == row.email).order_by(Invitation.id.desc()).limit(1)
     )
+    return newest.id != row.id and newest.revoked_at is None
 
 
 def _unused(model, raw: str, *, unknown: str, used: str, expired: str, revoked: str | None = None):

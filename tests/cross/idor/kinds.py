@@ -85,7 +85,17 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.deadlines.set_deadline",
             "qualification.calendar.manage_sessions",
             "qualification.calendar.set_supply_cost",
+            "qualification.settings.edit_settings",
+            "qualification.settings.add_cohort_closure",
+            "qualification.settings.remove_cohort_closure",
+            "qualification.settings.move_cohort_version",
+            "qualification.settings.copy_cohort_page",
+            "qualification.people.show_people",
         )
+    },
+    **{
+        name: {"cohort_id": "cohort", "user_id": "user"}
+        for name in ("qualification.people.resend_invitation", "qualification.people.withdraw_invitation")
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
     **{
@@ -245,6 +255,7 @@ ASSESSORS_KINDS: dict[str, dict[str, str]] = {
     },
     "assessors.marking.start_submission": {"submission_id": "submission"},
     "assessors.queue.show_unallocated": {"cohort_id": "cohort"},
+    "assessors.staffing.remove_staff_member": {"cohort_id": "cohort", "user_id": "user"},
     "assessors.marking.show_assessment_for_submission": {"submission_id": "submission"},
     "assessors.marking.start_claim": {"claim_id": "claim"},
     # Workplace assessment: observations, competence sign-offs, witness requests and their public link.

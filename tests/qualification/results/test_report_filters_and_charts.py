@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from assessors.queue.rules import today_uk, uk_date, working_days_between
+from core.accounts.models import User
 from core.db.timeutil import utcnow
 from core.extensions import db
 from core.web.charts import number
 from core.web.security import CSP
-from qualification.cohorts.models import AssessorAllocation, Cohort, CohortSession
+from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, CohortSession, MemberStatus
+from qualification.membership.services import suspend_candidate, withdraw_candidate
 from tests.cross.test_architecture import INLINE
 from tests.support.people import CHRIS, HELEN, JO, LEADER, TOM, user_id
 from tests.support.report import invite, leader_client, submission, table
@@ -70,6 +72,32 @@ def test_course_leader_can_filter_the_report_by_module_membership_and_assessor(d
     shown = table(_report(demo, f"?assessor={user_id(demo, TOM)}"))
     assert {row["Assessor"] for row in shown.values()} == {"Tom Okafor"}
     assert len(shown) == len(toms)
+
+
+def test_the_report_says_who_is_on_a_break_or_withdrawn(demo):
+    with demo.app_context():
+        leader = db.session.scalar(select(User).where(User.email == LEADER))
+        candidates = db.session.scalars(select(CohortMember).where(CohortMember.role == "candidate"))
+        members = {m.user.email: m for m in candidates}
+        today = today_uk()
+        suspend_candidate(
+            leader,
+            members[CHRIS],
+            starts_on=today,
+            expected_return_on=today + timedelta(days=30),
+            reason="Illness",
+            today=today,
+        )
+        withdraw_candidate(leader, members[JO], reason="Moved abroad", now=utcnow())
+        db.session.commit()
+    rows = table(_report(demo))
+    assert rows["Chris Evans"]["Membership"] == MemberStatus.SUSPENDED.label
+    assert rows["Jo Patel"]["Membership"] == MemberStatus.WITHDRAWN.label
+    assert "Joined" in {row["Membership"] for row in rows.values()}  # Morgan studies on
+    html = _report(demo)
+    assert f'<option value="{MemberStatus.WITHDRAWN.label}">' in html  # offered as a filter
+    withdrawn = table(_report(demo, "?state=" + MemberStatus.WITHDRAWN.label.replace(" ", "+")))
+    assert list(withdrawn) == ["Jo Patel"]
 
 
 @pytest.mark.parametrize(
