@@ -38,8 +38,8 @@ from portfolio.files.queries import download_url
 from portfolio.permissions import can_view_submission
 from portfolio.submissions.models import Submission, SubmissionStatus
 from portfolio.submissions.services import submission_with_snapshot
-from qualification.cohorts.models import Cohort
-from qualification.cohorts.queries import CohortRoles, cohort_roles
+from qualification.cohorts.models import Cohort, CohortRoles
+from qualification.cohorts.queries import cohort_roles
 
 bp = Blueprint("marking", __name__, url_prefix="/assessors")
 

@@ -58,8 +58,8 @@ from portfolio.submissions.services import (
     submit_module,
     withdraw_submission,
 )
-from qualification.cohorts.models import Cohort
-from qualification.cohorts.queries import NO_COHORT, assessor_of, cohort_roles
+from qualification.cohorts.models import NO_COHORT, Cohort
+from qualification.cohorts.queries import assessor_of, cohort_roles
 from qualification.versions.services import spec_of_version
 
 bp = Blueprint("submissions", __name__, url_prefix="/portfolio")

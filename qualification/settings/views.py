@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from core.db.timeutil import uk_today
 from core.errors import EditConflict
 from core.forms import submit, whole
 from core.web.access import rule
 from qualification.calendar.rules import format_pounds
-from qualification.cohorts.queries import cohort_or_404, load_cohort, uk_today
+from qualification.cohorts.queries import cohort_or_404, load_cohort
 from qualification.permissions import MANAGERS
 from qualification.settings.forms import (
     ClosureForm,

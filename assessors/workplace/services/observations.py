@@ -27,7 +27,7 @@ from assessors.workplace.models import (
 from assessors.workplace.services.signoffs import new_record_keys, signature_problem, studied_module
 from core.accounts.models import User
 from core.audit.services import record
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import UK, uk_today, utcnow
 from core.drafts.models import Fields
 from core.drafts.services import DraftSave, save_form_draft
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
@@ -49,10 +49,6 @@ STALE = (
     "This observation changed since you opened it (perhaps in another window). Nothing was saved; "
     "your text is still in the form below. Reload to see the latest, then sign again."
 )
-
-
-def _today() -> date:
-    return datetime.now(UK).date()
 
 
 def _audit(action: str, actor, observation: Observation, role: str = "assessor", **details) -> None:
@@ -88,7 +84,7 @@ def plan_observation(
     school, focus_md = (school or "").strip(), (focus_md or "").strip()
     if not isinstance(planned_for, date):
         errors["planned_for"] = "Enter the date of the observation."
-    elif planned_for < _today():
+    elif planned_for < uk_today():
         errors["planned_for"] = "The date of a planned observation cannot be in the past."
     if not school:
         errors["school"] = "Enter the school where the observation takes place."
@@ -214,7 +210,7 @@ def record_observation(
     narrative_md = (narrative_md or "").strip()
     if not isinstance(observed_on, date):
         errors["observed_on"] = "Enter the date of the observation."
-    elif observed_on > _today():
+    elif observed_on > uk_today():
         errors["observed_on"] = "The date of the observation cannot be in the future."
     if not narrative_md:
         errors["narrative_md"] = "Write what you saw."

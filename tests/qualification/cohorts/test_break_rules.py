@@ -88,12 +88,14 @@ def test_days_waited_leave_out_the_working_days_of_a_break():
     arrived = start_of_uk_day(D(2027, 2, 22)) + timedelta(hours=10)  # Monday 22 February
     today = D(2027, 3, 19)  # Friday
     assert days_waited(arrived, today) == working_days_between(D(2027, 2, 22), today) == 19
-    assert days_waited(arrived, today, [AWAY]) == 19 - 10
+    assert days_waited(arrived, today, breaks=[AWAY]) == 19 - 10
     assert due_date(arrived, 15) == D(2027, 3, 15)
     # Two weeks later, and past Good Friday (26 March 2027) and Easter Monday.
-    assert due_date(arrived, 15, [AWAY]) == D(2027, 3, 31)
-    assert not is_overdue(arrived, 5, D(2027, 3, 10), [BreakSpan(D(2027, 3, 1))])  # away: never overdue
-    assert overdue_cutoff(5, D(2027, 3, 10), [BreakSpan(D(2027, 3, 1))]) is None
+    assert due_date(arrived, 15, breaks=[AWAY]) == D(2027, 3, 31)
+    assert not is_overdue(
+        arrived, 5, D(2027, 3, 10), breaks=[BreakSpan(D(2027, 3, 1))]
+    )  # away: never overdue
+    assert overdue_cutoff(5, D(2027, 3, 10), breaks=[BreakSpan(D(2027, 3, 1))]) is None
 
 
 def test_overdue_is_exactly_before_the_cutoff_with_a_break_behind():
@@ -105,7 +107,29 @@ def test_overdue_is_exactly_before_the_cutoff_with_a_break_behind():
         away = [BreakSpan(start, start + timedelta(days=rng.randrange(1, 40)))]
         if on_break(away, today):
             continue
-        cutoff = overdue_cutoff(target, today, away)
+        cutoff = overdue_cutoff(target, today, breaks=away)
         for back in range(0, 120, 5):
             arrived = start_of_uk_day(today - timedelta(days=back)) + timedelta(hours=rng.randrange(24))
-            assert is_overdue(arrived, target, today, away) == (arrived < cutoff), (today, target, away, back)
+            assert is_overdue(arrived, target, today, breaks=away) == (arrived < cutoff), (
+                today,
+                target,
+                away,
+                back,
+            )
+
+
+def test_closure_days_inside_a_break_are_not_left_out_twice():
+    # A cohort closed on Wednesday 3 and Thursday 4 March, while the candidate was away 1-14 March: the clock
+    # loses the break's ten working days, not twelve.
+    closed = frozenset({D(2027, 3, 3), D(2027, 3, 4)})
+    arrived = start_of_uk_day(D(2027, 2, 22)) + timedelta(hours=10)
+    today = D(2027, 3, 19)
+    assert days_waited(arrived, today, closed) == 19 - 2
+    assert days_waited(arrived, today, closed, breaks=[AWAY]) == 19 - 10
+    rng = random.Random(7)
+    for _ in range(100):
+        target = rng.randrange(1, 25)
+        cutoff = overdue_cutoff(target, today, closed, breaks=[AWAY])
+        for back in range(0, 60, 3):
+            when = start_of_uk_day(today - timedelta(days=back)) + timedelta(hours=rng.randrange(24))
+            assert is_overdue(when, target, today, closed, breaks=[AWAY]) == (when < cutoff)

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
+from core.db.timeutil import uk_today
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from qualification.cohorts.models import Cohort, CohortMember
-from qualification.cohorts.queries import uk_today
 from qualification.demo import DEMO_SPEC
 from qualification.pathway.models import PathwayChoice
 from qualification.pathway.services import choose_options

@@ -1,33 +1,37 @@
-"""Read-side lookups for cohorts, and the one role context every permission predicate reads."""
+"""Read-side lookups for cohorts; the one role context every permission predicate reads is in roles.py and
+answers here too (`cohort_roles`, `request_cached`, ...)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, g, has_app_context, has_request_context, request
+from flask import abort
 from flask_login import current_user
-from sqlalchemy import and_, event, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from core.accounts.models import Role, User
 from core.db.timeutil import UK, uk_today, utcnow
 from core.extensions import db
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import (
-    ALLOCATED,
-    LEADER,
     LEFT,
-    NO_COHORT,
     AssessorAllocation,
     Cohort,
     CohortClosure,
     CohortMember,
-    CohortRoles,
     CohortSession,
     MemberRole,
     MemberStatus,
     SessionStatus,
+)
+from qualification.cohorts.queries.roles import (
+    cohort_roles,
+    forget_cohort_roles,
+    iqa_cohort_ids,
+    member_cohort_ids,
+    request_cached,
 )
 from qualification.membership.models import LearningBreak
 from qualification.pathway.models import PathwayChoice
@@ -251,127 +255,6 @@ def session_or_404(cohort: Cohort, session_id: int) -> CohortSession:
     return session
 
 
-# Who holds which role: one context per cohort (and candidate), loaded once per request ---------------------
-
-
-def cohort_roles(cohort_id: int | None, candidate_id: int | None = None) -> CohortRoles:
-    """The role context of a cohort (and of one candidate in it), loaded once per request."""
-    if cohort_id is None:
-        return NO_COHORT
-    cache = _request_cache()
-    key = ("cohort", cohort_id, candidate_id)
-    if cache is not None and key in cache:
-        return cache[key]
-    roles = _load_cohort_roles(cohort_id, candidate_id)
-    if cache is not None:
-        cache[key] = roles
-    return roles
-
-
-def _load_cohort_roles(cohort_id: int, candidate_id: int | None) -> CohortRoles:
-    # One statement: the staff (and this candidate's membership), the cohort's leader, the allocation.
-    members = select(CohortMember.user_id, CohortMember.role).where(
-        CohortMember.cohort_id == cohort_id,
-        or_(CohortMember.role != MemberRole.CANDIDATE, CohortMember.user_id == candidate_id),
-    )
-    leader = select(Cohort.course_leader_id, literal(LEADER)).where(
-        Cohort.id == cohort_id, Cohort.course_leader_id.is_not(None)
-    )
-    allocation = select(AssessorAllocation.assessor_id, literal(ALLOCATED)).where(
-        AssessorAllocation.cohort_id == cohort_id, AssessorAllocation.candidate_id == candidate_id
-    )
-    held: dict[int, set[str]] = {}
-    leader_id = allocated_id = None
-    for user_id, role in db.session.execute(union_all(members, leader, allocation)):
-        if role == LEADER:
-            leader_id = user_id
-        elif role == ALLOCATED:
-            allocated_id = user_id
-        else:
-            held.setdefault(user_id, set()).add(role)
-    return CohortRoles(
-        cohort_id=cohort_id,
-        candidate_id=candidate_id,
-        allocated_assessor_id=allocated_id,
-        course_leader_id=leader_id,
-        members={uid: frozenset(r) for uid, r in held.items()},
-    )
-
-
-def member_cohort_ids(user_id: int, role: MemberRole) -> list[int]:
-    """The cohorts in which the person holds this role (an IQA's cohorts), loaded once per request."""
-    cache = _request_cache()
-    key = ("member_of", user_id, role)
-    if cache is not None and key in cache:
-        return list(cache[key])
-    found = tuple(
-        db.session.scalars(
-            select(CohortMember.cohort_id)
-            .where(CohortMember.user_id == user_id, CohortMember.role == role)
-            .order_by(CohortMember.cohort_id)
-        )
-    )
-    if cache is not None:
-        cache[key] = found
-    return list(found)
-
-
-def iqa_cohort_ids(user_id: int) -> list[int]:
-    """The cohorts the person is an internal quality assurer of."""
-    return member_cohort_ids(user_id, MemberRole.IQA)
-
-
-def request_cached(key: tuple, load):
-    """`load()` once per request under this key (dropped with the role contexts when a membership changes);
-    outside a request, every call loads."""
-    cache = _request_cache()
-    if cache is None:
-        return load()
-    if key not in cache:
-        cache[key] = load()
-    return cache[key]
-
-
-def _request_cache() -> dict | None:
-    """This request's contexts, or None outside a request (a script or test sees every change at once)."""
-    if not has_request_context():
-        return None
-    # g can outlive a request (a test holding an app context around several client calls): key by request.
-    owner = request._get_current_object()
-    cached = g.get("_cohort_roles")
-    if cached is None or cached[0] is not owner:
-        cached = (owner, {})
-        g._cohort_roles = cached
-    return cached[1]
-
-
-def forget_cohort_roles() -> None:
-    """Drop this request's contexts (a membership or allocation changed)."""
-    if has_app_context():
-        g.pop("_cohort_roles", None)
-
-
-_ROLE_ROWS = (Cohort, CohortMember, AssessorAllocation)
-
-
-@event.listens_for(Session, "after_attach")
-def _row_attached(session, instance) -> None:
-    # A pending membership or allocation would have been autoflushed by the query the cache now skips.
-    if isinstance(instance, _ROLE_ROWS):
-        forget_cohort_roles()
-
-
-@event.listens_for(Session, "after_flush")
-def _rows_flushed(session, flush_context) -> None:
-    if any(isinstance(o, _ROLE_ROWS) for o in (*session.new, *session.dirty, *session.deleted)):
-        forget_cohort_roles()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session, previous_transaction) -> None:
-    forget_cohort_roles()
-
-
 def candidate_cohorts(
     user_id: int, *, awards_only: bool = False, newest_first: bool = False, leaving_out=()
 ) -> list[Cohort]:
@@ -411,3 +294,6 @@ def cohort_about(cohort_id: int | None) -> str:
     """The cohort and what it studies, for a notification about its work ("" when there is no cohort)."""
     cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
     return f"{cohort.name}, studying {studies_of(cohort)}" if cohort is not None else ""
+
+
+__all__ = ["cohort_roles", "forget_cohort_roles", "iqa_cohort_ids", "member_cohort_ids", "request_cached"]
