@@ -72,7 +72,7 @@ def test_a_cancelled_booking_gives_the_place_to_the_first_in_line(app, demo):
     )
     press(morgan, demo.cohort_id, session_id, "wait")
     assert "On the waiting list: number 2" in _section(morgan, demo.cohort_id, session_id)
-    assert "0 of 1 places left, 2 on the waiting list" in _section(chris, demo.cohort_id, session_id)
+    assert "0 of 1 place left, 2 on the waiting list" in _section(chris, demo.cohort_id, session_id)
     ids = demo.ids
     assert bookings(app, session_id) == {ids[JO]: "booked", ids[CHRIS]: "waiting", ids[MORGAN]: "waiting"}
 
