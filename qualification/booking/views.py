@@ -24,7 +24,7 @@ from qualification.booking.queries import attendance_sheet, booked_sessions, ses
 from qualification.calendar.rules import build_ics, uk_day
 from qualification.cohorts.models import CohortSession
 from qualification.cohorts.queries import cohort_or_404, session_or_404
-from qualification.deadlines.queries import personal_deadlines
+from qualification.deadlines.queries.personal import personal_deadlines
 from qualification.deadlines.rules import with_deadline_events
 
 bp = Blueprint("booking", __name__, url_prefix="/cohorts")
