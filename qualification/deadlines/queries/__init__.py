@@ -115,20 +115,27 @@ def cohort_requests(cohort_id: int) -> tuple[list[DeadlineExtension], list[Deadl
     return list(db.session.scalars(waiting)), list(db.session.scalars(decided))
 
 
+def waiting_requests_query(cohort_ids):
+    """SQL: (cohort_id, n) for these cohorts with extension requests waiting for a decision; a page that
+    counts other things per cohort can run it in its own statement (the course leader's home does)."""
+    return (
+        select(ModuleDeadline.cohort_id.label("cohort_id"), func.count(DeadlineExtension.id).label("n"))
+        .join(DeadlineExtension, DeadlineExtension.deadline_id == ModuleDeadline.id)
+        .where(
+            ModuleDeadline.cohort_id.in_(list(cohort_ids)),
+            DeadlineExtension.status == ExtensionStatus.REQUESTED,
+        )
+        .group_by(ModuleDeadline.cohort_id)
+    )
+
+
 def waiting_requests(cohort_ids) -> dict[int, int]:
     """How many extension requests wait for a decision, per cohort (one query; cohorts with none left out),
     for a page that lists what needs a course leader."""
     ids = list(cohort_ids)
     if not ids:
         return {}
-    return dict(
-        db.session.execute(
-            select(ModuleDeadline.cohort_id, func.count(DeadlineExtension.id))
-            .join(DeadlineExtension, DeadlineExtension.deadline_id == ModuleDeadline.id)
-            .where(ModuleDeadline.cohort_id.in_(ids), DeadlineExtension.status == ExtensionStatus.REQUESTED)
-            .group_by(ModuleDeadline.cohort_id)
-        ).all()
-    )
+    return dict(db.session.execute(waiting_requests_query(ids)).all())
 
 
 def cohort_deadline_events(cohort: Cohort) -> list[DeadlineEvent]:
