@@ -21,10 +21,11 @@ from qualification.booking import services as booking
 from qualification.booking.models import BookingStatus
 from qualification.booking.permissions import can_book_sessions, can_record_attendance
 from qualification.booking.queries import attendance_sheet, booked_sessions, session_places, waiting_turns
+from qualification.booking.services.feed import feed_token, feed_user_id
 from qualification.calendar.rules import build_ics, uk_day
 from qualification.cohorts.models import CohortSession
 from qualification.cohorts.queries import cohort_or_404, session_or_404
-from qualification.deadlines.queries import personal_deadlines
+from qualification.deadlines.queries.personal import personal_deadlines
 from qualification.deadlines.rules import with_deadline_events
 
 bp = Blueprint("booking", __name__, url_prefix="/cohorts")
@@ -100,7 +101,7 @@ def my_sessions(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     if not can_book_sessions(current_user, cohort):
         abort(403)  # staff may see the cohort, but have no bookings of their own in it
-    feed_url = absolute_url("qualification.booking.bookings_feed", signed=booking.feed_token(current_user.id))
+    feed_url = absolute_url("qualification.booking.bookings_feed", signed=feed_token(current_user.id))
     return render_template(
         "qualification/booking/my_sessions.html",
         cohort=cohort,
@@ -116,7 +117,7 @@ def my_sessions(cohort_id: int):
 @rule(PUBLIC)
 def bookings_feed(signed: str):
     # Calendar apps cannot sign in: the signed address is the credential, so a bad one is simply not found.
-    user_id = booking.feed_user_id(signed)
+    user_id = feed_user_id(signed)
     if user_id is None:
         abort(404)
     sessions = [s for s, _ in booked_sessions(user_id)]

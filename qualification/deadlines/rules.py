@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from icalendar import Calendar, Event
 
 from core.validation import Text
+from qualification.cohorts.rules import Span, shift_for_breaks
 
 REASON_MAX = 2000
 _TOO_LONG = f"Keep it to {REASON_MAX:,} characters."
@@ -21,15 +22,39 @@ NOTE = Text(REASON_MAX, _TOO_LONG)  # optional
 REMINDER_DAYS = (7, 1)
 
 
-def personal_deadline(cohort_deadline: date, extension_until: date | None, paused_days: int = 0) -> date:
-    """The candidate's own deadline: the cohort's, or a later date an extension granted them, moved on by the
-    days their learning was paused (a break in learning stops the clock).
+def personal_deadline(
+    cohort_deadline: date,
+    extension_until: date | None,
+    breaks: Iterable[Span] = (),
+    *,
+    today: date | None = None,
+) -> date:
+    """The candidate's own deadline: the cohort's, or a later date an extension granted them, moved on by
+    their breaks in learning (`shift_for_breaks`: a break stops the clock; an open one has lasted to `today`).
 
     The later of the two dates counts: a cohort deadline moved past an old extension carries the candidate
     with it.
     """
     base = max(cohort_deadline, extension_until) if extension_until is not None else cohort_deadline
-    return base + timedelta(days=max(paused_days, 0))
+    breaks = tuple(breaks)
+    if not breaks:
+        return base
+    if today is None:
+        raise ValueError("A deadline moved by breaks in learning needs today's date (an open break runs on).")
+    return shift_for_breaks(base, breaks, today=today)
+
+
+def breaks_sequence(breaks: Iterable[Span], today: date) -> int:
+    """What a candidate's breaks add to their deadline event's SEQUENCE, which must grow whenever the date
+    moves: one for each break begun and each ended, and a day for each day since the first began (an open
+    break moves the date daily). It never falls, even when a return is recorded backdated (the date then
+    moves earlier, with a SEQUENCE still higher than any sent while the break was open)."""
+    breaks = list(breaks)
+    if not breaks:
+        return 0
+    first = min(b.starts_on for b in breaks)
+    ended = sum(1 for b in breaks if b.ends_on is not None)
+    return len(breaks) + ended + max((today - first).days, 0)
 
 
 def is_late(handed_in_on: date, deadline: date) -> bool:

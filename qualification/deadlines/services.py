@@ -31,13 +31,8 @@ from qualification.deadlines.permissions import (
     can_decide_extensions,
     can_set_deadlines,
 )
-from qualification.deadlines.queries import (
-    PersonalDeadline,
-    cohort_modules,
-    extended_until,
-    personal_deadlines,
-    reminders_due,
-)
+from qualification.deadlines.queries import cohort_modules, reminders_due
+from qualification.deadlines.queries.personal import PersonalDeadline, current_deadline, personal_deadlines
 from qualification.deadlines.rules import (
     NOTE,
     REASON,
@@ -45,7 +40,6 @@ from qualification.deadlines.rules import (
     deadline_problem,
     grant_problem,
     long_date,
-    personal_deadline,
     proposal_problem,
 )
 
@@ -222,9 +216,8 @@ def _decidable(actor, extension: DeadlineExtension) -> tuple[Cohort, date]:
         raise InvalidTransition(
             f"This request was already {extension.status.label.lower()} by {who}, so nothing was changed."
         )
-    deadline = extension.deadline
-    # Extensions granted before this one; breaks in learning are for the lead to wire in (paused_days).
-    return cohort, personal_deadline(deadline.due_on, extended_until(deadline.id, extension.candidate_id))
+    # Extensions granted before this one, and the candidate's breaks in learning.
+    return cohort, current_deadline(extension)
 
 
 def _decided(

@@ -24,12 +24,11 @@ from qualification.deadlines.queries import (
     cohort_requests,
     deadline_lines,
     deadline_or_404,
-    extended_until,
     extension_or_404,
-    personal_deadlines,
     requests_of,
 )
-from qualification.deadlines.rules import long_date, personal_deadline
+from qualification.deadlines.queries.personal import current_deadline, personal_deadlines
+from qualification.deadlines.rules import long_date
 from qualification.permissions import MANAGERS
 
 bp = Blueprint("deadlines", __name__, url_prefix="/cohorts")
@@ -46,7 +45,7 @@ def _page(cohort, form: DeadlineForm | None = None, status: int = 200, problem: 
         return render_template(
             "qualification/deadlines/mine.html",
             cohort=cohort,
-            lines=deadline_lines(personal_deadlines(current_user.id, cohort.id), today),
+            lines=deadline_lines(personal_deadlines(current_user.id, cohort.id, today), today),
             requests=requests_of(current_user.id, cohort.id),
         ), status
     modules = cohort_modules(cohort)
@@ -146,10 +145,7 @@ def ask_extension(cohort_id: int, deadline_id: int):
 
 def _extension_page(cohort, extension: DeadlineExtension, status=200, problem=None, grant=None, refuse=None):
     deadline = extension.deadline
-    if extension.status == ExtensionStatus.REQUESTED:
-        current = personal_deadline(deadline.due_on, extended_until(deadline.id, extension.candidate_id))
-    else:
-        current = None
+    current = current_deadline(extension) if extension.status == ExtensionStatus.REQUESTED else None
     return render_template(
         "qualification/deadlines/extension.html",
         cohort=cohort,

@@ -19,6 +19,7 @@ from core.extensions import db
 from core.validation import Text, errors_of
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from modules.study.services import move_enrolments
+from qualification.booking.services import release_candidate
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole, MemberStatus
 from qualification.cohorts.services import allocate_by_rule, audit_cohort
 from qualification.membership.models import LearningBreak
@@ -169,6 +170,8 @@ def withdraw_candidate(actor, member: CohortMember, *, reason: str, now: datetim
     member.withdrawn_at = now
     member.left_reason = reason
     db.session.flush()
+    # Their places in sessions to come go to the waiting lists (who are told); their own turns end.
+    released = release_candidate(actor, member.cohort, member.user_id, why="withdrawn")
     audit_cohort(
         "candidate_withdrawn",
         actor,
@@ -176,6 +179,7 @@ def withdraw_candidate(actor, member: CohortMember, *, reason: str, now: datetim
         candidate_id=member.user_id,
         was=str(was),
         reason=reason,
+        bookings_cancelled=released,
     )
 
 
@@ -262,6 +266,8 @@ def transfer_candidate(actor, member: CohortMember, target: Cohort | None, *, re
     member.transferred_to_id = moved.id
     member.left_reason = reason
     db.session.flush()
+    # Their places in the old cohort's sessions to come go to its waiting lists (who are told).
+    released = release_candidate(actor, member.cohort, member.user_id, why="transferred")
     # Work nobody has started to judge goes to the new cohort's assessor (assessors register how).
     work = sum(
         move(member.user_id, member.cohort_id, target.id)
@@ -276,6 +282,7 @@ def transfer_candidate(actor, member: CohortMember, target: Cohort | None, *, re
         member_id=moved.id,
         modules=carried,
         work_moved=work,
+        bookings_cancelled=released,
         reason=reason,
     )
     audit_cohort(

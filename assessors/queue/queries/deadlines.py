@@ -1,9 +1,10 @@
 """Work against module deadlines: attempts that came in after the candidate's (extended) deadline, and
 modules whose deadline has passed with nothing handed in.
 
-The dates come from `qualification.deadlines` (the cohort's deadline and the latest extension granted); the
-rule that makes them a candidate's deadline is applied in Python (`personal_deadline`), so it is written
-once. A resubmission after a referral answers the assessor, not the deadline, so it is never late.
+The dates come from `qualification.deadlines` (the cohort's deadline, the latest extension granted and the
+candidate's breaks in learning); the rule that makes them a candidate's deadline is applied in Python
+(`personal_deadline`), so it is written once. A candidate on a break is never overdue. A resubmission after
+a referral answers the assessor, not the deadline, so it is never late.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ from core.accounts.models import User
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.submissions.models import Submission, SubmissionStatus
-from qualification.cohorts.models import AssessorAllocation
+from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole
 from qualification.deadlines.models import ModuleDeadline
-from qualification.deadlines.queries import PersonalDeadline, before_pause, enrolled_deadlines, granted_until
+from qualification.deadlines.queries.personal import (
+    PersonalDeadline,
+    before_pause,
+    enrolled_deadlines,
+    fold_breaks,
+    granted_until,
+)
 from qualification.deadlines.rules import is_late, is_overdue, personal_deadline
+from qualification.membership.models import LearningBreak
 from qualification.results.models import ModuleResult
 from qualification.results.queries.report import Loaded
 
@@ -70,12 +78,19 @@ def with_deadlines(query, merged):
 
 
 def days_late(
-    due_on: date | None, extended: date | None, submitted_at: datetime | None, after_referral: bool
+    due_on: date | None,
+    extended: date | None,
+    submitted_at: datetime | None,
+    after_referral: bool,
+    breaks=(),
+    *,
+    today: date,
 ) -> tuple[date | None, int]:
-    """A queue row's deadline (None: none set) and by how many days its attempt missed it (0: on time)."""
+    """A queue row's deadline (None: none set), moved on by the candidate's breaks in learning, and by how
+    many days its attempt missed it (0: on time)."""
     if due_on is None:
         return None, 0
-    deadline = personal_deadline(due_on, extended)
+    deadline = personal_deadline(due_on, extended, breaks, today=today)
     if submitted_at is None or after_referral:
         return deadline, 0
     handed_in = uk_date(submitted_at)
@@ -133,10 +148,10 @@ def overdue_modules(
     if cohort_ids is not None:
         query = query.where(ModuleDeadline.cohort_id.in_(cohort_ids))
     found = []
-    for row in db.session.execute(query):
-        item = PersonalDeadline(*row[:-1])
-        if is_overdue(item.due, today):
-            found.append(OverdueModule(item, row[-1], (today - item.due).days))
+    for (*head, name), breaks in fold_breaks(db.session.execute(query)):
+        item = PersonalDeadline(*head, breaks=breaks, today=today)
+        if not item.away and is_overdue(item.due, today):
+            found.append(OverdueModule(item, name, (today - item.due).days))
     return sorted(found, key=lambda o: (-o.days, o.candidate_name.casefold(), o.item.deadline.module_code))
 
 
@@ -153,13 +168,22 @@ def overdue_counts(cohort_ids: Sequence[int]) -> Loaded:
 
 
 def late_counts(cohort_ids: Sequence[int]) -> Loaded:
-    """Per candidate of each cohort: modules whose attempt came in after their (extended) deadline (one
-    query)."""
+    """Per candidate of each cohort: modules whose attempt came in after their (extended, paused) deadline
+    (one query: the candidate's breaks outer-joined, a row per break)."""
     granted, s = granted_until(), Submission
     rows = db.session.execute(
         select(
-            s.cohort_id, s.candidate_id, s.module_code, s.submitted_at, ModuleDeadline.due_on, granted.c.until
+            LearningBreak.starts_on,
+            LearningBreak.ends_on,
+            s.id,
+            s.cohort_id,
+            s.candidate_id,
+            s.module_code,
+            s.submitted_at,
+            ModuleDeadline.due_on,
+            granted.c.until,
         )
+        .select_from(s)
         .join(
             ModuleDeadline,
             and_(ModuleDeadline.cohort_id == s.cohort_id, ModuleDeadline.module_code == s.module_code),
@@ -168,12 +192,22 @@ def late_counts(cohort_ids: Sequence[int]) -> Loaded:
             granted,
             and_(granted.c.deadline_id == ModuleDeadline.id, granted.c.candidate_id == s.candidate_id),
         )
+        .outerjoin(
+            CohortMember,
+            and_(
+                CohortMember.cohort_id == s.cohort_id,
+                CohortMember.user_id == s.candidate_id,
+                CohortMember.role == MemberRole.CANDIDATE,
+            ),
+        )
+        .outerjoin(LearningBreak, LearningBreak.member_id == CohortMember.id)
         .where(s.cohort_id.in_(cohort_ids), s.status != SubmissionStatus.WITHDRAWN, ~_after_referral(s))
     )
+    today = today_uk()
     late = {
         (cohort_id, candidate_id, code)
-        for cohort_id, candidate_id, code, submitted_at, due_on, until in rows
-        if days_late(due_on, until, submitted_at, False)[1]
+        for (_, cohort_id, candidate_id, code, submitted_at, due_on, until), breaks in fold_breaks(rows)
+        if days_late(due_on, until, submitted_at, False, breaks, today=today)[1]
     }
     counts: dict[tuple[int, int], int] = {}
     for cohort_id, candidate_id, _ in late:

@@ -7,6 +7,7 @@ the breaks in learning that stop clocks, the counts).
   turnaround target (the queue's notion: assessors/queue/rules.py, `late` in sources.py), allocated or not.
 - Sessions this week: the cohort's sessions starting this UK week, Monday to Sunday.
 - Candidates with no activity for 21 days: see `INACTIVE_DAYS` and `_recently_active`.
+- Extension requests waiting for a decision (`qualification.deadlines`), in the counts' own statement.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from qualification.cohorts.models import (
     SessionStatus,
 )
 from qualification.cohorts.queries import with_closures
+from qualification.deadlines.queries import waiting_requests_query
 from qualification.membership.queries import break_spans, withdrawn
 
 INACTIVE_DAYS = 21
@@ -59,6 +61,7 @@ class CohortNeeds:
     overdue: int = 0
     sessions: int = 0
     inactive: int = 0
+    requests: int = 0  # extension requests waiting for a decision
 
     @property
     def unallocated(self) -> int:
@@ -218,6 +221,11 @@ def _inactive_branch(cohort_ids: list[int], now: datetime):
     )
 
 
+def _requests_branch(cohort_ids: list[int]):
+    waiting = waiting_requests_query(cohort_ids).subquery()
+    return select(waiting.c.cohort_id, literal("requests", String).label("kind"), waiting.c.n)
+
+
 def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOverview:
     """The cohorts this person leads, each with what needs them (three queries)."""
     now = now or utcnow()
@@ -233,6 +241,7 @@ def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOve
             *_overdue_branches(cohorts, today),
             _sessions_branch(ids, week_start),
             _inactive_branch(ids, now),
+            _requests_branch(ids),
         ]
         for cohort_id, kind, n in db.session.execute(union_all(*branches)):
             if kind.startswith("overdue"):
@@ -243,8 +252,8 @@ def leader_overview(leader_id: int, *, now: datetime | None = None) -> LeaderOve
 
 
 def leader_panel(user) -> dict | None:
-    """For a course leader: per cohort they lead, unallocated work, overdue marking, sessions this week and
-    candidates with no recent activity."""
+    """For a course leader: per cohort they lead, unallocated work, overdue marking, sessions this week,
+    candidates with no recent activity and extension requests waiting for a decision."""
     if not user.has_role(Role.COURSE_LEADER):
         return None
     return {

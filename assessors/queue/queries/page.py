@@ -313,7 +313,9 @@ def queue_page(
 def _row(r, targets: dict[int | None, Turnaround], today: date, breaks) -> QueueRow:
     turnaround = targets.get(r.cohort_id) or targets[None]
     timed = r.kind not in UNTIMED_KINDS
-    deadline, late_days = days_late(r.deadline_on, r.extended_until, r.attempt_submitted_at, r.after_referral)
+    deadline, late_days = days_late(
+        r.deadline_on, r.extended_until, r.attempt_submitted_at, r.after_referral, breaks, today=today
+    )
     paused = bool(breaks) and on_break(breaks, today)
     return QueueRow(
         kind=r.kind,

@@ -19,6 +19,7 @@ from qualification.deadlines.models import DeadlineExtension, ExtensionStatus, M
 from tests.support.deadlines import today
 from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import page_text, signed_in
+from tests.support.membership import days_ago, joined_days_ago, record_return, start_break
 from tests.support.people import HELEN, JO, LEADER, MORGAN, TOM
 from tests.support.queue import _ids, add_waiting, assert_fixed_statements, rows_of
 
@@ -162,3 +163,53 @@ def test_the_cohort_report_counts_late_and_overdue_modules(demo):
     )
     for name in ("Morgan Lee", next(n for n in by_name if n.startswith("Chris Evans"))):
         assert (by_name[name]["Modules submitted late"], by_name[name]["Modules overdue"]) == ("0", "2")
+
+
+def _break(app, email: str, starts: int, back: int | None = None) -> None:
+    """The course leader records a break that began `starts` days ago (and the return `back` days ago)."""
+    cohort, people = _ids(app)["cohort"], _ids(app)["people"]
+    joined_days_ago(app, cohort)
+    leader = signed_in(app, LEADER)
+    start_break(leader, cohort, people[email], starts_on=days_ago(starts))
+    if back is not None:
+        record_return(leader, cohort, people[email], days_ago(back))
+
+
+def test_a_break_moves_the_deadline_work_is_late_against_and_no_one_away_is_overdue(demo):
+    app = demo
+    _deadline(app, "M03", -10)
+    _deadline(app, "M01", -4)
+    add_waiting(app, submissions=1, days_ago=5)  # Jo's M03: 5 days late, were it not for her break
+    _break(app, JO, starts=15, back=8)  # 7 days away: her M03 deadline was 3 days ago, her M01 is ahead
+    _break(app, MORGAN, starts=2)  # away now (his M01 had passed when he went): never overdue while away
+
+    tom = signed_in(app, TOM).get("/assessors/queue")
+    assert "late" not in _row(tom, "Jo Patel")
+    assert "Past the deadline" not in page_text(tom)
+    cohort = _ids(app)["cohort"]
+    rows = list(
+        csv.DictReader(
+            # utf-8-sig: the CSV starts with a byte-order mark, for Excel.
+            io.StringIO(
+                signed_in(app, LEADER).get(f"/cohorts/{cohort}/report.csv").get_data().decode("utf-8-sig")
+            )
+        )
+    )
+    by_name = {row["Name"]: row for row in rows}
+    counted = {name: (row["Modules submitted late"], row["Modules overdue"]) for name, row in by_name.items()}
+    assert counted["Jo Patel"] == ("0", "0")
+    assert counted["Morgan Lee"] == ("0", "0")
+    assert counted[next(n for n in by_name if n.startswith("Chris Evans"))] == ("0", "2")
+
+
+def test_the_queue_runs_a_fixed_number_of_statements_with_breaks_in_learning(demo):
+    app = demo
+    _deadline(app, "M03", -10)
+    add_waiting(app, submissions=1, days_ago=5)
+
+    def grow():
+        add_waiting(app, submissions=10, email=MORGAN, days_ago=6)
+        _break(app, JO, starts=15, back=8)
+        _break(app, MORGAN, starts=2)
+
+    assert_fixed_statements(app, signed_in(app, TOM), "/assessors/queue", grow)

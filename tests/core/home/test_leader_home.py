@@ -5,6 +5,7 @@ here from the rows, in a state where each is zero and in one where each is not."
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, update
@@ -29,9 +30,11 @@ from qualification.cohorts.models import (
     SessionKind,
 )
 from qualification.cohorts.services import invite_candidate, set_allocation_rule
+from tests.support.deadlines import ask, decide, extensions, in_days, leader_sets
+from tests.support.demo import demo_ids
 from tests.support.html import page_text, press, signed_in
 from tests.support.marking import load_marking_demo
-from tests.support.people import JO, LEADER, person
+from tests.support.people import CHRIS, JO, LEADER, MORGAN, person
 from tests.support.quality import submit
 
 NEW = "new.candidate@school.example"  # invited into the cohort, no assessor allocated
@@ -250,3 +253,25 @@ def test_a_cancelled_session_is_not_one_of_the_sessions_this_week(demo):
     assert sessions >= 1
     home = page_text(signed_in(app, LEADER).get("/"))
     assert f"{sessions} {'session' if sessions == 1 else 'sessions'} this week" in home
+
+
+def test_leader_home_shows_the_extension_requests_waiting_for_a_decision(demo):
+    app = demo
+    cohort_id, ids = demo_ids(app)
+    cohort = SimpleNamespace(cohort_id=cohort_id, ids=ids, url=f"/cohorts/{cohort_id}/deadlines")
+    leader = signed_in(app, LEADER)
+    assert "No extension requests are waiting." in page_text(leader.get("/"))
+    deadline = leader_sets(app, cohort, "M03")
+    for who in (CHRIS, MORGAN):
+        ask(signed_in(app, who), cohort, deadline, in_days(40), "Ofsted inspection that week")
+    waiting = [e for e in extensions(app) if e.status == "requested"]
+    assert len(waiting) == 2
+
+    home = leader.get("/")
+
+    assert "2 extension requests waiting for a decision" in page_text(home)
+    link = f'href="/cohorts/{cohort_id}/deadlines"><strong>2 extension requests'
+    assert link in home.get_data(as_text=True)
+    # Once one is decided, one waits.
+    decide(leader, cohort, waiting[0].id, "Refuse the request", {"reason": "The work is nearly done."})
+    assert "1 extension request waiting for a decision" in page_text(leader.get("/"))

@@ -19,7 +19,7 @@ from itsdangerous import URLSafeSerializer
 from core.accounts.models import User
 from core.extensions import db
 from core.web.access import rule_for
-from qualification.booking.services import FEED_SALT
+from qualification.booking.services.feed import FEED_SALT
 from qualification.demo import DEMO_COHORT
 from tests.cross.idor.kinds import ARGUMENT_KINDS, PRIVATE
 from tests.cross.idor.rows import victim_ids, victim_rows

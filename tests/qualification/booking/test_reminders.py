@@ -15,6 +15,7 @@ from core.notifications.models import Notification
 from qualification.booking.models import SessionBooking
 from qualification.calendar.services import cancel_session, edit_session
 from qualification.cohorts.models import CohortSession
+from qualification.cohorts.queries import studies_of
 from qualification.demo import load_demo_cohort, load_demo_qualification
 
 
@@ -36,7 +37,7 @@ def test_booked_candidates_are_reminded_once(app, runner):
             ]
         )
         db.session.commit()
-        jo_id, title = jo.id, soon.title
+        jo_id, title, soon_id = jo.id, soon.title, soon.id
 
     first = runner.invoke(args=["sessions", "remind"])
     second = runner.invoke(args=["sessions", "remind"])
@@ -46,6 +47,12 @@ def test_booked_candidates_are_reminded_once(app, runner):
         note = db.session.scalar(select(Notification))
         assert note.user_id == jo_id
         assert note.title.startswith(f"Reminder: {title}")
+        # It names the cohort and what it studies, as every notification about a cohort's work does.
+        cohort = db.session.get(CohortSession, soon_id).cohort
+        about = f"{cohort.name}, studying {studies_of(cohort)}"
+        assert note.about == about
+        mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.category.like("notification:%")))
+        assert f"Cohort: {about}" in mail.body_text
         assert (
             db.session.scalar(
                 select(func.count(OutboxMessage.id)).where(OutboxMessage.category.like("notification:%"))

@@ -3,11 +3,13 @@ due, how near a deadline reads, and which dates may be set, proposed or granted.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from qualification.cohorts.rules import BreakSpan
 from qualification.deadlines.rules import (
+    breaks_sequence,
     deadline_problem,
     due_words,
     grant_problem,
@@ -21,21 +23,45 @@ from qualification.deadlines.rules import (
 MAR_1, MAR_10, MAR_15 = date(2027, 3, 1), date(2027, 3, 10), date(2027, 3, 15)
 
 
+FEB_20, FEB_27 = date(2027, 2, 20), date(2027, 2, 27)
+
+
 @pytest.mark.parametrize(
-    ("cohort", "extension", "paused", "expected"),
+    ("cohort", "extension", "breaks", "expected"),
     [
-        (MAR_1, None, 0, MAR_1),
-        (MAR_1, MAR_10, 0, MAR_10),
+        (MAR_1, None, (), MAR_1),
+        (MAR_1, MAR_10, (), MAR_10),
         # The cohort's deadline moved past an old extension: the later date counts.
-        (MAR_15, MAR_10, 0, MAR_15),
-        # A break in learning moves the deadline on by the days paused (the extended one, if any).
-        (MAR_1, None, 14, MAR_15),
-        (MAR_1, MAR_10, 5, MAR_15),
-        (MAR_1, None, -3, MAR_1),
+        (MAR_15, MAR_10, (), MAR_15),
+        # A break in learning moves the deadline on by its days (the extended one, if any).
+        (MAR_1, None, [BreakSpan(FEB_20, date(2027, 3, 6))], MAR_15),
+        (MAR_1, MAR_10, [BreakSpan(FEB_27, date(2027, 3, 4))], MAR_15),
+        # A break begun after the deadline had passed moves nothing.
+        (MAR_1, None, [BreakSpan(date(2027, 3, 2), MAR_10)], MAR_1),
+        # An open break has lasted up to today (MAR_10 here): the deadline moves a day each day.
+        (MAR_1, None, [BreakSpan(FEB_27, None)], date(2027, 3, 13)),
     ],
 )
-def test_personal_deadline(cohort, extension, paused, expected):
-    assert personal_deadline(cohort, extension, paused) == expected
+def test_personal_deadline(cohort, extension, breaks, expected):
+    assert personal_deadline(cohort, extension, breaks, today=MAR_10) == expected
+
+
+def test_a_deadline_moved_by_an_open_break_needs_today():
+    with pytest.raises(ValueError, match="today"):
+        personal_deadline(MAR_1, None, [BreakSpan(FEB_27, None)])
+
+
+def test_the_calendar_sequence_of_breaks_never_falls_while_the_date_moves():
+    away = [BreakSpan(FEB_20, None)]
+    day = FEB_20
+    seen = [breaks_sequence([], day)]
+    while day < MAR_10:
+        seen.append(breaks_sequence(away, day))
+        day += timedelta(days=1)
+    # Back on MAR_10, recorded on MAR_10; and recorded then backdated to 1 March.
+    seen.append(breaks_sequence([BreakSpan(FEB_20, MAR_10)], MAR_10))
+    assert seen == sorted(set(seen))
+    assert breaks_sequence([BreakSpan(FEB_20, MAR_1)], MAR_10) > breaks_sequence(away, MAR_10)
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
 from core.accounts.models import Role
@@ -23,13 +21,12 @@ from modules.study.services import complete_by_attendance
 from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.booking.permissions import can_book_sessions, can_record_attendance
 from qualification.cohorts.models import Cohort, CohortSession, MemberRole, SessionStatus
+from qualification.cohorts.queries import cohort_about
 from qualification.membership.queries import require_writable
 
 BOOKED = BookingStatus.BOOKED
 CANCELLED = BookingStatus.CANCELLED
 WAITING = BookingStatus.WAITING
-FEED_SALT = "bookings-feed"
-MAX_FEED_TOKEN = 200
 
 
 # Use cases -------------------------------------------------------------------------------------------
@@ -161,14 +158,45 @@ def _give_up(actor, session: CohortSession, held: BookingStatus) -> SessionBooki
     session, booking = _own_booking(actor, session, started)
     if booking is None or booking.status != held:
         return booking
+    _release(actor, session, booking)
+    return booking
+
+
+def _release(actor, session: CohortSession, booking: SessionBooking, **details) -> None:
+    """Cancel a place or a waiting-list entry (the session locked): a place given back goes to the first on
+    the waiting list, who is told."""
+    held = booking.status
     booking.move_to(CANCELLED)
     booking.cancelled_at = utcnow()
     if held == WAITING:
-        _audit("session_waiting_list_left", actor, session, booking)
-        return booking
-    _audit("session_booking_cancelled", actor, session, booking)
-    give_free_places(actor, session)
-    return booking
+        _audit("session_waiting_list_left", actor, session, booking, **details)
+        return
+    _audit("session_booking_cancelled", actor, session, booking, **details)
+    give_free_places(actor, session, actor_role=details.get("actor_role", MemberRole.CANDIDATE))
+
+
+def release_candidate(actor, cohort: Cohort, candidate_id: int, *, why: str) -> int:
+    """A candidate who left the cohort (withdrawn, or moved to another) gives up their places and waiting-list
+    entries in its sessions still to come, by the path of their own cancelling: each place freed goes to the
+    next on the waiting list, who is told. How many were given up (the course leader acts: no candidate's
+    permission or read-only check applies)."""
+    held = db.session.scalars(
+        select(SessionBooking)
+        .join(CohortSession, CohortSession.id == SessionBooking.session_id)
+        .where(
+            SessionBooking.candidate_id == candidate_id,
+            SessionBooking.status.in_((BOOKED, WAITING)),
+            CohortSession.cohort_id == cohort.id,
+            CohortSession.status != SessionStatus.CANCELLED,
+            CohortSession.starts_at > utcnow(),
+        )
+        .order_by(CohortSession.starts_at, CohortSession.id)
+    ).all()
+    role = _staff_role(actor, cohort)
+    for booking in held:
+        session = lock_session(booking.session)
+        _release(actor, session, booking, actor_role=role, candidate_id=candidate_id, reason=why)
+    return len(held)
 
 
 def give_free_places(actor, session: CohortSession, *, actor_role: str = MemberRole.CANDIDATE) -> list[int]:
@@ -312,30 +340,6 @@ def _staff_role(actor, cohort: Cohort) -> str:
     return Role.COURSE_LEADER if actor.has_role(Role.COURSE_LEADER) else Role.ADMIN
 
 
-# The personal feed address ---------------------------------------------------------------------------
-
-
-def _feed_serializer() -> URLSafeSerializer:
-    # Its own salt: a value signed for any other purpose with the same key is not a valid feed address.
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=FEED_SALT)
-
-
-def feed_token(user_id: int) -> str:
-    """The unguessable part of a candidate's personal bookings feed address (an HMAC of their id)."""
-    return _feed_serializer().dumps(user_id)
-
-
-def feed_user_id(token: str) -> int | None:
-    """Whose feed this address is, or None when the signature does not verify."""
-    if not token or len(token) > MAX_FEED_TOKEN:
-        return None
-    try:
-        value = _feed_serializer().loads(token)
-    except BadSignature:
-        return None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 WINDOW = timedelta(hours=24)
 
 
@@ -371,6 +375,7 @@ def remind_upcoming_sessions(now: datetime) -> int:
             body=f"{session.kind_enum.label}, {where}." + (f" Join: {session.link}" if session.link else ""),
             link_endpoint="qualification.cohorts.show_cohort",
             cohort_id=session.cohort_id,
+            about=cohort_about(session.cohort_id),
         )
         sent += 1
     return sent

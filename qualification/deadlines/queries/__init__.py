@@ -1,8 +1,5 @@
 """The read side of deadlines: a cohort's deadlines and requests, a candidate's own deadlines (home panel,
-calendar feeds), and who is due a reminder.
-
-A candidate's deadline is worked out in Python by `rules.personal_deadline` from the rows read here (the
-cohort's date and the latest date granted), so that rule is written once; SQL only narrows the rows.
+calendar feeds), and who is due a reminder. A candidate's own deadline is read in personal.py.
 """
 
 from __future__ import annotations
@@ -11,21 +8,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import Role
 from core.db.timeutil import uk_today
 from core.extensions import db
-from modules.catalogue.models import Module
-from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from modules.study.queries import closed_modules
-from qualification.cohorts.models import Cohort, CohortMember, MemberRole
+from qualification.cohorts.models import Cohort
 from qualification.deadlines.models import (
     DeadlineExtension,
     DeadlineReminder,
     ExtensionStatus,
     ModuleDeadline,
+)
+from qualification.deadlines.queries.personal import (
+    PersonalDeadline,
+    before_pause,
+    enrolled_deadlines,
+    fold_breaks,
+    personal_deadlines,
 )
 from qualification.deadlines.rules import (
     REMINDER_DAYS,
@@ -33,9 +35,9 @@ from qualification.deadlines.rules import (
     deadline_uid,
     due_words,
     long_date,
-    personal_deadline,
     reminder_due,
 )
+from qualification.membership.models import LearningBreak
 
 DECIDED_SHOWN = 100  # decided requests listed on the cohort's page (the newest); open ones are all listed
 
@@ -113,20 +115,27 @@ def cohort_requests(cohort_id: int) -> tuple[list[DeadlineExtension], list[Deadl
     return list(db.session.scalars(waiting)), list(db.session.scalars(decided))
 
 
+def waiting_requests_query(cohort_ids):
+    """SQL: (cohort_id, n) for these cohorts with extension requests waiting for a decision; a page that
+    counts other things per cohort can run it in its own statement (the course leader's home does)."""
+    return (
+        select(ModuleDeadline.cohort_id.label("cohort_id"), func.count(DeadlineExtension.id).label("n"))
+        .join(DeadlineExtension, DeadlineExtension.deadline_id == ModuleDeadline.id)
+        .where(
+            ModuleDeadline.cohort_id.in_(list(cohort_ids)),
+            DeadlineExtension.status == ExtensionStatus.REQUESTED,
+        )
+        .group_by(ModuleDeadline.cohort_id)
+    )
+
+
 def waiting_requests(cohort_ids) -> dict[int, int]:
     """How many extension requests wait for a decision, per cohort (one query; cohorts with none left out),
     for a page that lists what needs a course leader."""
     ids = list(cohort_ids)
     if not ids:
         return {}
-    return dict(
-        db.session.execute(
-            select(ModuleDeadline.cohort_id, func.count(DeadlineExtension.id))
-            .join(DeadlineExtension, DeadlineExtension.deadline_id == ModuleDeadline.id)
-            .where(ModuleDeadline.cohort_id.in_(ids), DeadlineExtension.status == ExtensionStatus.REQUESTED)
-            .group_by(ModuleDeadline.cohort_id)
-        ).all()
-    )
+    return dict(db.session.execute(waiting_requests_query(ids)).all())
 
 
 def cohort_deadline_events(cohort: Cohort) -> list[DeadlineEvent]:
@@ -145,146 +154,6 @@ def cohort_deadline_events(cohort: Cohort) -> list[DeadlineEvent]:
         )
         for d in cohort_deadlines(cohort.id)
     ]
-
-
-# The candidate's side --------------------------------------------------------------------------------------
-
-
-def granted_until():
-    """SQL: per (deadline, candidate) the latest date an extension granted, and how many were granted."""
-    granted = DeadlineExtension.status == ExtensionStatus.GRANTED
-    return (
-        select(
-            DeadlineExtension.deadline_id.label("deadline_id"),
-            DeadlineExtension.candidate_id.label("candidate_id"),
-            func.max(DeadlineExtension.granted_until).label("until"),
-            func.count(DeadlineExtension.id).label("grants"),
-        )
-        .where(granted)
-        .group_by(DeadlineExtension.deadline_id, DeadlineExtension.candidate_id)
-        .subquery("granted_until")
-    )
-
-
-def before_pause(granted):
-    """SQL: a candidate's deadline before any pause: the cohort's, or the later date granted (`granted` is
-    the `granted_until()` subquery joined). A pause only moves it later, so SQL may narrow on it."""
-    return case((granted.c.until > ModuleDeadline.due_on, granted.c.until), else_=ModuleDeadline.due_on)
-
-
-def extended_until(deadline_id: int, candidate_id: int) -> date | None:
-    """The latest date an extension of this deadline granted the candidate, or None."""
-    return db.session.scalar(
-        select(func.max(DeadlineExtension.granted_until)).where(
-            DeadlineExtension.deadline_id == deadline_id,
-            DeadlineExtension.candidate_id == candidate_id,
-            DeadlineExtension.status == ExtensionStatus.GRANTED,
-        )
-    )
-
-
-@dataclass(frozen=True)
-class PersonalDeadline:
-    """One module deadline of one candidate, with their extension."""
-
-    deadline: ModuleDeadline
-    candidate_id: int
-    family: str
-    module_title: str
-    cohort_name: str
-    extended_until: date | None = None
-    grants: int = 0
-    pending: bool = False  # a request of theirs waits for a decision
-    # Days their learning was paused (breaks in learning): not wired yet, so always 0 here.
-    paused_days: int = 0
-
-    @property
-    def due(self) -> date:
-        return personal_deadline(self.deadline.due_on, self.extended_until, self.paused_days)
-
-    @property
-    def moved(self) -> bool:
-        """Whether their deadline differs from the cohort's (extended, or paused)."""
-        return self.due != self.deadline.due_on
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.family, self.deadline.module_code)
-
-    def event(self) -> DeadlineEvent:
-        """Their deadline as an all-day event of their personal calendar feed."""
-        code = self.deadline.module_code
-        extra = f" Extended from {long_date(self.deadline.due_on)}." if self.moved else ""
-        return DeadlineEvent(
-            uid=deadline_uid(self.deadline.id, self.candidate_id),
-            day=self.due,
-            summary=f"Deadline: {code} {self.module_title}",
-            description=f"Submit {code} ({self.cohort_name}) by the end of {long_date(self.due)}.{extra}",
-            sequence=(self.deadline.version or 1) - 1 + self.grants,
-        )
-
-
-def enrolled_deadlines(with_pending_for: int | None = None):
-    """SQL: every deadline with each candidate who studies its module in its cohort, their module's title,
-    the cohort's name and the latest extension granted (and, for one candidate, whether a request waits);
-    with the granted-extensions subquery it joins."""
-    g = granted_until()
-    columns = [
-        ModuleDeadline,
-        ModuleEnrolment.candidate_id,
-        ModuleEnrolment.family,
-        Module.title,
-        Cohort.name,
-        g.c.until,
-        func.coalesce(g.c.grants, 0),
-    ]
-    if with_pending_for is not None:
-        waiting = (
-            select(DeadlineExtension.id)
-            .where(
-                DeadlineExtension.deadline_id == ModuleDeadline.id,
-                DeadlineExtension.candidate_id == with_pending_for,
-                DeadlineExtension.status == ExtensionStatus.REQUESTED,
-            )
-            .exists()
-        )
-        columns.append(waiting)
-    query = (
-        select(*columns)
-        .join(Cohort, Cohort.id == ModuleDeadline.cohort_id)
-        .join(
-            ModuleEnrolment,
-            and_(
-                ModuleEnrolment.cohort_id == ModuleDeadline.cohort_id,
-                ModuleEnrolment.module_code == ModuleDeadline.module_code,
-                ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
-            ),
-        )
-        .join(
-            CohortMember,
-            and_(
-                CohortMember.cohort_id == ModuleDeadline.cohort_id,
-                CohortMember.user_id == ModuleEnrolment.candidate_id,
-                CohortMember.role == MemberRole.CANDIDATE,
-            ),
-        )
-        .join(Module, Module.id == ModuleEnrolment.module_id)
-        .outerjoin(
-            g, and_(g.c.deadline_id == ModuleDeadline.id, g.c.candidate_id == ModuleEnrolment.candidate_id)
-        )
-    )
-    return query, g
-
-
-def personal_deadlines(user_id: int, cohort_id: int | None = None) -> list[PersonalDeadline]:
-    """The candidate's deadlines for the modules they study, in every cohort or one, soonest first (one
-    query)."""
-    query, _ = enrolled_deadlines(with_pending_for=user_id)
-    query = query.where(ModuleEnrolment.candidate_id == user_id)
-    if cohort_id is not None:
-        query = query.where(ModuleDeadline.cohort_id == cohort_id)
-    found = [PersonalDeadline(*row[:-1], pending=bool(row[-1])) for row in db.session.execute(query)]
-    return sorted(found, key=lambda p: (p.due, p.deadline.module_code, p.deadline.id))
 
 
 def requests_of(candidate_id: int, cohort_id: int) -> list[DeadlineExtension]:
@@ -328,13 +197,14 @@ def deadlines_panel(user) -> dict | None:
     they handed in comes from the study panel's reading)."""
     if not user.has_role(Role.CANDIDATE):
         return None
-    items = personal_deadlines(user.id)
+    today = uk_today()
+    items = personal_deadlines(user.id, today=today)
     if not items:
         return None
     cohorts = {item.deadline.cohort_id: item.cohort_name for item in items}
     return {
         "template": "qualification/deadlines/_home_panel.html",
-        "lines": deadline_lines(items, uk_today()),
+        "lines": deadline_lines(items, today),
         "cohorts": sorted(cohorts.items(), key=lambda c: c[1]),
     }
 
@@ -345,12 +215,20 @@ def deadlines_panel(user) -> dict | None:
 def reminders_due(today: date) -> list[tuple[PersonalDeadline, int]]:
     """(deadline, days before) of each reminder due today and not sent yet for that date (two queries).
 
-    Narrowed in SQL on the date before any pause; a pause only moves a deadline later, so wiring paused
-    days in must widen the lower bound of that window by the candidate's pause."""
+    Narrowed in SQL on the date before any pause: a break only moves a deadline later, so the window's upper
+    bound holds for everyone, and its lower bound only for candidates who never had a break (one who had may
+    be due in the window now from a date before it). Nobody is reminded while on a break: their deadline
+    stands still until they are back."""
     query, g = enrolled_deadlines()
     day = before_pause(g)
-    window = query.where(day >= today, day <= today + timedelta(days=max(REMINDER_DAYS)))
-    items = [PersonalDeadline(*row) for row in db.session.execute(window)]
+    window = query.where(
+        or_(day >= today, LearningBreak.id.is_not(None)), day <= today + timedelta(days=max(REMINDER_DAYS))
+    )
+    items = [
+        item
+        for head, breaks in fold_breaks(db.session.execute(window))
+        if not (item := PersonalDeadline(*head, breaks=breaks, today=today)).away
+    ]
     if not items:
         return []
     sent = set(
