@@ -211,8 +211,19 @@ def candidate_rows(
     fixed number of queries)."""
     ids = [c.id for c in cohorts]
     people = _people(cohorts, specs)
+    _add_results(people, cohorts, specs)
+    for group in groups:
+        _add_columns(people, group, group.load(ids))
+    by_cohort: dict[int, list[ReportRow]] = {cid: [] for cid in ids}
+    for (cohort_id, _), row in people.items():
+        by_cohort[cohort_id].append(row)
+    return by_cohort
+
+
+def _add_results(people: dict[tuple[int, int], ReportRow], cohorts: Sequence[Cohort], specs) -> None:
+    """Each row's modules achieved (APL apart), credits, and when the award was met (one query)."""
     credits_in = {c.id: {m.code: m.credits for m in specs[c.version_id].modules} for c in cohorts}
-    for (cohort_id, candidate_id), mine in _achieved(ids).items():
+    for (cohort_id, candidate_id), mine in _achieved([c.id for c in cohorts]).items():
         row = people.get((cohort_id, candidate_id))
         if row is None:
             continue
@@ -228,16 +239,14 @@ def candidate_rows(
         if judge is not None and row.achieved_on:
             row.met_on = judge.date_met(row)
             row.award_met = row.met_on is not None
-    for group in groups:
-        loaded = group.load(ids)
-        for (cohort_id, candidate_id), row in people.items():
-            for column in group.columns:
-                found = loaded.get(column.key, {}).get((cohort_id, candidate_id))
-                row.values[column.key] = 0 if found is None and column.kind == COUNT else found
-    by_cohort: dict[int, list[ReportRow]] = {cid: [] for cid in ids}
-    for (cohort_id, _), row in people.items():
-        by_cohort[cohort_id].append(row)
-    return by_cohort
+
+
+def _add_columns(people: dict[tuple[int, int], ReportRow], group: ReportColumns, loaded) -> None:
+    """One registered group's values into every row (a count the group did not find is 0)."""
+    for key, row in people.items():
+        for column in group.columns:
+            found = loaded.get(column.key, {}).get(key)
+            row.values[column.key] = 0 if found is None and column.kind == COUNT else found
 
 
 def membership_status_column():
