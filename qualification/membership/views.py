@@ -82,13 +82,26 @@ def show_membership(cohort_id: int, candidate_id: int):
     return _page(membership_or_404(cohort_id, candidate_id))
 
 
+def _act(member, form, key: str, action, told):
+    """Submit one of the page's forms: on success tell the leader (`told(result)`) and go back to the
+    candidate's page (the one they moved to, for a transfer); otherwise the page again with that form."""
+    done = submit(form, action, conflicts=True)
+    if done:
+        message, landing = told(done.result)
+        flash(message, "success")
+        return _back(landing)
+    return _page(member, done.status, problem=done.conflict, **{key: form})
+
+
 @bp.post(PATH + "/break")
 @rule(MANAGERS)
 def start_break(cohort_id: int, candidate_id: int):
     member = membership_or_404(cohort_id, candidate_id)
     form = BreakForm(prefix="break")
-    done = submit(
+    return _act(
+        member,
         form,
+        "break_form",
         lambda: suspend_candidate(
             current_user,
             member,
@@ -97,16 +110,12 @@ def start_break(cohort_id: int, candidate_id: int):
             reason=form.reason.data,
             today=uk_today(),
         ),
-        conflicts=True,
-    )
-    if done:
-        flash(
+        lambda _: (
             f"{member.user.name} is on a break in learning from {form.starts_on.data:%-d %B %Y}. Their "
             "deadlines and their waiting work's turnaround clock are paused until you record their return.",
-            "success",
-        )
-        return _back(member)
-    return _page(member, done.status, problem=done.conflict, break_form=form)
+            member,
+        ),
+    )
 
 
 @bp.post(PATH + "/return")
@@ -114,19 +123,17 @@ def start_break(cohort_id: int, candidate_id: int):
 def end_break(cohort_id: int, candidate_id: int):
     member = membership_or_404(cohort_id, candidate_id)
     form = ReturnForm(prefix="return")
-    done = submit(
+    return _act(
+        member,
         form,
+        "return_form",
         lambda: record_return(current_user, member, returned_on=form.returned_on.data, today=uk_today()),
-        conflicts=True,
-    )
-    if done:
-        flash(
+        lambda _: (
             f"{member.user.name} is back from {form.returned_on.data:%-d %B %Y} and carries on where they "
             "stopped. The days of the break count towards neither their deadlines nor their work's waiting.",
-            "success",
-        )
-        return _back(member)
-    return _page(member, done.status, problem=done.conflict, return_form=form)
+            member,
+        ),
+    )
 
 
 @bp.post(PATH + "/withdraw")
@@ -134,19 +141,17 @@ def end_break(cohort_id: int, candidate_id: int):
 def withdraw(cohort_id: int, candidate_id: int):
     member = membership_or_404(cohort_id, candidate_id)
     form = WithdrawForm(prefix="withdraw")
-    done = submit(
+    return _act(
+        member,
         form,
+        "withdraw_form",
         lambda: withdraw_candidate(current_user, member, reason=form.reason.data, now=utcnow()),
-        conflicts=True,
-    )
-    if done:
-        flash(
+        lambda _: (
             f"{member.user.name} is withdrawn from {member.cohort.name}. Their portfolio, results and audit "
             "trail are kept and they can still read them; their waiting work has left the assessors' queues.",
-            "success",
-        )
-        return _back(member)
-    return _page(member, done.status, problem=done.conflict, withdraw_form=form)
+            member,
+        ),
+    )
 
 
 @bp.post(PATH + "/transfer")
@@ -155,19 +160,16 @@ def transfer(cohort_id: int, candidate_id: int):
     member = membership_or_404(cohort_id, candidate_id)
     form = TransferForm(prefix="transfer")
     form.cohort.choices = []  # the service checks the cohort, and says why another is refused
-    done = submit(
+    return _act(
+        member,
         form,
+        "transfer_form",
         lambda: transfer_candidate(
             current_user, member, db.session.get(Cohort, form.cohort.data or 0), reason=form.reason.data
         ),
-        conflicts=True,
-    )
-    if done:
-        moved = done.result
-        flash(
+        lambda moved: (
             f"{member.user.name} has moved to {moved.cohort.name}, with their portfolio, results, prior "
             "learning and study progress.",
-            "success",
-        )
-        return _back(moved)
-    return _page(member, done.status, problem=done.conflict, transfer_form=form)
+            moved,
+        ),
+    )
