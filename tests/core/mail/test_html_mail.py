@@ -60,7 +60,7 @@ def test_a_digest_has_one_heading_per_notification_in_its_html(app, candidate):
         assert send_digests(datetime(2026, 11, 23, 17, 10, tzinfo=UTC)) == 1
         db.session.commit()
     (mail,) = _messages(app)
-    assert "<h1>Your Waymark digest: 2 update(s)</h1>" in mail.body_html
+    assert "<h1>Your Waymark digest: 2 updates</h1>" in mail.body_html
     assert "<h2>Sam replied to your thread</h2>" in mail.body_html
     assert "<h2>Kim replied to your thread</h2>" in mail.body_html
     assert "Cohort: Cohort A, studying X" in mail.body_text
