@@ -275,7 +275,7 @@ def test_examiner_home_samples_equal_the_grants_listed(new_context):
     leader.get_by_label("Chris Evans").check()
     leader.get_by_label("Last day of access").fill((date.today() + timedelta(days=30)).isoformat())  # noqa: DTZ011
     leader.get_by_role("button", name="Give access").click()
-    expect(leader.get_by_text(re.compile(r"Access granted to 2 candidate\(s\) until "))).to_be_visible()
+    expect(leader.get_by_text(re.compile(r"Access granted to 2 candidates until "))).to_be_visible()
 
     assert _examiner_home_equals_the_grants(ruth) == before + 1
 
