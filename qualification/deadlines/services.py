@@ -221,8 +221,15 @@ def _decidable(actor, extension: DeadlineExtension) -> tuple[Cohort, date]:
 
 
 def _decided(
-    actor, cohort: Cohort, extension: DeadlineExtension, status: ExtensionStatus, note: str, **details
+    actor,
+    cohort: Cohort,
+    extension: DeadlineExtension,
+    status: ExtensionStatus,
+    note: str,
+    told: str,
+    **details,
 ):
+    """Record the decision (audited) and tell the candidate (`told`: the notification's title)."""
     extension.move_to(status)
     extension.decided_by_id, extension.decided_at, extension.decision_note = actor.id, utcnow(), note
     db.session.flush()
@@ -240,6 +247,14 @@ def _decided(
             **details,
         },
     )
+    notify(
+        extension.candidate_id,
+        kind=f"extension_{status.value}",
+        title=told,
+        body=note,
+        link_endpoint="qualification.deadlines.show_deadlines",
+        cohort_id=cohort.id,
+    )
 
 
 def grant_extension(
@@ -253,23 +268,16 @@ def grant_extension(
     if errors:
         raise ValidationFailed(errors)
     extension.granted_until = until
+    code = extension.deadline.module_code
     _decided(
         actor,
         cohort,
         extension,
         ExtensionStatus.GRANTED,
         note,
+        f"Extension granted: {code} is now due {long_date(until)}",
         granted_until=until.isoformat(),
         was=current.isoformat(),
-    )
-    code = extension.deadline.module_code
-    notify(
-        extension.candidate_id,
-        kind="extension_granted",
-        title=f"Extension granted: {code} is now due {long_date(until)}",
-        body=note,
-        link_endpoint="qualification.deadlines.show_deadlines",
-        cohort_id=cohort.id,
     )
     return extension
 
@@ -281,16 +289,8 @@ def refuse_extension(actor, extension: DeadlineExtension, *, reason: str | None)
     problem = REFUSAL(reason)
     if problem:
         raise ValidationFailed({"reason": problem})
-    _decided(actor, cohort, extension, ExtensionStatus.REFUSED, reason, deadline=current.isoformat())
-    code = extension.deadline.module_code
-    notify(
-        extension.candidate_id,
-        kind="extension_refused",
-        title=f"Extension refused: {code} is still due {long_date(current)}",
-        body=reason,
-        link_endpoint="qualification.deadlines.show_deadlines",
-        cohort_id=cohort.id,
-    )
+    told = f"Extension refused: {extension.deadline.module_code} is still due {long_date(current)}"
+    _decided(actor, cohort, extension, ExtensionStatus.REFUSED, reason, told, deadline=current.isoformat())
     return extension
 
 
