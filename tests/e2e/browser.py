@@ -45,3 +45,19 @@ def add_written_account(page, title: str, context: str, body: str, yesterday: st
     page.get_by_label("I confirm no pupil can be identified from this evidence").check()
     page.get_by_role("button", name="Add to portfolio").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+def open_cohort_link(page, link: str, cohort: str = "Certificate 2026-27") -> None:
+    """From the menu, the demo cohort's page (the first whose name starts so), then one of its links."""
+    import re
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts").click()
+    page.get_by_role("link", name=re.compile(rf"^{re.escape(cohort)}")).first.click()
+    page.get_by_role("link", name=link).click()
+
+
+def set_deadline(page, module: str, due) -> None:
+    """On the cohort's deadlines page: set this module's deadline (`module` as the list labels it)."""
+    page.get_by_label("Module").select_option(label=module)
+    page.get_by_label("Deadline", exact=True).fill(due.isoformat())
+    page.get_by_role("button", name="Save the deadline").click()

@@ -8,7 +8,6 @@ expect.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from datetime import datetime, timedelta
 
@@ -16,7 +15,7 @@ import pytest
 
 from core.db.timeutil import UK
 from qualification.deadlines.rules import long_date
-from tests.e2e.browser import playwright_or_skip, sign_in
+from tests.e2e.browser import open_cohort_link, playwright_or_skip, set_deadline, sign_in
 from tests.e2e.conftest import serve_demo
 from tests.support.people import JO, LEADER
 
@@ -53,12 +52,8 @@ def test_a_break_moves_the_candidates_deadline(new_context):
 
     leader = new_context().new_page()
     sign_in(leader, LEADER)
-    leader.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts").click()
-    leader.get_by_role("link", name="Certificate 2026-27, Northmoor").click()
-    leader.get_by_role("link", name="Deadlines and extension requests").click()
-    leader.get_by_label("Module").select_option(label="M01 Communicating and Working with Others in CEIAG")
-    leader.get_by_label("Deadline", exact=True).fill(due.isoformat())
-    leader.get_by_role("button", name="Save the deadline").click()
+    open_cohort_link(leader, "Deadlines and extension requests")
+    set_deadline(leader, "M01 Communicating and Working with Others in CEIAG", due)
     expect(leader.get_by_text(f"The M01 deadline is {long_date(due)}.")).to_be_visible()
 
     jo = new_context().new_page()
@@ -66,9 +61,7 @@ def test_a_break_moves_the_candidates_deadline(new_context):
     expect(_m01(jo)).to_contain_text(f"due {long_date(due)}")
     expect(_m01(jo)).not_to_contain_text("break in learning")
 
-    leader.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts").click()
-    leader.get_by_role("link", name=re.compile(r"^Certificate 2026-27")).first.click()
-    leader.get_by_role("link", name="Break, withdraw or move Jo Patel").click()
+    open_cohort_link(leader, "Break, withdraw or move Jo Patel")
     form = leader.get_by_role("region", name="Record a break in learning")
     form.get_by_label("First day of the break").fill(began.isoformat())
     form.get_by_label("Expected back on").fill((today + timedelta(days=28)).isoformat())

@@ -10,7 +10,7 @@ import pytest
 
 from core.db.timeutil import UK
 from qualification.deadlines.rules import long_date
-from tests.e2e.browser import playwright_or_skip, sign_in
+from tests.e2e.browser import open_cohort_link, playwright_or_skip, set_deadline, sign_in
 from tests.e2e.conftest import serve_demo
 from tests.support.people import JO, LEADER
 
@@ -41,13 +41,9 @@ def test_an_extension_asked_and_granted(new_context):
 
     leader = new_context().new_page()
     sign_in(leader, LEADER)
-    leader.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts").click()
-    leader.get_by_role("link", name="Certificate 2026-27, Northmoor").click()
-    leader.get_by_role("link", name="Deadlines and extension requests").click()
+    open_cohort_link(leader, "Deadlines and extension requests")
     expect(leader.get_by_role("heading", level=1)).to_have_text("Deadlines and extensions")
-    leader.get_by_label("Module").select_option(label="M02 Planning and Organising CEIAG Provision")
-    leader.get_by_label("Deadline", exact=True).fill(due.isoformat())
-    leader.get_by_role("button", name="Save the deadline").click()
+    set_deadline(leader, "M02 Planning and Organising CEIAG Provision", due)
     expect(leader.get_by_text(f"The M02 deadline is {long_date(due)}.")).to_be_visible()
 
     jo = new_context().new_page()
