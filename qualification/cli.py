@@ -56,15 +56,20 @@ def export_command(code: str, number: int | None):
     click.echo(json.dumps(spec_to_document(spec_of_version(version)), indent=2, ensure_ascii=False))
 
 
+def _reminded(send) -> None:
+    """Send the reminders due now, keep them, and say how many went."""
+    sent = send(utcnow())
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) sent")
+
+
 sessions_cli = AppGroup("sessions", help="Cohort sessions.")
 
 
 @sessions_cli.command("remind")
 def remind_command():
     """Remind candidates of sessions they booked that start within a day (run hourly)."""
-    sent = remind_upcoming_sessions(utcnow())
-    db.session.commit()
-    click.echo(f"{sent} reminder(s) sent")
+    _reminded(remind_upcoming_sessions)
 
 
 deadlines_cli = AppGroup("deadlines", help="Module deadlines.")
@@ -73,6 +78,4 @@ deadlines_cli = AppGroup("deadlines", help="Module deadlines.")
 @deadlines_cli.command("remind")
 def remind_deadlines_command():
     """Remind candidates of a module deadline a week and a day before, once each (run hourly)."""
-    sent = remind_deadlines(utcnow())
-    db.session.commit()
-    click.echo(f"{sent} reminder(s) sent")
+    _reminded(remind_deadlines)

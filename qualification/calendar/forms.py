@@ -17,24 +17,28 @@ from qualification.cohorts.forms import SessionForm
 from qualification.cohorts.models import SessionKind
 
 
-class NewSessionForm(SessionForm):
-    every_weeks = IntegerField(
-        "Repeat every (weeks)",
+def _one_to(most: int, label: str, message: str, description: str) -> IntegerField:
+    """A whole number from 1 to `most`; 1 when left empty."""
+    return IntegerField(
+        label,
         default=1,
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=MAX_EVERY_WEEKS, message=f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks."),
-        ],
-        description="1 for every week, 2 for every other week.",
+        validators=[Optional(), NumberRange(min=1, max=most, message=message)],
+        description=description,
     )
-    count = IntegerField(
+
+
+class NewSessionForm(SessionForm):
+    every_weeks = _one_to(
+        MAX_EVERY_WEEKS,
+        "Repeat every (weeks)",
+        f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks.",
+        "1 for every week, 2 for every other week.",
+    )
+    count = _one_to(
+        MAX_REPEATS,
         "Number of sessions",
-        default=1,
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=MAX_REPEATS, message=f"Add 1 to {MAX_REPEATS} sessions at a time."),
-        ],
-        description="More than 1 repeats the session at the same time of day; you see every date first.",
+        f"Add 1 to {MAX_REPEATS} sessions at a time.",
+        "More than 1 repeats the session at the same time of day; you see every date first.",
     )
     # The dates the course leader was shown (rules.plan_signature): they confirm exactly those.
     planned = HiddenField()
