@@ -16,11 +16,13 @@ from sqlalchemy import select
 from core.db.timeutil import UK
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
+from core.notifications.services import notify
 from core.validation import Text, errors_of
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from modules.study.services import move_enrolments
 from qualification.booking.services import release_candidate
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole, MemberStatus
+from qualification.cohorts.queries import cohort_about
 from qualification.cohorts.services import allocate_by_rule, audit_cohort
 from qualification.membership.models import LearningBreak
 from qualification.membership.queries import breaks_of, open_break
@@ -70,6 +72,19 @@ def _start_problem(member: CohortMember, starts_on: date | None, today: date) ->
     return None
 
 
+def _tell(member: CohortMember, kind: str, title: str, body: str) -> None:
+    """Tell the candidate what their course leader recorded about them (in-app, and by email as they
+    prefer): they are never left to find out from a changed page."""
+    notify(
+        member.user_id,
+        kind=kind,
+        title=title,
+        body=body,
+        about=cohort_about(member.cohort_id),
+        link_endpoint="core.home.home",
+    )
+
+
 def suspend_candidate(
     actor,
     member: CohortMember,
@@ -115,6 +130,13 @@ def suspend_candidate(
         expected_return_on=expected_return_on,
         reason=reason,
     )
+    _tell(
+        member,
+        "candidate_suspended",
+        f"Your break in learning from {_day(starts_on)} is recorded",
+        f"While you are away your deadlines and your assessor's clock stand still; you are expected back on "
+        f"{_day(expected_return_on)}. Nothing of your work is lost.",
+    )
     return away
 
 
@@ -144,6 +166,12 @@ def record_return(actor, member: CohortMember, *, returned_on: date | None, toda
         break_id=away.id if away else None,
         returned_on=returned_on,
         days_away=(returned_on - away.starts_on).days if away else 0,
+    )
+    _tell(
+        member,
+        "candidate_returned",
+        f"Welcome back: your return on {_day(returned_on)} is recorded",
+        "Your deadlines have moved on by the days of your break; carry on where you stopped.",
     )
     return away
 
@@ -180,6 +208,14 @@ def withdraw_candidate(actor, member: CohortMember, *, reason: str, now: datetim
         was=str(was),
         reason=reason,
         bookings_cancelled=released,
+    )
+    cancelled = f" Your bookings for sessions to come are cancelled ({released})." if released else ""
+    _tell(
+        member,
+        "candidate_withdrawn",
+        f"You are withdrawn from {member.cohort.name}",
+        "You can still read your portfolio, results and transcript and download your files; you can no "
+        f"longer change them.{cancelled}",
     )
 
 
@@ -293,4 +329,10 @@ def transfer_candidate(actor, member: CohortMember, target: Cohort | None, *, re
         from_cohort_id=member.cohort_id,
     )
     allocate_by_rule(actor, target, member.user_id)
+    _tell(
+        moved,
+        "candidate_transferred",
+        f"You have moved to {target.name}",
+        "Your portfolio, results, prior learning and study progress came with you.",
+    )
     return moved

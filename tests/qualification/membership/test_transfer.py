@@ -70,6 +70,8 @@ def test_course_leader_moves_a_candidate_who_keeps_results_and_work(demo):
         in shown
     )
     assert f"Jo Patel in {LATER} Where they stand Studying" in shown
+    # Jo is told where she is now.
+    assert f"You have moved to {LATER}" in page_text(signed_in(app, JO).get("/notifications/"))
     old = member_row(app, cohort, people[JO])
     new = member_row(app, later, people[JO])
     assert (old["status"], old["transferred_to_id"], old["left_reason"]) == (
