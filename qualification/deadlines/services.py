@@ -18,8 +18,10 @@ from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
 from core.validation import errors_of
+from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from modules.study.queries import closed_modules
-from qualification.cohorts.models import Cohort, MemberRole
+from qualification.cohorts.models import LEFT, Cohort, CohortMember, MemberRole
+from qualification.cohorts.queries import cohort_about
 from qualification.deadlines.models import (
     DeadlineExtension,
     DeadlineReminder,
@@ -100,7 +102,40 @@ def set_deadline(
             "was": was.isoformat() if was else None,
         },
     )
+    _tell_studying(cohort, module_code, due_on, moved=was is not None)
     return deadline
+
+
+def _tell_studying(cohort: Cohort, module_code: str, due_on: date, *, moved: bool) -> None:
+    """Tell the cohort's candidates who study the module (and have not left) of its new or moved deadline;
+    their own date (an extension, a break) is on their deadlines page."""
+    studying = db.session.scalars(
+        select(ModuleEnrolment.candidate_id)
+        .join(
+            CohortMember,
+            (CohortMember.cohort_id == ModuleEnrolment.cohort_id)
+            & (CohortMember.user_id == ModuleEnrolment.candidate_id)
+            & (CohortMember.role == MemberRole.CANDIDATE),
+        )
+        .where(
+            ModuleEnrolment.cohort_id == cohort.id,
+            ModuleEnrolment.module_code == module_code,
+            ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
+            CohortMember.status.not_in(list(LEFT)),
+        )
+        .distinct()
+    )
+    what, about = ("moved to" if moved else "set for"), cohort_about(cohort.id)
+    for candidate_id in studying:
+        notify(
+            candidate_id,
+            kind="deadline_set",
+            title=f"The {module_code} deadline is {what} {long_date(due_on)}",
+            body="Your own deadline, with any extension or break in learning, is on your deadlines page.",
+            about=about,
+            link_endpoint="qualification.deadlines.show_deadlines",
+            cohort_id=cohort.id,
+        )
 
 
 def remove_deadline(actor, deadline: ModuleDeadline) -> None:

@@ -84,6 +84,15 @@ def test_moving_a_deadline_keeps_one_row_and_says_what_it_was(app, demo):
         assert db.session.scalars(select(ModuleDeadline.due_on)).all() == [later]
     assert _audit(app, "deadline_moved")[0]["was"] == first.isoformat()
     assert f"due {long_date(later)}" in _home(signed_in(app, JO))
+    # Those who study M02 are told when it is set and when it moves, in so many words.
+    titles = [n.title for n in _notes(app, demo.ids[JO], "deadline_set")]
+    assert titles == [
+        f"The M02 deadline is set for {long_date(first)}",
+        f"The M02 deadline is moved to {long_date(later)}",
+    ]
+    assert f"The M02 deadline is moved to {long_date(later)}" in page_text(
+        signed_in(app, JO).get("/notifications/")
+    )
 
 
 def test_a_deadline_in_the_past_is_refused_and_nothing_is_saved(app, demo):
