@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from icalendar import Calendar, Event
 
 from core.validation import Text
+from core.web.words import plural
 from qualification.cohorts.rules import Span, shift_for_breaks
 
 REASON_MAX = 2000
@@ -80,10 +81,6 @@ def reminder_due(deadline: date, today: date) -> int | None:
     return None
 
 
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
 def due_words(deadline: date, today: date) -> str:
     """How near the deadline is, in words: 'due today', 'due tomorrow', 'in 5 days', '3 days overdue'."""
     left = (deadline - today).days
@@ -92,8 +89,8 @@ def due_words(deadline: date, today: date) -> str:
     if left == 1:
         return "due tomorrow"
     if left > 1:
-        return f"in {_days(left)}"
-    return f"{_days(-left)} overdue"
+        return f"in {plural(left, 'day')}"
+    return f"{plural(-left, 'day')} overdue"
 
 
 def long_date(day: date) -> str:
