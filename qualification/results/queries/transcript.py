@@ -10,6 +10,8 @@ from datetime import date
 from sqlalchemy import select
 
 from core.extensions import db
+from qualification.certificates.models import Certificate
+from qualification.certificates.queries import certificates_of
 from qualification.cohorts.models import Cohort
 from qualification.results.models import AchievedBy, CriterionOutcome, CriterionResult
 from qualification.results.rules.award import AwardVerdict, award_closure, award_met, date_met
@@ -52,6 +54,8 @@ class Transcript:
     included: list[AwardLine] = field(default_factory=list)
     # Criteria met by prior learning on modules not achieved yet: module code -> criterion refs.
     apl_elsewhere: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the exam board has issued in this cohort, newest first (revoked ones say so).
+    certificates: list[Certificate] = field(default_factory=list)
 
 
 def build_transcript(candidate_id: int, cohort: Cohort) -> Transcript:
@@ -103,6 +107,7 @@ def build_transcript(candidate_id: int, cohort: Cohort) -> Transcript:
         lines=lines,
         credits=sum(line.credits for line in lines),
         apl_elsewhere={code: tuple(refs) for code, refs in apl_refs.items() if code not in best},
+        certificates=certificates_of(candidate_id, cohort.id),
     )
     award = next((a for a in spec.awards if a.code == cohort.award_code), None)
     if award is None:

@@ -1,0 +1,1 @@
+"""Certificates: what a ratified award or CPD module issues, numbered, checkable and revocable."""
