@@ -256,6 +256,10 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
+        # Who runs this deployment, in the words its notices, certificates and credentials print.
+        "WAYMARK_UNIVERSITY": os.environ.get("WAYMARK_UNIVERSITY", ""),
+        "WAYMARK_PRIVACY_CONTACT": os.environ.get("WAYMARK_PRIVACY_CONTACT", ""),
+        "WAYMARK_ACCESSIBILITY_CONTACT": os.environ.get("WAYMARK_ACCESSIBILITY_CONTACT", ""),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Waymark <no-reply@waymark.invalid>"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),

@@ -9,6 +9,7 @@ from core.mail.models import MailStatus
 from core.mail.views import bp as mail
 from core.notifications.views import bp as notifications
 from core.people.views import bp as people
+from core.sitepages.views import bp as sitepages
 from core.web.access import area_blueprint
 
 bp = area_blueprint(
@@ -19,5 +20,6 @@ bp = area_blueprint(
     audit,
     mail,
     notifications,
+    sitepages,
     statuses=(MailStatus,),
 )

@@ -23,6 +23,9 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.people.enable_account": {"user_id": "user"},
     "core.accounts.accept_invitation": {"token": "invitation_token"},
     "core.accounts.reset_password": {"token": "reset_token"},
+    "core.sitepages.help_page": {"slug": "help_page"},
+    "core.sitepages.edit_page": {"slug": "site_page"},
+    "core.sitepages.reset": {"slug": "site_page"},
 }
 
 # modules: authoring and studying ---------------------------------------------------------------------------

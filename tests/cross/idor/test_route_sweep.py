@@ -75,6 +75,9 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "witness_request": victim.witness_request_id,
         "witness_token": "zz-not-a-witness-token",
         "forum_key": "general",
+        # Site pages are the site's, not anyone's: public to read, administrators' to edit.
+        "site_page": "privacy",
+        "help_page": "candidates",
         "apl_module": "M02",
         "feed_token": forged_feed,
         "calendar_token": "zz-not-a-published-calendar",

@@ -1,0 +1,1 @@
+"""The site's own pages: privacy notice, accessibility statement and help for each role, in Markdown."""
