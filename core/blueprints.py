@@ -9,6 +9,7 @@ from core.mail.models import MailStatus
 from core.mail.views import bp as mail
 from core.notifications.views import bp as notifications
 from core.people.views import bp as people
+from core.privacy.views import bp as privacy
 from core.sitepages.views import bp as sitepages
 from core.web.access import area_blueprint
 
@@ -21,5 +22,6 @@ bp = area_blueprint(
     mail,
     notifications,
     sitepages,
+    privacy,
     statuses=(MailStatus,),
 )

@@ -43,7 +43,7 @@ def test_the_default_notices_name_the_university_and_the_regulations(app, client
     statement = page_text(client.get("/accessibility"))
     assert "Accessibility statement for Waymark" in statement
     assert "Compliance status" in statement
-    assert "WCAG 2.2 AA" in statement
+    assert "(WCAG 2.2) AA standard" in statement
     assert "Enforcement procedure" in statement
 
 
