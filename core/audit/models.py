@@ -31,6 +31,13 @@ class AuditEvent(db.Model):
     details_json: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+    # Version 2 rows hash their personal fields (actor_label, ip_address, details) through a salted digest, so
+    # retention and erasure can remove those fields (and the salt) and the chain still verifies; version 1
+    # rows, written before, hash them directly and cannot be redacted without breaking the chain.
+    hash_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    personal_salt: Mapped[str | None] = mapped_column(String(32))
+    personal_digest: Mapped[str | None] = mapped_column(String(64))
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditCheckpoint(db.Model):

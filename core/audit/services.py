@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,22 +22,45 @@ GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 775_533_001
 
 
+# What a redacted row holds in place of its personal fields (anything else there is tampering).
+REDACTED_DETAILS = '{"redacted": true}'
+
+
 def _canonical(event: AuditEvent) -> bytes:
     payload = {
         "seq": event.seq,
         "occurred_at": _iso(event.occurred_at),
         "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
         "actor_role": event.actor_role,
         "action": event.action,
         "object_type": event.object_type,
         "object_id": event.object_id,
         "request_id": event.request_id,
-        "ip_address": event.ip_address,
-        "details": json.loads(event.details_json),
         "prev_hash": event.prev_hash,
     }
+    if event.hash_version == 1:
+        payload |= {
+            "actor_label": event.actor_label,
+            "ip_address": event.ip_address,
+            "details": json.loads(event.details_json),
+        }
+    else:
+        payload |= {"v": 2, "personal": personal_digest(event)}
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def personal_digest(event: AuditEvent) -> str | None:
+    """The salted digest of a version 2 row's personal fields, from the fields while it has its salt (so a
+    change to them changes the row's hash), from the stored digest once redacted."""
+    if event.personal_salt is None:
+        return event.personal_digest
+    personal = {
+        "actor_label": event.actor_label,
+        "ip_address": event.ip_address,
+        "details": json.loads(event.details_json),
+    }
+    canonical = json.dumps(personal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((event.personal_salt + canonical).encode()).hexdigest()
 
 
 def _iso(moment: datetime) -> str:
@@ -84,7 +108,10 @@ def record(
         ip_address=request.remote_addr if has_request_context() else None,
         details_json=json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False),
         prev_hash=last.row_hash if last else GENESIS_HASH,
+        hash_version=2,
+        personal_salt=secrets.token_hex(16),
     )
+    event.personal_digest = personal_digest(event)
     event.row_hash = compute_hash(event)
     session.add(event)
     session.flush()
@@ -118,11 +145,44 @@ def verify_chain(batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
                 problems.append(ChainProblem(event.seq, "does not link to the row before it"))
             if compute_hash(event) != event.row_hash:
                 problems.append(ChainProblem(event.seq, "its contents do not match its hash (altered)"))
+            elif event.hash_version != 1 and event.personal_salt is None and not _properly_redacted(event):
+                problems.append(ChainProblem(event.seq, "marked redacted but still holds personal fields"))
             expected_prev = event.row_hash
             expected_seq = event.seq + 1
             last_seq = event.seq
         db.session.expunge_all()
     return checked, problems
+
+
+def _properly_redacted(event: AuditEvent) -> bool:
+    return (
+        event.redacted_at is not None
+        and event.actor_label is None
+        and event.ip_address is None
+        and event.details_json == REDACTED_DETAILS
+    )
+
+
+def redact(events: list[AuditEvent]) -> tuple[int, int]:
+    """Remove the personal fields of these rows, keeping the chain verifiable; (redacted, kept) where kept
+    counts version 1 rows, whose hash covers those fields directly (they stay as they are)."""
+    redacted = kept = 0
+    now = utcnow()
+    for event in events:
+        if event.hash_version == 1:
+            kept += 1
+            continue
+        if event.personal_salt is None:
+            continue
+        event.personal_digest = personal_digest(event)
+        event.personal_salt = None
+        event.actor_label = None
+        event.ip_address = None
+        event.details_json = REDACTED_DETAILS
+        event.redacted_at = now
+        redacted += 1
+    db.session.flush()
+    return redacted, kept
 
 
 ACRONYMS = {"iqa": "IQA", "apl": "APL", "vacs": "VACS"}
