@@ -2,10 +2,19 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from qualification.certificates.rules import NAME_CHECK_MAX
 from qualification.certificates.services import NAME_MAX
+
+NOT_A_NUMBER = (
+    "That is not a certificate number. Numbers start WM and have four groups of four letters and digits, "
+    "for example WM-7Q4M-9XJ2-K3PD-Z8RT."
+)
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class DisplayForm(FlaskForm):
@@ -27,7 +36,7 @@ class NumberForm(FlaskForm):
 
     number = StringField(
         "Certificate number",
-        validators=[InputRequired("Enter the certificate number."), Length(max=100)],
+        validators=[InputRequired("Enter the certificate number."), Length(max=100, message=NOT_A_NUMBER)],
         description="It is on the certificate and the transcript, for example WM-7Q4M-9XJ2-K3PD-Z8RT.",
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
@@ -36,8 +45,9 @@ class NumberForm(FlaskForm):
 class NameCheckForm(FlaskForm):
     name = StringField(
         "The name you were given",
+        filters=[_stripped],
         validators=[
-            InputRequired("Enter the name you were given."),
+            DataRequired("Enter the name you were given."),
             Length(max=NAME_CHECK_MAX, message=f"Keep the name under {NAME_CHECK_MAX} characters."),
         ],
         description="Capitals and spaces do not matter.",

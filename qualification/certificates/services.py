@@ -22,7 +22,7 @@ from core.extensions import db
 from qualification.boards.models import BoardDecision
 from qualification.certificates.models import Certificate, CertificateKind, CertificateStatus
 from qualification.certificates.queries import certificate_by_number
-from qualification.certificates.rules import names_match, new_number
+from qualification.certificates.rules import names_match, new_number, normalise_number
 from qualification.cohorts.models import Cohort
 from qualification.permissions import can_manage_cohort
 
@@ -155,13 +155,19 @@ def _allow(ip: str, number: str | None = None) -> None:
 
 
 def look_up(typed: str, *, ip: str) -> Certificate | None:
-    """The certificate with this number for the public page; a number that is no certificate's counts
-    against the address (found ones do not: an employer may scan a real one as often as they like).
+    """The certificate with this number for the public page; a well-formed number that is no certificate's
+    counts against the address (found ones do not: an employer may scan a real one as often as they like;
+    nor do malformed ones, which never reach the certificates and so cannot find one).
 
-    A throttled address is refused even for a real number, so the refusal itself tells nothing.
+    A throttled address is refused even for a real number, so the refusal itself tells nothing. The count
+    is the one row a GET of the public page may write, as a sign-in failure is counted: the QR code on
+    paper can only open a GET.
     """
     _allow(ip)
-    certificate = certificate_by_number(typed)
+    number = normalise_number(typed)
+    if number is None:
+        return None
+    certificate = certificate_by_number(number)
     if certificate is None:
         note_attempt(CHECKS, "", ip)
     return certificate

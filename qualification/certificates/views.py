@@ -32,7 +32,7 @@ from core.web.pdf import html_to_pdf
 from core.web.qr import qr_data_uri
 from core.web.urls import absolute_url
 from qualification.certificates import services
-from qualification.certificates.forms import DisplayForm, NameCheckForm, NumberForm
+from qualification.certificates.forms import NOT_A_NUMBER, DisplayForm, NameCheckForm, NumberForm
 from qualification.certificates.models import Certificate
 from qualification.certificates.permissions import can_choose_display, can_download
 from qualification.certificates.queries import certificate_or_404
@@ -40,10 +40,6 @@ from qualification.certificates.rules import frozen_transcript, normalise_number
 from qualification.cohorts.queries import cohort_roles
 
 bp = Blueprint("certificates", __name__)
-NOT_A_NUMBER = (
-    "That is not a certificate number. Numbers start WM and have four groups of four letters and digits, "
-    "for example WM-7Q4M-9XJ2-K3PD-Z8RT."
-)
 
 
 # The candidate's and their staff's downloads ------------------------------------------------------------
