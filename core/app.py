@@ -254,6 +254,12 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
+        # The public certificate check, per address and window: unknown numbers and name checks together,
+        # and name checks against one certificate from anywhere (a name is guessed one try at a time).
+        "WAYMARK_VERIFY_MAX_LOOKUPS": _env_int("WAYMARK_VERIFY_MAX_LOOKUPS", 20),
+        "WAYMARK_VERIFY_MAX_NAME_CHECKS": _env_int("WAYMARK_VERIFY_MAX_NAME_CHECKS", 10),
+        # The awarding body printed on certificates and transcripts and named on the public check.
+        "WAYMARK_UNIVERSITY": os.environ.get("WAYMARK_UNIVERSITY", "").strip() or "Northmoor University",
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         # Who runs this deployment, in the words its notices, certificates and credentials print.

@@ -46,8 +46,9 @@ def install_security(app: Flask) -> None:
         headers["Content-Security-Policy"] = CSP
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
-        # same-origin: invitation and reset tokens in our URLs never reach another site.
-        headers["Referrer-Policy"] = "same-origin"
+        # same-origin: invitation and reset tokens in our URLs never reach another site. A page may ask for
+        # less (the public certificate check sends none: a number in its URL is someone's certificate).
+        headers.setdefault("Referrer-Policy", "same-origin")
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["X-Request-ID"] = g.get("request_id", "")

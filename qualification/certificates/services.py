@@ -1,6 +1,8 @@
-"""Issuing and revoking certificates, and the candidate's choices about how theirs is shown.
+"""Issuing and revoking certificates, the candidate's choices about how theirs is shown, and the counted
+look-ups of the public check.
 
-Every change is audited in the caller's transaction; nothing here commits.
+Every change to a certificate is audited in the caller's transaction (a look-up is counted, not audited);
+nothing here commits.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ import secrets
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
+from core.accounts.services.sessions import check_address_throttle, check_throttle, note_attempt
 from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.errors import ValidationFailed, require
 from core.extensions import db
 from qualification.boards.models import BoardDecision
 from qualification.certificates.models import Certificate, CertificateKind, CertificateStatus
-from qualification.certificates.rules import new_number
+from qualification.certificates.queries import certificate_by_number
+from qualification.certificates.rules import names_match, new_number, normalise_number
 from qualification.cohorts.models import Cohort
 from qualification.permissions import can_manage_cohort
 
@@ -127,3 +132,50 @@ def choose_display(
         record(
             "certificate.display_changed", actor=actor, obj=certificate, details={"from": before, "to": after}
         )
+
+
+# The public check: look-ups that could be guesses are counted, per address and per certificate -------------
+
+CHECKS = "verify"  # the LoginAttempt kind
+
+
+def _allow(ip: str, number: str | None = None) -> None:
+    """Raise LoginThrottled when this address, or this certificate's name checks, reached the limit."""
+    cfg = current_app.config
+    if number is None:
+        check_address_throttle(CHECKS, ip, per_address=cfg["WAYMARK_VERIFY_MAX_LOOKUPS"])
+    else:
+        check_throttle(
+            CHECKS,
+            number,
+            ip,
+            per_account=cfg["WAYMARK_VERIFY_MAX_NAME_CHECKS"],
+            per_address=cfg["WAYMARK_VERIFY_MAX_LOOKUPS"],
+        )
+
+
+def look_up(typed: str, *, ip: str) -> Certificate | None:
+    """The certificate with this number for the public page; a well-formed number that is no certificate's
+    counts against the address (found ones do not: an employer may scan a real one as often as they like;
+    nor do malformed ones, which never reach the certificates and so cannot find one).
+
+    A throttled address is refused even for a real number, so the refusal itself tells nothing. The count
+    is the one row a GET of the public page may write, as a sign-in failure is counted: the QR code on
+    paper can only open a GET.
+    """
+    _allow(ip)
+    number = normalise_number(typed)
+    if number is None:
+        return None
+    certificate = certificate_by_number(number)
+    if certificate is None:
+        note_attempt(CHECKS, "", ip)
+    return certificate
+
+
+def check_name(certificate: Certificate, typed: str, *, ip: str) -> bool:
+    """Whether a verifier's typed name is the one on the certificate, without showing it; every check
+    counts, against the address and against the certificate."""
+    _allow(ip, certificate.number)
+    note_attempt(CHECKS, certificate.number, ip)
+    return names_match(typed, certificate.name_on_certificate)

@@ -57,14 +57,22 @@ def test_the_import_check_catches_an_upward_import(tmp_path):
     assert import_violations(tmp_path) == ["core/probe.py:1 imports assessors.views"]
 
 
-@pytest.mark.parametrize("library", ["markdown", "bleach"])
-def test_only_core_markdown_imports_the_sanitiser(library):
+@pytest.mark.parametrize(
+    ("library", "toolkit"),
+    [
+        ("markdown", "core/web/markdown.py"),
+        ("bleach", "core/web/markdown.py"),
+        ("weasyprint", "core/web/pdf.py"),
+    ],
+)
+def test_only_its_toolkit_imports_a_library_that_must_be_used_one_way(library, toolkit):
+    # Markdown is always sanitised; a PDF never fetches from the network: one place does each.
     importers = [
         path.relative_to(ROOT).as_posix()
         for path in _python_files()
         if any(m.split(".")[0] == library for _, m in _imported_modules(path))
     ]
-    assert importers == ["core/web/markdown.py"]
+    assert importers == [toolkit]
 
 
 def test_no_legacy_model_query():

@@ -12,8 +12,9 @@ from core.accounts.models import User
 from core.extensions import db
 from qualification.boards.models import BoardDecision, BoardOutcome, ExamBoard
 from qualification.certificates.models import Certificate, CertificateKind
-from qualification.certificates.services import issue
+from qualification.certificates.services import issue, revoke
 from qualification.cohorts.models import Cohort
+from qualification.results.queries.transcript import build_transcript
 from tests.support.people import JO, LEADER, user_id
 from tests.support.transcript import achieve, cohort_id
 
@@ -28,8 +29,9 @@ def meet_award(app, email: str = JO) -> None:
     achieve(app, email, "M03", date(2027, 3, 1))
 
 
-def ratify_directly(app, email: str = JO, *, held_on: date = BOARD_DAY) -> str:
-    """A board that ratifies this candidate's award (results must already meet it); the certificate number."""
+def ratify_directly(app, email: str = JO, *, held_on: date = BOARD_DAY, snapshot: dict | None = None) -> str:
+    """A board that ratifies this candidate's award (results must already meet it); the certificate number.
+    `snapshot`: the frozen transcript (default: the four assessed modules of `meet_award`)."""
     candidate_id, the_cohort = user_id(app, email), cohort_id(app)
     with app.app_context():
         leader = db.session.scalar(select(User).where(User.email == LEADER))
@@ -46,7 +48,7 @@ def ratify_directly(app, email: str = JO, *, held_on: date = BOARD_DAY) -> str:
         )
         db.session.add(decision)
         db.session.flush()
-        snapshot = {
+        snapshot = snapshot or {
             "modules": [
                 {"code": c, "title": t, "level": 6, "credits": 15, "how": "Assessed", "achieved_on": d}
                 for c, t, d in (
@@ -79,3 +81,33 @@ def certificate_row(app, number: str) -> Certificate:
         row = db.session.scalar(select(Certificate).where(Certificate.number == number))
         db.session.expunge(row)
         return row
+
+
+def transcript_snapshot(app, email: str = JO) -> dict:
+    """The candidate's transcript now, frozen as a board would: each achieved module, how and when."""
+    with app.app_context():
+        transcript = build_transcript(user_id(app, email), db.session.get(Cohort, cohort_id(app)))
+        return {
+            "modules": [
+                {
+                    "code": line.code,
+                    "title": line.title,
+                    "level": line.level,
+                    "credits": line.credits,
+                    "how": line.how,
+                    "achieved_on": line.achieved_on.isoformat(),
+                    "apl_criteria": list(line.apl_criteria),
+                }
+                for line in transcript.lines
+            ],
+            "apl_credits": transcript.award.verdict.apl_credits if transcript.award else 0,
+        }
+
+
+def revoke_directly(app, number: str, reason: str = "Appeal upheld: the M03 result was withdrawn.") -> None:
+    """The course leader revokes the certificate through the service."""
+    with app.app_context():
+        leader = db.session.scalar(select(User).where(User.email == LEADER))
+        certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
+        revoke(certificate, actor=leader, reason=reason)
+        db.session.commit()

@@ -56,6 +56,13 @@ def check_throttle(kind: str, email: str, ip: str, *, per_account: int, per_addr
         raise LoginThrottled(current_app.config["WAYMARK_LOGIN_WINDOW_MINUTES"])
 
 
+def check_address_throttle(kind: str, ip: str, *, per_address: int) -> None:
+    """Raise LoginThrottled when this address has made too many counted attempts of this kind recently
+    (for attempts that name no account, such as the public certificate check)."""
+    if _recent_failures(kind, ip=ip) >= per_address:
+        raise LoginThrottled(current_app.config["WAYMARK_LOGIN_WINDOW_MINUTES"])
+
+
 def note_attempt(kind: str, email: str, ip: str) -> None:
     """Count one attempt towards the throttle."""
     db.session.add(LoginAttempt(kind=kind, email=email, ip_address=ip))

@@ -102,6 +102,12 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
         for name in ("qualification.people.resend_invitation", "qualification.people.withdraw_invitation")
     },
     "qualification.results.candidate_transcript": {"cohort_id": "cohort", "candidate_id": "user"},
+    # Certificates: the PDFs and the holder's choices are private; the public check takes the printed number.
+    "qualification.certificates.download_certificate": {"certificate_id": "certificate"},
+    "qualification.certificates.download_transcript": {"certificate_id": "certificate"},
+    "qualification.certificates.choose_display": {"certificate_id": "certificate"},
+    "qualification.certificates.show_verification": {"number": "certificate_number"},
+    "qualification.certificates.check_name": {"number": "certificate_number"},
     **{
         name: {"cohort_id": "cohort", "candidate_id": "user"}
         for name in (
@@ -312,6 +318,7 @@ PRIVATE = {
     "witness_request",
     "assessment",
     "examiner_access",
+    "certificate",
 }
 # The rest is shared content (the qualification, modules, activities) that both cohorts study, or a
 # bearer token that is its own credential: any status but 5xx, and still none of the victim's data.

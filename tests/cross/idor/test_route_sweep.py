@@ -99,6 +99,8 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "group": content["group"],
         "assessment": victim.assessment_id,
         "examiner_access": victim.examiner_access_id,
+        "certificate": victim.certificate_id,
+        "certificate_number": victim.certificate_number,
     }
 
 
