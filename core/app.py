@@ -262,8 +262,7 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_UNIVERSITY": os.environ.get("WAYMARK_UNIVERSITY", "").strip() or "Northmoor University",
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
-        # Who runs this deployment, in the words its notices, certificates and credentials print.
-        "WAYMARK_UNIVERSITY": os.environ.get("WAYMARK_UNIVERSITY", ""),
+        # Who the privacy notice and accessibility statement tell people to contact.
         "WAYMARK_PRIVACY_CONTACT": os.environ.get("WAYMARK_PRIVACY_CONTACT", ""),
         "WAYMARK_ACCESSIBILITY_CONTACT": os.environ.get("WAYMARK_ACCESSIBILITY_CONTACT", ""),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),

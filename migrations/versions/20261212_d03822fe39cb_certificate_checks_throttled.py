@@ -14,7 +14,7 @@ Create Date: 2026-12-12 10:00:00.000000
 from alembic import op
 
 revision = "d03822fe39cb"
-down_revision = "333f95208c46"
+down_revision = "e87da04d7666"
 branch_labels = None
 depends_on = None
 
