@@ -12,6 +12,7 @@ from qualification.catalogue.views import bp as catalogue
 from qualification.cohorts.models import MemberStatus
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
+from qualification.credentials.views import bp as credentials
 from qualification.deadlines.models import ExtensionStatus
 from qualification.deadlines.permissions import TEMPLATE_PREDICATES as DEADLINE_PREDICATES
 from qualification.deadlines.views import bp as deadlines
@@ -43,6 +44,7 @@ bp = area_blueprint(
     announcements,
     deadlines,
     membership,
+    credentials,
     statuses=(BookingStatus, ExtensionStatus, MemberStatus, VersionStatus),
     predicates=DEADLINE_PREDICATES,
 )

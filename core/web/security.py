@@ -51,7 +51,8 @@ def install_security(app: Flask) -> None:
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["X-Request-ID"] = g.get("request_id", "")
-        if request.endpoint != "static":
+        # A document published for anyone (a verifier's public key, a revocation list) says so itself.
+        if request.endpoint != "static" and not headers.get("Cache-Control", "").startswith("public"):
             # Personal pages must not be kept by the browser or a proxy: the back button after logout
             # must not show them.
             headers["Cache-Control"] = "no-store"
