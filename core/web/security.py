@@ -69,7 +69,10 @@ class WaymarkFlask(Flask):
         # After after_request hooks (Flask-Login's remember cookie) and after the session cookie is
         # written, so every cookie is covered, even when WAYMARK_HTTPS was not set.
         response = super().process_response(response)
-        if request.is_secure:
+        if response.headers.get("Cache-Control", "").startswith("public"):
+            # A shared cache may keep a public document: it must never keep someone's session with it.
+            response.headers.remove("Set-Cookie")
+        elif request.is_secure:
             mark_cookies_secure(response)
         return response
 

@@ -120,15 +120,15 @@ def _description(achieved: Achieved) -> str:
 
 
 def _criteria(achieved: Achieved, issuer: Issuer) -> str:
+    size = f"{plural(achieved.credits, 'credit')} at FHEQ level {achieved.level}"
     work = (
-        "every assessment criterion of the module met"
+        f"Meet every assessment criterion of the module ({size})."
         if achieved.kind == "cpd"
-        else "the modules the award's rules require achieved"
+        else f"Achieve the modules the award's rules require ({size})."
     )
     return (
-        f"{work[0].upper()}{work[1:]}, {plural(achieved.credits, 'credit')} at FHEQ level {achieved.level}: "
-        "each criterion judged by an assessor against evidence in the candidate's portfolio and internally "
-        f"quality assured, and the result ratified by the exam board of {issuer.name}."
+        f"{work} An assessor judges each criterion against evidence in the candidate's portfolio, the "
+        f"judgements are internally quality assured, and the exam board of {issuer.name} ratifies the result."
     )
 
 
