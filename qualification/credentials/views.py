@@ -132,7 +132,8 @@ def status_list(number: int):
         try:
             token = signed_revocation_list()
         except NoSigningKey:
-            abort(503)
+            # No key, so no credential yet names this list: there is nothing to verify against.
+            abort(404)
         response = _public(token, "application/vc+jwt", STATUS_TTL_SECONDS)
     response.headers["Vary"] = "Accept"
     return response

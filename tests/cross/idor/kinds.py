@@ -161,6 +161,12 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
         )
     },
     "qualification.compare.compare": {"code": "qualification"},
+    "qualification.credentials.download_jwt": {"certificate_id": "certificate"},
+    "qualification.credentials.download_json": {"certificate_id": "certificate"},
+    "qualification.credentials.public_key": {"kid": "signing_key"},
+    "qualification.credentials.status_list": {"number": "status_list"},
+    "qualification.credentials.status_list_json": {"number": "status_list"},
+    "qualification.credentials.context": {"name": "context_file"},
     **dict.fromkeys(
         (
             "qualification.versions.show_version",
@@ -308,6 +314,7 @@ PRIVATE = {
     "witness_request",
     "assessment",
     "examiner_access",
+    "certificate",
 }
 # The rest is shared content (the qualification, modules, activities) that both cohorts study, or a
 # bearer token that is its own credential: any status but 5xx, and still none of the victim's data.

@@ -96,6 +96,10 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "group": content["group"],
         "assessment": victim.assessment_id,
         "examiner_access": victim.examiner_access_id,
+        "certificate": victim.certificate_id,
+        "signing_key": "zz-not-a-signing-key",
+        "status_list": 1,
+        "context_file": "credentials-v2.jsonld",
     }
 
 

@@ -232,9 +232,10 @@ def test_without_a_key_the_transcript_and_the_download_say_not_available_yet(app
         assert response.status_code == 503
         assert "Digital credential not available yet" in page_text(response)
         assert "flask credentials keygen" in page_text(response)
-    # What verifiers fetch answers too: no keys yet, and a list that cannot be signed yet.
+    # What verifiers fetch answers too: no keys yet, and no signed list yet (its JSON is there).
     assert client.get("/credentials/jwks.json").get_json() == {"keys": []}
-    assert client.get("/credentials/status/1").status_code == 503
+    assert client.get("/credentials/status/1").status_code == 404
+    assert client.get("/credentials/status/1.json").status_code == 200
 
 
 def test_a_revoked_certificate_has_no_credential_to_download(app, world):
