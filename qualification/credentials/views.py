@@ -110,8 +110,10 @@ def key_set():
 @rule(PUBLIC)
 def public_key(kid: str):
     # A header's kid is this URL: it answers with that one public key, rotated or current.
+    if not KID.match(kid):
+        abort(404)
     wanted = next((k for k in public_keys() if k["kid"].rsplit("/", 1)[-1] == kid), None)
-    if not KID.match(kid) or wanted is None:
+    if wanted is None:
         abort(404)
     return _public(_json(wanted), "application/jwk+json", 3600)
 
