@@ -251,6 +251,15 @@ def load_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": _env_int("WAYMARK_MAX_REQUEST_MB", 60) * 1024 * 1024,
         "WAYMARK_MAX_UPLOAD_MB": _env_int("WAYMARK_MAX_UPLOAD_MB", 50),
         "WAYMARK_BASE_URL": _base_url(),
+        # Digital credentials: the signing keys' folder (outside the database and its backups), and the
+        # issuer named in every credential (the university; its home page, else this site).
+        "WAYMARK_CREDENTIAL_KEY_DIR": os.environ.get("WAYMARK_CREDENTIAL_KEY_DIR")
+        or str(instance_path / "credential-keys"),
+        # The credential's issuer is the awarding body printed on the certificate unless set apart.
+        "WAYMARK_ISSUER_NAME": os.environ.get("WAYMARK_ISSUER_NAME", "").strip()
+        or os.environ.get("WAYMARK_UNIVERSITY", "").strip()
+        or "Northmoor University",
+        "WAYMARK_ISSUER_URL": os.environ.get("WAYMARK_ISSUER_URL", "").strip(),
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users | audit | mail | demo | backup | qualification`."""
+"""Command-line tools: `flask users | audit | mail | demo | backup | qualification | credentials`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from core.notifications.services import send_digests
 from modules.demo import load_demo_content
 from portfolio.cli import storage_cli
 from qualification.cli import deadlines_cli, qualification_cli, sessions_cli
+from qualification.credentials.cli import credentials_cli
 from qualification.demo import load_demo_cohort, load_demo_qualification
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -172,5 +173,6 @@ def register(app: Flask) -> None:
         sessions_cli,
         deadlines_cli,
         storage_cli,
+        credentials_cli,
     ):
         app.cli.add_command(group)

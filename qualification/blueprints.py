@@ -14,6 +14,7 @@ from qualification.certificates.views import bp as certificates
 from qualification.cohorts.models import MemberStatus
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
+from qualification.credentials.views import bp as credentials
 from qualification.deadlines.models import ExtensionStatus
 from qualification.deadlines.permissions import TEMPLATE_PREDICATES as DEADLINE_PREDICATES
 from qualification.deadlines.views import bp as deadlines
@@ -46,6 +47,7 @@ bp = area_blueprint(
     deadlines,
     membership,
     certificates,
+    credentials,
     statuses=(BookingStatus, ExtensionStatus, MemberStatus, VersionStatus),
     predicates=(*DEADLINE_PREDICATES, can_choose_display),
 )

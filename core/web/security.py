@@ -52,7 +52,8 @@ def install_security(app: Flask) -> None:
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["X-Request-ID"] = g.get("request_id", "")
-        if request.endpoint != "static":
+        # A document published for anyone (a verifier's public key, a revocation list) says so itself.
+        if request.endpoint != "static" and not headers.get("Cache-Control", "").startswith("public"):
             # Personal pages must not be kept by the browser or a proxy: the back button after logout
             # must not show them.
             headers["Cache-Control"] = "no-store"
@@ -69,7 +70,10 @@ class WaymarkFlask(Flask):
         # After after_request hooks (Flask-Login's remember cookie) and after the session cookie is
         # written, so every cookie is covered, even when WAYMARK_HTTPS was not set.
         response = super().process_response(response)
-        if request.is_secure:
+        if response.headers.get("Cache-Control", "").startswith("public"):
+            # A shared cache may keep a public document: it must never keep someone's session with it.
+            response.headers.remove("Set-Cookie")
+        elif request.is_secure:
             mark_cookies_secure(response)
         return response
 

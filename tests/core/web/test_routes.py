@@ -142,18 +142,25 @@ REFERRER_POLICIES = {"same-origin", "no-referrer"}
 @pytest.mark.parametrize("role", [None, Role.ADMIN], ids=["anonymous", "admin"])
 def test_every_response_carries_the_security_headers(app, role):
     client, _ = _signed_in_client(app, role)
-    urls = [url for _, url, methods in _routes(app) if "GET" in methods] + [
-        "/static/css/app.css",
-        "/no-such-page",
+    urls = [(endpoint, url) for endpoint, url, methods in _routes(app) if "GET" in methods] + [
+        ("static", "/static/css/app.css"),
+        (None, "/no-such-page"),
     ]
-    for url in urls:
+    for endpoint, url in urls:
         response = client.get(url)
         for header, expected in REQUIRED_HEADERS.items():
             assert expected in response.headers.get(header, ""), (url, header)
         assert response.headers.get("Referrer-Policy") in REFERRER_POLICIES, url
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
-        if not url.startswith("/static/"):
+        if endpoint == "static":
+            continue
+        if response.headers["Cache-Control"].startswith("public"):
+            # Only a document published for anyone (a verifier's keys, a revocation list) may be cached, and
+            # never with someone's session cookie.
+            assert rule_for(app, endpoint).anonymous, url
+            assert "Set-Cookie" not in response.headers, url
+        else:
             assert response.headers["Cache-Control"] == "no-store", url
 
 

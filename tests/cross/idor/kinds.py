@@ -171,6 +171,12 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
         )
     },
     "qualification.compare.compare": {"code": "qualification"},
+    "qualification.credentials.download_jwt": {"certificate_id": "certificate"},
+    "qualification.credentials.download_json": {"certificate_id": "certificate"},
+    "qualification.credentials.public_key": {"kid": "signing_key"},
+    "qualification.credentials.status_list": {"number": "status_list"},
+    "qualification.credentials.status_list_json": {"number": "status_list"},
+    "qualification.credentials.context": {"name": "context_file"},
     **dict.fromkeys(
         (
             "qualification.versions.show_version",

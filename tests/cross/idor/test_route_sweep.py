@@ -101,6 +101,9 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "examiner_access": victim.examiner_access_id,
         "certificate": victim.certificate_id,
         "certificate_number": victim.certificate_number,
+        "signing_key": "zz-not-a-signing-key",
+        "status_list": 1,
+        "context_file": "credentials-v2.jsonld",
     }
 
 
