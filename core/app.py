@@ -36,6 +36,8 @@ from core.db.querycount import install_query_header
 from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
+from core.sso.rules import providers_from_env
+from core.sso.services.oidc import init_sso, providers, signout_offer
 from core.web.access import install_route_gate
 from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
@@ -86,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     install_query_header(app)
     login_manager.init_app(app)
     init_login(login_manager)
+    init_sso(app)
     configure_engine(app)
 
     register_error_handlers(app)
@@ -97,6 +100,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         can_manage_accounts=can_manage_accounts,
         can_view_outbox=can_view_outbox,
         can_manage_cohorts=can_manage_cohort,
+        sso_providers=providers,
+        sso_signout_offer=signout_offer,
     )
     app.context_processor(lambda: {"theme": current_theme()})
 
@@ -254,6 +259,9 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
+        # Single sign-on (docs/operations.md): the OpenID providers; may staff still use passwords?
+        "WAYMARK_OIDC_PROVIDERS": providers_from_env(os.environ),
+        "WAYMARK_PASSWORD_SIGNIN_FOR_STAFF": _env_bool("WAYMARK_PASSWORD_SIGNIN_FOR_STAFF", True),
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),

@@ -9,12 +9,14 @@ from core.mail.models import MailStatus
 from core.mail.views import bp as mail
 from core.notifications.views import bp as notifications
 from core.people.views import bp as people
+from core.sso.views import bp as sso
 from core.web.access import area_blueprint
 
 bp = area_blueprint(
     "core",
     home,
     accounts,
+    sso,
     people,
     audit,
     mail,

@@ -52,7 +52,22 @@ const provider = new Provider(issuer, {
   },
   // Every client must prove the code is its own (PKCE, S256), confidential ones included.
   pkce: { required: () => true },
-  features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+  features: {
+    devInteractions: { enabled: false },
+    rpInitiatedLogout: {
+      enabled: true,
+      // The provider asks before ending its own session; `form` holds its hidden CSRF field.
+      async logoutSource(ctx, form) {
+        const fields = form.replace(/^<form[^>]*>|<\/form>$/g, '');
+        const action = /action="([^"]+)"/.exec(form)[1];
+        ctx.body = page('Sign out of the test university?', `
+<form method="post" action="${action}">${fields}
+  <p><button type="submit" name="logout" value="yes">Yes, sign me out</button></p>
+  <p><button type="submit">No, stay signed in</button></p>
+</form>`);
+      },
+    },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['waymark-tests-only-not-a-secret'] },
   renderError(ctx, out) {
