@@ -23,6 +23,9 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.people.enable_account": {"user_id": "user"},
     "core.accounts.accept_invitation": {"token": "invitation_token"},
     "core.accounts.reset_password": {"token": "reset_token"},
+    "core.sso.start": {"name": "sso_provider"},
+    "core.sso.callback": {"name": "sso_provider"},
+    "core.sso.signed_out": {"name": "sso_provider"},
 }
 
 # modules: authoring and studying ---------------------------------------------------------------------------
