@@ -176,3 +176,32 @@ def password_refusal(user: User) -> str | None:
     db.session.flush()
     labels = " or ".join(f"“Sign in with {p.label}”" for p in configured)
     return f"Staff accounts sign in with single sign-on here, not with a Waymark password. Use {labels}."
+
+
+def links_of(user: User) -> list[ExternalIdentity]:
+    """The provider accounts that sign in to this account."""
+    return list(
+        db.session.scalars(
+            select(ExternalIdentity).where(ExternalIdentity.user_id == user.id).order_by(ExternalIdentity.id)
+        )
+    )
+
+
+def unlink(user: User, provider_name: str) -> ExternalIdentity | None:
+    """Remove the link between this account and its account at the provider (say, replaced there), so the
+    next sign-in with that provider links by verified address again; the removed link, or None."""
+    identity = db.session.scalar(
+        select(ExternalIdentity).where(
+            ExternalIdentity.user_id == user.id, ExternalIdentity.provider == provider_name
+        )
+    )
+    if identity is None:
+        return None
+    record(
+        "sso_unlinked",
+        obj=identity,
+        details={"provider": identity.provider, "subject": identity.subject, "email": user.email},
+    )
+    db.session.delete(identity)
+    db.session.flush()
+    return identity

@@ -120,6 +120,14 @@ def _metadata(provider: Provider, client) -> dict:
     return metadata
 
 
+def check_discovery(provider: Provider) -> bool:
+    """Read the provider's discovery document now (SignInRefused if it fails); whether it has an
+    end-session endpoint."""
+    client = _client(provider)
+    client.server_metadata.clear()
+    return bool(_metadata(provider, client).get("end_session_endpoint"))
+
+
 def redirect_uri(provider: Provider) -> str:
     """The address the provider sends people back to: register exactly this with the provider."""
     base = current_app.config["WAYMARK_BASE_URL"].rstrip("/")
