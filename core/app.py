@@ -37,7 +37,7 @@ from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
 from core.sso.rules import providers_from_env
-from core.sso.services.oidc import init_sso, providers, signout_offer
+from core.sso.services.oidc import init_sso, sign_in_buttons, signout_offer
 from core.web.access import install_route_gate
 from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
@@ -100,7 +100,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         can_manage_accounts=can_manage_accounts,
         can_view_outbox=can_view_outbox,
         can_manage_cohorts=can_manage_cohort,
-        sso_providers=providers,
+        sso_providers=sign_in_buttons,
         sso_signout_offer=signout_offer,
     )
     app.context_processor(lambda: {"theme": current_theme()})

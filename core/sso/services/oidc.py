@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
@@ -27,6 +28,7 @@ from joserfc.errors import (
 )
 
 from core.sso.rules import Provider
+from core.web.security import allow_form_target
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,24 @@ def init_sso(app: Flask) -> None:
 def providers() -> tuple[Provider, ...]:
     """The deployment's providers, in the order WAYMARK_OIDC_PROVIDERS lists them."""
     return tuple(current_app.config["WAYMARK_OIDC_PROVIDERS"])
+
+
+def sign_in_buttons() -> tuple[Provider, ...]:
+    """The providers whose "Sign in with ..." buttons a page shows (a Jinja global): the page's policy lets
+    its forms lead on to each provider's sign-in (its issuer's origin, and its authorization endpoint's
+    once discovery has been read)."""
+    shown = providers()
+    for provider in shown:
+        allow_form_target(_origin(provider.issuer))
+        cached = current_app.extensions[_EXTENSION].create_client(provider.name).server_metadata
+        if cached.get("authorization_endpoint"):
+            allow_form_target(_origin(cached["authorization_endpoint"]))
+    return shown
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def provider_named(name: str) -> Provider | None:

@@ -49,6 +49,16 @@ def test_the_sign_in_page_offers_each_provider_as_a_button(client):
     assert "Sign in with Schools Microsoft" in text
 
 
+def test_only_the_sign_in_page_lets_its_forms_lead_on_to_the_provider(client, oidc_provider):
+    # The button posts to Waymark, which sends the browser on to the provider: browsers hold that redirect
+    # to the sign-in page's form-action.
+    assert (
+        f"form-action 'self' {oidc_provider.issuer};"
+        in client.get("/login").headers["Content-Security-Policy"]
+    )
+    assert "form-action 'self';" in client.get("/forgot-password").headers["Content-Security-Policy"]
+
+
 def test_staff_member_is_linked_by_verified_address_on_first_sign_in(app, client, oidc_provider):
     leader = make_user(app, PRIYA["email"], name="Dr Priya Raman", roles=(Role.COURSE_LEADER,))
 
