@@ -125,7 +125,7 @@ def verify_chain(batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
     return checked, problems
 
 
-ACRONYMS = {"iqa": "IQA", "apl": "APL", "vacs": "VACS"}
+ACRONYMS = {"iqa": "IQA", "apl": "APL", "vacs": "VACS", "sso": "SSO"}
 
 
 def action_words(action: str) -> str:

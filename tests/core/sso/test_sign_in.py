@@ -75,6 +75,19 @@ def test_staff_member_is_linked_by_verified_address_on_first_sign_in(app, client
     assert actions[0][1] == {"provider": "uni", "subject": PRIYA["sub"], "email": leader.email}
 
 
+def test_the_audit_page_tells_single_sign_ons(app, client, oidc_provider, admin):
+    make_user(app, PRIYA["email"], name="Dr Priya Raman", roles=(Role.COURSE_LEADER,))
+    sign_in_with_provider(client, oidc_provider.issuer, "priya")
+    sign_in_with_provider(app.test_client(), oidc_provider.issuer, "nia")  # refused: nobody knows Nia
+
+    auditor = app.test_client()
+    login(auditor, admin.email)
+    text = page_text(auditor.get("/admin/audit/"))
+
+    for words in ("SSO linked", "SSO signed in", "SSO refused"):
+        assert words in text
+
+
 def test_later_sign_ins_find_the_person_by_subject_not_by_address(app, client, oidc_provider):
     leader = make_user(app, PRIYA["email"], name="Dr Priya Raman", roles=(Role.COURSE_LEADER,))
     sign_in_with_provider(client, oidc_provider.issuer, "priya")
