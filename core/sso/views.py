@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from core.accounts.queries import sign_in_browser
+from core.accounts.services.sessions import end_session
 from core.extensions import db
 from core.sso.forms import StartSignInForm
 from core.sso.rules import Provider
@@ -72,6 +74,9 @@ def callback(name: str):
     except SignInRefused as refusal:
         return _refused(provider, refusal, subject)
     target = take_next_url()
+    if current_user.is_authenticated:
+        # Someone else was signed in on this browser: their session ends here, as on accepting an invitation.
+        end_session(current_user, current_user.auth_session_id)
     sign_in_browser(user, remember=False)
     remember_provider_session(assertion)
     flash(f"Signed in as {user.name} with {provider.label}.", "success")

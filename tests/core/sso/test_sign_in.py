@@ -15,8 +15,8 @@ from core.accounts.services.invitations import invite
 from core.audit.models import AuditEvent
 from core.extensions import db
 from core.sso.models import ExternalIdentity
-from tests.support.html import login, logout, page_text
-from tests.support.oidc import ACCOUNTS, SCHOOLS, sign_in_with_provider, waymark_path
+from tests.support.html import csrf_from, login, logout, page_text
+from tests.support.oidc import ACCOUNTS, SCHOOLS, ProviderBrowser, sign_in_with_provider, waymark_path
 from tests.support.people import make_user
 
 PRIYA = ACCOUNTS["priya"]
@@ -231,8 +231,6 @@ def test_signing_out_offers_the_providers_sign_out_too(app, client, oidc_provide
 
 
 def _csrf(client) -> str:
-    from tests.support.html import csrf_from
-
     return csrf_from(client.get("/login").get_data(as_text=True))
 
 
@@ -243,3 +241,19 @@ def test_a_password_sign_in_offers_no_provider_sign_out(app, client):
     signed_out = client.get(logout(client).headers["Location"])
 
     assert "Also sign out of" not in page_text(signed_out)
+
+
+def test_signing_in_as_someone_else_ends_the_first_persons_session(app, client, oidc_provider, candidate):
+    make_user(app, PRIYA["email"], name="Dr Priya Raman", roles=(Role.COURSE_LEADER,))
+    login(client, candidate.email)
+    # The buttons are on the sign-in page, which a signed-in person does not see; the form still works.
+    token = csrf_from(client.get("/account").get_data(as_text=True))
+    start = client.post("/login/sso/uni", data={"csrf_token": token})
+    browser = ProviderBrowser(oidc_provider.issuer).open(start.headers["Location"]).sign_in("priya")
+
+    home = client.get(waymark_path(browser.back), follow_redirects=True)
+
+    assert "Signed in as Dr Priya Raman with Northmoor University." in page_text(home)
+    with app.app_context():
+        sessions = {s.user_id: s.revoked_at for s in db.session.scalars(select(LoginSession))}
+        assert sessions[candidate.id] is not None
