@@ -36,6 +36,8 @@ from core.db.querycount import install_query_header
 from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
+from core.sso.rules import providers_from_env
+from core.sso.services.oidc import init_sso, sign_in_buttons, signout_offer
 from core.web.access import install_route_gate
 from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
@@ -86,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     install_query_header(app)
     login_manager.init_app(app)
     init_login(login_manager)
+    init_sso(app)
     configure_engine(app)
 
     register_error_handlers(app)
@@ -97,6 +100,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         can_manage_accounts=can_manage_accounts,
         can_view_outbox=can_view_outbox,
         can_manage_cohorts=can_manage_cohort,
+        sso_providers=sign_in_buttons,
+        sso_signout_offer=signout_offer,
     )
     app.context_processor(lambda: {"theme": current_theme()})
 
@@ -269,6 +274,9 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_VERIFY_MAX_NAME_CHECKS": _env_int("WAYMARK_VERIFY_MAX_NAME_CHECKS", 10),
         # The awarding body printed on certificates and transcripts and named on the public check.
         "WAYMARK_UNIVERSITY": os.environ.get("WAYMARK_UNIVERSITY", "").strip() or "Northmoor University",
+        # Single sign-on (docs/operations.md): the OpenID providers; may staff still use passwords?
+        "WAYMARK_OIDC_PROVIDERS": providers_from_env(os.environ),
+        "WAYMARK_PASSWORD_SIGNIN_FOR_STAFF": _env_bool("WAYMARK_PASSWORD_SIGNIN_FOR_STAFF", True),
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         # Who the privacy notice and accessibility statement tell people to contact.

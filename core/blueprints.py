@@ -11,12 +11,14 @@ from core.notifications.views import bp as notifications
 from core.people.views import bp as people
 from core.privacy.views import bp as privacy
 from core.sitepages.views import bp as sitepages
+from core.sso.views import bp as sso
 from core.web.access import area_blueprint
 
 bp = area_blueprint(
     "core",
     home,
     accounts,
+    sso,
     people,
     audit,
     mail,

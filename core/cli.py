@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users | audit | mail | demo | backup | qualification | credentials`."""
+"""Command-line tools: `flask users | audit | mail | demo | backup | qualification | credentials | sso`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
 from core.notifications.services import send_digests
+from core.sso.cli import sso_cli
 from modules.demo import load_demo_content
 from portfolio.cli import storage_cli
 from qualification.cli import deadlines_cli, qualification_cli, sessions_cli
@@ -174,5 +175,6 @@ def register(app: Flask) -> None:
         deadlines_cli,
         storage_cli,
         credentials_cli,
+        sso_cli,
     ):
         app.cli.add_command(group)

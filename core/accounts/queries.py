@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_login import LoginManager
+from flask import request, session
+from flask_login import LoginManager, login_user
 from sqlalchemy import func, or_, select
 
 from core.accounts.models import Invitation, LoginSession, User, UserRole
 from core.accounts.services.sessions import (
     load_session_user,
+    start_session,
 )
 from core.db.timeutil import utcnow
 from core.extensions import db
@@ -95,3 +97,19 @@ def init_login(login_manager: LoginManager) -> None:
     @login_manager.user_loader
     def _load(session_token: str):
         return load_session_user(session_token)
+
+
+def sign_in_browser(user: User, *, remember: bool) -> None:
+    """Sign this browser in as the user: the one way every sign-in ends (password, invitation, single
+    sign-on), so login sessions, their audit row and "last signed in" are the same whichever way it was."""
+    # A fresh cookie session at sign-in: nothing from before (a planted session) carries over.
+    session.clear()
+    start_session(
+        user,
+        remember=remember,
+        ip=request.remote_addr or "unknown",
+        user_agent=request.headers.get("User-Agent"),
+    )
+    db.session.commit()
+    login_user(user, remember=remember)
+    session.permanent = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from core.accounts.forms import (
     AcceptInvitationForm,
@@ -12,6 +12,7 @@ from core.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
 )
+from core.accounts.queries import sign_in_browser
 from core.accounts.services.accounts import change_password
 from core.accounts.services.invitations import (
     TokenUnusable,
@@ -25,10 +26,11 @@ from core.accounts.services.sessions import (
     LoginThrottled,
     authenticate,
     end_session,
-    start_session,
 )
 from core.extensions import db
 from core.forms import submit
+from core.sso.services.accounts import password_refusal
+from core.sso.services.oidc import offer_provider_signout, provider_signout_offer
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.security import is_safe_next
 from core.web.words import plural
@@ -46,12 +48,7 @@ def token_problem(exc: TokenUnusable):
 
 
 def _sign_in(user, *, remember: bool) -> None:
-    # A fresh cookie session at sign-in: nothing from before (a planted session) carries over.
-    session.clear()
-    start_session(user, remember=remember, ip=client_ip(), user_agent=request.headers.get("User-Agent"))
-    db.session.commit()
-    login_user(user, remember=remember)
-    session.permanent = True
+    sign_in_browser(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,6 +80,11 @@ def login():
             form.form_errors.append(FAILED_LOGIN)
             form.password.data = ""
             return render_template("core/accounts/login.html", form=form), 200
+        if refusal := password_refusal(user):
+            db.session.commit()  # keep its audit row
+            form.form_errors.append(refusal)
+            form.password.data = ""
+            return render_template("core/accounts/login.html", form=form), 403
         _sign_in(user, remember=bool(form.remember.data))
         flash(f"Signed in as {user.name}.", "success")
         target = form.next.data
@@ -96,8 +98,10 @@ def logout():
     if current_user.is_authenticated:
         end_session(current_user, current_user.auth_session_id)
         db.session.commit()
+    offer = provider_signout_offer()  # read before the cookie is cleared
     session.clear()
     logout_user()
+    offer_provider_signout(offer)
     flash("You have signed out.", "info")
     return redirect(url_for("core.accounts.login"))
 

@@ -185,7 +185,7 @@ def redact(events: list[AuditEvent]) -> tuple[int, int]:
     return redacted, kept
 
 
-ACRONYMS = {"iqa": "IQA", "apl": "APL", "vacs": "VACS"}
+ACRONYMS = {"iqa": "IQA", "apl": "APL", "vacs": "VACS", "sso": "SSO"}
 
 
 def action_words(action: str) -> str:

@@ -5,9 +5,11 @@ from core.audit.models import AuditEvent
 from core.drafts.models import FormDraft
 from core.mail.models import OutboxMessage
 from core.notifications.models import Notification, NotificationPreference
+from core.sso.models import ExternalIdentity
 
 __all__ = [
     "AuditEvent",
+    "ExternalIdentity",
     "FormDraft",
     "Invitation",
     "LoginAttempt",

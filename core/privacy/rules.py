@@ -43,6 +43,7 @@ SUBJECT_ACCESS: dict[str, Holding] = {
         email=("email",),
         hide=frozenset({"token_hash"}),
     ),
+    "external_identities": Holding("Your single sign-on links", via=_OWN),
     "notification_preferences": Holding("Your notification settings", via=_OWN),
     "notifications": Holding("Notifications to you", via=_OWN),
     "outbox_messages": Holding("Emails to you", email=("to_address",)),

@@ -23,6 +23,20 @@ CSP = "; ".join(
 )
 
 
+def allow_form_target(origin: str) -> None:
+    """Let this page's forms lead to another origin (form-action): a "Sign in with ..." button posts here,
+    and the answer sends the browser on to its OpenID provider, which browsers check against the page's
+    form-action. Only the page that shows such a form widens its policy."""
+    g.setdefault("form_targets", set()).add(origin)
+
+
+def _policy() -> str:
+    targets = g.get("form_targets")
+    if not targets:
+        return CSP
+    return CSP.replace("form-action 'self'", " ".join(["form-action 'self'", *sorted(targets)]))
+
+
 def is_safe_next(target: str | None) -> bool:
     """True for a same-site path such as '/home?x=1'; false for anything that could leave the site."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -43,7 +57,7 @@ def install_security(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         headers = response.headers
-        headers["Content-Security-Policy"] = CSP
+        headers["Content-Security-Policy"] = _policy()
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         # same-origin: invitation and reset tokens in our URLs never reach another site. A page may ask for

@@ -29,7 +29,7 @@ def sign_in(page, email: str, password: str | None = None) -> None:
     page.get_by_label("Email address").press_sequentially(email)
     page.get_by_label("Password", exact=True).press_sequentially(password or DEMO_PASSWORD)
     with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url):
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def add_written_account(page, title: str, context: str, body: str, yesterday: str) -> None:

@@ -27,6 +27,9 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.sitepages.help_page": {"slug": "help_page"},
     "core.sitepages.edit_page": {"slug": "site_page"},
     "core.sitepages.reset": {"slug": "site_page"},
+    "core.sso.start": {"name": "sso_provider"},
+    "core.sso.callback": {"name": "sso_provider"},
+    "core.sso.signed_out": {"name": "sso_provider"},
 }
 
 # modules: authoring and studying ---------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "calendar_token": "zz-not-a-published-calendar",
         "invitation_token": "zz-not-an-invitation",
         "reset_token": "zz-not-a-reset",
+        "sso_provider": "zz-not-a-provider",
         "family": content["family"],
         "module": content["module"],
         "qualification": content["qualification"],

@@ -1,0 +1,1 @@
+"""Single sign-on with OpenID Connect: the deployment's providers, linking their accounts to Waymark's."""
