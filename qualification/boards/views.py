@@ -5,6 +5,8 @@ Course leaders and admins only: the gate answers 403 to everyone else."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -29,9 +31,14 @@ bp = Blueprint("boards", __name__, url_prefix="/cohorts")
 
 
 @bp.app_template_global("board_day")
-def board_day(value) -> str:
-    """A date, or a UTC moment on the UK calendar, as people write it: '1 July 2027'."""
-    return day(value.astimezone(UK).date() if hasattr(value, "astimezone") else value)
+def board_day(value: date | datetime | str) -> str:
+    """A date (a UTC moment: its UK day; an ISO date, as a certificate's snapshot keeps it) as people write
+    it: '1 July 2027'."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UK).date()
+    elif isinstance(value, str):
+        value = date.fromisoformat(value)
+    return day(value)
 
 
 def _board_url(cohort) -> str:
