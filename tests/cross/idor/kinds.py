@@ -91,7 +91,14 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.settings.move_cohort_version",
             "qualification.settings.copy_cohort_page",
             "qualification.people.show_people",
+            "qualification.boards.show_board",
+            "qualification.boards.hold_board",
+            "qualification.boards.past_boards_page",
         )
+    },
+    **{
+        name: {"cohort_id": "cohort", "certificate_id": "certificate"}
+        for name in ("qualification.boards.show_certificate", "qualification.boards.revoke_certificate")
     },
     **{
         name: {"cohort_id": "cohort", "user_id": "user"}
@@ -294,6 +301,7 @@ PRIVATE = {
     "session",
     "deadline",
     "extension",
+    "certificate",
     "claim",
     "item",
     "file_version",

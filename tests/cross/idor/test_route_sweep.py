@@ -62,6 +62,7 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "session": victim.session_id,
         "deadline": victim.deadline_id,
         "extension": victim.extension_id,
+        "certificate": victim.certificate_id,
         "claim": victim.claim_id,
         "item": victim.item_id,
         "file_version": victim.file_version_id,

@@ -45,6 +45,7 @@ from qualification.forums.services import reply_to_thread, start_thread
 from qualification.pathway.services import sync_enrolments
 from qualification.versions.queries import find_version
 from tests.cross.idor.assessing import add_assessment_objects  # sets assessment_id, examiner_access_id
+from tests.cross.idor.boards import add_board_objects  # sets certificate_id
 from tests.cross.idor.deadlines import add_deadline_objects  # sets deadline_id, extension_id
 from tests.cross.idor.workplace import (
     add_workplace_objects,
@@ -266,6 +267,7 @@ def build_world(app) -> World:
         add_workplace_objects(a_objects, ASSESSOR_1, A_MARK, family=FAMILY, module=MODULE)
         add_workplace_objects(b_objects, ASSESSOR_2, MARKER, family=FAMILY, module=MODULE)
         add_deadline_objects(leader, (a_objects, A_MARK), (b_objects, MARKER))
+        add_board_objects(leader, (a_objects, A_MARK), (b_objects, MARKER))
         db.session.commit()
         content = _content_ids()
         db.session.commit()
