@@ -5,12 +5,17 @@ from __future__ import annotations
 from core.web.access import area_blueprint
 from qualification.announcements.views import bp as announcements
 from qualification.awards.views import bp as awards
+from qualification.boards.models import BoardOutcome
+from qualification.boards.permissions import TEMPLATE_PREDICATES as BOARD_PREDICATES
+from qualification.boards.rules import Standing
+from qualification.boards.views import bp as boards
 from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
 from qualification.certificates.permissions import can_choose_display
 from qualification.certificates.views import bp as certificates
+from qualification.certificates.models import CertificateKind
 from qualification.cohorts.models import MemberStatus
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
@@ -48,6 +53,15 @@ bp = area_blueprint(
     membership,
     certificates,
     credentials,
-    statuses=(BookingStatus, ExtensionStatus, MemberStatus, VersionStatus),
-    predicates=(*DEADLINE_PREDICATES, can_choose_display),
+    boards,
+    statuses=(
+        BoardOutcome,
+        BookingStatus,
+        CertificateKind,
+        ExtensionStatus,
+        MemberStatus,
+        VersionStatus,
+        Standing,
+    ),
+    predicates=(*DEADLINE_PREDICATES, *BOARD_PREDICATES, can_choose_display),
 )

@@ -26,7 +26,9 @@ def add_certificate_objects(leader: User, *candidates: tuple[Objects, str]) -> N
     """A ratified award and its certificate for each (objects, mark)."""
     for objects, mark in candidates:
         cohort = db.session.get(Cohort, objects.cohort_id)
-        board = ExamBoard(cohort_id=cohort.id, held_on=date(2027, 7, 1), held_by_id=leader.id)
+        board = ExamBoard(
+            cohort_id=cohort.id, held_on=date(2027, 7, 1), notes=f"{mark} board notes", held_by_id=leader.id
+        )
         db.session.add(board)
         db.session.flush()
         decision = BoardDecision(

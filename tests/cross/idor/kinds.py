@@ -98,7 +98,14 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.settings.move_cohort_version",
             "qualification.settings.copy_cohort_page",
             "qualification.people.show_people",
+            "qualification.boards.show_board",
+            "qualification.boards.hold_board",
+            "qualification.boards.past_boards_page",
         )
+    },
+    **{
+        name: {"cohort_id": "cohort", "certificate_id": "certificate"}
+        for name in ("qualification.boards.show_certificate", "qualification.boards.revoke_certificate")
     },
     **{
         name: {"cohort_id": "cohort", "user_id": "user"}
@@ -313,6 +320,7 @@ PRIVATE = {
     "session",
     "deadline",
     "extension",
+    "certificate",
     "claim",
     "item",
     "file_version",
@@ -327,7 +335,6 @@ PRIVATE = {
     "witness_request",
     "assessment",
     "examiner_access",
-    "certificate",
 }
 # The rest is shared content (the qualification, modules, activities) that both cohorts study, or a
 # bearer token that is its own credential: any status but 5xx, and still none of the victim's data.
