@@ -13,9 +13,9 @@ from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
 from qualification.calendar.views import bp as calendar
 from qualification.catalogue.views import bp as catalogue
+from qualification.certificates.models import CertificateKind
 from qualification.certificates.permissions import can_choose_display
 from qualification.certificates.views import bp as certificates
-from qualification.certificates.models import CertificateKind
 from qualification.cohorts.models import MemberStatus
 from qualification.cohorts.views import bp as cohorts
 from qualification.compare.views import bp as compare
