@@ -54,7 +54,7 @@ from qualification import blueprints as qualification_blueprints
 from qualification.cohorts.queries import cohort_panel
 from qualification.cohorts.services import allocate_on_joining
 from qualification.deadlines.queries import deadlines_panel
-from qualification.membership.queries import refusal
+from qualification.membership.queries import candidates_left, refusal
 from qualification.permissions import can_edit_qualifications, can_manage_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +146,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     # choice of options starts it (qualification's pathway cannot import the portfolio).
     app.extensions["waymark_unallocated_work"] = [unallocated_by_candidate]
     app.extensions["waymark_unallocated_watch"] = [watch_unallocated]
+    # Who has left (every membership ended) and when, for retention (core/privacy).
+    app.extensions["waymark_left_on"] = [candidates_left]
     # A candidate moved to another cohort: their work no assessor has started goes with them.
     app.extensions["waymark_on_transfer"] = [move_unstarted_work]
     # A candidate's work waiting for a decision in a cohort, by kind (their membership page shows it).

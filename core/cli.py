@@ -1,4 +1,5 @@
-"""Command-line tools: `flask users | audit | mail | demo | backup | qualification | credentials | sso`."""
+"""Command-line tools: `flask users | audit | mail | demo | backup | qualification | credentials | sso`,
+`flask privacy` and the rest, each group registered below."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
 from core.notifications.services import send_digests
+from core.privacy.cli import privacy_cli
 from core.sso.cli import sso_cli
 from modules.demo import load_demo_content
 from portfolio.cli import storage_cli
@@ -176,5 +178,6 @@ def register(app: Flask) -> None:
         storage_cli,
         credentials_cli,
         sso_cli,
+        privacy_cli,
     ):
         app.cli.add_command(group)

@@ -160,3 +160,141 @@ def holding_of(table: str) -> Holding | None:
 def unclassified(tables: list[str]) -> list[str]:
     """Tables this policy says nothing about (a new table must be put in one list or the other)."""
     return sorted(t for t in tables if t not in SUBJECT_ACCESS and t not in NOT_PERSONAL)
+
+
+# Retention -------------------------------------------------------------------------------------------------
+# After a candidate leaves (every membership ended, or the cohort's end date passed), each group of their
+# records is kept for its period, then deleted or emptied of what is personal; what an award's evidence trail
+# needs is kept (docs/privacy.md lists it). Erasure on request applies every group at once.
+
+GROUP_DAYS: dict[str, int] = {
+    "sign-in": 90,
+    "messages": 365,
+    "study": 365,
+    "community": 365,
+    "portfolio": 3 * 365,
+    "judgements": 6 * 365,
+    "account": 6 * 365,
+}
+REMOVED = "[removed]"
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What happens to a table's rows about a leaver once their group's period has passed: `delete` them,
+    `blank` these columns (text to REMOVED or empty, others to NULL), or `keep` them for `why`."""
+
+    group: str
+    delete: bool = False
+    blank: tuple[str, ...] = ()
+    why: str = ""
+
+
+def _keep(why: str) -> Retention:
+    return Retention("account", why=why)
+
+
+RETENTION: dict[str, Retention] = {
+    "users": Retention("account", blank=("name", "email", "organisation", "password_hash")),
+    "user_roles": _keep("which roles an anonymised account held: no personal field"),
+    "login_sessions": Retention("sign-in", delete=True),
+    "login_attempts": Retention("sign-in", delete=True),
+    "invitations": Retention("account", delete=True),
+    "external_identities": Retention("account", delete=True),
+    "notification_preferences": Retention("messages", delete=True),
+    "notifications": Retention("messages", delete=True),
+    "outbox_messages": Retention("messages", delete=True),
+    "form_drafts": Retention("messages", delete=True),
+    "audit_events": _keep("the audit chain: its rows about the person are redacted, never removed"),
+    "study_logs": Retention("study", delete=True),
+    "activity_completions": Retention("study", delete=True),
+    "quiz_attempts": Retention("study", delete=True),
+    "reflection_drafts": Retention("study", delete=True),
+    "draft_recoveries": Retention("study", delete=True),
+    "study_positions": Retention("study", delete=True),
+    "module_enrolments": _keep("which modules were studied, for the results: no personal field"),
+    "cohort_members": Retention("portfolio", blank=("school", "left_reason")),
+    "pathway_choices": _keep("the optional modules the award was met with"),
+    "learning_breaks": Retention("portfolio", blank=("reason",)),
+    "assessor_allocations": _keep("who assessed whom, for the results' trail"),
+    "session_bookings": _keep("attendance, for the results' trail: no personal field"),
+    "module_deadlines": _keep("a cohort's deadlines"),
+    "deadline_extensions": Retention("portfolio", blank=("reason", "decision_note")),
+    "deadline_reminders": Retention("messages", delete=True),
+    "announcements": _keep("a cohort's announcements, written by its staff"),
+    "announcement_recipients": Retention("messages", delete=True),
+    "cohorts": _keep("a cohort, led by its staff"),
+    "forum_threads": Retention("community", blank=("title",)),
+    "forum_posts": Retention("community", blank=("body_md", "hidden_reason")),
+    "forum_subscriptions": Retention("community", delete=True),
+    "forum_post_reports": Retention("community", blank=("reason",)),
+    "evidence_items": _keep("the frame of the evidence a result rests on; its versions are emptied"),
+    "evidence_versions": Retention(
+        "portfolio", blank=("title", "context_md", "body_md", "url", "file_name", "blob_sha256")
+    ),
+    "evidence_tags": Retention("portfolio", delete=True),
+    "criterion_mappings": Retention("portfolio", blank=("note",)),
+    "submissions": Retention("portfolio", blank=("statement_md",)),
+    "submission_entries": Retention("portfolio", blank=("note",)),
+    "apl_claims": Retention(
+        "portfolio",
+        blank=(
+            "experience_md",
+            "own_part_md",
+            "certificate_title",
+            "awarding_body",
+            "certificate_file_name",
+            "certificate_sha256",
+        ),
+    ),
+    "apl_evidence": _keep("which evidence a claim rested on: no personal field"),
+    "witness_requests": Retention(
+        "portfolio",
+        blank=(
+            "witness_name",
+            "witness_email",
+            "witness_role",
+            "comment_md",
+            "response_name",
+            "response_role",
+        ),
+    ),
+    "assessments": Retention(
+        "judgements",
+        blank=(
+            "feedback_md",
+            "action_md",
+            "vacs_valid_note",
+            "vacs_authentic_note",
+            "vacs_current_note",
+            "vacs_sufficient_note",
+            "claim_snapshot",
+        ),
+    ),
+    "criterion_judgements": Retention("judgements", blank=("comment", "override_reason")),
+    "iqa_reviews": Retention("judgements", blank=("reasons_md",)),
+    "observations": Retention(
+        "portfolio", blank=("school", "focus_md", "narrative_md", "signed_name", "candidate_comment")
+    ),
+    "observed_criteria": Retention("judgements", blank=("comment",)),
+    "competence_signoffs": Retention("judgements", blank=("note_md", "signed_name")),
+    "trainee_assessors": _keep("a cohort's staffing"),
+    "examiner_access": _keep("a cohort's external examining"),
+    "examiner_sample_candidates": _keep("what an external examiner sampled"),
+    "criterion_results": _keep("results: an award must stay verifiable"),
+    "module_results": _keep("results: an award must stay verifiable"),
+    "board_decisions": Retention("judgements", blank=("reason",)),
+    "exam_boards": _keep("a cohort's exam boards"),
+    "certificates": _keep(
+        "a ratified award: its number, title and the name printed on it must stay verifiable; revoked ones "
+        "record why"
+    ),
+    "qualification_versions": _keep("course content"),
+    "site_pages": _keep("the site's pages"),
+}
+
+
+def groups_due(left_days_ago: int, days: dict[str, int] | None = None) -> list[str]:
+    """The groups whose period has passed for someone who left this many days ago (in GROUP_DAYS order)."""
+    periods = days or GROUP_DAYS
+    return [group for group, period in periods.items() if left_days_ago >= period]

@@ -165,3 +165,26 @@ def transfer_choices(member: CohortMember) -> list[Cohort]:
         return same and (cohort.award_code, cohort.module_code) == (here.award_code, here.module_code)
 
     return sorted(others, key=lambda c: not fits(c))
+
+
+def candidates_left(today: date) -> dict[int, date]:
+    """Candidates who have left every cohort they were in, and the day they left: a membership ends when the
+    candidate withdraws or transfers (the day it was recorded) or when its cohort's end date has passed; one
+    membership still running (or a cohort with no end date) means they have not left."""
+    rows = db.session.execute(
+        select(CohortMember.user_id, CohortMember.status, CohortMember.withdrawn_at, Cohort.end_date)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(CohortMember.role == MemberRole.CANDIDATE)
+    ).all()
+    left: dict[int, date] = {}
+    staying: set[int] = set()
+    for user_id, status, withdrawn_at, end_date in rows:
+        if status in LEFT and withdrawn_at is not None:
+            day = withdrawn_at.astimezone(UK).date()
+        elif end_date is not None and end_date < today:
+            day = end_date
+        else:
+            staying.add(user_id)
+            continue
+        left[user_id] = max(day, left.get(user_id, day))
+    return {user_id: day for user_id, day in left.items() if user_id not in staying}

@@ -22,6 +22,7 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.people.disable_account": {"user_id": "user"},
     "core.people.enable_account": {"user_id": "user"},
     "core.privacy.person_data": {"user_id": "user"},
+    "core.privacy.erase_person": {"user_id": "user"},
     "core.accounts.accept_invitation": {"token": "invitation_token"},
     "core.accounts.reset_password": {"token": "reset_token"},
     "core.sitepages.help_page": {"slug": "help_page"},
