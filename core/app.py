@@ -37,6 +37,7 @@ from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
 from core.web.access import install_route_gate
+from core.web.api import install_api
 from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
 from core.web.navigation import navigation
@@ -109,6 +110,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         assessors_blueprints,
     ):
         app.register_blueprint(area.bp)
+    # The JSON API's document, written from the API blueprints the areas registered (qualification.api).
+    install_api(app)
     # Home panels of the areas, in page order: (user) -> {"template": ..., ...} or None.
     app.extensions["waymark_home_panels"] = [
         study_panel,
@@ -254,6 +257,8 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
+        # Requests each API token may make in a minute (429 with Retry-After past it).
+        "WAYMARK_API_PER_MINUTE": _env_int("WAYMARK_API_PER_MINUTE", 120),
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.web.access import area_blueprint
 from qualification.announcements.views import bp as announcements
+from qualification.api.views import bp as api
 from qualification.awards.views import bp as awards
 from qualification.booking.models import BookingStatus
 from qualification.booking.views import bp as booking
@@ -43,6 +44,7 @@ bp = area_blueprint(
     announcements,
     deadlines,
     membership,
+    api,
     statuses=(BookingStatus, ExtensionStatus, MemberStatus, VersionStatus),
     predicates=DEADLINE_PREDICATES,
 )
