@@ -115,7 +115,9 @@ def register_error_handlers(app: Flask) -> None:
         # The API's request parser (webargs) says which fields were wrong and why.
         errors = (getattr(exc, "data", None) or {}).get("messages")
         if isinstance(errors, dict) and errors:
-            return render_error(exc.code, detail or "Some of what was sent is not valid: see errors.", errors=errors)
+            return render_error(
+                exc.code, detail or "Some of what was sent is not valid: see errors.", errors=errors
+            )
         return render_error(exc.code, detail, retry)
 
     @app.errorhandler(PermissionDenied)

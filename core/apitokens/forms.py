@@ -19,8 +19,11 @@ class IssueTokenForm(FlaskForm):
     kind = RadioField(
         "The token acts as",
         choices=[
-            (TokenKind.SERVICE.value, "A new service account, for a system (it reads every cohort, as a course "
-             "leader does, and can never sign in)"),
+            (
+                TokenKind.SERVICE.value,
+                "A new service account, for a system (it reads every cohort, as a course "
+                "leader does, and can never sign in)",
+            ),
             (TokenKind.PERSONAL.value, "An existing account (a person, or a service account made before)"),
         ],
         default=TokenKind.SERVICE.value,

@@ -86,7 +86,9 @@ def _expires_at(expires_on: date) -> datetime:
     return datetime.combine(expires_on + timedelta(days=1), time(0), tzinfo=UK).astimezone(UTC)
 
 
-def _problems(name: str, scopes: list[Scope] | None, expires_on: date | None, form_key: str) -> dict[str, str]:
+def _problems(
+    name: str, scopes: list[Scope] | None, expires_on: date | None, form_key: str
+) -> dict[str, str]:
     errors = {}
     if problem := TOKEN_NAME(name):
         errors["name"] = problem
@@ -176,7 +178,7 @@ def revoke_token(actor, token: ApiToken) -> bool:
     return True
 
 
-# Using a token ------------------------------------------------------------------------------------------------
+# Using a token --------------------------------------------------------------------------------
 
 
 class TokenRefused(Exception):
@@ -229,7 +231,9 @@ def use_token(header: str | None, *, per_minute: int, now: datetime | None = Non
             window_started_at=case((fresh, moment), else_=ApiToken.window_started_at),
             window_count=case((fresh, 1), else_=ApiToken.window_count + 1),
         )
-        .returning(ApiToken.id, ApiToken.user_id, ApiToken.scopes, ApiToken.window_started_at, ApiToken.window_count)
+        .returning(
+            ApiToken.id, ApiToken.user_id, ApiToken.scopes, ApiToken.window_started_at, ApiToken.window_count
+        )
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:

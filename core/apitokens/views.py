@@ -1,4 +1,5 @@
-"""API tokens (`apitokens` blueprint, under /admin/api-tokens): the list, issuing one (shown once), revoking."""
+"""API tokens (`apitokens` blueprint, under /admin/api-tokens): the list, issuing one (shown once) and
+revoking."""
 
 from __future__ import annotations
 

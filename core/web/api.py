@@ -171,7 +171,9 @@ def operations_of(document: dict) -> list[dict]:
                     "tag": (operation.get("tags") or ["Other"])[0],
                     "summary": operation.get("summary", ""),
                     "description": operation.get("description", ""),
-                    "scopes": [s for requirement in security for scopes in requirement.values() for s in scopes],
+                    "scopes": [
+                        s for requirement in security for scopes in requirement.values() for s in scopes
+                    ],
                     "parameters": [*shared, *operation.get("parameters", [])],
                     "body": _schema_name(body.get("schema")),
                     "responses": responses,
@@ -191,11 +193,17 @@ def schemas_of(document: dict) -> list[dict]:
             if isinstance(kind, list):
                 kind = " or ".join(kind)
             if kind == "array":
-                kind = f"array of {_schema_name(spec.get('items')) or spec.get('items', {}).get('type', 'items')}"
+                items = spec.get("items", {})
+                kind = f"array of {_schema_name(items) or items.get('type', 'items')}"
             if spec.get("enum"):
                 kind += ": " + ", ".join(str(v) for v in spec["enum"] if v is not None)
             fields.append(
-                {"name": field, "type": kind, "required": field in required, "description": spec.get("description", "")}
+                {
+                    "name": field,
+                    "type": kind,
+                    "required": field in required,
+                    "description": spec.get("description", ""),
+                }
             )
         found.append({"name": name, "description": schema.get("description", ""), "fields": fields})
     return found

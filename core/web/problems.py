@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 
 API_PREFIX = "/api/"
 PROBLEM_JSON = "application/problem+json"
-# "about:blank": the title is the HTTP status phrase and the problem needs no page of its own (RFC 9457 4.2.1).
+# "about:blank": the title is the HTTP status phrase; the problem needs no page of its own (RFC 9457 4.2.1).
 BLANK = "about:blank"
 
 
@@ -57,7 +57,8 @@ class ProblemSchema(Schema):
         name = "Problem"
 
     type = fields.String(
-        required=True, metadata={"description": "The kind of problem; about:blank when the status says it all."}
+        required=True,
+        metadata={"description": "The kind of problem; about:blank when the status says it all."},
     )
     title = fields.String(required=True, metadata={"description": "The HTTP status in words."})
     status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})

@@ -38,10 +38,16 @@ def upgrade():
         sa.CheckConstraint("kind IN ('service', 'personal')", name=op.f("ck_api_tokens_kind_known")),
         sa.CheckConstraint("window_count >= 0", name=op.f("ck_api_tokens_window_count_positive")),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_api_tokens_created_by_id_users"), ondelete="SET NULL"
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_api_tokens_created_by_id_users"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["revoked_by_id"], ["users.id"], name=op.f("fk_api_tokens_revoked_by_id_users"), ondelete="SET NULL"
+            ["revoked_by_id"],
+            ["users.id"],
+            name=op.f("fk_api_tokens_revoked_by_id_users"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"

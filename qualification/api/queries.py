@@ -16,6 +16,7 @@ from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.accounts.models import User
+from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from modules.study.queries import overview
 from qualification.certificates.models import Certificate
@@ -34,7 +35,7 @@ MAX_ID = 2_147_483_647
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,19}")
 
 
-# Keyset pages -------------------------------------------------------------------------------------------------
+# Keyset pages --------------------------------------------------------------------------------
 
 
 class BadCursor(ValueError):
@@ -76,10 +77,16 @@ def _decode(cursor: str, kinds: tuple[type, ...]) -> list:
         raise BadCursor(cursor) from exc
 
 
+def _kind(key) -> type:
+    if isinstance(key.type, UTCDateTime):
+        return datetime
+    return key.type.python_type
+
+
 def keyset(query: Select, keys: tuple, after: str | None, limit: int) -> Page:
     """One page of `query`'s rows in the order of `keys` (unique together), after the cursor's row: a row
     added or removed while a client pages never shifts a page or shows twice (OFFSET would)."""
-    kinds = tuple(key.type.python_type for key in keys)
+    kinds = tuple(_kind(key) for key in keys)
     if after:
         values = _decode(after, kinds)
         bounds = [literal(value, key.type) for value, key in zip(values, keys, strict=True)]
@@ -105,9 +112,7 @@ def qualifications_page(user, after: str | None, limit: int) -> Page:
     query = select(Qualification).options(selectinload(Qualification.versions))
     shown = _shown_versions(user)
     if shown is not None:
-        query = query.where(
-            Qualification.id.in_(select(QualificationVersion.qualification_id).where(shown))
-        )
+        query = query.where(Qualification.id.in_(select(QualificationVersion.qualification_id).where(shown)))
     page = keyset(query, (Qualification.code,), after, limit)
     return Page([qualification_of(q, user) for q in page.items], page.after)
 
@@ -225,21 +230,12 @@ def enrolment_of(member: CohortMember, joined_at: datetime | None) -> dict:
     }
 
 
-def membership(cohort: Cohort, user: User) -> CohortMember:
-    """The person's candidate membership of the cohort (just made or found)."""
-    return db.session.scalars(
-        select(CohortMember).where(
-            CohortMember.cohort_id == cohort.id,
-            CohortMember.user_id == user.id,
-            CohortMember.role == MemberRole.CANDIDATE,
-        )
-    ).one()
-
-
 def certificates_page(cohort: Cohort, after: str | None, limit: int) -> Page:
     """The awards the cohort's exam boards ratified, valid and revoked, in the order they were issued."""
     query = (
-        select(Certificate).where(Certificate.cohort_id == cohort.id).options(joinedload(Certificate.candidate))
+        select(Certificate)
+        .where(Certificate.cohort_id == cohort.id)
+        .options(joinedload(Certificate.candidate))
     )
     page = keyset(query, (Certificate.id,), after, limit)
     return Page([certificate_of(c) for c in page.items], page.after)
@@ -270,9 +266,7 @@ def progress_of(cohort: Cohort, candidate: User) -> dict:
         for r in overview(candidate.id).rows
         if r.enrolment.family == family and r.enrolment.cohort_id == cohort.id
     ]
-    achieved = {
-        r.module_code: r.achieved_on for r in live_module_results(candidate.id) if r.family == family
-    }
+    achieved = {r.module_code: r.achieved_on for r in live_module_results(candidate.id) if r.family == family}
     modules = []
     for row in rows:
         code = row.enrolment.module_code

@@ -141,7 +141,9 @@ class Enrolment(Schema):
     status = fields.String(required=True, validate=validate.OneOf(_values(MemberStatus)))
     school = _maybe(fields.String, "Their school in this cohort.")
     enrolled_at = fields.DateTime(required=True, metadata={"description": "When they were added to it."})
-    joined = fields.Boolean(required=True, metadata={"description": "Whether they have accepted and signed in."})
+    joined = fields.Boolean(
+        required=True, metadata={"description": "Whether they have accepted and signed in."}
+    )
     joined_at = _maybe(fields.DateTime, "When they joined (null until they do).")
 
 

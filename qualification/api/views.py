@@ -35,7 +35,6 @@ from qualification.api.queries import (
     cohorts_page,
     enrolment_of,
     enrolments_page,
-    membership,
     progress_of,
     qualification_or_404,
     qualifications_page,
@@ -58,8 +57,8 @@ from qualification.api.schemas import (
     Version,
 )
 from qualification.api.schemas import Enrolment as EnrolmentSchema
+from qualification.api.services import enrol_candidate
 from qualification.cohorts.queries import cohort_or_404
-from qualification.cohorts.services import invite_candidate
 from qualification.people.queries import joined_times
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -115,7 +114,9 @@ def _authenticate():
     if needed is None:
         return None  # the document and its page are public
     try:
-        use = use_token(request.headers.get("Authorization"), per_minute=current_app.config["WAYMARK_API_PER_MINUTE"])
+        use = use_token(
+            request.headers.get("Authorization"), per_minute=current_app.config["WAYMARK_API_PER_MINUTE"]
+        )
     except TokenRefused as refused:
         db.session.rollback()
         return problem(refused.status, refused.detail, headers=refused.headers)
@@ -132,10 +133,14 @@ def _paged(page_of: Callable[..., Page], *args, query: dict):
     try:
         page = page_of(*args, query.get("after"), query["limit"])
     except BadCursor:
-        return problem(400, "The cursor in `after` is not one this API gave: start again from the first page.")
+        return problem(
+            400, "The cursor in `after` is not one this API gave: start again from the first page."
+        )
     if page.after is None:
         return {"items": page.items, "next": None}
-    link = url_for(request.endpoint, **request.view_args, after=page.after, limit=query["limit"], _external=True)
+    link = url_for(
+        request.endpoint, **request.view_args, after=page.after, limit=query["limit"], _external=True
+    )
     return {"items": page.items, "next": link}, {"Link": f'<{link}>; rel="next"'}
 
 
@@ -236,19 +241,23 @@ def list_enrolments(query, cohort_id: int):
 @rule(API_TOKEN)
 @needs(Scope.ENROL)
 @bp.arguments(EnrolRequest)
-@bp.response(201, EnrolmentSchema, description="Enrolled: an invitation is on its way, or the account was added.")
-@bp.alt_response(200, schema=EnrolmentSchema, description="Already in the cohort: nothing changed.", success=True)
+@bp.response(
+    201, EnrolmentSchema, description="Enrolled: an invitation is on its way, or the account was added."
+)
+@bp.alt_response(
+    200, schema=EnrolmentSchema, description="Already in the cohort: nothing changed.", success=True
+)
 @problems(400, 404, 409, 422)
 def enrol(body, cohort_id: int):
     """Enrol a candidate into a cohort
 
     As the cohort page's "Invite a candidate" does: a new address gets an invitation; an existing account is
     added (and allocated an assessor by the cohort's rule). Sending the same person again changes nothing and
-    answers 200 with their enrolment.
+    answers 200 with their enrolment (no fresh invitation replaces the one they were sent).
     """
     cohort = cohort_or_404(cohort_id, manage=True)
     try:
-        user, added = invite_candidate(
+        member, added = enrol_candidate(
             current_user, cohort, name=body["name"], email=body["email"], school=body["school"]
         )
         db.session.commit()
@@ -256,8 +265,7 @@ def enrol(body, cohort_id: int):
         db.session.rollback()
         fields = {name or "_schema": [message] for name, message in exc.errors.items()}
         return problem(422, str(exc), errors={"json": fields})
-    member = membership(cohort, user)
-    return enrolment_of(member, joined_times([user])[user.id]), 201 if added else 200
+    return enrolment_of(member, joined_times([member.user])[member.user_id]), 201 if added else 200
 
 
 # One candidate ----------------------------------------------------------------------------------------------

@@ -45,7 +45,9 @@ def test_admin_issues_a_token_on_the_page_and_sees_it_once(app):
     page = admin.get("/admin/api-tokens/new")
     form = next(f for f in forms_of(page) if f.action == "/admin/api-tokens/new")
 
-    shown = press(admin, page, "Issue the token", {"name": "Student records system", "scopes": ["read", "enrol"]})
+    shown = press(
+        admin, page, "Issue the token", {"name": "Student records system", "scopes": ["read", "enrol"]}
+    )
 
     assert shown.status_code == 201
     raw = raw_token_on(shown)
@@ -137,7 +139,9 @@ def test_only_an_administrator_issues_tokens(app):
     leader = signed_in(app, LEADER)
     assert leader.get("/admin/api-tokens/new").status_code == 403
     token = csrf_from(leader.get("/account").get_data(as_text=True))
-    refused = leader.post("/admin/api-tokens/new", data={"csrf_token": token, "name": "Mine", "scopes": "read"})
+    refused = leader.post(
+        "/admin/api-tokens/new", data={"csrf_token": token, "name": "Mine", "scopes": "read"}
+    )
     assert refused.status_code == 403
     assert _tokens(app) == []
 
@@ -156,7 +160,9 @@ def test_a_revoked_token_is_refused_with_401(app):
     body = assert_problem(api_get(client, "/api/v1/cohorts", raw), 401)
     assert "revoked" in body["detail"]
     with app.app_context():
-        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "api_token_revoked")) is not None
+        assert (
+            db.session.scalar(select(AuditEvent).where(AuditEvent.action == "api_token_revoked")) is not None
+        )
 
 
 def test_an_expired_token_is_refused_with_401(app):
@@ -179,7 +185,9 @@ def test_an_unknown_or_missing_token_is_refused_with_401(app):
     client = app.test_client()
     forged = "wmk_" + "A" * 43
 
-    assert "not one Waymark issued" in assert_problem(api_get(client, "/api/v1/cohorts", forged), 401)["detail"]
+    assert (
+        "not one Waymark issued" in assert_problem(api_get(client, "/api/v1/cohorts", forged), 401)["detail"]
+    )
     assert "Send an API token" in assert_problem(client.get("/api/v1/cohorts"), 401)["detail"]
     assert_problem(client.get("/api/v1/cohorts", headers={"Authorization": "Basic YWRtaW46YWRtaW4="}), 401)
 
@@ -221,7 +229,10 @@ def test_a_token_without_the_enrol_scope_cannot_enrol(app):
         cohort_id = db.session.scalar(select(Cohort.id))
 
     response = api_post(
-        app.test_client(), f"/api/v1/cohorts/{cohort_id}/enrolments", raw, {"name": "N", "email": "n@school.example"}
+        app.test_client(),
+        f"/api/v1/cohorts/{cohort_id}/enrolments",
+        raw,
+        {"name": "N", "email": "n@school.example"},
     )
 
     assert "enrol" in assert_problem(response, 403)["detail"]
