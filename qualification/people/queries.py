@@ -78,7 +78,7 @@ def _last_active(user_ids: list[int]) -> dict[int, datetime]:
 
 
 def _joined(user: User, sent: list[Invitation]) -> datetime | None:
-    """When the person joined: the invitation they accepted, or when their account was made with a password."""
+    """When the person joined: the invitation they accepted, or when their account was made with one."""
     accepted = next((i.used_at for i in sent if i.used_at is not None), None)
     return accepted or (user.created_at if user.has_joined else None)
 

@@ -23,6 +23,7 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.people.enable_account": {"user_id": "user"},
     "core.accounts.accept_invitation": {"token": "invitation_token"},
     "core.accounts.reset_password": {"token": "reset_token"},
+    "core.apitokens.revoke": {"token_id": "api_token"},
 }
 
 # modules: authoring and studying ---------------------------------------------------------------------------
@@ -161,6 +162,23 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
         )
     },
     "qualification.compare.compare": {"code": "qualification"},
+    # The JSON API (swept with the actor's own bearer token: it takes no cookie).
+    "qualification.api.show_qualification": {"code": "qualification"},
+    "qualification.api.show_version": {"code": "qualification", "number": "number"},
+    **{
+        name: {"cohort_id": "cohort"}
+        for name in (
+            "qualification.api.show_cohort",
+            "qualification.api.list_sessions",
+            "qualification.api.list_enrolments",
+            "qualification.api.enrol",
+            "qualification.api.list_certificates",
+        )
+    },
+    **{
+        name: {"cohort_id": "cohort", "candidate_id": "user"}
+        for name in ("qualification.api.show_progress", "qualification.api.show_results")
+    },
     **dict.fromkeys(
         (
             "qualification.versions.show_version",
