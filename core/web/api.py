@@ -86,7 +86,7 @@ class WaymarkApi(Api):
                 response["headers"] = ERROR_HEADERS[status]
             prepare_response(response, self.spec, PROBLEM_JSON)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Any other error, as problem details.", "schema": self.ERROR_SCHEMA}
+        response = {"description": "Any other error, as problem details", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
