@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from core.extensions import db
-from qualification.cohorts.services import create_cohort
+from qualification.cohorts.models import Cohort
+from qualification.cohorts.services import create_cohort, invite_candidate
 from qualification.demo import DEMO_COHORT, DEMO_SESSIONS
 from qualification.versions.queries import find_version
 from qualification.versions.services import create_qualification
@@ -115,13 +116,25 @@ def test_enrolments_walk_every_page_without_repeats_even_when_one_joins_meanwhil
     url = f"/api/v1/cohorts/{demo.cohort_id}/enrolments?limit=1"
     first = api_get(demo.client, url, demo.leader).get_json()
     assert first["next"].startswith("http://")
-    enrolments, _ = _walk(demo.client, first["next"], demo.leader)
-    enrolments = first["items"] + enrolments
+    # Someone is enrolled while the records system is between pages.
+    with demo.app.app_context():
+        leader = db.session.scalar(select(User).where(User.email == LEADER))
+        invite_candidate(
+            leader,
+            db.session.get(Cohort, demo.cohort_id),
+            name="Late Joiner",
+            email="late@school.example",
+            school="",
+        )
+        db.session.commit()
 
-    emails = [e["candidate"]["email"] for e in enrolments]
-    assert sorted(emails) == sorted([JO, CHRIS, MORGAN])
+    rest, links = _walk(demo.client, first["next"], demo.leader)
+
+    emails = [e["candidate"]["email"] for e in first["items"] + rest]
+    assert sorted(emails) == sorted([JO, CHRIS, MORGAN, "late@school.example"])
     assert len(set(emails)) == len(emails)
-    jo = next(e for e in enrolments if e["candidate"]["email"] == JO)
+    assert len(links) == 2  # 4 enrolments a page each: the first page, then three more
+    jo = next(e for e in first["items"] + rest if e["candidate"]["email"] == JO)
     assert jo["status"] == "active"
     assert jo["joined"] is True
     assert jo["joined_at"]
@@ -154,6 +167,18 @@ def test_what_goes_wrong_is_told_as_problem_details(demo):
         400,
     )
     assert body["instance"].startswith("urn:waymark:request:")
+
+
+def test_a_crash_is_a_problem_without_a_trace(demo, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("qualification.api.views.cohorts_page", broken)
+
+    response = api_get(demo.client, "/api/v1/cohorts", demo.leader)
+
+    assert_problem(response, 500)
+    assert "secret internals" not in response.get_data(as_text=True)
 
 
 def test_the_document_and_its_page(demo):
