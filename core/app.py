@@ -39,6 +39,7 @@ from core.files.uploads import UploadRequest
 from core.sso.rules import providers_from_env
 from core.sso.services.oidc import init_sso, sign_in_buttons, signout_offer
 from core.web.access import install_route_gate
+from core.web.api import install_api
 from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
 from core.web.navigation import navigation
@@ -114,6 +115,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         assessors_blueprints,
     ):
         app.register_blueprint(area.bp)
+    # The JSON API's document, written from the API blueprints the areas registered (qualification.api).
+    install_api(app)
     # Home panels of the areas, in page order: (user) -> {"template": ..., ...} or None.
     app.extensions["waymark_home_panels"] = [
         study_panel,
@@ -279,6 +282,8 @@ def load_config(instance_path: Path) -> dict:
         # Single sign-on (docs/operations.md): the OpenID providers; may staff still use passwords?
         "WAYMARK_OIDC_PROVIDERS": providers_from_env(os.environ),
         "WAYMARK_PASSWORD_SIGNIN_FOR_STAFF": _env_bool("WAYMARK_PASSWORD_SIGNIN_FOR_STAFF", True),
+        # Requests each API token may make in a minute (429 with Retry-After past it).
+        "WAYMARK_API_PER_MINUTE": _env_int("WAYMARK_API_PER_MINUTE", 120),
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         # Who the privacy notice and accessibility statement tell people to contact.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.accounts.views import bp as accounts
+from core.apitokens.views import bp as apitokens
 from core.audit.views import bp as audit
 from core.home.views import bp as home
 from core.mail.models import MailStatus
@@ -25,5 +26,6 @@ bp = area_blueprint(
     notifications,
     sitepages,
     privacy,
+    apitokens,
     statuses=(MailStatus,),
 )

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from core.db.database import is_lock_error
 from core.extensions import db
+from core.web.problems import is_api_request, problem
 
 log = logging.getLogger("waymark.errors")
 
@@ -75,8 +76,12 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, detail: str | None = None, retry_after: int | None = None):
-    """An error page with a plain message and the request id, and nothing internal."""
+def render_error(status: int, detail: str | None = None, retry_after: int | None = None, errors=None):
+    """An error page with a plain message and the request id, and nothing internal; under /api/ the same
+    as problem details (RFC 9457) for the program that asked."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if is_api_request():
+        return problem(status, detail, headers=headers, errors=errors)
     title, message = MESSAGES.get(status, MESSAGES[500])
     body = render_template(
         "errors/error.html",
@@ -85,7 +90,6 @@ def render_error(status: int, detail: str | None = None, retry_after: int | None
         message=detail or message,
         request_id=g.get("request_id"),
     )
-    headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return body, status, headers
 
 
@@ -108,6 +112,12 @@ def register_error_handlers(app: Flask) -> None:
             return exc
         detail = exc.description if getattr(exc, "waymark_message", False) else None
         retry = 60 if exc.code == 429 else None
+        # The API's request parser (webargs) says which fields were wrong and why.
+        errors = (getattr(exc, "data", None) or {}).get("messages")
+        if isinstance(errors, dict) and errors:
+            return render_error(
+                exc.code, detail or "Some of what was sent is not valid: see errors.", errors=errors
+            )
         return render_error(exc.code, detail, retry)
 
     @app.errorhandler(PermissionDenied)

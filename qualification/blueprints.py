@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.web.access import area_blueprint
 from qualification.announcements.views import bp as announcements
+from qualification.api.views import bp as api
 from qualification.awards.views import bp as awards
 from qualification.boards.models import BoardOutcome
 from qualification.boards.permissions import TEMPLATE_PREDICATES as BOARD_PREDICATES
@@ -54,6 +55,7 @@ bp = area_blueprint(
     certificates,
     credentials,
     boards,
+    api,
     statuses=(
         BoardOutcome,
         BookingStatus,

@@ -6,6 +6,7 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 
 from core.accounts.permissions import can_invite, can_manage_accounts, can_view_outbox
+from core.apitokens.permissions import can_manage_api_tokens
 
 
 def navigation() -> list[dict]:
@@ -22,6 +23,8 @@ def navigation() -> list[dict]:
     if can_manage_accounts(user):
         items.append(("Accounts", "core.people.list_accounts"))
         items.append(("Audit log", "core.audit.list_events"))
+    if can_manage_api_tokens(user):
+        items.append(("API tokens", "core.apitokens.list_tokens"))
     if can_view_outbox(user):
         items.append(("Outbox", "core.mail.list_messages"))
     current = request.endpoint or ""

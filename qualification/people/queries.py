@@ -77,6 +77,18 @@ def _last_active(user_ids: list[int]) -> dict[int, datetime]:
     return found
 
 
+def _joined(user: User, sent: list[Invitation]) -> datetime | None:
+    """When the person joined: the invitation they accepted, or when their account was made with one."""
+    accepted = next((i.used_at for i in sent if i.used_at is not None), None)
+    return accepted or (user.created_at if user.has_joined else None)
+
+
+def joined_times(users: list[User]) -> dict[int, datetime | None]:
+    """When each of these people joined, as the people page says it (one statement)."""
+    invitations = _invitations([u.email for u in users])
+    return {u.id: _joined(u, invitations.get(u.email, [])) for u in users}
+
+
 def cohort_people(cohort: Cohort) -> list[Person]:
     """The cohort's candidates by name, each with their invitation, joining, last activity and assessor."""
     members = sorted(
@@ -89,13 +101,12 @@ def cohort_people(cohort: Cohort) -> list[Person]:
     people = []
     for m in members:
         sent = invitations.get(m.user.email, [])
-        accepted = next((i.used_at for i in sent if i.used_at is not None), None)
         people.append(
             Person(
                 member=m,
                 user=m.user,
                 invited_at=sent[0].created_at if sent else None,
-                joined_at=accepted or (m.user.created_at if m.user.has_joined else None),
+                joined_at=_joined(m.user, sent),
                 invitation=sent[-1] if sent else None,
                 last_active=active.get(m.user_id),
                 assessor=staff.get(allocated.get(m.user_id)),

@@ -124,8 +124,19 @@ def test_files_stay_small():
 # The floor plan (issue 10): every area is a package of capabilities with the same file names ---------------
 
 AREAS = ORDER
-# A capability sub-package holds these files (any of them may grow into a package of the same name).
-VOCABULARY = {"__init__", "models", "services", "queries", "rules", "permissions", "forms", "views"}
+# A capability sub-package holds these files (any of them may grow into a package of the same name); an API
+# capability's schemas (marshmallow) are its forms: what a request may send and what an answer says.
+VOCABULARY = {
+    "__init__",
+    "models",
+    "services",
+    "queries",
+    "rules",
+    "permissions",
+    "forms",
+    "views",
+    "schemas",
+}
 # Beside them: the demo data and command-line tools of a capability or area; an area's blueprint list.
 EXTRAS = {"demo", "cli"}
 AREA_FILES = VOCABULARY | EXTRAS | {"blueprints"}

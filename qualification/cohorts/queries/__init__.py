@@ -39,14 +39,20 @@ from qualification.permissions import can_manage_cohort, can_view_cohort
 from qualification.versions.models import Award, AwardRule, OptionGroup, QualificationVersion, VersionStatus
 
 
-def cohorts_for(user) -> list[Cohort]:
-    """The cohorts this person runs, teaches, assesses or studies in (all of them for course leaders)."""
-    query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
+def visible_cohorts(user):
+    """A select of the cohorts this person runs, teaches, assesses or studies in (all of them for course
+    leaders), unordered: the page lists them by date, the API pages them by id."""
+    query = select(Cohort)
     if not user.has_role(Role.COURSE_LEADER, Role.ADMIN):
         query = query.where(
             Cohort.id.in_(select(CohortMember.cohort_id).where(CohortMember.user_id == user.id))
         )
-    return list(db.session.scalars(query))
+    return query
+
+
+def cohorts_for(user) -> list[Cohort]:
+    """The cohorts this person runs, teaches, assesses or studies in (all of them for course leaders)."""
+    return list(db.session.scalars(visible_cohorts(user).order_by(Cohort.start_date.desc(), Cohort.name)))
 
 
 def load_cohort(cohort_id: int) -> Cohort | None:

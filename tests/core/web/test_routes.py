@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.accounts.models import Role
+from core.apitokens.permissions import API_TOKEN
 from core.extensions import db
 from core.web.access import rule_for
 from tests.support.html import csrf_from, login
@@ -119,12 +120,21 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app):
     with app.app_context():
         before = _row_counts()
     posts = [(endpoint, url) for endpoint, url, methods in _routes(app) if "POST" in methods]
+    # The JSON API takes no cookie (a bearer token, never the session), so it has no CSRF token to check:
+    # the signed-in browser's forged POST gets 401 there, and changes nothing either.
+    api = [(e, url) for e, url in posts if rule_for(app, e) is API_TOKEN]
+    assert api
+    posts = [(e, url) for e, url in posts if (e, url) not in api]
     assert len(posts) >= 8
     for _endpoint, url in posts:
         for data in ({}, {"csrf_token": "forged"}):
             response = client.post(url, data=data)
             assert response.status_code == 400, url
             assert "nothing was changed" in response.get_data(as_text=True)
+    for _endpoint, url in api:
+        response = client.post(url, data={"csrf_token": "forged"})
+        assert response.status_code == 401, url
+        assert response.mimetype == "application/problem+json"
     with app.app_context():
         assert _row_counts() == before
     assert "Hello" in client.get("/").get_data(as_text=True)

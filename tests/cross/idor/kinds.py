@@ -31,6 +31,7 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.sso.start": {"name": "sso_provider"},
     "core.sso.callback": {"name": "sso_provider"},
     "core.sso.signed_out": {"name": "sso_provider"},
+    "core.apitokens.revoke": {"token_id": "api_token"},
 }
 
 # modules: authoring and studying ---------------------------------------------------------------------------
@@ -188,6 +189,23 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
     "qualification.credentials.status_list": {"number": "status_list"},
     "qualification.credentials.status_list_json": {"number": "status_list"},
     "qualification.credentials.context": {"name": "context_file"},
+    # The JSON API (swept with the actor's own bearer token: it takes no cookie).
+    "qualification.api.show_qualification": {"code": "qualification"},
+    "qualification.api.show_version": {"code": "qualification", "number": "number"},
+    **{
+        name: {"cohort_id": "cohort"}
+        for name in (
+            "qualification.api.show_cohort",
+            "qualification.api.list_sessions",
+            "qualification.api.list_enrolments",
+            "qualification.api.enrol",
+            "qualification.api.list_certificates",
+        )
+    },
+    **{
+        name: {"cohort_id": "cohort", "candidate_id": "user"}
+        for name in ("qualification.api.show_progress", "qualification.api.show_results")
+    },
     **dict.fromkeys(
         (
             "qualification.versions.show_version",

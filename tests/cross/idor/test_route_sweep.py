@@ -17,6 +17,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from core.accounts.models import User
+from core.apitokens.permissions import API_TOKEN
 from core.extensions import db
 from core.web.access import rule_for
 from qualification.booking.services.feed import FEED_SALT
@@ -34,6 +35,7 @@ from tests.cross.idor.world import (
     World,
     build_world,
 )
+from tests.support.apitokens import service_token
 from tests.support.html import csrf_from, login
 from tests.support.people import DEMO_PASSWORD, EXAMINER, SAM
 
@@ -85,6 +87,7 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "invitation_token": "zz-not-an-invitation",
         "reset_token": "zz-not-a-reset",
         "sso_provider": "zz-not-a-provider",
+        "api_token": 1,
         "family": content["family"],
         "module": content["module"],
         "qualification": content["qualification"],
@@ -207,6 +210,8 @@ def sweep(app, world: World, actor: Actor) -> tuple[list[str], int]:
     token = csrf_from(client.get("/account").get_data(as_text=True))
     data = form_data(victim, world.content, token)
     routes = _routes(app, values)
+    # The JSON API answers for the account of a bearer token (never the cookie): the actor's own, both scopes.
+    bearer = {"Authorization": f"Bearer {service_token(app, actor.email, scopes=('read', 'enrol'))}"}
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.email == actor.email))
         refused = {endpoint for endpoint, *_ in routes if not rule_for(app, endpoint).allows(user)}
@@ -216,7 +221,15 @@ def sweep(app, world: World, actor: Actor) -> tuple[list[str], int]:
     for endpoint, url, methods, private in routes:
         for method in methods:
             tried += 1
-            response = client.get(url) if method == "GET" else client.post(url, data=data)
+            if rule_for(app, endpoint) is API_TOKEN:
+                body = {"name": "Probe Person", "email": "probe@example.test"}
+                response = (
+                    client.get(url, headers=bearer)
+                    if method == "GET"
+                    else client.post(url, json=body, headers=bearer)
+                )
+            else:
+                response = client.get(url) if method == "GET" else client.post(url, data=data)
             status, body = response.status_code, response.get_data().decode("utf-8", "replace").lower()
             where = f"{method} {url} ({endpoint}) -> {status}"
             if status >= 500:

@@ -97,7 +97,9 @@ def test_the_credential_has_what_open_badges_3_requires(app, world):
     assert achievement["name"] == "Professional Certificate in Careers Coordination"
     assert "60 credits at FHEQ level 6" in achievement["description"]
     assert achievement["criteria"]["narrative"].startswith("Achieve the modules the award's rules require")
-    assert achievement["criteria"]["narrative"].endswith("the exam board of Northmoor University ratifies the result.")
+    assert achievement["criteria"]["narrative"].endswith(
+        "the exam board of Northmoor University ratifies the result."
+    )
     assert achievement["creditsAvailable"] == 60
     assert achievement["humanCode"] == "CERT"
     (level,) = achievement["alignment"]
