@@ -10,25 +10,21 @@ import json
 import re
 import zipfile
 
-from sqlalchemy import select
-
-from core.db.timeutil import uk_today
 from core.extensions import db
 from core.privacy.rules import NOT_PERSONAL, SUBJECT_ACCESS, unclassified
 from tests.support.evidence import audit_rows
-from tests.support.html import csrf_from, form_post, page_text, signed_in
+from tests.support.html import csrf_from, page_text, signed_in
 from tests.support.marking import (
     assessment_id_of,
     judge,
     judgement,
     load_marking_demo,
-    release_all,
     start_marking,
     submit_m01,
 )
 from tests.support.people import JO, TOM, user_id
+from tests.support.privacy import PDF, jo_with_every_kind_of_record
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 ADMIN = "admin@northmoor.example"
 
 
@@ -50,51 +46,8 @@ def _download(client, url: str) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(response.get_data()))
 
 
-def _jo_with_every_kind_of_record(app):
-    """Jo: a file and a written account as evidence, M01 submitted, judged and released, a study-log entry,
-    a forum thread; the notifications and audit rows these bring."""
-    load_marking_demo(app)
-    jo, tom = signed_in(app, JO), signed_in(app, TOM)
-    page = jo.get("/portfolio/new?kind=file")
-    added = jo.post(
-        "/portfolio/new?kind=file",
-        data={
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-            "title": "Options evening slides",
-            "activity_date": uk_today().isoformat(),
-            "context_md": "",
-            "anonymised": "y",
-            "file": (io.BytesIO(PDF), "slides.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert added.status_code == 302
-    released = submit_m01(app, jo)
-    start_marking(tom, released)
-    judge(tom, assessment_id_of(app, released), "Complete marking", judgement(feedback="Released feedback."))
-    release_all(tom)
-    form_post(
-        jo,
-        "/study/planner",
-        {"minutes": "25", "studied_on": uk_today().isoformat(), "note": "Read M01"},
-        action="/study/planner/log",
-    )
-    with app.app_context():
-        from qualification.cohorts.models import Cohort
-
-        cohort_id = db.session.scalar(select(Cohort.id).order_by(Cohort.id))
-    forum = f"/forums/cohort/{cohort_id}/general"
-    form_post(
-        jo,
-        forum,
-        {"title": "Budget careers fairs", "body": "Any tips for a fair on no budget?"},
-        action=f"{forum}/threads",
-    )
-    return jo, tom
-
-
 def test_a_candidate_downloads_everything_held_about_them(app):
-    jo, _tom = _jo_with_every_kind_of_record(app)
+    jo, _tom = jo_with_every_kind_of_record(app)
     assert "Download everything Waymark holds about you" in page_text(jo.get("/account"))
     archive = _download(jo, "/account/my-data")
     names = archive.namelist()
