@@ -62,6 +62,17 @@ def _flask(env: dict, log, *args: str) -> None:
         pytest.fail(f"`flask {' '.join(args)}` failed:\n{Path(log.name).read_text()}", pytrace=False)
 
 
+def _run(env: dict, log, step: list[str]) -> None:
+    if step[0] != "-m":
+        _flask(env, log, *step)
+        return
+    command = [sys.executable, *step]
+    result = subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)  # noqa: S603
+    if result.returncode != 0:
+        log.flush()
+        pytest.fail(f"`python {' '.join(step)}` failed:\n{Path(log.name).read_text()}", pytrace=False)
+
+
 def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -77,10 +88,13 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     pytest.fail(f"No answer to /ping within {START_TIMEOUT}s:\n{log_path.read_text()}", pytrace=False)
 
 
-def serve_demo(tmp_path_factory, name: str = "e2e-instance", settings: dict | None = None):
+def serve_demo(
+    tmp_path_factory, name: str = "e2e-instance", settings: dict | None = None, prepare: list | None = None
+):
     """Serve the real app by `flask run` on a free local port, on a fresh SQLite database with the demo
     loaded; yields its base URL (a generator, for fixtures of any scope). `settings` adds environment
-    variables (single sign-on's providers, say)."""
+    variables (single sign-on's providers, say); `prepare` lists commands run on the database after the demo
+    is loaded (`flask` arguments, or a module run with `python -m`, as ["-m", "tests.e2e.some_setup"])."""
     instance = tmp_path_factory.mktemp(name)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -103,6 +117,8 @@ def serve_demo(tmp_path_factory, name: str = "e2e-instance", settings: dict | No
     with log_path.open("w") as log:
         _flask(env, log, "db", "upgrade")
         _flask(env, log, "demo", "load")
+        for step in prepare or []:
+            _run(env, log, step)
         process = subprocess.Popen(  # noqa: S603
             [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
