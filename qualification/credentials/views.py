@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.files.downloads import content_disposition
 from core.web.access import PUBLIC, SIGNED_IN, rule
+from qualification.certificates.rules import normalise_number
 from qualification.credentials import rules
 from qualification.credentials.permissions import has_credential
 from qualification.credentials.queries import downloadable_or_404
@@ -156,3 +157,13 @@ def context(name: str):
         abort(404)
     # A context never changes under its URL, so a day's caching is safe.
     return _public((CONTEXT_DIR / name).read_text(encoding="utf-8"), f"{JSON_LD}; charset=utf-8", 86400)
+
+
+@bp.route("/<number>")
+@rule(PUBLIC)
+def credential(number: str):
+    """A credential's `id` opens the public check of its certificate (valid, revoked or unknown)."""
+    found = normalise_number(number)
+    if found is None:
+        abort(404)
+    return redirect(url_for("qualification.certificates.show_verification", number=found))

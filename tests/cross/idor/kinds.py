@@ -186,6 +186,7 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
     "qualification.credentials.download_jwt": {"certificate_id": "certificate"},
     "qualification.credentials.download_json": {"certificate_id": "certificate"},
     "qualification.credentials.public_key": {"kid": "signing_key"},
+    "qualification.credentials.credential": {"number": "certificate_number"},
     "qualification.credentials.status_list": {"number": "status_list"},
     "qualification.credentials.status_list_json": {"number": "status_list"},
     "qualification.credentials.context": {"name": "context_file"},

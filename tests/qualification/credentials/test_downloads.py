@@ -249,3 +249,15 @@ def test_a_revoked_certificate_has_no_credential_to_download(app, world):
     assert download_links(transcript.get_data(as_text=True)) == []
     assert client.get(f"/credentials/download/{world.id}.jwt").status_code == 404
     assert signed_in(app, LEADER).get(f"/credentials/download/{world.id}.json").status_code == 404
+
+
+def test_the_credential_id_opens_the_public_check(app, world):
+    keygen(app)
+    client, response = _jos_download(app)
+    credential = verify(client, response.get_data(as_text=True).strip())
+    path = credential["id"].removeprefix(BASE)
+    opened = app.test_client().get(path)
+    assert opened.status_code == 302
+    number = path.rsplit("/", 1)[1]
+    assert opened.headers["Location"].endswith(f"/verify/{number}")
+    assert app.test_client().get("/credentials/not-a-number").status_code == 404
