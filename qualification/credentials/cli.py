@@ -27,7 +27,7 @@ _ALGORITHM = click.option(
     type=click.Choice(ALGORITHMS),
     default=DEFAULT_ALGORITHM,
     show_default=True,
-    help="RS256 is the one every Open Badges 3.0 verifier must accept.",
+    help="ES256 by default; RS256 is the one every Open Badges 3.0 verifier must also accept.",
 )
 
 

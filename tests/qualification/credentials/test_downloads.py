@@ -36,9 +36,9 @@ def test_jo_downloads_her_award_as_a_credential_that_verifies_with_the_published
     token = response.get_data(as_text=True).strip()
 
     header = jwt.get_unverified_header(token)
-    # Open Badges 3.0 allows exactly these JOSE headers; RS256 is the algorithm every verifier supports.
+    # Open Badges 3.0 allows exactly these JOSE headers; ES256 is the default key's algorithm.
     assert set(header) == {"alg", "kid", "typ"}
-    assert header["alg"] == "RS256"
+    assert header["alg"] == "ES256"
     assert header["typ"] == "JWT"
     assert header["kid"].startswith(f"{BASE}/credentials/keys/")
 
@@ -167,7 +167,7 @@ def test_the_kid_in_the_header_is_a_url_that_answers_with_the_public_key(app, wo
     assert answered.headers["Access-Control-Allow-Origin"] == "*"
     key = answered.get_json()
     assert key["kid"] == kid
-    assert key["kty"] == "RSA"
+    assert key["kty"] == "EC"
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)  # the public half only
     assert client.get("/credentials/keys/" + "A" * 43).status_code == 404
 
@@ -181,7 +181,7 @@ def test_the_key_set_is_public_and_holds_no_private_part(app, world):
     assert response.headers["Cache-Control"].startswith("public, max-age=")
     (key,) = response.get_json()["keys"]
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
-    assert (key["alg"], key["use"]) == ("RS256", "sig")
+    assert (key["alg"], key["use"]) == ("ES256", "sig")
 
 
 def test_the_transcript_offers_the_downloads_for_a_valid_certificate(app, world):

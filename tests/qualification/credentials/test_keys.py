@@ -30,11 +30,11 @@ def test_keygen_writes_a_private_jwk_only_its_owner_can_read(app, key_dir):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(key_dir.stat().st_mode) == 0o700
     jwk = json.loads(key_file.read_text())
-    assert jwk["kty"] == "RSA"
+    assert jwk["kty"] == "EC"
     assert "d" in jwk
-    assert jwk["alg"] == "RS256"
+    assert jwk["alg"] == "ES256"
     assert (key_dir / "current").read_text().strip() == key_file.stem == jwk["kid"]
-    assert f"Created signing key {jwk['kid']} (RS256)" in output
+    assert f"Created signing key {jwk['kid']} (ES256)" in output
     assert "not in database backups" in output
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "credentials.key_created"))
@@ -92,11 +92,11 @@ def test_after_rotation_old_credentials_still_verify_and_new_ones_use_the_new_ke
     assert not listing[1].endswith("current")
 
 
-def test_an_es256_key_signs_credentials_that_verify_too(app, world):
-    keygen(app, "keygen", "--algorithm", "ES256")
+def test_an_rs256_key_signs_credentials_that_verify_too(app, world):
+    keygen(app, "keygen", "--algorithm", "RS256")
     token = _jos_token(app, world)
     header = jwt.get_unverified_header(token)
-    assert header["alg"] == "ES256"
+    assert header["alg"] == "RS256"
     assert verify(app.test_client(), token)["jti"].endswith(world.number)
 
 

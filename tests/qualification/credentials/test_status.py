@@ -44,7 +44,7 @@ def test_the_list_is_a_bitstring_status_list_credential_signed_like_the_credenti
     token = client.get(LIST).get_data(as_text=True)
     header = jwt.get_unverified_header(token)
     assert set(header) == {"alg", "kid", "typ"}
-    assert (header["alg"], header["typ"]) == ("RS256", "JWT")
+    assert (header["alg"], header["typ"]) == ("ES256", "JWT")
 
     claims = verify(client, token)
     assert claims["@context"] == ["https://www.w3.org/ns/credentials/v2"]
