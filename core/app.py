@@ -36,6 +36,7 @@ from core.db.querycount import install_query_header
 from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
+from core.mfa.rules import required_roles_setting
 from core.web.access import install_route_gate
 from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
@@ -254,6 +255,13 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
+        # Multi-factor sign-in (core/mfa): the roles that must use it (unset: the four staff roles whose
+        # decisions reach awards; empty: nobody), and the keys that seal authenticator secrets (newest
+        # first; unset: derived from SECRET_KEY).
+        "WAYMARK_MFA_REQUIRED_ROLES": required_roles_setting(os.environ.get("WAYMARK_MFA_REQUIRED_ROLES")),
+        "WAYMARK_MFA_KEYS": [
+            k.strip() for k in os.environ.get("WAYMARK_MFA_KEYS", "").split(",") if k.strip()
+        ],
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),

@@ -7,6 +7,7 @@ from core.audit.views import bp as audit
 from core.home.views import bp as home
 from core.mail.models import MailStatus
 from core.mail.views import bp as mail
+from core.mfa.views import bp as mfa
 from core.notifications.views import bp as notifications
 from core.people.views import bp as people
 from core.web.access import area_blueprint
@@ -15,6 +16,7 @@ bp = area_blueprint(
     "core",
     home,
     accounts,
+    mfa,
     people,
     audit,
     mail,

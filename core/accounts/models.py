@@ -162,7 +162,8 @@ class PasswordReset(TokenRow, db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins (and reset requests), counted per account and per address for throttling.
+    """Failed logins, reset requests and wrong second-factor codes (`mfa`), counted per account and per
+    address for throttling.
 
     Kept in the database, not in process memory, so the limit holds across workers and app servers.
     """
@@ -171,7 +172,7 @@ class LoginAttempt(db.Model):
     __table_args__ = (
         Index("ix_login_attempts_email_at", "email", "attempted_at"),
         Index("ix_login_attempts_ip_at", "ip_address", "attempted_at"),
-        CheckConstraint("kind IN ('login', 'reset')", name="kind_known"),
+        CheckConstraint("kind IN ('login', 'reset', 'mfa')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

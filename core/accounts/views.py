@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from core.accounts.forms import (
     AcceptInvitationForm,
@@ -25,12 +25,14 @@ from core.accounts.services.sessions import (
     LoginThrottled,
     authenticate,
     end_session,
-    start_session,
 )
 from core.extensions import db
 from core.forms import submit
+from core.mfa.queries import second_factor_step
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.security import is_safe_next
+from core.web.signin import client_ip, hold_sign_in
+from core.web.signin import complete_sign_in as _sign_in
 from core.web.words import plural
 
 bp = Blueprint("accounts", __name__)
@@ -43,15 +45,6 @@ def token_problem(exc: TokenUnusable):
     """A reset or invitation link that cannot be used (any more), whether found on opening it or on saving."""
     db.session.rollback()
     return render_template("core/accounts/token_problem.html", message=str(exc)), 410
-
-
-def _sign_in(user, *, remember: bool) -> None:
-    # A fresh cookie session at sign-in: nothing from before (a planted session) carries over.
-    session.clear()
-    start_session(user, remember=remember, ip=client_ip(), user_agent=request.headers.get("User-Agent"))
-    db.session.commit()
-    login_user(user, remember=remember)
-    session.permanent = True
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,6 +76,11 @@ def login():
             form.form_errors.append(FAILED_LOGIN)
             form.password.data = ""
             return render_template("core/accounts/login.html", form=form), 200
+        if step := second_factor_step(user):
+            # Password right, second factor still to come: nobody is signed in until it is (core/mfa).
+            db.session.commit()
+            hold_sign_in(user, remember=bool(form.remember.data), next_url=form.next.data)
+            return redirect(url_for(step))
         _sign_in(user, remember=bool(form.remember.data))
         flash(f"Signed in as {user.name}.", "success")
         target = form.next.data
@@ -180,8 +178,3 @@ def accept_invitation_view(token: str):
         flash(f"Welcome to Waymark, {user.name}. Your account is ready.", "success")
         return redirect(url_for("core.home.home"))
     return render_template("core/accounts/accept_invitation.html", form=form, invitation=invitation)
-
-
-def client_ip() -> str:
-    """The client's address (ProxyFix has already applied trusted X-Forwarded-For hops)."""
-    return request.remote_addr or "unknown"

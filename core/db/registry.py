@@ -4,6 +4,7 @@ from core.accounts.models import Invitation, LoginAttempt, LoginSession, Passwor
 from core.audit.models import AuditEvent
 from core.drafts.models import FormDraft
 from core.mail.models import OutboxMessage
+from core.mfa.models import Passkey, RecoveryCode, TotpSecret
 from core.notifications.models import Notification, NotificationPreference
 
 __all__ = [
@@ -15,7 +16,10 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutboxMessage",
+    "Passkey",
     "PasswordReset",
+    "RecoveryCode",
+    "TotpSecret",
     "User",
     "UserRole",
 ]

@@ -21,6 +21,7 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.people.show_account": {"user_id": "user"},
     "core.people.disable_account": {"user_id": "user"},
     "core.people.enable_account": {"user_id": "user"},
+    "core.mfa.reset": {"user_id": "user"},
     "core.accounts.accept_invitation": {"token": "invitation_token"},
     "core.accounts.reset_password": {"token": "reset_token"},
 }
