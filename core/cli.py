@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users | audit | mail | demo | backup | qualification`."""
+"""Command-line tools: `flask users | audit | mail | mfa | demo | backup | qualification`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from core.db.backup import BackupError, create_backup, verify_backup
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
+from core.mfa.cli import mfa_cli
+from core.mfa.demo import demo_notice
 from core.notifications.services import send_digests
 from modules.demo import load_demo_content
 from portfolio.cli import storage_cli
@@ -134,6 +136,7 @@ def demo_load_command():
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_PEOPLE:
         click.echo(f"  {person.email:32} {', '.join(r.label for r in person.roles)}")
+    click.echo(demo_notice())
 
 
 @backup_cli.command("create")
@@ -166,6 +169,7 @@ def register(app: Flask) -> None:
         users_cli,
         audit_cli,
         mail_cli,
+        mfa_cli,
         demo_cli,
         backup_cli,
         qualification_cli,

@@ -77,9 +77,9 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     pytest.fail(f"No answer to /ping within {START_TIMEOUT}s:\n{log_path.read_text()}", pytrace=False)
 
 
-def serve_demo(tmp_path_factory, name: str = "e2e-instance"):
+def serve_demo(tmp_path_factory, name: str = "e2e-instance", extra_env: dict[str, str] | None = None):
     """Serve the real app by `flask run` on a free local port, on a fresh SQLite database with the demo
-    loaded; yields its base URL (a generator, for fixtures of any scope)."""
+    loaded; yields its base URL (a generator, for fixtures of any scope). `extra_env` adds settings."""
     instance = tmp_path_factory.mktemp(name)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -93,6 +93,9 @@ def serve_demo(tmp_path_factory, name: str = "e2e-instance"):
         "WAYMARK_BASE_URL": base_url,
         "FLASK_DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
+        # As ./run.sh serves the demo: staff sign in with their password alone (tests/e2e/test_mfa.py asks).
+        "WAYMARK_MFA_REQUIRED_ROLES": "",
+        **(extra_env or {}),
     }
     for name_ in ("FLASK_APP", "WAYMARK_DATA_DIR", "WAYMARK_HTTPS", "WAYMARK_PROXY_HOPS"):
         env.pop(name_, None)
