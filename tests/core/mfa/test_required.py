@@ -124,7 +124,11 @@ def test_an_invited_iqa_who_joins_sets_it_up_before_anything_else(admin, app, mf
         db.session.commit()
     (path,) = emailed_links(app, "new-iqa@uni.example", re.compile(r"http://waymark\.test(/invitations/\S+)"))
     joiner = app.test_client()
-    data = {"name": "Ira Iqa", "password": "kettle orbit lantern meadow", "confirm": "kettle orbit lantern meadow"}
+    data = {
+        "name": "Ira Iqa",
+        "password": "kettle orbit lantern meadow",
+        "confirm": "kettle orbit lantern meadow",
+    }
     form_post(joiner, path, data)
     assert joiner.get("/assessors/iqa").headers["Location"] == "/account/mfa/setup"
     set_up_app(joiner, clock)

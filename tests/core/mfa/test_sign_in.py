@@ -16,14 +16,20 @@ from tests.support.people import PASSWORD
 
 def _actions(app, since: int = 0) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.seq > since).order_by(AuditEvent.seq)))
+        return list(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
+            )
+        )
 
 
 def _subjects(app, email: str) -> list[str]:
     with app.app_context():
         return list(
             db.session.scalars(
-                select(OutboxMessage.subject).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id)
+                select(OutboxMessage.subject)
+                .where(OutboxMessage.to_address == email)
+                .order_by(OutboxMessage.id)
             )
         )
 
@@ -54,7 +60,9 @@ def test_candidate_can_turn_on_an_authenticator_app_from_their_account(client, c
     # The same key when the page is opened again, so a code from an app that scanned it first still works.
     assert secret_on(client.get("/account/mfa/setup")) == secret
 
-    wrong = form_post(client, "/account/mfa/setup", {"code": "000000" if clock.code(secret) != "000000" else "111111"})
+    wrong = form_post(
+        client, "/account/mfa/setup", {"code": "000000" if clock.code(secret) != "000000" else "111111"}
+    )
     assert wrong.status_code == 422
     assert "That code is not right" in page_text(wrong)
     with app.app_context():
@@ -86,7 +94,10 @@ def test_candidate_with_an_app_needs_its_code_after_the_password(client, candida
     # The password alone signs nobody in.
     assert not _signed_in(client)
     with app.app_context():
-        assert db.session.scalar(select(func.count(LoginSession.id)).where(LoginSession.revoked_at.is_(None))) == 0
+        assert (
+            db.session.scalar(select(func.count(LoginSession.id)).where(LoginSession.revoked_at.is_(None)))
+            == 0
+        )
     page = client.get("/login/code")
     assert "Confirm it is you" in page_text(page)
     response = enter_code(client, clock.code(done.secret))
@@ -97,7 +108,9 @@ def test_candidate_with_an_app_needs_its_code_after_the_password(client, candida
 
 def test_the_page_asked_for_goes_on_after_the_code(client, candidate, clock):
     done = _with_app(client, candidate, clock)
-    form_post(client, "/login?next=/account", {"email": candidate.email, "password": PASSWORD, "next": "/account"})
+    form_post(
+        client, "/login?next=/account", {"email": candidate.email, "password": PASSWORD, "next": "/account"}
+    )
     assert enter_code(client, clock.code(done.secret)).headers["Location"] == "/account"
 
 
@@ -224,3 +237,20 @@ def test_a_sign_in_waits_ten_minutes_for_its_code(client, candidate, clock):
     assert client.get("/login/code").headers["Location"] == "/login"
     assert not _signed_in(client)
     assert done.secret
+
+
+def test_secrets_sealed_with_the_app_key_open_after_a_rotation_that_keeps_it(client, candidate, clock, app):
+    done = _with_app(client, candidate, clock)
+    app.config["WAYMARK_MFA_KEYS"] = ["a new key for sealing", app.config["SECRET_KEY"]]
+    assert (
+        sign_in_with_code(client, candidate.email, PASSWORD, clock.code(done.secret)).headers["Location"]
+        == "/"
+    )
+
+
+def test_a_key_lost_in_a_rotation_leaves_the_recovery_codes(client, candidate, clock, app):
+    done = _with_app(client, candidate, clock)
+    app.config["WAYMARK_MFA_KEYS"] = ["a new key, the old one forgotten"]
+    refused = sign_in_with_code(client, candidate.email, PASSWORD, clock.code(done.secret))
+    assert refused.status_code == 422
+    assert enter_code(client, done.codes[0]).headers["Location"] == "/"
