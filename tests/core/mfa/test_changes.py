@@ -162,7 +162,8 @@ def test_admin_can_reset_the_mfa_of_someone_who_lost_their_phone(client, candida
     assert _count(app, TotpSecret) == 0
     assert _count(app, RecoveryCode) == 0
     event = _last(app, "mfa_reset")
-    assert event.actor_id == admin.id and event.actor_role == Role.ADMIN
+    assert event.actor_id == admin.id
+    assert event.actor_role == Role.ADMIN
     assert details_of(event)["reason"] == reason
     mail = _mail(app, candidate.email)
     assert mail.subject == "Your Waymark multi-factor sign-in was reset"

@@ -100,5 +100,6 @@ def test_a_sealed_secret_opens_only_with_its_key_or_an_older_one_kept():
 def test_the_app_reads_the_account_and_the_issuer_from_the_qr_code():
     uri = provisioning_uri(SECRET, "leader@uni.example")
     assert uri.startswith("otpauth://totp/Waymark:leader%40uni.example?")
-    assert f"secret={SECRET}" in uri and "issuer=Waymark" in uri
+    assert f"secret={SECRET}" in uri
+    assert "issuer=Waymark" in uri
     assert grouped(SECRET) == "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"

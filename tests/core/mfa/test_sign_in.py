@@ -73,7 +73,8 @@ def test_candidate_can_turn_on_an_authenticator_app_from_their_account(client, c
     text = page_text(response)
     assert "the only time Waymark shows them" in text
     codes = codes_on(response)
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     with app.app_context():
         row = db.session.scalar(select(TotpSecret))
         assert row.user_id == candidate.id
