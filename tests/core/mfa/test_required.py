@@ -4,6 +4,7 @@ The requirement is production's default (no override); most tests switch it off 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from tests.conftest import TEST_CONFIG
 from tests.support.html import form_post, login, logout, page_text
 from tests.support.mail import emailed_links
 from tests.support.mfa import enter_code, set_up_app
-from tests.support.people import make_user
+from tests.support.people import DEMO_PASSWORD, make_user
 
 STAFF_WHO_MUST = [Role.ADMIN, Role.COURSE_LEADER, Role.IQA, Role.EXAMINER]
 
@@ -133,3 +134,18 @@ def test_an_invited_iqa_who_joins_sets_it_up_before_anything_else(admin, app, mf
     assert joiner.get("/assessors/iqa").headers["Location"] == "/account/mfa/setup"
     set_up_app(joiner, clock)
     assert joiner.get("/assessors/iqa").status_code == 200
+
+
+def test_the_demo_says_whether_its_staff_logins_need_a_second_factor(runner, client, app):
+    # As ./run.sh serves it: off, and said so, so the README's demo logins work with the password alone.
+    first = runner.invoke(args=["demo", "load"])
+    assert "Multi-factor sign-in is NOT required here" in first.output
+    assert login(client, "admin@northmoor.example", DEMO_PASSWORD, follow=False).headers["Location"] == "/"
+    app.config["WAYMARK_MFA_REQUIRED_ROLES"] = DEFAULT_REQUIRED_ROLES
+    second = runner.invoke(args=["demo", "load"])
+    assert "Multi-factor sign-in is required for: administrator, course leader" in second.output
+
+
+def test_run_sh_leaves_it_off_for_the_demo_unless_asked():
+    run_sh = (Path(__file__).resolve().parents[3] / "run.sh").read_text()
+    assert 'export WAYMARK_MFA_REQUIRED_ROLES="${WAYMARK_MFA_REQUIRED_ROLES-}"' in run_sh
