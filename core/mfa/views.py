@@ -8,15 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 
 from core.accounts.models import User
-from core.accounts.services.sessions import LoginThrottled
-from core.errors import ValidationFailed
 from core.extensions import db
-from core.forms import Outcome, apply_errors, submit
+from core.forms import Outcome, submit
 from core.mfa.forms import CodeForm, ConfirmForm, ResetForm, SetupForm
 from core.mfa.permissions import can_reset_mfa
 from core.mfa.queries import app_of, has_second_factor, mfa_state, required_for
 from core.mfa.rules import grouped, is_secret, new_secret, provisioning_uri, qr_data_uri
-from core.mfa.services.common import CodeRefused
 from core.mfa.services.factors import (
     regenerate_recovery_codes,
     reset_mfa,
@@ -25,13 +22,15 @@ from core.mfa.services.factors import (
     verify_second_factor,
 )
 from core.web.access import ADMIN, PUBLIC, SIGNED_IN, rule
-from core.web.security import is_safe_next
 from core.web.signin import (
     SECOND_FACTOR_KEY,
+    check_submitted,
     client_ip,
     complete_sign_in,
     drop_pending_sign_in,
     pending_sign_in,
+    pending_user,
+    target_after,
 )
 from core.web.words import plural
 
@@ -53,7 +52,6 @@ OPEN_DURING_SETUP = frozenset(
         "core.home.health",
     }
 )
-THROTTLED = "Too many wrong codes. For your security, wait {minutes} minutes and try again."
 
 
 @bp.before_app_request
@@ -73,43 +71,9 @@ def _second_factor_gate():
     return redirect(url_for("core.mfa.setup"))
 
 
-def _attempt(form, call) -> Outcome:
-    """Like core.forms.submit, but a refused code is committed (its count and audit row stay) and a
-    throttled one answers 429."""
-    if not form.validate_on_submit():
-        return Outcome(422 if form.is_submitted() else 200)
-    try:
-        result = call()
-        db.session.commit()
-    except LoginThrottled as exc:
-        db.session.rollback()
-        form.form_errors.append(THROTTLED.format(minutes=exc.minutes))
-        return Outcome(429, result=exc.minutes)
-    except CodeRefused as exc:
-        db.session.commit()
-        apply_errors(form, exc)
-        return Outcome(422, errors=dict(exc.errors))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return Outcome(422, errors=dict(exc.errors))
-    return Outcome(200, result=result, done=True)
-
-
 def _answer(outcome: Outcome, template: str, **context):
     headers = {"Retry-After": str(outcome.result * 60)} if outcome.status == 429 else {}
     return render_template(template, **context), outcome.status, headers
-
-
-def _pending_user(pending) -> User | None:
-    if pending is None:
-        return None
-    user = db.session.get(User, pending.user_id)
-    return user if user is not None and user.is_active else None
-
-
-def _target(pending) -> str:
-    return pending.next if pending and is_safe_next(pending.next) else url_for("core.home.home")
 
 
 def _sign_in_again():
@@ -123,13 +87,13 @@ def verify():
     if current_user.is_authenticated:
         return redirect(url_for("core.home.home"))
     pending = pending_sign_in()
-    user = _pending_user(pending)
+    user = pending_user(pending)
     if user is None:
         return _sign_in_again()
     if not has_second_factor(user.id):
         return redirect(url_for("core.mfa.setup"))
     form = CodeForm()
-    outcome = _attempt(form, lambda: verify_second_factor(user, form.code.data, client_ip()))
+    outcome = check_submitted(form, lambda: verify_second_factor(user, form.code.data, client_ip()))
     if outcome:
         verified = outcome.result
         complete_sign_in(user, remember=pending.remember, second_factor=verified.method)
@@ -137,7 +101,7 @@ def verify():
         if verified.method == "recovery":
             left = plural(verified.codes_left, "recovery code")
             flash(f"You used a recovery code: {left} left. Make new ones from your account page.", "warning")
-        return redirect(_target(pending))
+        return redirect(target_after(pending))
     form.code.data = ""
     return _answer(outcome, "core/mfa/verify.html", form=form)
 
@@ -156,7 +120,7 @@ def _setting_up():
     if current_user.is_authenticated:
         return current_user, None
     pending = pending_sign_in()
-    return _pending_user(pending), pending
+    return pending_user(pending), pending
 
 
 @bp.route("/account/mfa/setup", methods=["GET", "POST"])
@@ -180,7 +144,7 @@ def setup():
         session.pop(SETUP_SECRET_KEY, None)
         if pending is not None:
             complete_sign_in(user, remember=pending.remember, second_factor="app")
-            after = _target(pending)
+            after = target_after(pending)
         else:
             session[SECOND_FACTOR_KEY] = "app"
             after = url_for("core.mfa.overview")
@@ -212,7 +176,7 @@ def overview():
 @rule(SIGNED_IN)
 def new_recovery_codes():
     form = ConfirmForm()
-    outcome = _attempt(
+    outcome = check_submitted(
         form,
         lambda: regenerate_recovery_codes(
             current_user, password=form.password.data, typed=form.code.data, ip=client_ip()
@@ -233,7 +197,7 @@ def new_recovery_codes():
 @rule(SIGNED_IN)
 def turn_off_mfa():
     form = ConfirmForm()
-    outcome = _attempt(
+    outcome = check_submitted(
         form,
         lambda: turn_off(current_user, password=form.password.data, typed=form.code.data, ip=client_ip()),
     )

@@ -9,14 +9,20 @@ the second-factor ones treats them as anyone.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from flask import request, session
+from flask import request, session, url_for
 from flask_login import login_user
 
 from core.accounts.models import User
-from core.accounts.services.sessions import start_session
+from core.accounts.services.sessions import LoginThrottled, start_session
+from core.errors import ValidationFailed
 from core.extensions import db
+from core.forms import Outcome, apply_errors
+from core.mfa.services.common import CodeRefused
+from core.web.security import is_safe_next
 
 PENDING_KEY = "signin_pending"
 # Set once this browser's sign-in proved a second factor (or the person turned one on while signed in).
@@ -24,6 +30,7 @@ SECOND_FACTOR_KEY = "second_factor"
 # Long enough to find the phone and open the app; short enough that a password typed on a shared computer
 # and walked away from is not waiting for anyone.
 PENDING_SECONDS = 10 * 60
+THROTTLED = "Too many wrong codes. For your security, wait {minutes} minutes and try again."
 
 
 def client_ip() -> str:
@@ -83,3 +90,39 @@ def pending_sign_in() -> PendingSignIn | None:
 def drop_pending_sign_in() -> None:
     """Forget a held sign-in (signed out, or given up)."""
     session.pop(PENDING_KEY, None)
+
+
+def pending_user(pending: PendingSignIn | None) -> User | None:
+    """The person of a held sign-in, unless their account was disabled meanwhile."""
+    if pending is None:
+        return None
+    user = db.session.get(User, pending.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def target_after(pending: PendingSignIn | None) -> str:
+    """Where a held sign-in goes once complete: the page first asked for, if it is one of ours."""
+    return pending.next if pending and is_safe_next(pending.next) else url_for("core.home.home")
+
+
+def check_submitted(form, call: Callable[[], Any]) -> Outcome:
+    """core.forms.submit for a second-factor check: a refused code is committed (its count and audit row
+    stay, or the throttle would never fill) and a throttled one is a 429 (`outcome.result`: the minutes)."""
+    if not form.validate_on_submit():
+        return Outcome(422 if form.is_submitted() else 200)
+    try:
+        result = call()
+        db.session.commit()
+    except LoginThrottled as exc:
+        db.session.rollback()
+        form.form_errors.append(THROTTLED.format(minutes=exc.minutes))
+        return Outcome(429, result=exc.minutes)
+    except CodeRefused as exc:
+        db.session.commit()
+        apply_errors(form, exc)
+        return Outcome(422, errors=dict(exc.errors))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return Outcome(422, errors=dict(exc.errors))
+    return Outcome(200, result=result, done=True)
