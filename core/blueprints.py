@@ -9,6 +9,7 @@ from core.mail.models import MailStatus
 from core.mail.views import bp as mail
 from core.mfa.views import bp as mfa
 from core.notifications.views import bp as notifications
+from core.passkeys.views import bp as passkeys
 from core.people.views import bp as people
 from core.web.access import area_blueprint
 
@@ -17,6 +18,7 @@ bp = area_blueprint(
     home,
     accounts,
     mfa,
+    passkeys,
     people,
     audit,
     mail,

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.forms import Outcome, submit
 from core.mfa.forms import CodeForm, ConfirmForm, ResetForm, SetupForm
 from core.mfa.permissions import can_reset_mfa
-from core.mfa.queries import app_of, has_second_factor, mfa_state, required_for
+from core.mfa.queries import app_of, has_second_factor, mfa_state, passkeys_of, required_for
 from core.mfa.rules import grouped, is_secret, new_secret, provisioning_uri, qr_data_uri
 from core.mfa.services.factors import (
     regenerate_recovery_codes,
@@ -103,7 +103,7 @@ def verify():
             flash(f"You used a recovery code: {left} left. Make new ones from your account page.", "warning")
         return redirect(target_after(pending))
     form.code.data = ""
-    return _answer(outcome, "core/mfa/verify.html", form=form)
+    return _answer(outcome, "core/mfa/verify.html", form=form, has_passkeys=bool(passkeys_of(user.id)))
 
 
 @bp.route("/login/code/cancel", methods=["POST"])

@@ -139,14 +139,25 @@ def verify_second_factor(user: User, typed: str, ip: str) -> Verified:
     return verified
 
 
-def _confirm_it_is_them(user: User, password: str, typed: str, ip: str) -> Verified:
-    """Password and a current code (or a recovery code), before a change that weakens or replaces them."""
+def confirm_code(user: User, typed: str, ip: str) -> Verified:
+    """A current code (or a recovery code) from a signed-in person, before a change to their factors."""
     check_mfa_throttle(user, ip)
-    if not verify_password(user.password_hash, password or ""):
-        raise refuse(user, ip, {"password": "That is not your password."}, reason="wrong password")
     verified = _check_code(user, typed, ip)
     clear_failures(user)
     return verified
+
+
+def confirm_password(user: User, password: str, ip: str) -> None:
+    """The password again, before a change to one's factors; wrong ones count towards the throttle."""
+    check_mfa_throttle(user, ip)
+    if not verify_password(user.password_hash, password or ""):
+        raise refuse(user, ip, {"password": "That is not your password."}, reason="wrong password")
+
+
+def _confirm_it_is_them(user: User, password: str, typed: str, ip: str) -> Verified:
+    """Password and a current code (or a recovery code), before a change that weakens or replaces them."""
+    confirm_password(user, password, ip)
+    return confirm_code(user, typed, ip)
 
 
 def _issue_recovery_codes(user: User) -> list[str]:

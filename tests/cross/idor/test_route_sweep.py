@@ -96,6 +96,7 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "group": content["group"],
         "assessment": victim.assessment_id,
         "examiner_access": victim.examiner_access_id,
+        "passkey": victim.passkey_id,
     }
 
 
