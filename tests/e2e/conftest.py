@@ -77,12 +77,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     pytest.fail(f"No answer to /ping within {START_TIMEOUT}s:\n{log_path.read_text()}", pytrace=False)
 
 
-def serve_demo(tmp_path_factory, name: str = "e2e-instance", extra_env: dict[str, str] | None = None):
+def serve_demo(
+    tmp_path_factory,
+    name: str = "e2e-instance",
+    extra_env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
+):
     """Serve the real app by `flask run` on a free local port, on a fresh SQLite database with the demo
-    loaded; yields its base URL (a generator, for fixtures of any scope). `extra_env` adds settings."""
+    loaded; yields its base URL (a generator, for fixtures of any scope). `extra_env` adds settings; `host`
+    names the server in its address (`localhost` where a browser refuses an IP address, as WebAuthn does)."""
     instance = tmp_path_factory.mktemp(name)
     port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://{host}:{port}"
     env = {
         **os.environ,
         "WAYMARK_INSTANCE_DIR": str(instance),
