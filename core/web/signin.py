@@ -58,6 +58,7 @@ class PendingSignIn:
     remember: bool
     next: str
     since: float
+    password_changed: str = ""
 
 
 def hold_sign_in(user: User, *, remember: bool, next_url: str | None) -> None:
@@ -68,6 +69,8 @@ def hold_sign_in(user: User, *, remember: bool, next_url: str | None) -> None:
         "remember": bool(remember),
         "next": next_url or "",
         "since": time.time(),
+        # A password changed or reset meanwhile (after a compromise, say) voids the held sign-in.
+        "password_changed": _stamp(user),
     }
 
 
@@ -78,7 +81,11 @@ def pending_sign_in() -> PendingSignIn | None:
         return None
     try:
         pending = PendingSignIn(
-            int(held["user_id"]), bool(held["remember"]), str(held["next"]), float(held["since"])
+            int(held["user_id"]),
+            bool(held["remember"]),
+            str(held["next"]),
+            float(held["since"]),
+            str(held.get("password_changed", "")),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -97,7 +104,13 @@ def pending_user(pending: PendingSignIn | None) -> User | None:
     if pending is None:
         return None
     user = db.session.get(User, pending.user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or _stamp(user) != pending.password_changed:
+        return None
+    return user
+
+
+def _stamp(user: User) -> str:
+    return user.password_changed_at.isoformat() if user.password_changed_at else ""
 
 
 def target_after(pending: PendingSignIn | None) -> str:

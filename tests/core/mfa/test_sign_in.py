@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.accounts.models import LoginAttempt, LoginSession
+from core.accounts.models import LoginAttempt, LoginSession, User
+from core.accounts.services.accounts import change_password
 from core.audit.models import AuditEvent
 from core.extensions import db
 from core.mail.models import OutboxMessage
@@ -255,3 +256,17 @@ def test_a_key_lost_in_a_rotation_leaves_the_recovery_codes(client, candidate, c
     refused = sign_in_with_code(client, candidate.email, PASSWORD, clock.code(done.secret))
     assert refused.status_code == 422
     assert enter_code(client, done.codes[0]).headers["Location"] == "/"
+
+
+def test_a_password_changed_meanwhile_voids_a_sign_in_waiting_for_its_code(client, candidate, clock, app):
+    _with_app(client, candidate, clock)
+    login(client, candidate.email, follow=False)
+    with app.app_context():
+        change_password(
+            db.session.get(User, candidate.id),
+            current=PASSWORD,
+            new="a brand new passphrase here",
+            keep_raw=None,
+        )
+        db.session.commit()
+    assert client.get("/login/code").headers["Location"] == "/login"
