@@ -8,6 +8,9 @@ ensure_venv ""
 export FLASK_APP=wsgi.py
 # Links in email and notifications follow the port unless WAYMARK_BASE_URL says otherwise (core/app.py).
 export PORT="${PORT:-5000}"
+# The demo's staff sign in with the password alone unless you ask for multi-factor sign-in (README, Demo
+# logins): production requires it of administrators, course leaders, IQAs and examiners.
+export WAYMARK_MFA_REQUIRED_ROLES="${WAYMARK_MFA_REQUIRED_ROLES-}"
 echo "Migrating the database..."
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load

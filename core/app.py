@@ -36,6 +36,7 @@ from core.db.querycount import install_query_header
 from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
+from core.mfa.rules import required_roles_setting
 from core.sso.rules import providers_from_env
 from core.sso.services.oidc import init_sso, sign_in_buttons, signout_offer
 from core.web.access import install_route_gate
@@ -284,6 +285,13 @@ def load_config(instance_path: Path) -> dict:
         "WAYMARK_PASSWORD_SIGNIN_FOR_STAFF": _env_bool("WAYMARK_PASSWORD_SIGNIN_FOR_STAFF", True),
         # Requests each API token may make in a minute (429 with Retry-After past it).
         "WAYMARK_API_PER_MINUTE": _env_int("WAYMARK_API_PER_MINUTE", 120),
+        # Multi-factor sign-in (core/mfa): the roles that must use it (unset: the four staff roles whose
+        # decisions reach awards; empty: nobody), and the keys that seal authenticator secrets (newest
+        # first; unset: derived from SECRET_KEY).
+        "WAYMARK_MFA_REQUIRED_ROLES": required_roles_setting(os.environ.get("WAYMARK_MFA_REQUIRED_ROLES")),
+        "WAYMARK_MFA_KEYS": [
+            k.strip() for k in os.environ.get("WAYMARK_MFA_KEYS", "").split(",") if k.strip()
+        ],
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
         # Who the privacy notice and accessibility statement tell people to contact.

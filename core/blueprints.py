@@ -8,7 +8,9 @@ from core.audit.views import bp as audit
 from core.home.views import bp as home
 from core.mail.models import MailStatus
 from core.mail.views import bp as mail
+from core.mfa.views import bp as mfa
 from core.notifications.views import bp as notifications
+from core.passkeys.views import bp as passkeys
 from core.people.views import bp as people
 from core.privacy.views import bp as privacy
 from core.sitepages.views import bp as sitepages
@@ -20,6 +22,8 @@ bp = area_blueprint(
     home,
     accounts,
     sso,
+    mfa,
+    passkeys,
     people,
     audit,
     mail,

@@ -1,5 +1,5 @@
-"""Command-line tools: `flask users | audit | mail | demo | backup | qualification | credentials | sso`,
-`flask privacy` and the rest, each group registered below."""
+"""Command-line tools: `flask users | audit | mail | mfa | demo | backup | qualification | credentials`,
+`flask sso`, `flask privacy` and the rest, each group registered below."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from core.db.backup import BackupError, create_backup, verify_backup
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
+from core.mfa.cli import mfa_cli
+from core.mfa.demo import demo_notice
 from core.notifications.services import send_digests
 from core.privacy.cli import privacy_cli
 from core.sso.cli import sso_cli
@@ -138,6 +140,7 @@ def demo_load_command():
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_PEOPLE:
         click.echo(f"  {person.email:32} {', '.join(r.label for r in person.roles)}")
+    click.echo(demo_notice())
 
 
 @backup_cli.command("create")
@@ -170,6 +173,7 @@ def register(app: Flask) -> None:
         users_cli,
         audit_cli,
         mail_cli,
+        mfa_cli,
         demo_cli,
         backup_cli,
         qualification_cli,

@@ -25,6 +25,9 @@ TEST_CONFIG = {
     "WAYMARK_PASSWORD_METHOD": "scrypt:1024:8:1",  # cheap in tests only
     "WAYMARK_BASE_URL": "http://waymark.test",
     "SERVER_NAME": None,
+    # Staff sign in through the form in most tests; tests/core/mfa turns the requirement on (and checks that
+    # production's default, with no override, requires it).
+    "WAYMARK_MFA_REQUIRED_ROLES": (),
 }
 
 

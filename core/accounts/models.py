@@ -162,9 +162,9 @@ class PasswordReset(TokenRow, db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, reset requests, and public certificate checks that could be guesses (`verify`: a number
-    that is not a certificate's, a name checked against one), counted per account (or certificate number)
-    and per address for throttling.
+    """Failed logins, reset requests, wrong second-factor codes (`mfa`), and public certificate checks that
+    could be guesses (`verify`: a number that is not a certificate's, a name checked against one), counted per
+    account (or certificate number) and per address for throttling.
 
     Kept in the database, not in process memory, so the limit holds across workers and app servers.
     """
@@ -173,7 +173,7 @@ class LoginAttempt(db.Model):
     __table_args__ = (
         Index("ix_login_attempts_email_at", "email", "attempted_at"),
         Index("ix_login_attempts_ip_at", "ip_address", "attempted_at"),
-        CheckConstraint("kind IN ('login', 'reset', 'verify')", name="kind_known"),
+        CheckConstraint("kind IN ('login', 'reset', 'verify', 'mfa')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, session
-from flask_login import LoginManager, login_user
+from flask_login import LoginManager
 from sqlalchemy import func, or_, select
 
 from core.accounts.models import Invitation, LoginSession, User, UserRole
 from core.accounts.services.sessions import (
     load_session_user,
-    start_session,
 )
 from core.db.timeutil import utcnow
 from core.extensions import db
@@ -99,17 +97,10 @@ def init_login(login_manager: LoginManager) -> None:
         return load_session_user(session_token)
 
 
-def sign_in_browser(user: User, *, remember: bool) -> None:
+def sign_in_browser(user: User, *, remember: bool, second_factor: str | None = None) -> None:
     """Sign this browser in as the user: the one way every sign-in ends (password, invitation, single
-    sign-on), so login sessions, their audit row and "last signed in" are the same whichever way it was."""
-    # A fresh cookie session at sign-in: nothing from before (a planted session) carries over.
-    session.clear()
-    start_session(
-        user,
-        remember=remember,
-        ip=request.remote_addr or "unknown",
-        user_agent=request.headers.get("User-Agent"),
-    )
-    db.session.commit()
-    login_user(user, remember=remember)
-    session.permanent = True
+    sign-on, a second factor), so login sessions, their audit row and "last signed in" are the same whichever
+    way it was (core/web/signin.py does it)."""
+    from core.web.signin import complete_sign_in  # the sign-in toolkit reads the accounts' services
+
+    complete_sign_in(user, remember=remember, second_factor=second_factor)

@@ -12,7 +12,6 @@ from core.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
 )
-from core.accounts.queries import sign_in_browser
 from core.accounts.services.accounts import change_password
 from core.accounts.services.invitations import (
     TokenUnusable,
@@ -29,10 +28,13 @@ from core.accounts.services.sessions import (
 )
 from core.extensions import db
 from core.forms import submit
+from core.mfa.queries import second_factor_step
 from core.sso.services.accounts import password_refusal
 from core.sso.services.oidc import offer_provider_signout, provider_signout_offer
 from core.web.access import PUBLIC, SIGNED_IN, rule
 from core.web.security import is_safe_next
+from core.web.signin import client_ip, hold_sign_in
+from core.web.signin import complete_sign_in as _sign_in
 from core.web.words import plural
 
 bp = Blueprint("accounts", __name__)
@@ -45,10 +47,6 @@ def token_problem(exc: TokenUnusable):
     """A reset or invitation link that cannot be used (any more), whether found on opening it or on saving."""
     db.session.rollback()
     return render_template("core/accounts/token_problem.html", message=str(exc)), 410
-
-
-def _sign_in(user, *, remember: bool) -> None:
-    sign_in_browser(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,6 +83,11 @@ def login():
             form.form_errors.append(refusal)
             form.password.data = ""
             return render_template("core/accounts/login.html", form=form), 403
+        if step := second_factor_step(user):
+            # Password right, second factor still to come: nobody is signed in until it is (core/mfa).
+            db.session.commit()
+            hold_sign_in(user, remember=bool(form.remember.data), next_url=form.next.data)
+            return redirect(url_for(step))
         _sign_in(user, remember=bool(form.remember.data))
         flash(f"Signed in as {user.name}.", "success")
         target = form.next.data
@@ -184,8 +187,3 @@ def accept_invitation_view(token: str):
         flash(f"Welcome to Waymark, {user.name}. Your account is ready.", "success")
         return redirect(url_for("core.home.home"))
     return render_template("core/accounts/accept_invitation.html", form=form, invitation=invitation)
-
-
-def client_ip() -> str:
-    """The client's address (ProxyFix has already applied trusted X-Forwarded-For hops)."""
-    return request.remote_addr or "unknown"

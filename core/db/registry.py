@@ -5,6 +5,7 @@ from core.apitokens.models import ApiToken
 from core.audit.models import AuditEvent
 from core.drafts.models import FormDraft
 from core.mail.models import OutboxMessage
+from core.mfa.models import Passkey, RecoveryCode, TotpSecret
 from core.notifications.models import Notification, NotificationPreference
 from core.sso.models import ExternalIdentity
 
@@ -19,7 +20,10 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutboxMessage",
+    "Passkey",
     "PasswordReset",
+    "RecoveryCode",
+    "TotpSecret",
     "User",
     "UserRole",
 ]

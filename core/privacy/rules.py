@@ -44,6 +44,15 @@ SUBJECT_ACCESS: dict[str, Holding] = {
         hide=frozenset({"token_hash"}),
     ),
     "external_identities": Holding("Your single sign-on links", via=_OWN),
+    "mfa_totp_secrets": Holding(
+        "Your authenticator app (when it was set up and last used)",
+        via=_OWN,
+        hide=frozenset({"sealed_secret", "last_used_step"}),
+    ),
+    "mfa_recovery_codes": Holding(
+        "Your recovery codes (whether each was used)", via=_OWN, hide=frozenset({"code_hash"})
+    ),
+    "mfa_passkeys": Holding("Your passkeys", via=_OWN, hide=frozenset({"public_key", "credential_id"})),
     "api_tokens": Holding(
         "API tokens that act as you or that you issued",
         via={"user_id": "", "created_by_id": "", "revoked_by_id": ""},
@@ -206,6 +215,9 @@ RETENTION: dict[str, Retention] = {
     "login_attempts": Retention("sign-in", delete=True),
     "invitations": Retention("account", delete=True),
     "external_identities": Retention("account", delete=True),
+    "mfa_totp_secrets": Retention("sign-in", delete=True),
+    "mfa_recovery_codes": Retention("sign-in", delete=True),
+    "mfa_passkeys": Retention("sign-in", delete=True),
     "api_tokens": Retention("account", delete=True),
     "notification_preferences": Retention("messages", delete=True),
     "notifications": Retention("messages", delete=True),

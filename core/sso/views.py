@@ -77,7 +77,8 @@ def callback(name: str):
     if current_user.is_authenticated:
         # Someone else was signed in on this browser: their session ends here, as on accepting an invitation.
         end_session(current_user, current_user.auth_session_id)
-    sign_in_browser(user, remember=False)
+    # The provider's own sign-in policy (its multi-factor step) stands for Waymark's second factor.
+    sign_in_browser(user, remember=False, second_factor="sso")
     remember_provider_session(assertion)
     flash(f"Signed in as {user.name} with {provider.label}.", "success")
     return redirect(target if is_safe_next(target) else url_for("core.home.home"))

@@ -491,6 +491,97 @@
     document.querySelectorAll("form[data-autosave]").forEach(setUpAutosave);
   }
 
+  /* (f) Passkeys (core/passkeys): the WebAuthn ceremonies, which only a script can run. The forms stay hidden
+     where the browser has no passkeys; the authenticator app's codes are always the way in without them. */
+  function fromBase64url(text) {
+    const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+    return Uint8Array.from(atob(base64), function (c) { return c.charCodeAt(0); }).buffer;
+  }
+
+  function toBase64url(buffer) {
+    let text = "";
+    new Uint8Array(buffer).forEach(function (byte) { text += String.fromCharCode(byte); });
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function withBuffers(options) {
+    options.challenge = fromBase64url(options.challenge);
+    if (options.user) { options.user.id = fromBase64url(options.user.id); }
+    ["excludeCredentials", "allowCredentials"].forEach(function (name) {
+      (options[name] || []).forEach(function (descriptor) { descriptor.id = fromBase64url(descriptor.id); });
+    });
+    return options;
+  }
+
+  function credentialJSON(credential) {
+    const response = credential.response;
+    const json = {
+      id: credential.id,
+      rawId: toBase64url(credential.rawId),
+      type: credential.type,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      authenticatorAttachment: credential.authenticatorAttachment || undefined,
+      response: { clientDataJSON: toBase64url(response.clientDataJSON) }
+    };
+    if (response.attestationObject) {
+      json.response.attestationObject = toBase64url(response.attestationObject);
+      json.response.transports = response.getTransports ? response.getTransports() : [];
+    } else {
+      json.response.authenticatorData = toBase64url(response.authenticatorData);
+      json.response.signature = toBase64url(response.signature);
+      if (response.userHandle) { json.response.userHandle = toBase64url(response.userHandle); }
+    }
+    return json;
+  }
+
+  async function answerJSON(response) {
+    let body = {};
+    try { body = await response.json(); } catch (e) { /* not JSON: an error page */ }
+    if (!response.ok) { throw new Error(body.error || "Something went wrong. Reload the page and try again."); }
+    return body;
+  }
+
+  async function runPasskey(form) {
+    const message = form.querySelector("[data-passkey-message]");
+    const token = form.querySelector('input[name="csrf_token"]').value;
+    message.hidden = true;
+    try {
+      const options = await answerJSON(await fetch(form.getAttribute("data-passkey-options"), {
+        method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch" }, credentials: "same-origin"
+      }));
+      const adding = form.getAttribute("data-passkey") === "add";
+      const credential = adding
+        ? await navigator.credentials.create({ publicKey: withBuffers(options) })
+        : await navigator.credentials.get({ publicKey: withBuffers(options) });
+      const done = await answerJSON(await fetch(form.action, {
+        method: "POST",
+        body: JSON.stringify(credentialJSON(credential)),
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token, "X-Requested-With": "fetch" },
+        credentials: "same-origin"
+      }));
+      window.location.assign(done.redirect);
+    } catch (error) {
+      // A person who closes the browser's passkey prompt gets NotAllowedError: say so in plain words.
+      message.textContent = error && error.name === "NotAllowedError"
+        ? "The passkey was not used. Try again, or type a code instead."
+        : error.message;
+      message.hidden = false;
+      message.focus && message.focus();
+    }
+  }
+
+  function setUpPasskeys() {
+    if (!window.PublicKeyCredential || !window.fetch || !navigator.credentials) { return; }
+    document.querySelectorAll("[data-passkey-unsupported]").forEach(function (note) { note.hidden = true; });
+    document.querySelectorAll("form[data-passkey]").forEach(function (form) {
+      form.hidden = false;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        runPasskey(form);
+      });
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var target = event.target;
     var button = target && target.closest ? target.closest("button[type=submit], input[type=submit]") : null;
@@ -499,4 +590,5 @@
   document.addEventListener("submit", onSubmit);
   ready(focusErrorSummary);
   ready(setUpAutosaves);
+  ready(setUpPasskeys);
 })();

@@ -89,15 +89,22 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
 
 
 def serve_demo(
-    tmp_path_factory, name: str = "e2e-instance", settings: dict | None = None, prepare: list | None = None
+    tmp_path_factory,
+    name: str = "e2e-instance",
+    settings: dict | None = None,
+    prepare: list | None = None,
+    extra_env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
 ):
     """Serve the real app by `flask run` on a free local port, on a fresh SQLite database with the demo
-    loaded; yields its base URL (a generator, for fixtures of any scope). `settings` adds environment
-    variables (single sign-on's providers, say); `prepare` lists commands run on the database after the demo
-    is loaded (`flask` arguments, or a module run with `python -m`, as ["-m", "tests.e2e.some_setup"])."""
+    loaded; yields its base URL (a generator, for fixtures of any scope). `settings` and `extra_env` add
+    environment variables (single sign-on's providers, say); `prepare` lists commands run on the database
+    after the demo is loaded (`flask` arguments, or a module run with `python -m`, as
+    ["-m", "tests.e2e.x_setup"]); `host` names the server in its address (`localhost` where a browser
+    refuses an IP address, as WebAuthn does)."""
     instance = tmp_path_factory.mktemp(name)
     port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://{host}:{port}"
     env = {
         **os.environ,
         "WAYMARK_INSTANCE_DIR": str(instance),
@@ -108,7 +115,10 @@ def serve_demo(
         "WAYMARK_BASE_URL": base_url,
         "FLASK_DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
+        # As ./run.sh serves the demo: staff sign in with their password alone (tests/e2e/test_mfa.py asks).
+        "WAYMARK_MFA_REQUIRED_ROLES": "",
         **(settings or {}),
+        **(extra_env or {}),
     }
     for name_ in ("FLASK_APP", "WAYMARK_DATA_DIR", "WAYMARK_HTTPS", "WAYMARK_PROXY_HOPS"):
         env.pop(name_, None)

@@ -23,6 +23,8 @@ CORE_KINDS: dict[str, dict[str, str]] = {
     "core.people.enable_account": {"user_id": "user"},
     "core.privacy.person_data": {"user_id": "user"},
     "core.privacy.erase_person": {"user_id": "user"},
+    "core.mfa.reset": {"user_id": "user"},
+    "core.passkeys.remove": {"passkey_id": "passkey"},
     "core.accounts.accept_invitation": {"token": "invitation_token"},
     "core.accounts.reset_password": {"token": "reset_token"},
     "core.sitepages.help_page": {"slug": "help_page"},
@@ -355,6 +357,7 @@ PRIVATE = {
     "witness_request",
     "assessment",
     "examiner_access",
+    "passkey",
 }
 # The rest is shared content (the qualification, modules, activities) that both cohorts study, or a
 # bearer token that is its own credential: any status but 5xx, and still none of the victim's data.

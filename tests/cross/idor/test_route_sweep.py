@@ -108,6 +108,7 @@ def values_of(app, victim: Objects, content: dict) -> dict[str, object]:
         "signing_key": "zz-not-a-signing-key",
         "status_list": 1,
         "context_file": "credentials-v2.jsonld",
+        "passkey": victim.passkey_id,
     }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from core.accounts.models import Role, User
 from core.extensions import db
+from core.mfa.models import Passkey
 from core.notifications.services import notify
 from modules.authoring.services.files import attach_file
 from modules.content.models import Activity, ActivityKind, Section
@@ -95,6 +96,7 @@ class Objects:
     post_id: int  # a reply in the thread
     notification_id: int
     study_log_id: int
+    passkey_id: int
     forum_ids: list[int] = field(default_factory=list)
 
 
@@ -188,6 +190,12 @@ def _give_objects(user: User, cohort: Cohort, session: CohortSession, mark: str,
     log = log_study(user, studied_on=date.today(), minutes=30, module_code=MODULE, note=f"{mark} study log")  # noqa: DTZ011
     db.session.flush()
     version = picture.current
+    # A passkey row as registration leaves it (the removal page never checks the key itself).
+    passkey = Passkey(
+        user_id=user.id, credential_id=f"{mark}-credential", public_key=b"key", name=f"{mark} passkey"
+    )
+    db.session.add(passkey)
+    db.session.flush()
     return Objects(
         user_id=user.id,
         email=user.email,
@@ -206,6 +214,7 @@ def _give_objects(user: User, cohort: Cohort, session: CohortSession, mark: str,
         post_id=reply.id,
         notification_id=note.id,
         study_log_id=log.id,
+        passkey_id=passkey.id,
         forum_ids=[thread.forum_id],
     )
 

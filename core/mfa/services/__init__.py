@@ -1,0 +1,1 @@
+"""Multi-factor sign-in use cases: they flush; the caller commits."""
