@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from core.db.timeutil import long_date as core_long_date
 from core.validation import Text
 from core.web.words import plural
 from qualification.cohorts.rules import Span, shift_for_breaks
@@ -94,8 +95,8 @@ def due_words(deadline: date, today: date) -> str:
 
 
 def long_date(day: date) -> str:
-    """A date as people write it: 'Friday 12 March 2027'."""
-    return day.strftime("%A %-d %B %Y")
+    """A deadline as people write it, with its weekday: 'Friday 12 March 2027'."""
+    return core_long_date(day, weekday=True)
 
 
 # Checks on the dates people type (the services raise them as field errors) ------------------------------
