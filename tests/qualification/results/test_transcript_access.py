@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
-from core.accounts.models import Role, User
-from core.extensions import db
-from qualification.cohorts.models import Cohort, CohortRoles, MemberRole
-from qualification.cohorts.services import add_staff
+from core.accounts.models import Role
+from qualification.cohorts.models import CohortRoles
 from qualification.permissions import can_view_transcript
-from tests.support.people import DEMO_PASSWORD, JO, Viewer, make_user, user_id
+from tests.support.people import JO, Viewer, add_assessor, user_id
 from tests.support.transcript import achieve, cohort_id, load_demo_world, page
 
 OTHER_ASSESSOR = "zed.assessor@northmoor.example"
@@ -21,12 +18,7 @@ OTHER_ASSESSOR = "zed.assessor@northmoor.example"
 @pytest.fixture
 def demo(app):
     load_demo_world(app)
-    make_user(app, OTHER_ASSESSOR, name="Zed Other", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
-    with app.app_context():
-        leader = db.session.scalar(select(User).where(User.email == "leader@northmoor.example"))
-        zed = db.session.scalar(select(User).where(User.email == OTHER_ASSESSOR))
-        add_staff(leader, db.session.scalars(select(Cohort)).one(), zed, MemberRole.ASSESSOR)
-        db.session.commit()
+    add_assessor(app, OTHER_ASSESSOR, "Zed Other", cohort_id(app))
     return app
 
 
