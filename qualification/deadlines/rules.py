@@ -113,27 +113,48 @@ def deadline_problem(due_on: date | None, *, today: date, starts_on: date) -> st
     return None
 
 
+def _later_date_problem(
+    day: date | None, today: date, current: date, words: tuple[str, str, str]
+) -> str | None:
+    """Why `day` cannot be a new deadline, in `words` (missing, in the past: {today}, not after the current
+    deadline: {current}), or None."""
+    missing, past, not_later = words
+    if day is None:
+        return missing
+    if day < today:
+        return past.format(today=long_date(today))
+    if day <= current:
+        return not_later.format(current=long_date(current))
+    return None
+
+
 def proposal_problem(proposed: date | None, *, today: date, current: date) -> str | None:
     """Why a candidate cannot propose this date for an extension, or None."""
-    if proposed is None:
-        return "Enter the date you propose."
-    if proposed < today:
-        return f"The date you propose is in the past: today is {long_date(today)}."
-    if proposed <= current:
-        return f"Propose a date after your current deadline, {long_date(current)}."
-    return None
+    return _later_date_problem(
+        proposed,
+        today,
+        current,
+        (
+            "Enter the date you propose.",
+            "The date you propose is in the past: today is {today}.",
+            "Propose a date after your current deadline, {current}.",
+        ),
+    )
 
 
 def grant_problem(until: date | None, *, today: date, current: date) -> str | None:
     """Why this new date cannot be granted, or None: it must be ahead, and later than the candidate's
     deadline now (or it is no extension)."""
-    if until is None:
-        return "Enter the new deadline."
-    if until < today:
-        return f"The new deadline cannot be in the past: today is {long_date(today)}."
-    if until <= current:
-        return f"The new deadline must be after the candidate's current deadline, {long_date(current)}."
-    return None
+    return _later_date_problem(
+        until,
+        today,
+        current,
+        (
+            "Enter the new deadline.",
+            "The new deadline cannot be in the past: today is {today}.",
+            "The new deadline must be after the candidate's current deadline, {current}.",
+        ),
+    )
 
 
 # Calendar feeds ------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from core.validation import errors_of
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from modules.study.queries import closed_modules
 from qualification.cohorts.models import LEFT, Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_about
+from qualification.cohorts.queries import cohort_about, cohort_modules
 from qualification.deadlines.models import (
     DeadlineExtension,
     DeadlineReminder,
@@ -33,7 +33,7 @@ from qualification.deadlines.permissions import (
     can_decide_extensions,
     can_set_deadlines,
 )
-from qualification.deadlines.queries import cohort_modules, reminders_due
+from qualification.deadlines.queries import reminders_due
 from qualification.deadlines.queries.personal import PersonalDeadline, current_deadline, personal_deadlines
 from qualification.deadlines.rules import (
     NOTE,

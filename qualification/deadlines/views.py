@@ -9,7 +9,7 @@ from flask_login import current_user
 from core.db.timeutil import uk_today
 from core.forms import answer, submit, values
 from core.web.access import SIGNED_IN, rule
-from qualification.cohorts.queries import cohort_or_404
+from qualification.cohorts.queries import cohort_modules, cohort_or_404
 from qualification.deadlines import services
 from qualification.deadlines.forms import DeadlineForm, ExtensionRequestForm, GrantForm, RefuseForm
 from qualification.deadlines.models import DeadlineExtension, ExtensionStatus
@@ -20,7 +20,6 @@ from qualification.deadlines.permissions import (
 )
 from qualification.deadlines.queries import (
     cohort_deadlines,
-    cohort_modules,
     cohort_requests,
     deadline_lines,
     deadline_or_404,
