@@ -56,6 +56,19 @@ def _number(text: str, pattern: str) -> int:
     return int(found.group(1))
 
 
+def _follow_count(card, link: str, none_text: str, open_list) -> int:
+    """The number on the card's link (`link`, a pattern), after following it to its list; 0 when the card
+    says there is none (`none_text`), the list then opened by `open_list`."""
+    counted = card.get_by_role("link", name=re.compile(link))
+    if counted.count():
+        count = _number(counted.inner_text(), r"^(\d+)")
+        counted.click()
+        return count
+    expect(card.get_by_text(none_text)).to_be_visible()
+    open_list()
+    return 0
+
+
 def _rows(table) -> int:
     """The rows of a table that hold data (the heading row has column headers, not cells)."""
     return table.get_by_role("row").filter(has=table.page.get_by_role("cell")).count()
@@ -118,14 +131,9 @@ def test_assessor_home_counts_equal_his_queue(page: Page):
     expect(page.locator("tbody tr").filter(has_not_text="Observation to plan")).to_have_count(0)
 
     _home(page)
-    overdue = card.get_by_role("link", name=re.compile(r"^\d+ overdue$"))
-    if overdue.count():
-        count = _number(overdue.inner_text(), r"^(\d+)")
-        overdue.click()
-    else:
-        expect(card.get_by_text("None overdue")).to_be_visible()
-        count = 0
-        page.goto("/assessors/queue?overdue=y")
+    count = _follow_count(
+        card, r"^\d+ overdue$", "None overdue", lambda: page.goto("/assessors/queue?overdue=y")
+    )
     assert _queue_rows(page) == count
 
     _home(page)
@@ -171,14 +179,12 @@ def _tom_completes_jo_m01(page: Page) -> None:
 def _iqa_counts_equal_the_work_list(page: Page) -> int:
     _home(page)
     card = _card(page, "Quality assurance")
-    review = card.get_by_role("link", name=re.compile(r"^\d+ decisions? waits? for your review$"))
-    if review.count():
-        count = _number(review.inner_text(), r"^(\d+)")
-        review.click()
-    else:
-        expect(card.get_by_text("No decisions are waiting for your review.")).to_be_visible()
-        count = 0
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Quality assurance").click()
+    count = _follow_count(
+        card,
+        r"^\d+ decisions? waits? for your review$",
+        "No decisions are waiting for your review.",
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Quality assurance").click,
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Quality assurance")
     waiting = page.get_by_role("region", name="Waiting for your review")
     if count:

@@ -9,8 +9,8 @@ import pytest
 from core.accounts.models import Role
 from qualification.cohorts.models import CohortRoles
 from qualification.permissions import can_view_transcript
-from tests.support.people import JO, Viewer, add_assessor, user_id
-from tests.support.transcript import achieve, cohort_id, load_demo_world, page
+from tests.support.people import JO, Viewer, add_assessor
+from tests.support.transcript import achieve, cohort_id, load_demo_world, page, transcript_url
 
 OTHER_ASSESSOR = "zed.assessor@northmoor.example"
 
@@ -24,7 +24,7 @@ def demo(app):
 
 def test_assessor_of_the_cohort_cannot_see_a_transcript_of_a_candidate_not_theirs(demo):
     achieve(demo, JO, "M01", date(2026, 11, 2))
-    url = f"/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, JO)}/transcript"
+    url = transcript_url(demo, JO)
     refused = page(demo, OTHER_ASSESSOR, url)
     assert refused.status_code == 404
     assert "<td>M01</td>" not in refused.get_data(as_text=True)
