@@ -134,14 +134,8 @@ def cancel_observation(actor, observation: Observation, *, expected_version: int
     observation.move_to(ObservationStatus.CANCELLED)
     flush_or_conflict("observation")
     _audit("observation_cancelled", actor, observation)
-    day = long_date(observation.planned_for)
-    notify(
-        observation.candidate_id,
-        kind="observation_cancelled",
-        about=cohort_about(observation.cohort_id),
-        title=f"Observation cancelled: {observation.module_code} on {day}",
-        link_endpoint="assessors.workplace.my_workplace",
-    )
+    cancelled = f"Observation cancelled: {observation.module_code} on {long_date(observation.planned_for)}"
+    _tell(observation.candidate_id, observation, "observation_cancelled", cancelled, cancelled=True)
 
 
 def record_fields(observation: Observation) -> dict:
@@ -314,25 +308,25 @@ def _tell_assessor(actor, observation: Observation, comment: str, *, acknowledge
         return
     did = "acknowledged" if acknowledged else "commented on"
     said = f"{actor.name} {did} your {observation.module_code} observation record"
-    _tell(
-        observation.assessor_id,
-        observation,
-        "observation_comment",
-        said + (" with a comment" if acknowledged else ""),
-        comment,
-    )
+    said += " with a comment" if acknowledged else ""
+    _tell(observation.assessor_id, observation, "observation_comment", said, comment)
 
 
-def _tell(user_id: int, observation: Observation, kind: str, title: str, body: str = "") -> None:
-    """Notify someone about the observation, naming its cohort, with a link to it."""
+def _tell(
+    user_id: int, observation: Observation, kind: str, title: str, body: str = "", cancelled=False
+) -> None:
+    """Notify someone about the observation, naming its cohort, with a link to it (to the candidate's
+    workplace page once it is cancelled)."""
+    link = {"observation_id": observation.id} if not cancelled else {}
+    endpoint = "assessors.workplace.my_workplace" if cancelled else "assessors.workplace.show_observation"
     notify(
         user_id,
         kind=kind,
         about=cohort_about(observation.cohort_id),
         title=title,
         body=body,
-        link_endpoint="assessors.workplace.show_observation",
-        observation_id=observation.id,
+        link_endpoint=endpoint,
+        **link,
     )
 
 
