@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import jsonify, request
+from flask import flash, jsonify, redirect, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
@@ -113,6 +113,21 @@ def submit(
         db.session.rollback()
         return Outcome(409, message=str(exc) if isinstance(exc, InvalidTransition) else stale)
     return Outcome(200, result=result, done=True)
+
+
+def answer(outcome: Outcome, told, back, again):
+    """The response to a submission: when it was done, flash what `told` says and redirect to `back` (each a
+    value, or a function of what the service returned); otherwise `again(outcome)`: the page shown again
+    with the form, its errors and the outcome's status."""
+    if not outcome:
+        return again(outcome)
+    flash(told(outcome.result) if callable(told) else told, "success")
+    return redirect(back(outcome.result) if callable(back) else back)
+
+
+def values(form: FlaskForm, *names: str) -> dict[str, Any]:
+    """What was typed in these fields, by name: the keyword arguments of the service the form is sent to."""
+    return {name: form[name].data for name in names}
 
 
 # Forms kept as drafts on the server -------------------------------------------------------------------------

@@ -67,21 +67,42 @@ def route_completed(actor, assessment: Assessment, *, overrides: Sequence[str] =
         assessment.sample_reasons = "; ".join(reasons)[:300]
         assessment.move_to(MarkingStatus.IN_IQA_REVIEW, Actor.SYSTEM)
         for iqa_id in sorted(roles_of_assessment(assessment).iqa_ids - {actor.id}):
-            notify(
+            waiting = with_article(
+                f"{assessment.module_code} decision is waiting for your review", capital=True
+            )
+            _tell(
                 iqa_id,
-                kind="decision_sampled",
-                about=cohort_about(assessment.cohort_id),
-                title=with_article(
-                    f"{assessment.module_code} decision is waiting for your review", capital=True
-                ),
-                body=f"Sampled because {assessment.sample_reasons}.",
-                link_endpoint="assessors.marking.show_assessment",
-                assessment_id=assessment.id,
+                assessment,
+                "decision_sampled",
+                waiting,
+                f"Sampled because {assessment.sample_reasons}.",
             )
     else:
         assessment.move_to(MarkingStatus.READY_FOR_RELEASE, Actor.SYSTEM)
     _flush_or_conflict()
     _audit("decision_routed", actor, assessment, role="system", to=assessment.status, reasons=reasons)
+
+
+def _permitted(actor, assessment: Assessment, may, refusal: str, expected_version: int | None):
+    """The cohort's roles around the assessment, once `may` lets the actor act on it and it is still as
+    their page showed it (`expected_version`)."""
+    roles = roles_of_assessment(assessment)
+    require(may(actor, assessment, roles), refusal)
+    _check_version(assessment, expected_version)
+    return roles
+
+
+def _tell(user_id: int, assessment: Assessment, kind: str, title: str, body: str) -> None:
+    """Notify someone about the decision, naming its cohort, with a link to it."""
+    notify(
+        user_id,
+        kind=kind,
+        about=cohort_about(assessment.cohort_id),
+        title=title,
+        body=body,
+        link_endpoint="assessors.marking.show_assessment",
+        assessment_id=assessment.id,
+    )
 
 
 def sample_decision(actor, assessment: Assessment) -> None:
@@ -100,11 +121,8 @@ def review_decision(
     actor, assessment: Assessment, *, verdict: str, reasons_md: str, expected_version: int | None
 ) -> IqaReview:
     """Agree with a sampled decision (ready for release) or return it to the assessor with reasons."""
-    require(
-        can_review(actor, assessment, roles_of_assessment(assessment)),
-        "Only an IQA of this cohort who did not make the decision can review it.",
-    )
-    _check_version(assessment, expected_version)
+    refusal = "Only an IQA of this cohort who did not make the decision can review it."
+    _permitted(actor, assessment, can_review, refusal, expected_version)
     reasons_md = (reasons_md or "").strip()
     if verdict not in ("agree", "return"):
         raise ValidationFailed({"verdict": "Choose agree or return to the assessor."})
@@ -130,15 +148,8 @@ def review_decision(
     _flush_or_conflict()
     _audit("iqa_reviewed", actor, assessment, role="iqa", verdict=verdict, reasons=reasons_md)
     if verdict == "return" and assessment.assessor_id is not None:
-        notify(
-            assessment.assessor_id,
-            kind="decision_returned",
-            about=cohort_about(assessment.cohort_id),
-            title=f"Your {assessment.module_code} decision was returned by the IQA",
-            body=reasons_md[:500],
-            link_endpoint="assessors.marking.show_assessment",
-            assessment_id=assessment.id,
-        )
+        returned = f"Your {assessment.module_code} decision was returned by the IQA"
+        _tell(assessment.assessor_id, assessment, "decision_returned", returned, reasons_md[:500])
     return review
 
 
@@ -196,12 +207,8 @@ def _record_results(actor, assessment: Assessment) -> None:
 
 def release_decision(actor, assessment: Assessment, *, expected_version: int | None = None) -> None:
     """Release a decision: record the results and tell the candidate (the only moment they learn it)."""
-    cohort = roles_of_assessment(assessment)
-    require(
-        can_release(actor, assessment, cohort),
-        "Only the assessor, the cohort's IQA or the course leader can release decisions.",
-    )
-    _check_version(assessment, expected_version)
+    refusal = "Only the assessor, the cohort's IQA or the course leader can release decisions."
+    cohort = _permitted(actor, assessment, can_release, refusal, expected_version)
     if withdrawn_subject(assessment):
         raise InvalidTransition(WITHDRAWN)
     role = releasing_role(actor, cohort)
@@ -212,14 +219,13 @@ def release_decision(actor, assessment: Assessment, *, expected_version: int | N
     _record_results(actor, assessment)
     _audit("decision_released", actor, assessment, role=role.value, decision=assessment.decision)
     subject = "claim for prior learning" if assessment.kind == AssessmentKind.APL else "submission"
-    notify(
+    decided = f"Feedback on your {assessment.module_code} {subject}: {Decision(assessment.decision).label}"
+    _tell(
         assessment.candidate_id,
-        kind="feedback_released",
-        about=cohort_about(assessment.cohort_id),
-        title=f"Feedback on your {assessment.module_code} {subject}: {Decision(assessment.decision).label}",
-        body="Your assessor's feedback is ready to read.",
-        link_endpoint="assessors.marking.show_assessment",
-        assessment_id=assessment.id,
+        assessment,
+        "feedback_released",
+        decided,
+        "Your assessor's feedback is ready to read.",
     )
 
 
@@ -238,11 +244,10 @@ def reopen_decision(
     actor, assessment: Assessment, *, reason: str, expected_version: int | None = None
 ) -> None:
     """Reopen a completed or released decision for the assessor, with the reason in the audit log."""
-    require(
-        can_reopen(actor, assessment, roles_of_assessment(assessment)),
-        "Only the course leader or one of the cohort's IQAs (not the one who made it) can reopen a decision.",
+    refusal = (
+        "Only the course leader or one of the cohort's IQAs (not the one who made it) can reopen a decision."
     )
-    _check_version(assessment, expected_version)
+    _permitted(actor, assessment, can_reopen, refusal, expected_version)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": "Give the reason for reopening; it is kept in the audit log."})

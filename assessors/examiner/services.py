@@ -19,7 +19,7 @@ from assessors.quality.models import ExaminerAccess, ExaminerSampleCandidate
 from assessors.queries import cohort_members
 from core.accounts.models import Role, User, UserRole
 from core.audit.services import record
-from core.db.timeutil import utcnow
+from core.db.timeutil import long_date, utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
@@ -126,7 +126,7 @@ def grant_examiner_access(
     notify(
         examiner.id,
         kind="examiner_access",
-        title=f"You can read a sample of {cohort.name} until {ends_on.strftime('%-d %B %Y')}",
+        title=f"You can read a sample of {cohort.name} until {long_date(ends_on)}",
         body=note,
         about=cohort_about(cohort.id),
         link_endpoint="assessors.examiner.list_examiner_grants",

@@ -15,7 +15,7 @@ from assessors.quality.forms import GrantAccessForm, RevokeAccessForm
 from assessors.quality.models import ExaminerAccess
 from assessors.quality.services import cohort_for_sampling
 from core.accounts.models import Role, User
-from core.db.timeutil import uk_today
+from core.db.timeutil import long_date, uk_today
 from core.extensions import db
 from core.forms import submit
 from core.web.access import roles, rule
@@ -89,7 +89,7 @@ def grant_examiner_access(cohort_id: int):
     if not outcome:
         return _access_page(_cohort_or_404(cohort_id), form, outcome.status)
     access = outcome.result
-    until = access.ends_on.strftime("%-d %B %Y")
+    until = long_date(access.ends_on)
     flash(f"Access granted to {plural(len(access.candidates), 'candidate')} until {until}.", "success")
     return redirect(url_for("assessors.examiner.list_examiner_access", cohort_id=cohort_id))
 

@@ -18,6 +18,7 @@ from assessors.marking.models import Assessment, AssessmentKind, CriterionJudgem
 from assessors.workplace.services.observations import observed_criteria
 from assessors.workplace.services.signoffs import signoffs_for
 from core.accounts.models import User
+from core.db.timeutil import long_date
 from core.extensions import db
 from modules.catalogue.models import AssessmentMethod, LearningOutcome, Module
 from portfolio.apl.queries import ClaimChanges, claim_changes
@@ -52,7 +53,7 @@ def attested_from(observed, signoffs) -> dict[str, Backing]:
     found: dict[str, Backing] = {}
     for ref, seen in observed.items():
         dates = tuple(
-            f"observation on {(o.observed_on or o.planned_for).strftime('%-d %B %Y')}"
+            f"observation on {long_date(o.observed_on or o.planned_for)}"
             for o, judged in seen
             if judged.judgement == "met"
         )

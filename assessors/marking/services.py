@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from assessors.decisions.services import route_completed
@@ -47,7 +46,8 @@ from assessors.services import (
     check_version,
     flush_or_conflict,
 )
-from core.db.timeutil import UK, utcnow
+from core.db.rows import added
+from core.db.timeutil import UK, long_date, utcnow
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from modules.catalogue.models import Module
@@ -104,12 +104,9 @@ def _create(actor, assessment: Assessment, refs: list[str], prefilled: Mapping[s
         )
         for ref in refs
     ]
-    try:
-        # Two assessors' (or two tabs') first clicks at once: the unique key lets exactly one create it.
-        with db.session.begin_nested():
-            db.session.add(assessment)
-    except IntegrityError as exc:
-        raise EditConflict("Marking of this work was started in another window; open it again.") from exc
+    # Two assessors' (or two tabs') first clicks at once: the unique key lets exactly one create it.
+    if not added(assessment):
+        raise EditConflict("Marking of this work was started in another window; open it again.")
     assessment.move_to(MarkingStatus.IN_MARKING, Actor.ASSESSOR)
     assessment.started_at = utcnow()
     db.session.flush()
@@ -317,7 +314,9 @@ def carry_forward_criteria(actor, assessment: Assessment, *, expected_version: i
     plan = carry_plan(previous.met_refs, {ref: j.outcome for ref, j in by_ref.items()})
     earlier = previous.judgements
     met_on = previous.assessment.completed_at or previous.assessment.created_at
-    said = f"Carried forward from attempt {previous.attempt} (met on {met_on.astimezone(UK):%-d %B %Y})."
+    said = (
+        f"Carried forward from attempt {previous.attempt} (met on {long_date(met_on.astimezone(UK).date())})."
+    )
     for ref in plan["carry"]:
         judgement = by_ref[ref]
         judgement.outcome = "met"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from assessors.marking.models import Assessment, AssessmentKind, Decision, IqaReview, MarkingStatus
@@ -20,6 +19,7 @@ from assessors.quality.rules import DEFAULT_RULES, plan_of
 from assessors.queries import cohort_members
 from core.accounts.models import Role, User
 from core.audit.services import record
+from core.db.rows import added
 from core.db.timeutil import utcnow
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
@@ -129,12 +129,9 @@ def save_sampling_plan(actor, cohort: Cohort, values: PlanValues) -> bool:
     plan = plan_of(cohort.id)
     if plan is None:
         plan = SamplingPlan(cohort_id=cohort.id)
-        try:
-            # Two IQAs saving the cohort's first plan at once: the unique cohort lets exactly one create it.
-            with db.session.begin_nested():
-                db.session.add(plan)
-        except IntegrityError as exc:
-            raise EditConflict(STALE_PLAN) from exc
+        # Two IQAs saving the cohort's first plan at once: the unique cohort lets exactly one create it.
+        if not added(plan):
+            raise EditConflict(STALE_PLAN)
     plan.base_percent = values.base_percent
     plan.first_decisions = values.first_decisions
     plan.all_apl = values.all_apl

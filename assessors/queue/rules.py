@@ -18,9 +18,11 @@ from functools import lru_cache
 
 import holidays
 
-from core.db.timeutil import UK
+from core.db.timeutil import UK, uk_today
 from qualification.cohorts.rules import Span, on_break, paused_days
 
+# The queue's modules read "today" by this name; the one function is core's.
+today_uk = uk_today
 DEFAULT_TARGET = 15  # the cohort default (Cohort.turnaround_days)
 NO_CLOSURES: frozenset[date] = frozenset()
 
@@ -182,8 +184,3 @@ class Turnaround:
 
     def cutoff(self, today: date, breaks: Sequence[Span] = ()) -> datetime | None:
         return overdue_cutoff(self.target, today, self.closed, breaks)
-
-
-def today_uk(now: datetime | None = None) -> date:
-    """Today's UK date."""
-    return uk_date(now or datetime.now(UTC))

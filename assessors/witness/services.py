@@ -22,7 +22,7 @@ from core.accounts.models import User
 from core.accounts.rules import hash_token, new_token
 from core.accounts.services.sessions import is_valid_email, normalise_email
 from core.audit.services import record
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import UK, long_date, utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.mail.services import queue_template_mail
@@ -149,7 +149,7 @@ def request_testimony(
     db.session.flush()
     candidate = db.session.get(User, item.candidate_id)
     link = absolute_url("assessors.witness.respond", token=raw)
-    until = req.expires_at.astimezone(UK).strftime("%-d %B %Y")
+    until = long_date(req.expires_at.astimezone(UK).date())
     queue_template_mail(
         email,
         f"Please confirm {candidate.name}'s evidence",
@@ -213,7 +213,7 @@ def _response(name: str, role: str, comment: str) -> tuple[str, str, str]:
 
 def testimony_markdown(req: WitnessRequest, version, refs: list[str], texts: dict[str, str]) -> str:
     """The testimony as the candidate's portfolio shows it."""
-    day = req.responded_at.astimezone(UK).strftime("%-d %B %Y")
+    day = long_date(req.responded_at.astimezone(UK).date())
     lines = "\n".join(f"- **{r}** {texts.get(r, '')}".rstrip() for r in refs)
     comment = f"\n\n## Comment\n\n{req.comment_md}" if req.comment_md else ""
     return (

@@ -1,7 +1,7 @@
-"""One row per key, made on first use: the person's draft of a form, of an answer.
+"""One row per key, made on first use: the person's draft of a form, of an answer; a row added once.
 
-Two requests may make the first row at once (two tabs, an autosave and a button): the unique key lets one
-insert win, and the other reads the winner's row instead of failing.
+Two requests may make the first row at once (two tabs, an autosave and a button, a double click, two
+servers' runs): the unique key lets one insert win, and the other learns so instead of failing.
 """
 
 from __future__ import annotations
@@ -23,13 +23,19 @@ def locked_row(model: type[Row], defaults: dict[str, Any] | None = None, **keys:
     row = db.session.scalar(query)
     if row is not None:
         return row
+    row = model(**keys, **(defaults or {}))
+    return row if added(row) else db.session.scalars(query).one()
+
+
+def added(row) -> bool:
+    """Add the row in a savepoint of its own: True; or False, with nothing added and the transaction still
+    usable, when a unique key says the same row was added first (the same thing sent twice at once)."""
     savepoint = db.session.begin_nested()
     try:
-        row = model(**keys, **(defaults or {}))
         db.session.add(row)
         db.session.flush()
     except IntegrityError:
         savepoint.rollback()
-        return db.session.scalars(query).one()
+        return False
     savepoint.commit()
-    return row
+    return True

@@ -14,9 +14,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def uk_today() -> date:
-    """Today's date in the UK: deadlines, access end dates and breaks are written in UK dates."""
-    return utcnow().astimezone(UK).date()
+def uk_today(now: datetime | None = None) -> date:
+    """Today's date in the UK (or the UK date at `now`): deadlines, access end dates and breaks are written in
+    UK dates."""
+    return (now or utcnow()).astimezone(UK).date()
+
+
+def long_date(day: date, *, weekday: bool = False) -> str:
+    """A date as people write it: '12 March 2027', or 'Friday 12 March 2027' with the weekday."""
+    return day.strftime("%A %-d %B %Y" if weekday else "%-d %B %Y")
 
 
 class UTCDateTime(TypeDecorator):

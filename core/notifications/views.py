@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.db.paging import newest_first
 from core.extensions import db
-from core.forms import submit
+from core.forms import answer, submit, values
 from core.notifications.forms import PreferencesForm
 from core.notifications.models import Notification
 from core.notifications.services import mark_read, preference_of, save_preferences
@@ -45,17 +45,15 @@ def read_all():
 def preferences():
     pref = preference_of(current_user.id)
     form = PreferencesForm(obj=pref if request.method == "GET" else None)
-    outcome = submit(
-        form,
-        lambda: save_preferences(
-            current_user,
-            delivery=form.delivery.data,
-            quiet_start=form.quiet_start.data,
-            quiet_end=form.quiet_end.data,
-            digest_hour=form.digest_hour.data if form.digest_hour.data is not None else 17,
+    digest_hour = form.digest_hour.data if form.digest_hour.data is not None else 17
+    return answer(
+        submit(
+            form,
+            lambda: save_preferences(
+                current_user, **values(form, "delivery", "quiet_start", "quiet_end"), digest_hour=digest_hour
+            ),
         ),
+        "Your notification settings are saved.",
+        url_for("core.notifications.preferences"),
+        lambda refused: (render_template("core/notifications/preferences.html", form=form), refused.status),
     )
-    if outcome:
-        flash("Your notification settings are saved.", "success")
-        return redirect(url_for("core.notifications.preferences"))
-    return render_template("core/notifications/preferences.html", form=form), outcome.status

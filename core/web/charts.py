@@ -110,11 +110,6 @@ class Chart:
         return self.x_ticks if self.horizontal else self.y_ticks
 
 
-def nothing(title: str, headings: tuple[str, ...] = ()) -> Chart:
-    """A chart with nothing to draw (the page says why instead)."""
-    return Chart(title, "", WIDTH, HEIGHT, Box(0, 0, WIDTH, HEIGHT), headings=headings)
-
-
 def nice_scale(largest: float, ticks: int = 5, *, whole: bool = True) -> tuple[float, float]:
     """The top of a value axis and its step: the smallest 1, 2, 2.5 or 5 x 10^n step that covers `largest`
     in about `ticks` steps (whole steps only for counts). nice_scale(37) == (40, 10)."""
@@ -156,12 +151,6 @@ def _thinned(positions: Sequence[float], labels: Sequence[str], room: float) -> 
     )
 
 
-def _table(category_heading: str, categories: Sequence[str], series: Sequence[Series]):
-    headings = (category_heading, *(s.name for s in series))
-    rows = tuple((category, *(number(s.values[i]) for s in series)) for i, category in enumerate(categories))
-    return headings, rows
-
-
 def with_figures(chart: Chart, more: Sequence[Series]) -> Chart:
     """The chart with more columns in its table only (figures that would need another scale to draw, such
     as how many decisions each median turnaround is of)."""
@@ -170,152 +159,164 @@ def with_figures(chart: Chart, more: Sequence[Series]) -> Chart:
     return replace(chart, headings=headings, rows=rows)
 
 
-def _largest(series: Sequence[Series]) -> float:
-    return max((v for s in series for v in s.values if v is not None), default=0)
+@dataclass(frozen=True)
+class Figures:
+    """What a chart is of: its words, the categories (weeks, people) and a series of values for each."""
+
+    title: str
+    description: str
+    categories: Sequence[str]
+    series: Sequence[Series]
+    category_heading: str
+    value_label: str
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        return (self.category_heading, *(s.name for s in self.series))
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        """The same figures as a table: a row per category."""
+        return tuple(
+            (category, *(number(s.values[i]) for s in self.series))
+            for i, category in enumerate(self.categories)
+        )
+
+    @property
+    def legend(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.series)
+
+    def scale(self, *, whole: bool) -> tuple[float, float] | None:
+        """The value axis's top and step, or None when there is nothing to draw."""
+        if not self.categories or not self.series:
+            return None
+        return nice_scale(
+            max((v for s in self.series for v in s.values if v is not None), default=0), whole=whole
+        )
+
+    def bars(self, place) -> tuple[Bar, ...]:
+        """A bar per category and series, side by side; `place(i, j, value)` gives its x, y, width, height."""
+        return tuple(
+            Bar(
+                *place(i, j, s.values[i] or 0),
+                j,
+                f"{category}: {number(s.values[i]) or 'none'} ({s.name.lower()})",
+            )
+            for i, category in enumerate(self.categories)
+            for j, s in enumerate(self.series)
+        )
+
+    def chart(self, plot: Box, **drawn) -> Chart:
+        """The chart of these figures: `drawn` are its axes' ticks, bars or lines and the like."""
+        return Chart(
+            self.title,
+            self.description,
+            WIDTH,
+            HEIGHT,
+            plot,
+            x_label=self.category_heading,
+            y_label=self.value_label,
+            headings=self.headings,
+            rows=self.rows,
+            **drawn,
+        )
 
 
-def bar_chart(
-    title: str,
-    description: str,
-    categories: Sequence[str],
-    series: Sequence[Series],
-    *,
-    category_heading: str,
-    value_label: str,
-    horizontal: bool = False,
-    whole: bool = True,
-) -> Chart:
+def nothing(title: str, headings: tuple[str, ...] = ()) -> Chart:
+    """A chart with nothing to draw (the page says why instead)."""
+    return Chart(title, "", WIDTH, HEIGHT, Box(0, 0, WIDTH, HEIGHT), headings=headings)
+
+
+# The plot of upright charts: categories along the bottom, values up the side.
+UPRIGHT = Box(56, MARGIN, WIDTH - MARGIN, HEIGHT - 56)
+
+
+def _up(top: float):
+    """Where a value stands on the upright plot's value axis (pixels from the top)."""
+    return lambda value: UPRIGHT.bottom - value / top * UPRIGHT.height
+
+
+def bar_chart(figures: Figures, *, horizontal: bool = False, whole: bool = True) -> Chart:
     """Bars side by side per category (one per series); `horizontal` lists the categories down the side,
     for long names such as people's."""
-    headings, rows = _table(category_heading, categories, series)
-    if not categories or not series:
-        return nothing(title, headings)
-    top, step = nice_scale(_largest(series), whole=whole)
-    n, k = len(categories), len(series)
-    bars = []
+    scale = figures.scale(whole=whole)
+    if scale is None:
+        return nothing(figures.title, figures.headings)
+    top, step = scale
+    n, k = len(figures.categories), len(figures.series)
+    legend = figures.legend if k > 1 else ()
     if horizontal:
-        left = min(220.0, max(len(c) for c in categories) * CHAR + 12)
-        plot = Box(left, MARGIN, WIDTH - MARGIN - 8, MARGIN + n * ROW)
-        height = int(plot.bottom + 48)
-        band = ROW
-        thickness = band * 0.7 / k
-
-        def to_x(value: float) -> float:
-            return plot.left + value / top * plot.width
-
-        for i, category in enumerate(categories):
-            for j, s in enumerate(series):
-                value = s.values[i] or 0
-                y = plot.top + i * band + band * 0.15 + j * thickness
-                bars.append(
-                    Bar(
-                        plot.left,
-                        round(y, 1),
-                        round(to_x(value) - plot.left, 1),
-                        round(thickness, 1),
-                        j,
-                        f"{category}: {number(s.values[i]) or 'none'} ({s.name.lower()})",
-                    )
-                )
-        y_ticks = tuple(Tick(round(plot.top + (i + 0.5) * band, 1), c) for i, c in enumerate(categories))
-        return Chart(
-            title,
-            description,
-            WIDTH,
-            height,
-            plot,
-            x_ticks=_value_ticks(top, step, to_x),
-            y_ticks=y_ticks,
-            bars=tuple(bars),
-            legend=tuple(s.name for s in series) if k > 1 else (),
-            x_label=value_label,
-            y_label=category_heading,
-            horizontal=True,
-            headings=headings,
-            rows=rows,
-        )
-    plot = Box(56, MARGIN, WIDTH - MARGIN, HEIGHT - 56)
-    band = plot.width / n
+        return _across(figures, top, step, legend)
+    band = UPRIGHT.width / n
     thickness = band * 0.8 / k
+    to_y = _up(top)
 
-    def to_y(value: float) -> float:
-        return plot.bottom - value / top * plot.height
+    def up(i: int, j: int, value: float) -> tuple[float, ...]:
+        x, y = UPRIGHT.left + i * band + band * 0.1 + j * thickness, to_y(value)
+        return round(x, 1), round(y, 1), round(thickness, 1), round(UPRIGHT.bottom - y, 1)
 
-    for i, category in enumerate(categories):
-        for j, s in enumerate(series):
-            value = s.values[i] or 0
-            x = plot.left + i * band + band * 0.1 + j * thickness
-            bars.append(
-                Bar(
-                    round(x, 1),
-                    round(to_y(value), 1),
-                    round(thickness, 1),
-                    round(plot.bottom - to_y(value), 1),
-                    j,
-                    f"{category}: {number(s.values[i]) or 'none'} ({s.name.lower()})",
-                )
-            )
-    centres = [plot.left + (i + 0.5) * band for i in range(n)]
-    return Chart(
-        title,
-        description,
-        WIDTH,
-        HEIGHT,
-        plot,
-        x_ticks=_thinned(centres, categories, plot.width),
+    centres = [UPRIGHT.left + (i + 0.5) * band for i in range(n)]
+    return figures.chart(
+        UPRIGHT,
+        x_ticks=_thinned(centres, figures.categories, UPRIGHT.width),
         y_ticks=_value_ticks(top, step, to_y),
-        bars=tuple(bars),
-        legend=tuple(s.name for s in series) if k > 1 else (),
-        x_label=category_heading,
-        y_label=value_label,
-        headings=headings,
-        rows=rows,
+        bars=figures.bars(up),
+        legend=legend,
     )
 
 
-def line_chart(
-    title: str,
-    description: str,
-    categories: Sequence[str],
-    series: Sequence[Series],
-    *,
-    category_heading: str,
-    value_label: str,
-    whole: bool = False,
-) -> Chart:
+def _across(figures: Figures, top: float, step: float, legend: tuple[str, ...]) -> Chart:
+    """Horizontal bars: the categories down the side (as wide as the longest name needs), values across."""
+    categories, k = figures.categories, len(figures.series)
+    left = min(220.0, max(len(c) for c in categories) * CHAR + 12)
+    plot = Box(left, MARGIN, WIDTH - MARGIN - 8, MARGIN + len(categories) * ROW)
+    thickness = ROW * 0.7 / k
+
+    def to_x(value: float) -> float:
+        return plot.left + value / top * plot.width
+
+    def across(i: int, j: int, value: float) -> tuple[float, ...]:
+        y = plot.top + i * ROW + ROW * 0.15 + j * thickness
+        return plot.left, round(y, 1), round(to_x(value) - plot.left, 1), round(thickness, 1)
+
+    chart = figures.chart(
+        plot,
+        x_ticks=_value_ticks(top, step, to_x),
+        y_ticks=tuple(Tick(round(plot.top + (i + 0.5) * ROW, 1), c) for i, c in enumerate(categories)),
+        bars=figures.bars(across),
+        legend=legend,
+        horizontal=True,
+    )
+    # The value axis runs across, so the labels swap places; the chart is as tall as its rows.
+    return replace(
+        chart, height=int(plot.bottom + 48), x_label=figures.value_label, y_label=figures.category_heading
+    )
+
+
+def line_chart(figures: Figures, *, whole: bool = False) -> Chart:
     """A line per series across the categories (weeks, months); a None value has no point."""
-    headings, rows = _table(category_heading, categories, series)
-    if not categories or not series:
-        return nothing(title, headings)
-    top, step = nice_scale(_largest(series), whole=whole)
-    plot = Box(56, MARGIN, WIDTH - MARGIN, HEIGHT - 56)
-    n = len(categories)
-    gap = plot.width / (n - 1) if n > 1 else 0
-    xs = [plot.left + (i * gap if n > 1 else plot.width / 2) for i in range(n)]
-
-    def to_y(value: float) -> float:
-        return plot.bottom - value / top * plot.height
-
+    scale = figures.scale(whole=whole)
+    if scale is None:
+        return nothing(figures.title, figures.headings)
+    top, step = scale
+    to_y = _up(top)
+    n = len(figures.categories)
+    gap = UPRIGHT.width / (n - 1) if n > 1 else 0
+    xs = [UPRIGHT.left + (i * gap if n > 1 else UPRIGHT.width / 2) for i in range(n)]
     lines = []
-    for j, s in enumerate(series):
+    for j, s in enumerate(figures.series):
         dots = tuple(
-            Dot(round(xs[i], 1), round(to_y(v), 1), f"{categories[i]}: {number(v)} ({s.name.lower()})")
+            Dot(
+                round(xs[i], 1), round(to_y(v), 1), f"{figures.categories[i]}: {number(v)} ({s.name.lower()})"
+            )
             for i, v in enumerate(s.values)
             if v is not None
         )
         lines.append(Line(j, " ".join(f"{d.x},{d.y}" for d in dots), dots))
-    return Chart(
-        title,
-        description,
-        WIDTH,
-        HEIGHT,
-        plot,
-        x_ticks=_thinned(xs, categories, plot.width),
+    return figures.chart(
+        UPRIGHT,
+        x_ticks=_thinned(xs, figures.categories, UPRIGHT.width),
         y_ticks=_value_ticks(top, step, to_y),
         lines=tuple(lines),
-        legend=tuple(s.name for s in series),
-        x_label=category_heading,
-        y_label=value_label,
-        headings=headings,
-        rows=rows,
+        legend=figures.legend,
     )

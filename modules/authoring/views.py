@@ -158,31 +158,6 @@ def rename_section(family: str, code: str, section_id: int):
     )
 
 
-@bp.route(MODULE + "/sections/<int:section_id>/move", methods=["POST"])
-@rule(AUTHORS)
-def move_section(family: str, code: str, section_id: int):
-    module, section = module_or_404(family, code), section_or_404(family, code, section_id)
-    direction = LockForm().direction.data
-    return _on_outline(
-        module,
-        lambda: outline.move_section(current_user, section, direction=direction, **_lock()),
-        lambda s: f"Moved the section “{s.title}” {direction}.",
-        f"section-{section_id}",
-    )
-
-
-@bp.route(MODULE + "/sections/<int:section_id>/delete", methods=["POST"])
-@rule(AUTHORS)
-def delete_section(family: str, code: str, section_id: int):
-    module, section = module_or_404(family, code), section_or_404(family, code, section_id)
-    return _on_outline(
-        module,
-        lambda: outline.delete_section(current_user, section, **_lock()),
-        f"Deleted the section “{section.title}”.",
-        "sections",
-    )
-
-
 @bp.route(MODULE + "/sections/<int:section_id>/activities", methods=["POST"])
 @rule(AUTHORS)
 def add_activity(family: str, code: str, section_id: int):
@@ -200,28 +175,54 @@ def add_activity(family: str, code: str, section_id: int):
     )
 
 
-@bp.route(ACTIVITY + "/move", methods=["POST"])
-@rule(AUTHORS)
-def move_activity(family: str, code: str, activity_id: int):
-    module, activity = module_or_404(family, code), activity_or_404(family, code, activity_id)
-    direction = LockForm().direction.data
-    return _on_outline(
-        module,
-        lambda: outline.move_activity(current_user, activity, direction=direction, **_lock()),
-        lambda a: f"Moved “{a.title}” {direction}.",
-        f"activity-{activity_id}",
+# Moving and deleting a section or an activity take the same steps (load the module and the row, call the
+# service with the page's lock, say what happened, back to the outline), so the four routes are made from
+# this table: (kind, path, loader, move, delete, what moving says, what deleting says, where deleting lands).
+ROWS = (
+    ("section", MODULE + "/sections/<int:section_id>", section_or_404, outline.move_section,
+     outline.delete_section, "Moved the section “{}” {}.", "Deleted the section “{}”.", lambda s: "sections"),
+    ("activity", ACTIVITY, activity_or_404, outline.move_activity, outline.delete_activity,
+     "Moved “{}” {}.", "Deleted the activity “{}”.", lambda a: f"section-{a.section_id}"),
+)  # fmt: skip
+
+
+def _move_view(kind: str, load, move, moved: str):
+    @rule(AUTHORS)
+    def view(family: str, code: str, **ids):
+        module, row = module_or_404(family, code), load(family, code, *ids.values())
+        direction = LockForm().direction.data
+        return _on_outline(
+            module,
+            lambda: move(current_user, row, direction=direction, **_lock()),
+            lambda done: moved.format(done.title, direction),
+            f"{kind}-{row.id}",
+        )
+
+    return view
+
+
+def _delete_view(load, delete, deleted: str, landing):
+    @rule(AUTHORS)
+    def view(family: str, code: str, **ids):
+        module, row = module_or_404(family, code), load(family, code, *ids.values())
+        told, back = deleted.format(row.title), landing(row)  # before the row is gone
+        return _on_outline(module, lambda: delete(current_user, row, **_lock()), told, back)
+
+    return view
+
+
+for _kind, _path, _load, _move, _delete, _moved, _deleted, _landing in ROWS:
+    bp.add_url_rule(
+        f"{_path}/move",
+        endpoint=f"move_{_kind}",
+        view_func=_move_view(_kind, _load, _move, _moved),
+        methods=["POST"],
     )
-
-
-@bp.route(ACTIVITY + "/delete", methods=["POST"])
-@rule(AUTHORS)
-def delete_activity(family: str, code: str, activity_id: int):
-    module, activity = module_or_404(family, code), activity_or_404(family, code, activity_id)
-    return _on_outline(
-        module,
-        lambda: outline.delete_activity(current_user, activity, **_lock()),
-        f"Deleted the activity “{activity.title}”.",
-        f"section-{activity.section_id}",
+    bp.add_url_rule(
+        f"{_path}/delete",
+        endpoint=f"delete_{_kind}",
+        view_func=_delete_view(_load, _delete, _deleted, _landing),
+        methods=["POST"],
     )
 
 

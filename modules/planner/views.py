@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
-from core.forms import submit
+from core.forms import answer, submit, values
 from core.web.access import rule
 from modules.permissions import CANDIDATES
 from modules.planner.rules import plan_evening
@@ -60,17 +60,17 @@ def planner():
 @rule(CANDIDATES)
 def log_time():
     form = _log_form(request.form)
-    outcome = submit(
-        form,
-        lambda: log_study(
-            current_user,
-            studied_on=form.studied_on.data,
-            minutes=form.minutes.data,
-            module_code=form.module_code.data or None,
-            note=form.note.data or "",
+    return answer(
+        submit(
+            form,
+            lambda: log_study(
+                current_user,
+                **values(form, "studied_on", "minutes"),
+                module_code=form.module_code.data or None,
+                note=form.note.data or "",
+            ),
         ),
+        f"{form.minutes.data} minutes of study logged.",
+        url_for("modules.planner.planner"),
+        lambda _: _page(PlanForm(), form, 422),
     )
-    if outcome:
-        flash(f"{form.minutes.data} minutes of study logged.", "success")
-        return redirect(url_for("modules.planner.planner"))
-    return _page(PlanForm(), form, 422)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Role, User
 from core.audit.services import record
+from core.db.rows import added
 from core.errors import ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
@@ -85,14 +85,8 @@ def post_announcement(
         form_key=form_key,
     )
     # Two copies of one form racing past the check above (PostgreSQL): the unique key lets one through.
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(announcement)
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
+    if not added(announcement):
         return posted_with(cohort, form_key), False
-    savepoint.commit()
     db.session.execute(
         insert(AnnouncementRecipient),
         [{"announcement_id": announcement.id, "user_id": uid} for uid in recipients],

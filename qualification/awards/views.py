@@ -204,19 +204,6 @@ def delete_award(code: str, number: int, award_code: str):
     return _submit(code, number, award_code, "delete", form, call, f"Award {award_code} deleted.", then)
 
 
-@bp.route(AWARD + "/compulsory", methods=["POST"])
-@rule(EDITORS)
-def set_compulsory(code: str, number: int, award_code: str):
-    form = ModulesForm(prefix="compulsory")
-
-    def call(version, award, seen):
-        codes = form.modules.data or []
-        return editing.set_compulsory(current_user, version, award.code, codes, expected_version=seen)
-
-    done = f"Compulsory modules of {award_code} saved."
-    return _submit(code, number, award_code, "compulsory", form, call, done, _here("#compulsory"))
-
-
 @bp.route(AWARD + "/groups", methods=["POST"])
 @rule(EDITORS)
 def add_option_group(code: str, number: int, award_code: str):
@@ -257,30 +244,33 @@ def delete_option_group(code: str, number: int, award_code: str, group_id: int):
     return _submit(code, number, award_code, f"dropgroup{group_id}", form, call, done, _here("#options"))
 
 
-@bp.route(AWARD + "/includes", methods=["POST"])
-@rule(EDITORS)
-def set_includes(code: str, number: int, award_code: str):
-    form = AwardLinksForm(prefix="includes")
-
-    def call(version, award, seen):
-        codes = form.awards.data or []
-        return editing.set_includes(current_user, version, award.code, codes, expected_version=seen)
-
-    done = f"Awards included in {award_code} saved."
-    return _submit(code, number, award_code, "includes", form, call, done, _here("#includes"))
+# The award's three lists (its compulsory modules, the awards it includes, those it leads on to) are each one
+# field sent to one service, the same steps for each, so their routes are made from this table:
+# (path, form prefix and the part of the page to go back to; form; field; service; what the editor is told).
+LISTS = (
+    ("compulsory", ModulesForm, "modules", editing.set_compulsory, "Compulsory modules of {} saved."),
+    ("includes", AwardLinksForm, "awards", editing.set_includes, "Awards included in {} saved."),
+    ("progression", AwardLinksForm, "awards", editing.set_progression, "Awards {} leads on to saved."),
+)  # fmt: skip
 
 
-@bp.route(AWARD + "/progression", methods=["POST"])
-@rule(EDITORS)
-def set_progression(code: str, number: int, award_code: str):
-    form = AwardLinksForm(prefix="progression")
+def _list_view(name: str, form_class, field: str, service, told: str):
+    @rule(EDITORS)
+    def view(code: str, number: int, award_code: str):
+        form = form_class(prefix=name)
 
-    def call(version, award, seen):
-        codes = form.awards.data or []
-        return editing.set_progression(current_user, version, award.code, codes, expected_version=seen)
+        def call(version, award, seen):
+            return service(current_user, version, award.code, form[field].data or [], expected_version=seen)
 
-    done = f"Awards {award_code} leads on to saved."
-    return _submit(code, number, award_code, "progression", form, call, done, _here("#progression"))
+        return _submit(code, number, award_code, name, form, call, told.format(award_code), _here(f"#{name}"))
+
+    return view
+
+
+for _name, *_list in LISTS:
+    bp.add_url_rule(
+        f"{AWARD}/{_name}", endpoint=f"set_{_name}", view_func=_list_view(_name, *_list), methods=["POST"]
+    )
 
 
 def _here(anchor: str) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from core.db.timeutil import UK
+from core.db.timeutil import UK, long_date
 from qualification.cohorts.models import SessionKind, SessionStatus
 
 PRODID = "-//Waymark//Cohort calendar//EN"
@@ -120,12 +120,12 @@ class DatedSession:
 
 def uk_day(moment: datetime) -> str:
     """A UTC time's UK date, e.g. 'Friday 18 September 2026'."""
-    return moment.astimezone(UK).strftime("%A %-d %B %Y")
+    return long_date(moment.astimezone(UK).date(), weekday=True)
 
 
 def uk_date(moment: datetime) -> str:
     """A UTC time's UK date without the weekday, e.g. '22 November 2026' (for dating a letter)."""
-    return moment.astimezone(UK).strftime("%-d %B %Y")
+    return long_date(moment.astimezone(UK).date())
 
 
 def dated(sessions: Iterable) -> list[DatedSession]:

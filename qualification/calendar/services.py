@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.accounts.models import Role
-from core.db.timeutil import UK, utcnow
+from core.db.timeutil import UK, long_date, utcnow
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.validation import errors_of, web_address_problem
@@ -43,7 +43,7 @@ def _link_problem(kind: SessionKind, link: str | None) -> str | None:
 def _start_problem(cohort: Cohort, starts_at: datetime) -> str | None:
     if starts_at.astimezone(UK).date() < cohort.start_date:
         return (
-            f"The cohort starts on {cohort.start_date:%-d %B %Y}: a session cannot be before then. "
+            f"The cohort starts on {long_date(cohort.start_date)}: a session cannot be before then. "
             "Check the date, and the year."
         )
     return None

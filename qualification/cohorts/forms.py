@@ -12,10 +12,37 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from qualification.cohorts.models import SESSION_KIND_LABELS, AllocationRule
-from qualification.cohorts.rules import COHORT_NAME, SCHOOL
+from qualification.cohorts.rules import (
+    COHORT_NAME,
+    MAX_TURNAROUND,
+    MIN_TURNAROUND,
+    SCHOOL,
+    TURNAROUND_MESSAGE,
+)
+
+
+def choice_deadline_field() -> DateField:
+    return DateField(
+        "Last day to change optional modules",
+        validators=[Optional()],
+        description="Leave empty for no deadline.",
+    )
+
+
+def turnaround_field(description: str, *, required: bool = True, **options) -> IntegerField:
+    """The cohort's target for judging a submission, in working days (the cohorts table's range)."""
+    return IntegerField(
+        "Target for judging a submission (working days)",
+        validators=[
+            InputRequired(TURNAROUND_MESSAGE) if required else Optional(),
+            NumberRange(min=MIN_TURNAROUND, max=MAX_TURNAROUND, message=TURNAROUND_MESSAGE),
+        ],
+        description=description,
+        **options,
+    )
 
 
 class CohortForm(FlaskForm):
@@ -26,33 +53,18 @@ class CohortForm(FlaskForm):
     )
     offer = SelectField("Award or CPD module", validators=[DataRequired("Choose what the cohort studies.")])
     start_date = DateField("Start date", validators=[DataRequired("Enter the start date.")])
-    choice_deadline = DateField(
-        "Last day to change optional modules",
-        validators=[Optional()],
-        description="Leave empty for no deadline.",
-    )
-    turnaround_days = IntegerField(
-        "Target for judging a submission (working days)",
+    choice_deadline = choice_deadline_field()
+    turnaround_days = turnaround_field(
+        "Monday to Friday except bank holidays and closure days, from submission to a decision. Usually 15.",
+        required=False,
         default=15,
-        validators=[Optional(), NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120.")],
-        description=(
-            "Monday to Friday except bank holidays and closure days, from submission to a decision. "
-            "Usually 15."
-        ),
     )
 
 
 class TurnaroundForm(FlaskForm):
-    days = IntegerField(
-        "Target for judging a submission (working days)",
-        validators=[
-            DataRequired("Enter a number of days from 1 to 120."),
-            NumberRange(min=1, max=120, message="Enter a number of days from 1 to 120."),
-        ],
-        description=(
-            "Monday to Friday except bank holidays and the cohort's closure days, from submission to a "
-            "decision. Assessors' queues count against it."
-        ),
+    days = turnaround_field(
+        "Monday to Friday except bank holidays and the cohort's closure days, from submission to a decision. "
+        "Assessors' queues count against it."
     )
     version = HiddenField()
 

@@ -11,7 +11,7 @@ from core.accounts.services.sessions import normalise_email
 from core.db.timeutil import utcnow
 from core.errors import EditConflict, ValidationFailed
 from core.extensions import db
-from core.forms import submit, whole
+from core.forms import answer, submit, values, whole
 from core.web.access import SIGNED_IN, rule
 from core.web.words import plural
 from qualification.calendar.forms import NewSessionForm, session_details
@@ -117,7 +117,12 @@ def _create(form: CohortForm):
 
 
 def _back(cohort, anchor: str | None = None):
-    return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id, _anchor=anchor))
+    return redirect(_at(cohort, anchor))
+
+
+def _at(cohort, anchor: str | None = None) -> str:
+    """A part of the cohort's page (its candidates, staff, allocation...)."""
+    return url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id, _anchor=anchor)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -145,26 +150,26 @@ def show_cohort(cohort_id: int):
 def add_candidate(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = CandidateForm(prefix="one")
-    done = submit(
-        form,
-        lambda: invite_candidate(
-            current_user, cohort, name=form.name.data, email=form.email.data, school=form.school.data
+    return answer(
+        submit(
+            form, lambda: invite_candidate(current_user, cohort, **values(form, "name", "email", "school"))
         ),
+        lambda invited: _joined(cohort, *invited),
+        _at(cohort, "candidates"),
+        lambda _: _page(cohort, 422, candidate_form=form),
     )
-    if done:
-        user, added = done.result
-        if not added:
-            flash(f"{user.name} was already in the cohort.", "success")
-        elif assessor := assessor_of(cohort.id, user.id):
-            flash(f"{user.name} is in the cohort. Their assessor is {assessor.name}.", "success")
-        else:
-            flash(
-                f"{user.name} is in the cohort. They have no assessor yet: allocate one below, or their "
-                "work will wait in the cohort's Unallocated queue.",
-                "success",
-            )
-        return _back(cohort, "candidates")
-    return _page(cohort, 422, candidate_form=form)
+
+
+def _joined(cohort, user, added: bool) -> str:
+    """What the leader is told of a candidate they added: already there, their assessor, or none yet."""
+    if not added:
+        return f"{user.name} was already in the cohort."
+    if assessor := assessor_of(cohort.id, user.id):
+        return f"{user.name} is in the cohort. Their assessor is {assessor.name}."
+    return (
+        f"{user.name} is in the cohort. They have no assessor yet: allocate one below, or their work will "
+        "wait in the cohort's Unallocated queue."
+    )
 
 
 @bp.route("/<int:cohort_id>/candidates/csv", methods=["POST"])
@@ -200,13 +205,16 @@ def add_staff_member(cohort_id: int):
             raise ValidationFailed({"email": "No account has that email address. Invite them first."})
         return user, add_staff(current_user, cohort, user, MemberRole(form.role.data))
 
-    done = submit(form, add)
-    if done:
-        user, added = done.result
-        role = _ROLE_PHRASES[form.role.data]
-        flash(f"{user.name} is {role} of this cohort." if added else f"{user.name} already was.", "success")
-        return _back(cohort, "staff")
-    return _page(cohort, 422, staff_form=form)
+    return answer(
+        submit(form, add),
+        lambda added: (
+            f"{added[0].name} is {_ROLE_PHRASES[form.role.data]} of this cohort."
+            if added[1]
+            else f"{added[0].name} already was."
+        ),
+        _at(cohort, "staff"),
+        lambda _: _page(cohort, 422, staff_form=form),
+    )
 
 
 @bp.route("/<int:cohort_id>/allocations", methods=["POST"])
@@ -214,17 +222,22 @@ def add_staff_member(cohort_id: int):
 def allocate_one(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = _allocation_choices(AllocationForm(), cohort.members)
-    if submit(
-        form,
-        lambda: allocate(
-            current_user, cohort, candidate_id=form.candidate.data, assessor_id=form.assessor.data
+    back = (
+        url_for("assessors.queue.show_unallocated", cohort_id=cohort.id)
+        if form.back.data == "unallocated"
+        else _at(cohort, "allocation")
+    )
+    return answer(
+        submit(
+            form,
+            lambda: allocate(
+                current_user, cohort, candidate_id=form.candidate.data, assessor_id=form.assessor.data
+            ),
         ),
-    ):
-        flash("Allocation saved.", "success")
-        if form.back.data == "unallocated":
-            return redirect(url_for("assessors.queue.show_unallocated", cohort_id=cohort.id))
-        return _back(cohort, "allocation")
-    return _page(cohort, 422, allocation_form=form)
+        "Allocation saved.",
+        back,
+        lambda _: _page(cohort, 422, allocation_form=form),
+    )
 
 
 @bp.route("/<int:cohort_id>/allocations/rule", methods=["POST"])
@@ -232,13 +245,14 @@ def allocate_one(cohort_id: int):
 def set_cohort_allocation_rule(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = AllocationRuleForm()
-    if submit(form, lambda: set_allocation_rule(current_user, cohort, rule=form.rule.data)):
-        flash(
-            f"Candidates who join now get an assessor by this rule: {AllocationRule(form.rule.data).label}.",
-            "success",
-        )
-        return _back(cohort, "allocation")
-    return _page(cohort, 422, rule_form=form)
+    return answer(
+        submit(form, lambda: set_allocation_rule(current_user, cohort, rule=form.rule.data)),
+        lambda _: (
+            f"Candidates who join now get an assessor by this rule: {AllocationRule(form.rule.data).label}."
+        ),
+        _at(cohort, "allocation"),
+        lambda _: _page(cohort, 422, rule_form=form),
+    )
 
 
 @bp.route("/<int:cohort_id>/allocations/even", methods=["POST"])

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from core.db.timeutil import long_date as core_long_date
 from core.validation import Text
 from core.web.words import plural
 from qualification.cohorts.rules import Span, shift_for_breaks
@@ -94,8 +95,8 @@ def due_words(deadline: date, today: date) -> str:
 
 
 def long_date(day: date) -> str:
-    """A date as people write it: 'Friday 12 March 2027'."""
-    return day.strftime("%A %-d %B %Y")
+    """A deadline as people write it, with its weekday: 'Friday 12 March 2027'."""
+    return core_long_date(day, weekday=True)
 
 
 # Checks on the dates people type (the services raise them as field errors) ------------------------------
@@ -112,27 +113,48 @@ def deadline_problem(due_on: date | None, *, today: date, starts_on: date) -> st
     return None
 
 
+def _later_date_problem(
+    day: date | None, today: date, current: date, words: tuple[str, str, str]
+) -> str | None:
+    """Why `day` cannot be a new deadline, in `words` (missing, in the past: {today}, not after the current
+    deadline: {current}), or None."""
+    missing, past, not_later = words
+    if day is None:
+        return missing
+    if day < today:
+        return past.format(today=long_date(today))
+    if day <= current:
+        return not_later.format(current=long_date(current))
+    return None
+
+
 def proposal_problem(proposed: date | None, *, today: date, current: date) -> str | None:
     """Why a candidate cannot propose this date for an extension, or None."""
-    if proposed is None:
-        return "Enter the date you propose."
-    if proposed < today:
-        return f"The date you propose is in the past: today is {long_date(today)}."
-    if proposed <= current:
-        return f"Propose a date after your current deadline, {long_date(current)}."
-    return None
+    return _later_date_problem(
+        proposed,
+        today,
+        current,
+        (
+            "Enter the date you propose.",
+            "The date you propose is in the past: today is {today}.",
+            "Propose a date after your current deadline, {current}.",
+        ),
+    )
 
 
 def grant_problem(until: date | None, *, today: date, current: date) -> str | None:
     """Why this new date cannot be granted, or None: it must be ahead, and later than the candidate's
     deadline now (or it is no extension)."""
-    if until is None:
-        return "Enter the new deadline."
-    if until < today:
-        return f"The new deadline cannot be in the past: today is {long_date(today)}."
-    if until <= current:
-        return f"The new deadline must be after the candidate's current deadline, {long_date(current)}."
-    return None
+    return _later_date_problem(
+        until,
+        today,
+        current,
+        (
+            "Enter the new deadline.",
+            "The new deadline cannot be in the past: today is {today}.",
+            "The new deadline must be after the candidate's current deadline, {current}.",
+        ),
+    )
 
 
 # Calendar feeds ------------------------------------------------------------------------------------------

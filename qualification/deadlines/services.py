@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Role
 from core.audit.services import record
+from core.db.rows import added
 from core.db.timeutil import UK, utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -21,7 +21,7 @@ from core.validation import errors_of
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from modules.study.queries import closed_modules
 from qualification.cohorts.models import LEFT, Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_about
+from qualification.cohorts.queries import cohort_about, cohort_modules
 from qualification.deadlines.models import (
     DeadlineExtension,
     DeadlineReminder,
@@ -33,7 +33,7 @@ from qualification.deadlines.permissions import (
     can_decide_extensions,
     can_set_deadlines,
 )
-from qualification.deadlines.queries import cohort_modules, reminders_due
+from qualification.deadlines.queries import reminders_due
 from qualification.deadlines.queries.personal import PersonalDeadline, current_deadline, personal_deadlines
 from qualification.deadlines.rules import (
     NOTE,
@@ -60,6 +60,17 @@ def _acting_role(actor, cohort: Cohort) -> str:
     if any(m.user_id == actor.id and m.role == MemberRole.TUTOR for m in cohort.members):
         return MemberRole.TUTOR
     return Role.ADMIN
+
+
+def _audit(action: str, actor, cohort: Cohort, obj, *, role: str | None = None, **details) -> None:
+    """The audit row of a change to the cohort's deadlines, in the role the actor acts in."""
+    record(
+        action,
+        actor=actor,
+        actor_role=role or _acting_role(actor, cohort),
+        obj=obj,
+        details={"cohort_id": cohort.id, **details},
+    )
 
 
 # The cohort's deadlines -----------------------------------------------------------------------------------
@@ -90,18 +101,9 @@ def set_deadline(
         db.session.add(deadline)
     deadline.due_on, deadline.set_by_id, deadline.set_at = due_on, actor.id, utcnow()
     db.session.flush()
-    record(
-        "deadline_set" if was is None else "deadline_moved",
-        actor=actor,
-        actor_role=_acting_role(actor, cohort),
-        obj=deadline,
-        details={
-            "cohort_id": cohort.id,
-            "module_code": module_code,
-            "due_on": due_on.isoformat(),
-            "was": was.isoformat() if was else None,
-        },
-    )
+    action = "deadline_set" if was is None else "deadline_moved"
+    when = {"due_on": due_on.isoformat(), "was": was.isoformat() if was else None}
+    _audit(action, actor, cohort, deadline, module_code=module_code, **when)
     _tell_studying(cohort, module_code, due_on, moved=was is not None)
     return deadline
 
@@ -151,16 +153,13 @@ def remove_deadline(actor, deadline: ModuleDeadline) -> None:
             f"Candidates have asked for extensions of the {deadline.module_code} deadline, so it stays with "
             "their requests. Move its date instead."
         )
-    record(
+    _audit(
         "deadline_removed",
-        actor=actor,
-        actor_role=_acting_role(actor, cohort),
-        obj=deadline,
-        details={
-            "cohort_id": cohort.id,
-            "module_code": deadline.module_code,
-            "due_on": deadline.due_on.isoformat(),
-        },
+        actor,
+        cohort,
+        deadline,
+        module_code=deadline.module_code,
+        due_on=deadline.due_on.isoformat(),
     )
     db.session.delete(deadline)
     db.session.flush()
@@ -206,27 +205,19 @@ def request_extension(
     extension = DeadlineExtension(
         deadline_id=deadline.id, candidate_id=actor.id, reason=reason, proposed_until=proposed_until
     )
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(extension)
-        db.session.flush()
-    except IntegrityError:
+    if not added(extension):
         # The same request sent twice at once (two tabs): the open-request index let one through.
-        savepoint.rollback()
-        raise InvalidTransition(f"You have already asked for more time on {code}.") from None
-    savepoint.commit()
-    record(
+        raise InvalidTransition(f"You have already asked for more time on {code}.")
+    asked = {"deadline": mine.due.isoformat(), "proposed_until": proposed_until.isoformat()}
+    _audit(
         "extension_requested",
-        actor=actor,
-        actor_role=MemberRole.CANDIDATE,
-        obj=extension,
-        details={
-            "cohort_id": cohort.id,
-            "deadline_id": deadline.id,
-            "module_code": code,
-            "deadline": mine.due.isoformat(),
-            "proposed_until": proposed_until.isoformat(),
-        },
+        actor,
+        cohort,
+        extension,
+        role=MemberRole.CANDIDATE,
+        deadline_id=deadline.id,
+        module_code=code,
+        **asked,
     )
     deciders = {cohort.course_leader_id} | {m.user_id for m in cohort.members if m.role == MemberRole.TUTOR}
     for user_id in sorted(deciders - {None, actor.id}):
@@ -268,19 +259,16 @@ def _decided(
     extension.move_to(status)
     extension.decided_by_id, extension.decided_at, extension.decision_note = actor.id, utcnow(), note
     db.session.flush()
-    record(
+    _audit(
         f"extension_{status.value}",
-        actor=actor,
-        actor_role=_acting_role(actor, cohort),
-        obj=extension,
-        details={
-            "cohort_id": cohort.id,
-            "deadline_id": extension.deadline_id,
-            "candidate_id": extension.candidate_id,
-            "module_code": extension.deadline.module_code,
-            "proposed_until": extension.proposed_until.isoformat(),
-            **details,
-        },
+        actor,
+        cohort,
+        extension,
+        deadline_id=extension.deadline_id,
+        candidate_id=extension.candidate_id,
+        module_code=extension.deadline.module_code,
+        proposed_until=extension.proposed_until.isoformat(),
+        **details,
     )
     notify(
         extension.candidate_id,
@@ -349,23 +337,15 @@ def remind_deadlines(now: datetime) -> int:
             handed_in[item.candidate_id] = closed_modules(item.candidate_id)
         if item.key in handed_in[item.candidate_id]:
             continue
-        savepoint = db.session.begin_nested()
-        try:
-            db.session.add(
-                DeadlineReminder(
-                    deadline_id=item.deadline.id,
-                    candidate_id=item.candidate_id,
-                    due_on=item.due,
-                    days=days,
-                    sent_at=now,
-                )
-            )
-            db.session.flush()
-        except IntegrityError:
-            # Another server's run sent it first.
-            savepoint.rollback()
-            continue
-        savepoint.commit()
+        reminder = DeadlineReminder(
+            deadline_id=item.deadline.id,
+            candidate_id=item.candidate_id,
+            due_on=item.due,
+            days=days,
+            sent_at=now,
+        )
+        if not added(reminder):
+            continue  # another server's run sent it first
         code = item.deadline.module_code
         notify(
             item.candidate_id,

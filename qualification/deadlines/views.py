@@ -3,16 +3,16 @@ for its staff, a candidate's own deadlines and their requests for more time, and
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user
 
 from core.db.timeutil import uk_today
-from core.forms import submit
+from core.forms import answer, submit, values
 from core.web.access import SIGNED_IN, rule
-from qualification.cohorts.queries import cohort_or_404
+from qualification.cohorts.queries import cohort_modules, cohort_or_404
 from qualification.deadlines import services
 from qualification.deadlines.forms import DeadlineForm, ExtensionRequestForm, GrantForm, RefuseForm
-from qualification.deadlines.models import DeadlineExtension, ExtensionStatus, ModuleDeadline
+from qualification.deadlines.models import DeadlineExtension, ExtensionStatus
 from qualification.deadlines.permissions import (
     can_ask_for_extension,
     can_decide_extensions,
@@ -20,7 +20,6 @@ from qualification.deadlines.permissions import (
 )
 from qualification.deadlines.queries import (
     cohort_deadlines,
-    cohort_modules,
     cohort_requests,
     deadline_lines,
     deadline_or_404,
@@ -79,17 +78,14 @@ def set_deadline(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     form = DeadlineForm()
     form.module_code.choices = [(code, code) for code, _ in cohort_modules(cohort)]
-    outcome = submit(
-        form,
-        lambda: services.set_deadline(
-            current_user, cohort, module_code=form.module_code.data, due_on=form.due_on.data, today=uk_today()
+    return answer(
+        submit(
+            form, lambda: services.set_deadline(current_user, cohort, **_typed(form, "module_code", "due_on"))
         ),
+        lambda deadline: f"The {deadline.module_code} deadline is {long_date(deadline.due_on)}.",
+        _deadlines_url(cohort),
+        lambda refused: _page(cohort, form, refused.status),
     )
-    if outcome:
-        deadline: ModuleDeadline = outcome.result
-        flash(f"The {deadline.module_code} deadline is {long_date(deadline.due_on)}.", "success")
-        return redirect(_deadlines_url(cohort))
-    return _page(cohort, form, outcome.status)
 
 
 @bp.route("/<int:cohort_id>/deadlines/<int:deadline_id>/remove", methods=["POST"])
@@ -97,12 +93,18 @@ def set_deadline(cohort_id: int):
 def remove_deadline(cohort_id: int, deadline_id: int):
     cohort = cohort_or_404(cohort_id)
     deadline = deadline_or_404(cohort, deadline_id)
-    code = deadline.module_code
-    outcome = submit(None, lambda: services.remove_deadline(current_user, deadline), conflicts=True)
-    if outcome:
-        flash(f"The {code} deadline is removed.", "success")
-        return redirect(_deadlines_url(cohort))
-    return _page(cohort, status=outcome.status, problem=outcome.conflict)
+    removed = f"The {deadline.module_code} deadline is removed."  # said once the row is gone
+    return answer(
+        submit(None, lambda: services.remove_deadline(current_user, deadline), conflicts=True),
+        removed,
+        _deadlines_url(cohort),
+        lambda refused: _page(cohort, status=refused.status, problem=refused.conflict),
+    )
+
+
+def _typed(form, *names: str) -> dict:
+    """The form's fields as the service takes them, and today's UK date (the dates are checked against it)."""
+    return {**values(form, *names), "today": uk_today()}
 
 
 @bp.route("/<int:cohort_id>/deadlines/<int:deadline_id>/extension", methods=["GET", "POST"])
@@ -116,31 +118,28 @@ def ask_extension(cohort_id: int, deadline_id: int):
     if mine is None:
         abort(404)
     form = ExtensionRequestForm()
-    outcome = submit(
-        form,
-        lambda: services.request_extension(
-            current_user,
-            deadline,
-            proposed_until=form.proposed_until.data,
-            reason=form.reason.data,
-            today=uk_today(),
+    return answer(
+        submit(
+            form,
+            lambda: services.request_extension(
+                current_user, deadline, **_typed(form, "proposed_until", "reason")
+            ),
+            conflicts=True,
         ),
-        conflicts=True,
+        f"Your request for more time on {deadline.module_code} is sent. You will be told when your tutor or "
+        "course leader decides; until then your deadline stays as it is.",
+        _deadlines_url(cohort),
+        lambda refused: (
+            render_template(
+                "qualification/deadlines/ask.html",
+                cohort=cohort,
+                mine=mine,
+                form=form,
+                problem=refused.conflict,
+            ),
+            refused.status,
+        ),
     )
-    if outcome:
-        flash(
-            f"Your request for more time on {deadline.module_code} is sent. You will be told when your tutor "
-            "or course leader decides; until then your deadline stays as it is.",
-            "success",
-        )
-        return redirect(_deadlines_url(cohort))
-    return render_template(
-        "qualification/deadlines/ask.html",
-        cohort=cohort,
-        mine=mine,
-        form=form,
-        problem=outcome.conflict,
-    ), outcome.status
 
 
 def _extension_page(cohort, extension: DeadlineExtension, status=200, problem=None, grant=None, refuse=None):
@@ -176,43 +175,47 @@ def show_extension(cohort_id: int, extension_id: int):
     return _extension_page(*_readable_extension(cohort_id, extension_id))
 
 
+def _decide(cohort_id: int, extension_id: int, form, key: str, decide, told):
+    """Grant or refuse a request (`decide(extension)`); the decider is told what became of it (`told`), or
+    sees the request again with the form (`key`) and why it was refused."""
+    cohort, extension = _readable_extension(cohort_id, extension_id)
+    return answer(
+        submit(form, lambda: decide(extension), conflicts=True),
+        lambda _: told(extension),
+        _deadlines_url(cohort),
+        lambda refused: _extension_page(cohort, extension, refused.status, refused.conflict, **{key: form}),
+    )
+
+
 @bp.route("/<int:cohort_id>/extensions/<int:extension_id>/grant", methods=["POST"])
 @rule(SIGNED_IN)
 def grant_extension(cohort_id: int, extension_id: int):
-    cohort, extension = _readable_extension(cohort_id, extension_id)
     form = GrantForm()
-    outcome = submit(
+    return _decide(
+        cohort_id,
+        extension_id,
         form,
-        lambda: services.grant_extension(
-            current_user, extension, until=form.until.data, note=form.note.data, today=uk_today()
-        ),
-        conflicts=True,
-    )
-    if outcome:
-        flash(
+        "grant",
+        lambda extension: services.grant_extension(current_user, extension, **_typed(form, "until", "note")),
+        lambda extension: (
             f"Extension granted: {extension.candidate.name}'s {extension.deadline.module_code} deadline is "
-            f"now {long_date(extension.granted_until)}. They have been told.",
-            "success",
-        )
-        return redirect(_deadlines_url(cohort))
-    return _extension_page(cohort, extension, outcome.status, outcome.conflict, grant=form)
+            f"now {long_date(extension.granted_until)}. They have been told."
+        ),
+    )
 
 
 @bp.route("/<int:cohort_id>/extensions/<int:extension_id>/refuse", methods=["POST"])
 @rule(SIGNED_IN)
 def refuse_extension(cohort_id: int, extension_id: int):
-    cohort, extension = _readable_extension(cohort_id, extension_id)
     form = RefuseForm()
-    outcome = submit(
+    return _decide(
+        cohort_id,
+        extension_id,
         form,
-        lambda: services.refuse_extension(current_user, extension, reason=form.reason.data),
-        conflicts=True,
-    )
-    if outcome:
-        flash(
+        "refuse",
+        lambda extension: services.refuse_extension(current_user, extension, **values(form, "reason")),
+        lambda extension: (
             f"Request refused: {extension.candidate.name}'s {extension.deadline.module_code} deadline stays. "
-            "They have been told why.",
-            "success",
-        )
-        return redirect(_deadlines_url(cohort))
-    return _extension_page(cohort, extension, outcome.status, outcome.conflict, refuse=form)
+            "They have been told why."
+        ),
+    )

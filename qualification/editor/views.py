@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -132,21 +133,6 @@ def _run(
     return redirect(_editor_url(version, module_code, anchor))
 
 
-def _ref_of(model, row_id: int, noun: str) -> str:
-    row = db.session.get(model, row_id)
-    if row is None:
-        raise InvalidTransition(f"That {noun} has been deleted since you opened the page.")
-    return row.ref
-
-
-def _outcome_ref(outcome_id: int) -> str:
-    return _ref_of(LearningOutcome, outcome_id, "learning outcome")
-
-
-def _criterion_ref(criterion_id: int) -> str:
-    return _ref_of(AssessmentCriterion, criterion_id, "assessment criterion")
-
-
 def _anchor(kind: str, ref: str) -> str:
     return f"{kind}-{field_key(ref)}"
 
@@ -241,38 +227,6 @@ def add_outcome(code: str, number: int, module_code: str):
     return _run(version, module_code, outcomes.add_outcome, message, anchor, **values)
 
 
-@bp.route(MODULE + "/outcomes/<int:outcome_id>", methods=["POST"])
-@rule(EDITORS)
-def update_outcome(code: str, number: int, module_code: str, outcome_id: int):
-    version = _load(code, number, module_code)
-    prefix = _anchor("outcome", _outcome_ref(outcome_id))
-    form = OutcomeForm(prefix=prefix)
-    message, anchor = "Saved learning outcome {ref}.", "outcome-{ref}"
-    values = {"outcome_id": outcome_id, "text": form.text.data}
-    return _run(
-        version, module_code, outcomes.update_outcome, message, anchor, prefix=prefix, form=form, **values
-    )
-
-
-@bp.route(MODULE + "/outcomes/<int:outcome_id>/delete", methods=["POST"])
-@rule(EDITORS)
-def delete_outcome(code: str, number: int, module_code: str, outcome_id: int):
-    version = _load(code, number, module_code)
-    ref = _outcome_ref(outcome_id)
-    message = f"Deleted learning outcome {ref} and its criteria."
-    return _run(version, module_code, outcomes.delete_outcome, message, "outcomes", outcome_id=outcome_id)
-
-
-@bp.route(MODULE + "/outcomes/<int:outcome_id>/move", methods=["POST"])
-@rule(EDITORS)
-def move_outcome(code: str, number: int, module_code: str, outcome_id: int):
-    version = _load(code, number, module_code)
-    ref, direction = _outcome_ref(outcome_id), LockForm().direction.data
-    message, anchor = f"Moved learning outcome {ref} {direction}.", _anchor("outcome", ref)
-    values = {"outcome_id": outcome_id, "direction": direction}
-    return _run(version, module_code, outcomes.move_outcome, message, anchor, **values)
-
-
 # Assessment criteria --------------------------------------------------------------------------------
 
 
@@ -280,7 +234,7 @@ def move_outcome(code: str, number: int, module_code: str, outcome_id: int):
 @rule(EDITORS)
 def add_criterion(code: str, number: int, module_code: str, outcome_id: int):
     version = _load(code, number, module_code)
-    prefix = _anchor("add-criterion", _outcome_ref(outcome_id))
+    prefix = _anchor("add-criterion", OUTCOMES.ref(outcome_id))
     form = CriterionForm(prefix=prefix)
     message, anchor = "Added assessment criterion {ref}.", "criterion-{ref}"
     values = {"outcome_id": outcome_id, "text": form.text.data, "methods": form.methods.data}
@@ -289,35 +243,81 @@ def add_criterion(code: str, number: int, module_code: str, outcome_id: int):
     )
 
 
-@bp.route(MODULE + "/criteria/<int:criterion_id>", methods=["POST"])
-@rule(EDITORS)
-def update_criterion(code: str, number: int, module_code: str, criterion_id: int):
-    version = _load(code, number, module_code)
-    prefix = _anchor("criterion", _criterion_ref(criterion_id))
-    form = CriterionForm(prefix=prefix)
-    message, anchor = "Saved assessment criterion {ref}.", "criterion-{ref}"
-    values = {"criterion_id": criterion_id, "text": form.text.data, "methods": form.methods.data}
-    return _run(
-        version, module_code, outcomes.update_criterion, message, anchor, prefix=prefix, form=form, **values
-    )
+# Changing, deleting and moving an outcome or a criterion: the same steps for both parts of a module, so the
+# six routes are made from one description of each part.
 
 
-@bp.route(MODULE + "/criteria/<int:criterion_id>/delete", methods=["POST"])
-@rule(EDITORS)
-def delete_criterion(code: str, number: int, module_code: str, criterion_id: int):
-    version = _load(code, number, module_code)
-    ref = _criterion_ref(criterion_id)
-    message = f"Deleted assessment criterion {ref}."
-    return _run(
-        version, module_code, outcomes.delete_criterion, message, "outcomes", criterion_id=criterion_id
-    )
+@dataclass(frozen=True)
+class _Part:
+    kind: str  # in anchors and form prefixes: "outcome-M01.1"
+    noun: str
+    key: str  # the route's argument: the row's id
+    model: type
+    form: type
+    fields: tuple[str, ...]  # what the form sends to the service
+    update: Callable
+    delete: Callable
+    move: Callable
+    deleted: str  # what the editor is told, "{ref}" standing for the row's
+
+    def ref(self, row_id: int) -> str:
+        row = db.session.get(self.model, row_id)
+        if row is None:
+            raise InvalidTransition(f"That {self.noun} has been deleted since you opened the page.")
+        return row.ref
 
 
-@bp.route(MODULE + "/criteria/<int:criterion_id>/move", methods=["POST"])
-@rule(EDITORS)
-def move_criterion(code: str, number: int, module_code: str, criterion_id: int):
-    version = _load(code, number, module_code)
-    ref, direction = _criterion_ref(criterion_id), LockForm().direction.data
-    message, anchor = f"Moved assessment criterion {ref} {direction}.", _anchor("criterion", ref)
-    values = {"criterion_id": criterion_id, "direction": direction}
-    return _run(version, module_code, outcomes.move_criterion, message, anchor, **values)
+OUTCOMES = _Part(
+    "outcome", "learning outcome", "outcome_id", LearningOutcome, OutcomeForm, ("text",),
+    outcomes.update_outcome, outcomes.delete_outcome, outcomes.move_outcome,
+    "Deleted learning outcome {ref} and its criteria.",
+)  # fmt: skip
+CRITERIA = _Part(
+    "criterion", "assessment criterion", "criterion_id", AssessmentCriterion, CriterionForm,
+    ("text", "methods"), outcomes.update_criterion, outcomes.delete_criterion, outcomes.move_criterion,
+    "Deleted assessment criterion {ref}.",
+)  # fmt: skip
+
+
+def _update_view(part: _Part):
+    @rule(EDITORS)
+    def view(code: str, number: int, module_code: str, **ids):
+        version = _load(code, number, module_code)
+        prefix = _anchor(part.kind, part.ref(ids[part.key]))
+        form = part.form(prefix=prefix)
+        message, anchor = f"Saved {part.noun} {{ref}}.", f"{part.kind}-{{ref}}"
+        typed = {**ids, **{name: form[name].data for name in part.fields}}
+        return _run(version, module_code, part.update, message, anchor, prefix=prefix, form=form, **typed)
+
+    return view
+
+
+def _delete_view(part: _Part):
+    @rule(EDITORS)
+    def view(code: str, number: int, module_code: str, **ids):
+        version = _load(code, number, module_code)
+        message = part.deleted.format(ref=part.ref(ids[part.key]))
+        return _run(version, module_code, part.delete, message, "outcomes", **ids)
+
+    return view
+
+
+def _move_view(part: _Part):
+    @rule(EDITORS)
+    def view(code: str, number: int, module_code: str, **ids):
+        version = _load(code, number, module_code)
+        ref, direction = part.ref(ids[part.key]), LockForm().direction.data
+        message, anchor = f"Moved {part.noun} {ref} {direction}.", _anchor(part.kind, ref)
+        return _run(version, module_code, part.move, message, anchor, **ids, direction=direction)
+
+    return view
+
+
+for _part, _path in ((OUTCOMES, "/outcomes/<int:outcome_id>"), (CRITERIA, "/criteria/<int:criterion_id>")):
+    for _step, _make in (("update", _update_view), ("delete", _delete_view), ("move", _move_view)):
+        bp.add_url_rule(
+            MODULE + _path + ("" if _step == "update" else f"/{_step}"),
+            endpoint=f"{_step}_{_part.kind}",
+            view_func=_make(_part),
+            methods=["POST"],
+        )

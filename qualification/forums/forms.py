@@ -9,36 +9,29 @@ from qualification.forums.models import TITLE_MAX
 MARKDOWN_HINT = "You can use Markdown: *italic*, **bold**, lists, links and > quotes."
 
 
+def _written(label: str, missing: str, *, rows: int, markdown: bool = False) -> TextAreaField:
+    """A required text box (`missing`: the message when it is left empty); a post's body is Markdown."""
+    hint = MARKDOWN_HINT if markdown else ""
+    return TextAreaField(
+        label, description=hint, validators=[DataRequired(missing)], render_kw={"rows": rows}
+    )
+
+
 class ThreadForm(FlaskForm):
     title = StringField(
         "Title",
         validators=[DataRequired("Give the thread a title."), Length(max=TITLE_MAX)],
         render_kw={"maxlength": TITLE_MAX},
     )
-    body = TextAreaField(
-        "Your post",
-        description=MARKDOWN_HINT,
-        validators=[DataRequired("Write your post.")],
-        render_kw={"rows": 8},
-    )
+    body = _written("Your post", "Write your post.", rows=8, markdown=True)
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField(
-        "Your reply",
-        description=MARKDOWN_HINT,
-        validators=[DataRequired("Write your reply.")],
-        render_kw={"rows": 6},
-    )
+    body = _written("Your reply", "Write your reply.", rows=6, markdown=True)
 
 
 class EditPostForm(FlaskForm):
-    body = TextAreaField(
-        "Your post",
-        description=MARKDOWN_HINT,
-        validators=[DataRequired("Write your post.")],
-        render_kw={"rows": 8},
-    )
+    body = _written("Your post", "Write your post.", rows=8, markdown=True)
     # The post's version when the form was opened: a later change by anyone makes this save a 409.
     version = HiddenField()
 
@@ -50,16 +43,12 @@ class EditPostForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    reason = TextAreaField(
-        "Why should a moderator look at this post?",
-        validators=[DataRequired("Say why you are reporting this post.")],
-        render_kw={"rows": 3},
+    reason = _written(
+        "Why should a moderator look at this post?", "Say why you are reporting this post.", rows=3
     )
 
 
 class HideForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason for hiding (the cohort's moderators see it)",
-        validators=[DataRequired("Say why you are hiding this post.")],
-        render_kw={"rows": 2},
+    reason = _written(
+        "Reason for hiding (the cohort's moderators see it)", "Say why you are hiding this post.", rows=2
     )

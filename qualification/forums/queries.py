@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload
 from core.extensions import db
 from modules.study.models import EnrolmentStatus, ModuleEnrolment
 from qualification.cohorts.models import Cohort
+from qualification.cohorts.queries import cohort_modules
 from qualification.forums.models import Forum, Post, PostReport, Subscription, Thread
-from qualification.versions.models import Award
 
 PAGE_SIZE = 25
 GENERAL = "general"
@@ -34,25 +34,7 @@ class ForumSummary:
 
 def forum_modules(cohort: Cohort) -> list[tuple[str, str]]:
     """(code, title) of each module the cohort's award draws on (or its CPD module), in document order."""
-    version = cohort.qualification_version
-    if cohort.module_code:
-        wanted = {cohort.module_code}
-    else:
-        awards = {a.code: a for a in version.awards}
-        wanted, queue, seen = set(), [cohort.award_code], set()
-        while queue:
-            award: Award | None = awards.get(queue.pop())
-            if award is None or award.code in seen:
-                continue
-            seen.add(award.code)
-            wanted.update(award.codes("compulsory"))
-            wanted.update(code for group in award.option_groups for code in group.module_codes)
-            queue += award.codes("includes")
-    return [
-        (link.code, f"{link.code} {link.module.title}")
-        for link in version.module_links
-        if link.code in wanted
-    ]
+    return [(code, f"{code} {title}") for code, title in cohort_modules(cohort)]
 
 
 def forum_title(cohort: Cohort, module_code: str | None) -> str | None:

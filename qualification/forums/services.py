@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import User
 from core.audit.services import record
+from core.db.rows import added
 from core.db.timeutil import utcnow
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
@@ -101,16 +101,9 @@ def ensure_forums(cohort: Cohort, module_codes: list[str | None] | None = None) 
         forum = existing.get(code)
         if forum is None:
             # Two people starting the first threads of a forum at once: one creates it, the other uses it.
-            savepoint = db.session.begin_nested()
-            try:
-                forum = Forum(cohort_id=cohort.id, module_code=code, title=titles[code])
-                db.session.add(forum)
-                db.session.flush()
-            except IntegrityError:
-                savepoint.rollback()
+            forum = Forum(cohort_id=cohort.id, module_code=code, title=titles[code])
+            if not added(forum):
                 forum = find_forum(cohort, code)
-            else:
-                savepoint.commit()
         forums[code] = forum
     return forums
 
@@ -240,15 +233,7 @@ def subscribe_to_thread(actor, thread: Thread) -> bool:
     require(can_read_forums(actor, thread.forum.cohort), NOT_A_MEMBER)
     if _subscription(actor, thread) is not None:
         return False
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(Subscription(thread_id=thread.id, user_id=actor.id))
-        db.session.flush()
-    except IntegrityError:  # the same person's second tab got there first
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    return True
+    return added(Subscription(thread_id=thread.id, user_id=actor.id))  # False: their second tab was first
 
 
 def unsubscribe_from_thread(actor, thread: Thread) -> bool:
@@ -284,14 +269,8 @@ def report_post(actor, post: Post, *, reason: str, now: datetime | None = None) 
     if exists is not None:
         raise already
     report = PostReport(post_id=post.id, reporter_id=actor.id, reason=reason, created_at=now or utcnow())
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(report)
-        db.session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        raise already from None
-    savepoint.commit()
+    if not added(report):
+        raise already
     record(
         "forum.post_reported",
         actor=actor,

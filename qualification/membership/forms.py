@@ -30,6 +30,7 @@ class TransferForm(FlaskForm):
     # Any other cohort may be chosen: the service says plainly why one that does not fit is refused.
     cohort = SelectField(
         "Move to cohort",
+        choices=[],  # the page lists the cohorts that fit; the service checks the one sent
         coerce=int,
         validate_choice=False,
         validators=[NumberRange(min=1, message=CHOOSE_COHORT)],

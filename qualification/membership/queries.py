@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
-from core.db.timeutil import UK
+from core.db.timeutil import UK, long_date
 from core.errors import require
 from core.extensions import db
 from qualification.cohorts.models import LEFT, Cohort, CohortMember, MemberRole, MemberStatus
@@ -65,7 +65,7 @@ def _refusal_of(membership: Membership) -> str:
             f"You moved from {membership.cohort_name} to {membership.moved_to or 'another cohort'}, and your "
             f"work moved with you: do this in {membership.moved_to or 'your new cohort'} instead."
         )
-    since = f" since {membership.withdrawn_on:%-d %B %Y}" if membership.withdrawn_on else ""
+    since = f" since {long_date(membership.withdrawn_on)}" if membership.withdrawn_on else ""
     return (
         f"You are withdrawn from {membership.cohort_name}{since}, so your access there is read-only: you can "
         "read and download your portfolio, results and transcript, but nothing can be submitted, uploaded, "

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import select
 
-from core.db.timeutil import UK
+from core.db.timeutil import UK, long_date
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.notifications.services import notify
@@ -40,10 +40,6 @@ LEADERS_ONLY = "Only course leaders change where a candidate stands in a cohort.
 CHOOSE_COHORT = "Choose the cohort they move to."
 
 
-def _day(value: date) -> str:
-    return f"{value:%-d %B %Y}"
-
-
 def _is_status(member: CohortMember, *allowed: MemberStatus, doing: str) -> None:
     """Refuse (409) a move the candidate's status does not allow, in words."""
     if member.status in allowed:
@@ -65,10 +61,10 @@ def _start_problem(member: CohortMember, starts_on: date | None, today: date) ->
         return "Record a break from the day it begins: enter today's date or an earlier one."
     joined = member.added_at.astimezone(UK).date()
     if starts_on < joined:
-        return f"The break cannot begin before {member.user.name} joined the cohort ({_day(joined)})."
+        return f"The break cannot begin before {member.user.name} joined the cohort ({long_date(joined)})."
     ended = [b.ends_on for b in breaks_of(member) if b.ends_on is not None]
     if ended and starts_on < max(ended):
-        return f"The break cannot begin before their last break ended ({_day(max(ended))})."
+        return f"The break cannot begin before their last break ended ({long_date(max(ended))})."
     return None
 
 
@@ -133,9 +129,9 @@ def suspend_candidate(
     _tell(
         member,
         "candidate_suspended",
-        f"Your break in learning from {_day(starts_on)} is recorded",
+        f"Your break in learning from {long_date(starts_on)} is recorded",
         f"While you are away your deadlines and your assessor's clock stand still; you are expected back on "
-        f"{_day(expected_return_on)}. Nothing of your work is lost.",
+        f"{long_date(expected_return_on)}. Nothing of your work is lost.",
     )
     return away
 
@@ -150,7 +146,9 @@ def record_return(actor, member: CohortMember, *, returned_on: date | None, toda
     elif returned_on > today:
         problem = "Record a return on the day it happens or after: enter today's date or an earlier one."
     elif away is not None and returned_on < away.starts_on:
-        problem = f"They came back after the break began ({_day(away.starts_on)}): enter that day or later."
+        problem = (
+            f"They came back after the break began ({long_date(away.starts_on)}): enter that day or later."
+        )
     else:
         problem = None
     if problem:
@@ -170,7 +168,7 @@ def record_return(actor, member: CohortMember, *, returned_on: date | None, toda
     _tell(
         member,
         "candidate_returned",
-        f"Welcome back: your return on {_day(returned_on)} is recorded",
+        f"Welcome back: your return on {long_date(returned_on)} is recorded",
         "Your deadlines have moved on by the days of your break; carry on where you stopped.",
     )
     return away

@@ -3,12 +3,12 @@ and the return, withdraws a candidate or moves them to another cohort."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
 
-from core.db.timeutil import uk_today, utcnow
+from core.db.timeutil import long_date, uk_today, utcnow
 from core.extensions import db
-from core.forms import submit
+from core.forms import answer, submit, values
 from core.web.access import rule
 from qualification.cohorts.models import Cohort, CohortMember, MemberStatus
 from qualification.membership.forms import BreakForm, ReturnForm, TransferForm, WithdrawForm
@@ -40,7 +40,7 @@ def _page(member, status: int = 200, **forms):
         (
             c.id,
             f"{c.name}: {c.award_code or c.module_code + ' as CPD'}, {c.qualification_version.title} version "
-            f"{c.qualification_version.number}, starts {c.start_date:%-d %B %Y}",
+            f"{c.qualification_version.number}, starts {long_date(c.start_date)}",
         )
         for c in choices
     ]
@@ -65,14 +65,9 @@ def _page(member, status: int = 200, **forms):
     return render_template("qualification/membership/show.html", **context), status
 
 
-def _back(member, anchor: str | None = None):
-    return redirect(
-        url_for(
-            "qualification.membership.show_membership",
-            cohort_id=member.cohort_id,
-            candidate_id=member.user_id,
-            _anchor=anchor,
-        )
+def _page_of(member) -> str:
+    return url_for(
+        "qualification.membership.show_membership", cohort_id=member.cohort_id, candidate_id=member.user_id
     )
 
 
@@ -82,94 +77,82 @@ def show_membership(cohort_id: int, candidate_id: int):
     return _page(membership_or_404(cohort_id, candidate_id))
 
 
-def _act(member, form, key: str, action, told):
-    """Submit one of the page's forms: on success tell the leader (`told(result)`) and go back to the
-    candidate's page (the one they moved to, for a transfer); otherwise the page again with that form."""
-    done = submit(form, action, conflicts=True)
-    if done:
-        message, landing = told(done.result)
-        flash(message, "success")
-        return _back(landing)
-    return _page(member, done.status, problem=done.conflict, **{key: form})
+# The page's four forms, each sent to one service. Each step takes the candidate's membership and the sent
+# form, calls the service and says what to tell the course leader and whose page to go back to (the one the
+# candidate moved to, after a transfer).
 
 
-@bp.post(PATH + "/break")
-@rule(MANAGERS)
-def start_break(cohort_id: int, candidate_id: int):
-    member = membership_or_404(cohort_id, candidate_id)
-    form = BreakForm(prefix="break")
-    return _act(
-        member,
-        form,
-        "break_form",
-        lambda: suspend_candidate(
-            current_user,
-            member,
-            starts_on=form.starts_on.data,
-            expected_return_on=form.expected_return_on.data,
-            reason=form.reason.data,
-            today=uk_today(),
-        ),
-        lambda _: (
-            f"{member.user.name} is on a break in learning from {form.starts_on.data:%-d %B %Y}. Their "
-            "deadlines and their waiting work's turnaround clock are paused until you record their return.",
-            member,
-        ),
+def _break(member, form):
+    suspend_candidate(
+        current_user, member, **values(form, "starts_on", "expected_return_on", "reason"), today=uk_today()
     )
-
-
-@bp.post(PATH + "/return")
-@rule(MANAGERS)
-def end_break(cohort_id: int, candidate_id: int):
-    member = membership_or_404(cohort_id, candidate_id)
-    form = ReturnForm(prefix="return")
-    return _act(
-        member,
-        form,
-        "return_form",
-        lambda: record_return(current_user, member, returned_on=form.returned_on.data, today=uk_today()),
-        lambda _: (
-            f"{member.user.name} is back from {form.returned_on.data:%-d %B %Y} and carries on where they "
-            "stopped. The days of the break count towards neither their deadlines nor their work's waiting.",
-            member,
-        ),
+    told = (
+        f"{member.user.name} is on a break in learning from {long_date(form.starts_on.data)}. Their "
+        "deadlines and their waiting work's turnaround clock are paused until you record their return."
     )
+    return told, member
 
 
-@bp.post(PATH + "/withdraw")
-@rule(MANAGERS)
-def withdraw(cohort_id: int, candidate_id: int):
-    member = membership_or_404(cohort_id, candidate_id)
-    form = WithdrawForm(prefix="withdraw")
-    return _act(
-        member,
-        form,
-        "withdraw_form",
-        lambda: withdraw_candidate(current_user, member, reason=form.reason.data, now=utcnow()),
-        lambda _: (
-            f"{member.user.name} is withdrawn from {member.cohort.name}. Their portfolio, results and audit "
-            "trail are kept and they can still read them; their waiting work has left the assessors' queues.",
-            member,
-        ),
+def _return(member, form):
+    record_return(current_user, member, **values(form, "returned_on"), today=uk_today())
+    told = (
+        f"{member.user.name} is back from {long_date(form.returned_on.data)} and carries on where they "
+        "stopped. The days of the break count towards neither their deadlines nor their work's waiting."
     )
+    return told, member
 
 
-@bp.post(PATH + "/transfer")
-@rule(MANAGERS)
-def transfer(cohort_id: int, candidate_id: int):
-    member = membership_or_404(cohort_id, candidate_id)
-    form = TransferForm(prefix="transfer")
-    form.cohort.choices = []  # the service checks the cohort, and says why another is refused
-    return _act(
-        member,
-        form,
-        "transfer_form",
-        lambda: transfer_candidate(
-            current_user, member, db.session.get(Cohort, form.cohort.data or 0), reason=form.reason.data
-        ),
-        lambda moved: (
-            f"{member.user.name} has moved to {moved.cohort.name}, with their portfolio, results, prior "
-            "learning and study progress.",
-            moved,
-        ),
+def _withdraw(member, form):
+    withdraw_candidate(current_user, member, **values(form, "reason"), now=utcnow())
+    told = (
+        f"{member.user.name} is withdrawn from {member.cohort.name}. Their portfolio, results and audit "
+        "trail are kept and they can still read them; their waiting work has left the assessors' queues."
+    )
+    return told, member
+
+
+def _transfer(member, form):
+    target = db.session.get(Cohort, form.cohort.data or 0)  # the service says why another is refused
+    moved = transfer_candidate(current_user, member, target, **values(form, "reason"))
+    told = (
+        f"{member.user.name} has moved to {moved.cohort.name}, with their portfolio, results, prior learning "
+        "and study progress."
+    )
+    return told, moved
+
+
+ACTIONS = (
+    ("break", "start_break", BreakForm, _break),
+    ("return", "end_break", ReturnForm, _return),
+    ("withdraw", "withdraw", WithdrawForm, _withdraw),
+    ("transfer", "transfer", TransferForm, _transfer),
+)
+
+
+def _action_view(name: str, form_class, act):
+    """The route of one form: on success the leader is told what changed, on the candidate's page (the one
+    they moved to, for a transfer); otherwise the page again with that form and why (409 when it no longer
+    fits where the candidate stands)."""
+
+    @rule(MANAGERS)
+    def view(cohort_id: int, candidate_id: int):
+        member = membership_or_404(cohort_id, candidate_id)
+        form = form_class(prefix=name)
+        done = submit(form, lambda: act(member, form), conflicts=True)
+        return answer(
+            done,
+            lambda said: said[0],
+            lambda said: _page_of(said[1]),
+            lambda refused: _page(member, refused.status, problem=refused.conflict, **{f"{name}_form": form}),
+        )
+
+    return view
+
+
+for _name, _endpoint, _form_class, _act in ACTIONS:
+    bp.add_url_rule(
+        f"{PATH}/{_name}",
+        endpoint=_endpoint,
+        view_func=_action_view(_name, _form_class, _act),
+        methods=["POST"],
     )

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from core.audit.services import record
+from core.db.timeutil import long_date
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from modules.study.services import enrol, withdraw
@@ -97,7 +98,7 @@ def choose_options(actor, member: CohortMember, codes: list[str], *, today: date
         raise InvalidTransition("This is a single-module CPD cohort: there are no options to choose.")
     if cohort.choice_deadline and today > cohort.choice_deadline:
         raise InvalidTransition(
-            f"Options could be changed until {cohort.choice_deadline:%-d %B %Y}. "
+            f"Options could be changed until {long_date(cohort.choice_deadline)}. "
             "Ask your course leader if you need to change them now."
         )
     check, _ = pathway_status(member, codes)

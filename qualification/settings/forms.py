@@ -5,8 +5,9 @@ from wtforms import DateField, DecimalField, HiddenField, IntegerField, RadioFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.forms import VERSION_VALIDATORS
+from qualification.cohorts.forms import choice_deadline_field, turnaround_field
 from qualification.cohorts.models import AllocationRule
-from qualification.cohorts.rules import COHORT_NAME, MAX_TURNAROUND, MIN_TURNAROUND, TURNAROUND_MESSAGE
+from qualification.cohorts.rules import COHORT_NAME
 from qualification.settings.rules import CLOSURE_LABEL, MAX_SUPPLY_POUNDS, SUPPLY_MESSAGE
 
 
@@ -18,20 +19,9 @@ class SettingsForm(FlaskForm):
     name = _name_field("Cohort name", "For example: Certificate 2027, Northmoor")
     start_date = DateField("Start date", validators=[InputRequired("Enter the start date.")])
     end_date = DateField("End date", validators=[Optional()], description="Leave empty for no end date.")
-    choice_deadline = DateField(
-        "Last day to change optional modules",
-        validators=[Optional()],
-        description="Leave empty for no deadline.",
-    )
-    turnaround_days = IntegerField(
-        "Target for judging a submission (working days)",
-        validators=[
-            InputRequired(TURNAROUND_MESSAGE),
-            NumberRange(min=MIN_TURNAROUND, max=MAX_TURNAROUND, message=TURNAROUND_MESSAGE),
-        ],
-        description=(
-            "Monday to Friday except bank holidays and the closure days below, from submission to a decision."
-        ),
+    choice_deadline = choice_deadline_field()
+    turnaround_days = turnaround_field(
+        "Monday to Friday except bank holidays and the closure days below, from submission to a decision."
     )
     allocation_rule = RadioField(
         "When a candidate joins the cohort",

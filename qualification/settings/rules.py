@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from core.db.timeutil import UK
+from core.db.timeutil import UK, long_date
 from core.validation import Text
 
 NEXT_YEAR = timedelta(weeks=52)
@@ -23,10 +23,6 @@ CLOSURE_LABEL = Text(100, "Keep the description under 100 characters.")
 # What a school pays for a day's supply cover, in pounds: the research says about £180 (domain.md).
 MAX_SUPPLY_POUNDS = 1000
 SUPPLY_MESSAGE = f"Enter the day rate in pounds, from 0 to {MAX_SUPPLY_POUNDS:,}, for example 180 or 182.50."
-
-
-def long_date(day: date) -> str:
-    return f"{day:%-d %B %Y}"
 
 
 def describe_closure(first: date, last: date, label: str = "") -> str:

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
+from core.db.timeutil import long_date
 from core.errors import EditConflict, ValidationFailed, require
 from core.extensions import db
 from core.validation import errors_of
@@ -30,7 +31,6 @@ from qualification.settings.rules import (
     SUPPLY_MESSAGE,
     a_year_on,
     closure_problems,
-    long_date,
     moment_a_year_on,
     same_date_next_year,
 )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from core.db.timeutil import uk_today
+from core.db.timeutil import long_date, uk_today
 from core.errors import EditConflict
-from core.forms import submit, whole
+from core.forms import answer, submit, values, whole
 from core.web.access import rule
 from qualification.calendar.rules import format_pounds
 from qualification.cohorts.queries import cohort_or_404, load_cohort
@@ -40,17 +40,14 @@ from qualification.settings.services import (
 bp = Blueprint("settings", __name__, url_prefix="/cohorts")
 
 
+# The settings form's fields that hold the cohort's own values, as they are named on both.
+SETTINGS = ("name", "start_date", "end_date", "choice_deadline", "turnaround_days", "allocation_rule")
+
+
 def _settings_form(cohort) -> SettingsForm:
+    saved = {name: getattr(cohort, name) for name in SETTINGS}
     return SettingsForm(
-        formdata=None,
-        name=cohort.name,
-        start_date=cohort.start_date,
-        end_date=cohort.end_date,
-        choice_deadline=cohort.choice_deadline,
-        turnaround_days=cohort.turnaround_days,
-        allocation_rule=cohort.allocation_rule,
-        supply_cost=cohort.supply_cost_pence / 100,
-        version=cohort.version,
+        formdata=None, **saved, supply_cost=cohort.supply_cost_pence / 100, version=cohort.version
     )
 
 
@@ -76,8 +73,8 @@ def _page(cohort, status: int = 200, **forms):
     ), status
 
 
-def _back(cohort, anchor: str | None = None):
-    return redirect(url_for("qualification.settings.edit_settings", cohort_id=cohort.id, _anchor=anchor))
+def _at(cohort, anchor: str | None = None) -> str:
+    return url_for("qualification.settings.edit_settings", cohort_id=cohort.id, _anchor=anchor)
 
 
 @bp.route("/<int:cohort_id>/settings", methods=["GET", "POST"])
@@ -91,12 +88,7 @@ def edit_settings(cohort_id: int):
             current_user,
             cohort,
             expected_version=whole(form.version.data),
-            name=form.name.data,
-            start_date=form.start_date.data,
-            end_date=form.end_date.data,
-            choice_deadline=form.choice_deadline.data,
-            turnaround_days=form.turnaround_days.data,
-            allocation_rule=form.allocation_rule.data,
+            **values(form, *SETTINGS),
             supply_cost_pence=supply_pence(form.supply_cost.data),
         ),
         conflicts=EditConflict,
@@ -119,25 +111,17 @@ def edit_settings(cohort_id: int):
 def add_cohort_closure(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = ClosureForm(prefix="closure")
-    done = submit(
-        form,
-        lambda: add_closure(
-            current_user,
-            cohort,
-            first_day=form.first_day.data,
-            last_day=form.last_day.data,
-            label=form.label.data,
+    return answer(
+        submit(
+            form, lambda: add_closure(current_user, cohort, **values(form, "first_day", "last_day", "label"))
         ),
+        lambda closed: (
+            f"Closed {describe_closure(closed.first_day, closed.last_day)}: these days no longer count "
+            "towards the turnaround target."
+        ),
+        _at(cohort, "closures"),
+        lambda refused: _page(cohort, refused.status, closure_form=form),
     )
-    if done:
-        closure = done.result
-        flash(
-            f"Closed {describe_closure(closure.first_day, closure.last_day)}: these days no longer count "
-            "towards the turnaround target.",
-            "success",
-        )
-        return _back(cohort, "closures")
-    return _page(cohort, done.status, closure_form=form)
 
 
 @bp.route("/<int:cohort_id>/closures/remove", methods=["POST"])
@@ -151,7 +135,7 @@ def remove_cohort_closure(cohort_id: int):
         flash(f"{describe_closure(closure.first_day, closure.last_day)} are working days again.", "success")
     else:
         flash(done.message or "Reload the page and try again.", "error")
-    return _back(cohort, "closures")
+    return redirect(_at(cohort, "closures"))
 
 
 @bp.route("/<int:cohort_id>/version", methods=["POST"])
@@ -195,22 +179,25 @@ def move_cohort_version(cohort_id: int):
 def copy_cohort_page(cohort_id: int):
     cohort = cohort_or_404(cohort_id, manage=True)
     form = CopyForm()
-    done = submit(form, lambda: copy_cohort(current_user, cohort, name=form.name.data))
-    if done:
-        copy = done.result
-        flash(
-            f"{copy.name} is ready: it starts on {copy.start_date:%A %-d %B %Y}, with this cohort's staff, "
-            "sessions and closure days a year on. Invite its candidates below.",
-            "success",
-        )
-        return redirect(url_for("qualification.cohorts.show_cohort", cohort_id=copy.id))
-    if done.status == 200:
-        form.name.data = next_years_name(cohort.name)
-    return render_template(
-        "qualification/settings/copy.html",
-        cohort=cohort,
-        form=form,
-        staff=[m for m in cohort.members if m.role in STAFF_ROLES],
-        shifted=[(s, moment_a_year_on(s.starts_at)) for s in cohort.sessions[:1]],
-        next_start=a_year_on(cohort.start_date),
-    ), done.status
+
+    def again(outcome):
+        if outcome.status == 200:  # just opened: next year's name to start from
+            form.name.data = next_years_name(cohort.name)
+        return render_template(
+            "qualification/settings/copy.html",
+            cohort=cohort,
+            form=form,
+            staff=[m for m in cohort.members if m.role in STAFF_ROLES],
+            shifted=[(s, moment_a_year_on(s.starts_at)) for s in cohort.sessions[:1]],
+            next_start=a_year_on(cohort.start_date),
+        ), outcome.status
+
+    return answer(
+        submit(form, lambda: copy_cohort(current_user, cohort, name=form.name.data)),
+        lambda copy: (
+            f"{copy.name} is ready: it starts on {long_date(copy.start_date, weekday=True)}, with this "
+            "cohort's staff, sessions and closure days a year on. Invite its candidates below."
+        ),
+        lambda copy: url_for("qualification.cohorts.show_cohort", cohort_id=copy.id),
+        again,
+    )

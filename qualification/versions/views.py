@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from core.extensions import db
-from core.forms import submit
+from core.forms import answer, submit, values
 from core.web.access import rule
 from qualification.permissions import EDITORS
 from qualification.spec import SpecInvalid, award_satisfiability, parse_spec, spec_to_document
@@ -38,17 +38,14 @@ def list_all():
 @rule(EDITORS)
 def new_qualification():
     form = QualificationForm()
-    outcome = submit(
-        form,
-        lambda: create_qualification(
-            current_user, code=form.code.data, title=form.title.data, provider=form.provider.data
+    return answer(
+        submit(form, lambda: create_qualification(current_user, **values(form, "code", "title", "provider"))),
+        lambda made: (
+            f"{made.qualification.code} created as a draft. Add its modules and awards, then publish it."
         ),
+        lambda made: url_for("qualification.versions.show_version", code=made.qualification.code, number=1),
+        lambda refused: (render_template("qualification/versions/new.html", form=form), refused.status),
     )
-    if outcome:
-        code = outcome.result.qualification.code
-        flash(f"{code} created as a draft. Add its modules and awards, then publish it.", "success")
-        return redirect(url_for("qualification.versions.show_version", code=code, number=1))
-    return render_template("qualification/versions/new.html", form=form), outcome.status
 
 
 @bp.route("/<code>/v<int:number>/details", methods=["POST"])
@@ -56,23 +53,25 @@ def new_qualification():
 def update_version_details(code: str, number: int):
     version = version_or_404(code, number)
     form = DetailsForm()
-    outcome = submit(
-        form,
-        lambda: update_details(
-            current_user,
-            version,
-            title=form.title.data,
-            provider=form.provider.data,
-            expected=int(form.version.data),
+    return answer(
+        submit(
+            form,
+            lambda: update_details(
+                current_user, version, **values(form, "title", "provider"), expected=int(form.version.data)
+            ),
+            conflicts=True,
         ),
-        conflicts=True,
+        "Title and provider saved.",
+        url_for("qualification.versions.show_version", code=code, number=number),
+        lambda refused: _details_again(code, number, form, refused),
     )
-    if outcome:
-        flash("Title and provider saved.", "success")
-        return redirect(url_for("qualification.versions.show_version", code=code, number=number))
-    if outcome.conflict:
-        form.form_errors.append(outcome.conflict)
-    return _version_page(version_or_404(code, number), status=outcome.status, details_form=form)
+
+
+def _details_again(code: str, number: int, form: DetailsForm, refused):
+    """The version's page again with the details as typed, and why they were not saved."""
+    if refused.conflict:
+        form.form_errors.append(refused.conflict)
+    return _version_page(version_or_404(code, number), status=refused.status, details_form=form)
 
 
 @bp.route("/import", methods=["GET", "POST"])

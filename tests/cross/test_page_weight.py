@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.support.demo import load_demo_data
+from tests.support.demo import demo_fixture, load_demo_data
 from tests.support.html import login
 
 LIMIT = 150 * 1024
@@ -25,10 +23,7 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def demo(app):
-    load_demo_data(app)
-    return app
+demo = demo_fixture(load_demo_data)
 
 
 def test_pages_weigh_under_150_kb_with_their_css_and_js(demo):

@@ -9,16 +9,12 @@ from core.accounts.models import Role, User
 from core.extensions import db
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.services import add_staff, allocate_evenly, invite_candidate
-from tests.support.demo import load_demo_data
+from tests.support.demo import demo_fixture, load_demo_data
 from tests.support.html import login
 from tests.support.people import DEMO_PASSWORD, make_user
 from tests.support.queries import statements_for
 
-
-@pytest.fixture
-def demo(app):
-    load_demo_data(app, content=False)
-    return app
+demo = demo_fixture(load_demo_data, content=False)
 
 
 def _grow(app, extra: int) -> None:

@@ -32,6 +32,13 @@ def sign_in(page, email: str, password: str | None = None) -> None:
         page.get_by_role("button", name="Sign in", exact=True).click()
 
 
+def signed_in_page(new_context, email: str):
+    """A page in a context of its own (its own cookies), signed in as this person."""
+    page = new_context().new_page()
+    sign_in(page, email)
+    return page
+
+
 def add_written_account(page, title: str, context: str, body: str, yesterday: str) -> None:
     """From the new-evidence page, add an anonymised written account as a candidate would; ends on its
     page."""
@@ -61,3 +68,12 @@ def set_deadline(page, module: str, due) -> None:
     page.get_by_label("Module").select_option(label=module)
     page.get_by_label("Deadline", exact=True).fill(due.isoformat())
     page.get_by_role("button", name="Save the deadline").click()
+
+
+def start_break(page, began, back_on, reason: str) -> None:
+    """On a candidate's membership page: record a break in learning from `began`, back on `back_on`."""
+    form = page.get_by_role("region", name="Record a break in learning")
+    form.get_by_label("First day of the break").fill(began.isoformat())
+    form.get_by_label("Expected back on").fill(back_on.isoformat())
+    form.get_by_label("Reason").fill(reason)
+    form.get_by_role("button", name="Start the break").click()

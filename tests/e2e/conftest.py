@@ -148,6 +148,17 @@ def serve_demo(
                 process.wait()
 
 
+def server_of_its_own(name: str):
+    """A test module's `live_server`: the app with the demo on a server of the module's own, for journeys
+    that change the demo in ways other modules' pages do not expect."""
+
+    @pytest.fixture(scope="module")
+    def live_server(tmp_path_factory):
+        yield from serve_demo(tmp_path_factory, name)
+
+    return live_server
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real app with the demo, shared by the browser tests that leave the demo as they found it."""

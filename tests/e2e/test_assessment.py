@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.browser import playwright_or_skip, sign_in, signed_in_page
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import TOM
 
 Page, expect = playwright_or_skip()
@@ -35,15 +35,8 @@ CONFLICT = "Not saved: someone else changed this first"
 AUTOSAVE_AFTER_MS = 1_500  # static/js/app.js, section (d): AUTOSAVE_DELAY after the last change
 
 
-def own_server(tmp_path_factory):
-    """A fresh server with the demo for one test module: these journeys release Jo's M01, which the shared
-    server's portfolio tests expect to find unassessed."""
-    yield from serve_demo(tmp_path_factory, "e2e-assessment")
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    yield from own_server(tmp_path_factory)
+# These journeys release Jo's M01, which the shared server's portfolio tests expect to find unassessed.
+live_server = server_of_its_own("e2e-assessment")
 
 
 # What an assessor does ------------------------------------------------------------------------------------
@@ -164,13 +157,11 @@ def test_assessor_can_judge_on_a_phone_with_the_keyboard_and_labelled_choices(ne
 
 
 def test_assessor_cannot_overwrite_a_newer_judgement_from_an_older_window(new_context):
-    first = new_context().new_page()
-    sign_in(first, TOM)
+    first = signed_in_page(new_context, TOM)
     open_jo_m01(first)
     ref = criterion_groups(first)[0][0]
     # Another window (another browser, same person) opened on the same version of the judgement.
-    second = new_context().new_page()
-    sign_in(second, TOM)
+    second = signed_in_page(new_context, TOM)
     open_jo_m01(second)
 
     first.get_by_label(f"Comment on {ref}").fill("Saved first, in the office.")

@@ -15,7 +15,7 @@ import pytest
 
 from core.db.timeutil import UK
 from qualification.deadlines.rules import long_date
-from tests.e2e.browser import open_cohort_link, playwright_or_skip, set_deadline, sign_in
+from tests.e2e.browser import open_cohort_link, playwright_or_skip, set_deadline, signed_in_page, start_break
 from tests.e2e.conftest import serve_demo
 from tests.support.people import JO, LEADER
 
@@ -50,23 +50,17 @@ def test_a_break_moves_the_candidates_deadline(new_context):
     today = datetime.now(UK).date()
     due, began = today + timedelta(days=20), today - timedelta(days=10)
 
-    leader = new_context().new_page()
-    sign_in(leader, LEADER)
+    leader = signed_in_page(new_context, LEADER)
     open_cohort_link(leader, "Deadlines and extension requests")
     set_deadline(leader, "M01 Communicating and Working with Others in CEIAG", due)
     expect(leader.get_by_text(f"The M01 deadline is {long_date(due)}.")).to_be_visible()
 
-    jo = new_context().new_page()
-    sign_in(jo, JO)
+    jo = signed_in_page(new_context, JO)
     expect(_m01(jo)).to_contain_text(f"due {long_date(due)}")
     expect(_m01(jo)).not_to_contain_text("break in learning")
 
     open_cohort_link(leader, "Break, withdraw or move Jo Patel")
-    form = leader.get_by_role("region", name="Record a break in learning")
-    form.get_by_label("First day of the break").fill(began.isoformat())
-    form.get_by_label("Expected back on").fill((today + timedelta(days=28)).isoformat())
-    form.get_by_label("Reason").fill("Bereavement leave")
-    form.get_by_role("button", name="Start the break").click()
+    start_break(leader, began, today + timedelta(days=28), "Bereavement leave")
     expect(leader.get_by_text(f"Jo Patel is on a break in learning from {began:%-d %B %Y}.")).to_be_visible()
 
     # While she is away her deadline moves on a day each day: ten days so far, and today.

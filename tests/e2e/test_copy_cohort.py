@@ -13,7 +13,7 @@ from core.db.timeutil import UK
 from core.web.formatting import format_datetime
 from qualification.demo import DEMO_COHORT, DEMO_SESSIONS
 from tests.e2e.browser import playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import LEADER
 
 Page, expect = playwright_or_skip()
@@ -21,10 +21,8 @@ Page, expect = playwright_or_skip()
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server of its own: this journey adds a cohort and a closure to the demo."""
-    yield from serve_demo(tmp_path_factory, "e2e-copy-cohort")
+# This journey adds a cohort and a closure to the demo.
+live_server = server_of_its_own("e2e-copy-cohort")
 
 
 def _a_year_on(day: str, time: str) -> str:

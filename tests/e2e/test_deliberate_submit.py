@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.e2e.browser import add_written_account, playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import JO
 
 Page, expect = playwright_or_skip()
@@ -20,10 +20,8 @@ pytestmark = pytest.mark.e2e
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011 - the browser's calendar day
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server of its own: this journey submits Jo's M02, which other journeys expect unsubmitted."""
-    yield from serve_demo(tmp_path_factory, "e2e-deliberate-submit")
+# This journey submits Jo's M02, which other journeys expect unsubmitted.
+live_server = server_of_its_own("e2e-deliberate-submit")
 
 
 def test_jo_maps_to_two_criteria_and_confirms_the_empty_ones_before_submitting(page: Page, live_server):

@@ -10,8 +10,8 @@ import pytest
 
 from core.db.timeutil import UK
 from qualification.deadlines.rules import long_date
-from tests.e2e.browser import open_cohort_link, playwright_or_skip, set_deadline, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.browser import open_cohort_link, playwright_or_skip, set_deadline, signed_in_page
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import JO, LEADER
 
 Page, expect = playwright_or_skip()
@@ -21,10 +21,8 @@ pytestmark = pytest.mark.e2e
 REASON = "Our Ofsted inspection fell in the same fortnight and I led the careers part of it."
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    # Its own server: this journey leaves a deadline on Jo's home page, which the shared demo has none of.
-    yield from serve_demo(tmp_path_factory, "e2e-extension")
+# This journey leaves a deadline on Jo's home page, which the shared demo has none of.
+live_server = server_of_its_own("e2e-extension")
 
 
 def _deadlines_panel(page: Page):
@@ -39,15 +37,13 @@ def test_an_extension_asked_and_granted(new_context):
         today + timedelta(days=30),
     )
 
-    leader = new_context().new_page()
-    sign_in(leader, LEADER)
+    leader = signed_in_page(new_context, LEADER)
     open_cohort_link(leader, "Deadlines and extension requests")
     expect(leader.get_by_role("heading", level=1)).to_have_text("Deadlines and extensions")
     set_deadline(leader, "M02 Planning and Organising CEIAG Provision", due)
     expect(leader.get_by_text(f"The M02 deadline is {long_date(due)}.")).to_be_visible()
 
-    jo = new_context().new_page()
-    sign_in(jo, JO)
+    jo = signed_in_page(new_context, JO)
     expect(_deadlines_panel(jo)).to_contain_text(f"due {long_date(due)} (in 20 days)")
     _deadlines_panel(jo).get_by_role("link", name="Your deadlines").click()
     jo.get_by_role("link", name="Ask for more time on M02").click()

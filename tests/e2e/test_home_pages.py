@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.browser import playwright_or_skip, sign_in, signed_in_page
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import EXAMINER, HELEN, JO, LEADER, SAM, TOM
 
 Page, expect = playwright_or_skip()
@@ -37,10 +37,8 @@ VACS_QUESTIONS = (
 )
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server of its own: these journeys complete Jo's M01 and share a sample with the examiner."""
-    yield from serve_demo(tmp_path_factory, "e2e-home-pages")
+# These journeys complete Jo's M01 and share a sample with the examiner.
+live_server = server_of_its_own("e2e-home-pages")
 
 
 def _home(page: Page) -> None:
@@ -56,6 +54,19 @@ def _number(text: str, pattern: str) -> int:
     found = re.search(pattern, text)
     assert found, f"{pattern!r} not in {text!r}"
     return int(found.group(1))
+
+
+def _follow_count(card, link: str, none_text: str, open_list) -> int:
+    """The number on the card's link (`link`, a pattern), after following it to its list; 0 when the card
+    says there is none (`none_text`), the list then opened by `open_list`."""
+    counted = card.get_by_role("link", name=re.compile(link))
+    if counted.count():
+        count = _number(counted.inner_text(), r"^(\d+)")
+        counted.click()
+        return count
+    expect(card.get_by_text(none_text)).to_be_visible()
+    open_list()
+    return 0
 
 
 def _rows(table) -> int:
@@ -120,14 +131,9 @@ def test_assessor_home_counts_equal_his_queue(page: Page):
     expect(page.locator("tbody tr").filter(has_not_text="Observation to plan")).to_have_count(0)
 
     _home(page)
-    overdue = card.get_by_role("link", name=re.compile(r"^\d+ overdue$"))
-    if overdue.count():
-        count = _number(overdue.inner_text(), r"^(\d+)")
-        overdue.click()
-    else:
-        expect(card.get_by_text("None overdue")).to_be_visible()
-        count = 0
-        page.goto("/assessors/queue?overdue=y")
+    count = _follow_count(
+        card, r"^\d+ overdue$", "None overdue", lambda: page.goto("/assessors/queue?overdue=y")
+    )
     assert _queue_rows(page) == count
 
     _home(page)
@@ -173,14 +179,12 @@ def _tom_completes_jo_m01(page: Page) -> None:
 def _iqa_counts_equal_the_work_list(page: Page) -> int:
     _home(page)
     card = _card(page, "Quality assurance")
-    review = card.get_by_role("link", name=re.compile(r"^\d+ decisions? waits? for your review$"))
-    if review.count():
-        count = _number(review.inner_text(), r"^(\d+)")
-        review.click()
-    else:
-        expect(card.get_by_text("No decisions are waiting for your review.")).to_be_visible()
-        count = 0
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Quality assurance").click()
+    count = _follow_count(
+        card,
+        r"^\d+ decisions? waits? for your review$",
+        "No decisions are waiting for your review.",
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Quality assurance").click,
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Quality assurance")
     waiting = page.get_by_role("region", name="Waiting for your review")
     if count:
@@ -203,8 +207,7 @@ def _iqa_counts_equal_the_work_list(page: Page) -> int:
 
 
 def test_iqa_home_counts_equal_the_iqa_work_list(new_context):
-    sam = new_context().new_page()
-    sign_in(sam, SAM)
+    sam = signed_in_page(new_context, SAM)
     before = _iqa_counts_equal_the_work_list(sam)
 
     _tom_completes_jo_m01(new_context().new_page())
@@ -219,8 +222,7 @@ def test_iqa_home_counts_equal_the_iqa_work_list(new_context):
     )
     expect(row).to_contain_text("M01 submission: Achieved")
     # Helen is an IQA of the cohort too: her home and work list agree as well.
-    helen = new_context().new_page()
-    sign_in(helen, HELEN)
+    helen = signed_in_page(new_context, HELEN)
     assert _iqa_counts_equal_the_work_list(helen) == after
 
 
@@ -261,13 +263,11 @@ def _until(text: str) -> str:
 
 
 def test_examiner_home_samples_equal_the_grants_listed(new_context):
-    ruth = new_context().new_page()
-    sign_in(ruth, EXAMINER)
+    ruth = signed_in_page(new_context, EXAMINER)
     before = _examiner_home_equals_the_grants(ruth)
 
     # The course leader shares a sample of two candidates with her.
-    leader = new_context().new_page()
-    sign_in(leader, LEADER)
+    leader = signed_in_page(new_context, LEADER)
     leader.get_by_role("navigation", name="Main").get_by_role("link", name="Quality assurance").click()
     leader.get_by_role("link", name="external examiner access").first.click()
     leader.get_by_label("External examiner").select_option(label="Prof. Ruth Adeyemi (Eastbrook University)")
@@ -290,8 +290,7 @@ def _this_uk_week() -> tuple[date, date]:
 
 
 def test_leader_home_counts_equal_the_cohort_page_and_the_queues(new_context):
-    page = new_context().new_page()
-    sign_in(page, LEADER)
+    page = signed_in_page(new_context, LEADER)
     cohorts = _card(page, "Your cohorts").get_by_role("region")
     expect(cohorts.first).to_be_visible()
     for cohort in cohorts.all():
@@ -329,8 +328,7 @@ def test_leader_home_counts_equal_the_cohort_page_and_the_queues(new_context):
         # No marking overdue on the home page: the cohort's assessors' queues hold no overdue work.
         if overdue == "No marking is overdue.":
             for assessor in (TOM, HELEN):
-                queue = new_context().new_page()
-                sign_in(queue, assessor)
+                queue = signed_in_page(new_context, assessor)
                 queue.goto("/assessors/queue?overdue=y")
                 assert _queue_rows(queue) == 0
         else:

@@ -12,13 +12,13 @@ import re
 
 import pytest
 
-from tests.e2e.browser import playwright_or_skip, sign_in
+from tests.e2e.browser import playwright_or_skip, signed_in_page
+from tests.e2e.conftest import server_of_its_own
 from tests.e2e.test_assessment import (
     complete_marking,
     jo_in_the_queue,
     judge_everything,
     open_jo_m01,
-    own_server,
 )
 from tests.support.people import JO, SAM, TOM
 
@@ -30,9 +30,8 @@ REASONS = "M01.1.2 has no evidence in the submission, so it cannot be judged met
 FEEDBACK = "Well-evidenced work throughout, Jo."
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    yield from own_server(tmp_path_factory)
+# As the assessment journeys': these judge and release Jo's M01, which the shared server expects unassessed.
+live_server = server_of_its_own("e2e-assessment")
 
 
 def _menu(page: Page, label: str) -> None:
@@ -53,15 +52,13 @@ def _open_sampled_decision(page: Page) -> None:
 
 
 def test_iqa_returns_then_agrees_and_the_released_feedback_reaches_jo(new_context):
-    tom = new_context().new_page()
-    sign_in(tom, TOM)
+    tom = signed_in_page(new_context, TOM)
     open_jo_m01(tom)
     refs = judge_everything(tom, "the evidence shows it.")
     complete_marking(tom)
 
     # The IQA returns it with reasons; returning without them is refused and changes nothing.
-    iqa = new_context().new_page()
-    sign_in(iqa, SAM)
+    iqa = signed_in_page(new_context, SAM)
     _open_sampled_decision(iqa)
     # The IQA sees what Tom overrode, and why: M01.1.1 had no observation or sign-off behind it.
     overridden = iqa.locator("#criterion-M01\\.1\\.1")
@@ -93,8 +90,7 @@ def test_iqa_returns_then_agrees_and_the_released_feedback_reaches_jo(new_contex
     expect(iqa.get_by_text("You agreed with the decision; it is ready for release.")).to_be_visible()
 
     # Jo is told nothing before release.
-    jo = new_context().new_page()
-    sign_in(jo, JO)
+    jo = signed_in_page(new_context, JO)
     _menu(jo, "Notifications")
     expect(jo.get_by_text("Feedback on your M01 submission")).to_have_count(0)
 

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import add_written_account, playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.browser import add_written_account, playwright_or_skip, sign_in, signed_in_page
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import HELEN, LEADER
 
 ADMIN = "admin@northmoor.example"
@@ -25,10 +25,8 @@ YESTERDAY = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011 - the
 PASSWORD = "amber lantern meadow 42"
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server of its own: this journey adds a candidate to the demo cohort."""
-    yield from serve_demo(tmp_path_factory, "e2e-joining")
+# This journey adds a candidate to the demo cohort.
+live_server = server_of_its_own("e2e-joining")
 
 
 def test_a_candidate_invited_after_setup_joins_submits_and_the_work_reaches_their_assessor(
@@ -46,8 +44,7 @@ def test_a_candidate_invited_after_setup_joins_submits_and_the_work_reaches_thei
     expect(page.get_by_text("Their assessor is Helen Marsh.")).to_be_visible()
 
     # The demo sends no real email: the administrator reads the invitation in the Outbox.
-    admin = new_context().new_page()
-    sign_in(admin, ADMIN)
+    admin = signed_in_page(new_context, ADMIN)
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Outbox", exact=True).click()
     body = admin.locator("article").filter(has_text=f"To {email}").locator("pre").inner_text()
     link = re.search(r"https?://\S+/invitations/\S+", body)
@@ -81,8 +78,7 @@ def test_a_candidate_invited_after_setup_joins_submits_and_the_work_reaches_thei
         robin.get_by_text(re.compile(r"M01 is submitted \(attempt 1\) and is with Helen Marsh"))
     ).to_be_visible()
 
-    helen = new_context().new_page()
-    sign_in(helen, HELEN)
+    helen = signed_in_page(new_context, HELEN)
     helen.get_by_role("navigation", name="Main").get_by_role("link", name="Assessment queue").click()
     row = (
         helen.locator("tbody tr")

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.browser import open_cohort_link, playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.browser import open_cohort_link, playwright_or_skip, signed_in_page, start_break
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import JO, LEADER, TOM
 
 Page, expect = playwright_or_skip()
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.e2e
 ON_A_BREAK = "You are on a break in learning from"
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    yield from serve_demo(tmp_path_factory, "e2e-membership")
+live_server = server_of_its_own("e2e-membership")
 
 
 def _jo_m01_in_the_queue(page: Page):
@@ -41,19 +39,12 @@ def _jos_membership_page(page: Page) -> None:
 
 def test_course_leader_suspends_a_candidate_and_records_her_return(new_context):
     today = datetime.now(ZoneInfo("Europe/London")).date()
-    leader, tom, jo = (new_context().new_page() for _ in range(3))
-    sign_in(leader, LEADER)
-    sign_in(tom, TOM)
-    sign_in(jo, JO)
+    leader, tom, jo = (signed_in_page(new_context, email) for email in (LEADER, TOM, JO))
     expect(_jo_m01_in_the_queue(tom)).to_have_count(1)
     expect(_jo_m01_in_the_queue(tom)).not_to_contain_text("Paused")
 
     _jos_membership_page(leader)
-    form = leader.get_by_role("region", name="Record a break in learning")
-    form.get_by_label("First day of the break").fill(today.isoformat())
-    form.get_by_label("Expected back on").fill((today + timedelta(days=28)).isoformat())
-    form.get_by_label("Reason").fill("Maternity leave")
-    form.get_by_role("button", name="Start the break").click()
+    start_break(leader, today, today + timedelta(days=28), "Maternity leave")
     expect(leader.get_by_text(f"Jo Patel is on a break in learning from {today:%-d %B %Y}.")).to_be_visible()
 
     expect(_jo_m01_in_the_queue(tom)).to_contain_text("Paused")

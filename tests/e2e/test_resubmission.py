@@ -17,8 +17,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import add_written_account, playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.browser import add_written_account, playwright_or_skip, signed_in_page
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import JO, SAM, TOM
 
 Page, expect = playwright_or_skip()
@@ -41,10 +41,8 @@ ADDED = "Referral log for Year 10"
 CARRY = "Carry forward the criteria met in attempt 1"
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server of its own: this journey refers, releases and resubmits Jo's M01."""
-    yield from serve_demo(tmp_path_factory, "e2e-resubmission")
+# This journey refers, releases and resubmits Jo's M01.
+live_server = server_of_its_own("e2e-resubmission")
 
 
 def _menu(page: Page, label: str) -> None:
@@ -153,16 +151,13 @@ def _jo_resubmits(jo: Page) -> None:
 
 
 def test_tom_marks_attempt_2_against_attempt_1_and_carries_forward_what_was_met(new_context):
-    tom = new_context().new_page()
-    sign_in(tom, TOM)
+    tom = signed_in_page(new_context, TOM)
     met_before = _refer_attempt_1(tom)
-    iqa = new_context().new_page()
-    sign_in(iqa, SAM)
+    iqa = signed_in_page(new_context, SAM)
     _iqa_agrees(iqa)
     _release(tom)
 
-    jo = new_context().new_page()
-    sign_in(jo, JO)
+    jo = signed_in_page(new_context, JO)
     _jo_resubmits(jo)
 
     # Tom opens attempt 2 from his queue.

@@ -12,8 +12,8 @@ import pytest
 from icalendar import Calendar
 
 from core.db.timeutil import UK
-from tests.e2e.browser import playwright_or_skip, sign_in
-from tests.e2e.conftest import serve_demo
+from tests.e2e.browser import playwright_or_skip, sign_in, signed_in_page
+from tests.e2e.conftest import server_of_its_own
 from tests.support.people import CHRIS, JO, LEADER
 
 Page, expect = playwright_or_skip()
@@ -23,10 +23,8 @@ pytestmark = pytest.mark.e2e
 TITLE = "Labour market twilight"
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server of its own: this journey adds, changes and cancels a session of the demo cohort."""
-    yield from serve_demo(tmp_path_factory, "e2e-sessions")
+# This journey adds, changes and cancels a session of the demo cohort.
+live_server = server_of_its_own("e2e-sessions")
 
 
 def _wednesday(weeks: int) -> str:
@@ -65,8 +63,7 @@ def test_a_session_rescheduled_then_a_place_freed_then_the_session_cancelled(
     page.get_by_role("button", name="Publish the calendar").click()
     feed_url = page.get_by_role("link", name="the iCalendar feed").get_attribute("href")
 
-    jo = new_context().new_page()
-    sign_in(jo, JO)
+    jo = signed_in_page(new_context, JO)
     jo.goto(cohort_url)
     _session(jo).get_by_role("button", name="Book a place").click()
     expect(jo.get_by_text(f"You have a place at {TITLE}")).to_be_visible()
@@ -90,8 +87,7 @@ def test_a_session_rescheduled_then_a_place_freed_then_the_session_cancelled(
     assert (start.date().isoformat(), start.hour, start.minute) == (moved, 17, 0)
 
     # Full: Chris joins the waiting list; Jo gives her place back, and it is Chris's.
-    chris = new_context().new_page()
-    sign_in(chris, CHRIS)
+    chris = signed_in_page(new_context, CHRIS)
     chris.goto(cohort_url)
     _session(chris).get_by_role("button", name="Join the waiting list").click()
     expect(chris.get_by_text("you are on its waiting list (number 1)")).to_be_visible()

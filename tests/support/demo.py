@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from core.accounts.demo import load_demo
@@ -15,7 +16,21 @@ from core.extensions import db
 from modules.content.models import Activity, Section
 from modules.demo import DEMO_CONTENT, load_demo_content
 from qualification.cohorts.models import Cohort
+from qualification.cohorts.services import create_cohort
 from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
+from qualification.versions.queries import find_version
+
+
+def demo_fixture(load, **options):
+    """A test module's `demo` fixture: the app with `load(app, **options)`'s data in it, or what `load`
+    returns when it returns something (the ids the tests need, say)."""
+
+    @pytest.fixture
+    def demo(app):
+        made = load(app, **options)
+        return app if made is None else made
+
+    return demo
 
 
 def load_demo_data(app, *, cohort: bool = True, content: bool = True) -> None:
@@ -29,6 +44,19 @@ def load_demo_data(app, *, cohort: bool = True, content: bool = True) -> None:
         if content:
             load_demo_content()
         db.session.commit()
+
+
+def another_certificate_cohort(leader, name: str) -> Cohort:
+    """A second Certificate cohort of the demo qualification, its options deadline two months from today."""
+    return create_cohort(
+        leader,
+        name=name,
+        version=find_version("CCQ"),
+        award_code="CERT",
+        module_code=None,
+        start_date=date(2026, 9, 18),
+        choice_deadline=date.today() + timedelta(days=60),  # noqa: DTZ011 - as the view compares
+    )
 
 
 def load_study_demo(app) -> None:

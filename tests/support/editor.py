@@ -103,6 +103,13 @@ def submit(client, html: str, *, field=None, text=None, data=None, follow=False)
     return client.post(form["action"], data=values, follow_redirects=follow)
 
 
+def send_criterion(client, html: str, form: str, text: str, methods: list[str], *, follow: bool = True):
+    """Fill in and send a criterion form on the page (`form`: "add-criterion-<outcome>" or
+    "criterion-<ref>"): its text and assessment methods."""
+    data = {f"{form}-text": text, f"{form}-methods": methods}
+    return submit(client, html, field=f"{form}-text", data=data, follow=follow)
+
+
 def page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.extensions import db
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
-from tests.support.html import press
+from tests.support.html import csrf_from, press
 
 LAST_WEEK = (date.today() - timedelta(days=7)).isoformat()  # noqa: DTZ011 - as the form sends it
 ANONYMISED = "I confirm no pupil can be identified from this evidence"
@@ -29,6 +30,23 @@ def add_evidence(client, kind: str = "account", *, follow: bool = True, **fields
     if kind in ("account", "discussion"):
         data.setdefault("body_md", "We ran the fair with **twelve** employers.")
     return press(client, page, "Add to portfolio", data, follow=follow)
+
+
+def post_file(
+    client, data: bytes, name: str, *, context: str = "Shared with the Year 9 tutors.", file_first=False
+):
+    """Add a file to the portfolio as the form sends it (multipart; the file part last, or first)."""
+    page = client.get("/portfolio/new?kind=file")
+    fields = {
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+        "title": "Options evening slides",
+        "activity_date": LAST_WEEK,
+        "context_md": context,
+        "anonymised": "y",
+    }
+    upload = {"file": (io.BytesIO(data), name)}
+    form = {**upload, **fields} if file_first else {**fields, **upload}
+    return client.post("/portfolio/new?kind=file", data=form, content_type="multipart/form-data")
 
 
 def item_id(app, title: str) -> int:

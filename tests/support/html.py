@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.support.people import DEMO_PASSWORD, PASSWORD
@@ -47,6 +48,19 @@ def logout(client):
     """Sign out with the POST the sign-out button sends."""
     token = csrf_from(client.get("/account").get_data(as_text=True))
     return client.post("/logout", data={"csrf_token": token})
+
+
+def signed_in_fixture(email: str):
+    """A test module's fixture: the test client signed in as this person through the login form, once the
+    module's `demo` fixture has put the demo in."""
+
+    @pytest.fixture
+    def person(request, client):
+        request.getfixturevalue("demo")
+        login(client, email, DEMO_PASSWORD)
+        return client
+
+    return person
 
 
 def signed_in(app, email: str, password: str = DEMO_PASSWORD):

@@ -11,7 +11,9 @@ from core.db.timeutil import uk_today, utcnow
 from core.extensions import db
 from qualification.cohorts.models import CohortMember
 from qualification.membership.models import LearningBreak
+from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import press
+from tests.support.people import JO
 
 
 def today() -> date:
@@ -31,6 +33,14 @@ def joined_days_ago(app, cohort_id: int, n: int = 90) -> None:
             update(CohortMember).where(CohortMember.cohort_id == cohort_id).values(added_at=when)
         )
         db.session.commit()
+
+
+def jo_joined_in_the_demo(app) -> tuple:
+    """The demo without its study content, the candidates joined 90 days ago: (app, cohort id, Jo's id)."""
+    load_demo_data(app, content=False)
+    cohort_id, people = demo_ids(app)
+    joined_days_ago(app, cohort_id)
+    return app, cohort_id, people[JO]
 
 
 def membership_url(cohort_id: int, candidate_id: int) -> str:

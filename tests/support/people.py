@@ -89,3 +89,14 @@ def user_id(app, email: str) -> int:
     """A person's id."""
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def add_assessor(app, email: str, name: str, cohort_id: int) -> None:
+    """A new assessor's account, added to the cohort's staff by the course leader; committed."""
+    from qualification.cohorts.models import Cohort, MemberRole
+    from qualification.cohorts.services import add_staff
+
+    make_user(app, email, name=name, roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
+    with app.app_context():
+        add_staff(person(LEADER), db.session.get(Cohort, cohort_id), person(email), MemberRole.ASSESSOR)
+        db.session.commit()

@@ -25,10 +25,9 @@ from portfolio.mapping.services import map_item
 from portfolio.submissions.models import Submission
 from portfolio.submissions.services import gaps_confirmation, submit_module
 from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.services import add_staff, create_cohort
-from qualification.versions.queries import find_version
+from qualification.cohorts.services import add_staff
 from tests.support.backing import account_refs, attest_the_rest
-from tests.support.demo import load_study_demo
+from tests.support.demo import another_certificate_cohort, load_study_demo
 from tests.support.people import DEMO_PASSWORD, EXAMINER, LEADER, make_user, person
 
 OTHER_IQA = "zqx.iqa@elsewhere.example"  # IQA of a second cohort only
@@ -44,15 +43,7 @@ def load_quality_demo(app) -> None:
     make_user(app, OTHER_IQA, name="Olu Otheriqa", roles=(Role.IQA,), password=DEMO_PASSWORD)
     with app.app_context():
         leader = person(LEADER)
-        other = create_cohort(
-            leader,
-            name="Second intake",
-            version=find_version("CCQ"),
-            award_code="CERT",
-            module_code=None,
-            start_date=date(2026, 9, 18),
-            choice_deadline=date.today() + timedelta(days=60),  # noqa: DTZ011
-        )
+        other = another_certificate_cohort(leader, "Second intake")
         add_staff(leader, other, person(OTHER_IQA), MemberRole.IQA)
         db.session.commit()
 

@@ -44,12 +44,16 @@ def submission(
                 )
             ).all()
         )
+        # What the attempt and its assessment both say of whose work, in which cohort and module.
+        work = {
+            "candidate_id": candidate,
+            "cohort_id": cohort,
+            "family": "CCQ",
+            "module_code": code,
+            "module_id": module_id,
+        }
         row = Submission(
-            candidate_id=candidate,
-            cohort_id=cohort,
-            family="CCQ",
-            module_code=code,
-            module_id=module_id,
+            **work,
             attempt=attempt,
             status=status,
             snapshot_hash="0" * 64,
@@ -62,11 +66,7 @@ def submission(
                 Assessment(
                     kind="submission",
                     submission_id=row.id,
-                    candidate_id=candidate,
-                    cohort_id=cohort,
-                    family="CCQ",
-                    module_code=code,
-                    module_id=module_id,
+                    **work,
                     status=state,
                     evidence_hash="0" * 64,
                     assessor_id=assessor_id,

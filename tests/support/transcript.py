@@ -54,6 +54,11 @@ def achieve(app, email: str, code: str, on: date, how=AchievedBy.ASSESSMENT, sou
         db.session.commit()
 
 
+def transcript_url(app, email: str) -> str:
+    """The address of this person's transcript in the demo cohort."""
+    return f"/cohorts/{cohort_id(app)}/candidates/{user_id(app, email)}/transcript"
+
+
 def page(app, email: str, url: str):
     client = app.test_client()
     login(client, email, DEMO_PASSWORD)

@@ -27,7 +27,7 @@ from assessors.workplace.models import (
 from assessors.workplace.services.signoffs import new_record_keys, signature_problem, studied_module
 from core.accounts.models import User
 from core.audit.services import record
-from core.db.timeutil import UK, uk_today, utcnow
+from core.db.timeutil import UK, long_date, uk_today, utcnow
 from core.drafts.models import Fields
 from core.drafts.services import DraftSave, save_form_draft
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
@@ -115,14 +115,13 @@ def plan_observation(
     _audit(
         "observation_planned", actor, observation, planned_for=planned_for.isoformat(), refs=observation.refs
     )
-    notify(
+    planned = f"Observation planned: {module_code} on {long_date(planned_for)}"
+    _tell(
         candidate_id,
-        kind="observation_planned",
-        about=cohort_about(observation.cohort_id),
-        title=f"Observation planned: {module_code} on {planned_for.strftime('%-d %B %Y')}",
-        body=f"{actor.name} will observe you at {school}.",
-        link_endpoint="assessors.workplace.show_observation",
-        observation_id=observation.id,
+        observation,
+        "observation_planned",
+        planned,
+        f"{actor.name} will observe you at {school}.",
     )
     return observation
 
@@ -135,14 +134,8 @@ def cancel_observation(actor, observation: Observation, *, expected_version: int
     observation.move_to(ObservationStatus.CANCELLED)
     flush_or_conflict("observation")
     _audit("observation_cancelled", actor, observation)
-    day = observation.planned_for.strftime("%-d %B %Y")
-    notify(
-        observation.candidate_id,
-        kind="observation_cancelled",
-        about=cohort_about(observation.cohort_id),
-        title=f"Observation cancelled: {observation.module_code} on {day}",
-        link_endpoint="assessors.workplace.my_workplace",
-    )
+    cancelled = f"Observation cancelled: {observation.module_code} on {long_date(observation.planned_for)}"
+    _tell(observation.candidate_id, observation, "observation_cancelled", cancelled, cancelled=True)
 
 
 def record_fields(observation: Observation) -> dict:
@@ -180,7 +173,7 @@ def record_markdown(observation: Observation, candidate_name: str, module_title:
     return (
         f"Workplace observation of {candidate_name} for {observation.module_code} {module_title}.\n\n"
         f"- School: {observation.school}\n"
-        f"- Observed on: {observation.observed_on.strftime('%-d %B %Y')}\n"
+        f"- Observed on: {long_date(observation.observed_on)}\n"
         f"- Signed by the assessor: {observation.signed_name}\n\n"
         f"## What was to be observed\n\n{observation.focus_md}\n\n"
         f"## What the assessor saw\n\n{observation.narrative_md}\n\n"
@@ -247,7 +240,7 @@ def record_observation(
         actor,
         candidate_id=observation.candidate_id,
         kind=ItemKind.OBSERVATION,
-        title=f"Observation: {observation.module_code} {observed_on.strftime('%-d %B %Y')}",
+        title=f"Observation: {observation.module_code} {long_date(observed_on)}",
         body_md=record_markdown(observation, candidate.name, enrolment.module.title),
         activity_date=observed_on,
         criteria=[(observation.family, observation.module_code, c.criterion_ref) for c in rows],
@@ -266,14 +259,8 @@ def record_observation(
         signed_name=observation.signed_name,
         content_hash=item.current.content_hash,
     )
-    notify(
-        observation.candidate_id,
-        kind="observation_recorded",
-        about=cohort_about(observation.cohort_id),
-        title=f"Your observation record for {observation.module_code} is ready to acknowledge",
-        link_endpoint="assessors.workplace.show_observation",
-        observation_id=observation.id,
-    )
+    ready = f"Your observation record for {observation.module_code} is ready to acknowledge"
+    _tell(observation.candidate_id, observation, "observation_recorded", ready)
     return observation
 
 
@@ -320,15 +307,26 @@ def _tell_assessor(actor, observation: Observation, comment: str, *, acknowledge
     if not comment or observation.assessor_id is None:
         return
     did = "acknowledged" if acknowledged else "commented on"
+    said = f"{actor.name} {did} your {observation.module_code} observation record"
+    said += " with a comment" if acknowledged else ""
+    _tell(observation.assessor_id, observation, "observation_comment", said, comment)
+
+
+def _tell(
+    user_id: int, observation: Observation, kind: str, title: str, body: str = "", cancelled=False
+) -> None:
+    """Notify someone about the observation, naming its cohort, with a link to it (to the candidate's
+    workplace page once it is cancelled)."""
+    link = {"observation_id": observation.id} if not cancelled else {}
+    endpoint = "assessors.workplace.my_workplace" if cancelled else "assessors.workplace.show_observation"
     notify(
-        observation.assessor_id,
-        kind="observation_comment",
+        user_id,
+        kind=kind,
         about=cohort_about(observation.cohort_id),
-        title=f"{actor.name} {did} your {observation.module_code} observation record"
-        + (" with a comment" if acknowledged else ""),
-        body=comment,
-        link_endpoint="assessors.workplace.show_observation",
-        observation_id=observation.id,
+        title=title,
+        body=body,
+        link_endpoint=endpoint,
+        **link,
     )
 
 

@@ -74,16 +74,22 @@ def renumber(rows) -> None:
         row.position = position
 
 
-def swap_with_neighbour(rows, target, direction: str, noun: str) -> None:
-    """Swap a row with the one above or below it, or refuse at either end."""
+def neighbour(rows, target, direction: str, noun: str, name: str = "That"):
+    """The row above or below `target` that a move swaps places with, or a refusal in words at either end
+    ("That is already the first section"; `name` says what "that" is)."""
     if direction not in DIRECTIONS:
         raise ValidationFailed("Choose whether to move it up or down.")
     rows = ordered(rows)
     index = rows.index(target) + (-1 if direction == "up" else 1)
     if not 0 <= index < len(rows):
         end = "first" if direction == "up" else "last"
-        raise ValidationFailed(f"That is already the {end} {noun}.")
-    other = rows[index]
+        raise ValidationFailed(f"{name} is already the {end} {noun}.")
+    return rows[index]
+
+
+def swap_with_neighbour(rows, target, direction: str, noun: str) -> None:
+    """Swap a row with the one above or below it, or refuse at either end."""
+    other = neighbour(rows, target, direction, noun)
     # Positions may have gaps or repeats after older edits: renumber first so the swap is a real move.
     renumber(rows)
     target.position, other.position = other.position, target.position

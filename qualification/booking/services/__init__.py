@@ -229,19 +229,28 @@ def give_free_places(actor, session: CohortSession, *, actor_role: str = MemberR
             candidate_id=booking.candidate_id,
             waiting_since=booking.waiting_since.isoformat(),
         )
-        notify(
+        _tell(
             booking.candidate_id,
-            kind=f"session_place:{session.id}",
-            title=f"A place came free: you are booked on {session.title}, {when}",
-            body=(
-                "You were next on the waiting list, so the place is yours. If you can no longer come, "
-                "cancel your booking so the next person gets it."
-            ),
-            link_endpoint="qualification.cohorts.show_cohort",
-            cohort_id=session.cohort_id,
-            _anchor=f"session-{session.id}",
+            session,
+            "session_place",
+            f"A place came free: you are booked on {session.title}, {when}",
+            "You were next on the waiting list, so the place is yours. If you can no longer come, cancel "
+            "your booking so the next person gets it.",
         )
     return [b.candidate_id for b in given]
+
+
+def _tell(candidate_id: int, session: CohortSession, kind: str, title: str, body: str) -> None:
+    """Notify a candidate about a session (`kind` is per session), linking to it on the cohort's page."""
+    notify(
+        candidate_id,
+        kind=f"{kind}:{session.id}",
+        title=title,
+        body=body,
+        link_endpoint="qualification.cohorts.show_cohort",
+        cohort_id=session.cohort_id,
+        _anchor=f"session-{session.id}",
+    )
 
 
 def tell_booked(session: CohortSession, *, kind: str, title: str, body: str) -> int:
@@ -253,15 +262,7 @@ def tell_booked(session: CohortSession, *, kind: str, title: str, body: str) -> 
         )
     ).all()
     for candidate_id in told:
-        notify(
-            candidate_id,
-            kind=f"{kind}:{session.id}",
-            title=title,
-            body=body,
-            link_endpoint="qualification.cohorts.show_cohort",
-            cohort_id=session.cohort_id,
-            _anchor=f"session-{session.id}",
-        )
+        _tell(candidate_id, session, kind, title, body)
     return len(told)
 
 

@@ -243,6 +243,26 @@ class Standing:
     expected_back: date | None = None
 
 
+def cohort_modules(cohort: Cohort) -> list[tuple[str, str]]:
+    """(code, title) of the modules the cohort studies, in the qualification's order: its CPD module, or
+    every compulsory and optional module of its award and the awards that award includes."""
+    version = cohort.qualification_version
+    if cohort.module_code:
+        wanted = {cohort.module_code}
+    else:
+        awards = {a.code: a for a in version.awards}
+        wanted, todo, seen = set(), [cohort.award_code], set()
+        while todo:
+            award = awards.get(todo.pop())
+            if award is None or award.code in seen:
+                continue
+            seen.add(award.code)
+            wanted.update(award.codes("compulsory"))
+            wanted.update(code for group in award.option_groups for code in group.module_codes)
+            todo += award.codes("includes")
+    return [(link.code, link.module.title) for link in version.module_links if link.code in wanted]
+
+
 def cohort_or_404(cohort_id: int, *, manage: bool = False):
     cohort = load_cohort(cohort_id)
     # 404, not 403: people outside a cohort should not learn that it exists.

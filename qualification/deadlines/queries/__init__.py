@@ -45,26 +45,6 @@ DECIDED_SHOWN = 100  # decided requests listed on the cohort's page (the newest)
 # The cohort's side ----------------------------------------------------------------------------------------
 
 
-def cohort_modules(cohort: Cohort) -> list[tuple[str, str]]:
-    """(code, title) of the modules the cohort studies, in the qualification's order: its CPD module, or
-    every compulsory and optional module of its award and the awards that award includes."""
-    version = cohort.qualification_version
-    if cohort.module_code:
-        wanted = {cohort.module_code}
-    else:
-        awards = {a.code: a for a in version.awards}
-        wanted, todo, seen = set(), [cohort.award_code], set()
-        while todo:
-            award = awards.get(todo.pop())
-            if award is None or award.code in seen:
-                continue
-            seen.add(award.code)
-            wanted.update(award.codes("compulsory"))
-            wanted.update(code for group in award.option_groups for code in group.module_codes)
-            todo += award.codes("includes")
-    return [(link.code, link.module.title) for link in version.module_links if link.code in wanted]
-
-
 def cohort_deadlines(cohort_id: int) -> list[ModuleDeadline]:
     """The cohort's deadlines, soonest first."""
     return list(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from core.accounts.models import Role
 from core.audit.services import record
 from core.errors import EditConflict, InvalidTransition, ValidationFailed, require
 from core.extensions import db
 from core.validation import errors_of, title_rule
+from modules.authoring.services.common import actor_role  # the role an editor acts in, too
 from modules.catalogue.models import Module
 from qualification.permissions import can_edit_qualifications
 from qualification.spec import ModuleSpec
@@ -50,11 +50,6 @@ def other_versions_using(module: Module, version: QualificationVersion) -> list[
 
 
 # Shared steps of every edit ------------------------------------------------------------------------
-
-
-def actor_role(actor) -> str:
-    """The role an editor acts in, for the audit log."""
-    return "course_leader" if actor.has_role(Role.COURSE_LEADER) else "admin"
 
 
 def require_draft(version: QualificationVersion) -> None:

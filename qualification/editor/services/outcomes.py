@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 from sqlalchemy import or_, select
 
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
+from modules.authoring.services.common import clean, neighbour, ordered, renumber
 from modules.catalogue.models import (
     AssessmentCriterion,
     AssessmentMethod,
@@ -24,9 +23,6 @@ from qualification.spec.parse import REF_MAX, TEXT_MAX
 from qualification.spec.reader import show
 from qualification.versions.models import QualificationVersion, VersionModule
 
-DIRECTIONS = ("up", "down")
-
-
 # Input ---------------------------------------------------------------------------------------------
 
 
@@ -36,12 +32,8 @@ def _text_errors(text: str, noun: str) -> dict[str, str]:
     return {}
 
 
-def _clean(text: str | None) -> str:
-    return (text or "").replace("\r\n", "\n").strip()
-
-
 def _criterion_input(text: str | None, methods) -> tuple[str, list[str]]:
-    text = _clean(text)
+    text = clean(text)
     errors = _text_errors(text, "criterion")
     chosen = list(dict.fromkeys(methods or ()))
     known = {m.value for m in AssessmentMethod}
@@ -56,10 +48,6 @@ def _criterion_input(text: str | None, methods) -> tuple[str, list[str]]:
 
 
 # Finding rows --------------------------------------------------------------------------------------
-
-
-def _ordered(rows):
-    return sorted(rows, key=attrgetter("position"))
 
 
 def _outcome(module: Module, outcome_id) -> LearningOutcome:
@@ -130,7 +118,7 @@ def _new_ref(version: QualificationVersion, module: Module, parent: str, sibling
     """The next ref under `parent` in the style the qualification already uses (editor/rules.py)."""
     ref = next_ref(
         parent,
-        [row.ref for row in _ordered(siblings)],
+        [row.ref for row in ordered(siblings)],
         _examples(version, criteria=criteria),
         _taken_refs(version, module),
     )
@@ -139,36 +127,19 @@ def _new_ref(version: QualificationVersion, module: Module, parent: str, sibling
     return ref
 
 
-def _renumber(rows) -> None:
-    for position, row in enumerate(_ordered(rows)):
-        row.position = position
-
-
 def _remove(action: str, actor, version, module: Module, rows, row, before: dict) -> None:
     """Delete one outcome or criterion; the ones after it close the gap (refs stay as they are)."""
     rows.remove(row)
-    _renumber(rows)
+    renumber(rows)
     save_edit(action, actor, version, module, row, before, None)
 
 
-def _swap(action: str, actor, version, module: Module, rows, row, neighbour) -> None:
+def _swap(action: str, actor, version, module: Module, rows, row, other) -> None:
     """Swap a row with its neighbour; the audit row keeps the order of refs before and after."""
-    before = [r.ref for r in _ordered(rows)]
-    row.position, neighbour.position = neighbour.position, row.position
-    after = [r.ref for r in _ordered(rows)]
+    before = [r.ref for r in ordered(rows)]
+    row.position, other.position = other.position, row.position
+    after = [r.ref for r in ordered(rows)]
     save_edit(action, actor, version, module, row, {"order": before}, {"order": after})
-
-
-def _neighbour(rows, target, direction: str, noun: str):
-    """The row a move swaps places with, or a refusal at either end."""
-    if direction not in DIRECTIONS:
-        raise ValidationFailed("Choose whether to move it up or down.")
-    ordered = _ordered(rows)
-    index = ordered.index(target) + (-1 if direction == "up" else 1)
-    if not 0 <= index < len(ordered):
-        end = "first" if direction == "up" else "last"
-        raise ValidationFailed(f"{target.ref} is already the {end} {noun}.")
-    return ordered[index]
 
 
 # Learning outcomes ---------------------------------------------------------------------------------
@@ -177,7 +148,7 @@ def _neighbour(rows, target, direction: str, noun: str):
 def add_outcome(actor, version, code, *, expected_module_id, expected_version, text) -> LearningOutcome:
     """Add a learning outcome at the end of a draft module, with the next unused ref."""
     begin_edit(actor, version, code, expected_module_id, expected_version)
-    text = _clean(text)
+    text = clean(text)
     if errors := _text_errors(text, "learning outcome"):
         raise ValidationFailed(errors)
     module = editable_module(version, code, actor=actor)
@@ -197,7 +168,7 @@ def update_outcome(
     """Change the wording of a learning outcome; its ref stays."""
     link = begin_edit(actor, version, code, expected_module_id, expected_version)
     current = _outcome(link.module, outcome_id)
-    text = _clean(text)
+    text = clean(text)
     if errors := _text_errors(text, "learning outcome"):
         raise ValidationFailed(errors)
     if text == current.text:
@@ -231,10 +202,10 @@ def move_outcome(
     """Swap a learning outcome with the one above or below it; refs are not renumbered."""
     link = begin_edit(actor, version, code, expected_module_id, expected_version)
     current = _outcome(link.module, outcome_id)
-    other = _neighbour(link.module.outcomes, current, direction, "learning outcome")
+    other = neighbour(link.module.outcomes, current, direction, "learning outcome", current.ref)
     module = editable_module(version, code, actor=actor)
-    outcome, neighbour = _by_ref(module.outcomes, current.ref), _by_ref(module.outcomes, other.ref)
-    _swap("outcome_moved", actor, version, module, module.outcomes, outcome, neighbour)
+    outcome, swapped = _by_ref(module.outcomes, current.ref), _by_ref(module.outcomes, other.ref)
+    _swap("outcome_moved", actor, version, module, module.outcomes, outcome, swapped)
 
 
 # Assessment criteria -------------------------------------------------------------------------------
@@ -322,7 +293,7 @@ def move_criterion(
     """Swap an assessment criterion with the one above or below it within its outcome."""
     link = begin_edit(actor, version, code, expected_module_id, expected_version)
     current = _criterion(link.module, criterion_id)
-    other = _neighbour(current.outcome.criteria, current, direction, "criterion of its outcome")
+    other = neighbour(current.outcome.criteria, current, direction, "criterion of its outcome", current.ref)
     module = editable_module(version, code, actor=actor)
-    criterion, neighbour = _criterion_by_ref(module, current.ref), _criterion_by_ref(module, other.ref)
-    _swap("criterion_moved", actor, version, module, criterion.outcome.criteria, criterion, neighbour)
+    criterion, swapped = _criterion_by_ref(module, current.ref), _criterion_by_ref(module, other.ref)
+    _swap("criterion_moved", actor, version, module, criterion.outcome.criteria, criterion, swapped)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core.db.timeutil import UK
 from core.extensions import db
-from core.web.charts import Chart, Series, bar_chart, line_chart, nothing, number, with_figures
+from core.web.charts import Chart, Figures, Series, bar_chart, line_chart, nothing, number, with_figures
 from core.web.words import plural
 from qualification.cohorts.models import CohortSession, SessionStatus
 from qualification.results.queries.report import CohortReport, ReportActivity
@@ -72,12 +72,23 @@ def _credits(report: CohortReport) -> Chart:
         label, most = max(bands, key=lambda band: band[1])
         said.append(f"most often {label} credits ({plural(most, 'candidate')})")
     return bar_chart(
-        "Credits achieved",
-        "; ".join(said) + ".",
-        [label for label, _ in bands],
-        [Series("Candidates", [count for _, count in bands])],
-        category_heading="Credits",
-        value_label="Candidates",
+        Figures(
+            "Credits achieved",
+            "; ".join(said) + ".",
+            [label for label, _ in bands],
+            [Series("Candidates", [count for _, count in bands])],
+            "Credits",
+            "Candidates",
+        )
+    )
+
+
+def _weeks(
+    title: str, description: str, weeks: list[date], series: list[Series], value_label: str
+) -> Figures:
+    """Figures week by week, each week labelled by the day it begins."""
+    return Figures(
+        title, description, [week.strftime("%-d %b") for week in weeks], series, "Week beginning", value_label
     )
 
 
@@ -95,14 +106,8 @@ def _weekly(activity: ReportActivity, shown: set[int], today: date) -> Chart:
         f"claims) and {plural(sum(decided_per_week), 'decision')} released; the busiest week for submissions "
         f"began {_day(weeks[busiest])} ({sent_per_week[busiest]})."
     )
-    return bar_chart(
-        "Submissions and decisions per week",
-        description,
-        [week.strftime("%-d %b") for week in weeks],
-        [Series("Submitted", sent_per_week), Series("Decisions released", decided_per_week)],
-        category_heading="Week beginning",
-        value_label="Number",
-    )
+    shown_series = [Series("Submitted", sent_per_week), Series("Decisions released", decided_per_week)]
+    return bar_chart(_weeks("Submissions and decisions per week", description, weeks, shown_series, "Number"))
 
 
 def _turnaround(report: CohortReport, activity: ReportActivity, shown: set[int]) -> Chart:
@@ -117,12 +122,14 @@ def _turnaround(report: CohortReport, activity: ReportActivity, shown: set[int])
         + (f"Over the target: {', '.join(over)}." if over else "Every assessor's median is within it.")
     )
     chart = bar_chart(
-        "Turnaround by assessor",
-        description,
-        [t.assessor for t in found],
-        [Series("Median working days", [t.median_days for t in found])],
-        category_heading="Assessor",
-        value_label="Median working days",
+        Figures(
+            "Turnaround by assessor",
+            description,
+            [t.assessor for t in found],
+            [Series("Median working days", [t.median_days for t in found])],
+            "Assessor",
+            "Median working days",
+        ),
         horizontal=True,
         whole=False,
     )
@@ -151,11 +158,4 @@ def _calendar(report: CohortReport, today: date) -> Chart:
         f"Week by week since {_day(cohort.start_date)}: by this week {plan}, and candidates had achieved "
         f"{number(average[-1])} {'module' if average[-1] == 1 else 'modules'} on average."
     )
-    return line_chart(
-        "Progress against the calendar",
-        description,
-        [week.strftime("%-d %b") for week in weeks],
-        series,
-        category_heading="Week beginning",
-        value_label="Modules",
-    )
+    return line_chart(_weeks("Progress against the calendar", description, weeks, series, "Modules"))

@@ -6,15 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests.support import marking as ms
+from tests.support.demo import demo_fixture
 from tests.support.html import csrf_from, has_button, page_text, press, signed_in
 from tests.support.people import JO, LEADER, SAM, TOM
 from tests.support.quality import OTHER_IQA, RELEASE, audit, judge, load_quality_demo, state_of, submit
 
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+demo = demo_fixture(load_quality_demo)
 
 
 @pytest.mark.parametrize(("email", "role"), [(TOM, "assessor"), (SAM, "iqa"), (LEADER, "course_leader")])

@@ -20,6 +20,7 @@ from portfolio.files.services import accept_upload
 from portfolio.mapping.services import map_item
 from portfolio.submissions.models import SubmissionEntry
 from tests.cross.idor.world import tiny_png
+from tests.support.demo import demo_fixture
 from tests.support.html import csrf_from, page_text, press, signed_in
 from tests.support.people import CHRIS, EXAMINER, HELEN, JO, SAM, TOM, person
 from tests.support.quality import OTHER_IQA, demo_cohort_id, judge, load_quality_demo, release, submit
@@ -27,10 +28,7 @@ from tests.support.quality import OTHER_IQA, demo_cohort_id, judge, load_quality
 GIVE = "Give access"
 
 
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+demo = demo_fixture(load_quality_demo)
 
 
 def ids(app, *emails: str) -> list[int]:

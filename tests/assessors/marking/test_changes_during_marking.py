@@ -3,23 +3,18 @@ released), or the candidate reallocated to another assessor, who carries on."""
 
 from __future__ import annotations
 
-import pytest
-
 from assessors.marking.models import Assessment
 from core.extensions import db
 from qualification.cohorts.models import Cohort
 from qualification.cohorts.services import allocate
 from tests.support import marking as ms
+from tests.support.demo import demo_fixture
 from tests.support.html import has_button, page_text, press, signed_in
 from tests.support.marking import withdraw
 from tests.support.people import HELEN, JO, LEADER, TOM, person
 from tests.support.quality import RELEASE, demo_cohort_id, judge, load_quality_demo, start, state_of, submit
 
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+demo = demo_fixture(load_quality_demo)
 
 
 def test_assessor_cannot_save_a_judgement_on_an_attempt_withdrawn_meanwhile(demo):

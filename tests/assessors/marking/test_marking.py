@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from assessors.marking.models import Assessment
@@ -16,6 +15,7 @@ from core.extensions import db
 from core.notifications.models import Notification
 from portfolio.apl.models import AplClaim
 from qualification.results.models import ModuleResult
+from tests.support.demo import demo_fixture
 from tests.support.html import csrf_from, form_with, page_text, press, signed_in, textarea_text
 from tests.support.marking import (
     M01_REFS,
@@ -33,11 +33,7 @@ from tests.support.marking import (
 )
 from tests.support.people import CHRIS, HELEN, JO, LEADER, SAM, TOM, make_user
 
-
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def _started(app):

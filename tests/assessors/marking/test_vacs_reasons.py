@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from assessors.marking.models import Assessment
 from core.extensions import db
+from tests.support.demo import demo_fixture
 from tests.support.html import csrf_from, page_text, signed_in
 from tests.support.marking import (
     assessment_id_of,
@@ -18,11 +17,7 @@ from tests.support.marking import (
 from tests.support.people import JO, TOM
 from tests.support.quality import release
 
-
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def _token(page) -> str:

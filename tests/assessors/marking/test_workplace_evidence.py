@@ -3,7 +3,6 @@ candidate's released feedback does not show the assessor's workplace notes."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from assessors.marking.services import start_submission_marking
@@ -11,16 +10,13 @@ from assessors.workplace.models import Observation
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from tests.support import marking as ms
+from tests.support.demo import demo_fixture
 from tests.support.html import signed_in
 from tests.support.people import JO, SAM, TOM, person
 from tests.support.quality import judge, load_quality_demo, release, submit
 from tests.support.workplace import workplace_evidence
 
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+demo = demo_fixture(load_quality_demo)
 
 
 def test_assessor_sees_signoffs_and_observations_beside_each_criterion(demo):

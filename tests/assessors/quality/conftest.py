@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
+from tests.support.demo import demo_fixture
 from tests.support.quality import load_quality_demo
 
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+demo = demo_fixture(load_quality_demo)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from assessors.marking.models import Assessment
 from core.extensions import db
+from tests.support.demo import demo_fixture
 from tests.support.html import csrf_from, has_button, press, signed_in
 from tests.support.marking import load_marking_demo
 from tests.support.people import CHRIS, HELEN, SAM, person
 from tests.support.quality import REOPEN, submit
 from tests.support.quality import judge as judge_by_service
 
-
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def test_iqa_cannot_reopen_a_decision_they_made_but_another_iqa_can(demo):

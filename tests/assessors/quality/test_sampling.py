@@ -16,6 +16,8 @@ from core.audit.models import AuditEvent
 from core.audit.services import details_of
 from core.db.querycount import count_queries
 from core.extensions import db
+from tests.support.cohorts import count
+from tests.support.evidence import audit_rows
 from tests.support.html import page_text, press, signed_in
 from tests.support.people import CHRIS, HELEN, JO, SAM, TOM, person
 from tests.support.quality import demo_cohort_id, judge, submit
@@ -139,14 +141,8 @@ def test_iqa_can_change_the_plan_and_mark_a_trainee(demo):
     # The trainee is unmarked again: a second audit row.
     again = press(sam, sam.get(plan_url(demo)), SAVE, {"trainees": []})
     assert "The sampling plan is saved." in page_text(again)
-    with demo.app_context():
-        assert db.session.scalar(select(func.count(TraineeAssessor.id))) == 0
-        assert (
-            db.session.scalar(
-                select(func.count(AuditEvent.seq)).where(AuditEvent.action == "sampling_plan_changed")
-            )
-            == 2
-        )
+    assert count(demo, TraineeAssessor) == 0
+    assert len(audit_rows(demo, "sampling_plan_changed")) == 2
 
 
 def test_iqa_cannot_save_a_percentage_over_100(demo):
@@ -155,14 +151,8 @@ def test_iqa_cannot_save_a_percentage_over_100(demo):
     assert response.status_code == 422
     assert "Enter a percentage from 0 to 100." in page_text(response)
     assert 'value="150"' in response.get_data(as_text=True)
-    with demo.app_context():
-        assert db.session.scalar(select(func.count(SamplingPlan.id))) == 0
-        assert (
-            db.session.scalar(
-                select(func.count(AuditEvent.seq)).where(AuditEvent.action == "sampling_plan_changed")
-            )
-            == 0
-        )
+    assert count(demo, SamplingPlan) == 0
+    assert audit_rows(demo, "sampling_plan_changed") == []
 
 
 def test_iqa_cannot_overwrite_a_plan_changed_since_the_page_was_opened(demo):

@@ -8,7 +8,6 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import holidays
-import pytest
 from sqlalchemy import update
 
 from assessors.queue.rules import (
@@ -23,6 +22,7 @@ from assessors.queue.rules import (
 )
 from core.extensions import db
 from portfolio.submissions.models import Submission
+from tests.support.demo import demo_fixture
 from tests.support.html import page_text, press, signed_in
 from tests.support.marking import load_marking_demo
 from tests.support.people import LEADER, TOM
@@ -61,10 +61,7 @@ def test_working_days_due_dates_and_cutoffs_leave_out_closure_days():
 # As the people see it ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def _submitted_on(app, moment: datetime) -> datetime:

@@ -10,24 +10,19 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.deadlines.models import DeadlineExtension, ExtensionStatus, ModuleDeadline
 from tests.support.deadlines import today
-from tests.support.demo import demo_ids, load_demo_data
+from tests.support.demo import demo_fixture, demo_ids, load_demo_data
 from tests.support.html import page_text, signed_in
 from tests.support.membership import days_ago, joined_days_ago, record_return, start_break
 from tests.support.people import HELEN, JO, LEADER, MORGAN, TOM
 from tests.support.queue import _ids, add_waiting, assert_fixed_statements, rows_of
 
-
-@pytest.fixture
-def demo(app):
-    load_demo_data(app, content=False)
-    return app
+demo = demo_fixture(load_demo_data, content=False)
 
 
 def _deadline(app, code: str, days: int) -> int:

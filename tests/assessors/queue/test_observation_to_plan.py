@@ -21,6 +21,7 @@ from modules.study.models import ModuleEnrolment
 from qualification.cohorts.models import AssessorAllocation, Cohort
 from qualification.results.models import CriterionResult
 from qualification.versions.models import VersionModule
+from tests.support.demo import demo_fixture
 from tests.support.html import page_text, press, signed_in
 from tests.support.marking import load_marking_demo
 from tests.support.people import CHRIS, DEMO_PASSWORD, HELEN, JO, MORGAN, TOM, make_user
@@ -29,10 +30,7 @@ from tests.support.queue import TO_PLAN, add_waiting, assert_fixed_statements, n
 NEXT_WEEK = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
 
 
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def _user_id(app, email: str) -> int:

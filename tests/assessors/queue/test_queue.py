@@ -23,6 +23,7 @@ from assessors.queue.rules import (
 from core.extensions import db
 from portfolio.submissions.models import Submission
 from qualification.cohorts.models import Cohort
+from tests.support.demo import demo_fixture
 from tests.support.html import page_text, signed_in
 from tests.support.marking import load_marking_demo, submit_m01
 from tests.support.people import CHRIS, JO, TOM
@@ -82,10 +83,7 @@ def test_uk_summer_time_is_respected_at_the_start_of_a_day():
 # Building a queue ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 # What is in it -------------------------------------------------------------------------------------------

@@ -11,18 +11,18 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.accounts.models import Role, User
+from core.accounts.models import User
 from core.extensions import db
 from core.notifications.models import Notification
 from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, CriterionMethod, LearningOutcome
-from qualification.cohorts.models import Cohort, MemberRole
-from qualification.cohorts.services import add_staff, create_cohort
+from qualification.cohorts.models import Cohort
+from qualification.cohorts.services import create_cohort
 from qualification.demo import DEMO_COHORT
 from qualification.versions.queries import find_version
 from tests.support.cohorts import join_cohort, options
 from tests.support.html import page_text, press, signed_in
 from tests.support.marking import load_marking_demo, submit_m01
-from tests.support.people import DEMO_PASSWORD, HELEN, LEADER, TOM, make_user
+from tests.support.people import HELEN, LEADER, TOM, add_assessor, person
 
 ADA = "ada@eastfield.example"  # an assessor of another cohort only
 WAITING = "waiting for an assessor to be allocated; your course leader has been told"
@@ -31,17 +31,14 @@ WAITING = "waiting for an assessor to be allocated; your course leader has been 
 @pytest.fixture
 def demo(app):
     load_marking_demo(app)
-    make_user(app, ADA, name="Ada Other", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
     with app.app_context():
-        leader = db.session.scalar(select(User).where(User.email == LEADER))
         other = create_cohort(
-            leader, name="Eastfield 2027", version=find_version("CCQ"), award_code="CERT", module_code=None,
-            start_date=date(2027, 9, 1),
+            person(LEADER), name="Eastfield 2027", version=find_version("CCQ"), award_code="CERT",
+            module_code=None, start_date=date(2027, 9, 1),
         )  # fmt: skip
-        add_staff(
-            leader, other, db.session.scalar(select(User).where(User.email == ADA)), MemberRole.ASSESSOR
-        )
         db.session.commit()
+        other_id = other.id
+    add_assessor(app, ADA, "Ada Other", other_id)
     return app
 
 

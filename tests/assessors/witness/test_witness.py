@@ -19,7 +19,7 @@ from core.extensions import db
 from core.files.storage import get_store
 from core.mail.models import OutboxMessage
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.evidence import LAST_WEEK, add_evidence, audit_rows, item_id
 from tests.support.html import csrf_from, form_with, page_text, press, signed_in
 from tests.support.people import CHRIS, HELEN, JO, TOM, user_id
@@ -30,10 +30,7 @@ SEND = "Send the link"
 CONFIRM = "Confirm the ticked criteria"
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 @pytest.fixture

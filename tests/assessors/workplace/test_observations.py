@@ -7,7 +7,6 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from assessors.workplace.models import Observation, ObservedCriterion
@@ -19,7 +18,7 @@ from core.extensions import db
 from core.notifications.models import Notification
 from portfolio.evidence.models import CriterionMapping, EvidenceItem
 from portfolio.evidence.services import Content, content_hash
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.evidence import audit_rows
 from tests.support.html import csrf_from, form_with, has_button, page_text, press, signed_in
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, TOM, make_user, user_id
@@ -28,10 +27,7 @@ TODAY = datetime.now(UK).date()
 NEXT_WEEK = (TODAY + timedelta(days=7)).isoformat()
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def plan_url(jo: int, module: str = "M01") -> str:

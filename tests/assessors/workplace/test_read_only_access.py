@@ -8,16 +8,13 @@ from sqlalchemy import select
 
 from assessors.workplace.models import Observation
 from core.extensions import db
+from tests.support.demo import demo_fixture
 from tests.support.html import csrf_from, has_button, page_text, signed_in
 from tests.support.people import CHRIS, HELEN, LEADER, SAM
 from tests.support.quality import OTHER_IQA, load_quality_demo
 from tests.support.workplace import workplace_evidence
 
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+demo = demo_fixture(load_quality_demo)
 
 
 @pytest.mark.parametrize("email", [SAM, LEADER])

@@ -13,7 +13,7 @@ from core.accounts.models import Role
 from core.extensions import db
 from portfolio.evidence.models import EvidenceItem
 from tests.assessors.workplace.test_observations import TODAY, count, only_observation, plan, sign
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.drafts import drafts
 from tests.support.evidence import audit_rows
 from tests.support.html import (
@@ -37,10 +37,7 @@ WRITING = {
 }
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 @pytest.fixture

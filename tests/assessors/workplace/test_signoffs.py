@@ -3,13 +3,12 @@ with a reason, what the candidate sees, and the query the marking page uses."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from assessors.workplace.models import CompetenceSignoff
 from assessors.workplace.services.signoffs import signoffs_for
 from core.extensions import db
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.evidence import audit_rows
 from tests.support.html import csrf_from, page_text, press, signed_in
 from tests.support.people import CHRIS, HELEN, JO, TOM, user_id
@@ -17,10 +16,7 @@ from tests.support.people import CHRIS, HELEN, JO, TOM, user_id
 SIGN = "Sign off the criterion"
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def workplace(client, jo: int):

@@ -7,11 +7,11 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.extensions import db
+from tests.support.demo import demo_fixture
 from tests.support.html import signed_in
 from tests.support.marking import assessment_id_of, load_marking_demo, start_marking, submit_m01
 from tests.support.people import JO, TOM, user_id
@@ -19,10 +19,7 @@ from tests.support.people import JO, TOM, user_id
 ADMIN = "admin@northmoor.example"  # Alex Admin, of the demo
 
 
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def _table(response) -> dict[str, list[str]]:

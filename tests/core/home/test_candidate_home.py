@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from assessors.decisions.services import release_decision
@@ -24,6 +23,7 @@ from qualification.booking.models import BookingStatus, SessionBooking
 from qualification.cohorts.models import Cohort, CohortMember, CohortSession
 from qualification.pathway.models import PathwayChoice
 from qualification.results.models import ModuleResult
+from tests.support.demo import demo_fixture
 from tests.support.html import forms_of, page_text, press, signed_in
 from tests.support.marking import (
     assessment_id_of,
@@ -37,11 +37,7 @@ from tests.support.marking import (
 from tests.support.people import CHRIS, JO, TOM, person, user_id
 from tests.support.quality import save_all_met
 
-
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def claim_module(app, email: str, code: str) -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import select, update
 
 from assessors.queue.queries.leader import unallocated_counts
@@ -31,7 +30,7 @@ from qualification.cohorts.models import (
 )
 from qualification.cohorts.services import invite_candidate, set_allocation_rule
 from tests.support.deadlines import ask, decide, extensions, in_days, leader_sets
-from tests.support.demo import demo_ids
+from tests.support.demo import demo_fixture, demo_ids
 from tests.support.html import page_text, press, signed_in
 from tests.support.marking import load_marking_demo
 from tests.support.people import CHRIS, JO, LEADER, MORGAN, person
@@ -40,10 +39,7 @@ from tests.support.quality import submit
 NEW = "new.candidate@school.example"  # invited into the cohort, no assessor allocated
 
 
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def _week() -> tuple[datetime, datetime]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from core.accounts.models import User
 from core.extensions import db
-from tests.support.demo import activity_id, load_demo_data
+from tests.support.demo import activity_id, demo_fixture, load_demo_data
 from tests.support.html import signed_in
 from tests.support.people import JO
 
@@ -23,10 +22,7 @@ FORM = re.compile(r"<form\b[^>]*>")
 REFLECTION = "Reflect on impartiality and a pupil who found it hard to open up"
 
 
-@pytest.fixture
-def demo(app):
-    load_demo_data(app)
-    return app
+demo = demo_fixture(load_demo_data)
 
 
 def _autosave_forms(html: str) -> dict[str, dict[str, str]]:

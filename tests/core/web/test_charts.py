@@ -6,7 +6,17 @@ from itertools import pairwise
 
 import pytest
 
-from core.web.charts import HEIGHT, WIDTH, Series, bar_chart, line_chart, nice_scale, number, with_figures
+from core.web.charts import (
+    HEIGHT,
+    WIDTH,
+    Figures,
+    Series,
+    bar_chart,
+    line_chart,
+    nice_scale,
+    number,
+    with_figures,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,12 +44,14 @@ def test_figures_are_written_as_people_write_them():
 
 def _chart():
     return bar_chart(
-        "Submissions and decisions",
-        "Two weeks.",
-        ["6 Jan", "13 Jan"],
-        [Series("Submitted", [4, 0]), Series("Released", [2, 1])],
-        category_heading="Week beginning",
-        value_label="Number",
+        Figures(
+            "Submissions and decisions",
+            "Two weeks.",
+            ["6 Jan", "13 Jan"],
+            [Series("Submitted", [4, 0]), Series("Released", [2, 1])],
+            "Week beginning",
+            "Number",
+        )
     )
 
 
@@ -75,12 +87,14 @@ def test_the_table_says_what_the_chart_shows():
 
 def test_horizontal_bars_give_each_name_a_row():
     chart = bar_chart(
-        "Turnaround",
-        "Slowest first.",
-        ["Tom Okafor", "Helen Marsh"],
-        [Series("Median working days", [12.5, 3])],
-        category_heading="Assessor",
-        value_label="Median working days",
+        Figures(
+            "Turnaround",
+            "Slowest first.",
+            ["Tom Okafor", "Helen Marsh"],
+            [Series("Median working days", [12.5, 3])],
+            "Assessor",
+            "Median working days",
+        ),
         horizontal=True,
         whole=False,
     )
@@ -97,9 +111,7 @@ def test_horizontal_bars_give_each_name_a_row():
 
 def test_many_categories_keep_their_labels_apart():
     weeks = [f"{n} Jan" for n in range(1, 53)]
-    chart = bar_chart(
-        "Weeks", "", weeks, [Series("Submitted", [1] * 52)], category_heading="Week", value_label="n"
-    )
+    chart = bar_chart(Figures("Weeks", "", weeks, [Series("Submitted", [1] * 52)], "Week", "n"))
     assert len(chart.bars) == 52
     labels = chart.x_ticks
     assert 1 < len(labels) < 52
@@ -108,12 +120,7 @@ def test_many_categories_keep_their_labels_apart():
 
 def test_a_line_joins_its_points_and_leaves_out_missing_values():
     chart = line_chart(
-        "Progress",
-        "",
-        ["w1", "w2", "w3"],
-        [Series("Average", [0, 0.5, None])],
-        category_heading="Week",
-        value_label="Modules",
+        Figures("Progress", "", ["w1", "w2", "w3"], [Series("Average", [0, 0.5, None])], "Week", "Modules")
     )
     (line,) = chart.lines
     assert len(line.dots) == 2
@@ -123,8 +130,6 @@ def test_a_line_joins_its_points_and_leaves_out_missing_values():
 
 
 def test_nothing_to_draw_is_an_empty_chart():
-    chart = bar_chart(
-        "Credits", "", [], [Series("Candidates", [])], category_heading="Credits", value_label="n"
-    )
+    chart = bar_chart(Figures("Credits", "", [], [Series("Candidates", [])], "Credits", "n"))
     assert chart.empty
     assert chart.bars == ()

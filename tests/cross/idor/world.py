@@ -38,7 +38,6 @@ from qualification.cohorts.models import Cohort, CohortMember, CohortSession, Me
 from qualification.cohorts.services import (
     add_staff,
     allocate_evenly,
-    create_cohort,
     invite_candidate,
 )
 from qualification.demo import DEMO_COHORT
@@ -51,7 +50,7 @@ from tests.cross.idor.deadlines import add_deadline_objects  # sets deadline_id,
 from tests.cross.idor.workplace import (
     add_workplace_objects,
 )  # sets observation_id, signoff_id, witness_request_id
-from tests.support.demo import load_demo_data
+from tests.support.demo import another_certificate_cohort, load_demo_data
 from tests.support.people import DEMO_PASSWORD, JO, LEADER, TOM, make_user
 
 MARKER = "zqxbravo"  # everything of cohort 2 carries it; compare lower-cased
@@ -228,15 +227,7 @@ def build_world(app) -> World:
         leader = _user(LEADER)
         cohort1 = db.session.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT))
         cohort1.choice_deadline = date.today() + timedelta(days=60)  # noqa: DTZ011
-        cohort2 = create_cohort(
-            leader,
-            name="Zqxbravo Certificate cohort two",
-            version=find_version("CCQ"),
-            award_code="CERT",
-            module_code=None,
-            start_date=date(2026, 9, 18),
-            choice_deadline=date.today() + timedelta(days=60),  # noqa: DTZ011
-        )
+        cohort2 = another_certificate_cohort(leader, "Zqxbravo Certificate cohort two")
         b = _user(B_EMAIL)
         member = CohortMember(
             cohort_id=cohort2.id, user_id=b.id, role=MemberRole.CANDIDATE, school="Zqxbravo High"

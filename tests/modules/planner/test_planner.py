@@ -12,7 +12,7 @@ from core.extensions import db
 from modules.content.models import Activity, ActivityKind
 from modules.planner.rules import plan_evening
 from modules.study.models import StudyLog
-from tests.support.demo import load_demo_data
+from tests.support.demo import demo_fixture, load_demo_data
 from tests.support.html import csrf_from, login
 from tests.support.people import DEMO_PASSWORD, JO
 
@@ -54,10 +54,7 @@ def test_plan_leaves_out_sessions():
     assert [a.title for a in plan_evening(queue, 120).activities] == [queue[1].title]
 
 
-@pytest.fixture
-def demo(app):
-    load_demo_data(app)
-    return app
+demo = demo_fixture(load_demo_data)
 
 
 def test_candidate_can_plan_25_minutes(client, demo):

@@ -13,7 +13,7 @@ from core.audit.models import AuditEvent
 from core.db.timeutil import utcnow
 from core.extensions import db
 from modules.study.models import ActivityCompletion, DraftRecovery, ReflectionDraft
-from tests.support.demo import activity_id, load_study_demo, module_doc
+from tests.support.demo import activity_id, demo_fixture, load_study_demo, module_doc
 from tests.support.html import (
     csrf_from,
     form_with,
@@ -22,6 +22,7 @@ from tests.support.html import (
     page_text,
     press,
     recovery_boxes,
+    signed_in_fixture,
     textarea_text,
 )
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO
@@ -33,10 +34,7 @@ FETCH = {"X-Requested-With": "fetch"}
 ANSWER = 'Pupil A, Year 11, said "dunno" to everything & then talked about <motorbikes>.'
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 @pytest.fixture
@@ -44,10 +42,7 @@ def task(demo):
     return activity_id(demo, "M01", TASK)
 
 
-@pytest.fixture
-def jo(client, demo):
-    login(client, JO, DEMO_PASSWORD)
-    return client
+jo = signed_in_fixture(JO)
 
 
 def _url(task_id, code="M01"):

@@ -3,16 +3,15 @@ and however much the candidate has done (quality.md W1, W2)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import delete, select
 
 from core.accounts.models import User
 from core.extensions import db
 from modules.content.services import load_content
 from modules.study.models import ActivityCompletion
-from tests.support.demo import activity_ids, demo_content, load_study_demo
-from tests.support.html import login
-from tests.support.people import DEMO_PASSWORD, JO
+from tests.support.demo import activity_ids, demo_content, demo_fixture, load_study_demo
+from tests.support.html import signed_in_fixture
+from tests.support.people import JO
 from tests.support.queries import statements_for
 
 MODULE_PAGE = "/study/CCQ/M01"
@@ -21,11 +20,8 @@ W1_MODULE_PAGE = 8  # quality.md W1: the candidate's module page, <= 8 queries
 W2_HOME = 10  # quality.md W2: the candidate's dashboard, <= 10 queries
 
 
-@pytest.fixture
-def jo(client, app):
-    load_study_demo(app)
-    login(client, JO, DEMO_PASSWORD)
-    return client
+demo = demo_fixture(load_study_demo)
+jo = signed_in_fixture(JO)
 
 
 def _triple_m01(app) -> None:

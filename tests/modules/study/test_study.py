@@ -10,8 +10,25 @@ from core.accounts.models import Role
 from core.extensions import db
 from modules.content.models import Activity, Question
 from modules.study.models import ActivityCompletion, QuizAttempt
-from tests.support.demo import activity_id, activity_ids, demo_content, load_study_demo, module_doc
-from tests.support.html import csrf_from, form_with, has_button, login, page_text, press, send_form, signed_in
+from tests.support.demo import (
+    activity_id,
+    activity_ids,
+    demo_content,
+    demo_fixture,
+    load_study_demo,
+    module_doc,
+)
+from tests.support.html import (
+    csrf_from,
+    form_with,
+    has_button,
+    login,
+    page_text,
+    press,
+    send_form,
+    signed_in,
+    signed_in_fixture,
+)
 from tests.support.people import DEMO_PASSWORD, JO, LEADER, TOM, make_user
 
 FIRST = "Holding a needs conversation"  # M01's first activity: a lesson, 12 minutes
@@ -20,16 +37,10 @@ QUIZ = "Check your understanding: needs conversations and referrals"  # 4 questi
 OTHER_QUIZ = "Check your understanding: working in the careers team"
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
-@pytest.fixture
-def jo(client, demo):
-    login(client, JO, DEMO_PASSWORD)
-    return client
+jo = signed_in_fixture(JO)
 
 
 def _completions(app, user_email=JO):

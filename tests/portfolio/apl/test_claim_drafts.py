@@ -5,7 +5,6 @@ the draft, so pressing the button twice makes one claim."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, update
 
 from core.accounts.models import LoginSession
@@ -13,7 +12,7 @@ from core.db.timeutil import utcnow
 from core.extensions import db
 from portfolio.apl.models import AplClaim
 from tests.portfolio.apl.test_claims import CERTIFICATE, claim_page, claims, cohort_id
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.drafts import drafts
 from tests.support.html import (
     autosave,
@@ -33,10 +32,7 @@ EXPERIENCE = "I have run the careers programme since 2019: <b>fairs</b> & one-to
 OLDER = "Typed in the other tab, before the newer draft."
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def revision_on(page) -> str:

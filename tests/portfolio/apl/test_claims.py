@@ -19,7 +19,7 @@ from qualification.cohorts.models import Cohort, CohortMember, MemberRole
 from qualification.cohorts.services import create_cohort
 from qualification.versions.queries import find_version
 from qualification.versions.services import spec_of_version
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.html import page_text, press, signed_in
 from tests.support.people import AISHA, JO, user_id
 from tests.support.submissions import add_item, allocated_assessor
@@ -27,10 +27,7 @@ from tests.support.submissions import add_item, allocated_assessor
 CERTIFICATE = {"certificate_title": "Level 6 Diploma in Career Guidance", "awarding_body": "OCR"}
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def cohort_id(app, award: str = "CERT") -> int:

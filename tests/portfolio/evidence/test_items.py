@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import io
 import re
 
 import pytest
@@ -14,19 +13,16 @@ from core.accounts.models import Role
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceTag, EvidenceVersion
 from portfolio.evidence.services import Content, content_hash
-from tests.support.demo import load_study_demo
-from tests.support.evidence import ANONYMISED, LAST_WEEK, add_evidence, audit_rows, item_id, map_to
-from tests.support.html import csrf_from, login, page_text, press, textarea_text
+from tests.support.demo import demo_fixture, load_study_demo
+from tests.support.evidence import ANONYMISED, LAST_WEEK, add_evidence, audit_rows, item_id, map_to, post_file
+from tests.support.html import csrf_from, login, page_text, press, signed_in_fixture, textarea_text
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, make_user
 
 FILES_READY = importlib.util.find_spec("portfolio.files") is not None
 
 
-@pytest.fixture
-def jo(app, client):
-    load_study_demo(app)
-    login(client, JO, DEMO_PASSWORD)
-    return client
+demo = demo_fixture(load_study_demo)
+jo = signed_in_fixture(JO)
 
 
 @pytest.fixture
@@ -135,15 +131,7 @@ def test_candidate_can_add_a_file(with_files, jo, app):
     page = jo.get("/portfolio/new?kind=file")
     assert 'enctype="multipart/form-data"' in page.get_data(as_text=True)
     pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-    data = {
-        "csrf_token": csrf_from(page.get_data(as_text=True)),
-        "title": "Options evening slides",
-        "activity_date": LAST_WEEK,
-        "context_md": "",
-        "anonymised": "y",
-        "file": (io.BytesIO(pdf), "slides.pdf"),
-    }
-    added = jo.post("/portfolio/new?kind=file", data=data, content_type="multipart/form-data")
+    added = post_file(jo, pdf, "slides.pdf", context="")
     assert added.status_code == 302
     shown = jo.get(added.headers["Location"])
     text = page_text(shown)

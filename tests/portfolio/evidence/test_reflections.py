@@ -13,7 +13,7 @@ from modules.content.models import Activity
 from modules.study.models import ReflectionDraft
 from portfolio.evidence.models import EvidenceItem, EvidenceVersion
 from portfolio.evidence.services import evidence_from_reflection
-from tests.support.demo import activity_id, load_study_demo
+from tests.support.demo import activity_id, demo_fixture, load_study_demo
 from tests.support.evidence import audit_rows
 from tests.support.html import login, page_text
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, user_id
@@ -22,10 +22,7 @@ TASK = "Write up a referral with your rationale"  # M01, criteria M01.1.2
 ANSWER = "I referred a Year 11 pupil to the PA because *her plans had changed*."
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def _finish(app, email: str, title: str, *, extra_refs: str = "") -> int:

@@ -17,7 +17,7 @@ from portfolio.apl.models import AplClaim, AplStatus
 from portfolio.evidence.models import Blob
 from portfolio.export.queries import clean_name, export_file_name
 from qualification.cohorts.models import Cohort
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.html import signed_in
 from tests.support.people import JO, user_id
 from tests.support.submissions import add_item, edit_item, submit
@@ -26,10 +26,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 CERTIFICATE = b"%PDF-1.4\n% a scanned certificate\n%%EOF\n"
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def stored(app, content: bytes) -> str:

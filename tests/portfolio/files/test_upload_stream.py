@@ -20,10 +20,10 @@ from core.files.storage import FileStore, get_store
 from portfolio.evidence.models import EvidenceItem
 from portfolio.files.services import DISK_MESSAGE, sweep_unreferenced
 from tests.support.crash import kill_when_it_says
-from tests.support.demo import load_study_demo
-from tests.support.evidence import LAST_WEEK
-from tests.support.html import csrf_from, login, page_text
-from tests.support.people import DEMO_PASSWORD, JO
+from tests.support.demo import demo_fixture, load_study_demo
+from tests.support.evidence import post_file
+from tests.support.html import page_text, signed_in_fixture
+from tests.support.people import JO
 from tests.support.uploads import (
     assert_nothing_kept,
     blob_rows,
@@ -32,26 +32,8 @@ from tests.support.uploads import (
     temp_files,
 )
 
-
-@pytest.fixture
-def jo(app, client):
-    load_study_demo(app)
-    login(client, JO, DEMO_PASSWORD)
-    return client
-
-
-def post_file(client, data: bytes, name: str, *, file_first: bool = False):
-    page = client.get("/portfolio/new?kind=file")
-    fields = {
-        "csrf_token": csrf_from(page.get_data(as_text=True)),
-        "title": "Options evening slides",
-        "activity_date": LAST_WEEK,
-        "context_md": "Shared with the Year 9 tutors.",
-        "anonymised": "y",
-    }
-    upload = {"file": (io.BytesIO(data), name)}
-    form = {**upload, **fields} if file_first else {**fields, **upload}
-    return client.post("/portfolio/new?kind=file", data=form, content_type="multipart/form-data")
+demo = demo_fixture(load_study_demo)
+jo = signed_in_fixture(JO)
 
 
 def items(app) -> int:

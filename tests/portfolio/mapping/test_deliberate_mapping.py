@@ -5,24 +5,20 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.evidence import add_evidence, audit_rows, item_id, map_to
-from tests.support.html import forms_of, login, page_text
-from tests.support.people import DEMO_PASSWORD, JO
+from tests.support.html import forms_of, page_text, signed_in_fixture
+from tests.support.people import JO
 
 MAP = "Map to the ticked criteria"
 
 
-@pytest.fixture
-def jo(app, client):
-    load_study_demo(app)
-    login(client, JO, DEMO_PASSWORD)
-    return client
+demo = demo_fixture(load_study_demo)
+jo = signed_in_fixture(JO)
 
 
 def _mappings(app) -> list[str]:

@@ -7,26 +7,22 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from modules.catalogue.models import AssessmentMethod
 from portfolio.evidence.models import CriterionMapping
 from portfolio.mapping.rules import ADD_KIND, ask_assessor
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.evidence import LAST_WEEK, audit_rows
-from tests.support.html import login, page_text, press
-from tests.support.people import DEMO_PASSWORD, JO
+from tests.support.html import page_text, press, signed_in_fixture
+from tests.support.people import JO
 
 M = AssessmentMethod
 
 
-@pytest.fixture
-def jo(app, client):
-    load_study_demo(app)
-    login(client, JO, DEMO_PASSWORD)
-    return client
+demo = demo_fixture(load_study_demo)
+jo = signed_in_fixture(JO)
 
 
 def _card(client, ref: str, code: str = "M01") -> str:

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping, EvidenceVersion
 from portfolio.submissions.models import Submission, SubmissionEntry
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.evidence import add_evidence, audit_rows, item_id, map_to
-from tests.support.html import login, page_text, press
-from tests.support.people import DEMO_PASSWORD, JO, user_id
+from tests.support.html import page_text, press, signed_in_fixture
+from tests.support.people import JO, user_id
 from tests.support.queries import statements_for
 
 NOT_OPEN = "Choose a criterion of a module you are studying."
 
 
-@pytest.fixture
-def jo(app, client):
-    load_study_demo(app)
-    login(client, JO, DEMO_PASSWORD)
-    return client
+demo = demo_fixture(load_study_demo)
+jo = signed_in_fixture(JO)
 
 
 def _criterion_card(client, family_code: str, ref: str) -> str:

@@ -4,14 +4,13 @@ anonymised; submitting with gaps needs a confirmation that names how many criter
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from portfolio.evidence.models import CriterionMapping
 from portfolio.submissions.models import Submission
 from tests.support.backing import account_refs, attest_the_rest
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.evidence import audit_rows
 from tests.support.html import page_text, press, signed_in, textarea_text
 from tests.support.people import JO, person
@@ -21,10 +20,7 @@ REVIEW = "/portfolio/submissions/new/CCQ/M01"
 SUBMIT_M01 = "Submit M01 for assessment"
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def _submissions(app) -> list[Submission]:

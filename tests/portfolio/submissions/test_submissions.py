@@ -22,7 +22,7 @@ from portfolio.evidence.models import EvidenceItem
 from portfolio.submissions.models import Submission
 from portfolio.submissions.services import may_submit_again, snapshot_hash
 from qualification.cohorts.models import Cohort, CohortMember, MemberRole
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.html import csrf_from, page_text, press, signed_in
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, make_user
 from tests.support.submissions import add_item, allocated_assessor, edit_item, submit
@@ -30,10 +30,7 @@ from tests.support.submissions import add_item, allocated_assessor, edit_item, s
 SUBMIT_M01 = "Submit M01 for assessment"
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 # Factories -------------------------------------------------------------------------------------------

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 from core.extensions import db
 from portfolio.submissions.models import Submission
+from tests.support.demo import demo_fixture
 from tests.support.html import csrf_from, has_button, page_text, signed_in
 from tests.support.marking import load_marking_demo, start_marking, submission_status, submit_m01
 from tests.support.people import JO, TOM
 
-
-@pytest.fixture
-def demo(app):
-    load_marking_demo(app)
-    return app
+demo = demo_fixture(load_marking_demo)
 
 
 def test_candidate_cannot_withdraw_once_their_assessor_has_started_marking(demo):

@@ -193,26 +193,32 @@ def test_a_tutor_of_the_cohort_can_announce(demo):
 # To those behind on a module ----------------------------------------------------------------------------
 
 
+def _achieved(app, code: str, *candidate_ids: int) -> None:
+    """A result on each candidate's transcript (prior learning, outside any cohort)."""
+    with app.app_context():
+        for candidate_id in candidate_ids:
+            db.session.add(
+                ModuleResult(
+                    candidate_id=candidate_id,
+                    family="CCQ",
+                    module_code=code,
+                    title=code,
+                    level=6,
+                    credits=15,
+                    how="apl",
+                    achieved_on=date(2026, 11, 1),
+                    source="test",
+                )
+            )
+        db.session.commit()
+
+
 def _behind_on_m01(app, ids) -> set[str]:
     """Jo hands M01 in; Morgan has achieved it (a result on the transcript). Chris is behind."""
     add_item(app, JO, "Careers plan 2026", maps=[("M01", "M01.1.1", "The plan")])
     submit(signed_in(app, JO), "M01", follow=False)
+    _achieved(app, "M01", ids[MORGAN])
     with app.app_context():
-        db.session.add(
-            ModuleResult(
-                candidate_id=ids[MORGAN],
-                cohort_id=None,
-                family="CCQ",
-                module_code="M01",
-                title="Communicating and Working with Others in CEIAG",
-                level=6,
-                credits=15,
-                how="apl",
-                achieved_on=date(2026, 11, 1),
-                source="test",
-            )
-        )
-        db.session.commit()
         # Behind, as the rows say: studying M01 here, no result, no submission waiting or achieved.
         enrolled = set(
             db.session.scalars(
@@ -258,22 +264,7 @@ def test_course_leader_can_announce_to_only_those_behind_on_a_module(demo):
 
 def test_nobody_behind_is_refused_in_words_and_nothing_is_sent(demo):
     app = demo.app
-    with app.app_context():
-        for email in (JO, CHRIS, MORGAN):
-            db.session.add(
-                ModuleResult(
-                    candidate_id=demo.ids[email],
-                    family="CCQ",
-                    module_code="M02",
-                    title="M02",
-                    level=6,
-                    credits=15,
-                    how="apl",
-                    achieved_on=date(2026, 11, 1),
-                    source="test",
-                )
-            )
-        db.session.commit()
+    _achieved(app, "M02", *(demo.ids[email] for email in (JO, CHRIS, MORGAN)))
     before = _rows(app)
     response = _announce(signed_in(app, LEADER), demo, to="behind:M02")
     assert response.status_code == 422

@@ -61,15 +61,21 @@ def test_booked_candidates_are_reminded_once(app, runner):
         )
 
 
+def _jo_booked_tomorrow() -> CohortSession:
+    """The demo's first session moved to 20 hours from now, with Jo booked on it (in the app context)."""
+    load_demo()
+    load_demo_qualification()
+    load_demo_cohort()
+    soon = db.session.scalars(select(CohortSession).order_by(CohortSession.id).limit(1)).one()
+    soon.starts_at, soon.ends_at = utcnow() + timedelta(hours=20), utcnow() + timedelta(hours=21)
+    jo = db.session.scalar(select(User).where(User.email == "candidate@school.example"))
+    db.session.add(SessionBooking(session_id=soon.id, candidate_id=jo.id))
+    return soon
+
+
 def test_a_cancelled_session_is_not_reminded(app, runner):
     with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        soon = db.session.scalars(select(CohortSession).order_by(CohortSession.id).limit(1)).one()
-        soon.starts_at, soon.ends_at = utcnow() + timedelta(hours=20), utcnow() + timedelta(hours=21)
-        jo = db.session.scalar(select(User).where(User.email == "candidate@school.example"))
-        db.session.add(SessionBooking(session_id=soon.id, candidate_id=jo.id))
+        soon = _jo_booked_tomorrow()
         cancel_session(soon.cohort.course_leader, soon, reason="The room flooded.")
         db.session.commit()
         told = db.session.scalar(select(func.count(Notification.id)))
@@ -81,15 +87,8 @@ def test_a_cancelled_session_is_not_reminded(app, runner):
 
 def test_a_session_moved_after_its_reminder_is_reminded_again(app, runner):
     with app.app_context():
-        load_demo()
-        load_demo_qualification()
-        load_demo_cohort()
-        soon = db.session.scalars(select(CohortSession).order_by(CohortSession.id).limit(1)).one()
-        soon.starts_at, soon.ends_at = utcnow() + timedelta(hours=20), utcnow() + timedelta(hours=21)
-        jo = db.session.scalar(select(User).where(User.email == "candidate@school.example"))
-        db.session.add(SessionBooking(session_id=soon.id, candidate_id=jo.id))
+        session_id = _jo_booked_tomorrow().id
         db.session.commit()
-        session_id = soon.id
     assert runner.invoke(args=["sessions", "remind"]).output.strip() == "1 reminder(s) sent"
     with app.app_context():
         soon = db.session.get(CohortSession, session_id)

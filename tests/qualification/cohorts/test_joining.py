@@ -14,15 +14,11 @@ from core.extensions import db
 from qualification.cohorts.models import AssessorAllocation, Cohort
 from tests.support.cohorts import accept_invitation, create_cohort, invite, join_cohort, options, text_of
 from tests.support.cohorts import add_staff as add_staff_on_page
-from tests.support.demo import load_study_demo
+from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.html import page_text, press, signed_in
 from tests.support.people import HELEN, LEADER, TOM, make_user
 
-
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def _demo_cohort(app) -> int:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.demo import demo_fixture
 from tests.support.html import signed_in
 from tests.support.people import JO, SAM, TOM
 from tests.support.quality import judge, load_quality_demo, submit
 from tests.support.queries import statements_run
 
-
-@pytest.fixture
-def demo(app):
-    load_quality_demo(app)
-    return app
+demo = demo_fixture(load_quality_demo)
 
 
 def _context_loads(app, client, url: str) -> int:

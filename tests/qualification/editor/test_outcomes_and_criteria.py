@@ -22,6 +22,7 @@ from tests.support.editor import (
     find_form,
     page,
     revisions,
+    send_criterion,
     submit,
 )
 
@@ -100,29 +101,16 @@ def test_course_leader_can_add_edit_move_and_delete_assessment_criteria(leader_w
     shown = page(client, M01)
     assert 'type="checkbox"' in shown
     assert "Workplace observation" in shown
-    response = submit(
-        client,
-        shown,
-        field="add-criterion-M01.2-text",
-        data={
-            "add-criterion-M01.2-text": "Briefs an employer",
-            "add-criterion-M01.2-methods": ["portfolio", "observation"],
-        },
+    response = send_criterion(
+        client, shown, "add-criterion-M01.2", "Briefs an employer", ["portfolio", "observation"], follow=False
     )
     assert response.headers["Location"] == f"{M01}#criterion-M01.2.3"
     shown = page(client, response.headers["Location"])
     assert "Added assessment criterion M01.2.3." in shown
     assert criteria(client, 1)[-1] == ("M01.2.3", "Briefs an employer", ["portfolio", "observation"])
 
-    shown = submit(
-        client,
-        shown,
-        field="criterion-M01.2.3-text",
-        data={
-            "criterion-M01.2.3-text": "Briefs an employer on the event",
-            "criterion-M01.2.3-methods": ["assignment"],
-        },
-        follow=True,
+    shown = send_criterion(
+        client, shown, "criterion-M01.2.3", "Briefs an employer on the event", ["assignment"]
     ).get_data(as_text=True)
     assert "Saved assessment criterion M01.2.3." in shown
     shown = submit(client, shown, text="Move up M01.2.3", follow=True).get_data(as_text=True)
@@ -190,13 +178,9 @@ def test_course_leader_can_add_a_module_and_it_keeps_one_outcome_and_criterion(l
     shown = submit(
         client, shown, field="add-outcome-text", data={"add-outcome-text": "Use LMI"}, follow=True
     ).get_data(as_text=True)
-    shown = submit(
-        client,
-        shown,
-        field="add-criterion-M15.1-text",
-        data={"add-criterion-M15.1-text": "Finds local LMI", "add-criterion-M15.1-methods": ["portfolio"]},
-        follow=True,
-    ).get_data(as_text=True)
+    shown = send_criterion(client, shown, "add-criterion-M15.1", "Finds local LMI", ["portfolio"]).get_data(
+        as_text=True
+    )
     assert export(client, V2)["modules"][-1]["outcomes"] == [
         {
             "ref": "M15.1",

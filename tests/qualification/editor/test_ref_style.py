@@ -8,7 +8,7 @@ import json
 import pytest
 
 from qualification.editor.rules import next_ref, style_of
-from tests.support.editor import DEMO, M01, V2, export, page, start_draft, submit
+from tests.support.editor import DEMO, M01, V2, export, page, send_criterion, start_draft, submit
 from tests.support.html import login
 
 
@@ -47,25 +47,11 @@ def test_refs_added_in_the_editor_follow_the_imported_style(styled_draft):
     ).get_data(as_text=True)
     new_outcome = f"M01-LO{outcomes + 1}"
     assert f"Added learning outcome {new_outcome}." in shown
-    shown = submit(
-        client,
-        shown,
-        field="add-criterion-M01-LO1-text",
-        data={
-            "add-criterion-M01-LO1-text": "Briefs an employer",
-            "add-criterion-M01-LO1-methods": ["portfolio"],
-        },
-        follow=True,
+    shown = send_criterion(
+        client, shown, "add-criterion-M01-LO1", "Briefs an employer", ["portfolio"]
     ).get_data(as_text=True)
-    shown = submit(
-        client,
-        shown,
-        field=f"add-criterion-{new_outcome}-text",
-        data={
-            f"add-criterion-{new_outcome}-text": "Books a venue",
-            f"add-criterion-{new_outcome}-methods": ["portfolio"],
-        },
-        follow=True,
+    shown = send_criterion(
+        client, shown, f"add-criterion-{new_outcome}", "Books a venue", ["portfolio"]
     ).get_data(as_text=True)
     module = export(client, V2)["modules"][0]
     assert [o["ref"] for o in module["outcomes"]][-1] == new_outcome
@@ -95,15 +81,7 @@ def test_a_new_module_names_its_outcomes_like_the_others(styled_draft):
         data={"add-outcome-text": "Use LMI"},
         follow=True,
     ).get_data(as_text=True)
-    submit(
-        client,
-        shown,
-        field="add-criterion-M15-LO1-text",
-        data={
-            "add-criterion-M15-LO1-text": "Finds local LMI",
-            "add-criterion-M15-LO1-methods": ["portfolio"],
-        },
-    )
+    send_criterion(client, shown, "add-criterion-M15-LO1", "Finds local LMI", ["portfolio"], follow=False)
     assert export(client, V2)["modules"][-1]["outcomes"] == [
         {
             "ref": "M15-LO1",

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 
 from qualification.demo import DEMO_COHORT
-from tests.support.demo import demo_ids, load_demo_data
+from tests.support.demo import demo_fixture, demo_ids
 from tests.support.evidence import audit_rows
 from tests.support.html import csrf_from, page_text, press, signed_in
 from tests.support.membership import (
     breaks,
     days_ago,
-    joined_days_ago,
+    jo_joined_in_the_demo,
     member_row,
     membership_url,
     record_return,
@@ -27,12 +27,7 @@ from tests.support.people import JO, LEADER, TOM
 ON_A_BREAK = "You are on a break in learning from"
 
 
-@pytest.fixture
-def demo(app):
-    load_demo_data(app, content=False)
-    cohort_id, people = demo_ids(app)
-    joined_days_ago(app, cohort_id)
-    return app, cohort_id, people[JO]
+demo = demo_fixture(jo_joined_in_the_demo)
 
 
 def test_course_leader_can_suspend_a_candidate_from_the_cohort_page(demo):

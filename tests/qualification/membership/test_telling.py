@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from core.notifications.models import Notification
 from qualification.demo import DEMO_COHORT
-from tests.support.demo import demo_ids, load_demo_data
+from tests.support.demo import demo_fixture
 from tests.support.html import page_text, signed_in
-from tests.support.membership import days_ago, joined_days_ago, record_return, start_break, today, withdraw
+from tests.support.membership import (
+    days_ago,
+    jo_joined_in_the_demo,
+    record_return,
+    start_break,
+    today,
+    withdraw,
+)
 from tests.support.people import JO, LEADER
 
-
-@pytest.fixture
-def demo(app):
-    load_demo_data(app, content=False)
-    cohort_id, people = demo_ids(app)
-    joined_days_ago(app, cohort_id)
-    return app, cohort_id, people[JO]
+demo = demo_fixture(jo_joined_in_the_demo)
 
 
 def _told(app, user_id: int) -> list[tuple[str, str, str]]:

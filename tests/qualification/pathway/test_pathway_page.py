@@ -15,8 +15,8 @@ from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from qualification.cohorts.models import Cohort, CohortMember
 from qualification.pathway.models import PathwayChoice
-from tests.support.demo import load_study_demo
-from tests.support.html import csrf_from, forms_of, has_button, login, page_text, press
+from tests.support.demo import demo_fixture, load_study_demo
+from tests.support.html import csrf_from, forms_of, has_button, login, page_text, press, signed_in_fixture
 from tests.support.people import CHRIS, DEMO_PASSWORD, JO, LEADER, TOM
 
 CHECK = "Check my choice"
@@ -24,10 +24,7 @@ SAVE = "Save my choice"
 COMPULSORY = {"M01", "M02", "M03"}
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 @pytest.fixture
@@ -36,10 +33,7 @@ def url(demo):
         return f"/cohorts/{db.session.scalars(select(Cohort.id)).one()}/pathway"
 
 
-@pytest.fixture
-def chris(client, demo):
-    login(client, CHRIS, DEMO_PASSWORD)
-    return client
+chris = signed_in_fixture(CHRIS)
 
 
 def _state(app, email=CHRIS):

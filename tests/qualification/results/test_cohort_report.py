@@ -18,7 +18,7 @@ from qualification.results.models import AchievedBy
 from tests.support.html import csrf_from
 from tests.support.people import CHRIS, JO, LEADER, user_id
 from tests.support.report import grow, invite, leader_client, submission, table
-from tests.support.transcript import achieve, cohort_id, load_demo_world
+from tests.support.transcript import achieve, cohort_id, load_demo_world, transcript_url
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_course_leader_can_see_each_candidates_progress_in_the_report(demo):
     text = " ".join(html.split())
     assert "4 candidates: 1 invited, 3 joined" in text
     assert "met by 1" in html
-    assert f'href="/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, JO)}/transcript"' in html
+    assert f'href="{transcript_url(demo, JO)}"' in html
     rows = table(html)
     jo, chris, sian = rows["Jo Patel"], rows["Chris Evans"], rows["Siân Jones"]
     assert (jo["Assessor"], jo["Membership"]) == ("Tom Okafor", "Joined")

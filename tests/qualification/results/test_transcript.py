@@ -12,7 +12,7 @@ from core.extensions import db
 from qualification.results.models import AchievedBy
 from qualification.results.services import record_criterion_results, revoke_results
 from tests.support.people import CHRIS, JO, user_id
-from tests.support.transcript import achieve, cohort_id, load_demo_world, page
+from tests.support.transcript import achieve, load_demo_world, page, transcript_url
 
 
 @pytest.fixture
@@ -102,12 +102,12 @@ def test_candidate_can_open_the_transcript_from_the_menu(demo):
 
 def test_candidate_cannot_see_another_candidates_transcript(demo):
     achieve(demo, JO, "M01", date(2026, 11, 2))
-    url = f"/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, JO)}/transcript"
+    url = transcript_url(demo, JO)
     response = page(demo, CHRIS, url)
     assert response.status_code == 404
     assert "<td>M01</td>" not in response.get_data(as_text=True)
     # Their own, through the same address, is fine.
-    own = f"/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, CHRIS)}/transcript"
+    own = transcript_url(demo, CHRIS)
     assert page(demo, CHRIS, own).status_code == 200
 
 
@@ -116,7 +116,7 @@ def test_candidate_cannot_see_another_candidates_transcript(demo):
 )
 def test_cohort_staff_can_see_a_candidates_transcript(demo, email):
     achieve(demo, JO, "M01", date(2026, 11, 2))
-    url = f"/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, JO)}/transcript"
+    url = transcript_url(demo, JO)
     response = page(demo, email, url)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -125,5 +125,5 @@ def test_cohort_staff_can_see_a_candidates_transcript(demo, email):
 
 
 def test_staff_view_of_someone_not_a_candidate_is_404(demo):
-    url = f"/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, 'assessor@northmoor.example')}/transcript"
+    url = transcript_url(demo, "assessor@northmoor.example")
     assert page(demo, "leader@northmoor.example", url).status_code == 404

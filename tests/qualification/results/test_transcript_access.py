@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
-from core.accounts.models import Role, User
-from core.extensions import db
-from qualification.cohorts.models import Cohort, CohortRoles, MemberRole
-from qualification.cohorts.services import add_staff
+from core.accounts.models import Role
+from qualification.cohorts.models import CohortRoles
 from qualification.permissions import can_view_transcript
-from tests.support.people import DEMO_PASSWORD, JO, Viewer, make_user, user_id
-from tests.support.transcript import achieve, cohort_id, load_demo_world, page
+from tests.support.people import JO, Viewer, add_assessor
+from tests.support.transcript import achieve, cohort_id, load_demo_world, page, transcript_url
 
 OTHER_ASSESSOR = "zed.assessor@northmoor.example"
 
@@ -21,18 +18,13 @@ OTHER_ASSESSOR = "zed.assessor@northmoor.example"
 @pytest.fixture
 def demo(app):
     load_demo_world(app)
-    make_user(app, OTHER_ASSESSOR, name="Zed Other", roles=(Role.ASSESSOR,), password=DEMO_PASSWORD)
-    with app.app_context():
-        leader = db.session.scalar(select(User).where(User.email == "leader@northmoor.example"))
-        zed = db.session.scalar(select(User).where(User.email == OTHER_ASSESSOR))
-        add_staff(leader, db.session.scalars(select(Cohort)).one(), zed, MemberRole.ASSESSOR)
-        db.session.commit()
+    add_assessor(app, OTHER_ASSESSOR, "Zed Other", cohort_id(app))
     return app
 
 
 def test_assessor_of_the_cohort_cannot_see_a_transcript_of_a_candidate_not_theirs(demo):
     achieve(demo, JO, "M01", date(2026, 11, 2))
-    url = f"/cohorts/{cohort_id(demo)}/candidates/{user_id(demo, JO)}/transcript"
+    url = transcript_url(demo, JO)
     refused = page(demo, OTHER_ASSESSOR, url)
     assert refused.status_code == 404
     assert "<td>M01</td>" not in refused.get_data(as_text=True)

@@ -15,17 +15,14 @@ from core.extensions import db
 from qualification.cohorts.models import Cohort, CohortClosure, CohortMember, MemberRole
 from qualification.demo import DEMO_COHORT
 from qualification.settings.rules import moment_a_year_on, next_years_name, same_date_next_year
-from tests.support.demo import demo_ids, load_study_demo
+from tests.support.demo import demo_fixture, demo_ids, load_study_demo
 from tests.support.html import page_text, press, signed_in
 from tests.support.people import LEADER
 
 COPY = "Copy the cohort"
 
 
-@pytest.fixture
-def demo(app):
-    load_study_demo(app)
-    return app
+demo = demo_fixture(load_study_demo)
 
 
 def _cohorts(app) -> int:
