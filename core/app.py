@@ -37,6 +37,7 @@ from core.errors import register_error_handlers
 from core.extensions import csrf, db, login_manager, migrate
 from core.files.uploads import UploadRequest
 from core.mfa.rules import required_roles_setting
+from core.privacy.rules import retention_days
 from core.sso.rules import providers_from_env
 from core.sso.services.oidc import init_sso, sign_in_buttons, signout_offer
 from core.web.access import install_route_gate
@@ -294,6 +295,8 @@ def load_config(instance_path: Path) -> dict:
         ],
         # Bench mode adds X-Query-Count to responses (bench/ reads it); never needed in production.
         "WAYMARK_BENCH": _env_bool("WAYMARK_BENCH", False),
+        # How long each group of a leaver's records is kept (docs/privacy.md): the defaults, or as set here.
+        "WAYMARK_RETENTION_DAYS": retention_days(os.environ.get("WAYMARK_RETENTION_DAYS")),
         # Who the privacy notice and accessibility statement tell people to contact.
         "WAYMARK_PRIVACY_CONTACT": os.environ.get("WAYMARK_PRIVACY_CONTACT", ""),
         "WAYMARK_ACCESSIBILITY_CONTACT": os.environ.get("WAYMARK_ACCESSIBILITY_CONTACT", ""),

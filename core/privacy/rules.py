@@ -312,6 +312,24 @@ RETENTION: dict[str, Retention] = {
 }
 
 
+def retention_days(setting: str | None) -> dict[str, int]:
+    """The periods in force: the defaults, with any a deployment sets in WAYMARK_RETENTION_DAYS
+    ("study=730,portfolio=2190"); a group we do not know or a period that is not a whole number of days
+    stops the app at start-up rather than keeping or deleting the wrong thing."""
+    days = dict(GROUP_DAYS)
+    for part in (setting or "").split(","):
+        if not part.strip():
+            continue
+        group, _, value = part.partition("=")
+        group, value = group.strip(), value.strip()
+        if group not in days:
+            raise ValueError(f"WAYMARK_RETENTION_DAYS: no group {group!r} (groups: {', '.join(GROUP_DAYS)})")
+        if not value.isdigit():
+            raise ValueError(f"WAYMARK_RETENTION_DAYS: {group} needs a whole number of days, not {value!r}")
+        days[group] = int(value)
+    return days
+
+
 def groups_due(left_days_ago: int, days: dict[str, int] | None = None) -> list[str]:
     """The groups whose period has passed for someone who left this many days ago (in GROUP_DAYS order)."""
     periods = days or GROUP_DAYS

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import JSON, String, Text, delete, or_, select, update
 
 from core.accounts.models import User
@@ -39,6 +40,7 @@ class RetentionResult:
 
 def retention_due(today: date, days: dict[str, int] | None = None) -> list[tuple[User, date, list[str]]]:
     """Every leaver with at least one group past its period: (person, the day they left, the groups)."""
+    days = days or current_app.config.get("WAYMARK_RETENTION_DAYS") or GROUP_DAYS
     due = []
     for user_id, left in sorted(left_on(today).items()):
         groups = groups_due((today - left).days, days)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import JSON, String, Text, cast, func, select
 
 from core.accounts.models import LoginSession, User
 from core.audit.models import AuditEvent
 from core.db.timeutil import UTC, utcnow
 from core.extensions import db
+from core.privacy.rules import retention_days
 from qualification.cohorts.models import CohortMember
 from qualification.membership.services import withdraw_candidate
 from tests.support.evidence import audit_rows
@@ -164,3 +166,19 @@ def test_only_an_administrator_erases(app):
     assert leader.get(f"/admin/accounts/{user_id(app, JO)}/erase").status_code in (403, 404)
     assert _rows(app, AuditEvent) > 0
     assert audit_rows(app, "privacy.erased") == []
+
+
+def test_a_deployment_sets_its_own_periods(app, runner):
+    jo_with_every_kind_of_record(app)
+    _left(app, days=40)
+    app.config["WAYMARK_RETENTION_DAYS"] = retention_days("sign-in=30,study=30")
+    result = runner.invoke(args=["privacy", "retention"])
+    assert "Would apply sign-in, study\n" in result.output
+
+
+def test_a_period_the_rules_do_not_know_stops_the_app_at_start():
+    with pytest.raises(ValueError, match="no group 'evidence'"):
+        retention_days("evidence=10")
+    with pytest.raises(ValueError, match="whole number of days"):
+        retention_days("study=a year")
+    assert retention_days("")["portfolio"] == 3 * 365
