@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import case, literal, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Role, User, UserRole
 from core.accounts.services.sessions import normalise_email
@@ -29,6 +28,7 @@ from core.apitokens.rules import (
     scopes_of,
 )
 from core.audit.services import record
+from core.db.rows import added
 from core.db.timeutil import UK, UTCDateTime, uk_today, utcnow
 from core.errors import ValidationFailed, require
 from core.extensions import db
@@ -134,15 +134,9 @@ def issue_token(
         form_key=form_key,
         expires_at=_expires_at(expires_on),
     )
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(token)
-        db.session.flush()
-    except IntegrityError:
+    if not added(token):
         # The same form sent twice at once: the other request issued it.
-        savepoint.rollback()
         return Issued(db.session.scalars(select(ApiToken).where(ApiToken.form_key == form_key)).one(), None)
-    savepoint.commit()
     record(
         "api_token_issued",
         actor=actor,

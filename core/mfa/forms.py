@@ -11,7 +11,8 @@ from core.mfa.services.factors import RESET_REASON
 _CODE_HINT = "The 6 digits your authenticator app shows for Waymark, or one of your recovery codes."
 
 
-def _code_field(label: str, hint: str) -> StringField:
+def code_field(label: str, hint: str) -> StringField:
+    """A current code from the authenticator app (or a recovery code)."""
     return StringField(
         label,
         description=hint,
@@ -20,8 +21,15 @@ def _code_field(label: str, hint: str) -> StringField:
     )
 
 
+def password_field() -> PasswordField:
+    """The account's password, asked again before a change to how it signs in."""
+    return PasswordField(
+        "Your password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)]
+    )
+
+
 class CodeForm(FlaskForm):
-    code = _code_field("Code", _CODE_HINT)
+    code = code_field("Code", _CODE_HINT)
 
 
 class SetupForm(FlaskForm):
@@ -36,10 +44,8 @@ class SetupForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """Password and a code: turning multi-factor sign-in off, or making new recovery codes."""
 
-    password = PasswordField(
-        "Your password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)]
-    )
-    code = _code_field("Code", _CODE_HINT)
+    password = password_field()
+    code = code_field("Code", _CODE_HINT)
 
 
 class ResetForm(FlaskForm):

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from core.accounts.models import User
 from core.extensions import db
-from core.forms import Outcome, submit
+from core.forms import submit
 from core.mfa.forms import CodeForm, ConfirmForm, ResetForm, SetupForm
 from core.mfa.permissions import can_reset_mfa
 from core.mfa.queries import app_of, has_second_factor, mfa_state, passkeys_of, required_for
@@ -30,6 +30,7 @@ from core.web.signin import (
     drop_pending_sign_in,
     pending_sign_in,
     pending_user,
+    refused_page,
     target_after,
 )
 from core.web.words import plural
@@ -71,11 +72,6 @@ def _second_factor_gate():
     return redirect(url_for("core.mfa.setup"))
 
 
-def _answer(outcome: Outcome, template: str, **context):
-    headers = {"Retry-After": str(outcome.result * 60)} if outcome.status == 429 else {}
-    return render_template(template, **context), outcome.status, headers
-
-
 def _sign_in_again():
     flash("Sign in again: the page waited too long for your code, or the sign-in was cancelled.", "info")
     return redirect(url_for("core.accounts.login"))
@@ -103,7 +99,7 @@ def verify():
             flash(f"You used a recovery code: {left} left. Make new ones from your account page.", "warning")
         return redirect(target_after(pending))
     form.code.data = ""
-    return _answer(outcome, "core/mfa/verify.html", form=form, has_passkeys=bool(passkeys_of(user.id)))
+    return refused_page(outcome, "core/mfa/verify.html", form=form, has_passkeys=bool(passkeys_of(user.id)))
 
 
 @bp.route("/login/code/cancel", methods=["POST"])
@@ -172,41 +168,42 @@ def overview():
     return render_template("core/mfa/overview.html", state=mfa_state(current_user))
 
 
-@bp.route("/account/mfa/recovery-codes", methods=["GET", "POST"])
-@rule(SIGNED_IN)
-def new_recovery_codes():
+def _confirmed(service, action: str):
+    """Ask for the password and a code, and run `service` with them: its outcome, and the page to show
+    again when it was not done (`action` says which of the confirm page's texts)."""
     form = ConfirmForm()
     outcome = check_submitted(
         form,
-        lambda: regenerate_recovery_codes(
-            current_user, password=form.password.data, typed=form.code.data, ip=client_ip()
-        ),
+        lambda: service(current_user, password=form.password.data, typed=form.code.data, ip=client_ip()),
     )
     if outcome:
-        return render_template(
-            "core/mfa/recovery_codes.html",
-            codes=outcome.result,
-            after=url_for("core.mfa.overview"),
-            new=False,
-        )
+        return outcome, None
     form.code.data = ""
-    return _answer(outcome, "core/mfa/confirm.html", form=form, action="codes", state=mfa_state(current_user))
+    return outcome, refused_page(
+        outcome, "core/mfa/confirm.html", form=form, action=action, state=mfa_state(current_user)
+    )
+
+
+@bp.route("/account/mfa/recovery-codes", methods=["GET", "POST"])
+@rule(SIGNED_IN)
+def new_recovery_codes():
+    outcome, again = _confirmed(regenerate_recovery_codes, "codes")
+    if again:
+        return again
+    return render_template(
+        "core/mfa/recovery_codes.html", codes=outcome.result, after=url_for("core.mfa.overview"), new=False
+    )
 
 
 @bp.route("/account/mfa/off", methods=["GET", "POST"])
 @rule(SIGNED_IN)
 def turn_off_mfa():
-    form = ConfirmForm()
-    outcome = check_submitted(
-        form,
-        lambda: turn_off(current_user, password=form.password.data, typed=form.code.data, ip=client_ip()),
-    )
-    if outcome:
-        session.pop(SECOND_FACTOR_KEY, None)
-        flash("Multi-factor sign-in is off. We have emailed you to say so.", "success")
-        return redirect(url_for("core.mfa.overview"))
-    form.code.data = ""
-    return _answer(outcome, "core/mfa/confirm.html", form=form, action="off", state=mfa_state(current_user))
+    _, again = _confirmed(turn_off, "off")
+    if again:
+        return again
+    session.pop(SECOND_FACTOR_KEY, None)
+    flash("Multi-factor sign-in is off. We have emailed you to say so.", "success")
+    return redirect(url_for("core.mfa.overview"))
 
 
 @bp.route("/admin/accounts/<int:user_id>/mfa/reset", methods=["GET", "POST"])

@@ -109,17 +109,23 @@ class NewKey:
     transports: str
 
 
-def check_registration(site: Site, credential: dict[str, Any], challenge: bytes) -> NewKey:
-    """The new passkey, once the browser's answer is proved to answer our challenge on our site."""
+def _verified(verify, site: Site, credential: dict[str, Any], challenge: bytes, **more):
+    """The library's `verify` of the browser's answer to our challenge on our site; any failure refused."""
     try:
-        verified = verify_registration_response(
+        return verify(
             credential=credential,
             expected_challenge=challenge,
             expected_rp_id=site.id,
             expected_origin=site.origin,
+            **more,
         )
     except (WebAuthnException, KeyError, TypeError, ValueError) as exc:
         raise PasskeyRefused(str(exc)) from exc
+
+
+def check_registration(site: Site, credential: dict[str, Any], challenge: bytes) -> NewKey:
+    """The new passkey, once the browser's answer is proved to answer our challenge on our site."""
+    verified = _verified(verify_registration_response, site, credential, challenge)
     transports = (credential.get("response") or {}).get("transports") or []
     return NewKey(
         credential_id=bytes_to_base64url(verified.credential_id),
@@ -134,17 +140,14 @@ def check_authentication(
 ) -> int:
     """The authenticator's new signature counter, once its answer is proved; a counter that went backwards
     (a cloned key) is refused by the library."""
-    try:
-        verified = verify_authentication_response(
-            credential=credential,
-            expected_challenge=challenge,
-            expected_rp_id=site.id,
-            expected_origin=site.origin,
-            credential_public_key=public_key,
-            credential_current_sign_count=sign_count,
-        )
-    except (WebAuthnException, KeyError, TypeError, ValueError) as exc:
-        raise PasskeyRefused(str(exc)) from exc
+    verified = _verified(
+        verify_authentication_response,
+        site,
+        credential,
+        challenge,
+        credential_public_key=public_key,
+        credential_current_sign_count=sign_count,
+    )
     return verified.new_sign_count
 
 

@@ -4,7 +4,7 @@ the authenticator app's codes remain the way in."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
 from core.accounts.services.sessions import LoginThrottled
@@ -29,6 +29,7 @@ from core.web.signin import (
     complete_sign_in,
     pending_sign_in,
     pending_user,
+    refused_page,
     target_after,
 )
 
@@ -136,8 +137,7 @@ def remove(passkey_id: int):
     if outcome:
         flash(f"Passkey \u201c{name}\u201d removed.", "success")
         return redirect(url_for("core.mfa.overview"))
-    headers = {"Retry-After": str(outcome.result * 60)} if outcome.status == 429 else {}
-    return render_template("core/passkeys/remove.html", form=form, key=key), outcome.status, headers
+    return refused_page(outcome, "core/passkeys/remove.html", form=form, key=key)
 
 
 def _held_sign_in():
@@ -145,12 +145,16 @@ def _held_sign_in():
     return pending, pending_user(pending)
 
 
+def _sign_in_again():
+    return _problem("Sign in again.", 400, redirect=url_for("core.accounts.login"))
+
+
 @bp.route("/login/passkey/options", methods=["POST"])
 @rule(PUBLIC)
 def sign_in_options_view():
     _, user = _held_sign_in()
     if user is None:
-        return _problem("Sign in again.", 400, redirect=url_for("core.accounts.login"))
+        return _sign_in_again()
     options, failed = _json_attempt(lambda: sign_in_options(user, _site()))
     return failed or _start("sign_in", user.id, options)
 
@@ -160,7 +164,7 @@ def sign_in_options_view():
 def sign_in():
     pending, user = _held_sign_in()
     if user is None:
-        return _problem("Sign in again.", 400, redirect=url_for("core.accounts.login"))
+        return _sign_in_again()
     held, credential = _finish("sign_in", user.id), _credential()
     if held is None or credential is None:
         return _problem(START_AGAIN, 400)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request, session, url_for
+from flask import render_template, request, session, url_for
 from flask_login import login_user
 
 from core.accounts.models import User
@@ -139,3 +139,9 @@ def check_submitted(form, call: Callable[[], Any]) -> Outcome:
         apply_errors(form, exc)
         return Outcome(422, errors=dict(exc.errors))
     return Outcome(200, result=result, done=True)
+
+
+def refused_page(outcome: Outcome, template: str, **context):
+    """The page of a second-factor check shown again: a throttled one (429) says when to try again."""
+    headers = {"Retry-After": str(outcome.result * 60)} if outcome.status == 429 else {}
+    return render_template(template, **context), outcome.status, headers

@@ -78,19 +78,20 @@ class Qualification(Schema):
     versions = fields.List(fields.Nested(VersionSummary), required=True)
 
 
-class VersionModule(Schema):
+class Unit(Schema):
+    """A module or an award: its code, title, FHEQ level and credits (each kind adds its own)."""
+
     code = fields.String(required=True)
     title = fields.String(required=True)
     level = fields.Integer(required=True)
     credits = fields.Integer(required=True)
+
+
+class VersionModule(Unit):
     cpd = fields.Boolean(required=True, metadata={"description": "Whether it can be taken alone as CPD."})
 
 
-class VersionAward(Schema):
-    code = fields.String(required=True)
-    title = fields.String(required=True)
-    level = fields.Integer(required=True)
-    credits = fields.Integer(required=True)
+class VersionAward(Unit):
     apl_max_credits = fields.Integer(required=True)
 
 
@@ -170,11 +171,7 @@ class CriterionMet(Schema):
     met_by = fields.String(required=True, metadata={"description": "How it was met, as the decision said."})
 
 
-class ModuleResult(Schema):
-    code = fields.String(required=True)
-    title = fields.String(required=True)
-    level = fields.Integer(required=True)
-    credits = fields.Integer(required=True)
+class ModuleResult(Unit):
     how = fields.String(required=True, validate=validate.OneOf(_values(AchievedBy)))
     achieved_on = fields.Date(required=True)
     criteria = fields.List(fields.Nested(CriterionMet), required=True)

@@ -96,6 +96,27 @@ def problems(*codes: int) -> Callable:
     return decorate
 
 
+def read(path: str, schema, *codes: int, tag: str, paged: bool = False) -> Callable:
+    """A read operation: its route, a token with the read scope, its answer and the problems it may give.
+
+    A paged one takes `after` and `limit` in the query and answers a page with the next one's Link.
+    """
+
+    def decorate(view):
+        if paged:
+            view = problems(400, 422, *codes)(view)
+            view = bp.response(200, schema, headers=LINK_HEADER)(view)
+            view = bp.arguments(PageArgs, location="query")(view)
+        else:
+            view = problems(*codes)(view)
+            view = bp.response(200, schema)(view)
+        view = needs(Scope.READ)(view)
+        view = rule(API_TOKEN)(view)
+        return bp.route(path, tags=[tag])(view)
+
+    return decorate
+
+
 def _undocumented(path: str) -> Callable:
     """A route of the blueprint left out of the document (the document itself, its page)."""
 
@@ -147,12 +168,7 @@ def _paged(page_of: Callable[..., Page], *args, query: dict):
 # Qualifications ---------------------------------------------------------------------------------------------
 
 
-@bp.route("/qualifications", tags=["Qualifications"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, QualificationPage, headers=LINK_HEADER)
-@problems(400, 422)
+@read("/qualifications", QualificationPage, tag="Qualifications", paged=True)
 def list_qualifications(query):
     """Qualifications and their versions
 
@@ -161,21 +177,13 @@ def list_qualifications(query):
     return _paged(qualifications_page, current_user, query=query)
 
 
-@bp.route("/qualifications/<code>", tags=["Qualifications"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.response(200, Qualification)
-@problems(404)
+@read("/qualifications/<code>", Qualification, 404, tag="Qualifications")
 def show_qualification(code: str):
     """One qualification and its versions"""
     return qualification_or_404(code, current_user)
 
 
-@bp.route(f"/qualifications/<code>/versions/<{ID}:number>", tags=["Qualifications"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.response(200, Version)
-@problems(404)
+@read(f"/qualifications/<code>/versions/<{ID}:number>", Version, 404, tag="Qualifications")
 def show_version(code: str, number: int):
     """One version: its modules and awards"""
     return version_of(code, number, current_user)
@@ -184,12 +192,7 @@ def show_version(code: str, number: int):
 # Cohorts ----------------------------------------------------------------------------------------------------
 
 
-@bp.route("/cohorts", tags=["Cohorts"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, CohortPage, headers=LINK_HEADER)
-@problems(400, 422)
+@read("/cohorts", CohortPage, tag="Cohorts", paged=True)
 def list_cohorts(query):
     """Cohorts
 
@@ -199,22 +202,13 @@ def list_cohorts(query):
     return _paged(cohorts_page, current_user, query=query)
 
 
-@bp.route(COHORT, tags=["Cohorts"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.response(200, Cohort)
-@problems(404)
+@read(COHORT, Cohort, 404, tag="Cohorts")
 def show_cohort(cohort_id: int):
     """One cohort"""
     return cohort_of(cohort_or_404(cohort_id))
 
 
-@bp.route(f"{COHORT}/sessions", tags=["Cohorts"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, SessionPage, headers=LINK_HEADER)
-@problems(400, 404, 422)
+@read(f"{COHORT}/sessions", SessionPage, 404, tag="Cohorts", paged=True)
 def list_sessions(query, cohort_id: int):
     """A cohort's sessions, by start time (cancelled ones say so)"""
     return _paged(sessions_page, cohort_or_404(cohort_id), query=query)
@@ -223,12 +217,7 @@ def list_sessions(query, cohort_id: int):
 # Enrolments -------------------------------------------------------------------------------------------------
 
 
-@bp.route(f"{COHORT}/enrolments", tags=["Enrolments"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, EnrolmentPage, headers=LINK_HEADER)
-@problems(400, 404, 422)
+@read(f"{COHORT}/enrolments", EnrolmentPage, 404, tag="Enrolments", paged=True)
 def list_enrolments(query, cohort_id: int):
     """A cohort's candidates
 
@@ -271,11 +260,7 @@ def enrol(body, cohort_id: int):
 # One candidate ----------------------------------------------------------------------------------------------
 
 
-@bp.route(f"{CANDIDATE}/progress", tags=["Candidates"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.response(200, Progress)
-@problems(404)
+@read(f"{CANDIDATE}/progress", Progress, 404, tag="Candidates")
 def show_progress(cohort_id: int, candidate_id: int):
     """A candidate's progress
 
@@ -286,11 +271,7 @@ def show_progress(cohort_id: int, candidate_id: int):
     return progress_of(*candidate_or_404(cohort_id, candidate_id, current_user))
 
 
-@bp.route(f"{CANDIDATE}/results", tags=["Candidates"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.response(200, Results)
-@problems(404)
+@read(f"{CANDIDATE}/results", Results, 404, tag="Candidates")
 def show_results(cohort_id: int, candidate_id: int):
     """A candidate's released results and awards
 
@@ -301,12 +282,7 @@ def show_results(cohort_id: int, candidate_id: int):
     return results_of(*candidate_or_404(cohort_id, candidate_id, current_user))
 
 
-@bp.route(f"{COHORT}/certificates", tags=["Awards"])
-@rule(API_TOKEN)
-@needs(Scope.READ)
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, CertificatePage, headers=LINK_HEADER)
-@problems(400, 404, 422)
+@read(f"{COHORT}/certificates", CertificatePage, 404, tag="Awards", paged=True)
 def list_certificates(query, cohort_id: int):
     """A cohort's ratified awards
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.extensions import db
 from qualification.boards.models import BoardDecision, BoardOutcome, ExamBoard
+from qualification.boards.services import snapshot_of
 from qualification.certificates.models import Certificate, CertificateKind
 from qualification.certificates.services import issue, revoke
 from qualification.cohorts.models import Cohort
@@ -84,24 +85,9 @@ def certificate_row(app, number: str) -> Certificate:
 
 
 def transcript_snapshot(app, email: str = JO) -> dict:
-    """The candidate's transcript now, frozen as a board would: each achieved module, how and when."""
+    """The candidate's transcript now, frozen as a board would (qualification.boards.services.snapshot_of)."""
     with app.app_context():
-        transcript = build_transcript(user_id(app, email), db.session.get(Cohort, cohort_id(app)))
-        return {
-            "modules": [
-                {
-                    "code": line.code,
-                    "title": line.title,
-                    "level": line.level,
-                    "credits": line.credits,
-                    "how": line.how,
-                    "achieved_on": line.achieved_on.isoformat(),
-                    "apl_criteria": list(line.apl_criteria),
-                }
-                for line in transcript.lines
-            ],
-            "apl_credits": transcript.award.verdict.apl_credits if transcript.award else 0,
-        }
+        return snapshot_of(build_transcript(user_id(app, email), db.session.get(Cohort, cohort_id(app))))
 
 
 def revoke_directly(app, number: str, reason: str = "Appeal upheld: the M03 result was withdrawn.") -> None:

@@ -53,17 +53,9 @@ class SoftKey:
         auth_data = rp_hash + bytes([FLAGS_UP_UV | FLAG_AT]) + struct.pack(">I", self.counter) + attested
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = _client_data("webauthn.create", options["challenge"], self.origin)
-        return {
-            "id": self.id,
-            "rawId": self.id,
-            "type": "public-key",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": bytes_to_base64url(client_data),
-                "attestationObject": bytes_to_base64url(attestation),
-                "transports": ["usb"],
-            },
-        }
+        return self._credential(
+            client_data, attestationObject=bytes_to_base64url(attestation), transports=["usb"]
+        )
 
     def get(self, options: dict, *, counter: int | None = None) -> dict:
         """What navigator.credentials.get() gives back: the counter moves on, and the answer is signed."""
@@ -73,16 +65,20 @@ class SoftKey:
         client_data = _client_data("webauthn.get", options["challenge"], self.origin)
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = self.private_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        return self._credential(
+            client_data,
+            authenticatorData=bytes_to_base64url(auth_data),
+            signature=bytes_to_base64url(signature),
+        )
+
+    def _credential(self, client_data: bytes, **response) -> dict:
+        """A PublicKeyCredential as the browser's script sends it: client data and the ceremony's parts."""
         return {
             "id": self.id,
             "rawId": self.id,
             "type": "public-key",
             "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": bytes_to_base64url(client_data),
-                "authenticatorData": bytes_to_base64url(auth_data),
-                "signature": bytes_to_base64url(signature),
-            },
+            "response": {"clientDataJSON": bytes_to_base64url(client_data), **response},
         }
 
 
