@@ -11,11 +11,9 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.app import create_app
 from core.extensions import db
-from modules.catalogue.models import Module
 from qualification.cohorts.models import Cohort
-from qualification.results.models import AchievedBy
-from qualification.results.services import record_module_result
 from tests.support.people import JO, LEADER
+from tests.support.transcript import newest_module, release_result
 
 RESULTS = (
     ("M01", date(2026, 10, 5)),
@@ -32,23 +30,12 @@ def main() -> None:
         leader = db.session.scalar(select(User).where(User.email == LEADER))
         cohort = db.session.scalars(select(Cohort).order_by(Cohort.id)).first()
         for code, on in RESULTS:
-            module = db.session.scalars(
-                select(Module)
-                .where(Module.family == "CCQ", Module.code == code)
-                .order_by(Module.revision.desc())
-            ).first()
-            record_module_result(
+            release_result(
                 leader,
+                newest_module(code),
                 candidate_id=jo.id,
                 cohort_id=cohort.id,
-                family="CCQ",
-                module_code=code,
-                module_id=module.id,
-                title=module.title,
-                level=module.level,
-                credits=module.credits,
-                how=AchievedBy.ASSESSMENT,
-                achieved_on=on,
+                on=on,
                 source=f"assessment:{code}-e2e",
             )
         db.session.commit()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -46,12 +47,6 @@ def _find_chromium() -> str | None:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _flask(env: dict, log, *args: str) -> None:
@@ -103,7 +98,7 @@ def serve_demo(
     ["-m", "tests.e2e.x_setup"]); `host` names the server in its address (`localhost` where a browser
     refuses an IP address, as WebAuthn does)."""
     instance = tmp_path_factory.mktemp(name)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://{host}:{port}"
     env = {
         **os.environ,
@@ -129,23 +124,10 @@ def serve_demo(
         _flask(env, log, "demo", "load")
         for step in prepare or []:
             _run(env, log, step)
-        process = subprocess.Popen(  # noqa: S603
-            [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
+        server = [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)]
+        with running(server, log=log, cwd=ROOT, env=env) as process:
             _wait_until_up(base_url, process, log_path)
             yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def server_of_its_own(name: str):

@@ -1,4 +1,4 @@
-"""What the outbox holds: the links emailed to someone."""
+"""What the outbox holds: what was emailed to someone, and the links in it."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from core.extensions import db
 from core.mail.models import OutboxMessage
 
 
+def emails_to(app, email: str, part=OutboxMessage.body_text) -> list[str]:
+    """The text (or another `part`, such as OutboxMessage.subject) of each email sent to this address, oldest
+    first."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(part).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id)
+            )
+        )
+
+
 def emailed_links(app, email: str, link: re.Pattern) -> list[str]:
     """The first group of every match of `link` in the emails sent to this address, oldest first."""
-    with app.app_context():
-        bodies = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.to_address == email)
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [m.group(1) for body in bodies for m in link.finditer(body)]
+    return [m.group(1) for body in emails_to(app, email) for m in link.finditer(body)]

@@ -16,7 +16,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from joserfc.jwk import RSAKey
 
 from core.sso.rules import Provider
 from tests.support.html import _FormReader
+from tests.support.processes import free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 OIDC_DIR = ROOT / "tests" / "oidc"
@@ -50,12 +50,6 @@ def _missing(reason: str) -> None:
     if os.environ.get("WAYMARK_REQUIRE_OIDC") == "1":
         pytest.fail(f"{reason}; WAYMARK_REQUIRE_OIDC=1 requires the single sign-on tests.", pytrace=False)
     pytest.skip(f"{reason}: single sign-on tests against the real provider skipped")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ensure_installed() -> str:
@@ -129,20 +123,12 @@ def running_provider(
         "NODE_ENV": "test",
     }
     log_path = tmp_dir / "provider.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603
-            [node, "provider.mjs"], cwd=OIDC_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_for_discovery(issuer, process, log_path)
-            yield RunningProvider(issuer, key)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with (
+        log_path.open("w") as log,
+        running([node, "provider.mjs"], log=log, cwd=OIDC_DIR, env=env) as process,
+    ):
+        _wait_for_discovery(issuer, process, log_path)
+        yield RunningProvider(issuer, key)
 
 
 def _wait_for_discovery(issuer: str, process: subprocess.Popen, log_path: Path) -> None:

@@ -29,27 +29,54 @@ def cohort_id(app) -> int:
         return db.session.scalars(select(Cohort.id)).one()
 
 
+def newest_module(code: str) -> Module:
+    """The newest revision of a demo (CCQ) module (in an app context)."""
+    return db.session.scalars(
+        select(Module).where(Module.family == "CCQ", Module.code == code).order_by(Module.revision.desc())
+    ).first()
+
+
+def release_result(
+    leader,
+    module: Module,
+    *,
+    candidate_id: int,
+    cohort_id: int,
+    on: date,
+    source: str,
+    how=AchievedBy.ASSESSMENT,
+) -> None:
+    """A released result of this module, recorded as the assessors' release service records one (in an app
+    context; not committed)."""
+    record_module_result(
+        leader,
+        candidate_id=candidate_id,
+        cohort_id=cohort_id,
+        family=module.family,
+        module_code=module.code,
+        module_id=module.id,
+        title=module.title,
+        level=module.level,
+        credits=module.credits,
+        how=how,
+        achieved_on=on,
+        source=source,
+    )
+
+
 def achieve(app, email: str, code: str, on: date, how=AchievedBy.ASSESSMENT, source: str | None = None):
     """Record a released result the way the assessors' release service does."""
     candidate, cohort = user_id(app, email), cohort_id(app)
     with app.app_context():
         leader = db.session.scalar(select(User).where(User.email == "leader@northmoor.example"))
-        module = db.session.scalars(
-            select(Module).where(Module.family == "CCQ", Module.code == code).order_by(Module.revision.desc())
-        ).first()
-        record_module_result(
+        release_result(
             leader,
+            newest_module(code),
             candidate_id=candidate,
             cohort_id=cohort,
-            family="CCQ",
-            module_code=code,
-            module_id=module.id,
-            title=module.title,
-            level=module.level,
-            credits=module.credits,
-            how=how,
-            achieved_on=on,
+            on=on,
             source=source or f"assessment:{code}-{email}",
+            how=how,
         )
         db.session.commit()
 

@@ -11,6 +11,7 @@ from core.extensions import db
 from core.mail.models import OutboxMessage
 from core.mfa.models import RecoveryCode, TotpSecret
 from tests.support.html import form_post, login, logout, page_text
+from tests.support.mail import emails_to
 from tests.support.mfa import codes_on, enter_code, secret_on, set_up_app, sign_in_with_code
 from tests.support.people import PASSWORD
 
@@ -20,17 +21,6 @@ def _actions(app, since: int = 0) -> list[str]:
         return list(
             db.session.scalars(
                 select(AuditEvent.action).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
-            )
-        )
-
-
-def _subjects(app, email: str) -> list[str]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(OutboxMessage.subject)
-                .where(OutboxMessage.to_address == email)
-                .order_by(OutboxMessage.id)
             )
         )
 
@@ -84,7 +74,10 @@ def test_candidate_can_turn_on_an_authenticator_app_from_their_account(client, c
         assert len(hashes) == 10
         assert not any(code.replace("-", "") in h or code in h for code in codes for h in hashes)
     assert "mfa_enabled" in _actions(app)
-    assert _subjects(app, candidate.email)[-1] == "Multi-factor sign-in is on for your Waymark account"
+    assert (
+        emails_to(app, candidate.email, OutboxMessage.subject)[-1]
+        == "Multi-factor sign-in is on for your Waymark account"
+    )
     assert "Status On" in page_text(client.get("/account"))
     assert "Recovery codes left 10 of 10" in page_text(client.get("/account/mfa"))
 
@@ -166,7 +159,10 @@ def test_candidate_can_sign_in_once_with_each_recovery_code(client, candidate, c
     home = page_text(client.get("/"))
     assert "You used a recovery code: 9 recovery codes left" in home
     assert "mfa_recovery_code_used" in _actions(app)
-    assert _subjects(app, candidate.email)[-1] == "A recovery code was used to sign in to Waymark"
+    assert (
+        emails_to(app, candidate.email, OutboxMessage.subject)[-1]
+        == "A recovery code was used to sign in to Waymark"
+    )
     logout(client)
     again = sign_in_with_code(client, candidate.email, PASSWORD, code)
     assert again.status_code == 422

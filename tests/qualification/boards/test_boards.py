@@ -30,15 +30,20 @@ def page_text(response) -> str:
     return re.sub(r" ([:.,;])", r"\1", _page_text(response))
 
 
+def _both_ready(app):
+    """Jo and Chris both meet the award; the course leader signed in, to hold the board."""
+    meet_award(app, JO)
+    meet_award(app, CHRIS)
+    return signed_in(app, LEADER)
+
+
 def _today_words() -> str:
     return uk_today().strftime("%-d %B %Y")
 
 
 def test_course_leader_can_hold_a_board_ratifying_jo_and_deferring_chris(demo):
     app, jo, chris = demo.app, demo.ids[JO], demo.ids[CHRIS]
-    meet_award(app, JO)
-    meet_award(app, CHRIS)
-    leader = signed_in(app, LEADER)
+    leader = _both_ready(app)
     cohort_page = leader.get(f"/cohorts/{demo.cohort_id}").get_data(as_text=True)
     assert f'href="{board_url(demo.cohort_id)}">Exam board</a>' in cohort_page
 
@@ -138,9 +143,7 @@ def test_candidate_reads_waiting_for_the_board_before_it_sits(demo):
 
 def test_course_leader_cannot_defer_without_a_reason(demo):
     app, chris = demo.app, demo.ids[CHRIS]
-    meet_award(app, JO)
-    meet_award(app, CHRIS)
-    leader = signed_in(app, LEADER)
+    leader = _both_ready(app)
     refused = hold(
         leader, demo.cohort_id, {f"outcome-{chris}": "deferred", f"reason-{chris}": "  "}, follow=False
     )
@@ -180,9 +183,7 @@ def test_a_board_on_an_earlier_day_dates_its_certificates_so(demo):
 
 def test_the_same_board_sent_twice_issues_one_certificate(demo):
     app, chris = demo.app, demo.ids[CHRIS]
-    meet_award(app, JO)
-    meet_award(app, CHRIS)
-    leader = signed_in(app, LEADER)
+    leader = _both_ready(app)
     page = leader.get(demo.url)
     changes = {f"outcome-{chris}": "deferred", f"reason-{chris}": REASON}
     first = hold(leader, demo.cohort_id, changes, page=page, follow=False)
@@ -196,9 +197,7 @@ def test_the_same_board_sent_twice_issues_one_certificate(demo):
 
 def test_a_board_recorded_since_the_page_opened_is_not_recorded_again(demo):
     app, chris = demo.app, demo.ids[CHRIS]
-    meet_award(app, JO)
-    meet_award(app, CHRIS)
-    leader = signed_in(app, LEADER)
+    leader = _both_ready(app)
     stale = leader.get(demo.url)
     hold(leader, demo.cohort_id)  # another tab ratifies both
     refused = hold(
@@ -211,9 +210,7 @@ def test_a_board_recorded_since_the_page_opened_is_not_recorded_again(demo):
 
 def test_a_result_withdrawn_after_the_page_opened_stops_the_whole_board(demo):
     app = demo.app
-    meet_award(app, JO)
-    meet_award(app, CHRIS)
-    leader = signed_in(app, LEADER)
+    leader = _both_ready(app)
     page = leader.get(demo.url)
     with app.app_context():  # the IQA reopens Jo's M03 decision meanwhile
         someone = db.session.scalar(select(User).where(User.email == LEADER))

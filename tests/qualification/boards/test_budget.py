@@ -12,12 +12,12 @@ from modules.catalogue.models import Module
 from qualification.cohorts.models import Cohort
 from qualification.cohorts.services import invite_candidate
 from qualification.results.models import AchievedBy
-from qualification.results.services import record_module_result
 from tests.support.boards import board_url, certificates, counts, hold
 from tests.support.certificates import meet_award
 from tests.support.html import signed_in
 from tests.support.people import CHRIS, JO, LEADER
 from tests.support.queries import statements_for
+from tests.support.transcript import release_result
 
 # The board page: the signed-in person, the cohort with its members and sessions, the spec of its version
 # (ten statements), the candidates' results, criteria, certificates and decisions (one each), the last board.
@@ -41,20 +41,14 @@ def _grow(app, cohort_id: int, extra: int) -> list[int]:
             ids.append(user.id)
             codes = ("M01", "M02", "M03", "M04") if n % 3 else ("M01",)
             for code in codes:
-                m = modules[code]
-                record_module_result(
+                release_result(
                     leader,
+                    modules[code],
                     candidate_id=user.id,
                     cohort_id=cohort.id,
-                    family="CCQ",
-                    module_code=code,
-                    module_id=m.id,
-                    title=m.title,
-                    level=m.level,
-                    credits=m.credits,
-                    how=AchievedBy.APL if code == "M02" and n % 2 else AchievedBy.ASSESSMENT,
-                    achieved_on=date(2026, 11, 1 + n % 20),
+                    on=date(2026, 11, 1 + n % 20),
                     source=f"assessment:{code}-extra{n}",
+                    how=AchievedBy.APL if code == "M02" and n % 2 else AchievedBy.ASSESSMENT,
                 )
         db.session.commit()
         return ids

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from core.audit.models import AuditEvent
 from core.db.timeutil import UK
 from core.extensions import db
-from core.mail.models import OutboxMessage
 from qualification.calendar import views as calendar_views
 from qualification.calendar.rules import uk_day, uk_when
 from qualification.cohorts.models import Cohort, CohortSession
 from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import csrf_from, page_text, signed_in
+from tests.support.mail import emails_to
 from tests.support.people import JO, LEADER, MORGAN, TOM
 from tests.support.sessions import (
     add_session,
@@ -50,17 +50,6 @@ def _publish(client, cohort_id) -> str:
         f"/cohorts/{cohort_id}/calendar/publish", data={"csrf_token": token}, follow_redirects=True
     ).get_data(as_text=True)
     return re.search(r'href="(/cohorts/calendar/[A-Za-z0-9_-]+\.ics)"', html).group(1)
-
-
-def _emails_to(app, email: str) -> list[str]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(OutboxMessage.body_text)
-                .where(OutboxMessage.to_address == email)
-                .order_by(OutboxMessage.id)
-            )
-        )
 
 
 def _actions(app, action: str) -> int:
@@ -101,7 +90,7 @@ def test_rescheduling_a_booked_session_tells_the_candidate_and_updates_the_feed(
     # Jo sees it in Waymark and was emailed it (she has no quiet hours: it waits for none).
     seen = page_text(jo.get("/notifications/"))
     assert note.title in seen
-    assert any(note.title in body for body in _emails_to(app, JO))
+    assert any(note.title in body for body in emails_to(app, JO))
 
     # The calendar app finds the same event, revised, on the UK clock with the zone described.
     after, calendar = feed_event(calendar_app, feed_url, session_id)
