@@ -3,6 +3,8 @@ does; and the rows a board leaves behind."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
@@ -10,9 +12,15 @@ from core.extensions import db
 from core.notifications.models import Notification
 from qualification.boards.models import BoardDecision, ExamBoard
 from qualification.certificates.models import Certificate
+from tests.support.html import page_text as _page_text
 from tests.support.html import press
 
 RECORD = "Record the board and issue the certificates"
+
+
+def page_text(response) -> str:
+    """What the person reads, without the space a closing tag leaves before punctuation ("2026 :")."""
+    return re.sub(r" ([:.,;])", r"\1", _page_text(response))
 
 
 def board_url(cohort_id: int) -> str:

@@ -3,7 +3,6 @@ the certificates, audit rows and notices it leaves, and what the candidates then
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -14,20 +13,23 @@ from core.extensions import db
 from qualification.boards.models import BoardDecision, BoardOutcome, ExamBoard
 from qualification.certificates.models import CertificateKind, CertificateStatus
 from qualification.results.services import revoke_results
-from tests.support.boards import RECORD, audit_actions, board_url, certificates, counts, hold, notes_of
+from tests.support.boards import (
+    RECORD,
+    audit_actions,
+    board_url,
+    certificates,
+    counts,
+    hold,
+    notes_of,
+    page_text,
+)
 from tests.support.certificates import meet_award
 from tests.support.html import csrf_from, press, signed_in
-from tests.support.html import page_text as _page_text
 from tests.support.people import CHRIS, JO, LEADER, MORGAN, TOM
 from tests.support.transcript import achieve
 
 REASON = "Awaiting the external examiner's report on M03."
 NOTHING = {"exam_boards": 0, "board_decisions": 0, "certificates": 0}
-
-
-def page_text(response) -> str:
-    """What the person reads, without the space a closing tag leaves before punctuation ("2026 :")."""
-    return re.sub(r" ([:.,;])", r"\1", _page_text(response))
 
 
 def _both_ready(app):

@@ -3,29 +3,21 @@ live released result for it."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select
 
 from core.accounts.models import User
 from core.extensions import db
-from modules.catalogue.models import Module
 from qualification.certificates.models import CertificateKind
 from qualification.cohorts.services import create_cohort, invite_candidate
-from qualification.results.models import AchievedBy
-from qualification.results.services import record_module_result
 from qualification.versions.queries import find_version
-from tests.support.boards import board_url, certificates, hold, notes_of
-from tests.support.html import page_text as _page_text
+from tests.support.boards import board_url, certificates, hold, notes_of, page_text
 from tests.support.html import signed_in
 from tests.support.people import CHRIS, JO, LEADER
+from tests.support.transcript import newest_module, release_result
 
 M05 = "Work-Related Learning, Work Experience and Enterprise"
-
-
-def page_text(response) -> str:
-    return re.sub(r" ([:.,;])", r"\1", _page_text(response))
 
 
 def _cpd_cohort(app, *, achieved_by: tuple[str, ...]) -> int:
@@ -43,21 +35,13 @@ def _cpd_cohort(app, *, achieved_by: tuple[str, ...]) -> int:
         for email in (JO, CHRIS):
             user = db.session.scalar(select(User).where(User.email == email))
             invite_candidate(leader, cohort, name=user.name, email=email, school="A School")
-        newest = select(Module).where(Module.family == "CCQ", Module.code == "M05")
-        module = db.session.scalars(newest.order_by(Module.revision.desc())).first()
         for email in achieved_by:
-            record_module_result(
+            release_result(
                 leader,
+                newest_module("M05"),
                 candidate_id=db.session.scalar(select(User.id).where(User.email == email)),
                 cohort_id=cohort.id,
-                family="CCQ",
-                module_code="M05",
-                module_id=module.id,
-                title=module.title,
-                level=module.level,
-                credits=module.credits,
-                how=AchievedBy.ASSESSMENT,
-                achieved_on=date(2026, 11, 20),
+                on=date(2026, 11, 20),
                 source=f"assessment:M05-{email}",
             )
         db.session.commit()

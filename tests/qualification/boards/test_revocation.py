@@ -4,22 +4,15 @@ award."""
 
 from __future__ import annotations
 
-import re
-
 from core.db.timeutil import uk_today
 from qualification.certificates.models import CertificateStatus
-from tests.support.boards import audit_actions, certificates, counts, hold, notes_of
+from tests.support.boards import audit_actions, certificates, counts, hold, notes_of, page_text
 from tests.support.certificates import meet_award
-from tests.support.html import page_text as _page_text
 from tests.support.html import press, signed_in
 from tests.support.people import JO, LEADER
 
 WHY = "Appeal upheld: M03 evidence was not the candidate's own."
 REVOKE = "Revoke this certificate"
-
-
-def page_text(response) -> str:
-    return re.sub(r" ([:.,;])", r"\1", _page_text(response))
 
 
 def _ratified(demo):
