@@ -83,6 +83,8 @@ def test_a_new_forum_thread_is_kept_in_the_browser_until_it_is_posted(new_contex
     page.get_by_label("Title").fill("Options evening online")
     page.get_by_role("button", name="Start thread").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Options evening online")
+    # The page's script forgets the copy once it runs, which may be just after the heading shows.
+    page.wait_for_load_state("load")
     assert _kept_copies(page) == {}
     page.goto(forum)
     expect(page.get_by_label("Title")).to_have_value("")
