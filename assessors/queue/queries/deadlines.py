@@ -13,16 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from assessors.queue.queries.branches import present
 from assessors.queue.rules import today_uk, uk_date
 from core.accounts.models import User
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole
-from qualification.deadlines.models import ModuleDeadline
+from qualification.deadlines.models import DeadlineExtension, ExtensionStatus, ModuleDeadline
 from qualification.deadlines.queries.personal import (
     PersonalDeadline,
     before_pause,
@@ -51,29 +52,39 @@ def _after_referral(attempt):
     )
 
 
-def with_deadlines(query, merged):
+def with_deadlines(query, rows):
     """The queue page's query with each row's deadline, the latest extension granted and, for an attempt,
-    when it was submitted and whether it answers a referral: outer joins, no statement more."""
-    granted, attempt = granted_until(), aliased(Submission)
-    return (
-        query.add_columns(
-            ModuleDeadline.due_on.label("deadline_on"),
-            granted.c.until.label("extended_until"),
-            attempt.submitted_at.label("attempt_submitted_at"),
-            _after_referral(attempt).label("after_referral"),
+    when it was submitted and whether it answers a referral (`rows`: the page's rows, a subquery): an outer
+    join to the deadline and a probe per row for the rest, never a join the planner could turn into a read
+    of a whole table; no statement more."""
+    attempt, earlier = aliased(Submission), aliased(Submission)
+    is_attempt = rows.c.kind.in_(ATTEMPT_KINDS)
+    granted = (
+        select(func.max(DeadlineExtension.granted_until))
+        .where(
+            DeadlineExtension.deadline_id == ModuleDeadline.id,
+            DeadlineExtension.candidate_id == rows.c.candidate_id,
+            DeadlineExtension.status == ExtensionStatus.GRANTED,
         )
-        .outerjoin(
-            ModuleDeadline,
-            and_(
-                ModuleDeadline.cohort_id == merged.c.cohort_id,
-                ModuleDeadline.module_code == merged.c.module_code,
-            ),
-        )
-        .outerjoin(
-            granted,
-            and_(granted.c.deadline_id == ModuleDeadline.id, granted.c.candidate_id == merged.c.candidate_id),
-        )
-        .outerjoin(attempt, and_(merged.c.kind.in_(ATTEMPT_KINDS), attempt.id == merged.c.id))
+        .scalar_subquery()
+    )
+    submitted = select(attempt.submitted_at).where(attempt.id == rows.c.id, is_attempt).scalar_subquery()
+    # An earlier attempt at the same module was referred: this one answers the referral.
+    referred = select(earlier.id).where(
+        earlier.candidate_id == rows.c.candidate_id,
+        earlier.family == rows.c.family,
+        earlier.module_code == rows.c.module_code,
+        earlier.attempt < rows.c.attempt,
+        earlier.status == SubmissionStatus.REFERRED,
+    )
+    return query.add_columns(
+        ModuleDeadline.due_on.label("deadline_on"),
+        granted.label("extended_until"),
+        submitted.label("attempt_submitted_at"),
+        and_(is_attempt, present(referred)).label("after_referral"),
+    ).outerjoin(
+        ModuleDeadline,
+        and_(ModuleDeadline.cohort_id == rows.c.cohort_id, ModuleDeadline.module_code == rows.c.module_code),
     )
 
 

@@ -1,8 +1,9 @@
 """The assessor's queue: everything waiting for them, as one keyset-paged list (a fixed number of queries).
 
 The kinds of work (submissions, APL claims, observations to write up, modules that need an observation
-planned) are branches of one UNION ALL, built in assessors/queue_sources.py; this module merges them into a
-page, counts them for the home panel, and lists the decisions ready for release.
+planned) are branches of one UNION ALL, built in sources.py (how a page reads them) and branches.py (what
+they are); this module merges them into a page, counts them for the home panel, and lists the decisions
+ready for release.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union_all
 
 from assessors.marking.models import Assessment, MarkingStatus
 from assessors.permissions import can_see_unallocated, can_use_queue
+from assessors.queue.queries.branches import at_most
 from assessors.queue.queries.deadlines import days_late, with_deadlines
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
+    OWNER,
     PAGE_SIZE,
     UNTIMED_KINDS,
     Cursor,
@@ -28,8 +32,10 @@ from assessors.queue.queries.sources import (
     QueueFilters,
     Whose,
     allocated,
+    cursor_params,
     cutoffs_for,
     late,
+    owner_param,
     paged,
     sources,
 )
@@ -266,6 +272,36 @@ def ready_count(assessor_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Assessment).where(_mine_ready(assessor_id)))
 
 
+@lru_cache(maxsize=64)
+def _page_statement(
+    dialect: str, unallocated: bool, filters: QueueFilters, cursor_kind, backwards: bool, cutoffs: tuple
+):
+    """The page's SQL for this shape of page, built once (a statement of ten branches costs more to build
+    than to run); run with the owner and the cursor's key as parameters. None: nothing can match."""
+    del dialect  # in the key only: the branches are written for the engine's dialect
+    by_cohort, by_candidate = cutoffs
+    cut = Cutoffs(dict(by_cohort), dict(by_candidate))
+    parts = paged(owner_param(unallocated), filters, cursor_kind, backwards, cut)
+    if not parts:
+        return None
+    merged = union_all(*parts).subquery()
+    descending = filters.newest_first != backwards
+
+    def ordered(rows):
+        keys = (type_coerce(rows.c.waiting_since, UTCDateTime), rows.c.kind, rows.c.id)
+        return [k.desc() for k in keys] if descending else list(keys)
+
+    # The page's rows first, then their names, cohorts and deadlines: probes for these rows only.
+    found = select(merged).order_by(*ordered(merged)).limit(at_most(PAGE_SIZE + 1)).subquery("queue_page")
+    page_query = select(
+        found,
+        type_coerce(found.c.waiting_since, UTCDateTime).label("waiting_at"),
+        select(User.name).where(User.id == found.c.candidate_id).scalar_subquery().label("candidate_name"),
+        select(Cohort.name).where(Cohort.id == found.c.cohort_id).scalar_subquery().label("cohort"),
+    )
+    return with_deadlines(page_query, found).order_by(*ordered(found))
+
+
 def queue_page(
     assessor_id: int | Whose, cohorts: list[Cohort], filters: QueueFilters, cursor: Cursor | None, today: date
 ) -> QueuePage:
@@ -274,25 +310,26 @@ def queue_page(
     targets = turnarounds(cohorts)
     breaks = break_spans(c.id for c in cohorts)
     cutoffs = cutoffs_for(targets, today, breaks)
-    branches = [paged(q, key, filters, cursor, cutoffs) for q, key in sources(assessor_id, filters)]
-    if not branches:
-        return QueuePage()
-    merged = union_all(*[select(b) for b in branches]).subquery()
-    waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
-    descending = filters.newest_first != bool(cursor and cursor.backwards)
-    keys = (waiting, merged.c.kind, merged.c.id)
-    order = [k.desc() for k in keys] if descending else list(keys)
-    page_query = (
-        select(
-            merged,
-            waiting.label("waiting_at"),
-            User.name.label("candidate_name"),
-            Cohort.name.label("cohort"),
-        )
-        .join(User, User.id == merged.c.candidate_id)
-        .outerjoin(Cohort, Cohort.id == merged.c.cohort_id)
+    whose = assessor_id if isinstance(assessor_id, Whose) else Whose(assessor_id=assessor_id)
+    unallocated = whose.assessor_id is None
+    # Only the overdue filter reads the cutoffs in SQL: other pages share a statement whatever the day.
+    frozen = (
+        (tuple(sorted(cutoffs.by_cohort.items(), key=repr)), tuple(sorted(cutoffs.by_candidate.items())))
+        if filters.overdue
+        else ((), ())
     )
-    rows = db.session.execute(with_deadlines(page_query, merged).order_by(*order).limit(PAGE_SIZE + 1)).all()
+    statement = _page_statement(
+        db.engine.dialect.name,
+        unallocated,
+        filters,
+        cursor.kind if cursor else None,
+        bool(cursor and cursor.backwards),
+        frozen,
+    )
+    if statement is None:
+        return QueuePage()
+    owner = list(whose.cohort_ids) if unallocated else whose.assessor_id
+    rows = db.session.execute(statement, {OWNER: owner, **cursor_params(cursor)}).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if cursor is not None and cursor.backwards:
