@@ -55,6 +55,13 @@ def keyset_index(name: str, *columns: str, where: str) -> Index:
     return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(_held(where)))
 
 
+def keyset_filter(condition):
+    """SQL: a condition on the rows a keyset read finds, in the same form: PostgreSQL expects it to keep
+    nearly every row, and neither database takes it as a way into any index (the read must go through the
+    keyset index, or through the one lookup the query names)."""
+    return case((condition, literal_column("1", Integer))).is_not(None)
+
+
 def keyset_where(condition):
     """SQL: the condition as PostgreSQL must see it to use a `keyset_index` and to expect many rows from it
     (see above); as it is on SQLite. Its constants must be written into the SQL, not bound, to match the

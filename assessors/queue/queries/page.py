@@ -210,10 +210,20 @@ def cutoffs_of(cohorts: list[Cohort], today: date, breaks: dict[tuple[int, int],
     return cutoffs_for(turnarounds(cohorts), today, breaks)
 
 
-def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
-    """How many items wait for the assessor, how many are overdue, how many need an observation planned
-    (two queries: the breaks in learning, the counts)."""
-    cutoffs = cutoffs_of(cohorts, today, break_spans(c.id for c in cohorts))
+def _frozen(cutoffs: Cutoffs) -> tuple:
+    """The cutoffs as a cache key (the statements that read them are built once per day and cohort set)."""
+    return (tuple(sorted(cutoffs.by_cohort.items(), key=repr)), tuple(sorted(cutoffs.by_candidate.items())))
+
+
+def _thawed(frozen: tuple) -> Cutoffs:
+    by_cohort, by_candidate = frozen
+    return Cutoffs(dict(by_cohort), dict(by_candidate))
+
+
+@lru_cache(maxsize=32)
+def _counts_statement(dialect: str, cutoffs: tuple):
+    """The counts' SQL for these cutoffs, built once; run with the assessor's id as OWNER."""
+    del dialect  # in the key only: the branches are written for the engine's dialect
     merged = union_all(
         *[
             query.with_only_columns(
@@ -222,19 +232,25 @@ def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueC
                 key[3].label("cohort_id"),
                 key[5].label("candidate_id"),
             )
-            for query, key in sources(assessor_id, QueueFilters())
+            for query, key in sources(owner_param(False), QueueFilters())
         ]
     ).subquery()
     waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
     timed = merged.c.kind.not_in(UNTIMED_KINDS)
-    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, cutoffs)
+    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, _thawed(cutoffs))
     overdue = case((and_(timed, late_now), 1), else_=0)
     to_plan = case((merged.c.kind == "observation_plan", 1), else_=0)
-    total, late_count, plan_count = db.session.execute(
-        select(
-            func.count(), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(to_plan), 0)
-        ).select_from(merged)
-    ).one()
+    return select(
+        func.count(), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(to_plan), 0)
+    ).select_from(merged)
+
+
+def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
+    """How many items wait for the assessor, how many are overdue, how many need an observation planned
+    (two queries: the breaks in learning, the counts)."""
+    cutoffs = cutoffs_of(cohorts, today, break_spans(c.id for c in cohorts))
+    statement = _counts_statement(db.engine.dialect.name, _frozen(cutoffs))
+    total, late_count, plan_count = db.session.execute(statement, {OWNER: assessor_id}).one()
     return QueueCounts(total, late_count, plan_count)
 
 
@@ -279,9 +295,7 @@ def _page_statement(
     """The page's SQL for this shape of page, built once (a statement of ten branches costs more to build
     than to run); run with the owner and the cursor's key as parameters. None: nothing can match."""
     del dialect  # in the key only: the branches are written for the engine's dialect
-    by_cohort, by_candidate = cutoffs
-    cut = Cutoffs(dict(by_cohort), dict(by_candidate))
-    parts = paged(owner_param(unallocated), filters, cursor_kind, backwards, cut)
+    parts = paged(owner_param(unallocated), filters, cursor_kind, backwards, _thawed(cutoffs))
     if not parts:
         return None
     merged = union_all(*parts).subquery()
@@ -313,11 +327,7 @@ def queue_page(
     whose = assessor_id if isinstance(assessor_id, Whose) else Whose(assessor_id=assessor_id)
     unallocated = whose.assessor_id is None
     # Only the overdue filter reads the cutoffs in SQL: other pages share a statement whatever the day.
-    frozen = (
-        (tuple(sorted(cutoffs.by_cohort.items(), key=repr)), tuple(sorted(cutoffs.by_candidate.items())))
-        if filters.overdue
-        else ((), ())
-    )
+    frozen = _frozen(cutoffs) if filters.overdue else ((), ())
     statement = _page_statement(
         db.engine.dialect.name,
         unallocated,
@@ -392,20 +402,29 @@ def assessor_panel(user) -> dict | None:
     }
 
 
-def _unallocated_per(cohort_ids, column: str) -> dict[int, int]:
-    """How many items wait with no allocated assessor in these cohorts, per value of one of the branches'
-    columns ("cohort_id", "candidate_id"), in one query; values with none left out."""
-    whose = Whose(cohort_ids=tuple(cohort_ids))
-    if not whose.cohort_ids:
-        return {}
+@lru_cache(maxsize=8)
+def _unallocated_statement(dialect: str, column: str):
+    """How many items wait with no allocated assessor per value of `column`: SQL built once, run with the
+    cohort ids as OWNER."""
+    del dialect  # in the key only: the branches are written for the engine's dialect
     merged = union_all(
         *[
             query.with_only_columns(query.selected_columns[column])
-            for query, _ in sources(whose, QueueFilters())
+            for query, _ in sources(owner_param(True), QueueFilters())
         ]
     ).subquery()
     per = merged.c[column]
-    return dict(db.session.execute(select(per, func.count()).group_by(per)).all())
+    return select(per, func.count()).group_by(per)
+
+
+def _unallocated_per(cohort_ids, column: str) -> dict[int, int]:
+    """How many items wait with no allocated assessor in these cohorts, per value of one of the branches'
+    columns ("cohort_id", "candidate_id"), in one query; values with none left out."""
+    ids = list(cohort_ids)
+    if not ids:
+        return {}
+    statement = _unallocated_statement(db.engine.dialect.name, column)
+    return dict(db.session.execute(statement, {OWNER: ids}).all())
 
 
 def unallocated_counts(cohort_ids) -> dict[int, int]:

@@ -39,7 +39,7 @@ from assessors.queue.queries.branches import (
     uk_start_of_day,
 )
 from assessors.queue.rules import Turnaround, uk_date
-from core.db.paging import keyset_where
+from core.db.paging import keyset_filter, keyset_where
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole, MemberStatus
@@ -149,7 +149,8 @@ class Whose:
         return and_(cohort_col.in_(self.cohort_ids), absent(allocation), still)
 
     def driver(self, cohort_id: int | None = None):
-        """SQL: (cohort_id, candidate_id) of every candidate whose work this queue holds (in one cohort)."""
+        """SQL: (cohort_id, candidate_id) of every candidate whose work this queue holds (in one cohort), as
+        a CTE: worked out once for all the branches of a statement, and only if one of them reads it."""
         if self.assessor_id is not None:
             al = AssessorAllocation
             query = select(al.cohort_id.label("cohort_id"), al.candidate_id.label("candidate_id")).where(
@@ -163,12 +164,12 @@ class Whose:
                 m.cohort_id.in_(self.cohort_ids),
                 m.role == MemberRole.CANDIDATE,
                 m.status != MemberStatus.WITHDRAWN,
-                absent(select(al.id).where(al.cohort_id == m.cohort_id, al.candidate_id == m.user_id)),
+                ~exists().where(al.cohort_id == m.cohort_id, al.candidate_id == m.user_id),
             )
             column = m.cohort_id
         if cohort_id is not None:
             query = query.where(column == cohort_id)
-        return query.subquery("queue_owner")
+        return query.cte("queue_owner").prefix_with("MATERIALIZED")
 
 
 @dataclass(frozen=True)
@@ -219,25 +220,25 @@ def _conditions(branch: Branch, filters: QueueFilters, *more) -> list:
         rest.append(branch.module == filters.module_code)
     rest += more
     conditions = [keyset_where(and_(*branch.scope))]
-    return [*conditions, keyset_where(and_(*rest))] if rest else conditions
+    return [*conditions, keyset_filter(and_(*rest))] if rest else conditions
 
 
 def _lateral() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _driven(branch: Branch, whose: Whose, conditions: list, filters: QueueFilters, order=None):
-    """A select of the branch's rows read from the owner's candidates (`Whose.driver`), and its row source.
+def _driven(branch: Branch, owner, conditions: list, order=None):
+    """A select of the branch's rows read from the owner's candidates (`owner`: `Whose.driver`), and its
+    row source.
 
     PostgreSQL reads them with a lateral subquery per candidate, so the plan is an index scan per candidate
     whatever the statistics say (and, with `order`, at most a page per candidate). SQLite has no LATERAL:
     a join from the owner's candidates."""
-    owner = whose.driver(filters.cohort_id)
     lookup = branch.candidate if branch.lookup is None else branch.lookup
+    # Found by the one index on `lookup`; the rest checked on what that finds.
     theirs = (
         lookup == owner.c.candidate_id,
-        branch.cohort == owner.c.cohort_id,
-        branch.candidate == owner.c.candidate_id,
+        keyset_filter(and_(branch.cohort == owner.c.cohort_id, branch.candidate == owner.c.candidate_id)),
     )
     if _lateral():
         inner = select(*branch.columns).select_from(branch.source).where(*conditions, *theirs)
@@ -272,10 +273,10 @@ def sources(assessor_id: int | Whose, filters: QueueFilters):
 
     `timed` is False for the kinds with no turnaround target (UNTIMED_KINDS): never overdue. An assessor's
     id lists their queue; a `Whose` with cohort ids lists those cohorts' unallocated work."""
-    whose = _whose(assessor_id)
+    owner = _whose(assessor_id).driver(filters.cohort_id)
     found = []
     for branch in branches(_kinds(filters)):
-        query, rows = _driven(branch, whose, _conditions(branch, filters), filters)
+        query, rows = _driven(branch, owner, _conditions(branch, filters))
         found.append((query, _key(rows, branch)))
     return found
 
@@ -336,6 +337,7 @@ def paged(whose: Whose, filters: QueueFilters, cursor_kind: str | None, backward
     WINDOW rows of the branch that hold them): see the module's docstring. The owner and the cursor's key
     are parameters (`owner_param`, `cursor_params`); with no `cursor_kind`, the first page."""
     descending = filters.newest_first != backwards
+    owner = whose.driver(filters.cohort_id)
     parts = []
     for branch in branches(_kinds(filters)):
         if filters.overdue:
@@ -368,7 +370,7 @@ def paged(whose: Whose, filters: QueueFilters, cursor_kind: str | None, backward
             count.select_from(hits).scalar_subquery() > PAGE_SIZE,
             count.select_from(window).scalar_subquery() < WINDOW,
         )
-        theirs, rows = _driven(branch, whose, conditions, filters, order)
+        theirs, rows = _driven(branch, owner, conditions, order)
         keys = (rows.c.waiting_since, rows.c.id)
         fallback = (
             theirs.where(~enough)
