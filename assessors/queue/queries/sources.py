@@ -36,6 +36,7 @@ from assessors.queue.queries.branches import (
     absent,
     at_most,
     branches,
+    const,
     uk_start_of_day,
 )
 from assessors.queue.rules import Turnaround, uk_date
@@ -116,14 +117,19 @@ def allocated(assessor_id: int, cohort_col, candidate_col):
 
 
 def _not_withdrawn(cohort_col, candidate_col):
-    """SQL: the candidate is not withdrawn from the cohort (a probe of their membership)."""
+    """SQL: the candidate is not withdrawn from the cohort (a probe of their membership, found by the person:
+    the cohort is checked on what that finds, never a way into an index of the cohort's every member)."""
     m = CohortMember
     return absent(
         select(m.id).where(
-            m.cohort_id == cohort_col,
             m.user_id == candidate_col,
-            m.role == MemberRole.CANDIDATE,
-            m.status == MemberStatus.WITHDRAWN,
+            keyset_filter(
+                and_(
+                    m.cohort_id == cohort_col,
+                    m.role == const(MemberRole.CANDIDATE),
+                    m.status == const(MemberStatus.WITHDRAWN),
+                )
+            ),
         )
     )
 
@@ -140,8 +146,9 @@ class Whose:
         """SQL: the row (of this candidate in this cohort) is this queue's, never a withdrawn candidate's:
         probes of the allocation and the membership by their keys."""
         al = AssessorAllocation
+        # Found by the candidate, as `_not_withdrawn`.
         allocation = select(al.assessor_id).where(
-            al.cohort_id == cohort_col, al.candidate_id == candidate_col
+            al.candidate_id == candidate_col, keyset_filter(al.cohort_id == cohort_col)
         )
         still = _not_withdrawn(cohort_col, candidate_col)
         if self.assessor_id is not None:
@@ -164,7 +171,7 @@ class Whose:
                 m.cohort_id.in_(self.cohort_ids),
                 m.role == MemberRole.CANDIDATE,
                 m.status != MemberStatus.WITHDRAWN,
-                ~exists().where(al.cohort_id == m.cohort_id, al.candidate_id == m.user_id),
+                ~exists().where(al.candidate_id == m.user_id, keyset_filter(al.cohort_id == m.cohort_id)),
             )
             column = m.cohort_id
         if cohort_id is not None:
