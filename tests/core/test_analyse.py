@@ -3,6 +3,7 @@ database just imported is not planned as if it were empty (issue 15)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from core.db.database import analyse
@@ -60,3 +61,11 @@ def test_analyse_with_no_table_named_analyses_them_all(app, runner):
         analyse()
         db.session.commit()
     assert {"users", "submissions", "audit_events"} <= _newly(before, _analysed(app))
+
+
+def test_postgresql_connections_do_not_compile_statements(app):
+    """JIT compilation of a long statement planned without statistics took seconds (issue 15)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite has no JIT")
+        assert db.session.scalar(text("SHOW jit")) == "off"
