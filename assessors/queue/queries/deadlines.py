@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
-from assessors.queue.queries.branches import present
+from assessors.queue.queries.branches import at_most, present
 from assessors.queue.rules import today_uk, uk_date
 from core.accounts.models import User
+from core.db.paging import keyset_filter
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.submissions.models import Submission, SubmissionStatus
@@ -135,27 +136,53 @@ def _handed_in(enrolment):
     return or_(submitted, achieved)
 
 
+def _of_assessor(query, assessor_id: int):
+    """The query narrowed to the candidates allocated to the assessor, read from those allocations: on
+    PostgreSQL the rest of it runs once per allocated candidate (a lateral subquery), found by the candidate,
+    so neither a missing statistic nor a big cohort makes it read every candidate of the cohort."""
+    al = AssessorAllocation
+    if db.engine.dialect.name != "postgresql":
+        return query.join(
+            al,
+            and_(
+                al.cohort_id == ModuleEnrolment.cohort_id,
+                al.candidate_id == ModuleEnrolment.candidate_id,
+                al.assessor_id == assessor_id,
+            ),
+        )
+    owner = (
+        select(al.cohort_id, al.candidate_id).where(al.assessor_id == assessor_id).subquery("overdue_owner")
+    )
+    # OFFSET 0 keeps it a subquery run per candidate (PostgreSQL would merge a plain one into the join).
+    theirs = (
+        query.where(
+            ModuleEnrolment.candidate_id == owner.c.candidate_id,
+            keyset_filter(ModuleEnrolment.cohort_id == owner.c.cohort_id),
+        )
+        .offset(at_most(0))
+        .lateral("overdue_theirs")
+    )
+    deadline = aliased(ModuleDeadline, theirs)
+    columns = list(theirs.c)
+    # The entity's columns in place of the deadline's, the others as they were.
+    mapped = {theirs.corresponding_column(c) for c in ModuleDeadline.__table__.c}
+    wanted = [columns[0], columns[1], deadline, *(c for c in columns[2:] if c not in mapped)]
+    return select(*wanted).select_from(owner).join(theirs, true())
+
+
 def overdue_modules(
     today: date, *, assessor_id: int | None = None, cohort_ids: Sequence[int] | None = None
 ) -> list[OverdueModule]:
     """Modules past the candidate's deadline with nothing handed in (one query), the longest overdue first:
     of the candidates allocated to an assessor, or of some cohorts."""
-    query, granted = enrolled_deadlines()
+    query, granted = enrolled_deadlines(by_candidate=assessor_id is not None)
     query = (
         query.add_columns(User.name)
         .join(User, User.id == ModuleEnrolment.candidate_id)
         .where(before_pause(granted) < today, ~_handed_in(ModuleEnrolment))
     )
     if assessor_id is not None:
-        # From the assessor's allocations (a few dozen candidates), not from every enrolment.
-        query = query.join(
-            AssessorAllocation,
-            and_(
-                AssessorAllocation.cohort_id == ModuleEnrolment.cohort_id,
-                AssessorAllocation.candidate_id == ModuleEnrolment.candidate_id,
-                AssessorAllocation.assessor_id == assessor_id,
-            ),
-        )
+        query = _of_assessor(query, assessor_id)
     if cohort_ids is not None:
         query = query.where(ModuleDeadline.cohort_id.in_(cohort_ids))
     found = []
