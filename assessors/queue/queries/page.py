@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union_all
+from sqlalchemy import and_, case, func, or_, select, type_coerce, union_all
 
-from assessors.marking.models import Assessment, MarkingStatus
 from assessors.permissions import can_see_unallocated, can_use_queue
 from assessors.queue.queries.branches import at_most
 from assessors.queue.queries.deadlines import days_late, with_deadlines
+from assessors.queue.queries.ready import ready_count, ready_decisions
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
@@ -31,19 +31,19 @@ from assessors.queue.queries.sources import (
     Cutoffs,
     QueueFilters,
     Whose,
-    allocated,
     cursor_params,
     cutoffs_for,
+    frozen,
     late,
     owner_param,
     paged,
     sources,
+    thawed,
 )
 from assessors.queue.rules import Turnaround, closed_days, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
-from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_roles, with_closures
 from qualification.cohorts.rules import on_break
@@ -143,16 +143,6 @@ def decode_cursor(text: str | None) -> Cursor | None:
         return None
 
 
-def _mine_ready(assessor_id: int):
-    """SQL: a decision on one of the assessor's candidates, ready for release (its attempt not withdrawn)."""
-    withdrawn = Submission.status == SubmissionStatus.WITHDRAWN
-    return and_(
-        Assessment.status == MarkingStatus.READY_FOR_RELEASE,
-        allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
-        ~exists().where(Submission.id == Assessment.submission_id, withdrawn),
-    )
-
-
 def assessor_cohorts(assessor_id: int) -> list[Cohort]:
     """The cohorts whose work can reach this assessor: allocations and cohort staff (one query)."""
     return queue_cohorts(assessor_id)[0]
@@ -210,16 +200,6 @@ def cutoffs_of(cohorts: list[Cohort], today: date, breaks: dict[tuple[int, int],
     return cutoffs_for(turnarounds(cohorts), today, breaks)
 
 
-def _frozen(cutoffs: Cutoffs) -> tuple:
-    """The cutoffs as a cache key (the statements that read them are built once per day and cohort set)."""
-    return (tuple(sorted(cutoffs.by_cohort.items(), key=repr)), tuple(sorted(cutoffs.by_candidate.items())))
-
-
-def _thawed(frozen: tuple) -> Cutoffs:
-    by_cohort, by_candidate = frozen
-    return Cutoffs(dict(by_cohort), dict(by_candidate))
-
-
 @lru_cache(maxsize=32)
 def _counts_statement(dialect: str, cutoffs: tuple):
     """The counts' SQL for these cutoffs, built once; run with the assessor's id as OWNER."""
@@ -237,7 +217,7 @@ def _counts_statement(dialect: str, cutoffs: tuple):
     ).subquery()
     waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
     timed = merged.c.kind.not_in(UNTIMED_KINDS)
-    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, _thawed(cutoffs))
+    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, thawed(cutoffs))
     overdue = case((and_(timed, late_now), 1), else_=0)
     to_plan = case((merged.c.kind == "observation_plan", 1), else_=0)
     return select(
@@ -249,43 +229,9 @@ def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueC
     """How many items wait for the assessor, how many are overdue, how many need an observation planned
     (two queries: the breaks in learning, the counts)."""
     cutoffs = cutoffs_of(cohorts, today, break_spans(c.id for c in cohorts))
-    statement = _counts_statement(db.engine.dialect.name, _frozen(cutoffs))
+    statement = _counts_statement(db.engine.dialect.name, frozen(cutoffs))
     total, late_count, plan_count = db.session.execute(statement, {OWNER: assessor_id}).one()
     return QueueCounts(total, late_count, plan_count)
-
-
-def ready_decisions(assessor_id: int, limit: int = 200) -> list[tuple[Assessment, str]]:
-    """Decisions on the assessor's candidates ready for release, with the candidate's name, oldest first."""
-    return [
-        (assessment, name)
-        for assessment, name in db.session.execute(
-            select(Assessment, User.name)
-            .join(User, User.id == Assessment.candidate_id)
-            .where(_mine_ready(assessor_id))
-            .order_by(Assessment.completed_at, Assessment.id)
-            .limit(limit)
-        )
-    ]
-
-
-def released_among(assessor_id: int, ids: set[int]) -> int:
-    """How many of these decisions on the assessor's candidates are already released (by anyone)."""
-    if not ids:
-        return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Assessment)
-        .where(
-            Assessment.id.in_(ids),
-            Assessment.status == MarkingStatus.RELEASED,
-            allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
-        )
-    )
-
-
-def ready_count(assessor_id: int) -> int:
-    """How many of the assessor's decisions are ready for release (one query)."""
-    return db.session.scalar(select(func.count()).select_from(Assessment).where(_mine_ready(assessor_id)))
 
 
 @lru_cache(maxsize=64)
@@ -295,7 +241,7 @@ def _page_statement(
     """The page's SQL for this shape of page, built once (a statement of ten branches costs more to build
     than to run); run with the owner and the cursor's key as parameters. None: nothing can match."""
     del dialect  # in the key only: the branches are written for the engine's dialect
-    parts = paged(owner_param(unallocated), filters, cursor_kind, backwards, _thawed(cutoffs))
+    parts = paged(owner_param(unallocated), filters, cursor_kind, backwards, thawed(cutoffs))
     if not parts:
         return None
     merged = union_all(*parts).subquery()
@@ -327,14 +273,14 @@ def queue_page(
     whose = assessor_id if isinstance(assessor_id, Whose) else Whose(assessor_id=assessor_id)
     unallocated = whose.assessor_id is None
     # Only the overdue filter reads the cutoffs in SQL: other pages share a statement whatever the day.
-    frozen = _frozen(cutoffs) if filters.overdue else ((), ())
+    shape = frozen(cutoffs) if filters.overdue else ((), ())
     statement = _page_statement(
         db.engine.dialect.name,
         unallocated,
         filters,
         cursor.kind if cursor else None,
         bool(cursor and cursor.backwards),
-        frozen,
+        shape,
     )
     if statement is None:
         return QueuePage()

@@ -8,14 +8,12 @@ removing their assessor from the cohort) moves all their waiting work, a planned
 branches, for the candidates of a cohort with no allocated assessor, make the cohort's Unallocated queue.
 What each branch reads is in branches.py; page.py merges them into a page.
 
-A page is keyed on (waiting_since, kind, id) and never uses OFFSET. Each branch of a page reads its rows in
-the order of its partial index, from the cursor on, WINDOW rows at most, and keeps those of the queue's
-owner (a probe per row). When that gives a page (PAGE_SIZE + 1 rows), or the branch has no more rows, that
-is the answer. Otherwise the owner holds little of what waits (an assessor with a few candidates in a big
-cohort): the branch is read again from the owner's candidates (`Whose.driver`, a lateral index scan per
-candidate on PostgreSQL), and only then. Either way a page reads at most WINDOW rows of each branch plus,
-for a small queue, that queue's own rows; never the cohort's, and the plan is the same with statistics or
-without (tests/assessors/queue/test_queue_plan.py reads it).
+A page is keyed on (waiting_since, kind, id), never OFFSET. Each branch reads its rows in its partial index's
+order from the cursor on, WINDOW rows at most, and keeps the queue owner's (a probe per row). That is the
+answer when it gives a page (PAGE_SIZE + 1 rows) or the branch ends; otherwise the owner holds little of
+what waits (a few candidates in a big cohort) and the branch is read again from the owner's candidates
+(`Whose.driver`, a lateral index scan per candidate on PostgreSQL). A page reads a WINDOW of each branch
+and, for a small queue, its own rows; never the cohort's (tests/assessors/queue/test_queue_plan.py).
 
 A withdrawn candidate's work is in no queue (it is kept, unjudged). A candidate's break in learning stops
 the clock of their work: `Cutoffs` holds their own overdue moment (none while they are away).
@@ -59,10 +57,12 @@ __all__ = [
     "allocated",
     "cursor_params",
     "cutoffs_for",
+    "frozen",
     "late",
     "owner_param",
     "paged",
     "sources",
+    "thawed",
     "uk_start_of_day",
 ]
 
@@ -215,6 +215,16 @@ def late(cohort_col, candidate_col, waiting, cutoffs: Cutoffs):
         if moment is not None
     ]
     return or_(*found) if found else false()
+
+
+def frozen(cutoffs: Cutoffs) -> tuple:
+    """The cutoffs as a cache key (statements that read them are built once per day and cohort set)."""
+    return (tuple(sorted(cutoffs.by_cohort.items(), key=repr)), tuple(sorted(cutoffs.by_candidate.items())))
+
+
+def thawed(frozen: tuple) -> Cutoffs:
+    by_cohort, by_candidate = frozen
+    return Cutoffs(dict(by_cohort), dict(by_candidate))
 
 
 def _conditions(branch: Branch, filters: QueueFilters, *more) -> list:
