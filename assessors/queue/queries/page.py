@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select, type_coerce, union_all
 from assessors.permissions import can_see_unallocated, can_use_queue
 from assessors.queue.queries.branches import at_most
 from assessors.queue.queries.deadlines import days_late, with_deadlines
-from assessors.queue.queries.ready import ready_count, ready_decisions
+from assessors.queue.queries.ready import ready_count, ready_decisions, released_among
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
@@ -69,6 +69,7 @@ __all__ = [
     "queue_page",
     "ready_count",
     "ready_decisions",
+    "released_among",
     "unallocated_by_candidate",
     "unallocated_count",
     "unallocated_counts",
