@@ -97,8 +97,9 @@ def _log(msg: str, started: float) -> None:
     print(f"[generate {time.monotonic() - started:6.1f}s] {msg}", flush=True)
 
 
-def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
-    """Fill the database the environment names (DATABASE_URL etc.) with the tier's data; return counts."""
+def generate(tier: str, *, seed: int = 2026, quiet: bool = False, analysed: bool = True) -> dict:
+    """Fill the database the environment names (DATABASE_URL etc.) with the tier's data, and analyse it
+    unless told not to (`analysed=False` leaves it as a bulk load without statistics); return counts."""
     from flask_migrate import upgrade
     from sqlalchemy import func, insert, select, update
 
@@ -110,6 +111,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
     from core.app import create_app
     from core.audit.models import AuditEvent
     from core.audit.services import GENESIS_HASH, compute_hash
+    from core.db.database import analyse
     from core.db.timeutil import utcnow
     from core.extensions import db
     from modules.content.models import Activity, Section
@@ -413,6 +415,12 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
         log(f"{made} evidence items")
 
         assessment = add_assessment_data(tier, rng, cohort, log)
+        db.session.commit()
+        if analysed:
+            # Bulk-loaded tables have no statistics until analysed: the planner takes them for tiny.
+            analyse()
+            db.session.commit()
+            log("analysed")
 
         counts = {
             "tier": tier,
@@ -428,6 +436,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False) -> dict:
             "reflection_drafts": db.session.scalar(select(func.count()).select_from(ReflectionDraft)),
             "submissions": db.session.scalar(select(func.count()).select_from(Submission)),
             **assessment,
+            "analysed": analysed,
             "seconds": round(time.monotonic() - started, 1),
         }
         db.session.remove()
@@ -454,11 +463,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instance", required=True, help="instance folder (created; SQLite file goes here)")
     parser.add_argument("--database", default=None, help="database URL (default: SQLite in the instance)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-analyse", action="store_true", help="leave the database without planner statistics"
+    )
     args = parser.parse_args(argv)
     instance = Path(args.instance)
     instance.mkdir(parents=True, exist_ok=True)
     os.environ.update(bench_env(instance, args.database))
-    print(json.dumps(generate(args.tier, seed=args.seed)))
+    print(json.dumps(generate(args.tier, seed=args.seed, analysed=not args.no_analyse)))
     return 0
 
 

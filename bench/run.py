@@ -467,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.json"))
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
+    parser.add_argument("--no-analyse", action="store_true", help="generate without planner statistics")
     parser.add_argument(
         "--only", default="", help="comma-separated workloads to run, e.g. W5 (W0, the floor, always runs)"
     )
@@ -499,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--seed",
                 str(args.seed),
                 *(["--database", args.database] if args.database else []),
+                *(["--no-analyse"] if args.no_analyse else []),
             ],
             cwd=ROOT,
             env={**os.environ, **env},

@@ -16,6 +16,7 @@ from core.accounts.models import Role
 from core.accounts.services.accounts import create_user
 from core.audit.services import anchor_problems, anchors_file, take_checkpoint, verify_chain
 from core.db.backup import BackupError, create_backup, verify_backup
+from core.db.database import analyse, loading
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.mail.services import send_pending
@@ -121,11 +122,14 @@ def digest_command():
 @demo_cli.command("load")
 def demo_load_command():
     """Load the demo (safe to run again: nothing is duplicated)."""
-    created = load_demo()
-    qualification_loaded = load_demo_qualification()
-    cohort_loaded = load_demo_cohort()
-    content_loaded = load_demo_content()
-    assessment_loaded = load_demo_assessment()
+    with loading() as tables:
+        created = load_demo()
+        qualification_loaded = load_demo_qualification()
+        cohort_loaded = load_demo_cohort()
+        content_loaded = load_demo_content()
+        assessment_loaded = load_demo_assessment()
+        db.session.commit()
+    analyse(tables)  # statistics of what it loaded, for the planner
     db.session.commit()
     if qualification_loaded:
         click.echo(f"Demo qualification loaded: {qualification_loaded}.")

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from core.db.database import analyse, loading
 from core.db.timeutil import utcnow
 from core.extensions import db
 from qualification.booking.services import remind_upcoming_sessions
@@ -36,7 +37,11 @@ def import_command(path: Path, publish: bool):
         for problem in exc.problems:
             click.echo(problem)
         sys.exit(1)
-    version = import_spec(None, spec, publish=publish)
+    with loading() as tables:
+        version = import_spec(None, spec, publish=publish)
+        db.session.commit()
+    # A big import changes the catalogue's tables a lot: fresh statistics for the planner.
+    analyse(tables)
     db.session.commit()
     click.echo(f"{spec.code} version {version.number} ({version.status})")
 

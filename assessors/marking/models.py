@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db.enums import LabelledEnum
 from core.db.locking import Versioned
+from core.db.paging import keyset_index
 from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
@@ -107,6 +108,11 @@ VACS = ("valid", "authentic", "current", "sufficient")
 _DECISIONS = ", ".join(f"'{d.value}'" for d in Decision)
 
 
+_OPEN = "status IN ('not_started', 'in_marking')"
+_OPEN_ATTEMPT = f"{_OPEN} AND submission_id IS NOT NULL"
+_OPEN_CLAIM = f"{_OPEN} AND apl_claim_id IS NOT NULL"
+
+
 class Assessment(HasStatus, Versioned, db.Model):
     """An assessor's judgement of one submitted attempt, or of one round of an APL claim."""
 
@@ -125,6 +131,10 @@ class Assessment(HasStatus, Versioned, db.Model):
         # The queue: an assessor's open work, oldest first, paged by (waiting_since, id).
         Index("ix_assessments_queue", "assessor_id", "status", "waiting_since", "id"),
         Index("ix_assessments_cohort_status", "cohort_id", "status"),
+        # The queue reads open assessments (work being marked, or returned by the IQA) in this order, an
+        # attempt's and a claim's apart (assessors/queue/queries/branches.py).
+        keyset_index("ix_assessments_open_attempts", "waiting_since", "submission_id", where=_OPEN_ATTEMPT),
+        keyset_index("ix_assessments_open_claims", "waiting_since", "apl_claim_id", where=_OPEN_CLAIM),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

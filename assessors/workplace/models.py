@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db.locking import Versioned
+from core.db.paging import keyset_index
 from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
@@ -36,6 +37,9 @@ OBSERVATION_MOVES = Transitions.graph(
 OBSERVATION_COMMENTABLE = (ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED)
 
 
+_PLANNED = "status = 'planned'"
+
+
 class Observation(HasStatus, Versioned, db.Model):
     """A workplace observation: planned (date, school, focus, criteria), recorded and signed, acknowledged."""
 
@@ -43,6 +47,8 @@ class Observation(HasStatus, Versioned, db.Model):
     __table_args__ = (
         status_check(ObservationStatus),
         Index("ix_observations_assessor_status", "assessor_id", "status", "planned_for"),
+        # The assessor queue reads visits to write up in this order (assessors/queue/queries/branches.py).
+        keyset_index("ix_observations_to_write_up", "planned_for", "id", where=_PLANNED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

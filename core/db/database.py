@@ -1,9 +1,13 @@
-"""Engine set-up per database, and the lock-error translation both databases share."""
+"""Engine set-up per database, the lock-error translation both databases share, and the planner's
+statistics after a bulk load."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from core.extensions import db
@@ -17,6 +21,19 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["WAYMARK_SQLITE_BUSY_MS"])
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # No JIT compilation: Waymark's statements are short reads and writes, and PostgreSQL compiles one
+        # whose estimated cost passes jit_above_cost, which a statement of many branches does whenever the
+        # statistics are missing or stale (the assessor queue's page took 8 s to compile, 10 ms to run).
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()  # psycopg ran the SET in a transaction: keep it for the session
 
 
 def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
@@ -46,3 +63,35 @@ def is_lock_error(exc: BaseException) -> bool:
     """True when the database refused because another transaction held a lock for too long."""
     text = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text
+
+
+def analyse(tables=None) -> list[str]:
+    """Refresh the query planner's statistics of these tables (names; every table when None), and return
+    their names: after a bulk load (an import, the demo, the benchmark's generator), so that the next
+    queries are not planned as if the tables were still empty. PostgreSQL's autovacuum would analyse them
+    within minutes where it runs; nothing else ever does, and SQLite keeps no statistics until asked."""
+    quote = db.engine.dialect.identifier_preparer.quote
+    names = sorted(tables) if tables is not None else sorted(db.metadata.tables)
+    if tables is None:
+        db.session.execute(text("ANALYZE"))
+    else:
+        for name in names:
+            db.session.execute(text(f"ANALYZE {quote(name)}"))
+    return names
+
+
+@contextmanager
+def loading() -> Iterator[set[str]]:
+    """Inside the block, the names of the tables the session inserts rows into (filled as it flushes), for
+    `analyse` once the load is committed."""
+    tables: set[str] = set()
+
+    def collect(session, _context) -> None:
+        tables.update(obj.__table__.name for obj in session.new if hasattr(obj, "__table__"))
+
+    session = db.session()
+    event.listen(session, "after_flush", collect)
+    try:
+        yield tables
+    finally:
+        event.remove(session, "after_flush", collect)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.paging import keyset_index
 from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
@@ -26,6 +27,9 @@ ENROLMENT_MOVES = Transitions.back_and_forth(
 )
 
 
+_ACTIVE = "status = 'active'"
+
+
 class ModuleEnrolment(HasStatus, db.Model):
     """A candidate studying one module (a revision of it), through a cohort's pathway or as CPD."""
 
@@ -33,6 +37,8 @@ class ModuleEnrolment(HasStatus, db.Model):
     __table_args__ = (
         UniqueConstraint("candidate_id", "family", "module_code"),
         status_check(EnrolmentStatus),
+        # The assessor queue reads modules waiting for an observation to be planned in this order.
+        keyset_index("ix_module_enrolments_active", "enrolled_at", "id", where=_ACTIVE),
     )
     TRANSITIONS = ENROLMENT_MOVES
 

@@ -7,18 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db.locking import Versioned
+from core.db.paging import keyset_index
 from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
@@ -50,6 +43,9 @@ APL_MOVES = Transitions.graph(
 )
 
 
+_SUBMITTED = "status = 'submitted'"
+
+
 class AplClaim(HasStatus, Versioned, db.Model):
     """A claim for credit from prior learning against criteria, an outcome or a whole module."""
 
@@ -58,6 +54,8 @@ class AplClaim(HasStatus, Versioned, db.Model):
         status_check(AplStatus),
         CheckConstraint("scope IN ('criteria', 'outcome', 'module')", name="scope_known"),
         CheckConstraint("credits >= 0", name="credits_positive"),
+        # The assessor queue reads submitted claims in this order (assessors/queue/queries/branches.py).
+        keyset_index("ix_apl_claims_waiting", "submitted_at", "id", where=_SUBMITTED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

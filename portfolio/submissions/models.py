@@ -8,16 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.db.paging import keyset_index
 from core.db.statemachine import HasStatus, Transitions, status_check, status_column
 from core.db.timeutil import UTCDateTime, utcnow
 from core.extensions import db
@@ -45,6 +39,10 @@ SUBMISSION_MOVES = Transitions.graph(
 )
 
 
+_WAITING_FIRST = "status = 'submitted' AND attempt <= 1"
+_WAITING_AGAIN = "status = 'submitted' AND attempt > 1"
+
+
 class Submission(HasStatus, db.Model):
     """A module submitted for assessment: a frozen snapshot of the mapped evidence. Every attempt is kept."""
 
@@ -53,6 +51,10 @@ class Submission(HasStatus, db.Model):
         UniqueConstraint("candidate_id", "family", "module_code", "attempt"),
         status_check(SubmissionStatus),
         Index("ix_submissions_cohort_status", "cohort_id", "status", "submitted_at"),
+        # The assessor queue reads waiting attempts nobody has started marking in these orders
+        # (assessors/queue/queries/branches.py): first attempts and resubmissions are two kinds of row.
+        keyset_index("ix_submissions_waiting_first", "submitted_at", "id", where=_WAITING_FIRST),
+        keyset_index("ix_submissions_waiting_again", "submitted_at", "id", where=_WAITING_AGAIN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,16 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
+from assessors.queue.queries.branches import at_most, present
 from assessors.queue.rules import today_uk, uk_date
 from core.accounts.models import User
+from core.db.paging import keyset_filter
 from core.extensions import db
 from modules.study.models import ModuleEnrolment
 from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole
-from qualification.deadlines.models import ModuleDeadline
+from qualification.deadlines.models import DeadlineExtension, ExtensionStatus, ModuleDeadline
 from qualification.deadlines.queries.personal import (
     PersonalDeadline,
     before_pause,
@@ -51,29 +53,39 @@ def _after_referral(attempt):
     )
 
 
-def with_deadlines(query, merged):
+def with_deadlines(query, rows):
     """The queue page's query with each row's deadline, the latest extension granted and, for an attempt,
-    when it was submitted and whether it answers a referral: outer joins, no statement more."""
-    granted, attempt = granted_until(), aliased(Submission)
-    return (
-        query.add_columns(
-            ModuleDeadline.due_on.label("deadline_on"),
-            granted.c.until.label("extended_until"),
-            attempt.submitted_at.label("attempt_submitted_at"),
-            _after_referral(attempt).label("after_referral"),
+    when it was submitted and whether it answers a referral (`rows`: the page's rows, a subquery): an outer
+    join to the deadline and a probe per row for the rest, never a join the planner could turn into a read
+    of a whole table; no statement more."""
+    attempt, earlier = aliased(Submission), aliased(Submission)
+    is_attempt = rows.c.kind.in_(ATTEMPT_KINDS)
+    granted = (
+        select(func.max(DeadlineExtension.granted_until))
+        .where(
+            DeadlineExtension.deadline_id == ModuleDeadline.id,
+            DeadlineExtension.candidate_id == rows.c.candidate_id,
+            DeadlineExtension.status == ExtensionStatus.GRANTED,
         )
-        .outerjoin(
-            ModuleDeadline,
-            and_(
-                ModuleDeadline.cohort_id == merged.c.cohort_id,
-                ModuleDeadline.module_code == merged.c.module_code,
-            ),
-        )
-        .outerjoin(
-            granted,
-            and_(granted.c.deadline_id == ModuleDeadline.id, granted.c.candidate_id == merged.c.candidate_id),
-        )
-        .outerjoin(attempt, and_(merged.c.kind.in_(ATTEMPT_KINDS), attempt.id == merged.c.id))
+        .scalar_subquery()
+    )
+    submitted = select(attempt.submitted_at).where(attempt.id == rows.c.id, is_attempt).scalar_subquery()
+    # An earlier attempt at the same module was referred: this one answers the referral.
+    referred = select(earlier.id).where(
+        earlier.candidate_id == rows.c.candidate_id,
+        earlier.family == rows.c.family,
+        earlier.module_code == rows.c.module_code,
+        earlier.attempt < rows.c.attempt,
+        earlier.status == SubmissionStatus.REFERRED,
+    )
+    return query.add_columns(
+        ModuleDeadline.due_on.label("deadline_on"),
+        granted.label("extended_until"),
+        submitted.label("attempt_submitted_at"),
+        and_(is_attempt, present(referred)).label("after_referral"),
+    ).outerjoin(
+        ModuleDeadline,
+        and_(ModuleDeadline.cohort_id == rows.c.cohort_id, ModuleDeadline.module_code == rows.c.module_code),
     )
 
 
@@ -124,27 +136,53 @@ def _handed_in(enrolment):
     return or_(submitted, achieved)
 
 
+def _of_assessor(query, assessor_id: int):
+    """The query narrowed to the candidates allocated to the assessor, read from those allocations: on
+    PostgreSQL the rest of it runs once per allocated candidate (a lateral subquery), found by the candidate,
+    so neither a missing statistic nor a big cohort makes it read every candidate of the cohort."""
+    al = AssessorAllocation
+    if db.engine.dialect.name != "postgresql":
+        return query.join(
+            al,
+            and_(
+                al.cohort_id == ModuleEnrolment.cohort_id,
+                al.candidate_id == ModuleEnrolment.candidate_id,
+                al.assessor_id == assessor_id,
+            ),
+        )
+    owner = (
+        select(al.cohort_id, al.candidate_id).where(al.assessor_id == assessor_id).subquery("overdue_owner")
+    )
+    # OFFSET 0 keeps it a subquery run per candidate (PostgreSQL would merge a plain one into the join).
+    theirs = (
+        query.where(
+            ModuleEnrolment.candidate_id == owner.c.candidate_id,
+            keyset_filter(ModuleEnrolment.cohort_id == owner.c.cohort_id),
+        )
+        .offset(at_most(0))
+        .lateral("overdue_theirs")
+    )
+    deadline = aliased(ModuleDeadline, theirs)
+    columns = list(theirs.c)
+    # The entity's columns in place of the deadline's, the others as they were.
+    mapped = {theirs.corresponding_column(c) for c in ModuleDeadline.__table__.c}
+    wanted = [columns[0], columns[1], deadline, *(c for c in columns[2:] if c not in mapped)]
+    return select(*wanted).select_from(owner).join(theirs, true())
+
+
 def overdue_modules(
     today: date, *, assessor_id: int | None = None, cohort_ids: Sequence[int] | None = None
 ) -> list[OverdueModule]:
     """Modules past the candidate's deadline with nothing handed in (one query), the longest overdue first:
     of the candidates allocated to an assessor, or of some cohorts."""
-    query, granted = enrolled_deadlines()
+    query, granted = enrolled_deadlines(by_candidate=assessor_id is not None)
     query = (
         query.add_columns(User.name)
         .join(User, User.id == ModuleEnrolment.candidate_id)
         .where(before_pause(granted) < today, ~_handed_in(ModuleEnrolment))
     )
     if assessor_id is not None:
-        # From the assessor's allocations (a few dozen candidates), not from every enrolment.
-        query = query.join(
-            AssessorAllocation,
-            and_(
-                AssessorAllocation.cohort_id == ModuleEnrolment.cohort_id,
-                AssessorAllocation.candidate_id == ModuleEnrolment.candidate_id,
-                AssessorAllocation.assessor_id == assessor_id,
-            ),
-        )
+        query = _of_assessor(query, assessor_id)
     if cohort_ids is not None:
         query = query.where(ModuleDeadline.cohort_id.in_(cohort_ids))
     found = []

@@ -1,8 +1,9 @@
 """The assessor's queue: everything waiting for them, as one keyset-paged list (a fixed number of queries).
 
 The kinds of work (submissions, APL claims, observations to write up, modules that need an observation
-planned) are branches of one UNION ALL, built in assessors/queue_sources.py; this module merges them into a
-page, counts them for the home panel, and lists the decisions ready for release.
+planned) are branches of one UNION ALL, built in sources.py (how a page reads them) and branches.py (what
+they are); this module merges them into a page, counts them for the home panel, and lists the decisions
+ready for release.
 """
 
 from __future__ import annotations
@@ -12,32 +13,37 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, union_all
+from sqlalchemy import and_, case, func, or_, select, type_coerce, union_all
 
-from assessors.marking.models import Assessment, MarkingStatus
 from assessors.permissions import can_see_unallocated, can_use_queue
+from assessors.queue.queries.branches import at_most
 from assessors.queue.queries.deadlines import days_late, with_deadlines
+from assessors.queue.queries.ready import ready_count, ready_decisions, released_among
 from assessors.queue.queries.sources import (
     KIND_FILTERS,
     KIND_LABELS,
+    OWNER,
     PAGE_SIZE,
     UNTIMED_KINDS,
     Cursor,
     Cutoffs,
     QueueFilters,
     Whose,
-    allocated,
+    cursor_params,
     cutoffs_for,
+    frozen,
     late,
+    owner_param,
     paged,
     sources,
+    thawed,
 )
 from assessors.queue.rules import Turnaround, closed_days, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
-from portfolio.submissions.models import Submission, SubmissionStatus
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
 from qualification.cohorts.queries import cohort_roles, with_closures
 from qualification.cohorts.rules import on_break
@@ -63,6 +69,7 @@ __all__ = [
     "queue_page",
     "ready_count",
     "ready_decisions",
+    "released_among",
     "unallocated_by_candidate",
     "unallocated_count",
     "unallocated_counts",
@@ -137,16 +144,6 @@ def decode_cursor(text: str | None) -> Cursor | None:
         return None
 
 
-def _mine_ready(assessor_id: int):
-    """SQL: a decision on one of the assessor's candidates, ready for release (its attempt not withdrawn)."""
-    withdrawn = Submission.status == SubmissionStatus.WITHDRAWN
-    return and_(
-        Assessment.status == MarkingStatus.READY_FOR_RELEASE,
-        allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
-        ~exists().where(Submission.id == Assessment.submission_id, withdrawn),
-    )
-
-
 def assessor_cohorts(assessor_id: int) -> list[Cohort]:
     """The cohorts whose work can reach this assessor: allocations and cohort staff (one query)."""
     return queue_cohorts(assessor_id)[0]
@@ -204,10 +201,10 @@ def cutoffs_of(cohorts: list[Cohort], today: date, breaks: dict[tuple[int, int],
     return cutoffs_for(turnarounds(cohorts), today, breaks)
 
 
-def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
-    """How many items wait for the assessor, how many are overdue, how many need an observation planned
-    (two queries: the breaks in learning, the counts)."""
-    cutoffs = cutoffs_of(cohorts, today, break_spans(c.id for c in cohorts))
+@lru_cache(maxsize=32)
+def _counts_statement(dialect: str, cutoffs: tuple):
+    """The counts' SQL for these cutoffs, built once; run with the assessor's id as OWNER."""
+    del dialect  # in the key only: the branches are written for the engine's dialect
     merged = union_all(
         *[
             query.with_only_columns(
@@ -216,54 +213,54 @@ def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueC
                 key[3].label("cohort_id"),
                 key[5].label("candidate_id"),
             )
-            for query, key in sources(assessor_id, QueueFilters())
+            for query, key in sources(owner_param(False), QueueFilters())
         ]
     ).subquery()
     waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
     timed = merged.c.kind.not_in(UNTIMED_KINDS)
-    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, cutoffs)
+    late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, thawed(cutoffs))
     overdue = case((and_(timed, late_now), 1), else_=0)
     to_plan = case((merged.c.kind == "observation_plan", 1), else_=0)
-    total, late_count, plan_count = db.session.execute(
-        select(
-            func.count(), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(to_plan), 0)
-        ).select_from(merged)
-    ).one()
+    return select(
+        func.count(), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(to_plan), 0)
+    ).select_from(merged)
+
+
+def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
+    """How many items wait for the assessor, how many are overdue, how many need an observation planned
+    (two queries: the breaks in learning, the counts)."""
+    cutoffs = cutoffs_of(cohorts, today, break_spans(c.id for c in cohorts))
+    statement = _counts_statement(db.engine.dialect.name, frozen(cutoffs))
+    total, late_count, plan_count = db.session.execute(statement, {OWNER: assessor_id}).one()
     return QueueCounts(total, late_count, plan_count)
 
 
-def ready_decisions(assessor_id: int, limit: int = 200) -> list[tuple[Assessment, str]]:
-    """Decisions on the assessor's candidates ready for release, with the candidate's name, oldest first."""
-    return [
-        (assessment, name)
-        for assessment, name in db.session.execute(
-            select(Assessment, User.name)
-            .join(User, User.id == Assessment.candidate_id)
-            .where(_mine_ready(assessor_id))
-            .order_by(Assessment.completed_at, Assessment.id)
-            .limit(limit)
-        )
-    ]
+@lru_cache(maxsize=64)
+def _page_statement(
+    dialect: str, unallocated: bool, filters: QueueFilters, cursor_kind, backwards: bool, cutoffs: tuple
+):
+    """The page's SQL for this shape of page, built once (a statement of ten branches costs more to build
+    than to run); run with the owner and the cursor's key as parameters. None: nothing can match."""
+    del dialect  # in the key only: the branches are written for the engine's dialect
+    parts = paged(owner_param(unallocated), filters, cursor_kind, backwards, thawed(cutoffs))
+    if not parts:
+        return None
+    merged = union_all(*parts).subquery()
+    descending = filters.newest_first != backwards
 
+    def ordered(rows):
+        keys = (type_coerce(rows.c.waiting_since, UTCDateTime), rows.c.kind, rows.c.id)
+        return [k.desc() for k in keys] if descending else list(keys)
 
-def released_among(assessor_id: int, ids: set[int]) -> int:
-    """How many of these decisions on the assessor's candidates are already released (by anyone)."""
-    if not ids:
-        return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Assessment)
-        .where(
-            Assessment.id.in_(ids),
-            Assessment.status == MarkingStatus.RELEASED,
-            allocated(assessor_id, Assessment.cohort_id, Assessment.candidate_id),
-        )
+    # The page's rows first, then their names, cohorts and deadlines: probes for these rows only.
+    found = select(merged).order_by(*ordered(merged)).limit(at_most(PAGE_SIZE + 1)).subquery("queue_page")
+    page_query = select(
+        found,
+        type_coerce(found.c.waiting_since, UTCDateTime).label("waiting_at"),
+        select(User.name).where(User.id == found.c.candidate_id).scalar_subquery().label("candidate_name"),
+        select(Cohort.name).where(Cohort.id == found.c.cohort_id).scalar_subquery().label("cohort"),
     )
-
-
-def ready_count(assessor_id: int) -> int:
-    """How many of the assessor's decisions are ready for release (one query)."""
-    return db.session.scalar(select(func.count()).select_from(Assessment).where(_mine_ready(assessor_id)))
+    return with_deadlines(page_query, found).order_by(*ordered(found))
 
 
 def queue_page(
@@ -274,25 +271,22 @@ def queue_page(
     targets = turnarounds(cohorts)
     breaks = break_spans(c.id for c in cohorts)
     cutoffs = cutoffs_for(targets, today, breaks)
-    branches = [paged(q, key, filters, cursor, cutoffs) for q, key in sources(assessor_id, filters)]
-    if not branches:
-        return QueuePage()
-    merged = union_all(*[select(b) for b in branches]).subquery()
-    waiting = type_coerce(merged.c.waiting_since, UTCDateTime)
-    descending = filters.newest_first != bool(cursor and cursor.backwards)
-    keys = (waiting, merged.c.kind, merged.c.id)
-    order = [k.desc() for k in keys] if descending else list(keys)
-    page_query = (
-        select(
-            merged,
-            waiting.label("waiting_at"),
-            User.name.label("candidate_name"),
-            Cohort.name.label("cohort"),
-        )
-        .join(User, User.id == merged.c.candidate_id)
-        .outerjoin(Cohort, Cohort.id == merged.c.cohort_id)
+    whose = assessor_id if isinstance(assessor_id, Whose) else Whose(assessor_id=assessor_id)
+    unallocated = whose.assessor_id is None
+    # Only the overdue filter reads the cutoffs in SQL: other pages share a statement whatever the day.
+    shape = frozen(cutoffs) if filters.overdue else ((), ())
+    statement = _page_statement(
+        db.engine.dialect.name,
+        unallocated,
+        filters,
+        cursor.kind if cursor else None,
+        bool(cursor and cursor.backwards),
+        shape,
     )
-    rows = db.session.execute(with_deadlines(page_query, merged).order_by(*order).limit(PAGE_SIZE + 1)).all()
+    if statement is None:
+        return QueuePage()
+    owner = list(whose.cohort_ids) if unallocated else whose.assessor_id
+    rows = db.session.execute(statement, {OWNER: owner, **cursor_params(cursor)}).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if cursor is not None and cursor.backwards:
@@ -355,20 +349,29 @@ def assessor_panel(user) -> dict | None:
     }
 
 
-def _unallocated_per(cohort_ids, column: str) -> dict[int, int]:
-    """How many items wait with no allocated assessor in these cohorts, per value of one of the branches'
-    columns ("cohort_id", "candidate_id"), in one query; values with none left out."""
-    whose = Whose(cohort_ids=tuple(cohort_ids))
-    if not whose.cohort_ids:
-        return {}
+@lru_cache(maxsize=8)
+def _unallocated_statement(dialect: str, column: str):
+    """How many items wait with no allocated assessor per value of `column`: SQL built once, run with the
+    cohort ids as OWNER."""
+    del dialect  # in the key only: the branches are written for the engine's dialect
     merged = union_all(
         *[
             query.with_only_columns(query.selected_columns[column])
-            for query, _ in sources(whose, QueueFilters())
+            for query, _ in sources(owner_param(True), QueueFilters())
         ]
     ).subquery()
     per = merged.c[column]
-    return dict(db.session.execute(select(per, func.count()).group_by(per)).all())
+    return select(per, func.count()).group_by(per)
+
+
+def _unallocated_per(cohort_ids, column: str) -> dict[int, int]:
+    """How many items wait with no allocated assessor in these cohorts, per value of one of the branches'
+    columns ("cohort_id", "candidate_id"), in one query; values with none left out."""
+    ids = list(cohort_ids)
+    if not ids:
+        return {}
+    statement = _unallocated_statement(db.engine.dialect.name, column)
+    return dict(db.session.execute(statement, {OWNER: ids}).all())
 
 
 def unallocated_counts(cohort_ids) -> dict[int, int]:

@@ -1,4 +1,4 @@
-"""The SQL behind the assessor's queue: each kind of work as one branch of a keyset-paged UNION ALL.
+"""The SQL behind the assessor's queue: each kind of work as branches of a keyset-paged UNION ALL.
 
 Four kinds of work: submitted attempts of the candidates allocated to the assessor (not started, being
 marked, or returned by the IQA), submitted APL claims of those candidates that no round has decided yet,
@@ -6,9 +6,14 @@ planned observations of those candidates still to write up, and modules those ca
 still need an observation planned. Every branch follows the allocation, so reallocating a candidate (or
 removing their assessor from the cohort) moves all their waiting work, a planned visit included. The same
 branches, for the candidates of a cohort with no allocated assessor, make the cohort's Unallocated queue.
-Each branch is filtered, ordered and limited on the page key
-(waiting_since, kind, id), so a page reads at most `PAGE_SIZE + 1` rows of each branch and never scans with
-OFFSET, however long the queue. assessors/queue.py merges the branches and builds the page.
+What each branch reads is in branches.py; page.py merges them into a page.
+
+A page is keyed on (waiting_since, kind, id), never OFFSET. Each branch reads its rows in its partial index's
+order from the cursor on, WINDOW rows at most, and keeps the queue owner's (a probe per row). That is the
+answer when it gives a page (PAGE_SIZE + 1 rows) or the branch ends; otherwise the owner holds little of
+what waits (a few candidates in a big cohort) and the branch is read again from the owner's candidates
+(`Whose.driver`, a lateral index scan per candidate on PostgreSQL). A page reads a WINDOW of each branch
+and, for a small queue, its own rows; never the cohort's (tests/assessors/queue/test_queue_plan.py).
 
 A withdrawn candidate's work is in no queue (it is kept, unjudged). A candidate's break in learning stops
 the clock of their work: `Cutoffs` holds their own overdue moment (none while they are away).
@@ -19,38 +24,52 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import (
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
-    exists,
-    false,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-    tuple_,
-    type_coerce,
-)
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, Integer, and_, bindparam, exists, false, or_, select, true, tuple_
+from sqlalchemy.orm import join
 
-from assessors.marking.models import QUEUE_STATUSES, Assessment, MarkingStatus
-from assessors.queue.rules import Turnaround
-from assessors.workplace.models import Observation, ObservationStatus
+from assessors.queue.queries.branches import (
+    DECIDED,
+    UNTIMED_KINDS,
+    Branch,
+    absent,
+    at_most,
+    branches,
+    const,
+    uk_start_of_day,
+)
+from assessors.queue.rules import Turnaround, uk_date
+from core.db.paging import keyset_filter, keyset_where
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
-from modules.catalogue.models import AssessmentCriterion, AssessmentMethod, CriterionMethod, LearningOutcome
-from modules.study.models import EnrolmentStatus, ModuleEnrolment
-from portfolio.apl.models import AplClaim, AplStatus
-from portfolio.submissions.models import Submission, SubmissionStatus
-from qualification.cohorts.models import AssessorAllocation
-from qualification.membership.queries import withdrawn
-from qualification.results.models import CriterionOutcome, CriterionResult
+from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole, MemberStatus
+
+__all__ = [
+    "DECIDED",
+    "KIND_FILTERS",
+    "KIND_LABELS",
+    "PAGE_SIZE",
+    "UNTIMED_KINDS",
+    "WINDOW",
+    "Cursor",
+    "Cutoffs",
+    "QueueFilters",
+    "Whose",
+    "allocated",
+    "cursor_params",
+    "cutoffs_for",
+    "frozen",
+    "late",
+    "owner_param",
+    "paged",
+    "sources",
+    "thawed",
+    "uk_start_of_day",
+]
 
 PAGE_SIZE = 50
+# How many rows of a branch a page reads in index order before it turns to the owner's candidates: the
+# owner's rows are found there when they hold a quarter or more of what waits after the cursor.
+WINDOW = 4 * (PAGE_SIZE + 1)
 KIND_LABELS = {
     "submission": "Submission",
     "resubmission": "Resubmission",
@@ -69,14 +88,6 @@ KIND_FILTERS = {
     "observation": ("observation",),
     "observation_plan": ("observation_plan",),
 }
-# Kinds with no turnaround target: a module waits for an observation to be planned from the day the
-# candidate enrolled on it, which is no judgement the cohort's turnaround target (for marking) applies to.
-# These rows show the days they have waited but are never overdue (and never in the "overdue" filter).
-UNTIMED_KINDS = ("observation_plan",)
-DECIDED = (MarkingStatus.MARKING_COMPLETE, MarkingStatus.IN_IQA_REVIEW, MarkingStatus.READY_FOR_RELEASE)
-# An observation of the module that is planned, or has been: no need to plan another.
-OBSERVED = (ObservationStatus.PLANNED, ObservationStatus.RECORDED, ObservationStatus.ACKNOWLEDGED)
-DONE = (CriterionOutcome.MET, CriterionOutcome.MET_BY_APL)
 
 
 @dataclass(frozen=True)
@@ -96,27 +107,30 @@ class Cursor:
     backwards: bool = False  # "Previous": the page that ends just before this key
 
 
-def uk_start_of_day(day_column):
-    """SQL for midnight UK time at the start of a DATE column, as a stored UTC datetime."""
-    if db.engine.dialect.name == "postgresql":
-        return func.timezone("Europe/London", cast(day_column, db.DateTime))
-    # SQLite has no time zones: British Summer Time runs from the last Sunday of March to the last Sunday
-    # of October (both on or after the 25th), and the clocks change after midnight on those Sundays.
-    year = func.substr(day_column, 1, 4, type_=String)
-    bst = and_(
-        day_column > func.date(year + "-03-25", "weekday 0"),
-        day_column <= func.date(year + "-10-25", "weekday 0"),
-    )
-    stored = "%Y-%m-%d %H:%M:%S.000000"  # how SQLAlchemy stores DateTime in SQLite
-    return case((bst, func.strftime(stored, day_column, "-1 hour")), else_=func.strftime(stored, day_column))
-
-
 def allocated(assessor_id: int, cohort_col, candidate_col):
     """SQL: the candidate is allocated to this assessor in the cohort."""
     return exists().where(
         AssessorAllocation.assessor_id == assessor_id,
         AssessorAllocation.cohort_id == cohort_col,
         AssessorAllocation.candidate_id == candidate_col,
+    )
+
+
+def _not_withdrawn(cohort_col, candidate_col):
+    """SQL: the candidate is not withdrawn from the cohort (a probe of their membership, found by the person:
+    the cohort is checked on what that finds, never a way into an index of the cohort's every member)."""
+    m = CohortMember
+    return absent(
+        select(m.id).where(
+            m.user_id == candidate_col,
+            keyset_filter(
+                and_(
+                    m.cohort_id == cohort_col,
+                    m.role == const(MemberRole.CANDIDATE),
+                    m.status == const(MemberStatus.WITHDRAWN),
+                )
+            ),
+        )
     )
 
 
@@ -129,14 +143,40 @@ class Whose:
     cohort_ids: tuple[int, ...] = ()
 
     def owns(self, cohort_col, candidate_col):
-        """SQL: the row (of this candidate in this cohort) is this queue's: never a withdrawn candidate's."""
-        still = ~withdrawn(cohort_col, candidate_col)
-        if self.assessor_id is not None:
-            return and_(allocated(self.assessor_id, cohort_col, candidate_col), still)
-        nobody = ~exists().where(
-            AssessorAllocation.cohort_id == cohort_col, AssessorAllocation.candidate_id == candidate_col
+        """SQL: the row (of this candidate in this cohort) is this queue's, never a withdrawn candidate's:
+        probes of the allocation and the membership by their keys."""
+        al = AssessorAllocation
+        # Found by the candidate, as `_not_withdrawn`.
+        allocation = select(al.assessor_id).where(
+            al.candidate_id == candidate_col, keyset_filter(al.cohort_id == cohort_col)
         )
-        return and_(cohort_col.in_(self.cohort_ids), nobody, still)
+        still = _not_withdrawn(cohort_col, candidate_col)
+        if self.assessor_id is not None:
+            return and_(allocation.limit(at_most(1)).scalar_subquery() == self.assessor_id, still)
+        return and_(cohort_col.in_(self.cohort_ids), absent(allocation), still)
+
+    def driver(self, cohort_id: int | None = None):
+        """SQL: (cohort_id, candidate_id) of every candidate whose work this queue holds (in one cohort), as
+        a CTE: worked out once for all the branches of a statement, and only if one of them reads it."""
+        if self.assessor_id is not None:
+            al = AssessorAllocation
+            query = select(al.cohort_id.label("cohort_id"), al.candidate_id.label("candidate_id")).where(
+                al.assessor_id == self.assessor_id, _not_withdrawn(al.cohort_id, al.candidate_id)
+            )
+            column = al.cohort_id
+        else:
+            # Every candidate's work in a cohort is theirs as a member (memberships are never deleted).
+            m, al = CohortMember, AssessorAllocation
+            query = select(m.cohort_id.label("cohort_id"), m.user_id.label("candidate_id")).where(
+                m.cohort_id.in_(self.cohort_ids),
+                m.role == MemberRole.CANDIDATE,
+                m.status != MemberStatus.WITHDRAWN,
+                ~exists().where(al.candidate_id == m.user_id, keyset_filter(al.cohort_id == m.cohort_id)),
+            )
+            column = m.cohort_id
+        if cohort_id is not None:
+            query = query.where(column == cohort_id)
+        return query.cte("queue_owner").prefix_with("MATERIALIZED")
 
 
 @dataclass(frozen=True)
@@ -177,211 +217,183 @@ def late(cohort_col, candidate_col, waiting, cutoffs: Cutoffs):
     return or_(*found) if found else false()
 
 
-def paged(query, key, filters: QueueFilters, cursor: Cursor | None, cutoffs: Cutoffs):
-    """Filter, order and limit one branch on the page key (waiting_since, kind, id)."""
-    waiting, kind, ident, cohort_col, timed, candidate_col = key
-    if filters.overdue:
-        query = query.where(late(cohort_col, candidate_col, waiting, cutoffs) if timed else false())
-    descending = filters.newest_first != bool(cursor and cursor.backwards)
-    if cursor is not None:
-        at, kind_at, id_at = cursor.waiting_since, cursor.kind, cursor.id
-        mark = tuple_(literal(at, UTCDateTime), literal(kind_at, String), literal(id_at, Integer))
-        row = tuple_(waiting, kind, ident)
-        query = query.where(row < mark if descending else row > mark)
-    order = (waiting.desc(), kind.desc(), ident.desc()) if descending else (waiting, kind, ident)
-    return query.order_by(*order).limit(PAGE_SIZE + 1).subquery()
+def frozen(cutoffs: Cutoffs) -> tuple:
+    """The cutoffs as a cache key (statements that read them are built once per day and cohort set)."""
+    return (tuple(sorted(cutoffs.by_cohort.items(), key=repr)), tuple(sorted(cutoffs.by_candidate.items())))
 
 
-_COLUMNS = (
-    "kind",
-    "id",
-    "candidate_id",
-    "cohort_id",
-    "family",
-    "module_code",
-    "waiting_since",
-    "attempt",
-    "assessment_id",
-    "status",
-)
+def thawed(frozen: tuple) -> Cutoffs:
+    by_cohort, by_candidate = frozen
+    return Cutoffs(dict(by_cohort), dict(by_candidate))
 
 
-def _columns(*columns):
-    """Every branch's columns, in the same order and under the same names."""
-    # The status comes from assessments in some branches and observations in another: as plain text, or
-    # the first branch's enum type would try to read an observation's status as a marking status.
-    return [
-        (type_coerce(c, String) if name == "status" else c).label(name)
-        for c, name in zip(columns, _COLUMNS, strict=True)
-    ]
+def _conditions(branch: Branch, filters: QueueFilters, *more) -> list:
+    """The branch's conditions with the cohort and module filters (the kind filter chooses branches): its
+    index's predicate, and the rest as one condition (`keyset_where`: why)."""
+    rest = list(branch.where)
+    if filters.cohort_id is not None:
+        rest.append(branch.cohort == filters.cohort_id)
+    if filters.module_code:
+        rest.append(branch.module == filters.module_code)
+    rest += more
+    conditions = [keyset_where(and_(*branch.scope))]
+    return [*conditions, keyset_filter(and_(*rest))] if rest else conditions
 
 
-def _subject_columns(subject, kind, waiting, attempt, assessment_id, status):
-    """The columns of a branch from its subject's row (an attempt, claim, observation or enrolment)."""
-    return _columns(
-        kind,
-        subject.id,
-        subject.candidate_id,
-        subject.cohort_id,
-        subject.family,
-        subject.module_code,
-        waiting,
-        attempt,
-        assessment_id,
-        status,
+def _lateral() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _driven(branch: Branch, owner, conditions: list, order=None):
+    """A select of the branch's rows read from the owner's candidates (`owner`: `Whose.driver`), and its
+    row source.
+
+    PostgreSQL reads them with a lateral subquery per candidate, so the plan is an index scan per candidate
+    whatever the statistics say (and, with `order`, at most a page per candidate). SQLite has no LATERAL:
+    a join from the owner's candidates."""
+    lookup = branch.candidate if branch.lookup is None else branch.lookup
+    # Found by the one index on `lookup`; the rest checked on what that finds.
+    theirs = (
+        lookup == owner.c.candidate_id,
+        keyset_filter(and_(branch.cohort == owner.c.cohort_id, branch.candidate == owner.c.candidate_id)),
     )
-
-
-def _same_module(row, enrolment):
-    """The row is about the enrolment's candidate and module."""
-    return and_(
-        row.candidate_id == enrolment.candidate_id,
-        row.family == enrolment.family,
-        row.module_code == enrolment.module_code,
+    if _lateral():
+        inner = select(*branch.columns).select_from(branch.source).where(*conditions, *theirs)
+        if order is not None:
+            inner = inner.order_by(*order).limit(at_most(PAGE_SIZE + 1))
+        rows = inner.lateral(f"queue_{branch.name}_theirs")
+        return select(*rows.c).select_from(owner).join(rows, true()), rows
+    rows = (
+        select(*branch.columns)
+        .select_from(join(owner, branch.source, and_(*theirs)))
+        .where(*conditions)
+        .subquery(f"queue_{branch.name}_theirs")
     )
+    return select(*rows.c), rows
 
 
-def _typed_null(kind):
-    """A typed NULL, or PostgreSQL cannot match it with the other branches' columns."""
-    return cast(null(), kind)
+def _key(rows, branch: Branch) -> tuple:
+    return (rows.c.waiting_since, rows.c.kind, rows.c.id, rows.c.cohort_id, branch.timed, rows.c.candidate_id)
 
 
-def _marking(whose: Whose):
-    a = aliased(Assessment)
-    kind = case(
-        (a.returned_by_iqa.is_(True), "iqa_return"),
-        (Submission.attempt > 1, "resubmission"),
-        else_="submission",
-    )
-    waiting = type_coerce(func.coalesce(a.waiting_since, Submission.submitted_at), UTCDateTime)
-    s = Submission
-    query = (
-        select(*_subject_columns(s, kind, waiting, s.attempt, a.id, a.status))
-        .outerjoin(a, a.submission_id == s.id)
-        .where(
-            whose.owns(s.cohort_id, s.candidate_id),
-            s.status == SubmissionStatus.SUBMITTED,
-            or_(a.id.is_(None), a.status.in_(QUEUE_STATUSES)),
-        )
-    )
-    return query, (waiting, kind, s.id, s.cohort_id, True, s.candidate_id), s.module_code
+def _whose(assessor_id: int | Whose) -> Whose:
+    return assessor_id if isinstance(assessor_id, Whose) else Whose(assessor_id=assessor_id)
 
 
-def _claims(whose: Whose):
-    a = aliased(Assessment)
-    decided = aliased(Assessment)
-    kind = case((a.returned_by_iqa.is_(True), "apl_return"), else_="apl")
-    waiting = type_coerce(func.coalesce(a.waiting_since, AplClaim.submitted_at), UTCDateTime)
-    c = AplClaim
-    query = (
-        select(*_subject_columns(c, kind, waiting, a.round, a.id, a.status))
-        # At most one round of a claim is open at a time (start_claim_marking reuses it).
-        .outerjoin(a, and_(a.apl_claim_id == c.id, a.status.in_(QUEUE_STATUSES)))
-        .where(
-            whose.owns(c.cohort_id, c.candidate_id),
-            c.status == AplStatus.SUBMITTED,
-            ~exists().where(decided.apl_claim_id == c.id, decided.status.in_(DECIDED)),
-        )
-    )
-    return query, (waiting, kind, c.id, c.cohort_id, True, c.candidate_id), c.module_code
-
-
-def _write_ups(whose: Whose):
-    # Whoever is allocated the candidate now writes the visit up (recording is theirs: may_assess), not
-    # necessarily the assessor who planned it.
-    kind = literal("observation", String)
-    waiting = type_coerce(uk_start_of_day(Observation.planned_for), UTCDateTime)
-    o, none = Observation, _typed_null(Integer)
-    query = select(*_subject_columns(o, kind, waiting, none, none, o.status)).where(
-        whose.owns(o.cohort_id, o.candidate_id),
-        o.status == ObservationStatus.PLANNED,
-        ~withdrawn(o.cohort_id, o.candidate_id),
-    )
-    return query, (waiting, kind, o.id, o.cohort_id, True, o.candidate_id), o.module_code
-
-
-def _to_plan(whose: Whose):
-    """Active enrolments of the assessor's candidates on a module with an observation criterion not yet met,
-    and no observation of that module planned, recorded or acknowledged: one row per (candidate, module)."""
-    e, result, seen = aliased(ModuleEnrolment), aliased(CriterionResult), aliased(Observation)
-    # The (module revision, ref) of every criterion assessed by observation: a handful of rows, worked out
-    # once per statement (MATERIALIZED: SQLite then indexes it, instead of walking each module's criteria
-    # for every enrolment).
-    observable = (
-        select(LearningOutcome.module_id.label("module_id"), AssessmentCriterion.ref.label("ref"))
-        .join(AssessmentCriterion, AssessmentCriterion.outcome_id == LearningOutcome.id)
-        .join(CriterionMethod, CriterionMethod.criterion_id == AssessmentCriterion.id)
-        .where(CriterionMethod.method == AssessmentMethod.OBSERVATION)
-        .cte("observable_criteria")
-        .prefix_with("MATERIALIZED")
-    )
-    met = (
-        select(result.id)
-        .where(
-            _same_module(result, e),
-            result.criterion_ref == observable.c.ref,
-            result.outcome.in_(DONE),
-        )
-        .correlate(e, observable)
-    )
-    open_criterion = (
-        select(observable.c.ref).where(observable.c.module_id == e.module_id, ~met.exists()).correlate(e)
-    )
-    observed = (
-        select(seen.id)
-        .where(
-            _same_module(seen, e),
-            seen.status.in_(OBSERVED),
-        )
-        .correlate(e)
-    )
-    kind = literal("observation_plan", String)
-    waiting = type_coerce(e.enrolled_at, UTCDateTime)
-    none = _typed_null(Integer)
-    mine = AssessorAllocation
-    query = select(*_subject_columns(e, kind, waiting, none, none, _typed_null(String)))
-    if whose.assessor_id is not None:
-        # From the assessor's allocations (one per candidate and cohort), not from every enrolment.
-        query = (
-            query.select_from(mine)
-            .join(e, and_(e.candidate_id == mine.candidate_id, e.cohort_id == mine.cohort_id))
-            .where(mine.assessor_id == whose.assessor_id, ~withdrawn(e.cohort_id, e.candidate_id))
-        )
-    else:
-        query = query.select_from(e).where(whose.owns(e.cohort_id, e.candidate_id))
-    query = query.where(e.status == EnrolmentStatus.ACTIVE, ~observed.exists(), open_criterion.exists())
-    return query, (waiting, kind, e.id, e.cohort_id, False, e.candidate_id), e.module_code
-
-
-_BRANCHES = (
-    ({"submission", "resubmission", "iqa_return"}, _marking),
-    ({"apl", "apl_return"}, _claims),
-    ({"observation"}, _write_ups),
-    ({"observation_plan"}, _to_plan),
-)
+def _kinds(filters: QueueFilters):
+    return KIND_FILTERS[filters.kind] if filters.kind else tuple(KIND_LABELS)
 
 
 def sources(assessor_id: int | Whose, filters: QueueFilters):
-    """Each kind of work as (query, (waiting, kind, id, cohort, timed, candidate)), filtered by cohort, module
-    and kind.
+    """Every row of the queue, for counting: each branch as (query, (waiting, kind, id, cohort, timed,
+    candidate)), read from the owner's candidates and filtered by cohort, module and kind.
 
     `timed` is False for the kinds with no turnaround target (UNTIMED_KINDS): never overdue. An assessor's
     id lists their queue; a `Whose` with cohort ids lists those cohorts' unallocated work."""
-    whose = assessor_id if isinstance(assessor_id, Whose) else Whose(assessor_id=assessor_id)
-    wanted = set(KIND_FILTERS[filters.kind]) if filters.kind else set(KIND_LABELS)
-    filtered = []
-    for kinds, branch in _BRANCHES:
-        if not wanted & kinds:
-            continue
-        made = branch(whose)
-        if made is None:
-            continue
-        query, key, module = made
-        if filters.cohort_id is not None:
-            query = query.where(key[3] == filters.cohort_id)
-        if filters.module_code:
-            query = query.where(module == filters.module_code)
-        if filters.kind:
-            query = query.where(key[1].in_(KIND_FILTERS[filters.kind]))
-        filtered.append((query, key))
-    return filtered
+    owner = _whose(assessor_id).driver(filters.cohort_id)
+    found = []
+    for branch in branches(_kinds(filters)):
+        query, rows = _driven(branch, owner, _conditions(branch, filters))
+        found.append((query, _key(rows, branch)))
+    return found
+
+
+# The page's parameters: its SQL is built once per shape (page.py) and run with these.
+OWNER, AT, MARK, DAY = "queue_owner", "queue_at", "queue_mark", "queue_day"
+
+
+def owner_param(unallocated: bool) -> Whose:
+    """The queue's owner as a parameter (OWNER: an assessor's id, or a list of cohort ids)."""
+    if unallocated:
+        return Whose(cohort_ids=bindparam(OWNER, expanding=True))
+    return Whose(assessor_id=bindparam(OWNER, type_=Integer))
+
+
+def cursor_params(cursor: Cursor | None) -> dict:
+    if cursor is None:
+        return {}
+    return {AT: cursor.waiting_since, MARK: cursor.id, DAY: uk_date(cursor.waiting_since)}
+
+
+def _after(branch: Branch, cursor_kind: str, descending: bool):
+    """SQL: the branch's rows after the cursor (parameters AT, MARK, DAY), in the page's order of
+    (waiting_since, kind, id).
+
+    The branch has one kind, so against the cursor's key this is a range of (waiting_since, id), which its
+    index answers; for observations also a range of the planned day (the index's column)."""
+    at, mark = bindparam(AT, type_=UTCDateTime), bindparam(MARK, type_=Integer)
+    waiting = branch.waiting
+    if branch.kind == cursor_kind:
+        row, key = tuple_(waiting, branch.ident), tuple_(at, mark)
+        condition = row < key if descending else row > key
+    elif (branch.kind > cursor_kind) != descending:  # the branch's rows at that moment come after it
+        condition = waiting <= at if descending else waiting >= at
+    else:
+        condition = waiting < at if descending else waiting > at
+    if branch.order_is_day:
+        # A day's midnight at or after the moment is on or after the moment's own day (before: on or before).
+        day = bindparam(DAY, type_=Date)
+        condition = and_(condition, branch.order <= day if descending else branch.order >= day)
+    return condition
+
+
+def _overdue(branch: Branch, cutoffs: Cutoffs):
+    """SQL: the branch's rows past their turnaround target, and a range of its index's column that holds
+    them; None when none can be (untimed, or no cutoff)."""
+    moments = [*cutoffs.by_cohort.values(), *(m for m in cutoffs.by_candidate.values() if m is not None)]
+    if not branch.timed or not moments:
+        return None
+    latest = max(moments)
+    # Implied by `late`, and a range the index can read.
+    bound = branch.order <= uk_date(latest) if branch.order_is_day else branch.order < latest
+    return late(branch.cohort, branch.candidate, branch.waiting, cutoffs), bound
+
+
+def paged(whose: Whose, filters: QueueFilters, cursor_kind: str | None, backwards: bool, cutoffs: Cutoffs):
+    """The page's rows of each branch (a select each, at most PAGE_SIZE + 1 rows of the owner's, or the
+    WINDOW rows of the branch that hold them): see the module's docstring. The owner and the cursor's key
+    are parameters (`owner_param`, `cursor_params`); with no `cursor_kind`, the first page."""
+    descending = filters.newest_first != backwards
+    owner = whose.driver(filters.cohort_id)
+    parts = []
+    for branch in branches(_kinds(filters)):
+        if filters.overdue:
+            overdue = _overdue(branch, cutoffs)
+            if overdue is None:
+                continue
+            conditions = [*_conditions(branch, filters, overdue[0]), overdue[1]]
+        else:
+            conditions = _conditions(branch, filters)
+        if cursor_kind is not None:
+            conditions.append(_after(branch, cursor_kind, descending))
+        order = (branch.order.desc(), branch.ident.desc()) if descending else (branch.order, branch.ident)
+        window = (
+            select(*branch.columns)
+            .select_from(branch.source)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(at_most(WINDOW))
+            .cte(f"queue_{branch.name}_window")
+            .prefix_with("MATERIALIZED")
+        )
+        hits = (
+            select(*window.c)
+            .where(whose.owns(window.c.cohort_id, window.c.candidate_id))
+            .cte(f"queue_{branch.name}_hits")
+            .prefix_with("MATERIALIZED")
+        )
+        count = select(db.func.count())
+        enough = or_(
+            count.select_from(hits).scalar_subquery() > PAGE_SIZE,
+            count.select_from(window).scalar_subquery() < WINDOW,
+        )
+        theirs, rows = _driven(branch, owner, conditions, order)
+        keys = (rows.c.waiting_since, rows.c.id)
+        fallback = (
+            theirs.where(~enough)
+            .order_by(*(k.desc() for k in keys) if descending else keys)
+            .limit(at_most(PAGE_SIZE + 1))
+            .subquery(f"queue_{branch.name}_owned")
+        )
+        parts += [select(*hits.c).where(enough), select(*fallback.c)]
+    return parts

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, select
 
+from core.db.paging import keyset_filter
 from core.db.timeutil import uk_today
 from core.extensions import db
 from modules.catalogue.models import Module
@@ -151,11 +152,13 @@ def candidate_breaks(cohort_id: int, candidate_id: int) -> tuple[BreakSpan, ...]
     return tuple(break_spans([cohort_id]).get((cohort_id, candidate_id), ()))
 
 
-def enrolled_deadlines(with_pending_for: int | None = None):
+def enrolled_deadlines(with_pending_for: int | None = None, *, by_candidate: bool = False):
     """SQL: every deadline with each candidate who studies its module in its cohort, their module's title,
     the cohort's name and the latest extension granted (and, for one candidate, whether a request waits);
     with the granted-extensions subquery it joins. The first two columns are a break of the candidate in the
-    cohort (one row per break: fold them with `fold_breaks`)."""
+    cohort (one row per break: fold them with `fold_breaks`). `by_candidate`: the caller narrows it to some
+    candidates, so their enrolments are found by the candidate alone, never through the index of the
+    cohort's every enrolment (which PostgreSQL, with no statistics, takes for a handful of rows)."""
     g = granted_until()
     columns = [
         LearningBreak.starts_on,
@@ -179,6 +182,7 @@ def enrolled_deadlines(with_pending_for: int | None = None):
             .exists()
         )
         columns.append(waiting)
+    same_cohort = ModuleEnrolment.cohort_id == ModuleDeadline.cohort_id
     query = (
         select(*columns)
         .select_from(ModuleDeadline)
@@ -186,7 +190,7 @@ def enrolled_deadlines(with_pending_for: int | None = None):
         .join(
             ModuleEnrolment,
             and_(
-                ModuleEnrolment.cohort_id == ModuleDeadline.cohort_id,
+                keyset_filter(same_cohort) if by_candidate else same_cohort,
                 ModuleEnrolment.module_code == ModuleDeadline.module_code,
                 ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
             ),
