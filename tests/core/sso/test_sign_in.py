@@ -257,3 +257,17 @@ def test_signing_in_as_someone_else_ends_the_first_persons_session(app, client, 
     with app.app_context():
         sessions = {s.user_id: s.revoked_at for s in db.session.scalars(select(LoginSession))}
         assert sessions[candidate.id] is not None
+
+
+def test_a_single_sign_on_stands_for_the_second_factor_where_staff_must_have_one(app, client, oidc_provider):
+    """With multi-factor sign-in required for course leaders, one who signs in with the provider is not held
+    for a Waymark code nor sent to set one up: the provider's sign-in policy stands for it."""
+    app.config["WAYMARK_MFA_REQUIRED_ROLES"] = ("course_leader",)
+    make_user(app, PRIYA["email"], name="Dr Priya Raman", roles=(Role.COURSE_LEADER,))
+
+    home, _, _ = sign_in_with_provider(client, oidc_provider.issuer, "priya")
+
+    assert "Signed in as Dr Priya Raman with Northmoor University." in page_text(home)
+    account = client.get("/account")
+    assert account.status_code == 200  # not redirected to the set-up page
+    assert "Set it up to carry on" not in page_text(account)
