@@ -95,12 +95,3 @@ def init_login(login_manager: LoginManager) -> None:
     @login_manager.user_loader
     def _load(session_token: str):
         return load_session_user(session_token)
-
-
-def sign_in_browser(user: User, *, remember: bool, second_factor: str | None = None) -> None:
-    """Sign this browser in as the user: the one way every sign-in ends (password, invitation, single
-    sign-on, a second factor), so login sessions, their audit row and "last signed in" are the same whichever
-    way it was (core/web/signin.py does it)."""
-    from core.web.signin import complete_sign_in  # the sign-in toolkit reads the accounts' services
-
-    complete_sign_in(user, remember=remember, second_factor=second_factor)

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from core.accounts.queries import sign_in_browser
 from core.accounts.services.sessions import end_session
 from core.extensions import db
 from core.sso.forms import StartSignInForm
@@ -23,6 +22,7 @@ from core.sso.services.oidc import (
 )
 from core.web.access import PUBLIC, rule
 from core.web.security import is_safe_next
+from core.web.signin import complete_sign_in
 
 bp = Blueprint("sso", __name__, url_prefix="/login/sso")
 
@@ -78,7 +78,7 @@ def callback(name: str):
         # Someone else was signed in on this browser: their session ends here, as on accepting an invitation.
         end_session(current_user, current_user.auth_session_id)
     # The provider's own sign-in policy (its multi-factor step) stands for Waymark's second factor.
-    sign_in_browser(user, remember=False, second_factor="sso")
+    complete_sign_in(user, remember=False, second_factor="sso")
     remember_provider_session(assertion)
     flash(f"Signed in as {user.name} with {provider.label}.", "success")
     return redirect(target if is_safe_next(target) else url_for("core.home.home"))

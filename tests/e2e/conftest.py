@@ -88,11 +88,10 @@ def serve_demo(
     name: str = "e2e-instance",
     settings: dict | None = None,
     prepare: list | None = None,
-    extra_env: dict[str, str] | None = None,
     host: str = "127.0.0.1",
 ):
     """Serve the real app by `flask run` on a free local port, on a fresh SQLite database with the demo
-    loaded; yields its base URL (a generator, for fixtures of any scope). `settings` and `extra_env` add
+    loaded; yields its base URL (a generator, for fixtures of any scope). `settings` adds
     environment variables (single sign-on's providers, say); `prepare` lists commands run on the database
     after the demo is loaded (`flask` arguments, or a module run with `python -m`, as
     ["-m", "tests.e2e.x_setup"]); `host` names the server in its address (`localhost` where a browser
@@ -113,7 +112,6 @@ def serve_demo(
         # As ./run.sh serves the demo: staff sign in with their password alone (tests/e2e/test_mfa.py asks).
         "WAYMARK_MFA_REQUIRED_ROLES": "",
         **(settings or {}),
-        **(extra_env or {}),
     }
     for name_ in ("FLASK_APP", "WAYMARK_DATA_DIR", "WAYMARK_HTTPS", "WAYMARK_PROXY_HOPS"):
         env.pop(name_, None)
