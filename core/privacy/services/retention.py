@@ -50,9 +50,16 @@ def retention_due(today: date, days: dict[str, int] | None = None) -> list[tuple
     return due
 
 
+ERASED_DOMAIN = "@erased.invalid"
+
+
+def _erased(person: User) -> bool:
+    return person.email.endswith(ERASED_DOMAIN)
+
+
 def _already(person: User, groups: list[str]) -> bool:
     """Someone whose account is already anonymised has nothing left to do."""
-    return "account" in groups and person.email.endswith("@erased.invalid")
+    return "account" in groups and _erased(person)
 
 
 def apply_retention(person: User, groups: list[str], *, actor=None, dry_run: bool = False) -> RetentionResult:
@@ -68,8 +75,7 @@ def apply_retention(person: User, groups: list[str], *, actor=None, dry_run: boo
         if rule.group not in groups:
             continue
         if not (rule.delete or rule.blank):
-            result.kept[name] = rule.why
-            continue
+            continue  # kept: said once below, for every kept table that holds their rows
         table = tables[name]
         key = next(iter(table.primary_key.columns))
         if dry_run:
@@ -137,7 +143,7 @@ def _account(person: User, result: RetentionResult, *, dry_run: bool) -> None:
     for needle in [email, *([name] if _scrubbable(name) else [])]:
         _scrub(needle)
     person.name = "Former candidate"
-    person.email = f"erased-{person.id}-{secrets.token_hex(4)}@erased.invalid"
+    person.email = f"erased-{person.id}-{secrets.token_hex(4)}{ERASED_DOMAIN}"
     person.organisation = None
     person.password_hash = "!" + secrets.token_hex(32)  # matches no password
     person.disabled_at = person.disabled_at or utcnow()
@@ -174,7 +180,7 @@ def erase(person: User, *, actor, reason: str) -> RetentionResult:
         raise ValidationFailed({"reason": "Say why (for example, the request's date and reference)."})
     if person.id == actor.id:
         raise ValidationFailed({"": "You cannot erase your own account."})
-    if person.email.endswith("@erased.invalid"):
+    if _erased(person):
         raise ValidationFailed({"": "This account has already been erased."})
     result = apply_retention(person, list(GROUP_DAYS), actor=actor)
     record(
