@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run Waymark locally: make the virtual environment, install, migrate SQLite, load the demo, serve on :5000 (or $PORT).
+# Run Waymark locally: make the virtual environment, install, migrate SQLite, load the demo, then serve it on
+# http://127.0.0.1:5000 (or $PORT) with gunicorn and the mail sender (.serve.sh).
 set -eu
 cd "$(dirname "$0")"
 . ./.venv-setup.sh
@@ -11,12 +12,9 @@ export PORT="${PORT:-5000}"
 # The demo's staff sign in with the password alone unless you ask for multi-factor sign-in (README, Demo
 # logins): production requires it of administrators, course leaders, IQAs and examiners.
 export WAYMARK_MFA_REQUIRED_ROLES="${WAYMARK_MFA_REQUIRED_ROLES-}"
+# Every worker process must sign cookies with the same key: without SECRET_KEY the app keeps one in
+# instance/secret_key, made once (core/app.py).
 echo "Migrating the database..."
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load
-# Email waits in the outbox; this sender delivers it (to the log, in the demo) without blocking any request.
-.venv/bin/flask mail send --loop --interval 5 >instance/mail.log 2>&1 &
-sender=$!
-trap 'kill $sender 2>/dev/null || true' EXIT INT TERM
-echo "Waymark is at http://127.0.0.1:${PORT:-5000}/ (Ctrl-C to stop)"
-.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+exec ./.serve.sh

@@ -60,8 +60,8 @@ class Visitor:
         return response.status, {k.lower(): v for k, v in response.getheaders()}, raw, head + 2 + len(raw)
 
     def sign_in(self, email: str, password: str) -> None:
-        _, _, page, _ = self.fetch("GET", "/login", site="none")
-        token = _CSRF.search(decode(page, "")).group(1)
+        _, headers, page, _ = self.fetch("GET", "/login", site="none")
+        token = _CSRF.search(decode(page, headers.get("content-encoding", ""))).group(1)
         form = urlencode({"csrf_token": token, "email": email, "password": password})
         status, _, _, _ = self.fetch("POST", "/login", body=form)
         if status != 302:
@@ -120,8 +120,12 @@ def main() -> None:
     parser.add_argument("base")
     parser.add_argument("--email", default="candidate@school.example")
     parser.add_argument("--password", default=DEMO_PASSWORD)
+    parser.add_argument(
+        "--accept-encoding", default=BROWSER["Accept-Encoding"], help="'gzip, deflate' over HTTP"
+    )
     parser.add_argument("paths", nargs="*", default=["/", "/study/CCQ/M01"])
     args = parser.parse_args()
+    BROWSER["Accept-Encoding"] = args.accept_encoding
     visitor = Visitor(args.base)
     visitor.sign_in(args.email, args.password)
     print(f"{'page':24} {'visit':7} {'page B':>8} {'assets B':>9} {'requests':>8} {'total B':>8}")
