@@ -13,7 +13,7 @@ requests and watch their sizes on the network. Such requests come from the attac
 so in `Sec-Fetch-Site`. So personal responses are compressed only for requests the browser marks
 `same-origin` or `none` (typed, bookmarked); static files and documents published for anyone (`Cache-Control:
 public`) always; API requests that carry a bearer token and no cookie too (nothing ambient: only the token's
-holder can send them). docs/security.md has the reasoning at length.
+holder can send them). docs/operations.md ("Static files and compression") has the reasoning.
 """
 
 from __future__ import annotations
