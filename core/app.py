@@ -272,6 +272,13 @@ def load_config(instance_path: Path) -> dict:
         or os.environ.get("WAYMARK_UNIVERSITY", "").strip()
         or "Northmoor University",
         "WAYMARK_ISSUER_URL": os.environ.get("WAYMARK_ISSUER_URL", "").strip(),
+        # Wrong passwords for one account from one address before that address waits (1, 2, 4 ... minutes).
+        "WAYMARK_LOGIN_FREE_FAILURES": _env_int("WAYMARK_LOGIN_FREE_FAILURES", 5),
+        "WAYMARK_LOGIN_LONGEST_WAIT_MINUTES": _env_int("WAYMARK_LOGIN_LONGEST_WAIT_MINUTES", 15),
+        # Failures for one account from all addresses after which only addresses with none get a free try.
+        "WAYMARK_LOGIN_ACCOUNT_CEILING": _env_int("WAYMARK_LOGIN_ACCOUNT_CEILING", 100),
+        "WAYMARK_LOGIN_MEMORY_HOURS": _env_int("WAYMARK_LOGIN_MEMORY_HOURS", 24),
+        # Wrong second-factor codes per account (the password was right: no stranger can make these).
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),
