@@ -87,6 +87,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # Before CSRFProtect, so even a refused form gets its request id (header, error page, logs).
     install_security(app)
+    # Before CSRFProtect too (hooks run in registration order): the CSRF check reads request.form, which
+    # parses the whole body and spools its file parts to disk; a request the route refuses (an anonymous
+    # upload) is answered without a byte of its body read.
+    install_route_gate(app)
     csrf.init_app(app)
     install_query_header(app)
     login_manager.init_app(app)
@@ -172,8 +176,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         ("Quality assurance", "assessors.quality.list_iqa_work", can_quality_assure),
         ("External examining", "assessors.examiner.list_examiner_grants", is_examiner),
     ]
-    # Registered last so it runs after the request id is set (hooks run in registration order).
-    install_route_gate(app)
     cli.register(app)
     return app
 
