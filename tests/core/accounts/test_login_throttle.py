@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.accounts.models import LoginAttempt, LoginSession
+from core.accounts.rules import login_delay
 from core.db.timeutil import utcnow
 from core.extensions import db
 from tests.support.html import form_post, login, page_text
@@ -178,3 +179,22 @@ def test_login_is_throttled_per_address(client, app):
         login(client, f"guess{n}@school.example", "wrong password entirely")
     response = login(client, "another@school.example", "wrong password entirely")
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("failures", "free", "minutes"),
+    [
+        (0, 5, 0),
+        (4, 5, 0),
+        (5, 5, 1),
+        (6, 5, 2),
+        (7, 5, 4),
+        (8, 5, 8),
+        (9, 5, 15),
+        (500, 5, 15),
+        (0, 0, 0),
+        (1, 0, 2),
+    ],
+)
+def test_login_delay_grows_to_the_longest_wait(failures, free, minutes):
+    assert login_delay(failures, free=free, longest=timedelta(minutes=15)) == timedelta(minutes=minutes)
