@@ -90,6 +90,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # Before CSRFProtect, so even a refused form gets its request id (header, error page, logs).
     install_security(app)
+    # Before CSRFProtect too (hooks run in registration order): the CSRF check reads request.form, which
+    # parses the whole body and spools its file parts to disk; a request the route refuses (an anonymous
+    # upload) is answered without a byte of its body read.
+    install_route_gate(app)
     csrf.init_app(app)
     install_query_header(app)
     login_manager.init_app(app)
@@ -175,8 +179,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         ("Quality assurance", "assessors.quality.list_iqa_work", can_quality_assure),
         ("External examining", "assessors.examiner.list_examiner_grants", is_examiner),
     ]
-    # Registered last so it runs after the request id is set (hooks run in registration order).
-    install_route_gate(app)
     cli.register(app)
     return app
 
@@ -275,6 +277,13 @@ def load_config(instance_path: Path) -> dict:
         or os.environ.get("WAYMARK_UNIVERSITY", "").strip()
         or "Northmoor University",
         "WAYMARK_ISSUER_URL": os.environ.get("WAYMARK_ISSUER_URL", "").strip(),
+        # Wrong passwords for one account from one address before that address waits (1, 2, 4 ... minutes).
+        "WAYMARK_LOGIN_FREE_FAILURES": _env_int("WAYMARK_LOGIN_FREE_FAILURES", 5),
+        "WAYMARK_LOGIN_LONGEST_WAIT_MINUTES": _env_int("WAYMARK_LOGIN_LONGEST_WAIT_MINUTES", 15),
+        # Failures for one account from all addresses after which only addresses with none get a free try.
+        "WAYMARK_LOGIN_ACCOUNT_CEILING": _env_int("WAYMARK_LOGIN_ACCOUNT_CEILING", 100),
+        "WAYMARK_LOGIN_MEMORY_HOURS": _env_int("WAYMARK_LOGIN_MEMORY_HOURS", 24),
+        # Wrong second-factor codes per account (the password was right: no stranger can make these).
         "WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
         "WAYMARK_LOGIN_MAX_FAILURES_ADDRESS": _env_int("WAYMARK_LOGIN_MAX_FAILURES_ADDRESS", 20),
         "WAYMARK_LOGIN_WINDOW_MINUTES": _env_int("WAYMARK_LOGIN_WINDOW_MINUTES", 15),

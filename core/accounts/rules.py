@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,3 +85,13 @@ def new_token() -> tuple[str, str]:
 def hash_token(raw: str) -> str:
     """The stored form of a token."""
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def login_delay(failures: int, *, free: int, longest: timedelta) -> timedelta:
+    """How long an address waits after its last wrong password for one account: nothing for the first
+    `free` failures, then 1, 2, 4 ... minutes, never more than `longest`. Growing waits keep guessing slow
+    while a typo or two costs the owner nothing."""
+    if failures < max(free, 1):
+        return timedelta(0)
+    # The exponent is capped so a long count cannot overflow; 2**20 minutes is far past any `longest`.
+    return min(timedelta(minutes=2 ** min(failures - free, 20)), longest)

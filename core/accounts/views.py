@@ -63,9 +63,10 @@ def login():
         except LoginThrottled as exc:
             # Not submit(): a throttled sign-in answers 429 with Retry-After; a failed one commits its count.
             db.session.rollback()
+            # The same words whether or not the account exists (the wait is counted for the typed address).
             form.form_errors.append(
-                "Too many unsuccessful attempts. For your security, "
-                f"wait {exc.minutes} minutes and try again, "
+                "Too many unsuccessful attempts from here. For your security, "
+                f"wait {plural(exc.minutes, 'minute')} and try again, "
                 "or reset your password."
             )
             return (

@@ -84,6 +84,7 @@ SUBJECT_ACCESS: dict[str, Holding] = {
     "assessor_allocations": Holding(
         "Assessors allocated to you, or candidates to you", via={"candidate_id": "", "assessor_id": ""}
     ),
+    "booking_feed_addresses": Holding("When you last asked for a new calendar feed address", via=_OWN),
     "session_bookings": Holding(
         "Your session bookings and attendance", via={"candidate_id": "", "attendance_by_id": ""}
     ),
@@ -235,6 +236,9 @@ RETENTION: dict[str, Retention] = {
     "pathway_choices": _keep("the optional modules the award was met with"),
     "learning_breaks": Retention("portfolio", blank=("reason",)),
     "assessor_allocations": _keep("who assessed whom, for the results' trail"),
+    "booking_feed_addresses": _keep(
+        "which feed address works (deleting it would make replaced addresses work again): no personal field"
+    ),
     "session_bookings": _keep("attendance, for the results' trail: no personal field"),
     "module_deadlines": _keep("a cohort's deadlines"),
     "deadline_extensions": Retention("portfolio", blank=("reason", "decision_note")),

@@ -72,7 +72,8 @@ def rule_for(app: Flask, endpoint: str) -> RouteRule | None:
 
 
 def install_route_gate(app: Flask) -> None:
-    """Enforce each route's declared rule before its view runs."""
+    """Enforce each route's declared rule before its view runs, and before anything reads the request's
+    body (the app installs it ahead of the CSRF check): who may not post here never has it parsed."""
 
     @app.before_request
     def _gate():

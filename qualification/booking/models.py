@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
@@ -55,3 +55,16 @@ class SessionBooking(HasStatus, db.Model):
 
     session: Mapped[CohortSession] = relationship()
     candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
+
+
+class FeedAddress(db.Model):
+    """Which generation of a person's personal feed address works: signed into the address, so getting a
+    new one (a bumped generation) makes every older address stop working at once. No row: generation 0,
+    the address every candidate had before addresses could be changed, which keeps working until then."""
+
+    __tablename__ = "booking_feed_addresses"
+    __table_args__ = (CheckConstraint("generation >= 0", name="generation_not_negative"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    generation: Mapped[int] = mapped_column(default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

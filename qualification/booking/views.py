@@ -21,6 +21,7 @@ from qualification.booking import services as booking
 from qualification.booking.models import BookingStatus
 from qualification.booking.permissions import can_book_sessions, can_record_attendance
 from qualification.booking.queries import attendance_sheet, booked_sessions, session_places, waiting_turns
+from qualification.booking.services import feed
 from qualification.booking.services.feed import feed_token, feed_user_id
 from qualification.calendar.rules import build_ics, uk_day
 from qualification.cohorts.models import CohortSession
@@ -111,6 +112,22 @@ def my_sessions(cohort_id: int):
         # webcal:// makes Apple Calendar and Outlook offer to subscribe rather than import once.
         webcal_url="webcal://" + feed_url.split("://", 1)[1],
     )
+
+
+@bp.route("/<int:cohort_id>/my-sessions/new-feed-address", methods=["POST"])
+@rule(SIGNED_IN)
+def new_feed_address(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    if not can_book_sessions(current_user, cohort):
+        abort(403)
+    feed.new_feed_address(current_user)
+    db.session.commit()
+    flash(
+        "Your feed has a new address. The old one no longer works: subscribe again with the new address "
+        "below, and remove the old subscription from your calendar.",
+        "success",
+    )
+    return redirect(url_for("qualification.booking.my_sessions", cohort_id=cohort.id) + "#feed")
 
 
 @bp.route("/my-sessions/<signed>.ics")

@@ -14,6 +14,7 @@ from core.accounts.rules import PERSON_NAME, hash_password, hash_token, new_toke
 from core.accounts.services.accounts import create_invited_user, create_user, find_user_by_email, grant_role
 from core.accounts.services.sessions import (
     check_throttle,
+    clear_login_failures,
     is_valid_email,
     normalise_email,
     note_attempt,
@@ -347,6 +348,9 @@ def reset_password(raw: str, *, password: str) -> User:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     ended = revoke_sessions(user)
+    # Only the owner can finish a reset (the link went to their inbox), so it lifts every wait on the
+    # account: nobody can keep the owner out by typing wrong passwords.
+    clear_login_failures(user.email)
     record("password_reset", actor=user, obj=user, details={"sessions_ended": ended})
     db.session.flush()
     return user

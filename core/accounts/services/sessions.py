@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -10,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import LoginAttempt, LoginSession, User
-from core.accounts.rules import hash_token, new_token, verify_password
+from core.accounts.rules import hash_token, login_delay, new_token, verify_password
 from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.extensions import db
@@ -69,27 +70,60 @@ def note_attempt(kind: str, email: str, ip: str) -> None:
     db.session.flush()
 
 
+def _login_wait(email: str, ip: str) -> int:
+    """Seconds this address must wait before its next password for this account (0: go ahead).
+
+    Failures count per account *and* address: wrong passwords slow down the address that types them, with
+    growing waits (rules.login_delay), and never the owner at another address. Once an account has met its
+    ceiling of failures from all addresses (credential stuffing from many), every address that has failed
+    for it waits from its first failure, while an address with none still gets its check: slower guessing,
+    never a lock on the owner. One address failing for many accounts is stopped as before.
+    """
+    cfg = current_app.config
+    now = utcnow()
+    window = cfg["WAYMARK_LOGIN_WINDOW_MINUTES"]
+    if _recent_failures("login", ip=ip) >= cfg["WAYMARK_LOGIN_MAX_FAILURES_ADDRESS"]:
+        return window * 60
+    since = now - timedelta(hours=cfg["WAYMARK_LOGIN_MEMORY_HOURS"])
+    mine = (LoginAttempt.kind == "login", LoginAttempt.email == email, LoginAttempt.attempted_at >= since)
+    failures, last = db.session.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
+            *mine, LoginAttempt.ip_address == ip
+        )
+    ).one()
+    if not failures:
+        return 0
+    free = cfg["WAYMARK_LOGIN_FREE_FAILURES"]
+    everyone = db.session.scalar(select(func.count(LoginAttempt.id)).where(*mine)) or 0
+    if everyone >= cfg["WAYMARK_LOGIN_ACCOUNT_CEILING"]:
+        free = 0
+    delay = login_delay(
+        failures, free=free, longest=timedelta(minutes=cfg["WAYMARK_LOGIN_LONGEST_WAIT_MINUTES"])
+    )
+    return max(0, math.ceil((last + delay - now).total_seconds()))
+
+
+def clear_login_failures(email: str, *, ip: str | None = None) -> None:
+    """Forget the wrong passwords (and second-factor codes) for an account: from one address after a
+    sign-in there, from every address after a completed password reset (only the owner can finish one)."""
+    kinds = ("login",) if ip is not None else ("login", "mfa")
+    query = delete(LoginAttempt).where(LoginAttempt.kind.in_(kinds), LoginAttempt.email == email)
+    db.session.execute(query.where(LoginAttempt.ip_address == ip) if ip is not None else query)
+
+
 def authenticate(email: str, password: str, ip: str) -> User | None:
     """The account for these credentials, or None; failures are counted and audited.
 
-    An unknown email, a wrong password and a disabled account all give None after the same work,
-    so the answer reveals nothing about which accounts exist.
+    An unknown email, a wrong password and a disabled account all give None after the same work, and wait
+    the same, so the answer reveals nothing about which accounts exist.
     """
     email = normalise_email(email)
-    cfg = current_app.config
-    check_throttle(
-        "login",
-        email,
-        ip,
-        per_account=cfg["WAYMARK_LOGIN_MAX_FAILURES_ACCOUNT"],
-        per_address=cfg["WAYMARK_LOGIN_MAX_FAILURES_ADDRESS"],
-    )
+    if wait := _login_wait(email, ip):
+        raise LoginThrottled(math.ceil(wait / 60))
     user = db.session.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.is_active:
-        db.session.execute(
-            delete(LoginAttempt).where(LoginAttempt.kind == "login", LoginAttempt.email == email)
-        )
+        clear_login_failures(email, ip=ip)
         return user
     note_attempt("login", email, ip)
     reason = "unknown account" if user is None else ("disabled" if ok else "wrong password")

@@ -80,6 +80,7 @@ QUALIFICATION_KINDS: dict[str, dict[str, str]] = {
             "qualification.cohorts.add_candidate",
             "qualification.cohorts.add_candidates_csv",
             "qualification.booking.my_sessions",
+            "qualification.booking.new_feed_address",
             "qualification.pathway.show_pathway",
             "qualification.pathway.choose_pathway",
             "qualification.calendar.release_letter",
