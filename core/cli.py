@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-import time
 
 import click
 from flask import Flask, current_app
@@ -19,7 +18,7 @@ from core.db.backup import BackupError, create_backup, verify_backup
 from core.db.database import analyse, loading
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.mail.services import send_pending
+from core.mail.services import run_sender
 from core.mfa.cli import mfa_cli
 from core.mfa.demo import demo_notice
 from core.notifications.services import send_digests
@@ -100,15 +99,22 @@ def checkpoint_command():
 @click.option("--loop", is_flag=True, help="Keep running, sending new mail as it is queued.")
 @click.option("--interval", default=10.0, show_default=True, help="Seconds between passes with --loop.")
 def send_command(loop: bool, interval: float):
-    """Deliver queued email through the configured backend (log or SMTP)."""
-    while True:
-        sent, failed = send_pending()
+    """Deliver queued email through the configured backend (log or SMTP).
+
+    With --loop it never stops on an error: a pass that fails (the database locked, the mail server gone) is
+    logged and tried again after 5 s, 10 s, 20 s ... up to 5 minutes. Without it, a failing pass is tried
+    five times before the command exits with status 1.
+    """
+
+    def report(sent: int, failed: int) -> None:
         if sent or failed or not loop:
             click.echo(f"sent {sent}, failed {failed}")
-        if not loop:
-            return
-        db.session.remove()
-        time.sleep(interval)
+
+    if loop:
+        run_sender(interval=interval, report=report)
+    elif not run_sender(passes=1, give_up_after=5, report=report):
+        click.echo("Mail could not be sent now (see the log); it stays queued.", err=True)
+        sys.exit(1)
 
 
 @mail_cli.command("digest")

@@ -25,6 +25,7 @@ from core.audit.services import record
 from core.db.timeutil import UK, long_date, utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
+from core.mail.rules import SECRET
 from core.mail.services import queue_template_mail
 from core.notifications.services import notify
 from core.web.urls import absolute_url
@@ -148,7 +149,7 @@ def request_testimony(
     db.session.add(req)
     db.session.flush()
     candidate = db.session.get(User, item.candidate_id)
-    link = absolute_url("assessors.witness.respond", token=raw)
+    link = absolute_url("assessors.witness.respond", token=SECRET)
     until = long_date(req.expires_at.astimezone(UK).date())
     queue_template_mail(
         email,
@@ -160,6 +161,7 @@ def request_testimony(
         role=role,
         module_code=module_code,
         link=link,
+        secret=raw,
         until=until,
     )
     _audit(

@@ -40,6 +40,9 @@ class OutboxMessage(HasStatus, db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     # The same message as simple HTML, sent beside the text as multipart/alternative (None: text only).
     body_html: Mapped[str | None] = mapped_column(Text)
+    # The token of the message's one secret link while it waits to be sent (core.mail.rules.SECRET stands in
+    # for it in the text); cleared once the message is sent or given up, so the row never keeps a live link.
+    secret: Mapped[str | None] = mapped_column(Text)
     # What the message is about, for the admin's outbox view (e.g. "invitation", "password_reset").
     category: Mapped[str] = mapped_column(String(40), default="general")
     status: Mapped[MailStatus] = status_column(MailStatus, 10, default=MailStatus.QUEUED)
@@ -47,4 +50,5 @@ class OutboxMessage(HasStatus, db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a sender may next take the message: after a failure's backoff, or once a claim's lease is over.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

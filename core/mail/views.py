@@ -1,4 +1,4 @@
-"""The admin's view of the mail outbox (in the demo, where invitation and reset links can be read)."""
+"""The admin's view of the mail outbox: what went to whom, never a live reset, invitation or witness link."""
 
 from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import func, select
@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from core.db.paging import newest_first
 from core.extensions import db
 from core.mail.models import MailStatus, OutboxMessage
+from core.mail.rules import shown
 from core.web.access import ADMIN, rule
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
@@ -29,9 +30,18 @@ def list_messages():
     counts = dict(
         db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     )
+    # The secret link is shown neither before sending (it is the recipient's alone) nor after (it is gone).
+    bodies = {
+        m.id: (
+            shown(m.body_text, sent=m.status != MailStatus.QUEUED),
+            shown(m.body_html, sent=m.status != MailStatus.QUEUED),
+        )
+        for m in messages
+    }
     return render_template(
         "core/mail/outbox.html",
         messages=messages,
+        bodies=bodies,
         next_url=next_url,
         status=status,
         counts=counts,

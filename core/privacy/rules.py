@@ -60,7 +60,7 @@ SUBJECT_ACCESS: dict[str, Holding] = {
     ),
     "notification_preferences": Holding("Your notification settings", via=_OWN),
     "notifications": Holding("Notifications to you", via=_OWN),
-    "outbox_messages": Holding("Emails to you", email=("to_address",)),
+    "outbox_messages": Holding("Emails to you", email=("to_address",), hide=frozenset({"secret"})),
     "form_drafts": Holding("Drafts of your forms", via=_OWN),
     "audit_events": Holding("The audit trail of what you did", via={"actor_id": ""}),
     # Study

@@ -8,17 +8,19 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.mail.models import OutboxMessage
+from core.mail.services import as_sent
 
 
 def emails_to(app, email: str, part=OutboxMessage.body_text) -> list[str]:
-    """The text (or another `part`, such as OutboxMessage.subject) of each email sent to this address, oldest
-    first."""
+    """The text (or another `part`, such as OutboxMessage.subject) of each email to this address, oldest
+    first, as its recipient reads it: a queued message's secret link joined to its text."""
     with app.app_context():
-        return list(
-            db.session.scalars(
-                select(part).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id)
-            )
+        messages = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id)
         )
+        if part is OutboxMessage.body_text:
+            return [as_sent(m).text for m in messages]
+        return [getattr(m, part.key) for m in messages]
 
 
 def emailed_links(app, email: str, link: re.Pattern) -> list[str]:

@@ -24,6 +24,7 @@ from core.audit.services import record
 from core.db.timeutil import utcnow
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.extensions import db
+from core.mail.rules import SECRET
 from core.mail.services import queue_template_mail
 from core.web.urls import absolute_url
 
@@ -148,7 +149,8 @@ def _send_invitation(actor: User, user: User, role: Role, joining: Joining | Non
         actor=actor,
         role=role.label.lower(),
         joining=joining,
-        link=absolute_url("core.accounts.accept_invitation", token=raw),
+        link=absolute_url("core.accounts.accept_invitation", token=SECRET),
+        secret=raw,
         days=INVITATION_LIFETIME.days,
     )
     record(
@@ -311,7 +313,8 @@ def request_password_reset(email: str, ip: str) -> None:
         "core/accounts/mail/password_reset",
         category="password_reset",
         user=user,
-        link=absolute_url("core.accounts.reset_password", token=raw),
+        link=absolute_url("core.accounts.reset_password", token=SECRET),
+        secret=raw,
     )
     record("password_reset_requested", actor=user, obj=user)
     db.session.flush()

@@ -14,9 +14,10 @@ import zipfile
 import zlib
 
 import pytest
+from PIL import Image
 
 from core.extensions import db
-from core.files import filetypes
+from core.files import containers, filetypes
 from core.files.storage import get_store
 from portfolio.evidence.models import Blob
 from portfolio.files.services import UploadRefused, accept_upload, sweep_unreferenced
@@ -65,9 +66,17 @@ def png() -> bytes:
     )
 
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + bytes(200)
-MP3_NO_TAG = b"\xff\xfb\x90\x64" + bytes(200)
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (20, 120, 60)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+JPEG = jpeg()
+# Whole MPEG-1 layer III frames (417 bytes each at 128 kbit/s, 44.1 kHz), with and without an ID3v2 tag.
+MP3_FRAME = b"\xff\xfb\x90\x64" + bytes(413)
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + MP3_FRAME * 3
+MP3_NO_TAG = MP3_FRAME * 3
 MP4 = struct.pack(">I4s4sI8s", 24, b"ftyp", b"isom", 0x200, b"isomiso2") + struct.pack(">I4s", 8, b"free")
 M4A = struct.pack(">I4s4sI8s", 24, b"ftyp", b"M4A ", 0, b"M4A isom") + struct.pack(">I4s", 8, b"free")
 CSV = "name,score\nJosé,3\n".encode()
@@ -275,7 +284,7 @@ def test_zip_bomb_is_refused_with_little_memory(app, owner):
 
 def test_zip_whose_entries_declare_too_much_is_refused(app, owner, monkeypatch):
     # Entries that compress only moderately but add up past the limit.
-    monkeypatch.setattr(filetypes, "MAX_ZIP_UNCOMPRESSED", 1 << 20)
+    monkeypatch.setattr(containers, "MAX_ZIP_UNCOMPRESSED", 1 << 20)
     spreadsheet = ooxml("xl/workbook.xml", **{f"xl/sheet{i}.xml": os.urandom(300_000) for i in range(4)})
     assert refusal(app, owner.id, spreadsheet, "big.xlsx") == filetypes.BOMB_MESSAGE
     assert_nothing_kept(app)
