@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import bindparam, func, literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from core.accounts.models import Role
 from core.extensions import db
@@ -298,22 +298,31 @@ def closed_modules(user_id: int) -> dict[tuple[str, str], str]:
     return closed
 
 
+_HOME_ACTIVITIES = (
+    select(
+        Activity,
+        Section.family,
+        Section.module_code,
+        select(ActivityCompletion.id)
+        .where(ActivityCompletion.user_id == _USER, ActivityCompletion.activity_id == Activity.id)
+        .exists(),
+    )
+    .join(Section)
+    .where(Section.module_code.in_(bindparam("codes", expanding=True)))
+    .order_by(Section.family, Section.module_code, Section.position, Activity.position)
+    # The home page shows titles and minutes, never a lesson's text.
+    .options(defer(Activity.body_md))
+)
+
+
 def _activities_of(
     user_id: int, enrolments: list[ModuleEnrolment]
 ) -> tuple[dict[tuple[str, str], list[Activity]], set[int]]:
     """Every activity of the person's modules in study order, by (family, module code), and which of them
     they have done: one statement (the home page's budget, quality.md W2, has no room for two)."""
     by_module: dict[tuple[str, str], list[Activity]] = {(e.family, e.module_code): [] for e in enrolments}
-    completed = (
-        select(ActivityCompletion.id)
-        .where(ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id == Activity.id)
-        .exists()
-    )
     rows = db.session.execute(
-        select(Activity, Section.family, Section.module_code, completed)
-        .join(Section)
-        .where(Section.module_code.in_([e.module_code for e in enrolments]))
-        .order_by(Section.family, Section.module_code, Section.position, Activity.position)
+        _HOME_ACTIVITIES, {"user_id": user_id, "codes": [e.module_code for e in enrolments]}
     )
     done: set[int] = set()
     for activity, family, module_code, is_done in rows:
