@@ -43,6 +43,7 @@ from core.sso.services.oidc import init_sso, sign_in_buttons, signout_offer
 from core.web.access import install_route_gate
 from core.web.api import install_api
 from core.web.assets import install_assets
+from core.web.cookies import SlidingSessionInterface
 from core.web.formatting import current_theme, register_filters
 from core.web.markdown import register_markdown_filter
 from core.web.navigation import navigation
@@ -84,6 +85,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         hops = app.config["WAYMARK_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_prefix=hops)
 
+    app.session_interface = SlidingSessionInterface()
     db.init_app(app)
     # First of the response hooks, so that its compression runs after every other hook (they run in reverse).
     install_assets(app)

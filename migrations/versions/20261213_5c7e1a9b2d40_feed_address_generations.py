@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "5c7e1a9b2d40"
-down_revision = "9d3f6a2c4b17"
+down_revision = "4e7a1c9b2d05"
 branch_labels = None
 depends_on = None
 

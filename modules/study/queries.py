@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy.orm import defer, selectinload
 
 from core.accounts.models import Role
 from core.extensions import db
-from modules.content.models import Activity, Question, Section
+from modules.content.models import Activity, ActivityKind, Question, Section
 from modules.permissions import can_study
 from modules.study.models import (
     ActivityCompletion,
@@ -43,6 +43,66 @@ def sections_of(family: str, module_code: str, *, with_questions: bool = True) -
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OutlineActivity:
+    """An activity as the module page lists it: no body, no questions (those are read on its own page)."""
+
+    id: int
+    section_id: int
+    position: int
+    kind: str
+    title: str
+    minutes: int
+    requires_previous: bool
+
+    @property
+    def kind_enum(self) -> ActivityKind:
+        return ActivityKind(self.kind)
+
+
+@dataclass(slots=True)
+class OutlineSection:
+    id: int
+    position: int
+    title: str
+    activities: list[OutlineActivity] = field(default_factory=list)
+
+
+# Built once: the module page is the page candidates open most (W1), and building a statement costs more
+# than running it on a warm connection.
+_OUTLINE = (
+    select(
+        Section.id,
+        Section.position,
+        Section.title,
+        Activity.id,
+        Activity.position,
+        Activity.kind,
+        Activity.title,
+        Activity.minutes,
+        Activity.requires_previous,
+    )
+    .outerjoin(Activity, Activity.section_id == Section.id)
+    .where(Section.family == bindparam("family"), Section.module_code == bindparam("code"))
+    .order_by(Section.position, Section.id, Activity.position, Activity.id)
+)
+
+
+def module_outline(family: str, module_code: str) -> list[OutlineSection]:
+    """A module's sections and activities for its page, in one statement and without the lesson texts."""
+    sections: list[OutlineSection] = []
+    for sid, spos, stitle, aid, apos, kind, title, minutes, requires_previous in db.session.execute(
+        _OUTLINE, {"family": family, "code": module_code}
+    ):
+        if not sections or sections[-1].id != sid:
+            sections.append(OutlineSection(sid, spos, stitle))
+        if aid is not None:
+            sections[-1].activities.append(
+                OutlineActivity(aid, sid, apos, kind, title, minutes, bool(requires_previous))
+            )
+    return sections
+
+
 def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
     """The modules this person studies now."""
     return list(
@@ -54,15 +114,16 @@ def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
     )
 
 
+_ENROLMENT = select(ModuleEnrolment).where(
+    ModuleEnrolment.candidate_id == bindparam("user_id"),
+    ModuleEnrolment.family == bindparam("family"),
+    ModuleEnrolment.module_code == bindparam("code"),
+)
+
+
 def enrolment_for(user_id: int, family: str, module_code: str) -> ModuleEnrolment | None:
     """This person's enrolment on one module, if any."""
-    return db.session.scalar(
-        select(ModuleEnrolment).where(
-            ModuleEnrolment.candidate_id == user_id,
-            ModuleEnrolment.family == family,
-            ModuleEnrolment.module_code == module_code,
-        )
-    )
+    return db.session.scalar(_ENROLMENT, {"user_id": user_id, "family": family, "code": module_code})
 
 
 def done_ids(user_id: int, activity_ids: list[int]) -> set[int]:
@@ -82,7 +143,7 @@ def done_ids(user_id: int, activity_ids: list[int]) -> set[int]:
 class ModuleProgress:
     """One person's state in one module."""
 
-    sections: list[Section]
+    sections: list[Section] | list[OutlineSection]
     order: list[int]
     done: set[int]
     best_scores: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -111,30 +172,40 @@ class ModuleProgress:
         return resume_at(self.activities, self.done, self.position and self.position.activity_id)
 
 
+_USER, _IDS = bindparam("user_id"), bindparam("ids", expanding=True)
+_MARKS = union_all(
+    select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0)).where(
+        ActivityCompletion.user_id == _USER, ActivityCompletion.activity_id.in_(_IDS)
+    ),
+    select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0)).where(
+        ReflectionDraft.user_id == _USER, ReflectionDraft.activity_id.in_(_IDS)
+    ),
+    select(
+        literal("quiz"),
+        QuizAttempt.activity_id,
+        func.max(QuizAttempt.score),
+        func.max(QuizAttempt.max_score),
+    )
+    .where(QuizAttempt.user_id == _USER, QuizAttempt.activity_id.in_(_IDS))
+    .group_by(QuizAttempt.activity_id),
+)
+_POSITION = select(StudyPosition).where(
+    StudyPosition.user_id == _USER,
+    StudyPosition.family == bindparam("family"),
+    StudyPosition.module_code == bindparam("code"),
+)
+
+
 def module_progress(user_id: int, family: str, module_code: str, *, detail: bool = False) -> ModuleProgress:
     """Everything the module page (or, with detail, an activity page) shows, in a fixed number of queries."""
-    sections = sections_of(family, module_code, with_questions=detail)
+    # The module page needs the outline only; an activity page needs the activities themselves.
+    sections = sections_of(family, module_code) if detail else module_outline(family, module_code)
     order = [a.id for s in sections for a in s.activities]
     progress = ModuleProgress(sections, order, set())
     if order:
         # Completions, drafts and best scores in one statement: the module page has a budget of 8 (W1).
-        marks = union_all(
-            select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0)).where(
-                ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id.in_(order)
-            ),
-            select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0)).where(
-                ReflectionDraft.user_id == user_id, ReflectionDraft.activity_id.in_(order)
-            ),
-            select(
-                literal("quiz"),
-                QuizAttempt.activity_id,
-                func.max(QuizAttempt.score),
-                func.max(QuizAttempt.max_score),
-            )
-            .where(QuizAttempt.user_id == user_id, QuizAttempt.activity_id.in_(order))
-            .group_by(QuizAttempt.activity_id),
-        )
-        for kind, activity_id, best, out_of in db.session.execute(marks):
+        marks = db.session.execute(_MARKS, {"user_id": user_id, "ids": order})
+        for kind, activity_id, best, out_of in marks:
             if kind == "done":
                 progress.done.add(activity_id)
             elif kind == "draft":
@@ -151,11 +222,7 @@ def module_progress(user_id: int, family: str, module_code: str, *, detail: bool
             )
         }
     progress.position = db.session.scalar(
-        select(StudyPosition).where(
-            StudyPosition.user_id == user_id,
-            StudyPosition.family == family,
-            StudyPosition.module_code == module_code,
-        )
+        _POSITION, {"user_id": user_id, "family": family, "code": module_code}
     )
     return progress
 
@@ -231,22 +298,31 @@ def closed_modules(user_id: int) -> dict[tuple[str, str], str]:
     return closed
 
 
+_HOME_ACTIVITIES = (
+    select(
+        Activity,
+        Section.family,
+        Section.module_code,
+        select(ActivityCompletion.id)
+        .where(ActivityCompletion.user_id == _USER, ActivityCompletion.activity_id == Activity.id)
+        .exists(),
+    )
+    .join(Section)
+    .where(Section.module_code.in_(bindparam("codes", expanding=True)))
+    .order_by(Section.family, Section.module_code, Section.position, Activity.position)
+    # The home page shows titles and minutes, never a lesson's text.
+    .options(defer(Activity.body_md))
+)
+
+
 def _activities_of(
     user_id: int, enrolments: list[ModuleEnrolment]
 ) -> tuple[dict[tuple[str, str], list[Activity]], set[int]]:
     """Every activity of the person's modules in study order, by (family, module code), and which of them
     they have done: one statement (the home page's budget, quality.md W2, has no room for two)."""
     by_module: dict[tuple[str, str], list[Activity]] = {(e.family, e.module_code): [] for e in enrolments}
-    completed = (
-        select(ActivityCompletion.id)
-        .where(ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id == Activity.id)
-        .exists()
-    )
     rows = db.session.execute(
-        select(Activity, Section.family, Section.module_code, completed)
-        .join(Section)
-        .where(Section.module_code.in_([e.module_code for e in enrolments]))
-        .order_by(Section.family, Section.module_code, Section.position, Activity.position)
+        _HOME_ACTIVITIES, {"user_id": user_id, "codes": [e.module_code for e in enrolments]}
     )
     done: set[int] = set()
     for activity, family, module_code, is_done in rows:

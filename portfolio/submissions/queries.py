@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from flask import g, has_request_context, request
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -85,7 +87,7 @@ def _branch(*columns, row_id=None):
     return select(*(c.label(name) for c, name in zip(columns, _COLUMNS, strict=True)))
 
 
-def _latest_referred(user_id: int):
+def _latest_referred(user_id):
     """The branch of referred attempts that are the latest (not withdrawn) attempt at a module the candidate
     still studies: a resubmission is theirs to make, so the module waits for them."""
     later = aliased(Submission)
@@ -119,8 +121,15 @@ def _latest_referred(user_id: int):
 
 
 def _rows(user_id: int):
-    """One statement: (kind, family, module, text, name, at, number, row_id) of every row the state is built
-    from."""
+    """(kind, family, module, text, name, at, number, row_id) of every row the state is built from."""
+    return db.session.execute(_state_statement(), {"user_id": user_id}).all()
+
+
+@cache
+def _state_statement():
+    """One statement for the whole state, built once (every candidate page reads it, and building a union
+    of six joined selects costs several times what running it does)."""
+    user_id = bindparam("user_id")
     allocation, assessor = aliased(AssessorAllocation), aliased(User)
 
     def with_assessor(query, subject):
@@ -193,9 +202,9 @@ def _rows(user_id: int):
     )
     merged = union_all(criteria, results, achieved, attempts, claims, _latest_referred(user_id)).subquery()
     c = merged.c
-    return db.session.execute(
-        select(c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number, c.row_id)
-    ).all()
+    return select(
+        c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number, c.row_id
+    )
 
 
 def _why_closed(

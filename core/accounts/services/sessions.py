@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import LoginAttempt, LoginSession, User
@@ -162,21 +162,21 @@ def start_session(user: User, *, remember: bool, ip: str | None, user_agent: str
     return raw
 
 
+# Built once: every signed-in request runs it (building a statement costs more than running it).
+_SESSION_USER = (
+    select(LoginSession, User)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+    .options(joinedload(User.role_rows))
+)
+
+
 def load_session_user(raw: str | None) -> User | None:
     """The user of a live login session, or None if it is unknown, ended, expired or the account disabled."""
     if not raw or len(raw) > 100:
         return None
     # One statement per request for who is signed in, roles included (joined, not a second select).
-    row = (
-        db.session.execute(
-            select(LoginSession, User)
-            .join(User, User.id == LoginSession.user_id)
-            .where(LoginSession.token_hash == hash_token(raw))
-            .options(joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
-    )
+    row = db.session.execute(_SESSION_USER, {"token_hash": hash_token(raw)}).unique().first()
     if row is None:
         return None
     login_session, user = row

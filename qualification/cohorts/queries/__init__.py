@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from core.accounts.models import Role, User
@@ -150,14 +151,12 @@ def _choice_missing():
     return and_(Cohort.award_code.is_not(None), needs_options, ~chosen.exists())
 
 
-def cohort_panel(user) -> dict | None:
-    """A candidate's cohorts, their deadlines (the option choice, with a reminder when no option is chosen
-    yet), the sessions they booked and the next ones (two queries)."""
-    if not user.has_role(Role.CANDIDATE):
-        return None
-    today = uk_today()
+# The home page's statements are built once (functools.cache): every candidate's home page runs them, and
+# building them costs more than running them.
+@cache
+def _memberships_statement():
     away = LearningBreak
-    rows = db.session.execute(
+    return (
         select(
             Cohort,
             _choice_missing().label("choice_missing"),
@@ -169,13 +168,55 @@ def cohort_panel(user) -> dict | None:
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
         .outerjoin(away, and_(away.member_id == CohortMember.id, away.ends_on.is_(None)))
         .where(
-            CohortMember.user_id == user.id,
+            CohortMember.user_id == bindparam("user_id"),
             CohortMember.role == MemberRole.CANDIDATE,
             # A cohort they moved out of is history: their work went with them to the new one.
             CohortMember.status != MemberStatus.TRANSFERRED,
         )
         .order_by(Cohort.start_date)
-    ).all()
+    )
+
+
+@cache
+def _coming_sessions_statement():
+    booked = (
+        select(SessionBooking.id)
+        .where(
+            SessionBooking.session_id == CohortSession.id,
+            SessionBooking.candidate_id == bindparam("user_id"),
+            SessionBooking.status == BookingStatus.BOOKED,
+        )
+        .exists()
+    )
+    coming = (
+        select(
+            CohortSession.id.label("id"),
+            booked.label("booked"),
+            func.row_number().over(order_by=(CohortSession.starts_at, CohortSession.id)).label("n"),
+        )
+        .where(
+            CohortSession.cohort_id.in_(bindparam("cohort_ids", expanding=True)),
+            CohortSession.ends_at >= bindparam("now"),
+            # A cancelled session is still shown to those booked on it (they were told), to no one else.
+            or_(CohortSession.status == SessionStatus.SCHEDULED, booked),
+        )
+        .subquery()
+    )
+    return (
+        select(CohortSession, coming.c.booked)
+        .join(coming, coming.c.id == CohortSession.id)
+        .where(or_(coming.c.booked, coming.c.n <= 3))
+        .order_by(CohortSession.starts_at, CohortSession.id)
+    )
+
+
+def cohort_panel(user) -> dict | None:
+    """A candidate's cohorts, their deadlines (the option choice, with a reminder when no option is chosen
+    yet), the sessions they booked and the next ones (two queries)."""
+    if not user.has_role(Role.CANDIDATE):
+        return None
+    today = uk_today()
+    rows = db.session.execute(_memberships_statement(), {"user_id": user.id}).all()
     if not rows:
         return None
     # What the candidate must be told first: a break (their clocks stand still) or a withdrawal (read-only).
@@ -193,34 +234,9 @@ def cohort_panel(user) -> dict | None:
         if missing and (cohort.choice_deadline is None or cohort.choice_deadline >= today)
     ]
     # The sessions still to come: those the candidate booked, and the next three of their cohorts.
-    booked = (
-        select(SessionBooking.id)
-        .where(
-            SessionBooking.session_id == CohortSession.id,
-            SessionBooking.candidate_id == user.id,
-            SessionBooking.status == BookingStatus.BOOKED,
-        )
-        .exists()
-    )
-    coming = (
-        select(
-            CohortSession.id.label("id"),
-            booked.label("booked"),
-            func.row_number().over(order_by=(CohortSession.starts_at, CohortSession.id)).label("n"),
-        )
-        .where(
-            CohortSession.cohort_id.in_([row[0].id for row in current]),
-            CohortSession.ends_at >= utcnow(),
-            # A cancelled session is still shown to those booked on it (they were told), to no one else.
-            or_(CohortSession.status == SessionStatus.SCHEDULED, booked),
-        )
-        .subquery()
-    )
     sessions = db.session.execute(
-        select(CohortSession, coming.c.booked)
-        .join(coming, coming.c.id == CohortSession.id)
-        .where(or_(coming.c.booked, coming.c.n <= 3))
-        .order_by(CohortSession.starts_at, CohortSession.id)
+        _coming_sessions_statement(),
+        {"user_id": user.id, "cohort_ids": [row[0].id for row in current], "now": utcnow()},
     ).all()
     return {
         "template": "qualification/cohorts/_home_panel.html",

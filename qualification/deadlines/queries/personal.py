@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from core.db.paging import keyset_filter
 from core.db.timeutil import uk_today
@@ -212,18 +213,28 @@ def enrolled_deadlines(with_pending_for: int | None = None, *, by_candidate: boo
     return query, g
 
 
+@cache
+def _personal_statement(one_cohort: bool):
+    """Built once: a candidate's home page and deadline pages run it on every visit."""
+    user_id = bindparam("user_id")
+    query, _ = enrolled_deadlines(with_pending_for=user_id)
+    query = query.where(ModuleEnrolment.candidate_id == user_id)
+    if one_cohort:
+        query = query.where(ModuleDeadline.cohort_id == bindparam("cohort_id"))
+    return query
+
+
 def personal_deadlines(
     user_id: int, cohort_id: int | None = None, today: date | None = None
 ) -> list[PersonalDeadline]:
     """The candidate's deadlines for the modules they study, in every cohort or one, as they stand today,
     soonest first (one query)."""
     today = today or uk_today()
-    query, _ = enrolled_deadlines(with_pending_for=user_id)
-    query = query.where(ModuleEnrolment.candidate_id == user_id)
-    if cohort_id is not None:
-        query = query.where(ModuleDeadline.cohort_id == cohort_id)
+    rows = db.session.execute(
+        _personal_statement(cohort_id is not None), {"user_id": user_id, "cohort_id": cohort_id}
+    )
     found = [
         PersonalDeadline(*head[:-1], pending=bool(head[-1]), breaks=breaks, today=today)
-        for head, breaks in fold_breaks(db.session.execute(query))
+        for head, breaks in fold_breaks(rows)
     ]
     return sorted(found, key=lambda p: (p.due, p.deadline.module_code, p.deadline.id))
