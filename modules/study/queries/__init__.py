@@ -1,0 +1,58 @@
+"""Read side of studying: a module's content and one person's progress (progress.py), and progress across
+all their modules for the home page and the planner (home.py)."""
+
+from modules.study.queries.home import (
+    Closed,
+    ModuleRow,
+    Overview,
+    closed_modules,
+    overview,
+    recent_logs,
+    study_panel,
+    study_queue,
+    study_time,
+)
+from modules.study.queries.progress import (
+    ModuleProgress,
+    OutlineActivity,
+    OutlineSection,
+    active_enrolments,
+    activity_or_404,
+    attempt_answers,
+    done_ids,
+    enrolment_for,
+    last_attempt,
+    module_or_404,
+    module_outline,
+    module_progress,
+    open_recoveries,
+    revision_of,
+    sections_of,
+)
+
+__all__ = [
+    "Closed",
+    "ModuleProgress",
+    "ModuleRow",
+    "OutlineActivity",
+    "OutlineSection",
+    "Overview",
+    "active_enrolments",
+    "activity_or_404",
+    "attempt_answers",
+    "closed_modules",
+    "done_ids",
+    "enrolment_for",
+    "last_attempt",
+    "module_or_404",
+    "module_outline",
+    "module_progress",
+    "open_recoveries",
+    "overview",
+    "recent_logs",
+    "revision_of",
+    "sections_of",
+    "study_panel",
+    "study_queue",
+    "study_time",
+]
