@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask import request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -48,3 +49,10 @@ class SlidingSessionInterface(SecureCookieSessionInterface):
             return False
         signed_at = getattr(session, "signed_at", None)
         return signed_at is None or datetime.now(UTC) - signed_at >= REFRESH_AFTER
+
+    def save_session(self, app, session, response) -> None:
+        # A static file is the same for everyone: no cookie, and no `Vary: Cookie`, which would make a
+        # browser fetch the year-long cached stylesheet again whenever the session cookie changed.
+        if request.endpoint == "static" and not session.modified:
+            return
+        super().save_session(app, session, response)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -49,3 +50,14 @@ def test_a_tampered_cookie_is_a_new_empty_session(client, candidate):
     response = client.get("/account")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_a_static_file_neither_varies_with_nor_sets_the_cookie(client, candidate):
+    login(client, candidate.email)
+    page = client.get("/account").get_data(as_text=True)
+    stylesheet = re.search(r'href="(/static/css/app\.css[^"]*)"', page).group(1)
+    response = client.get(stylesheet)
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert not _sent_session_cookie(response)
+    assert "immutable" in response.headers["Cache-Control"]
