@@ -121,13 +121,16 @@ def _queries(app, client, url: str) -> int:
     return len(statements)
 
 
-REPORT_BUDGET = 26  # the page: its people, results, six column groups, four charts; the downloads run fewer
+# The page: its people, results, six column groups, four charts; the downloads run fewer. The qualification's
+# tree (9 queries) is read once per worker and published version, not on every request.
+REPORT_BUDGET = 17
 
 
 def test_the_reports_run_the_same_number_of_queries_for_3_and_40_candidates(demo):
     _jo_meets_the_certificate(demo)
     client = _client(demo, LEADER)
     base = f"/cohorts/{cohort_id(demo)}/report"
+    client.get(base)  # the first request after start reads the qualification's tree
     urls = [
         base,
         f"{base}?module=M01&progress=no&state=Joined",
