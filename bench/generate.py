@@ -29,10 +29,9 @@ import os
 import random
 import sys
 import time
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
-
-from modules.study.models import EnrolmentStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -43,8 +42,10 @@ TIERS = {
     # candidates, assessors, evidence items (written accounts)
     "S": {"candidates": 200, "assessors": 10, "evidence": 2_000},
     "M": {"candidates": 2_000, "assessors": 60, "evidence": 30_000},
+    "L": {"candidates": 20_000, "assessors": 300, "evidence": 300_000},
 }
-BATCH = 1_000
+# Candidates whose evidence is built and inserted together (about 15 items each): bounds the memory used.
+EVIDENCE_PEOPLE = 500
 WORDS = [
     "pupils",
     "careers",
@@ -90,7 +91,7 @@ def assessor_email(n: int) -> str:
 
 
 def _text(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+    return " ".join(rng.choices(WORDS, k=words)).capitalize() + "."
 
 
 def _log(msg: str, started: float) -> None:
@@ -101,30 +102,25 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False, analysed: bool
     """Fill the database the environment names (DATABASE_URL etc.) with the tier's data, and analyse it
     unless told not to (`analysed=False` leaves it as a bulk load without statistics); return counts."""
     from flask_migrate import upgrade
-    from sqlalchemy import func, insert, select, update
+    from sqlalchemy import func, select, update
 
-    from bench.generate_assessment import add_assessment_data, bench_candidates
+    from bench.bulk import Bulk, Chain
+    from bench.generate_assessment import add_assessment_data
     from core.accounts.demo import load_demo
     from core.accounts.models import Invitation, Role, User
     from core.accounts.rules import hash_password
     from core.accounts.services.invitations import invite
     from core.app import create_app
-    from core.audit.models import AuditEvent
-    from core.audit.services import GENESIS_HASH, compute_hash
     from core.db.database import analyse
     from core.db.timeutil import utcnow
     from core.extensions import db
-    from modules.content.models import Activity, Section
     from modules.demo import load_demo_content
-    from modules.study.models import ActivityCompletion, ModuleEnrolment, ReflectionDraft, StudyPosition
-    from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
-    from portfolio.evidence.services import Content, content_hash
-    from portfolio.mapping.services import studied_modules
+    from modules.study.models import ActivityCompletion, ReflectionDraft
+    from portfolio.evidence.models import EvidenceItem
     from portfolio.submissions.models import Submission
     from qualification.cohorts.models import Cohort, CohortMember, MemberRole
-    from qualification.cohorts.services import add_staff, allocate_evenly, invite_candidate
+    from qualification.cohorts.services import add_staff
     from qualification.demo import DEMO_COHORT, load_demo_cohort, load_demo_qualification
-    from qualification.pathway.services import choose_options
 
     sizes = TIERS[tier]
     rng = random.Random(seed)
@@ -147,7 +143,8 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False, analysed: bool
         if db.session.scalar(select(func.count()).select_from(User).where(User.email.like("bench-%"))):
             raise SystemExit("This database already holds bench data: give generate.py a fresh one.")
 
-        # Assessors: the demo's two plus invited ones, all staff of the demo cohort.
+        # Assessors (a few hundred at most): the demo's two plus invited ones, all staff of the demo cohort,
+        # through the real services.
         for n in range(1, sizes["assessors"] - 2 + 1):
             outcome = invite(
                 leader,
@@ -157,265 +154,36 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False, analysed: bool
                 organisation="Northmoor University",
             )
             add_staff(leader, cohort, outcome.user, MemberRole.ASSESSOR)
-        db.session.commit()
-        log(f"{sizes['assessors']} assessors")
-
-        # Candidates, through the cohort service a course leader's form uses.
-        schools = [f"Bench School {i}" for i in range(1, 41)]
-        for n in range(1, sizes["candidates"] + 1):
-            invite_candidate(
-                leader,
-                cohort,
-                name=f"Bench Candidate {n}",
-                email=candidate_email(n),
-                school=rng.choice(schools),
-            )
-            if n % 200 == 0:
-                db.session.commit()
-        db.session.commit()
-        log(f"{sizes['candidates']} candidates invited")
-
         # One password for every bench account, as if each had accepted the invitation.
         hashed = hash_password(BENCH_PASSWORD)
-        now = utcnow()
-        bench_users = select(User.id).where(User.email.like("bench-%"))
         db.session.execute(
             update(User)
-            .where(User.id.in_(bench_users))
-            .values(password_hash=hashed, password_changed_at=now, version=User.version + 1)
+            .where(User.email.like("bench-%"))
+            .values(password_hash=hashed, password_changed_at=utcnow(), version=User.version + 1)
             .execution_options(synchronize_session=False)
         )
         db.session.execute(
             update(Invitation)
             .where(Invitation.email.like("bench-%"), Invitation.used_at.is_(None))
-            .values(used_at=now)
+            .values(used_at=utcnow())
         )
         db.session.commit()
-        log("passwords set")
+        log(f"{sizes['assessors']} assessors")
 
-        # Half the candidates have chosen their option (M04 or M05), through the pathway service.
-        members = db.session.scalars(bench_candidates(cohort.id)).all()
-        users = {u.id: u for u in db.session.scalars(select(User).where(User.email.like("bench-candidate%")))}
-        for i, member in enumerate(members):
-            if rng.random() < 0.5:
-                choose_options(
-                    users[member.user_id], member, [rng.choice(["M04", "M05"])], today=cohort.start_date
-                )
-            if i % 200 == 199:
-                db.session.commit()
-        db.session.commit()
-        allocate_evenly(leader, cohort)
-        db.session.commit()
-        log("options chosen, assessors allocated")
-
-        # Study progress: completions in order through M01-M03, a position, reflection drafts.
-        activities: dict[str, list[tuple[int, str]]] = {}
-        for code in ("M01", "M02", "M03"):
-            rows = db.session.execute(
-                select(Activity.id, Activity.kind)
-                .join(Section, Section.id == Activity.section_id)
-                .where(Section.family == "CCQ", Section.module_code == code)
-                .order_by(Section.position, Activity.position)
-            ).all()
-            activities[code] = [(r.id, r.kind) for r in rows]
-        completions, positions, drafts = [], [], []
-        for member in members:
-            uid = member.user_id
-            for code, weight in (("M01", 1.0), ("M02", 0.6), ("M03", 0.3)):
-                acts = activities[code]
-                done = int(len(acts) * weight * rng.random())
-                for activity_id, kind in acts[:done]:
-                    how = {"quiz": "auto", "reflection": "auto", "session": "attendance"}.get(kind, "manual")
-                    completions.append(
-                        {"user_id": uid, "activity_id": activity_id, "how": how, "completed_at": now}
-                    )
-                if done:
-                    positions.append(
-                        {
-                            "user_id": uid,
-                            "family": "CCQ",
-                            "module_code": code,
-                            "activity_id": acts[min(done, len(acts) - 1)][0],
-                            "anchor": "",
-                            "updated_at": now,
-                        }
-                    )
-                open_reflections = [a for a, k in acts[done:] if k == "reflection"]
-                for activity_id in open_reflections[: rng.randint(0, 2)]:
-                    drafts.append(
-                        {
-                            "user_id": uid,
-                            "activity_id": activity_id,
-                            "text": _text(rng, rng.randint(20, 120)),
-                            "revision": rng.randint(1, 6),
-                            "updated_at": now,
-                        }
-                    )
-        for table, rows in (
-            (ActivityCompletion.__table__, completions),
-            (StudyPosition.__table__, positions),
-            (ReflectionDraft.__table__, drafts),
-        ):
-            for i in range(0, len(rows), BATCH):
-                db.session.execute(insert(table), rows[i : i + BATCH])
-        db.session.commit()
-        log(f"{len(completions)} completions, {len(positions)} positions, {len(drafts)} drafts")
-
-        # Evidence: written accounts, version 1, mapped to criteria of the modules the candidate studies.
-        criteria_by_modules: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
-        member_criteria: dict[int, list[tuple[str, str, str]]] = {}
-        for member in members:
-            codes = tuple(
-                db.session.scalars(
-                    select(ModuleEnrolment.module_code)
-                    .where(
-                        ModuleEnrolment.candidate_id == member.user_id,
-                        ModuleEnrolment.status == EnrolmentStatus.ACTIVE,
-                    )
-                    .order_by(ModuleEnrolment.module_code)
-                )
-            )
-            if codes not in criteria_by_modules:
-                criteria_by_modules[codes] = [
-                    (m.family, m.code, c.ref)
-                    for m in studied_modules(member.user_id)
-                    for o in m.outcomes
-                    for c in o.criteria
-                ]
-            member_criteria[member.user_id] = criteria_by_modules[codes]
-        owners = [m.user_id for m in members]
-        per_owner, extra = divmod(sizes["evidence"], len(owners))
-        last = db.session.execute(
-            select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-        seq, prev_hash = (last.seq, last.row_hash) if last else (0, GENESIS_HASH)
-        made = 0
-        plan = [(uid, per_owner + (1 if i < extra else 0)) for i, uid in enumerate(owners)]
-        queue: list[tuple[int, Content]] = []
-
-        def flush_evidence(queue: list[tuple[int, Content]]) -> None:
-            nonlocal seq, prev_hash
-            stamp = utcnow().replace(microsecond=0)
-            anonymised = [rng.random() < 0.8 for _ in queue]
-            item_ids = db.session.scalars(
-                insert(EvidenceItem.__table__).returning(
-                    EvidenceItem.__table__.c.id, sort_by_parameter_order=True
-                ),
-                [
-                    {
-                        "candidate_id": uid,
-                        "kind": "account",
-                        "created_at": stamp,
-                        "anonymised_at": stamp if anon else None,
-                        "version": 1,
-                    }
-                    for (uid, _c), anon in zip(queue, anonymised, strict=True)
-                ],
-            ).all()
-            hashes = [content_hash("account", c) for _uid, c in queue]
-            version_ids = db.session.scalars(
-                insert(EvidenceVersion.__table__).returning(
-                    EvidenceVersion.__table__.c.id, sort_by_parameter_order=True
-                ),
-                [
-                    {
-                        "item_id": iid,
-                        "number": 1,
-                        "title": c.title,
-                        "activity_date": c.activity_date,
-                        "context_md": c.context_md,
-                        "body_md": c.body_md,
-                        "url": None,
-                        "blob_sha256": None,
-                        "file_name": None,
-                        "content_hash": h,
-                        "created_at": stamp,
-                        "created_by_id": uid,
-                    }
-                    for iid, (uid, c), h in zip(item_ids, queue, hashes, strict=True)
-                ],
-            ).all()
-            table = EvidenceItem.__table__
-            for iid, vid in zip(item_ids, version_ids, strict=True):
-                db.session.execute(table.update().where(table.c.id == iid).values(current_version_id=vid))
-            mappings = []
-            for iid, (uid, _c) in zip(item_ids, queue, strict=True):
-                for family, code, ref in rng.sample(member_criteria[uid], rng.randint(1, 2)):
-                    mappings.append(
-                        {
-                            "item_id": iid,
-                            "family": family,
-                            "module_code": code,
-                            "criterion_ref": ref,
-                            "note": "",
-                            "created_at": stamp,
-                        }
-                    )
-            db.session.execute(insert(CriterionMapping.__table__), mappings)
-            emails = {u.id: u.email for u in users.values()}
-            events = []
-            for iid, (uid, c), h, anon in zip(item_ids, queue, hashes, anonymised, strict=True):
-                seq += 1
-                event = AuditEvent(
-                    seq=seq,
-                    occurred_at=stamp,
-                    actor_id=uid,
-                    actor_label=emails[uid],
-                    actor_role="candidate",
-                    action="evidence_added",
-                    object_type="EvidenceItem",
-                    object_id=str(iid),
-                    request_id=None,
-                    ip_address=None,
-                    prev_hash=prev_hash,
-                    details_json=json.dumps(
-                        {
-                            "kind": "account",
-                            "title": c.title,
-                            "version": 1,
-                            "content_hash": h,
-                            "blob": None,
-                            "tags": [],
-                            "anonymised": anon,
-                            "source": None,
-                        },
-                        sort_keys=True,
-                        default=str,
-                        ensure_ascii=False,
-                    ),
-                )
-                event.row_hash = compute_hash(event)
-                prev_hash = event.row_hash
-                events.append(
-                    {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns if c.key != "id"}
-                )
-            db.session.execute(insert(AuditEvent.__table__), events)
-            db.session.commit()
-
-        for uid, count in plan:
-            for _ in range(count):
-                body = "\n\n".join(_text(rng, rng.randint(40, 90)) for _ in range(rng.randint(2, 5)))
-                content = Content(
-                    title=_text(rng, rng.randint(3, 8))[:200],
-                    activity_date=EVIDENCE_ANCHOR - timedelta(days=rng.randint(1, 400)),
-                    context_md=_text(rng, rng.randint(10, 30)),
-                    body_md=body,
-                    url=None,
-                    blob_sha256=None,
-                    file_name=None,
-                )
-                queue.append((uid, content))
-                if len(queue) >= BATCH:
-                    flush_evidence(queue)
-                    made += len(queue)
-                    queue = []
-        if queue:
-            flush_evidence(queue)
-            made += len(queue)
+        # Everything else in bulk, in one transaction, with the rows the services write.
+        bulk = Bulk(db.session)
+        bulk.begin()
+        chain = Chain(db.session, seed)
+        people = _join_candidates(bulk, chain, rng, leader, cohort, sizes["candidates"], hashed)
+        log(f"{len(people)} candidates joined, {sum(1 for p in people if p.option)} chose an option")
+        study = _study(bulk, rng, people)
+        log(f"{study['completions']} completions, {study['positions']} positions, {study['drafts']} drafts")
+        made = _evidence(bulk, chain, rng, cohort, people, sizes["evidence"])
         log(f"{made} evidence items")
-
-        assessment = add_assessment_data(tier, rng, cohort, log)
+        assessment = add_assessment_data(tier, rng, cohort, log, bulk, [p.user_id for p in people])
+        bulk.end()
         db.session.commit()
+        log("committed")
         if analysed:
             # Bulk-loaded tables have no statistics until analysed: the planner takes them for tiny.
             analyse()
@@ -425,7 +193,7 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False, analysed: bool
         counts = {
             "tier": tier,
             "seed": seed,
-            "candidates": len(members),
+            "candidates": len(people),
             "assessors": db.session.scalar(
                 select(func.count())
                 .select_from(CohortMember)
@@ -442,6 +210,366 @@ def generate(tier: str, *, seed: int = 2026, quiet: bool = False, analysed: bool
         db.session.remove()
         db.engine.dispose()
     return counts
+
+
+@dataclass
+class Person:
+    """A generated candidate: their account, membership, modules (compulsory, then the option chosen)."""
+
+    user_id: int
+    email: str
+    member_id: int
+    modules: list[str]
+    option: str | None
+    at: datetime
+
+
+def _compulsory(spec, award_code: str) -> list[str]:
+    # As pathway's _required_modules: the award's compulsory modules, then those of the awards it includes.
+    by_code = {a.code: a for a in spec.awards}
+    codes: list[str] = []
+    stack = [by_code[award_code]]
+    while stack:
+        current = stack.pop(0)
+        stack += [by_code[c] for c in current.includes if c in by_code]
+        codes += [c for c in current.compulsory if c not in codes]
+    return codes
+
+
+def _join_candidates(bulk, chain, rng, leader, cohort, count: int, hashed: str) -> list[Person]:
+    """Candidates as `invite_candidate` leaves them once they have accepted the invitation (account with a
+    role and a password, used invitation, membership, compulsory modules, an assessor by the cohort's even
+    rule), half of them with an option chosen as `choose_options` saves it; each step's audit row. The
+    invitation emails are not queued: they would only wait in the outbox."""
+    from core.accounts.models import Invitation, Role, User, UserRole
+    from core.accounts.services.invitations import INVITATION_LIFETIME
+    from core.accounts.services.sessions import normalise_email
+    from core.db.timeutil import utcnow
+    from modules.study.models import ModuleEnrolment
+    from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole, MemberStatus
+    from qualification.cohorts.rules import even_spread_choice
+    from qualification.cohorts.services import assessor_loads
+    from qualification.pathway.models import PathwayChoice
+    from qualification.versions.services import spec_of_version
+
+    version = cohort.qualification_version
+    family = version.qualification.code
+    module_ids = {link.code: link.module_id for link in version.module_links}
+    compulsory = _compulsory(spec_of_version(version), cohort.award_code)
+    loads = assessor_loads(cohort)
+    schools = [f"Bench School {i}" for i in range(1, 41)]
+    user_ids = bulk.ids(User.__table__, count)
+    member_ids = bulk.ids(CohortMember.__table__, count)
+    invitation_ids = bulk.ids(Invitation.__table__, count)
+    people: list[Person] = []
+    users, roles, invitations, members, enrolments, allocations = [], [], [], [], [], []
+    at = utcnow()
+    who = {"actor_id": leader.id, "actor_label": leader.email, "at": at}
+    for n, uid, mid, iid in zip(range(1, count + 1), user_ids, member_ids, invitation_ids, strict=True):
+        email, name, school = normalise_email(candidate_email(n)), f"Bench Candidate {n}", rng.choice(schools)
+        users.append(
+            {
+                "id": uid,
+                "email": email,
+                "name": name,
+                "organisation": school,
+                "password_hash": hashed,
+                "created_at": at,
+                "password_changed_at": at,
+                "version": 2,
+            }
+        )
+        roles.append({"user_id": uid, "role": Role.CANDIDATE.value, "granted_at": at})
+        chain.append(
+            "user_invited",
+            **who,
+            actor_role=None,
+            object_type="User",
+            object_id=uid,
+            details={"email": email, "roles": [Role.CANDIDATE.value]},
+        )
+        invitations.append(
+            {
+                "id": iid,
+                "token_hash": hashlib.sha256(f"bench-invitation-{n}".encode()).hexdigest(),
+                "email": email,
+                "name": name,
+                "role": Role.CANDIDATE.value,
+                "invited_by_id": leader.id,
+                "created_at": at,
+                "expires_at": at + INVITATION_LIFETIME,
+                "used_at": at,
+            }
+        )
+        chain.append(
+            "invitation_sent",
+            **who,
+            actor_role="course_leader",
+            object_type="Invitation",
+            object_id=iid,
+            details={"email": email, "role": Role.CANDIDATE.value},
+        )
+        members.append(
+            {
+                "id": mid,
+                "cohort_id": cohort.id,
+                "user_id": uid,
+                "role": MemberRole.CANDIDATE.value,
+                "school": school,
+                "added_at": at,
+                "status": MemberStatus.ACTIVE.value,
+            }
+        )
+        for code in compulsory:
+            enrolments.append(_enrolment(uid, family, code, module_ids[code], cohort.id, at))
+        chain.append(
+            "cohort_candidate_added",
+            **who,
+            actor_role="course_leader",
+            object_type="Cohort",
+            object_id=cohort.id,
+            details={"user_id": uid, "email": email, "school": school},
+        )
+        if cohort.allocation_rule == "even" and (assessor := even_spread_choice(loads, uid)) is not None:
+            allocations.append(
+                {"cohort_id": cohort.id, "candidate_id": uid, "assessor_id": assessor, "allocated_at": at}
+            )
+            loads[assessor] = (loads[assessor][0] + 1, loads[assessor][1])
+            chain.append(
+                "assessor_allocated",
+                **who,
+                actor_role="course_leader",
+                object_type="Cohort",
+                object_id=cohort.id,
+                details={"candidate_id": uid, "before": None, "after": assessor, "rule": "even"},
+            )
+        people.append(Person(uid, email, mid, list(compulsory), None, at))
+    # Half of them choose their option (M04 or M05), as the pathway page saves it.
+    choices = []
+    for person in people:
+        if rng.random() < 0.5:
+            option = rng.choice(["M04", "M05"])
+            person.option = option
+            person.modules.append(option)
+            choices.append(
+                {"member_id": person.member_id, "module_code": option, "position": 0, "chosen_at": at}
+            )
+            enrolments.append(_enrolment(person.user_id, family, option, module_ids[option], cohort.id, at))
+            chain.append(
+                "pathway_chosen",
+                at=at,
+                actor_id=person.user_id,
+                actor_label=person.email,
+                actor_role="candidate",
+                object_type="Cohort",
+                object_id=cohort.id,
+                details={"member_id": person.member_id, "before": [], "after": [option]},
+            )
+    bulk.insert(User.__table__, users)
+    bulk.insert(UserRole.__table__, roles)
+    bulk.insert(Invitation.__table__, invitations)
+    bulk.insert(CohortMember.__table__, members)
+    bulk.insert(ModuleEnrolment.__table__, enrolments)
+    bulk.insert(AssessorAllocation.__table__, allocations)
+    bulk.insert(PathwayChoice.__table__, choices)
+    chain.write(bulk)
+    return people
+
+
+def _enrolment(uid: int, family: str, code: str, module_id: int, cohort_id: int, at: datetime) -> dict:
+    from modules.study.models import EnrolmentStatus
+
+    return {
+        "candidate_id": uid,
+        "family": family,
+        "module_code": code,
+        "module_id": module_id,
+        "cohort_id": cohort_id,
+        "status": EnrolmentStatus.ACTIVE.value,
+        "enrolled_at": at,
+    }
+
+
+def _study(bulk, rng, people: list[Person]) -> dict:
+    """Activity completions in order through M01-M03, a study position per module begun, reflection drafts."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from modules.content.models import Activity, Section
+    from modules.study.models import ActivityCompletion, ReflectionDraft, StudyPosition
+
+    activities: dict[str, list[tuple[int, str]]] = {}
+    for code in ("M01", "M02", "M03"):
+        rows = db.session.execute(
+            select(Activity.id, Activity.kind)
+            .join(Section, Section.id == Activity.section_id)
+            .where(Section.family == "CCQ", Section.module_code == code)
+            .order_by(Section.position, Activity.position)
+        ).all()
+        activities[code] = [(r.id, r.kind) for r in rows]
+    how_of = {"quiz": "auto", "reflection": "auto", "session": "attendance"}
+    completions, positions, drafts = [], [], []
+    for person in people:
+        uid, now = person.user_id, person.at
+        for code, weight in (("M01", 1.0), ("M02", 0.6), ("M03", 0.3)):
+            acts = activities[code]
+            done = int(len(acts) * weight * rng.random())
+            for activity_id, kind in acts[:done]:
+                completions.append(
+                    {
+                        "user_id": uid,
+                        "activity_id": activity_id,
+                        "how": how_of.get(kind, "manual"),
+                        "completed_at": now,
+                    }
+                )
+            if done:
+                positions.append(
+                    {
+                        "user_id": uid,
+                        "family": "CCQ",
+                        "module_code": code,
+                        "activity_id": acts[min(done, len(acts) - 1)][0],
+                        "anchor": "",
+                        "updated_at": now,
+                    }
+                )
+            open_reflections = [a for a, k in acts[done:] if k == "reflection"]
+            for activity_id in open_reflections[: rng.randint(0, 2)]:
+                drafts.append(
+                    {
+                        "user_id": uid,
+                        "activity_id": activity_id,
+                        "text": _text(rng, rng.randint(20, 120)),
+                        "revision": rng.randint(1, 6),
+                        "updated_at": now,
+                    }
+                )
+    bulk.insert(ActivityCompletion.__table__, completions)
+    bulk.insert(StudyPosition.__table__, positions)
+    bulk.insert(ReflectionDraft.__table__, drafts)
+    return {"completions": len(completions), "positions": len(positions), "drafts": len(drafts)}
+
+
+def _evidence(bulk, chain, rng, cohort, people: list[Person], total: int) -> int:
+    """Written accounts, version 1, each mapped to one or two criteria of the modules its author studies,
+    with the `evidence_added` row `add_item` appends to the audit chain."""
+    from sqlalchemy import text
+
+    from core.db.timeutil import utcnow
+    from core.extensions import db
+    from portfolio.evidence.models import CriterionMapping, EvidenceItem, EvidenceVersion
+    from portfolio.evidence.services import Content, content_hash
+    from qualification.versions.services import spec_of_version
+
+    spec = spec_of_version(cohort.qualification_version)
+    by_module = {
+        m.code: [(spec.code, m.code, c.ref) for o in m.outcomes for c in o.criteria] for m in spec.modules
+    }
+    criteria_of: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+    per_owner, extra = divmod(total, len(people)) if people else (0, 0)
+    stamp = utcnow().replace(microsecond=0)
+    items_table, versions_table = EvidenceItem.__table__, EvidenceVersion.__table__
+    made = 0
+    for start in range(0, len(people), EVIDENCE_PEOPLE):
+        group = people[start : start + EVIDENCE_PEOPLE]
+        plan = [(p, per_owner + (1 if start + i < extra else 0)) for i, p in enumerate(group)]
+        n = sum(k for _p, k in plan)
+        item_ids, version_ids = bulk.ids(items_table, n), bulk.ids(versions_table, n)
+        items, versions, mappings = [], [], []
+        slot = 0
+        for person, k in plan:
+            key = tuple(sorted(person.modules))
+            if key not in criteria_of:
+                criteria_of[key] = [c for code in key for c in by_module.get(code, [])]
+            criteria = criteria_of[key]
+            for _ in range(k):
+                iid, vid = item_ids[slot], version_ids[slot]
+                slot += 1
+                body = "\n\n".join(_text(rng, rng.randint(40, 90)) for _ in range(rng.randint(2, 5)))
+                content = Content(
+                    title=_text(rng, rng.randint(3, 8))[:200],
+                    activity_date=EVIDENCE_ANCHOR - timedelta(days=rng.randint(1, 400)),
+                    context_md=_text(rng, rng.randint(10, 30)),
+                    body_md=body,
+                    url=None,
+                    blob_sha256=None,
+                    file_name=None,
+                )
+                anonymised = rng.random() < 0.8
+                digest = content_hash("account", content)
+                items.append(
+                    {
+                        "id": iid,
+                        "candidate_id": person.user_id,
+                        "kind": "account",
+                        "created_at": stamp,
+                        "anonymised_at": stamp if anonymised else None,
+                        "version": 1,
+                    }
+                )
+                versions.append(
+                    {
+                        "id": vid,
+                        "item_id": iid,
+                        "number": 1,
+                        "title": content.title,
+                        "activity_date": content.activity_date,
+                        "context_md": content.context_md,
+                        "body_md": content.body_md,
+                        "content_hash": digest,
+                        "created_at": stamp,
+                        "created_by_id": person.user_id,
+                    }
+                )
+                for family, code, ref in rng.sample(criteria, rng.randint(1, 2)):
+                    mappings.append(
+                        {
+                            "item_id": iid,
+                            "family": family,
+                            "module_code": code,
+                            "criterion_ref": ref,
+                            "note": "",
+                            "created_at": stamp,
+                        }
+                    )
+                chain.append(
+                    "evidence_added",
+                    at=stamp,
+                    actor_id=person.user_id,
+                    actor_label=person.email,
+                    actor_role="candidate",
+                    object_type="EvidenceItem",
+                    object_id=iid,
+                    details={
+                        "kind": "account",
+                        "title": content.title,
+                        "version": 1,
+                        "content_hash": digest,
+                        "blob": None,
+                        "tags": [],
+                        "anonymised": anonymised,
+                        "source": None,
+                    },
+                )
+        bulk.insert(items_table, items)
+        bulk.insert(versions_table, versions)
+        bulk.insert(CriterionMapping.__table__, mappings)
+        chain.write(bulk)
+        made += len(items)
+    # Each item's current version, in one statement (the two tables name each other).
+    if bulk.postgresql:
+        sql = (
+            "UPDATE evidence_items AS i SET current_version_id = v.id FROM evidence_versions AS v "
+            "WHERE v.item_id = i.id AND v.number = 1 AND i.current_version_id IS NULL"
+        )
+    else:
+        sql = (
+            "UPDATE evidence_items SET current_version_id = (SELECT v.id FROM evidence_versions AS v "
+            "WHERE v.item_id = evidence_items.id AND v.number = 1) WHERE current_version_id IS NULL"
+        )
+    db.session.execute(text(sql))
+    return made
 
 
 def bench_env(instance: Path, database_url: str | None) -> dict[str, str]:

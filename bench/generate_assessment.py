@@ -1,9 +1,10 @@
 """Assessment data for the benchmark (W3, W4, W6), in bulk with the row shapes the services write.
 
-- QUEUE_ASSESSOR gets the candidates of the queue (all of them at tier S, the first 1,000 at M) allocated to
-  them, and each of those candidates five modules (M01-M05) submitted twice (attempts 1 and 2, a submission
-  and a resubmission), none started: 2,000 waiting at S, 10,000 at M, submitted over the last 60 days (so
-  some are overdue against the 15-day target). One snapshot entry each (the candidate's first evidence).
+- QUEUE_ASSESSOR gets the candidates of the queue (all of them at tier S, the first 1,000 at M, 10,000 at L)
+  allocated to them, and each of those candidates five modules (M01-M05) submitted twice (attempts 1 and 2, a
+  submission and a resubmission), none started: 2,000 waiting at S, 10,000 at M, 100,000 at L, submitted over
+  the last 60 days (so some are overdue against the 15-day target). One snapshot entry each (the
+  candidate's first evidence).
 - W6_ASSESSMENTS of those attempts are already in marking (assessment with one open judgement per criterion)
   for the concurrent sign-off workload.
 - Released decisions with module results (the cohort report's figures): a share of candidates achieved M01,
@@ -20,10 +21,9 @@ import random
 from datetime import date, timedelta
 
 QUEUE_ASSESSOR = "bench-assessor001@bench.example"
-QUEUE_CANDIDATES = {"S": 200, "M": 1_000}
+QUEUE_CANDIDATES = {"S": 200, "M": 1_000, "L": 10_000}
 QUEUE_MODULES = ("M01", "M02", "M03", "M04", "M05")
 W6_ASSESSMENTS = 24
-BATCH = 1_000
 RESULTS_ANCHOR = date(2026, 6, 1)
 
 
@@ -31,43 +31,10 @@ def _hash(*parts) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def bench_candidates(cohort_id: int, what=None):
-    """A select of the cohort's generated candidates (the demo's own are not bench data), in join order:
-    their CohortMember rows, or the column `what`."""
-    from sqlalchemy import select
-
-    from core.accounts.models import User
-    from qualification.cohorts.models import CohortMember, MemberRole
-
-    return (
-        select(CohortMember if what is None else what)
-        .join(User, User.id == CohortMember.user_id)
-        .where(
-            CohortMember.cohort_id == cohort_id,
-            CohortMember.role == MemberRole.CANDIDATE,
-            User.email.like("bench-%"),
-        )
-        .order_by(CohortMember.id)
-    )
-
-
-def insert_batched(table, rows: list[dict]) -> list[int]:
-    """Insert the rows BATCH at a time; their new ids, in the rows' order."""
-    from sqlalchemy import insert
-
-    from core.extensions import db
-
-    ids: list[int] = []
-    for i in range(0, len(rows), BATCH):
-        ids += db.session.scalars(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows[i : i + BATCH]
-        ).all()
-    return ids
-
-
-def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
-    """Submissions, assessments and module results for the tier; returns counts for the summary."""
-    from sqlalchemy import func, insert, select, update
+def add_assessment_data(tier: str, rng: random.Random, cohort, log, bulk, candidate_ids: list[int]) -> dict:
+    """Submissions, assessments and module results for the tier, through the generator's bulk writer (in
+    its transaction); `candidate_ids` are the generated candidates in join order. Returns counts."""
+    from sqlalchemy import func, select, update
 
     from assessors.marking.models import Assessment, CriterionJudgement
     from core.accounts.models import User
@@ -76,7 +43,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
     from modules.catalogue.models import AssessmentCriterion, LearningOutcome
     from portfolio.evidence.models import EvidenceItem
     from portfolio.submissions.models import Submission, SubmissionEntry
-    from qualification.cohorts.models import AssessorAllocation, CohortMember
+    from qualification.cohorts.models import AssessorAllocation
     from qualification.results.models import ModuleResult
 
     now = utcnow().replace(microsecond=0)
@@ -92,7 +59,6 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             )
         )
     assessor_id = db.session.scalar(select(User.id).where(User.email == QUEUE_ASSESSOR))
-    candidate_ids = list(db.session.scalars(bench_candidates(cohort.id, CohortMember.user_id)))
     queue_ids = candidate_ids[: QUEUE_CANDIDATES[tier]]
     db.session.execute(
         update(AssessorAllocation)
@@ -108,7 +74,8 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
     )
 
     def submissions(rows: list[dict]) -> list[int]:
-        ids = insert_batched(Submission.__table__, rows)
+        ids = list(bulk.ids(Submission.__table__, len(rows)))
+        bulk.insert(Submission.__table__, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
         entries = [
             {
                 "submission_id": sid,
@@ -120,8 +87,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             for sid, row in zip(ids, rows, strict=True)
             if row["candidate_id"] in first_version
         ]
-        for i in range(0, len(entries), BATCH):
-            db.session.execute(insert(SubmissionEntry.__table__), entries[i : i + BATCH])
+        bulk.insert(SubmissionEntry.__table__, entries)
         return ids
 
     def submission_row(uid: int, code: str, attempt: int, status: str, submitted_at) -> dict:
@@ -148,7 +114,6 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
         for attempt in (1, 2)
     ]
     waiting_ids = submissions(waiting)
-    db.session.commit()
     log(f"{len(waiting_ids)} submissions waiting for {QUEUE_ASSESSOR}")
 
     def assessment_row(sid: int, sub: dict, state: str, decision: str | None, assessor: int) -> dict:
@@ -180,7 +145,8 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
         }
 
     def assessments(rows: list[dict]) -> list[int]:
-        ids = insert_batched(Assessment.__table__, rows)
+        ids = list(bulk.ids(Assessment.__table__, len(rows)))
+        bulk.insert(Assessment.__table__, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
         judgements = [
             {
                 "assessment_id": aid,
@@ -191,8 +157,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             for aid, row in zip(ids, rows, strict=True)
             for ref in criteria[row["module_code"]]
         ]
-        for i in range(0, len(judgements), BATCH):
-            db.session.execute(insert(CriterionJudgement.__table__), judgements[i : i + BATCH])
+        bulk.insert(CriterionJudgement.__table__, judgements)
         return ids
 
     # W6: the first attempts of the first candidates, opened for marking by the queue's assessor.
@@ -265,9 +230,7 @@ def add_assessment_data(tier: str, rng: random.Random, cohort, log) -> dict:
             for i, (sid, sub) in enumerate(zip(pending_ids, pending, strict=True))
         ]
     )
-    for i in range(0, len(results), BATCH):
-        db.session.execute(insert(ModuleResult.__table__), results[i : i + BATCH])
-    db.session.commit()
+    bulk.insert(ModuleResult.__table__, results)
     log(f"{len(results)} module results, {len(released_ids)} released, {len(pending_ids)} pending decisions")
     return {
         "submissions_waiting_in_queue": len(waiting_ids),

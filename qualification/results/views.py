@@ -33,9 +33,9 @@ from qualification.results.forms import ReportFilterForm
 from qualification.results.queries.export import report_csv, report_xlsx
 from qualification.results.queries.figures import report_figures
 from qualification.results.queries.overview import cohorts_led, overview
-from qualification.results.queries.report import CohortReport, ReportActivity, cohort_report
+from qualification.results.queries.report import CohortReport, ReportActivity, cohort_report, page_of
 from qualification.results.queries.transcript import build_transcript
-from qualification.versions.services import spec_of_version
+from qualification.versions.services import published_spec
 
 bp = Blueprint("results", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -101,10 +101,16 @@ def _activity(cohort_id: int) -> ReportActivity:
 
 def _report(cohort: Cohort) -> tuple[CohortReport, ReportFilterForm]:
     """The report for the filters in the query string, and the filter form offering the cohort's choices."""
-    spec = spec_of_version(cohort.qualification_version)
+    # A published version never changes: its spec is read once per worker, not on every request.
+    spec = published_spec(cohort.qualification_version)
     form = ReportFilterForm(request.args)
     report = cohort_report(cohort, spec, _columns(), form.filters(spec))
     return report, form.offer(report)
+
+
+def _candidate_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _today():
@@ -120,8 +126,10 @@ def _file_name(cohort: Cohort, extension: str) -> str:
 def show_report(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     report, form = _report(cohort)
-    # The downloads carry the same filters: what is downloaded is what is shown.
+    # The downloads and the other pages carry the same filters: what is downloaded is what is shown.
     kept = {key: value for key, value in request.args.items() if key in form.data and value}
+    page = page_of(report, after=_candidate_arg("after"), before=_candidate_arg("before"))
+    here = "qualification.results.show_report"
     # One url_for, not 2,000: each row's transcript link is this prefix and the candidate's id.
     transcripts = url_for("qualification.cohorts.show_cohort", cohort_id=cohort.id) + "/candidates/"
     return render_template(
@@ -130,6 +138,9 @@ def show_report(cohort_id: int):
         totals=report.totals,
         form=form,
         kept=kept,
+        page=page,
+        next_url=page.next_after and url_for(here, cohort_id=cohort.id, **kept, after=page.next_after),
+        prev_url=page.prev_before and url_for(here, cohort_id=cohort.id, **kept, before=page.prev_before),
         figures=report_figures(report, _activity(cohort.id), _today()),
         transcripts=transcripts,
     )

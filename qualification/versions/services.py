@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from operator import attrgetter
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -301,6 +302,28 @@ def spec_of_version(version: QualificationVersion, *, loaded: bool = False) -> S
         modules=modules,
         awards=awards,
     )
+
+
+# Specs of published versions kept per worker (a handful of qualifications, a few versions each).
+PUBLISHED_SPECS_KEPT = 32
+
+
+def published_spec(version: QualificationVersion) -> Spec:
+    """spec_of_version, remembered per worker for a published or retired version: publishing freezes a
+    version (its editor refuses changes, a module edit makes a new revision for the next draft), so its spec
+    is the same on every request. A draft's is read each time. Kept by id and time of publishing, in the
+    app, so a database recreated with the same ids (the tests) never gets another's spec."""
+    if version.status == VersionStatus.DRAFT or version.published_at is None:
+        return spec_of_version(version)
+    kept: dict = current_app.extensions.setdefault("waymark_published_specs", {})
+    key = (version.id, version.published_at)
+    spec = kept.get(key)
+    if spec is None:
+        spec = spec_of_version(version)
+        while len(kept) >= PUBLISHED_SPECS_KEPT:
+            kept.pop(next(iter(kept)), None)
+        kept[key] = spec
+    return spec
 
 
 CODE_PATTERN = re.compile(r"[A-Z0-9-]{2,20}")

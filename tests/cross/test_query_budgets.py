@@ -58,7 +58,8 @@ PAGES = [
     ),  # quality.md W3 (tests/assessors/queue/test_queue.py)
     ("assessor@northmoor.example", "/", 8),
     # quality.md W4: the cohort report with its charts, and the report across the leader's cohorts
-    ("leader@northmoor.example", "/cohorts/1/report", 26),
+    # (once the worker has read the published qualification's tree: 9 statements more on its first request)
+    ("leader@northmoor.example", "/cohorts/1/report", 17),
     ("leader@northmoor.example", "/cohorts/reports", 21),
 ]
 
@@ -69,6 +70,7 @@ def test_page_stays_within_its_query_budget_as_data_grows(demo, email, url, budg
     client = app.test_client()
     if email:
         login(client, email, DEMO_PASSWORD)
+    client.get(url)  # what a worker reads once (a published qualification's tree) is not the page's cost
     small = statements_for(app, client, url)
     _grow(app, 25)
     large = statements_for(app, client, url)

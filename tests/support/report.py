@@ -94,13 +94,14 @@ def invite(app, name: str, email: str, school: str = "A School") -> None:
 
 
 def grow(app, total: int) -> None:
-    """More candidates, with results, options and submissions, until the cohort has `total`."""
+    """More candidates, with results, options and submissions, until the cohort has `total` (again and again:
+    the demo's three candidates, then Extra 0, Extra 1 and so on)."""
     the_cohort = cohort_id(app)
     with app.app_context():
         leader = db.session.scalar(select(User).where(User.email == LEADER))
         cohort = db.session.get(Cohort, the_cohort)
-        have = len([m for m in cohort.members if m.role == "candidate"])
-        for n in range(total - have):
+        first = len([m for m in cohort.members if m.role == "candidate"]) - 3
+        for n in range(first, total - 3):
             user, _ = invite_candidate(
                 leader, cohort, name=f"Extra {n}", email=f"extra{n}@school.example", school="A School"
             )
@@ -111,7 +112,7 @@ def grow(app, total: int) -> None:
             )
             choose_options(user, member, ["M05"], today=cohort.start_date)
         db.session.commit()
-    for n in range(total - 3):
+    for n in range(first, total - 3):
         achieve(app, f"extra{n}@school.example", "M01", date(2026, 11, 1 + n % 20))
         if n % 3 == 0:
             submission(app, f"extra{n}@school.example", "M02", state="released", status="achieved")

@@ -121,13 +121,17 @@ def _queries(app, client, url: str) -> int:
     return len(statements)
 
 
-REPORT_BUDGET = 26  # the page: its people, results, six column groups, four charts; the downloads run fewer
+# The page: its people, results, six column groups, four charts; the downloads run fewer. The qualification's
+# tree (9 queries) is read once per worker and published version, not on every request. The report across
+# the leader's cohorts reads the trees of their versions each time (21).
+PAGE_BUDGET, REPORT_BUDGET = 17, 21
 
 
 def test_the_reports_run_the_same_number_of_queries_for_3_and_40_candidates(demo):
     _jo_meets_the_certificate(demo)
     client = _client(demo, LEADER)
     base = f"/cohorts/{cohort_id(demo)}/report"
+    client.get(base)  # the first request after start reads the qualification's tree
     urls = [
         base,
         f"{base}?module=M01&progress=no&state=Joined",
@@ -142,6 +146,7 @@ def test_the_reports_run_the_same_number_of_queries_for_3_and_40_candidates(demo
     with demo.app_context():
         assert len(db.session.get(Cohort, the_cohort).members) > 40
     assert small == large
+    assert large[0] <= PAGE_BUDGET, large
     assert max(large) <= REPORT_BUDGET, large
 
 
