@@ -340,6 +340,10 @@ def w8_burst(server: Server, env: dict, counts: dict, payload: bytes, pool: Mark
         **check,
         **memory,
     }
+    if not acknowledged:
+        # Nothing was submitted: "0 lost, 0 duplicated" would be a pass about nothing.
+        out["lost"] = out["duplicated"] = out["finished_s"] = None
+        out["not_measured"] = dict.fromkeys(("lost", "duplicated", "finished_s"), "no submission was made")
     if len(pairs) < args.w8_candidates:
         out["note"] = (
             f"only {len(pairs)} generated candidates have a module they may submit at tier {counts['tier']} "
