@@ -673,12 +673,14 @@ def run_database(args, database_url: str | None, only: set[str]) -> dict:
         if wrk_path() is None:
             print(f"  W0: FAIL - {INSTALL_HINT}", flush=True)
             ping["not_measured"] = {"floor_errors": INSTALL_HINT}
+            ping["floor_source"] = "none: requests_per_s is the Python client's, not the floor"
         else:
             wrk = wrk_floor(port, browsers, instance, args)
             ping["wrk"] = wrk["W0"]
             ping["python_client_requests_per_s"] = ping["requests_per_s"]
             ping["requests_per_s"] = wrk["W0"]["requests_per_s"]
             ping["floor_errors"] = wrk["W0"]["errors"] + wrk["W1"]["errors"]
+            ping["floor_source"] = "wrk"
         workloads["W0"] = ping
 
         for wid, path in (("W1", "/study/CCQ/M01"), ("W2", "/")):
