@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import html
+import json
+import os
 import random
 import re
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from urllib.parse import quote_plus
 
 from assessors.marking.models import MarkingStatus
 from bench.generate import BENCH_PASSWORD
-from bench.run import Browser, csrf_token, log_in, measure, request
+from bench.run import ROOT, Browser, csrf_token, log_in, measure, request
 
 LEADER = "leader@northmoor.example"
 DEMO_PASSWORD = "waymark-demo-2026"  # noqa: S105 - the demo's documented password
@@ -20,6 +25,17 @@ _NEXT = re.compile(rb'<a href="([^"]+)" rel="next"')
 _VERSION = re.compile(rb'<input[^>]*name="version"[^>]*value="(\d+)"')
 _OUTCOME = re.compile(rb'name="outcome-([^"]+)"')
 _QUEUE_ROW = re.compile(rb'<tr id="queue-')
+
+
+def judged_met(page: bytes) -> dict[str, str]:
+    """Every criterion of a marking page judged met, each with an override reason: the bench's evidence
+    is a written account, which is not an allowed method for every criterion (issue 11), and a criterion
+    judged met that no allowed method backs needs the assessor's reason."""
+    refs = {ref.decode() for ref in _OUTCOME.findall(page)}
+    return {
+        **{f"outcome-{ref}": "met" for ref in refs},
+        **{f"override-{ref}": "Judged met from the written account (benchmark)." for ref in refs},
+    }
 
 
 def sign_in_staff(port: int, email: str, password: str = BENCH_PASSWORD) -> Browser:
@@ -70,7 +86,6 @@ def w3_queue(port: int, email: str, *, depth: int, count: int, common: dict) -> 
             "queries_seen": sorted({q for n in passes for q in out[n]["queries_seen"]}),
             "errors": sum(out[n]["errors"] for n in passes),
             "requests_per_s": min(out[n]["requests_per_s"] for n in passes),
-            "rss_growth_mb": round(sum(out[n]["rss_growth_mb"] for n in passes), 2),
         }
     )
     return out
@@ -105,7 +120,6 @@ def w4_report(port: int, cohort_id: int, rows: int, *, count: int, common: dict)
             "csv_p95_ms": out["csv"]["p95_ms"],
             "queries": max(out["html"]["queries"] or 0, out["csv"]["queries"] or 0),
             "errors": out["html"]["errors"] + out["csv"]["errors"],
-            "rss_growth_mb": round(out["html"]["rss_growth_mb"] + out["csv"]["rss_growth_mb"], 2),
         }
     )
     return out
@@ -118,6 +132,7 @@ def w6_signoff(port: int, email: str, assessment_ids: list[int], *, seed: int, d
     statuses: Counter = Counter()
     wins: list[tuple[int, int, str, str]] = []  # (assessment, version read, step, feedback)
     first_error = [""]
+    spans: list[tuple[float, float]] = []  # when each POST was sent and answered
 
     def post(browser: Browser, aid: int, step: str, feedback: str) -> None:
         page = request(port, "GET", f"/assessors/assessments/{aid}", headers=browser.header())
@@ -133,11 +148,12 @@ def w6_signoff(port: int, email: str, assessment_ids: list[int], *, seed: int, d
             "feedback_md": feedback,
             "decision": "achieved",
             **{f"vacs_{n}": "yes" for n in ("valid", "authentic", "current", "sufficient")},
-            **{f"outcome-{ref.decode()}": "met" for ref in set(_OUTCOME.findall(page.body))},
+            **judged_met(page.body),
         }
         if step == "complete":
             form["action"] = "complete"
         body = "&".join(f"{k}={quote_plus(v)}" for k, v in form.items()).encode()
+        sent = time.perf_counter()
         reply = request(
             port,
             "POST",
@@ -146,6 +162,7 @@ def w6_signoff(port: int, email: str, assessment_ids: list[int], *, seed: int, d
             headers={**browser.header(), "Content-Type": "application/x-www-form-urlencoded"},
         )
         with lock:
+            spans.append((sent, time.perf_counter()))
             statuses[reply.status] += 1
             if reply.status == 302:
                 wins.append((aid, int(form["version"]), step, feedback))
@@ -164,7 +181,44 @@ def w6_signoff(port: int, email: str, assessment_ids: list[int], *, seed: int, d
         t.start()
     for t in threads:
         t.join(timeout=600)
-    return _w6_check(assessment_ids, statuses, wins, first_error[0], database_url)
+    out = _w6_check(assessment_ids, statuses, wins, first_error[0], database_url)
+    out["max_posts_in_flight"] = in_flight(spans)
+    print(f"  W6: at most {out['max_posts_in_flight']} POSTs in flight at once", flush=True)
+    return out
+
+
+def in_flight(spans: list[tuple[float, float]]) -> int:
+    """The most requests that were sent and not yet answered at one moment (with several workers, that many
+    writes were being served at once)."""
+    events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda x: (x[0], x[1]))
+    most = now = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def w3_offset_statements(env: dict, email: str, paths: dict[str, str]) -> int | None:
+    """Every SQL statement the queue's pages run (bench/sqlcheck.py, the app in a process of its own with
+    the same database), counted when it has an OFFSET: measured, not assumed from the keyset cursor."""
+    done = subprocess.run(  # noqa: S603 - this interpreter and the checker, fixed arguments
+        [sys.executable, str(ROOT / "bench" / "sqlcheck.py"), email, *paths.values()],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"  W3 SQL check failed: {done.stderr[-600:]}", flush=True)
+        return None
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"  W3 SQL: {found['statements']} statements over {len(paths)} pages, {found['offset']} with OFFSET",
+        flush=True,
+    )
+    return found["offset"]
 
 
 def _w6_check(ids, statuses: Counter, wins, first_error: str, database_url: str) -> dict:
