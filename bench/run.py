@@ -710,7 +710,7 @@ def run_database(args, database_url: str | None, only: set[str]) -> dict:
             w3["queries_constant"] = len(w3["queries_seen"]) == 1
             w3["offset_statements"] = more.w3_offset_statements(env, counts["queue_assessor"], w3["paths"])
             w3["not_measured"] = {
-                "l_over_m": "needs the p95 of tier L and tier M from one run (--tier M runs M only)"
+                "l_over_m": "needs a tier L run given the tier M run's JSON (--tier L --compare-m M.json)"
             }
             workloads["W3"] = w3
         if wanted("W4"):
@@ -760,6 +760,18 @@ def run_database(args, database_url: str | None, only: set[str]) -> dict:
             print(f"bench: kept {instance}")
         else:
             shutil.rmtree(instance, ignore_errors=True)
+
+
+def compare_with_m(workloads: dict, tier_m: dict, database: str) -> None:
+    """W3's p95 at L over its p95 at M on the same database (from the M run's JSON), unrounded; left as not
+    measured when either run lacks W3 on that database."""
+    w3 = workloads.get("W3")
+    m_w3 = tier_m.get("runs", {}).get(database, {}).get("workloads", {}).get("W3") or {}
+    if not w3 or w3.get("status") is not None or not m_w3.get("p95_ms") or w3.get("p95_ms") is None:
+        return
+    w3["m_p95_ms"] = m_w3["p95_ms"]
+    w3["l_over_m"] = w3["p95_ms"] / m_w3["p95_ms"]
+    w3.get("not_measured", {}).pop("l_over_m", None)
 
 
 # PostgreSQL: a database of the run's own ----------------------------------------------------------------
@@ -824,6 +836,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-analyse", action="store_true", help="generate without planner statistics")
     parser.add_argument(
+        "--compare-m",
+        default=None,
+        help="with --tier L: a tier M run's JSON (same databases), for W3's 'p95 at L <= 1.5 x p95 at M'",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated workloads to run, e.g. W5 (the rest print as FAIL, not run)",
@@ -839,6 +856,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be between 1 and 16")
     if args.both and args.database:
         parser.error("--both makes its own PostgreSQL database; leave out --database")
+    tier_m = None
+    if args.compare_m:
+        tier_m = json.loads(Path(args.compare_m).read_text(encoding="utf-8"))
+        if args.tier != "L" or tier_m.get("tier") != "M":
+            parser.error("--compare-m compares a tier L run (--tier L) with a tier M run's JSON")
 
     started_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     runs: dict[str, dict] = {}
@@ -852,6 +874,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         run = run_database(args, args.database, only)
         runs[run["database"]] = run
+    if tier_m is not None:
+        for name, run in runs.items():
+            compare_with_m(run["workloads"], tier_m, name)
     summaries = {name: check_targets(run["workloads"], args.tier) for name, run in runs.items()}
     print(f"bench: tier {args.tier}, {args.workers} sync gunicorn workers (1 thread each)")
     table = print_table(summaries)

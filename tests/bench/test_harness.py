@@ -3,7 +3,7 @@ as a failure, writes in flight counted, OFFSETs read from the bound values. No s
 
 from __future__ import annotations
 
-from bench.run import TARGETS, WORKLOAD_IDS, Pass, check_targets
+from bench.run import TARGETS, WORKLOAD_IDS, Pass, check_targets, compare_with_m
 from bench.sqlcheck import offset_of
 from bench.workloads import in_flight
 
@@ -62,3 +62,31 @@ def test_an_offset_counts_only_when_it_skips_rows():
     assert offset_of("SELECT 1 LIMIT %(l)s OFFSET %(o)s", {"l": 50, "o": 250}) == 250
     assert offset_of("SELECT 1 FROM t LIMIT 50 OFFSET 5000", ()) == 5000
     assert offset_of("SELECT 1 FROM t WHERE (a, b) > (?, ?) LIMIT ?", (1, 2, 51)) == 0
+
+
+def _w3(p95: float) -> dict:
+    return {
+        "p95_ms": p95,
+        "queries": 7,
+        "queries_constant": True,
+        "errors": 0,
+        "offset_statements": 0,
+        "not_measured": {"l_over_m": "needs a tier L run given the tier M run's JSON"},
+    }
+
+
+def _l_over_m(rows) -> dict:
+    return next(r for r in rows if r["workload"] == "W3" and "at L" in r["target"])
+
+
+def test_queue_at_l_is_compared_with_the_m_run_of_the_same_database():
+    tier_m = {"tier": "M", "runs": {"sqlite": {"workloads": {"W3": {"p95_ms": 40.0}}}}}
+    slow, fast = {"W3": _w3(61.0)}, {"W3": _w3(59.0)}
+    compare_with_m(slow, tier_m, "sqlite")
+    compare_with_m(fast, tier_m, "sqlite")
+    assert _l_over_m(check_targets(slow, "L"))["result"] == "FAIL"  # 1.525
+    assert _l_over_m(check_targets(fast, "L"))["result"] == "pass"  # 1.475
+    # No M figure for this database: not run, never a pass.
+    other = {"W3": _w3(10.0)}
+    compare_with_m(other, tier_m, "postgresql")
+    assert _l_over_m(check_targets(other, "L"))["result"] == "not run"
