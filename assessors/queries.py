@@ -6,10 +6,11 @@ Who holds which role in a cohort (its IQAs, each candidate's assessor) is read f
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time
 
-from sqlalchemy import DateTime, func, select, type_coerce, union_all
+from sqlalchemy import Date, DateTime, Integer, case, cast, func, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
 
 from assessors.marking.models import Assessment, AssessmentKind, MarkingStatus
@@ -32,7 +33,15 @@ from portfolio.submissions.services import active_enrolments, module_criteria
 from qualification.booking.models import SessionBooking
 from qualification.cohorts.models import CohortClosure, CohortMember, MemberRole
 from qualification.membership.queries import break_spans
-from qualification.results.queries.report import DATE, DAYS, Column, Loaded, ReportActivity, ReportColumns
+from qualification.results.queries.report import (
+    DATE,
+    DAYS,
+    Candidates,
+    Column,
+    Loaded,
+    ReportActivity,
+    ReportColumns,
+)
 
 
 def cohort_members(cohort_id: int, role: MemberRole) -> list[User]:
@@ -54,13 +63,18 @@ def candidate_rows(model, candidate_id: int, *order_by) -> list:
 
 
 # The cohort report's columns and chart events (qualification/results/queries/report.py): each loader takes
-# every cohort id at once, so the report across a leader's cohorts costs what one cohort's does.
+# every cohort id at once, so the report across a leader's cohorts costs what one cohort's does, and the
+# candidates (ids or a query of them; None: every one), so a page of the report reads its candidates' rows.
 
 
-def _waiting(cohort_ids: Sequence[int]) -> Loaded:
+def _mine(column, candidates: Candidates) -> list:
+    return [] if candidates is None else [column.in_(candidates)]
+
+
+def _waiting(cohort_ids: Sequence[int], candidates: Candidates = None) -> Loaded:
     """Per candidate: submitted attempts not yet decided and released, and the working days the oldest has
     waited since it was sent (three queries: the attempts, the closure days, the breaks in learning)."""
-    today, breaks, closed = today_uk(), break_spans(cohort_ids), closures(cohort_ids)
+    today, breaks, closed = today_uk(), break_spans(cohort_ids, candidates), closures(cohort_ids)
     found: Loaded = {"waiting": {}, "longest_wait": {}}
     for cohort_id, candidate_id, n, oldest in db.session.execute(
         select(
@@ -69,7 +83,11 @@ def _waiting(cohort_ids: Sequence[int]) -> Loaded:
             func.count(Submission.id),
             _raw(func.min(Submission.submitted_at)),
         )
-        .where(Submission.cohort_id.in_(cohort_ids), Submission.status == SubmissionStatus.SUBMITTED)
+        .where(
+            Submission.cohort_id.in_(cohort_ids),
+            Submission.status == SubmissionStatus.SUBMITTED,
+            *_mine(Submission.candidate_id, candidates),
+        )
         .group_by(Submission.cohort_id, Submission.candidate_id)
     ):
         found["waiting"][(cohort_id, candidate_id)] = n
@@ -81,14 +99,28 @@ def _waiting(cohort_ids: Sequence[int]) -> Loaded:
     return found
 
 
-def _released(cohort_ids: Sequence[int]) -> Loaded:
+def _released_where(cohort_ids: Sequence[int], candidates: Candidates) -> list:
+    return [
+        Assessment.cohort_id.in_(cohort_ids),
+        Assessment.status == MarkingStatus.RELEASED,
+        *_mine(Assessment.candidate_id, candidates),
+    ]
+
+
+def _released(cohort_ids: Sequence[int], candidates: Candidates = None) -> Loaded:
     """Per candidate: decisions (on submissions and APL claims) released to them."""
     rows = db.session.execute(
         select(Assessment.cohort_id, Assessment.candidate_id, func.count(Assessment.id))
-        .where(Assessment.cohort_id.in_(cohort_ids), Assessment.status == MarkingStatus.RELEASED)
+        .where(*_released_where(cohort_ids, candidates))
         .group_by(Assessment.cohort_id, Assessment.candidate_id)
     )
     return {"released": {(cohort_id, who): n for cohort_id, who, n in rows}}
+
+
+def _released_total(cohort_ids: Sequence[int], candidates: Candidates) -> dict[str, object]:
+    """Decisions released to the candidates, in all (one count)."""
+    query = select(func.count(Assessment.id)).where(*_released_where(cohort_ids, candidates))
+    return {"released": db.session.scalar(query) or 0}
 
 
 def closures(cohort_ids: Sequence[int]) -> dict[int, frozenset[date]]:
@@ -132,11 +164,30 @@ def activity_branches(narrow) -> list:
     return branches
 
 
-def _last_active(cohort_ids: Sequence[int]) -> Loaded:
-    """Per candidate: the UK day of their latest activity (see activity_branches), in one query."""
-    candidates = select(CohortMember.user_id).where(
-        CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == MemberRole.CANDIDATE
+def _cohort_candidates(cohort_ids: Sequence[int], candidates: Candidates):
+    return select(CohortMember.user_id).where(
+        CohortMember.cohort_id.in_(cohort_ids),
+        CohortMember.role == MemberRole.CANDIDATE,
+        *_mine(CohortMember.user_id, candidates),
     )
+
+
+def _last_active_total(cohort_ids: Sequence[int], candidates: Candidates) -> dict[str, object]:
+    """The UK day of the latest activity of any of the candidates (one query: each kind's latest)."""
+    people = _cohort_candidates(cohort_ids, candidates)
+    branches = [
+        branch.with_only_columns(func.max(when).label("at"))
+        for branch in activity_branches(lambda who, when: who.in_(people) & when.is_not(None))
+        for _, when in [branch.selected_columns]
+    ]
+    moments = union_all(*branches).subquery()
+    latest = db.session.scalar(select(_raw(func.max(moments.c.at))))
+    return {"last_active": None if latest is None else uk_day(latest)}
+
+
+def _last_active(cohort_ids: Sequence[int], candidates: Candidates = None) -> Loaded:
+    """Per candidate: the UK day of their latest activity (see activity_branches), in one query."""
+    candidates = _cohort_candidates(cohort_ids, candidates)
     # Each kind's latest per person first (an index walk per table), then the latest of those: far fewer rows
     # to sort than every moment of every kind (30,000 evidence versions at tier M).
     branches = [
@@ -164,52 +215,90 @@ COHORT_REPORT_COUNTS = [
         ),
         _waiting,
     ),
-    ReportColumns((Column("released", "Decisions released"),), _released),
+    ReportColumns((Column("released", "Decisions released"),), _released, _released_total),
     # Against the module deadlines (each candidate's own, extended when an extension was granted).
     ReportColumns((Column("late", "Modules submitted late"),), late_counts),
     ReportColumns((Column("overdue", "Modules overdue"),), overdue_counts),
-    ReportColumns((Column("last_active", "Last activity", DATE),), _last_active),
+    ReportColumns((Column("last_active", "Last activity", DATE),), _last_active, _last_active_total),
 ]
 
 
-def cohort_activity(cohort_id: int) -> ReportActivity:
-    """The cohort's work over time, for the report's charts: what was sent, what was released, and how many
-    working days each decision took from sending to the assessor completing it, closure days left out (three
-    queries). Times are read raw and turned into UK days by `uk_day`: thousands of rows, one cached lookup
-    each."""
+def cohort_activity(cohort_id: int, candidates: Candidates = None) -> ReportActivity:
+    """The work of the cohort's candidates (those given, else every one) over time, for the report's charts,
+    counted in the database (four queries, a few hundred rows whatever the cohort's size): what was sent and
+    what was released per UK day, and how many decisions each assessor took so many working days over, from
+    sending to completing them, closure days left out. Moments are counted per UTC day and hour, which says
+    the UK day (`uk_day`); for the turnaround per UTC day and "the last hour or not" (the UK is UTC or an
+    hour ahead, changing at 01:00 UTC), so each decision's two days come from a few thousand groups."""
     sent = union_all(
-        select(Submission.candidate_id, _raw(Submission.submitted_at)).where(
-            Submission.cohort_id == cohort_id
+        select(_raw(Submission.submitted_at).label("at")).where(
+            Submission.cohort_id == cohort_id, *_mine(Submission.candidate_id, candidates)
         ),
-        select(AplClaim.candidate_id, _raw(AplClaim.submitted_at)).where(
-            AplClaim.cohort_id == cohort_id, AplClaim.submitted_at.is_not(None)
+        select(_raw(AplClaim.submitted_at).label("at")).where(
+            AplClaim.cohort_id == cohort_id,
+            AplClaim.submitted_at.is_not(None),
+            *_mine(AplClaim.candidate_id, candidates),
         ),
-    )
-    submitted = [(who, uk_day(at)) for who, at in db.session.execute(sent).all()]
+    ).subquery()
+    decided = [
+        Assessment.cohort_id == cohort_id,
+        Assessment.completed_at.is_not(None),
+        *_mine(Assessment.candidate_id, candidates),
+    ]
+    released = _raw(Assessment.released_at)
     assessor = aliased(User)
-    decisions = db.session.execute(
+    sent_at = _raw(func.coalesce(Submission.submitted_at, AplClaim.submitted_at))
+    done_at = _raw(Assessment.completed_at)
+    turnaround = (
         select(
-            Assessment.candidate_id,
-            _raw(Assessment.released_at),
-            _raw(Assessment.completed_at),
-            _raw(func.coalesce(Submission.submitted_at, AplClaim.submitted_at)),
             assessor.name,
+            *_day_and_hour(sent_at, late=True),
+            *_day_and_hour(done_at, late=True),
+            func.count(),
         )
+        .select_from(Assessment)
         .outerjoin(Submission, Submission.id == Assessment.submission_id)
         .outerjoin(AplClaim, AplClaim.id == Assessment.apl_claim_id)
         .outerjoin(assessor, assessor.id == func.coalesce(Assessment.completed_by_id, Assessment.assessor_id))
-        .where(Assessment.cohort_id == cohort_id, Assessment.completed_at.is_not(None))
-    ).all()
-    closed = closures([cohort_id]).get(cohort_id, NO_CLOSURES)
-    return ReportActivity(
-        submitted=submitted,
-        released=[(who, uk_day(released)) for who, released, *_ in decisions if released is not None],
-        turnaround=[
-            (who, name or "Former assessor", working_days_between(uk_day(sent_at), uk_day(done), closed))
-            for who, _, done, sent_at, name in decisions
-            if sent_at is not None
-        ],
+        .where(*decided, sent_at.is_not(None))
     )
+    closed = closures([cohort_id]).get(cohort_id, NO_CLOSURES)
+    took: Counter[tuple[str, int]] = Counter()
+    for name, sent_day, sent_hour, done_day, done_hour, n in db.session.execute(
+        turnaround.group_by(*turnaround.selected_columns[:-1])
+    ):
+        start, end = _uk(sent_day, sent_hour), _uk(done_day, done_hour)
+        took[(name or "Former assessor", working_days_between(start, end, closed))] += n
+    return ReportActivity(
+        submitted=_per_uk_day(sent.c.at),
+        released=_per_uk_day(released, *decided, released.is_not(None)),
+        turnaround=[(name, days, n) for (name, days), n in took.items()],
+    )
+
+
+def _day_and_hour(moment, *, late: bool = False) -> tuple:
+    """SQL: a stored moment's UTC date and hour (with `late`: 23 for the day's last hour, else 0)."""
+    if db.engine.dialect.name == "postgresql":
+        utc = func.timezone("UTC", moment)
+        day, hour = type_coerce(cast(utc, Date), Date), cast(func.extract("hour", utc), Integer)
+    else:
+        day, hour = type_coerce(func.date(moment), Date), cast(func.strftime("%H", moment), Integer)
+    return (day, case((hour == 23, 23), else_=0) if late else hour)
+
+
+def _uk(day: date, hour: int) -> date:
+    return uk_day(datetime.combine(day, time(hour)))
+
+
+def _per_uk_day(moment, *where) -> Counter[date]:
+    """UK day -> how many of the moments fell on it (one GROUP BY per UTC day and hour)."""
+    buckets = _day_and_hour(moment)
+    query = select(*buckets, func.count()).where(*where).group_by(*buckets)
+    counts: Counter[date] = Counter()
+    for day, hour, n in db.session.execute(query):
+        if day is not None:
+            counts[_uk(day, hour)] += n
+    return counts
 
 
 def _raw(column):

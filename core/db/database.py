@@ -47,6 +47,9 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's lower() folds ASCII letters only; PostgreSQL's and Python's fold every letter ("Élodie"),
+        # so an order by lower(name) (the cohort report's) is the same on both databases and in Python.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
@@ -57,6 +60,10 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def is_lock_error(exc: BaseException) -> bool:

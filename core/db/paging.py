@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Index, Integer, Select, case, literal_column, text
+from sqlalchemy import Index, Integer, Select, case, func, literal_column, text
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.extensions import db
@@ -28,6 +28,14 @@ def newest_first(
         return rows, None
     rows = rows[:size]
     return rows, getattr(rows[-1], key.key)
+
+
+def by_name(column):
+    """SQL: a name to order by regardless of case, in the order Python sorts `name.lower()`: PostgreSQL's
+    collation would put "de Souza" among the Ds and ignore spaces; "C" compares code points, as Python does
+    (SQLite's lower() is Python's, see database.py)."""
+    lowered = func.lower(column)
+    return lowered.collate("C") if db.engine.dialect.name == "postgresql" else lowered
 
 
 # Keyset reads of a part of a table (a partial index in key order) ----------------------------------------

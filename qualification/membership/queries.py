@@ -103,17 +103,21 @@ def withdrawn(cohort_col, candidate_col):
     )
 
 
-def break_spans(cohort_ids) -> dict[tuple[int, int], list[BreakSpan]]:
-    """(cohort id, candidate id) -> their breaks in learning, for the candidates of these cohorts who have
-    had one (one query): the turnaround clocks of their waiting work stand still on those days."""
+def break_spans(cohort_ids, candidates=None) -> dict[tuple[int, int], list[BreakSpan]]:
+    """(cohort id, candidate id) -> their breaks in learning, for the candidates of these cohorts (those
+    given: ids or a query of them; else every one) who have had one (one query): the turnaround clocks of
+    their waiting work stand still on those days."""
     ids = list(cohort_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
+    query = (
         select(CohortMember.cohort_id, CohortMember.user_id, LearningBreak.starts_on, LearningBreak.ends_on)
         .join(LearningBreak, LearningBreak.member_id == CohortMember.id)
         .where(CohortMember.cohort_id.in_(ids))
     )
+    if candidates is not None:
+        query = query.where(CohortMember.user_id.in_(candidates))
+    rows = db.session.execute(query)
     spans: dict[tuple[int, int], list[BreakSpan]] = {}
     for cohort_id, user_id, starts_on, ends_on in rows:
         spans.setdefault((cohort_id, user_id), []).append(BreakSpan(starts_on, ends_on))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from wtforms import Form, SelectField
 
-from qualification.results.queries.report import CohortReport, ReportFilters
-from qualification.results.rules.figures import NOT_ALLOCATED, states_in_order
+from qualification.results.queries.cohort import CohortReport, ReportFilters
+from qualification.results.rules.figures import NOT_ALLOCATED
 from qualification.spec import Spec
 
 PROGRESS_CHOICES = [("yes", "Have achieved it"), ("no", "Have not achieved it yet")]
@@ -31,10 +31,9 @@ class ReportFilterForm(Form):
         """The choices: the qualification's modules, the states and assessors the cohort's candidates have."""
         modules = [(m.code, f"{m.code} {m.title}") for m in report.spec.modules]
         self.module.choices = [("", "Any module"), *modules]
-        states = states_in_order(row.state for row in report.everyone)
-        self.state.choices = [("", "Anyone")] + [(state, state) for state in states]
-        assessors = sorted({(row.assessor, row.assessor_id) for row in report.everyone if row.assessor_id})
-        self.assessor.choices = [("", "Any assessor")] + [(str(i), name) for name, i in assessors]
-        if any(row.assessor_id is None for row in report.everyone):
+        choices = report.choices
+        self.state.choices = [("", "Anyone")] + [(state, state) for state in choices.states]
+        self.assessor.choices = [("", "Any assessor")] + [(str(i), name) for name, i in choices.assessors]
+        if choices.unallocated:
             self.assessor.choices.append((NOT_ALLOCATED, "Not allocated"))
         return self

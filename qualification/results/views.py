@@ -8,6 +8,7 @@ criteria met by prior learning, and whether the cohort's award and the awards it
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from flask import (
     Blueprint,
@@ -30,10 +31,11 @@ from qualification.cohorts.models import Cohort, MemberRole, MemberStatus
 from qualification.cohorts.queries import candidate_cohorts, cohort_or_404, cohort_roles
 from qualification.permissions import MANAGERS, can_manage_cohort, can_view_transcript
 from qualification.results.forms import ReportFilterForm
+from qualification.results.queries.cohort import CohortReport, cohort_report, page_of
 from qualification.results.queries.export import report_csv, report_xlsx
 from qualification.results.queries.figures import report_figures
 from qualification.results.queries.overview import cohorts_led, overview
-from qualification.results.queries.report import CohortReport, ReportActivity, cohort_report, page_of
+from qualification.results.queries.report import ReportActivity
 from qualification.results.queries.transcript import build_transcript
 from qualification.versions.services import published_spec
 
@@ -88,24 +90,24 @@ def _columns():
     return current_app.extensions.get("waymark_cohort_report_counts", [])
 
 
-def _activity(cohort_id: int) -> ReportActivity:
-    """What happened to the cohort's work, for the charts (registered by the composition root)."""
+def _activity(report: CohortReport) -> ReportActivity:
+    """What happened to the work of the candidates the filters keep, counted for the charts (registered by
+    the composition root: each loader takes the cohort's id and the query of the candidates' ids)."""
     loaders = current_app.extensions.get("waymark_cohort_report_activity", [])
-    found = [load(cohort_id) for load in loaders]
+    found = [load(report.cohort.id, report.kept) for load in loaders]
     return ReportActivity(
-        submitted=[event for a in found for event in a.submitted],
-        released=[event for a in found for event in a.released],
+        submitted=sum((Counter(a.submitted) for a in found), Counter()),
+        released=sum((Counter(a.released) for a in found), Counter()),
         turnaround=[event for a in found for event in a.turnaround],
     )
 
 
 def _report(cohort: Cohort) -> tuple[CohortReport, ReportFilterForm]:
-    """The report for the filters in the query string, and the filter form offering the cohort's choices."""
+    """The report for the filters in the query string, and the filter form (offer() gives its choices)."""
     # A published version never changes: its spec is read once per worker, not on every request.
     spec = published_spec(cohort.qualification_version)
     form = ReportFilterForm(request.args)
-    report = cohort_report(cohort, spec, _columns(), form.filters(spec))
-    return report, form.offer(report)
+    return cohort_report(cohort, spec, _columns(), form.filters(spec)), form
 
 
 def _candidate_arg(name: str) -> int | None:
@@ -126,6 +128,7 @@ def _file_name(cohort: Cohort, extension: str) -> str:
 def show_report(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     report, form = _report(cohort)
+    form.offer(report)
     # The downloads and the other pages carry the same filters: what is downloaded is what is shown.
     kept = {key: value for key, value in request.args.items() if key in form.data and value}
     page = page_of(report, after=_candidate_arg("after"), before=_candidate_arg("before"))
@@ -141,7 +144,7 @@ def show_report(cohort_id: int):
         page=page,
         next_url=page.next_after and url_for(here, cohort_id=cohort.id, **kept, after=page.next_after),
         prev_url=page.prev_before and url_for(here, cohort_id=cohort.id, **kept, before=page.prev_before),
-        figures=report_figures(report, _activity(cohort.id), _today()),
+        figures=report_figures(report, _activity(report), _today()),
         transcripts=transcripts,
     )
 

@@ -35,7 +35,7 @@ from qualification.deadlines.queries.personal import (
 from qualification.deadlines.rules import is_late, is_overdue, personal_deadline
 from qualification.membership.models import LearningBreak
 from qualification.results.models import ModuleResult
-from qualification.results.queries.report import Loaded
+from qualification.results.queries.report import Candidates, Loaded
 
 # Queue rows whose id is a submitted attempt's (the marking branch of the queue's UNION).
 ATTEMPT_KINDS = ("submission", "resubmission", "iqa_return")
@@ -171,10 +171,14 @@ def _of_assessor(query, assessor_id: int):
 
 
 def overdue_modules(
-    today: date, *, assessor_id: int | None = None, cohort_ids: Sequence[int] | None = None
+    today: date,
+    *,
+    assessor_id: int | None = None,
+    cohort_ids: Sequence[int] | None = None,
+    candidates: Candidates = None,
 ) -> list[OverdueModule]:
     """Modules past the candidate's deadline with nothing handed in (one query), the longest overdue first:
-    of the candidates allocated to an assessor, or of some cohorts."""
+    of the candidates allocated to an assessor, or of some cohorts (those candidates given, else all)."""
     query, granted = enrolled_deadlines(by_candidate=assessor_id is not None)
     query = (
         query.add_columns(User.name)
@@ -185,6 +189,8 @@ def overdue_modules(
         query = _of_assessor(query, assessor_id)
     if cohort_ids is not None:
         query = query.where(ModuleDeadline.cohort_id.in_(cohort_ids))
+    if candidates is not None:
+        query = query.where(ModuleEnrolment.candidate_id.in_(candidates))
     found = []
     for (*head, name), breaks in fold_breaks(db.session.execute(query)):
         item = PersonalDeadline(*head, breaks=breaks, today=today)
@@ -196,19 +202,20 @@ def overdue_modules(
 # The cohort report's columns: {key: {(cohort id, candidate id): modules}}, for any number of cohorts ------
 
 
-def overdue_counts(cohort_ids: Sequence[int]) -> Loaded:
+def overdue_counts(cohort_ids: Sequence[int], candidates: Candidates = None) -> Loaded:
     """Per candidate of each cohort: modules past their deadline with nothing handed in (one query)."""
     counts: dict[tuple[int, int], int] = {}
-    for overdue in overdue_modules(today_uk(), cohort_ids=cohort_ids):
+    for overdue in overdue_modules(today_uk(), cohort_ids=cohort_ids, candidates=candidates):
         key = (overdue.item.deadline.cohort_id, overdue.item.candidate_id)
         counts[key] = counts.get(key, 0) + 1
     return {"overdue": counts}
 
 
-def late_counts(cohort_ids: Sequence[int]) -> Loaded:
+def late_counts(cohort_ids: Sequence[int], candidates: Candidates = None) -> Loaded:
     """Per candidate of each cohort: modules whose attempt came in after their (extended, paused) deadline
     (one query: the candidate's breaks outer-joined, a row per break)."""
     granted, s = granted_until(), Submission
+    mine = [] if candidates is None else [s.candidate_id.in_(candidates)]
     rows = db.session.execute(
         select(
             LearningBreak.starts_on,
@@ -239,7 +246,9 @@ def late_counts(cohort_ids: Sequence[int]) -> Loaded:
             ),
         )
         .outerjoin(LearningBreak, LearningBreak.member_id == CohortMember.id)
-        .where(s.cohort_id.in_(cohort_ids), s.status != SubmissionStatus.WITHDRAWN, ~_after_referral(s))
+        .where(
+            s.cohort_id.in_(cohort_ids), s.status != SubmissionStatus.WITHDRAWN, ~_after_referral(s), *mine
+        )
     )
     today = today_uk()
     late = {

@@ -1,6 +1,8 @@
 """The cohort report as files a spreadsheet opens: CSV (streamed) and XLSX.
 
-Both are written from one table (`report_table`) so their columns never differ. The CSV starts with a UTF-8
+Both are written from one table (`report_table`) so their columns never differ; it reads the candidates a
+chunk at a time (`CohortReport.chunks`), so the CSV's first bytes go out before the last chunk is read and a
+download holds one chunk's rows, whatever the cohort's size. The CSV starts with a UTF-8
 byte-order mark: without it Excel reads the file as the local code page and "Siân" arrives as "SiÃ¢n". A
 cell that starts with = + - @ would be run as a formula (CSV injection): in the CSV it is made text with a
 leading apostrophe, in the XLSX its cell is typed as text.
@@ -17,9 +19,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from qualification.results.queries.report import CohortReport
+from qualification.results.queries.cohort import CohortReport
+from qualification.results.queries.report import ReportRow
 
-CSV_BATCH = 200
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADINGS = [
@@ -39,36 +41,46 @@ Cell = str | int | float | date | None
 
 def report_table(report: CohortReport) -> Iterator[list[Cell]]:
     """The heading, then a row per candidate shown, as typed cells."""
-    yield [*HEADINGS, *(c.heading for c in report.columns), "Award met", "Award met on"]
-    for row in report.rows:
-        yield [
-            row.name,
-            row.email,
-            row.school,
-            row.assessor,
-            row.state,
-            row.achieved,
-            row.on_pathway,
-            row.credits,
-            row.apl_credits,
-            *(row.values.get(c.key) for c in report.columns),
-            "yes" if row.award_met else "no",
-            row.met_on,
-        ]
+    yield _heading(report)
+    for chunk in report.chunks():
+        yield from (_cells(report, row) for row in chunk)
+
+
+def _heading(report: CohortReport) -> list[Cell]:
+    return [*HEADINGS, *(c.heading for c in report.columns), "Award met", "Award met on"]
+
+
+def _cells(report: CohortReport, row: ReportRow) -> list[Cell]:
+    return [
+        row.name,
+        row.email,
+        row.school,
+        row.assessor,
+        row.state,
+        row.achieved,
+        row.on_pathway,
+        row.credits,
+        row.apl_credits,
+        *(row.values.get(c.key) for c in report.columns),
+        "yes" if row.award_met else "no",
+        row.met_on,
+    ]
 
 
 def report_csv(report: CohortReport) -> Iterator[str]:
-    """The report as CSV text for Excel, a batch of rows at a time (a streamed download)."""
+    """The report as CSV text for Excel: the heading at once, then a chunk of candidates at a time (a
+    streamed download)."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer)
-    for n, cells in enumerate(report_table(report)):
-        writer.writerow([_csv_cell(cell) for cell in cells])
-        if n % CSV_BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    writer.writerow(_heading(report))
     yield buffer.getvalue()
+    for chunk in report.chunks():
+        buffer.seek(0)
+        buffer.truncate()
+        for row in chunk:
+            writer.writerow([_csv_cell(cell) for cell in _cells(report, row)])
+        yield buffer.getvalue()
 
 
 def report_xlsx(report: CohortReport) -> bytes:

@@ -1,9 +1,11 @@
 """The cohort report's charts, for the candidates the page shows: credits distribution, submissions and
 decisions per week, turnaround by assessor, and progress against the calendar.
 
-The numbers come from the report's rows, the events a higher package registered (`ReportActivity`) and the
-cohort's sessions (one query); rules/figures.py works them out and core/web/charts.py lays them out. Each
-chart carries a sentence that says what it shows (its SVG <desc>) and its figures as a table.
+The numbers are counted in the database for every candidate the filters keep, not read a row per candidate:
+the report's credits and first achievements (cohort.py), the events a higher package registered and counted
+(`ReportActivity`, per UK day) and the cohort's sessions (one query); rules/figures.py works them out and
+core/web/charts.py lays them out. Each chart carries a sentence that says what it shows (its SVG <desc>) and
+its figures as a table.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from core.extensions import db
 from core.web.charts import Chart, Figures, Series, bar_chart, line_chart, nothing, number, with_figures
 from core.web.words import plural
 from qualification.cohorts.models import CohortSession, SessionStatus
-from qualification.results.queries.report import CohortReport, ReportActivity
+from qualification.results.queries.cohort import CohortReport
+from qualification.results.queries.report import ReportActivity
 from qualification.results.rules.figures import (
-    calendar_progress,
+    calendar_progress_counted,
     credit_bands,
     last_sessions,
     per_week,
@@ -40,11 +43,10 @@ class Figure:
 
 
 def report_figures(report: CohortReport, activity: ReportActivity, today: date) -> list[Figure]:
-    shown = {row.candidate_id for row in report.rows}
     return [
         Figure("credits", _credits(report), "No candidates to count."),
-        Figure("weekly", _weekly(activity, shown, today), "Nothing has been submitted or decided yet."),
-        Figure("turnaround", _turnaround(report, activity, shown), "No decisions have been made yet."),
+        Figure("weekly", _weekly(activity, today), "Nothing has been submitted or decided yet."),
+        Figure("turnaround", _turnaround(report, activity), "No decisions have been made yet."),
         Figure("calendar", _calendar(report, today), _starts(report)),
     ]
 
@@ -60,13 +62,14 @@ def _day(day: date) -> str:
 def _credits(report: CohortReport) -> Chart:
     sizes = [m.credits for m in report.spec.modules]
     goal = report.award.credits if report.award else 0
-    bands = credit_bands([row.credits for row in report.rows], gcd(*sizes) if sizes else 1, goal)
-    n = len(report.rows)
-    none = sum(1 for row in report.rows if row.credits == 0)
+    counts = report.credits
+    bands = credit_bands(counts, gcd(*sizes) if sizes else 1, goal)
+    n = report.totals.candidates
+    none = counts.get(0, 0)
     award = report.award
     said = [f"Credits achieved by {plural(n, 'candidate')}: {none} with none yet"]
     if award is not None:
-        reached = sum(1 for row in report.rows if row.credits >= award.credits)
+        reached = sum(k for credits, k in counts.items() if credits >= award.credits)
         said.append(f"{reached} with the {award.credits} the award needs")
     if bands:
         label, most = max(bands, key=lambda band: band[1])
@@ -92,9 +95,9 @@ def _weeks(
     )
 
 
-def _weekly(activity: ReportActivity, shown: set[int], today: date) -> Chart:
-    sent = [day for who, day in activity.submitted if who in shown]
-    decided = [day for who, day in activity.released if who in shown]
+def _weekly(activity: ReportActivity, today: date) -> Chart:
+    sent = {day: n for day, n in activity.submitted.items() if n}
+    decided = {day: n for day, n in activity.released.items() if n}
     if not sent and not decided:
         return nothing("Submissions and decisions per week")
     first = max(min([*sent, *decided]), today - timedelta(weeks=WEEKS_SHOWN - 1))
@@ -110,10 +113,8 @@ def _weekly(activity: ReportActivity, shown: set[int], today: date) -> Chart:
     return bar_chart(_weeks("Submissions and decisions per week", description, weeks, shown_series, "Number"))
 
 
-def _turnaround(report: CohortReport, activity: ReportActivity, shown: set[int]) -> Chart:
-    found = turnaround_by_assessor(
-        (who, days) for candidate, who, days in activity.turnaround if candidate in shown
-    )
+def _turnaround(report: CohortReport, activity: ReportActivity) -> Chart:
+    found = turnaround_by_assessor(activity.turnaround)
     target = report.cohort.turnaround_days
     over = [t.assessor for t in found if t.median_days > target]
     description = (
@@ -147,7 +148,7 @@ def _calendar(report: CohortReport, today: date) -> Chart:
     )
     taught = last_sessions((start.astimezone(UK).date(), codes.split()) for start, codes in sessions)
     weeks = weeks_between(cohort.start_date, today)
-    finished, average = calendar_progress(weeks, taught, [row.achieved_on for row in report.rows])
+    finished, average = calendar_progress_counted(weeks, taught, report.firsts, report.totals.candidates)
     series = [Series("Modules achieved per candidate (average)", average)]
     if taught:
         series.insert(0, Series("Modules whose sessions have finished", finished))

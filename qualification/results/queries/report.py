@@ -1,24 +1,24 @@
-"""The course leader's cohort report: one row per candidate, in a fixed number of queries.
+"""The cohort report's rows: one per candidate, for a page's candidates, a chunk of the download's, or every
+candidate of many cohorts (the report across a leader's cohorts, overview.py), in a fixed number of queries.
 
-Each column is one GROUP BY (or join) over the whole cohort, never a query per candidate. Columns owned by
-higher packages (submissions waiting and for how long, decisions released, last activity) and the events the
-charts count are registered by the composition root (`waymark_cohort_report_counts`,
+Each column is one GROUP BY (or join) over the candidates asked for, never a query per candidate. Columns
+owned by higher packages (submissions waiting and for how long, decisions released, last activity) and the
+events the charts count are registered by the composition root (`waymark_cohort_report_counts`,
 `waymark_cohort_report_activity`), so this package does not import them; every loader takes a list of cohort
-ids, so the report across a leader's cohorts (overview.py) costs the same few queries. Whether the award is
-met is decided in Python by `award_met`, remembered per distinct set of achieved modules (most candidates
-share a few). Filters (module, membership, assessor) are applied to the rows in Python: the queries, and
-so their number, are the same whatever is chosen.
+ids and the candidates (their ids, a query of them, or None for every candidate), so a page reads its 200
+candidates' rows whatever the cohort's size. Whether the award is met is decided in Python by `award_met`,
+remembered per distinct set of achieved modules (most candidates share a few). Which candidates the filters
+keep, the totals and the charts' counts are SQL over every candidate: cohort.py.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
 from core.accounts.models import User
@@ -27,7 +27,7 @@ from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMembe
 from qualification.pathway.models import PathwayChoice
 from qualification.results.models import AchievedBy, ModuleResult
 from qualification.results.rules.award import award_closure, award_met
-from qualification.results.rules.figures import NOT_ALLOCATED, membership_state
+from qualification.results.rules.figures import membership_state
 from qualification.spec import AwardSpec, Spec
 from qualification.versions.models import Qualification, QualificationVersion
 
@@ -62,20 +62,37 @@ class Column:
 
 # {key: {(cohort id, candidate id): value}}
 Loaded = dict[str, dict[tuple[int, int], object]]
+# Which candidates a loader reads: their ids, a query selecting their ids, or None for every candidate.
+Candidates = Sequence[int] | Select | None
+
+
+def add_up(column: Column, values: Iterable[object]) -> object:
+    """A column's total: counts are summed; for days (the longest wait) the largest, for dates the latest."""
+    found = [v for v in values if v is not None]
+    return sum(found) if column.kind == COUNT else max(found, default=None)
 
 
 @dataclass(frozen=True)
 class ReportColumns:
     """Columns a higher package owns, loaded together for any number of cohorts in a fixed number of
-    queries: load(cohort ids) -> {key: {(cohort id, candidate id): value}}."""
+    queries: load(cohort ids, candidates) -> {key: {(cohort id, candidate id): value}}; and, when it can be
+    said in SQL, total(cohort ids, a query of candidate ids) -> {key: total} (else the totals are added up
+    from load's values)."""
 
     columns: tuple[Column, ...]
-    load: Callable[[Sequence[int]], Loaded]
+    load: Callable[[Sequence[int], Candidates], Loaded]
+    total: Callable[[Sequence[int], Select], dict[str, object]] | None = None
+
+    def totals(self, cohort_ids: Sequence[int], candidates: Select) -> dict[str, object]:
+        if self.total is not None:
+            return self.total(cohort_ids, candidates)
+        loaded = self.load(cohort_ids, candidates)
+        return {c.key: add_up(c, loaded.get(c.key, {}).values()) for c in self.columns}
 
 
 def column_groups(registered: Iterable) -> list[ReportColumns]:
     """The registered columns; a bare (key, heading, cohort id -> {candidate id: count}) is one count column
-    (asked once per cohort: give a ReportColumns to keep the report across cohorts at a fixed cost)."""
+    (asked once per cohort for every candidate: give a ReportColumns to keep the report at a fixed cost)."""
     groups = []
     for entry in registered:
         if isinstance(entry, ReportColumns):
@@ -83,8 +100,18 @@ def column_groups(registered: Iterable) -> list[ReportColumns]:
             continue
         key, heading, count = entry
 
-        def load(ids, key=key, count=count) -> Loaded:
-            return {key: {(cid, who): n for cid in ids for who, n in count(cid).items()}}
+        def load(ids, candidates=None, key=key, count=count) -> Loaded:
+            if isinstance(candidates, Select):
+                candidates = db.session.scalars(candidates).all()
+            wanted = None if candidates is None else set(candidates)
+            return {
+                key: {
+                    (cid, who): n
+                    for cid in ids
+                    for who, n in count(cid).items()
+                    if wanted is None or who in wanted
+                }
+            }
 
         groups.append(ReportColumns((Column(key, heading),), load))
     return groups
@@ -92,12 +119,14 @@ def column_groups(registered: Iterable) -> list[ReportColumns]:
 
 @dataclass(frozen=True)
 class ReportActivity:
-    """What happened to a cohort's work, for the charts (submissions and decisions are higher packages')."""
+    """What happened to the work of the candidates a report counts, for the charts (submissions and
+    decisions are higher packages'), counted in the database: a loader takes the cohort id and a query of
+    the candidates' ids."""
 
-    submitted: Sequence[tuple[int, date]] = ()  # (candidate id, UK date) of each attempt or APL claim sent
-    released: Sequence[tuple[int, date]] = ()  # (candidate id, UK date) of each decision released
-    # (candidate id, assessor's name, working days from sending to the decision) of each decision made
-    turnaround: Sequence[tuple[int, str, int]] = ()
+    submitted: Mapping[date, int] = field(default_factory=dict)  # UK day -> attempts and APL claims sent
+    released: Mapping[date, int] = field(default_factory=dict)  # UK day -> decisions released
+    # (assessor's name, working days from sending to the decision, how many decisions took that long)
+    turnaround: Sequence[tuple[str, int, int]] = ()
 
 
 @dataclass
@@ -127,29 +156,6 @@ class ReportRow:
 
 
 @dataclass(frozen=True)
-class ReportFilters:
-    """Which candidates the page shows: by a module (achieved or not yet), membership state and assessor."""
-
-    module: str | None = None
-    achieved: bool = True
-    state: str | None = None
-    assessor: str | None = None  # an assessor's id, or NOT_ALLOCATED
-
-    @property
-    def active(self) -> bool:
-        return bool(self.module or self.state or self.assessor)
-
-    def keeps(self, row: ReportRow) -> bool:
-        if self.module and (self.module in row.achieved_on) != self.achieved:
-            return False
-        if self.state and row.state != self.state:
-            return False
-        if self.assessor == NOT_ALLOCATED:
-            return row.assessor_id is None
-        return not self.assessor or str(row.assessor_id) == self.assessor
-
-
-@dataclass(frozen=True)
 class Totals:
     """What a set of candidates adds up to: a cohort report's totals row, or one cohort's line here."""
 
@@ -163,14 +169,8 @@ class Totals:
 
 
 def totals_of(rows: Sequence[ReportRow], columns: Iterable[Column]) -> Totals:
-    """Counts are summed; for days (the longest wait) the largest is shown, for dates the latest."""
-    values: dict[str, object] = {}
-    for column in columns:
-        found = [v for row in rows if (v := row.values.get(column.key)) is not None]
-        if column.kind == COUNT:
-            values[column.key] = sum(found)
-        else:
-            values[column.key] = max(found, default=None)
+    """What the rows add up to (see add_up)."""
+    values = {column.key: add_up(column, (row.values.get(column.key) for row in rows)) for column in columns}
     return Totals(
         candidates=len(rows),
         states=dict(Counter(row.state for row in rows)),
@@ -182,101 +182,36 @@ def totals_of(rows: Sequence[ReportRow], columns: Iterable[Column]) -> Totals:
     )
 
 
-@dataclass
-class CohortReport:
-    cohort: Cohort
-    award: AwardSpec | None
-    spec: Spec
-    columns: list[Column]
-    rows: list[ReportRow]  # the candidates the filters keep
-    everyone: list[ReportRow]  # every candidate of the cohort (the filters' choices come from these)
-    filters: ReportFilters = ReportFilters()
-
-    @property
-    def totals(self) -> Totals:
-        return totals_of(self.rows, self.columns)
-
-
-def cohort_report(
-    cohort: Cohort, spec: Spec, registered: Iterable = (), filters: ReportFilters = ReportFilters()
-) -> CohortReport:
-    """Every candidate of the cohort with their progress, results and whether the award is met."""
-    groups = column_groups(registered)
-    rows = candidate_rows([cohort], {cohort.version_id: spec}, groups)[cohort.id]
-    award = next((a for a in spec.awards if a.code == cohort.award_code), None)
-    columns = [column for group in groups for column in group.columns]
-    ordered = sorted(rows, key=sort_key)
-    kept = [row for row in ordered if filters.keeps(row)]
-    return CohortReport(cohort, award, spec, columns, kept, ordered, filters)
-
-
 def sort_key(row: ReportRow) -> tuple[str, int]:
     """The report's order: by name, regardless of case; the candidate's id between namesakes."""
     return (row.name.lower(), row.candidate_id)
 
 
-@dataclass(frozen=True)
-class ReportPage:
-    """One page of the table: the rows, the position of the first among the candidates kept (from 1; 0 when
-    there are none), and the candidates the next page starts after and the previous one ends before."""
-
-    rows: list[ReportRow]
-    first: int
-    next_after: int | None
-    prev_before: int | None
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.rows) - 1 if self.rows else 0
-
-
-def page_of(
-    report: CohortReport, *, after: int | None = None, before: int | None = None, size: int | None = None
-) -> ReportPage:
-    """The rows after (or before) a candidate in the report's order: a keyset page, so a candidate who joins
-    or leaves while someone pages never shifts a page or shows twice. The key is the candidate's place in the
-    order (name, id), found among every candidate, so it holds when that candidate is filtered out; an
-    unknown candidate (removed, or a made-up id) gives the first page."""
-    rows, size = report.rows, size or PAGE_SIZE
-    anchor_id = after if after is not None else before
-    anchor = next((r for r in report.everyone if r.candidate_id == anchor_id), None)
-    if anchor is not None and after is not None:
-        start = bisect_right(rows, sort_key(anchor), key=sort_key)
-        end = start + size
-    elif anchor is not None:
-        end = bisect_left(rows, sort_key(anchor), key=sort_key)
-        start = max(0, end - size)
-    else:
-        start, end = 0, size
-    shown = rows[start:end]
-    return ReportPage(
-        rows=shown,
-        first=start + 1 if shown else 0,
-        next_after=shown[-1].candidate_id if shown and end < len(rows) else None,
-        prev_before=shown[0].candidate_id if shown and start > 0 else None,
-    )
-
-
 def candidate_rows(
-    cohorts: Sequence[Cohort], specs: dict[int, Spec], groups: Sequence[ReportColumns] = ()
+    cohorts: Sequence[Cohort],
+    specs: dict[int, Spec],
+    groups: Sequence[ReportColumns] = (),
+    candidates: Sequence[int] | None = None,
 ) -> dict[int, list[ReportRow]]:
-    """cohort id -> a row per candidate: people, results, then the registered columns (each group's own
-    fixed number of queries)."""
+    """cohort id -> a row per candidate (those given, or every one): people, results, then the registered
+    columns (each group's own fixed number of queries)."""
     ids = [c.id for c in cohorts]
-    people = _people(cohorts, specs)
-    _add_results(people, cohorts, specs)
+    people = _people(cohorts, specs, candidates)
+    _add_results(people, cohorts, specs, candidates)
     for group in groups:
-        _add_columns(people, group, group.load(ids))
+        _add_columns(people, group, group.load(ids, candidates))
     by_cohort: dict[int, list[ReportRow]] = {cid: [] for cid in ids}
     for (cohort_id, _), row in people.items():
         by_cohort[cohort_id].append(row)
     return by_cohort
 
 
-def _add_results(people: dict[tuple[int, int], ReportRow], cohorts: Sequence[Cohort], specs) -> None:
+def _add_results(
+    people: dict[tuple[int, int], ReportRow], cohorts: Sequence[Cohort], specs, candidates: Candidates
+) -> None:
     """Each row's modules achieved (APL apart), credits, and when the award was met (one query)."""
     credits_in = {c.id: {m.code: m.credits for m in specs[c.version_id].modules} for c in cohorts}
-    for (cohort_id, candidate_id), mine in _achieved([c.id for c in cohorts]).items():
+    for (cohort_id, candidate_id), mine in _achieved([c.id for c in cohorts], candidates).items():
         row = people.get((cohort_id, candidate_id))
         if row is None:
             continue
@@ -286,7 +221,7 @@ def _add_results(people: dict[tuple[int, int], ReportRow], cohorts: Sequence[Coh
         row.achieved = len(mine)
         row.credits = sum(credits.get(code, 0) for code in mine)
         row.apl_credits = sum(credits.get(code, 0) for code in row.apl)
-    judges = {c.id: _Judge.of(c, specs[c.version_id]) for c in cohorts}
+    judges = {c.id: Judge.of(c, specs[c.version_id]) for c in cohorts}
     for (cohort_id, _), row in people.items():
         judge = judges[cohort_id]
         if judge is not None and row.achieved_on:
@@ -308,7 +243,7 @@ def membership_status_column():
     return CohortMember.status
 
 
-def _status_label(status: str | None) -> str | None:
+def status_label(status: str | None) -> str | None:
     """The status in words, or None while the candidate is studying (then: invited or joined)."""
     if status is None or status == MemberStatus.ACTIVE:
         return None
@@ -318,15 +253,18 @@ def _status_label(status: str | None) -> str | None:
         return str(status)
 
 
-def _people(cohorts: Sequence[Cohort], specs: dict[int, Spec]) -> dict[tuple[int, int], ReportRow]:
+def _people(
+    cohorts: Sequence[Cohort], specs: dict[int, Spec], candidates: Candidates
+) -> dict[tuple[int, int], ReportRow]:
     """Candidates with their school, allocated assessor, membership and chosen options: one query."""
     ids = [c.id for c in cohorts]
+    mine = [] if candidates is None else [CohortMember.user_id.in_(candidates)]
     compulsory = {c.id: _compulsory_count(c, specs[c.version_id]) for c in cohorts}
     assessor = aliased(User)
     chosen = (
         select(PathwayChoice.member_id, func.count(PathwayChoice.id).label("n"))
         .join(CohortMember, CohortMember.id == PathwayChoice.member_id)
-        .where(CohortMember.cohort_id.in_(ids))
+        .where(CohortMember.cohort_id.in_(ids), *mine)
         .group_by(PathwayChoice.member_id)
         .subquery()
     )
@@ -351,7 +289,7 @@ def _people(cohorts: Sequence[Cohort], specs: dict[int, Spec]) -> dict[tuple[int
         )
         .outerjoin(assessor, assessor.id == AssessorAllocation.assessor_id)
         .outerjoin(chosen, chosen.c.member_id == CohortMember.id)
-        .where(CohortMember.cohort_id.in_(ids), CohortMember.role == MemberRole.CANDIDATE)
+        .where(CohortMember.cohort_id.in_(ids), CohortMember.role == MemberRole.CANDIDATE, *mine)
     )
     return {
         (cid, uid): ReportRow(
@@ -365,25 +303,26 @@ def _people(cohorts: Sequence[Cohort], specs: dict[int, Spec]) -> dict[tuple[int
             0,
             assessor_id=assessor_id,
             joined=bool(joined),
-            status=_status_label(status),
+            status=status_label(status),
         )
         for cid, uid, name, email, joined, status, school, assessor_id, assessor_name, options in found
     }
 
 
-def _achieved(cohort_ids: Sequence[int]) -> dict[tuple[int, int], dict[str, tuple[bool, date]]]:
-    """(cohort id, candidate id) -> module code -> (by APL only, first achieved on), in the cohort's
-    qualification: one query."""
-    found: dict[tuple[int, int], dict[str, tuple[bool, date]]] = {}
-    if not cohort_ids:
-        return found
-    rows = db.session.execute(
+def achieved_modules(cohort_ids: Sequence[int], candidates: Candidates = None) -> Select:
+    """SQL: a row per (cohort_id, candidate_id, code) of a module achieved in the cohort's qualification, with
+    `apl_only` (1: by prior learning alone) and `first`, the day it was first achieved (a module achieved both
+    ways counts as assessed, not capped, from its first assessed day). The rows and the totals read it."""
+    apl = ModuleResult.how == AchievedBy.APL
+    query = (
         select(
-            CohortMember.cohort_id,
-            ModuleResult.candidate_id,
-            ModuleResult.module_code,
-            ModuleResult.how,
-            func.min(ModuleResult.achieved_on),
+            CohortMember.cohort_id.label("cohort_id"),
+            ModuleResult.candidate_id.label("candidate_id"),
+            ModuleResult.module_code.label("code"),
+            func.min(case((apl, 1), else_=0)).label("apl_only"),
+            func.coalesce(
+                func.min(case((~apl, ModuleResult.achieved_on))), func.min(ModuleResult.achieved_on)
+            ).label("first"),
         )
         .join(CohortMember, CohortMember.user_id == ModuleResult.candidate_id)
         .join(Cohort, Cohort.id == CohortMember.cohort_id)
@@ -395,16 +334,24 @@ def _achieved(cohort_ids: Sequence[int]) -> dict[tuple[int, int], dict[str, tupl
             ModuleResult.family == Qualification.code,
             ModuleResult.revoked_at.is_(None),
         )
-        .group_by(
-            CohortMember.cohort_id, ModuleResult.candidate_id, ModuleResult.module_code, ModuleResult.how
-        )
+        .group_by(CohortMember.cohort_id, ModuleResult.candidate_id, ModuleResult.module_code)
     )
-    for cohort_id, candidate_id, code, how, first in rows:
-        by_apl = how == AchievedBy.APL
-        mine = found.setdefault((cohort_id, candidate_id), {})
-        # A module achieved both ways counts as assessed (not capped), from its earliest day.
-        if code not in mine or (mine[code][0] and not by_apl):
-            mine[code] = (by_apl, first)
+    if candidates is not None:
+        query = query.where(ModuleResult.candidate_id.in_(candidates))
+    return query
+
+
+def _achieved(
+    cohort_ids: Sequence[int], candidates: Candidates
+) -> dict[tuple[int, int], dict[str, tuple[bool, date]]]:
+    """(cohort id, candidate id) -> module code -> (by APL only, first achieved on): one query."""
+    found: dict[tuple[int, int], dict[str, tuple[bool, date]]] = {}
+    if not cohort_ids:
+        return found
+    for cohort_id, candidate_id, code, apl_only, first in db.session.execute(
+        achieved_modules(cohort_ids, candidates)
+    ):
+        found.setdefault((cohort_id, candidate_id), {})[code] = (bool(apl_only), first)
     return found
 
 
@@ -415,7 +362,7 @@ def _compulsory_count(cohort: Cohort, spec: Spec) -> int:
     return len({code for a in award_closure(award, spec) for code in a.compulsory})
 
 
-class _Judge:
+class Judge:
     """award_met with a memory: candidates who achieved the same modules get the same verdict."""
 
     def __init__(self, award: AwardSpec, spec: Spec) -> None:
@@ -423,7 +370,7 @@ class _Judge:
         self.known: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
 
     @classmethod
-    def of(cls, cohort: Cohort, spec: Spec) -> _Judge | None:
+    def of(cls, cohort: Cohort, spec: Spec) -> Judge | None:
         award = next((a for a in spec.awards if a.code == cohort.award_code), None)
         return None if award is None else cls(award, spec)
 

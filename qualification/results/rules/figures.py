@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import accumulate
 
 INVITED, JOINED = "Invited", "Joined"
 NOT_ALLOCATED = "none"  # the assessor filter's value for candidates with no assessor
@@ -33,10 +34,13 @@ def states_in_order(states: Iterable[str]) -> list[str]:
     return [s for s in (INVITED, JOINED) if s in present] + sorted(present - {INVITED, JOINED})
 
 
-def credit_bands(credits: Sequence[int], step: int = 1, goal: int = 0) -> list[tuple[str, int]]:
-    """How many candidates have each credit total, from 0 up to the larger of the highest total and the goal
-    (the award's credits), in steps of `step` (the size modules come in: 15 gives 0, 15, 30...), so a total
-    nobody has shows as an empty bar; ranges ("1-20") when that would be more than MAX_BARS bars."""
+def credit_bands(
+    credits: Sequence[int] | Mapping[int, int], step: int = 1, goal: int = 0
+) -> list[tuple[str, int]]:
+    """How many candidates have each credit total (given a total per candidate, or how many have each), from
+    0 up to the larger of the highest total and the goal (the award's credits), in steps of `step` (the size
+    modules come in: 15 gives 0, 15, 30...), so a total nobody has shows as an empty bar; ranges ("1-20")
+    when that would be more than MAX_BARS bars."""
     if not credits:
         return []
     counts = Counter(credits)
@@ -66,8 +70,9 @@ def weeks_between(first: date, last: date) -> list[date]:
     return [start + timedelta(weeks=n) for n in range((end - start).days // 7 + 1)]
 
 
-def per_week(days: Iterable[date], weeks: Sequence[date]) -> list[int]:
-    """How many of the days fall in each week (days outside the weeks are not counted)."""
+def per_week(days: Iterable[date] | Mapping[date, int], weeks: Sequence[date]) -> list[int]:
+    """How many of the days (or of the events counted per day) fall in each week (days outside the weeks are
+    not counted)."""
     counts: Counter[date] = Counter()
     for day, n in Counter(days).items():  # thousands of events fall on a few hundred days
         counts[week_of(day)] += n
@@ -81,11 +86,12 @@ class Turnaround:
     decisions: int
 
 
-def turnaround_by_assessor(decisions: Iterable[tuple[str, int]]) -> list[Turnaround]:
-    """The median working days each assessor took from sending to decision, slowest first."""
+def turnaround_by_assessor(decisions: Iterable[tuple[str, int] | tuple[str, int, int]]) -> list[Turnaround]:
+    """The median working days each assessor took from sending to decision, slowest first; each decision
+    given as (assessor, days), or as (assessor, days, how many decisions took that long)."""
     days: dict[str, list[int]] = {}
-    for assessor, waited in decisions:
-        days.setdefault(assessor, []).append(waited)
+    for assessor, waited, *times in decisions:
+        days.setdefault(assessor, []).extend([waited] * (times[0] if times else 1))
     found = [Turnaround(a, float(statistics.median(d)), len(d)) for a, d in days.items()]
     return sorted(found, key=lambda t: (-t.median_days, t.assessor))
 
@@ -106,11 +112,21 @@ def calendar_progress(
 ) -> tuple[list[int], list[float]]:
     """Per week (to its Sunday): how many modules the calendar has finished teaching, and how many modules a
     candidate has achieved on average by then."""
+    firsts = Counter(day for mine in achieved for day in mine.values())
+    return calendar_progress_counted(weeks, taught, firsts, len(achieved))
+
+
+def calendar_progress_counted(
+    weeks: Sequence[date], taught: Mapping[str, date], firsts: Mapping[date, int], candidates: int
+) -> tuple[list[int], list[float]]:
+    """calendar_progress from how many modules were first achieved each day by so many candidates."""
     finished, average = [], []
-    firsts = sorted(day for mine in achieved for day in mine.values())
+    days = sorted(firsts)
+    running = list(accumulate(firsts[day] for day in days))
     for week in weeks:
         sunday = week + timedelta(days=6)
         finished.append(sum(1 for day in taught.values() if day <= sunday))
-        done = bisect_right(firsts, sunday)  # firsts is sorted
-        average.append(round(done / len(achieved), 2) if achieved else 0.0)
+        reached = bisect_right(days, sunday)  # days is sorted
+        done = running[reached - 1] if reached else 0
+        average.append(round(done / candidates, 2) if candidates else 0.0)
     return finished, average

@@ -133,3 +133,45 @@ def test_a_page_runs_the_same_queries_for_7_and_50_candidates(demo):
     second = _link(client.get(base).get_data(as_text=True), "next")
     large = [_queries(demo, client, base), _queries(demo, client, second)]
     assert small == large
+
+
+def test_every_page_and_the_csv_say_the_same_of_each_candidate_in_the_same_order(demo, monkeypatch):
+    """The page's rows are read for its candidates only, the CSV a chunk at a time: page 2 and a chunk
+    boundary must give each candidate the values the first page's way gave them, once, in name order."""
+    import qualification.results.queries.cohort as cohort_queries
+
+    monkeypatch.setattr(cohort_queries, "CHUNK", 4)  # 12 candidates: three chunks
+    grow(demo, 12)
+    client = leader_client(demo, LEADER)
+    base = f"/cohorts/{cohort_id(demo)}/report"
+    shown = {}
+    for html in _pages(client, base):
+        shown.update(table(html))
+    response = client.get(f"{base}.csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert [row["Name"] for row in rows] == list(shown) == sorted(shown, key=str.lower)
+    for row in rows:
+        page = shown[row["Name"]]
+        assert (
+            page["Modules achieved / on pathway"]
+            == f"{row['Modules achieved']} / {row['Modules on pathway']}"
+        )
+        assert (page["Credits"], page["Of which by APL"]) == (row["Credits"], row["Credits by APL"])
+        for heading in (
+            "Assessor",
+            "Membership",
+            "Submissions waiting",
+            "Decisions released",
+            "Modules overdue",
+        ):
+            assert (page[heading] or "Not allocated") == (row[heading] or "Not allocated"), heading
+        assert page["Award met"].startswith("Yes" if row["Award met"] == "yes" else "No")
+    # The totals are the table's rows added up, not the page's.
+    text = " ".join(client.get(base).get_data(as_text=True).split())
+    credits = sum(int(row["Credits"]) for row in rows)
+    achieved = sum(int(row["Modules achieved"]) for row in rows)
+    assert f"{achieved} modules achieved, {credits} credits" in text
+    released = sum(int(row["Decisions released"]) for row in rows)
+    assert f"Decisions released</dt><dd>{released} in all" in " ".join(
+        client.get(base).get_data(as_text=True).split()
+    )
