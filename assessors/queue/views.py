@@ -45,7 +45,7 @@ class RowLinks:
 @bp.get("/queue")
 @rule(ASSESSORS)
 def show_queue():
-    cohorts, staffed = queue_cohorts(current_user.id)
+    cohorts, staffed, dated = queue_cohorts(current_user.id)
     codes = module_codes(cohorts)
     form = queue_filter_form(request.args, cohorts, codes)
     cohort_ids = {str(c.id) for c in cohorts}
@@ -67,7 +67,8 @@ def show_queue():
         return url_for("assessors.queue.show_queue", **kept, cursor=cursor) if cursor else None
 
     observations = "assessors.workplace.show_observation" in current_app.view_functions
-    overdue = overdue_modules(today_uk(), assessor_id=current_user.id)
+    # Only the cohorts with a deadline: with none, nothing can be overdue and no statement runs.
+    overdue = overdue_modules(today_uk(), assessor_id=current_user.id, cohort_ids=dated)
     waiting = unallocated_counts([c.id for c in staffed])
     return render_template(
         "assessors/queue/queue.html",
