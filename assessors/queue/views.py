@@ -22,6 +22,7 @@ from assessors.queue.queries.page import (
 from assessors.queue.rules import today_uk
 from core.extensions import db
 from core.web.access import SIGNED_IN, rule
+from core.web.urls import id_urls
 from qualification.cohorts.forms import AllocationForm
 from qualification.cohorts.models import Cohort, MemberRole
 from qualification.cohorts.queries import allocations, cohort_roles, with_closures
@@ -30,10 +31,21 @@ from qualification.permissions import can_manage_cohort
 bp = Blueprint("queue", __name__, url_prefix="/assessors")
 
 
+class RowLinks:
+    """The links of a queue page's rows, each built once per page rather than once per row."""
+
+    def __init__(self) -> None:
+        self.assessment = id_urls("assessors.marking.show_assessment", "assessment_id")
+        self.start_submission = id_urls("assessors.marking.start_submission", "submission_id")
+        self.start_claim = id_urls("assessors.marking.start_claim", "claim_id")
+        self.submission = id_urls("portfolio.submissions.show_submission", "submission_id")
+        self.claim = id_urls("portfolio.submissions.show_claim", "claim_id")
+
+
 @bp.get("/queue")
 @rule(ASSESSORS)
 def show_queue():
-    cohorts, staffed = queue_cohorts(current_user.id)
+    cohorts, staffed, dated = queue_cohorts(current_user.id)
     codes = module_codes(cohorts)
     form = queue_filter_form(request.args, cohorts, codes)
     cohort_ids = {str(c.id) for c in cohorts}
@@ -54,8 +66,9 @@ def show_queue():
     def page_url(cursor: str | None) -> str | None:
         return url_for("assessors.queue.show_queue", **kept, cursor=cursor) if cursor else None
 
-    observation_page = "assessors.workplace.show_observation" in current_app.view_functions
-    overdue = overdue_modules(today_uk(), assessor_id=current_user.id)
+    observations = "assessors.workplace.show_observation" in current_app.view_functions
+    # Only the cohorts with a deadline: with none, nothing can be overdue and no statement runs.
+    overdue = overdue_modules(today_uk(), assessor_id=current_user.id, cohort_ids=dated)
     waiting = unallocated_counts([c.id for c in staffed])
     return render_template(
         "assessors/queue/queue.html",
@@ -67,9 +80,12 @@ def show_queue():
         filtered=bool(kept.keys() - {"sort"}),
         next_url=page_url(page.next_cursor),
         prev_url=page_url(page.prev_cursor),
-        observation_url=lambda oid: (
-            url_for("assessors.workplace.show_observation", observation_id=oid) if observation_page else None
+        observation_url=(
+            id_urls("assessors.workplace.show_observation", "observation_id")
+            if observations
+            else lambda _oid: None
         ),
+        links=RowLinks(),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased
 
 from core.db.timeutil import UK, long_date
@@ -103,6 +103,14 @@ def withdrawn(cohort_col, candidate_col):
     )
 
 
+# Built once: every queue page and the assessor's home read it (the report adds its page's candidates).
+_BREAK_SPANS = (
+    select(CohortMember.cohort_id, CohortMember.user_id, LearningBreak.starts_on, LearningBreak.ends_on)
+    .join(LearningBreak, LearningBreak.member_id == CohortMember.id)
+    .where(CohortMember.cohort_id.in_(bindparam("cohort_ids", expanding=True)))
+)
+
+
 def break_spans(cohort_ids, candidates=None) -> dict[tuple[int, int], list[BreakSpan]]:
     """(cohort id, candidate id) -> their breaks in learning, for the candidates of these cohorts (those
     given: ids or a query of them; else every one) who have had one (one query): the turnaround clocks of
@@ -110,14 +118,10 @@ def break_spans(cohort_ids, candidates=None) -> dict[tuple[int, int], list[Break
     ids = list(cohort_ids)
     if not ids:
         return {}
-    query = (
-        select(CohortMember.cohort_id, CohortMember.user_id, LearningBreak.starts_on, LearningBreak.ends_on)
-        .join(LearningBreak, LearningBreak.member_id == CohortMember.id)
-        .where(CohortMember.cohort_id.in_(ids))
-    )
+    query = _BREAK_SPANS
     if candidates is not None:
         query = query.where(CohortMember.user_id.in_(candidates))
-    rows = db.session.execute(query)
+    rows = db.session.execute(query, {"cohort_ids": ids})
     spans: dict[tuple[int, int], list[BreakSpan]] = {}
     for cohort_id, user_id, starts_on, ends_on in rows:
         spans.setdefault((cohort_id, user_id), []).append(BreakSpan(starts_on, ends_on))

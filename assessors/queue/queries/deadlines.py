@@ -9,11 +9,12 @@ a referral answers the assessor, not the deadline, so it is never late.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import Date, Integer, and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from assessors.queue.queries.branches import at_most, present
@@ -136,7 +137,7 @@ def _handed_in(enrolment):
     return or_(submitted, achieved)
 
 
-def _of_assessor(query, assessor_id: int):
+def _of_assessor(query, assessor_id):
     """The query narrowed to the candidates allocated to the assessor, read from those allocations: on
     PostgreSQL the rest of it runs once per allocated candidate (a lateral subquery), found by the candidate,
     so neither a missing statistic nor a big cohort makes it read every candidate of the cohort."""
@@ -170,29 +171,51 @@ def _of_assessor(query, assessor_id: int):
     return select(*wanted).select_from(owner).join(theirs, true())
 
 
+def _build_overdue(of_assessor: bool, in_cohorts: bool, candidates: Candidates = None):
+    """The overdue-modules statement of one shape, with the day, the assessor and the cohorts as parameters
+    (and, for the report, a page's candidates)."""
+    query, granted = enrolled_deadlines(by_candidate=of_assessor)
+    query = (
+        query.add_columns(User.name)
+        .join(User, User.id == ModuleEnrolment.candidate_id)
+        .where(before_pause(granted) < bindparam("today", type_=Date), ~_handed_in(ModuleEnrolment))
+    )
+    if in_cohorts:
+        query = query.where(ModuleDeadline.cohort_id.in_(bindparam("cohort_ids", expanding=True)))
+    if candidates is not None:
+        query = query.where(ModuleEnrolment.candidate_id.in_(candidates))
+    if of_assessor:
+        query = _of_assessor(query, bindparam("assessor_id", type_=Integer))
+    return query
+
+
+@lru_cache(maxsize=8)
+def _overdue_statement(dialect: str, of_assessor: bool, in_cohorts: bool):
+    """Built once per shape (the assessor's queue page runs it on every visit)."""
+    del dialect  # in the key only: `_of_assessor` writes it for the engine's dialect
+    return _build_overdue(of_assessor, in_cohorts)
+
+
 def overdue_modules(
     today: date,
     *,
     assessor_id: int | None = None,
-    cohort_ids: Sequence[int] | None = None,
+    cohort_ids: Collection[int] | None = None,
     candidates: Candidates = None,
 ) -> list[OverdueModule]:
-    """Modules past the candidate's deadline with nothing handed in (one query), the longest overdue first:
-    of the candidates allocated to an assessor, or of some cohorts (those candidates given, else all)."""
-    query, granted = enrolled_deadlines(by_candidate=assessor_id is not None)
-    query = (
-        query.add_columns(User.name)
-        .join(User, User.id == ModuleEnrolment.candidate_id)
-        .where(before_pause(granted) < today, ~_handed_in(ModuleEnrolment))
-    )
-    if assessor_id is not None:
-        query = _of_assessor(query, assessor_id)
-    if cohort_ids is not None:
-        query = query.where(ModuleDeadline.cohort_id.in_(cohort_ids))
-    if candidates is not None:
-        query = query.where(ModuleEnrolment.candidate_id.in_(candidates))
+    """Modules past the candidate's deadline with nothing handed in (one query; none when `cohort_ids` is
+    given and empty), the longest overdue first: of the candidates allocated to an assessor, in some cohorts,
+    or both (the assessor's queue passes the cohorts that have a deadline: `QueueCohorts.dated`); of the
+    candidates given (ids or a query of them), else all."""
+    if cohort_ids is not None and not cohort_ids:
+        return []
+    if candidates is None:
+        statement = _overdue_statement(db.engine.dialect.name, assessor_id is not None, cohort_ids is not None)
+    else:
+        statement = _build_overdue(assessor_id is not None, cohort_ids is not None, candidates)
+    params = {"today": today, "assessor_id": assessor_id, "cohort_ids": list(cohort_ids or ())}
     found = []
-    for (*head, name), breaks in fold_breaks(db.session.execute(query)):
+    for (*head, name), breaks in fold_breaks(db.session.execute(statement, params)):
         item = PersonalDeadline(*head, breaks=breaks, today=today)
         if not item.away and is_overdue(item.due, today):
             found.append(OverdueModule(item, name, (today - item.due).days))

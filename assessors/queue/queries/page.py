@@ -13,11 +13,12 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select, type_coerce, union_all
+from sqlalchemy import Integer, and_, bindparam, case, exists, func, or_, select, type_coerce, union_all
 
-from assessors.permissions import can_see_unallocated, can_use_queue
+from assessors.permissions import can_use_queue
 from assessors.queue.queries.branches import at_most
 from assessors.queue.queries.deadlines import days_late, with_deadlines
 from assessors.queue.queries.ready import ready_count, ready_decisions, released_among
@@ -40,15 +41,20 @@ from assessors.queue.queries.sources import (
     sources,
     thawed,
 )
+from assessors.queue.queries.unallocated import (
+    unallocated_by_candidate,
+    unallocated_count,
+    unallocated_counts,
+)
 from assessors.queue.rules import Turnaround, closed_days, today_uk
 from core.accounts.models import User
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
-from qualification.cohorts.queries import cohort_roles, with_closures
+from qualification.cohorts.queries import with_closures
 from qualification.cohorts.rules import on_break
+from qualification.deadlines.models import ModuleDeadline
 from qualification.membership.queries import break_spans
-from qualification.permissions import can_manage_cohort
 from qualification.versions.models import VersionModule
 
 __all__ = [
@@ -56,6 +62,7 @@ __all__ = [
     "KIND_LABELS",
     "PAGE_SIZE",
     "Cursor",
+    "QueueCohorts",
     "QueueCounts",
     "QueueFilters",
     "QueuePage",
@@ -146,43 +153,54 @@ def decode_cursor(text: str | None) -> Cursor | None:
 
 def assessor_cohorts(assessor_id: int) -> list[Cohort]:
     """The cohorts whose work can reach this assessor: allocations and cohort staff (one query)."""
-    return queue_cohorts(assessor_id)[0]
+    return queue_cohorts(assessor_id).cohorts
 
 
-def queue_cohorts(assessor_id: int) -> tuple[list[Cohort], list[Cohort]]:
-    """The cohorts whose work can reach this assessor (allocations and cohort staff), and of those the ones
-    where they are one of the assessors, whose Unallocated queue they see: one query for both."""
-    allocations = select(AssessorAllocation.cohort_id).where(AssessorAllocation.assessor_id == assessor_id)
+class QueueCohorts(NamedTuple):
+    cohorts: list[Cohort]  # whose work can reach the assessor (allocations and cohort staff), by name
+    staffed: list[Cohort]  # of those, where they are one of the assessors (they see its Unallocated queue)
+    dated: list[int]  # of those, the ids of the ones with a module deadline (none: nothing can be overdue)
+
+
+@cache
+def _cohorts_statement():
+    """Built once (the queue page and the assessor's home run it on every visit); run with OWNER."""
+    owner = bindparam(OWNER, type_=Integer)
+    allocations = select(AssessorAllocation.cohort_id).where(AssessorAllocation.assessor_id == owner)
     staff = select(CohortMember.cohort_id).where(
-        CohortMember.user_id == assessor_id, CohortMember.role == MemberRole.ASSESSOR
+        CohortMember.user_id == owner, CohortMember.role == MemberRole.ASSESSOR
     )
     staffed = Cohort.id.in_(staff)
-    rows = (
-        db.session.execute(
-            with_closures(
-                select(Cohort, staffed.label("staffed"))
-                .where(or_(Cohort.id.in_(allocations), staffed))
-                .order_by(Cohort.name)
-            )
-        )
-        .unique()
-        .all()
+    dated = exists().where(ModuleDeadline.cohort_id == Cohort.id)
+    return with_closures(
+        select(Cohort, staffed.label("staffed"), dated.label("dated"))
+        .where(or_(Cohort.id.in_(allocations), staffed))
+        .order_by(Cohort.name)
     )
-    return [c for c, _ in rows], [c for c, on_staff in rows if on_staff]
+
+
+def queue_cohorts(assessor_id: int) -> QueueCohorts:
+    """The cohorts whose work can reach this assessor (allocations and cohort staff), those where they are
+    one of the assessors, and those with a deadline: one query for all three."""
+    rows = db.session.execute(_cohorts_statement(), {OWNER: assessor_id}).unique().all()
+    return QueueCohorts(
+        [c for c, _, _ in rows], [c for c, on_staff, _ in rows if on_staff], [c.id for c, _, d in rows if d]
+    )
+
+
+_MODULE_CODES = (
+    select(VersionModule.code)
+    .where(VersionModule.version_id.in_(bindparam("version_ids", expanding=True)))
+    .distinct()
+    .order_by(VersionModule.code)
+)
 
 
 def module_codes(cohorts: list[Cohort]) -> list[str]:
     """The module codes of these cohorts' qualification versions (one query), for the filter."""
     if not cohorts:
         return []
-    return list(
-        db.session.scalars(
-            select(VersionModule.code)
-            .where(VersionModule.version_id.in_({c.version_id for c in cohorts}))
-            .distinct()
-            .order_by(VersionModule.code)
-        )
-    )
+    return list(db.session.scalars(_MODULE_CODES, {"version_ids": sorted({c.version_id for c in cohorts})}))
 
 
 def turnaround_of(cohort: Cohort) -> Turnaround:
@@ -347,48 +365,3 @@ def assessor_panel(user) -> dict | None:
         "to_plan": counts.to_plan,
         "ready": ready_count(user.id),
     }
-
-
-@lru_cache(maxsize=8)
-def _unallocated_statement(dialect: str, column: str):
-    """How many items wait with no allocated assessor per value of `column`: SQL built once, run with the
-    cohort ids as OWNER."""
-    del dialect  # in the key only: the branches are written for the engine's dialect
-    merged = union_all(
-        *[
-            query.with_only_columns(query.selected_columns[column])
-            for query, _ in sources(owner_param(True), QueueFilters())
-        ]
-    ).subquery()
-    per = merged.c[column]
-    return select(per, func.count()).group_by(per)
-
-
-def _unallocated_per(cohort_ids, column: str) -> dict[int, int]:
-    """How many items wait with no allocated assessor in these cohorts, per value of one of the branches'
-    columns ("cohort_id", "candidate_id"), in one query; values with none left out."""
-    ids = list(cohort_ids)
-    if not ids:
-        return {}
-    statement = _unallocated_statement(db.engine.dialect.name, column)
-    return dict(db.session.execute(statement, {OWNER: ids}).all())
-
-
-def unallocated_counts(cohort_ids) -> dict[int, int]:
-    """How many items wait with no allocated assessor, per cohort (one query); cohorts with none left out."""
-    return _unallocated_per(cohort_ids, "cohort_id")
-
-
-def unallocated_by_candidate(cohort_id: int) -> dict[int, int]:
-    """candidate id -> how many of their items wait in the cohort's Unallocated queue (one query).
-    Registered in app.extensions["waymark_unallocated_work"], so the portfolio can tell the course leader
-    when work starts to wait with nobody, by the queue's own rule."""
-    return _unallocated_per([cohort_id], "candidate_id")
-
-
-def unallocated_count(user, cohort_id: int) -> int | None:
-    """How many items wait in the cohort's Unallocated queue, or None when the person may not see it."""
-    # A course leader needs no role context (one statement fewer on the cohort page).
-    if not (can_manage_cohort(user) or can_see_unallocated(user, cohort_roles(cohort_id))):
-        return None
-    return unallocated_counts([cohort_id]).get(cohort_id, 0)

@@ -134,6 +134,21 @@ def test_the_queue_runs_a_fixed_number_of_statements_with_deadlines_and_extensio
     assert_fixed_statements(app, signed_in(app, TOM), "/assessors/queue", grow)
 
 
+def test_the_overdue_lookup_runs_only_when_the_assessors_cohorts_have_a_deadline(demo):
+    """Found with the assessor's cohorts: with no deadline in them nothing can be overdue, so the queue page
+    runs no statement for it (it grew with the assessor's caseload, issue 15)."""
+    from tests.support.queries import statements_for
+
+    app = demo
+    tom = signed_in(app, TOM)
+    without = statements_for(app, tom, "/assessors/queue")
+    assert "Past the deadline" not in page_text(tom.get("/assessors/queue"))
+    _deadline(app, "M01", -4)
+    with_one = statements_for(app, tom, "/assessors/queue")
+    assert with_one == without + 1
+    assert "Past the deadline, nothing handed in" in page_text(tom.get("/assessors/queue"))
+
+
 def test_the_cohort_report_counts_late_and_overdue_modules(demo):
     app = demo
     _deadline(app, "M03", -10)
