@@ -210,7 +210,9 @@ def overdue_modules(
     if cohort_ids is not None and not cohort_ids:
         return []
     if candidates is None:
-        statement = _overdue_statement(db.engine.dialect.name, assessor_id is not None, cohort_ids is not None)
+        statement = _overdue_statement(
+            db.engine.dialect.name, assessor_id is not None, cohort_ids is not None
+        )
     else:
         statement = _build_overdue(assessor_id is not None, cohort_ids is not None, candidates)
     params = {"today": today, "assessor_id": assessor_id, "cohort_ids": list(cohort_ids or ())}
