@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 CSP = "; ".join(
     [
@@ -77,8 +77,40 @@ def install_security(app: Flask) -> None:
         return response
 
 
+# How many links a worker remembers (a few hundred bytes each): enough for every menu, footer and queue row
+# link a busy worker builds, bounded so that memory cannot grow with the number of objects linked to.
+URL_MEMO_SIZE = 4096
+
+
 class WaymarkFlask(Flask):
-    """Flask, plus the Secure flag on every cookie of a request that came over HTTPS."""
+    """Flask, plus the Secure flag on every cookie of a request that came over HTTPS, and links remembered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._url_memo: dict[tuple, str] = {}
+
+    def url_for(self, endpoint, *, _anchor=None, _method=None, _scheme=None, _external=None, **values):
+        # A page asks for the same links many times (the menu, the footer, a row's links), and building one
+        # through the URL map costs more than a dict lookup. Once the app is built the map is fixed, so a
+        # relative link depends only on its endpoint, its values and the script root. Left out: static files
+        # (their fingerprint follows the file), relative endpoints (".x" follows the blueprint), external
+        # links and anchors, and anything outside a request.
+        plain = _anchor is None and _method is None and _scheme is None and not _external
+        if not (plain and has_request_context() and endpoint != "static" and not endpoint.startswith(".")):
+            return super().url_for(
+                endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external, **values
+            )
+        try:
+            # With each value's type: True and 1 are equal keys but different links ("True", "1").
+            key = (request.script_root, endpoint, *sorted((k, type(v), v) for k, v in values.items()))
+            url = self._url_memo.get(key)
+        except TypeError:  # an unhashable value: build it every time
+            return super().url_for(endpoint, **values)
+        if url is None:
+            url = super().url_for(endpoint, **values)
+            if len(self._url_memo) < URL_MEMO_SIZE:
+                self._url_memo[key] = url
+        return url
 
     def process_response(self, response):
         # After after_request hooks (Flask-Login's remember cookie) and after the session cookie is
