@@ -83,6 +83,29 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     pytest.fail(f"No answer to /ping within {START_TIMEOUT}s:\n{log_path.read_text()}", pytrace=False)
 
 
+# Base URL -> the environment its server runs with (for the demo's mail sender, `delivered_mail`).
+SERVED: dict[str, dict] = {}
+
+
+def delivered_mail(base_url: str) -> str:
+    """Send what the server's outbox holds, as the demo's mail sender does (`flask mail send`, one pass), and
+    return what it wrote: the demo delivers email to its log, the one place a link in it can be read
+    (the Outbox page never shows one)."""
+    result = subprocess.run(  # noqa: S603
+        [*FLASK, "mail", "send"], cwd=ROOT, env=SERVED[base_url], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def mail_to(delivered: str, email: str) -> str:
+    """The text of the email to this address in what `delivered_mail` returned (up to the next email)."""
+    start = delivered.find(f"mail to {email}:")
+    assert start >= 0, f"no email to {email}:\n{delivered}"
+    end = delivered.find("mail to ", start + 1)
+    return delivered[start : end if end >= 0 else None]
+
+
 def serve_demo(
     tmp_path_factory,
     name: str = "e2e-instance",
@@ -125,6 +148,7 @@ def serve_demo(
         server = [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)]
         with running(server, log=log, cwd=ROOT, env=env) as process:
             _wait_until_up(base_url, process, log_path)
+            SERVED[base_url] = env
             yield base_url
 
 
