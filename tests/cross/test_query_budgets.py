@@ -58,8 +58,11 @@ PAGES = [
     ),  # quality.md W3 (tests/assessors/queue/test_queue.py)
     ("assessor@northmoor.example", "/", 8),
     # quality.md W4: the cohort report with its charts, and the report across the leader's cohorts
-    # (once the worker has read the published qualification's tree: 9 statements more on its first request)
-    ("leader@northmoor.example", "/cohorts/1/report", 17),
+    # (once the worker has read the published qualification's tree: 9 statements more on its first request).
+    # The cohort's page reads flat (issue 15): its totals are SQL aggregates, one per column group, and its
+    # columns are loaded for the page's candidates only, so more statements than when every row was built in
+    # Python, but the same number at 20,000 candidates as at 20 (tests/qualification/results).
+    ("leader@northmoor.example", "/cohorts/1/report", 30),
     ("leader@northmoor.example", "/cohorts/reports", 21),
 ]
 
