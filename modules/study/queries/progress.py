@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import String, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -146,7 +146,7 @@ class ModuleProgress:
     best_scores: dict[int, tuple[int, int]] = field(default_factory=dict)
     draft_ids: set[int] = field(default_factory=set)
     drafts: dict[int, ReflectionDraft] = field(default_factory=dict)  # loaded only with detail
-    position: StudyPosition | None = None
+    position: Resume | None = None
 
     @property
     def activities(self) -> list[Activity]:
@@ -169,12 +169,23 @@ class ModuleProgress:
         return resume_at(self.activities, self.done, self.position and self.position.activity_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where the person stopped in a module: the activity and the place in it (an anchor)."""
+
+    activity_id: int | None
+    anchor: str | None
+
+
 _USER, _IDS = bindparam("user_id"), bindparam("ids", expanding=True)
+_NO_TEXT = cast(null(), String)
+# Completions, drafts, best scores and where the person stopped, in one statement: every statement is a round
+# trip on PostgreSQL, and the module page (W1) is the page candidates open most.
 _MARKS = union_all(
-    select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0)).where(
+    select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0), _NO_TEXT).where(
         ActivityCompletion.user_id == _USER, ActivityCompletion.activity_id.in_(_IDS)
     ),
-    select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0)).where(
+    select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0), _NO_TEXT).where(
         ReflectionDraft.user_id == _USER, ReflectionDraft.activity_id.in_(_IDS)
     ),
     select(
@@ -182,14 +193,17 @@ _MARKS = union_all(
         QuizAttempt.activity_id,
         func.max(QuizAttempt.score),
         func.max(QuizAttempt.max_score),
+        _NO_TEXT,
     )
     .where(QuizAttempt.user_id == _USER, QuizAttempt.activity_id.in_(_IDS))
     .group_by(QuizAttempt.activity_id),
-)
-_POSITION = select(StudyPosition).where(
-    StudyPosition.user_id == _USER,
-    StudyPosition.family == bindparam("family"),
-    StudyPosition.module_code == bindparam("code"),
+    select(
+        literal("position"), StudyPosition.activity_id, literal(0), literal(0), StudyPosition.anchor
+    ).where(
+        StudyPosition.user_id == _USER,
+        StudyPosition.family == bindparam("family"),
+        StudyPosition.module_code == bindparam("code"),
+    ),
 )
 
 
@@ -199,17 +213,21 @@ def module_progress(user_id: int, family: str, module_code: str, *, detail: bool
     sections = sections_of(family, module_code) if detail else module_outline(family, module_code)
     order = [a.id for s in sections for a in s.activities]
     progress = ModuleProgress(sections, order, set())
-    if order:
-        # Completions, drafts and best scores in one statement: the module page has a budget of 8 (W1).
-        marks = db.session.execute(_MARKS, {"user_id": user_id, "ids": order})
-        for kind, activity_id, best, out_of in marks:
-            if kind == "done":
-                progress.done.add(activity_id)
-            elif kind == "draft":
-                progress.draft_ids.add(activity_id)
-            else:
-                progress.best_scores[activity_id] = (best, out_of)
-    if order and detail:
+    if not order:
+        return progress  # nothing to study, so nowhere to carry on from
+    marks = db.session.execute(
+        _MARKS, {"user_id": user_id, "ids": order, "family": family, "code": module_code}
+    )
+    for kind, activity_id, best, out_of, anchor in marks:
+        if kind == "done":
+            progress.done.add(activity_id)
+        elif kind == "draft":
+            progress.draft_ids.add(activity_id)
+        elif kind == "quiz":
+            progress.best_scores[activity_id] = (best, out_of)
+        else:
+            progress.position = Resume(activity_id, anchor)
+    if detail:
         progress.drafts = {
             d.activity_id: d
             for d in db.session.scalars(
@@ -218,9 +236,6 @@ def module_progress(user_id: int, family: str, module_code: str, *, detail: bool
                 )
             )
         }
-    progress.position = db.session.scalar(
-        _POSITION, {"user_id": user_id, "family": family, "code": module_code}
-    )
     return progress
 
 
