@@ -428,3 +428,16 @@ def test_anonymous_cannot_study_and_is_sent_to_sign_in(client, demo):
     statuses = _post_everything(client, first, token)
     assert set(statuses.values()) == {302}, statuses
     _no_study_rows(demo)
+
+
+def test_the_module_page_carries_on_where_the_candidate_stopped_in_an_activity(jo, demo):
+    # Jo scrolled to a place in M01's third activity on another device (the page sends its anchor).
+    third = activity_ids(demo, "M01")[2]
+    opened = jo.get(f"/study/CCQ/M01/{third}")
+    token = csrf_from(opened.get_data(as_text=True))
+    remembered = jo.post(f"/study/CCQ/M01/{third}/position", data={"csrf_token": token, "anchor": "step-2"})
+    assert remembered.status_code in (200, 204)
+
+    module = jo.get("/study/CCQ/M01").get_data(as_text=True)
+    assert f'href="/study/CCQ/M01/{third}#step-2"' in module
+    assert "Start:" in module  # nothing done yet: the button starts, at the remembered place
