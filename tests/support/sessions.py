@@ -17,6 +17,19 @@ from qualification.cohorts.models import CohortSession
 from tests.support.html import csrf_from, send_form, signed_in
 from tests.support.people import LEADER
 
+# A twilight session serving M01: attendance completes M01's twilight session activity.
+TWILIGHT = {
+    "kind": "twilight",
+    "title": "Needs conversations in practice",
+    "starts_at": "2027-03-10T16:30",
+    "ends_at": "2027-03-10T18:00",
+    "place": "Hollins Park Academy, library",
+    "link": "",
+    "capacity": "30",
+    "module_codes": "M01",
+    "notes": "",
+}
+
 
 def wednesday(weeks_ahead: int) -> date:
     """A Wednesday some weeks from today (UK date), so the session is always still to come."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email import message_from_bytes
-from typing import ClassVar
 
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from core.mail.models import MailStatus, OutboxMessage
 from core.notifications.models import NotificationPreference
 from core.notifications.services import notify, send_digests
 from tests.support.html import form_post, login
+from tests.support.mail import FakeSMTP
 
 
 def _messages(app) -> list[OutboxMessage]:
@@ -67,36 +67,14 @@ def test_a_digest_has_one_heading_per_notification_in_its_html(app, candidate):
     assert "<p>Cohort: Cohort A, studying X</p>" in mail.body_html
 
 
-class _FakeSMTP:
-    sent: ClassVar[list[bytes]] = []
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, *args):
-        pass
-
-    def send_message(self, email):
-        _FakeSMTP.sent.append(email.as_bytes())
-
-
 def test_smtp_delivers_the_text_and_the_html_as_alternatives(app, client, candidate, monkeypatch):
     form_post(client, "/forgot-password", {"email": candidate.email})
     app.config["MAIL_BACKEND"] = "smtp"
-    _FakeSMTP.sent = []
-    monkeypatch.setattr(mail_services.smtplib, "SMTP", _FakeSMTP)
+    FakeSMTP.received, FakeSMTP.failures = [], []
+    monkeypatch.setattr(mail_services.smtplib, "SMTP", FakeSMTP)
     with app.app_context():
         assert mail_services.send_pending() == (1, 0)
-    (raw,) = _FakeSMTP.sent
+    (raw,) = FakeSMTP.received
     email = message_from_bytes(raw)
     assert email.get_content_type() == "multipart/alternative"
     parts = {
@@ -114,11 +92,11 @@ def test_a_message_without_html_is_still_sent_as_text_alone(app, monkeypatch):
         mail_services.queue_mail("someone@example.org", "Plain", "Just text.\n")
         db.session.commit()
     app.config["MAIL_BACKEND"] = "smtp"
-    _FakeSMTP.sent = []
-    monkeypatch.setattr(mail_services.smtplib, "SMTP", _FakeSMTP)
+    FakeSMTP.received, FakeSMTP.failures = [], []
+    monkeypatch.setattr(mail_services.smtplib, "SMTP", FakeSMTP)
     with app.app_context():
         assert mail_services.send_pending() == (1, 0)
-    assert message_from_bytes(_FakeSMTP.sent[0]).get_content_type() == "text/plain"
+    assert message_from_bytes(FakeSMTP.received[0]).get_content_type() == "text/plain"
 
 
 def test_the_outbox_shows_the_text_and_the_html_version(app, client, admin, candidate):

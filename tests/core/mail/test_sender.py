@@ -19,6 +19,7 @@ from core.mail import services as mail_services
 from core.mail.models import MailStatus, OutboxMessage
 from core.mail.rules import SECRET, shown
 from tests.support.html import form_post, login, page_text
+from tests.support.mail import FakeSMTP
 
 RESET_LINK = re.compile(r"http://waymark\.test(/reset-password/([A-Za-z0-9_-]+))")
 NEW_PASSWORD = "violet harbour tractor cinnamon"
@@ -26,35 +27,6 @@ NEW_PASSWORD = "violet harbour tractor cinnamon"
 
 class Stop(BaseException):
     """Ends a `--loop` run from inside its sleep: not an Exception, so the sender cannot swallow it."""
-
-
-class FakeSMTP:
-    """Records what reaches the mail server; `failures` are raised by the next sends, one each."""
-
-    received: list[bytes]
-    failures: list[BaseException]
-
-    def __init__(self, *_args, **_kwargs):
-        pass
-
-    def __enter__(self):
-        if FakeSMTP.failures and isinstance(FakeSMTP.failures[0], ConnectionRefusedError):
-            raise FakeSMTP.failures.pop(0)
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, *args):
-        pass
-
-    def send_message(self, email):
-        if FakeSMTP.failures:
-            raise FakeSMTP.failures.pop(0)
-        FakeSMTP.received.append(email.as_bytes())
 
 
 @pytest.fixture

@@ -24,22 +24,9 @@ from qualification.cohorts.services import invite_candidate
 from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import csrf_from, signed_in
 from tests.support.people import AISHA, CHRIS, DEMO_PASSWORD, JO, LEADER, MORGAN, TOM, make_user
-from tests.support.sessions import add_session, section_of
+from tests.support.sessions import TWILIGHT, add_session, section_of
 
 EXTRA = ("extra1@school.example", "extra2@school.example")
-
-# A twilight session serving M01: attendance completes M01's twilight session activity.
-TWILIGHT = {
-    "kind": "twilight",
-    "title": "Needs conversations in practice",
-    "starts_at": "2027-03-10T16:30",
-    "ends_at": "2027-03-10T18:00",
-    "place": "Hollins Park Academy, library",
-    "link": "",
-    "capacity": "30",
-    "module_codes": "M01",
-    "notes": "",
-}
 
 
 @pytest.fixture

@@ -15,22 +15,11 @@ from core.extensions import db
 from tests.support.demo import demo_ids, load_demo_data
 from tests.support.html import csrf_from, form_post, page_text, press, signed_in
 from tests.support.people import JO, PASSWORD, make_user
-from tests.support.sessions import add_session
+from tests.support.sessions import TWILIGHT, add_session
 
 _FEED = re.compile(r"<code>http://waymark\.test(/cohorts/my-sessions/[^<]+\.ics)</code>")
 NEW_ADDRESS = "Get a new feed address"
 WARNING = "Your current feed address will stop working"
-TWILIGHT = {
-    "kind": "twilight",
-    "title": "Needs conversations in practice",
-    "starts_at": "2027-03-10T16:30",
-    "ends_at": "2027-03-10T18:00",
-    "place": "Hollins Park Academy, library",
-    "link": "",
-    "capacity": "30",
-    "module_codes": "M01",
-    "notes": "",
-}
 
 
 @pytest.fixture
