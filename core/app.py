@@ -247,7 +247,9 @@ def load_config(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: SQLite has no connection to lose, and core/db/postgres.py pings a PostgreSQL
+        # connection only after it was idle (a round trip per request otherwise).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "WAYMARK_DATA_DIR": os.environ.get("WAYMARK_DATA_DIR") or str(instance_path / "data"),
         "WAYMARK_SQLITE_BUSY_MS": _env_int("WAYMARK_SQLITE_BUSY_MS", 5000),
         # Evening study is interrupted: 8 hours idle by default, 30 days with "remember me".

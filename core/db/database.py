@@ -10,6 +10,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from core.db import postgres
 from core.extensions import db
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -22,18 +23,7 @@ def configure_engine(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["WAYMARK_SQLITE_BUSY_MS"])
     elif engine.dialect.name == "postgresql":
-        _configure_postgresql(engine)
-
-
-def _configure_postgresql(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
-        # No JIT compilation: Waymark's statements are short reads and writes, and PostgreSQL compiles one
-        # whose estimated cost passes jit_above_cost, which a statement of many branches does whenever the
-        # statistics are missing or stale (the assessor queue's page took 8 s to compile, 10 ms to run).
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
-        dbapi_connection.commit()  # psycopg ran the SET in a transaction: keep it for the session
+        postgres.configure(engine)
 
 
 def _configure_sqlite(engine: Engine, busy_ms: int) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from core.accounts.models import Role, User
+from core.db.postgres import prepared
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from modules.catalogue.models import AssessmentCriterion, LearningOutcome
@@ -202,8 +203,8 @@ def _state_statement():
     )
     merged = union_all(criteria, results, achieved, attempts, claims, _latest_referred(user_id)).subquery()
     c = merged.c
-    return select(
-        c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number, c.row_id
+    return prepared(
+        select(c.kind, c.family, c.module, c.text, c.name, type_coerce(c.at, UTCDateTime), c.number, c.row_id)
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from core.accounts.models import LoginAttempt, LoginSession, User
 from core.accounts.rules import hash_token, login_delay, new_token, verify_password
 from core.audit.services import record
+from core.db.postgres import prepared
 from core.db.timeutil import utcnow
 from core.extensions import db
 
@@ -163,7 +164,7 @@ def start_session(user: User, *, remember: bool, ip: str | None, user_agent: str
 
 
 # Built once: every signed-in request runs it (building a statement costs more than running it).
-_SESSION_USER = (
+_SESSION_USER = prepared(
     select(LoginSession, User)
     .join(User, User.id == LoginSession.user_id)
     .where(LoginSession.token_hash == bindparam("token_hash"))

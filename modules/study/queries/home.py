@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 
 from core.accounts.models import Role
+from core.db.postgres import prepared
 from core.extensions import db
 from modules.content.models import Activity, Section
 from modules.study.models import ActivityCompletion, ModuleEnrolment, StudyLog, StudyPosition
@@ -60,7 +61,7 @@ def closed_modules(user_id: int) -> dict[tuple[str, str], str]:
     return closed
 
 
-_HOME_ACTIVITIES = (
+_HOME_ACTIVITIES = prepared(
     select(
         Activity,
         Section.family,

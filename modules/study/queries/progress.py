@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import String, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import selectinload
 
+from core.db.postgres import prepared
 from core.extensions import db
 from modules.content.models import Activity, ActivityKind, Question, Section
 from modules.permissions import can_study
@@ -67,7 +68,7 @@ class OutlineSection:
 
 # Built once: the module page is the page candidates open most (W1), and building a statement costs more
 # than running it on a warm connection.
-_OUTLINE = (
+_OUTLINE = prepared(
     select(
         Section.id,
         Section.position,
@@ -111,10 +112,12 @@ def active_enrolments(user_id: int) -> list[ModuleEnrolment]:
     )
 
 
-_ENROLMENT = select(ModuleEnrolment).where(
-    ModuleEnrolment.candidate_id == bindparam("user_id"),
-    ModuleEnrolment.family == bindparam("family"),
-    ModuleEnrolment.module_code == bindparam("code"),
+_ENROLMENT = prepared(
+    select(ModuleEnrolment).where(
+        ModuleEnrolment.candidate_id == bindparam("user_id"),
+        ModuleEnrolment.family == bindparam("family"),
+        ModuleEnrolment.module_code == bindparam("code"),
+    )
 )
 
 
@@ -181,29 +184,31 @@ _USER, _IDS = bindparam("user_id"), bindparam("ids", expanding=True)
 _NO_TEXT = cast(null(), String)
 # Completions, drafts, best scores and where the person stopped, in one statement: every statement is a round
 # trip on PostgreSQL, and the module page (W1) is the page candidates open most.
-_MARKS = union_all(
-    select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0), _NO_TEXT).where(
-        ActivityCompletion.user_id == _USER, ActivityCompletion.activity_id.in_(_IDS)
-    ),
-    select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0), _NO_TEXT).where(
-        ReflectionDraft.user_id == _USER, ReflectionDraft.activity_id.in_(_IDS)
-    ),
-    select(
-        literal("quiz"),
-        QuizAttempt.activity_id,
-        func.max(QuizAttempt.score),
-        func.max(QuizAttempt.max_score),
-        _NO_TEXT,
+_MARKS = prepared(
+    union_all(
+        select(literal("done"), ActivityCompletion.activity_id, literal(0), literal(0), _NO_TEXT).where(
+            ActivityCompletion.user_id == _USER, ActivityCompletion.activity_id.in_(_IDS)
+        ),
+        select(literal("draft"), ReflectionDraft.activity_id, literal(0), literal(0), _NO_TEXT).where(
+            ReflectionDraft.user_id == _USER, ReflectionDraft.activity_id.in_(_IDS)
+        ),
+        select(
+            literal("quiz"),
+            QuizAttempt.activity_id,
+            func.max(QuizAttempt.score),
+            func.max(QuizAttempt.max_score),
+            _NO_TEXT,
+        )
+        .where(QuizAttempt.user_id == _USER, QuizAttempt.activity_id.in_(_IDS))
+        .group_by(QuizAttempt.activity_id),
+        select(
+            literal("position"), StudyPosition.activity_id, literal(0), literal(0), StudyPosition.anchor
+        ).where(
+            StudyPosition.user_id == _USER,
+            StudyPosition.family == bindparam("family"),
+            StudyPosition.module_code == bindparam("code"),
+        ),
     )
-    .where(QuizAttempt.user_id == _USER, QuizAttempt.activity_id.in_(_IDS))
-    .group_by(QuizAttempt.activity_id),
-    select(
-        literal("position"), StudyPosition.activity_id, literal(0), literal(0), StudyPosition.anchor
-    ).where(
-        StudyPosition.user_id == _USER,
-        StudyPosition.family == bindparam("family"),
-        StudyPosition.module_code == bindparam("code"),
-    ),
 )
 
 

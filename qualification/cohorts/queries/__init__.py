@@ -13,6 +13,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from core.accounts.models import Role, User
+from core.db.postgres import prepared
 from core.db.timeutil import UK, uk_today, utcnow
 from core.extensions import db
 from qualification.booking.models import BookingStatus, SessionBooking
@@ -156,7 +157,7 @@ def _choice_missing():
 @cache
 def _memberships_statement():
     away = LearningBreak
-    return (
+    return prepared(
         select(
             Cohort,
             _choice_missing().label("choice_missing"),
@@ -202,7 +203,7 @@ def _coming_sessions_statement():
         )
         .subquery()
     )
-    return (
+    return prepared(
         select(CohortSession, coming.c.booked)
         .join(coming, coming.c.id == CohortSession.id)
         .where(or_(coming.c.booked, coming.c.n <= 3))

@@ -13,6 +13,7 @@ from functools import cache
 from sqlalchemy import and_, bindparam, case, func, select
 
 from core.db.paging import keyset_filter
+from core.db.postgres import prepared
 from core.db.timeutil import uk_today
 from core.extensions import db
 from modules.catalogue.models import Module
@@ -221,7 +222,7 @@ def _personal_statement(one_cohort: bool):
     query = query.where(ModuleEnrolment.candidate_id == user_id)
     if one_cohort:
         query = query.where(ModuleDeadline.cohort_id == bindparam("cohort_id"))
-    return query
+    return prepared(query)
 
 
 def personal_deadlines(
