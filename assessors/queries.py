@@ -24,6 +24,7 @@ from assessors.queue.rules import (
     working_days_waited,
 )
 from core.accounts.models import User
+from core.db.paging import keyset_filter
 from core.extensions import db
 from modules.study.models import ActivityCompletion, QuizAttempt, ReflectionDraft, StudyLog, StudyPosition
 from portfolio.apl.models import AplClaim, AplStatus
@@ -175,13 +176,14 @@ def _cohort_candidates(cohort_ids: Sequence[int], candidates: Candidates):
 def _last_active_total(cohort_ids: Sequence[int], candidates: Candidates) -> dict[str, object]:
     """The UK day of the latest activity of any of the candidates (one query: each kind's newest moment of
     a kept candidate, read backwards along the index on the moment, so it stops at the first row that
-    belongs to a kept candidate instead of reading the table: 30,000 evidence versions at tier M)."""
+    belongs to a kept candidate instead of reading the table: 30,000 evidence versions at tier M). A filter
+    that keeps a few candidates who stopped long ago reads further back, at worst the whole index."""
     people = _cohort_candidates(cohort_ids, candidates)
+    # keyset_filter: the kept candidates are a test on each row read, never the way in (SQLite would find
+    # every kept candidate's rows by the candidate and sort them all; PostgreSQL expects them to be most).
     newest = [
-        select(
-            branch.with_only_columns(when.label("at")).order_by(when.desc()).limit(1).subquery().c.at
-        )
-        for branch in activity_branches(lambda who, when: who.in_(people) & when.is_not(None))
+        select(branch.with_only_columns(when.label("at")).order_by(when.desc()).limit(1).subquery().c.at)
+        for branch in activity_branches(lambda who, when: keyset_filter(who.in_(people)) & when.is_not(None))
         for _, when in [branch.selected_columns]
     ]
     moments = union_all(*newest).subquery()
@@ -202,11 +204,13 @@ def _last_active(cohort_ids: Sequence[int], candidates: Candidates = None) -> Lo
         for branch in activity_branches(lambda who, when: (who == member) & when.is_not(None))
         for _, when in [branch.selected_columns]
     ]
-    rows = db.session.execute(select(CohortMember.cohort_id, member, *latest).where(
-        CohortMember.cohort_id.in_(cohort_ids),
-        CohortMember.role == MemberRole.CANDIDATE,
-        member.in_(candidates),
-    ))
+    rows = db.session.execute(
+        select(CohortMember.cohort_id, member, *latest).where(
+            CohortMember.cohort_id.in_(cohort_ids),
+            CohortMember.role == MemberRole.CANDIDATE,
+            member.in_(candidates),
+        )
+    )
     found = {}
     for cohort_id, who, *moments in rows:
         at = max((m for m in moments if m is not None), default=None)
