@@ -24,6 +24,7 @@ from assessors.queue.rules import (
     working_days_waited,
 )
 from core.accounts.models import User
+from core.db.paging import keyset_filter
 from core.extensions import db
 from modules.study.models import ActivityCompletion, QuizAttempt, ReflectionDraft, StudyLog, StudyPosition
 from portfolio.apl.models import AplClaim, AplStatus
@@ -173,21 +174,54 @@ def _cohort_candidates(cohort_ids: Sequence[int], candidates: Candidates):
 
 
 def _last_active_total(cohort_ids: Sequence[int], candidates: Candidates) -> dict[str, object]:
-    """The UK day of the latest activity of any of the candidates (one query: each kind's latest)."""
+    """The UK day of the latest activity of any of the candidates (one query: each kind's newest moment of
+    a kept candidate, read backwards along the index on the moment, so it stops at the first row that
+    belongs to a kept candidate instead of reading the table: 30,000 evidence versions at tier M). A filter
+    that keeps a few candidates who stopped long ago reads further back, at worst the whole index."""
     people = _cohort_candidates(cohort_ids, candidates)
-    branches = [
-        branch.with_only_columns(func.max(when).label("at"))
-        for branch in activity_branches(lambda who, when: who.in_(people) & when.is_not(None))
+    # keyset_filter: the kept candidates are a test on each row read, never the way in (SQLite would find
+    # every kept candidate's rows by the candidate and sort them all; PostgreSQL expects them to be most).
+    newest = [
+        select(branch.with_only_columns(when.label("at")).order_by(when.desc()).limit(1).subquery().c.at)
+        for branch in activity_branches(lambda who, when: keyset_filter(who.in_(people)) & when.is_not(None))
         for _, when in [branch.selected_columns]
     ]
-    moments = union_all(*branches).subquery()
+    moments = union_all(*newest).subquery()
     latest = db.session.scalar(select(_raw(func.max(moments.c.at))))
     return {"last_active": None if latest is None else uk_day(latest)}
 
 
 def _last_active(cohort_ids: Sequence[int], candidates: Candidates = None) -> Loaded:
     """Per candidate: the UK day of their latest activity (see activity_branches), in one query."""
-    candidates = _cohort_candidates(cohort_ids, candidates)
+    if candidates is None:
+        return _everyones_last_active(cohort_ids)
+    # A page's (or a download chunk's) candidates: each kind's latest per candidate is an index probe by the
+    # candidate (a correlated max), so the cost follows the candidates asked for, not the tables' size (the
+    # grouped union below read every table whole on PostgreSQL: 40 ms for a page of 200 at tier M).
+    member = CohortMember.user_id
+    latest = [
+        _raw(branch.with_only_columns(func.max(when)).scalar_subquery())
+        for branch in activity_branches(lambda who, when: (who == member) & when.is_not(None))
+        for _, when in [branch.selected_columns]
+    ]
+    rows = db.session.execute(
+        select(CohortMember.cohort_id, member, *latest).where(
+            CohortMember.cohort_id.in_(cohort_ids),
+            CohortMember.role == MemberRole.CANDIDATE,
+            member.in_(candidates),
+        )
+    )
+    found = {}
+    for cohort_id, who, *moments in rows:
+        at = max((m for m in moments if m is not None), default=None)
+        if at is not None:
+            found[(cohort_id, who)] = uk_day(at)
+    return {"last_active": found}
+
+
+def _everyones_last_active(cohort_ids: Sequence[int]) -> Loaded:
+    """Every candidate's latest activity in the cohorts (the report across cohorts): one grouped union."""
+    candidates = _cohort_candidates(cohort_ids, None)
     # Each kind's latest per person first (an index walk per table), then the latest of those: far fewer rows
     # to sort than every moment of every kind (30,000 evidence versions at tier M).
     branches = [
@@ -282,7 +316,10 @@ def _day_and_hour(moment, *, late: bool = False) -> tuple:
         utc = func.timezone("UTC", moment)
         day, hour = type_coerce(cast(utc, Date), Date), cast(func.extract("hour", utc), Integer)
     else:
-        day, hour = type_coerce(func.date(moment), Date), cast(func.strftime("%H", moment), Integer)
+        # SQLAlchemy stores a moment as text, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: its date and hour are
+        # prefixes of it, cut out ~4 times faster than date() and strftime() parse it (130,000 submissions a
+        # report at tier L).
+        day, hour = type_coerce(func.substr(moment, 1, 10), Date), cast(func.substr(moment, 12, 2), Integer)
     return (day, case((hour == 23, 23), else_=0) if late else hour)
 
 

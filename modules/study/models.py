@@ -76,7 +76,7 @@ class ActivityCompletion(ActivityRecord, db.Model):
     )
 
     how: Mapped[str] = mapped_column(String(10))
-    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class QuizAttempt(ActivityRecord, db.Model):
@@ -89,7 +89,7 @@ class QuizAttempt(ActivityRecord, db.Model):
     max_score: Mapped[int] = mapped_column(Integer)
     # {question id: [chosen option ids]}, to show the marked answers again.
     answers_json: Mapped[str] = mapped_column(Text)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ReflectionDraft(ActivityRecord, db.Model):
@@ -101,7 +101,7 @@ class ReflectionDraft(ActivityRecord, db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     # Increases with every save; a save based on an older revision never overwrites a newer one.
     revision: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # When the candidate said "this is my answer" (it then goes to the portfolio, issue 5).
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -133,7 +133,7 @@ class StudyPosition(db.Model):
     module_code: Mapped[str] = mapped_column(String(20))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     anchor: Mapped[str] = mapped_column(String(80), default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class StudyLog(db.Model):
@@ -148,4 +148,4 @@ class StudyLog(db.Model):
     minutes: Mapped[int] = mapped_column(Integer)
     module_code: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(500), default="")
-    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -80,8 +80,8 @@ class AplClaim(HasStatus, Versioned, db.Model):
     # Where the work was a team's: what the candidate did themself.
     own_part_md: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[AplStatus] = status_column(AplStatus, 16, default=AplStatus.DRAFT)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     evidence: Mapped[list[AplEvidence]] = relationship(cascade="all, delete-orphan")
 

@@ -112,7 +112,7 @@ class EvidenceVersion(db.Model):
     # SHA-256 of the version's canonical content (text fields and the file's hash): what snapshots and
     # witness testimonies are bound to.
     content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     item: Mapped[EvidenceItem] = relationship(back_populates="versions", foreign_keys=[item_id])

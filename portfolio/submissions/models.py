@@ -65,7 +65,7 @@ class Submission(HasStatus, db.Model):
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
     attempt: Mapped[int] = mapped_column(Integer)
     status: Mapped[SubmissionStatus] = status_column(SubmissionStatus, 10, default=SubmissionStatus.SUBMITTED)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Set when the assessor starts marking: from then on the candidate can no longer withdraw the attempt.
     marking_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 over the sorted entries' (criterion, content hash) pairs: the snapshot's fingerprint.

@@ -50,7 +50,7 @@ class SessionBooking(HasStatus, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the candidate joined the waiting list: who is offered the next place.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     session: Mapped[CohortSession] = relationship()

@@ -17,7 +17,7 @@ from functools import lru_cache
 from sqlalchemy import Date, Integer, and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
-from assessors.queue.queries.branches import at_most, present
+from assessors.queue.queries.branches import at_most, present, uk_start_of_day
 from assessors.queue.rules import today_uk, uk_date
 from core.accounts.models import User
 from core.db.paging import keyset_filter
@@ -171,6 +171,14 @@ def _of_assessor(query, assessor_id):
     return select(*wanted).select_from(owner).join(theirs, true())
 
 
+def _some_deadline(cohort_ids):
+    """SQL: one of the cohorts has a module deadline. Uncorrelated, so both databases test it once before
+    reading anything else: a report of cohorts without deadlines no longer walks every submission or
+    enrolment to find none (SQLite, with no statistics for an empty table, started from those)."""
+    deadline = aliased(ModuleDeadline)
+    return exists().where(deadline.cohort_id.in_(cohort_ids))
+
+
 def _build_overdue(of_assessor: bool, in_cohorts: bool, candidates: Candidates = None):
     """The overdue-modules statement of one shape, with the day, the assessor and the cohorts as parameters
     (and, for the report, a page's candidates)."""
@@ -181,7 +189,8 @@ def _build_overdue(of_assessor: bool, in_cohorts: bool, candidates: Candidates =
         .where(before_pause(granted) < bindparam("today", type_=Date), ~_handed_in(ModuleEnrolment))
     )
     if in_cohorts:
-        query = query.where(ModuleDeadline.cohort_id.in_(bindparam("cohort_ids", expanding=True)))
+        cohort_ids = bindparam("cohort_ids", expanding=True)
+        query = query.where(ModuleDeadline.cohort_id.in_(cohort_ids), _some_deadline(cohort_ids))
     if candidates is not None:
         query = query.where(ModuleEnrolment.candidate_id.in_(candidates))
     if of_assessor:
@@ -272,7 +281,14 @@ def late_counts(cohort_ids: Sequence[int], candidates: Candidates = None) -> Loa
         )
         .outerjoin(LearningBreak, LearningBreak.member_id == CohortMember.id)
         .where(
-            s.cohort_id.in_(cohort_ids), s.status != SubmissionStatus.WITHDRAWN, ~_after_referral(s), *mine
+            _some_deadline(cohort_ids),
+            s.cohort_id.in_(cohort_ids),
+            s.status != SubmissionStatus.WITHDRAWN,
+            # Only an attempt sent on or after its deadline's day (before any pause, which only moves it
+            # later) can be late: the rest, most of them, stay in the database.
+            s.submitted_at >= uk_start_of_day(before_pause(granted)),
+            ~_after_referral(s),
+            *mine,
         )
     )
     today = today_uk()
