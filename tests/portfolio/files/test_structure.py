@@ -105,6 +105,9 @@ POLYGLOTS = [
     (image("PNG") + zip_holding("tool.exe", EXE), "board.png"),
     (image("GIF") + ELF, "diagram.gif"),
     (pdf(b"1 0 obj << >> endobj\n" + zip_holding("setup.exe", EXE)), "plan.pdf"),
+    (pdf(b"1 0 obj << >> endobj\n" + EXE), "program.pdf"),
+    # The PE header as far from its DOS stub as a program may put it (found from the header back).
+    (pdf(b"MZ" + bytes(58) + struct.pack("<I", 4096) + bytes(4032) + b"PE\0\0" + bytes(64)), "far.pdf"),
     # Hidden before the image's end, in a comment segment, where no trailing-data check would see it.
     (image("JPEG")[:2] + b"\xff\xfe" + struct.pack(">H", 2 + len(EXE)) + EXE + image("JPEG")[2:], "c.jpg"),
 ]
