@@ -3,10 +3,12 @@ statistics after a bulk load."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, has_request_context, request
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -34,6 +36,43 @@ def _configure_postgresql(engine: Engine) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET jit = off")
         dbapi_connection.commit()  # psycopg ran the SET in a transaction: keep it for the session
+
+    _keep_prepared_statements(engine)
+
+
+# A statement that only reads: SELECT, or WITH ... SELECT (the app writes no data-modifying CTEs; a WITH that
+# names INSERT, UPDATE or DELETE counts as a write all the same).
+_READS = re.compile(r"\s*(SELECT\b|WITH\b(?!.*\b(?:INSERT|UPDATE|DELETE)\b))", re.IGNORECASE | re.DOTALL)
+
+
+def _keep_prepared_statements(engine: Engine) -> None:
+    """End a transaction that only read with COMMIT rather than ROLLBACK, so psycopg keeps the connection's
+    prepared statements.
+
+    psycopg prepares a statement on a connection once it has run it five times (`prepare_threshold`), and
+    PostgreSQL then plans it once for good (a generic plan) instead of on every run; but psycopg forgets them
+    all (DEALLOCATE ALL) on every rollback, and every request ends with one (the session closes, the pool
+    resets the connection), so no statement was ever prepared. Planning the assessor queue's page statement
+    took ~13 ms of its ~19 (bench/README.md, W3 at M and L). For a transaction that ran nothing but reads,
+    COMMIT and ROLLBACK are the same; one that wrote anything, or failed, is rolled back as before."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.info["waymark_wrote"] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if not conn.info.get("waymark_wrote") and not _READS.match(statement):
+            conn.info["waymark_wrote"] = True
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn) -> None:
+        if conn.info.get("waymark_wrote", True):
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
+            # Nothing written: ends it as the rollback would; psycopg's rollback then finds no transaction.
+            dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
