@@ -166,7 +166,10 @@ class QueueCohorts(NamedTuple):
 def _cohorts_statement():
     """Built once (the queue page and the assessor's home run it on every visit); run with OWNER."""
     owner = bindparam(OWNER, type_=Integer)
-    allocations = select(AssessorAllocation.cohort_id).where(AssessorAllocation.assessor_id == owner)
+    # A probe per cohort of the (assessor, cohort) index, not a list of the assessor's every allocation.
+    allocated = exists().where(
+        AssessorAllocation.assessor_id == owner, AssessorAllocation.cohort_id == Cohort.id
+    )
     staff = select(CohortMember.cohort_id).where(
         CohortMember.user_id == owner, CohortMember.role == MemberRole.ASSESSOR
     )
@@ -174,7 +177,7 @@ def _cohorts_statement():
     dated = exists().where(ModuleDeadline.cohort_id == Cohort.id)
     return with_closures(
         select(Cohort, staffed.label("staffed"), dated.label("dated"))
-        .where(or_(Cohort.id.in_(allocations), staffed))
+        .where(or_(allocated, staffed))
         .order_by(Cohort.name)
     )
 

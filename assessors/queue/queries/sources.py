@@ -21,12 +21,13 @@ the clock of their work: `Cutoffs` holds their own overdue moment (none while th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Date, Integer, and_, bindparam, exists, false, literal, or_, select, true, tuple_
+from sqlalchemy import Date, Integer, and_, bindparam, exists, literal, or_, select, true, tuple_
 from sqlalchemy.orm import join
 
+from assessors.queue.queries.allocated import short_of_assessors
 from assessors.queue.queries.branches import (
     DECIDED,
     UNTIMED_KINDS,
@@ -37,11 +38,12 @@ from assessors.queue.queries.branches import (
     const,
     uk_start_of_day,
 )
-from assessors.queue.rules import Turnaround, uk_date
+from assessors.queue.queries.cutoffs import Cutoffs, cutoffs_for, frozen, late, thawed
+from assessors.queue.rules import uk_date
 from core.db.paging import keyset_filter, keyset_where
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
-from qualification.cohorts.models import AssessorAllocation, CohortMember, MemberRole, MemberStatus
+from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole, MemberStatus
 
 __all__ = [
     "DECIDED",
@@ -155,7 +157,7 @@ class Whose:
             return and_(allocation.limit(at_most(1)).scalar_subquery() == self.assessor_id, still)
         return and_(cohort_col.in_(self.cohort_ids), absent(allocation), still)
 
-    def driver(self, cohort_id: int | None = None):
+    def driver(self, cohort_id: int | None = None, name: str = "queue_owner"):
         """SQL: (cohort_id, candidate_id) of every candidate whose work this queue holds (in one cohort), as
         a CTE: worked out once for all the branches of a statement, and only if one of them reads it."""
         if self.assessor_id is not None:
@@ -165,66 +167,29 @@ class Whose:
             )
             column = al.cohort_id
         else:
-            # Every candidate's work in a cohort is theirs as a member (memberships are never deleted).
+            # Every candidate's work in a cohort is theirs as a member (memberships are never deleted); looked
+            # for only in the cohorts whose counts say someone has no assessor (allocated.py: why).
             m, al = CohortMember, AssessorAllocation
-            query = select(m.cohort_id.label("cohort_id"), m.user_id.label("candidate_id")).where(
-                m.cohort_id.in_(self.cohort_ids),
-                m.role == MemberRole.CANDIDATE,
-                m.status != MemberStatus.WITHDRAWN,
-                ~exists().where(al.candidate_id == m.user_id, keyset_filter(al.cohort_id == m.cohort_id)),
+            short = (
+                select(Cohort.id)
+                .where(Cohort.id.in_(self.cohort_ids), short_of_assessors(Cohort.id))
+                .subquery("queue_short_of_assessors")
+            )
+            # From those cohorts to their members (none: nothing read), never the members first.
+            members = join(short, m, m.cohort_id == short.c.id)
+            query = (
+                select(m.cohort_id.label("cohort_id"), m.user_id.label("candidate_id"))
+                .select_from(members)
+                .where(
+                    m.role == MemberRole.CANDIDATE,
+                    m.status != MemberStatus.WITHDRAWN,
+                    ~exists().where(al.candidate_id == m.user_id, keyset_filter(al.cohort_id == m.cohort_id)),
+                )
             )
             column = m.cohort_id
         if cohort_id is not None:
             query = query.where(column == cohort_id)
-        return query.cte("queue_owner").prefix_with("MATERIALIZED")
-
-
-@dataclass(frozen=True)
-class Cutoffs:
-    """The moments before which waiting work is overdue today: per cohort (its turnaround target), and per
-    candidate who has had a break in learning (their break's working days left out; None while they are away,
-    when nothing of theirs is overdue)."""
-
-    by_cohort: dict[int | None, datetime]
-    by_candidate: dict[tuple[int, int], datetime | None] = field(default_factory=dict)
-
-
-def cutoffs_for(
-    targets: dict[int | None, Turnaround], today: date, breaks: dict[tuple[int, int], list]
-) -> Cutoffs:
-    """Today's cutoffs of these cohorts (id -> turnaround: target and closure days), and of their candidates
-    with breaks."""
-    return Cutoffs(
-        {cid: turnaround.cutoff(today) for cid, turnaround in targets.items()},
-        {key: targets.get(key[0], Turnaround()).cutoff(today, spans) for key, spans in breaks.items()},
-    )
-
-
-def late(cohort_col, candidate_col, waiting, cutoffs: Cutoffs):
-    """SQL: the row has waited past its cohort's turnaround target (each cohort has its own cutoff, and a
-    candidate back from a break their own)."""
-    own = list(cutoffs.by_candidate)
-    special = tuple_(cohort_col, candidate_col).in_(own) if own else false()
-    found = [
-        and_(cohort_col.is_(None) if cid is None else cohort_col == cid, waiting < moment, ~special)
-        for cid, moment in cutoffs.by_cohort.items()
-    ]
-    found += [
-        and_(cohort_col == cid, candidate_col == uid, waiting < moment)
-        for (cid, uid), moment in cutoffs.by_candidate.items()
-        if moment is not None
-    ]
-    return or_(*found) if found else false()
-
-
-def frozen(cutoffs: Cutoffs) -> tuple:
-    """The cutoffs as a cache key (statements that read them are built once per day and cohort set)."""
-    return (tuple(sorted(cutoffs.by_cohort.items(), key=repr)), tuple(sorted(cutoffs.by_candidate.items())))
-
-
-def thawed(frozen: tuple) -> Cutoffs:
-    by_cohort, by_candidate = frozen
-    return Cutoffs(dict(by_cohort), dict(by_candidate))
+        return query.cte(name).prefix_with("MATERIALIZED")
 
 
 def _conditions(branch: Branch, filters: QueueFilters, *more) -> list:
@@ -364,9 +329,14 @@ def paged(whose: Whose, filters: QueueFilters, cursor_kind: str | None, backward
     WINDOW rows of the branch that hold them): see the module's docstring. The owner and the cursor's key
     are parameters (`owner_param`, `cursor_params`); with no `cursor_kind`, the first page."""
     descending = filters.newest_first != backwards
-    owner = whose.driver(filters.cohort_id)
+    shared = whose.driver(filters.cohort_id) if _lateral() else None
     parts = []
     for branch in branches(_kinds(filters)):
+        # SQLite works out a CTE that several branches read before any of them, gate or no gate (18 ms at
+        # tier L for a page that never reads it): there each branch has its own, read only past its gate.
+        owner = (
+            shared if shared is not None else whose.driver(filters.cohort_id, f"queue_{branch.name}_owner")
+        )
         if filters.overdue:
             overdue = _overdue(branch, cutoffs)
             if overdue is None:
