@@ -40,7 +40,7 @@ def _configure_postgresql(engine: Engine) -> None:
     _keep_prepared_statements(engine)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)  # as many as a worker's pages run, few of them long
 def only_reads(statement: str) -> bool:
     """The statement only reads: SELECT, or WITH ... SELECT. The app writes no data-modifying CTEs, but a
     WITH that names INSERT, UPDATE or DELETE anywhere (a column `updated_at` too) counts as a write all the
