@@ -9,11 +9,13 @@ of CPU per page before them and 0.36 ms after, the app's own CPU unchanged.
    ever prepared and PostgreSQL parsed and planned every statement of every page. For a transaction that
    ran only SELECTs, COMMIT and ROLLBACK leave the database the same; anything else (an INSERT, UPDATE,
    DELETE, a SET, a SAVEPOINT, a statement that failed) still rolls back.
-2. **Only the hot reads are prepared**, the statements built once that every request or every page of a
-   kind runs (the signed-in session, the module page, the candidate's home): marked with `prepared()`.
-   A prepared statement is planned once for all values (PostgreSQL's generic plan), which suits a lookup
-   by a unique key and would not suit the assessor queue or the cohort report, whose best plan depends on
-   how big the queue or the cohort is: those are never prepared (psycopg's automatic preparing is off).
+2. **Only the statements marked `prepared()` are prepared**: those built once that every request or
+   every page of a kind runs (the signed-in session, the module page, the candidate's home, the assessor's
+   queue). PostgreSQL plans a prepared statement afresh for its first five runs, then keeps one plan for
+   all values (a generic plan) when that is estimated no dearer: planning the queue's 59 KB statement took
+   ~13 ms of its ~19 at tier M, and the queue's keyset shape plans the same whatever the queue's size
+   (bench/README.md, W3 at M and L). Everything else, the cohort report's statements among them, is
+   planned on every run as before (psycopg's automatic preparing after five runs is off).
 3. **A connection is pinged only when it has been idle** in the pool for `PING_AFTER_IDLE_S`, not on every
    checkout (a round trip per request). A connection lost while busy fails that request; SQLAlchemy then
    discards every older connection of the pool, so each worker meets at most one such failure after a
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -67,7 +70,7 @@ def configure(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _note_writes(conn, _cursor, statement: str, _params, _context, _many) -> None:
-        if statement.lstrip()[:6].upper() != "SELECT":
+        if not only_reads(statement):
             conn.info[_WROTE] = True
 
     def do_execute(cursor, statement, parameters, context=None) -> None:
@@ -108,6 +111,20 @@ def configure(engine: Engine) -> None:
             dialect.do_ping(dbapi_connection)
         except Exception as exc:  # any failure: the pool replaces the connection and tries again
             raise DisconnectionError(str(exc)) from exc
+
+
+@lru_cache(maxsize=256)  # as many as a worker's pages run, few of them long
+def only_reads(statement: str) -> bool:
+    """The statement only reads: SELECT, or WITH ... SELECT. The app writes no data-modifying CTEs, but a
+    WITH that names INSERT, UPDATE or DELETE anywhere (a column `updated_at` too) counts as a write all the
+    same. Remembered per statement: the queue's is 59 KB, and a regular expression took 2 ms to read it."""
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    if not head.startswith("WITH"):
+        return False
+    upper = statement.upper()
+    return not any(word in upper for word in ("INSERT", "UPDATE", "DELETE"))
 
 
 def _flags(pooled: Any) -> dict | None:

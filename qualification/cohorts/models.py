@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
@@ -154,6 +154,9 @@ class CohortMember(HasStatus, db.Model):
     __table_args__ = (
         UniqueConstraint("cohort_id", "user_id", "role"),
         CheckConstraint("role IN ('candidate', 'tutor', 'assessor', 'iqa')", name="role_known"),
+        # A cohort's candidates who have (not) withdrawn, counted from the index alone: the assessor queue's
+        # test for unallocated candidates (assessors/queue/queries/allocated.py).
+        Index("ix_cohort_members_cohort_id_role_status", "cohort_id", "role", "status"),
         status_check(MemberStatus),
     )
     TRANSITIONS = MEMBER_MOVES
@@ -189,12 +192,15 @@ class AssessorAllocation(db.Model):
     __table_args__ = (
         UniqueConstraint("cohort_id", "candidate_id"),
         CheckConstraint("candidate_id <> assessor_id", name="not_self"),
+        # An assessor's cohorts and candidates from the index alone: whether they have any allocation in a
+        # cohort is one probe (the queue's cohorts), not a read of their 10,000 allocations.
+        Index("ix_assessor_allocations_assessor_id_cohort_id", "assessor_id", "cohort_id", "candidate_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     allocated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])

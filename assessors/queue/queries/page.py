@@ -48,6 +48,7 @@ from assessors.queue.queries.unallocated import (
 )
 from assessors.queue.rules import Turnaround, closed_days, today_uk
 from core.accounts.models import User
+from core.db.postgres import prepared
 from core.db.timeutil import UTCDateTime
 from core.extensions import db
 from qualification.cohorts.models import AssessorAllocation, Cohort, CohortMember, MemberRole
@@ -166,16 +167,21 @@ class QueueCohorts(NamedTuple):
 def _cohorts_statement():
     """Built once (the queue page and the assessor's home run it on every visit); run with OWNER."""
     owner = bindparam(OWNER, type_=Integer)
-    allocations = select(AssessorAllocation.cohort_id).where(AssessorAllocation.assessor_id == owner)
+    # A probe per cohort of the (assessor, cohort) index, not a list of the assessor's every allocation.
+    allocated = exists().where(
+        AssessorAllocation.assessor_id == owner, AssessorAllocation.cohort_id == Cohort.id
+    )
     staff = select(CohortMember.cohort_id).where(
         CohortMember.user_id == owner, CohortMember.role == MemberRole.ASSESSOR
     )
     staffed = Cohort.id.in_(staff)
     dated = exists().where(ModuleDeadline.cohort_id == Cohort.id)
-    return with_closures(
-        select(Cohort, staffed.label("staffed"), dated.label("dated"))
-        .where(or_(Cohort.id.in_(allocations), staffed))
-        .order_by(Cohort.name)
+    return prepared(
+        with_closures(
+            select(Cohort, staffed.label("staffed"), dated.label("dated"))
+            .where(or_(allocated, staffed))
+            .order_by(Cohort.name)
+        )
     )
 
 
@@ -239,9 +245,11 @@ def _counts_statement(dialect: str, cutoffs: tuple):
     late_now = late(merged.c.cohort_id, merged.c.candidate_id, waiting, thawed(cutoffs))
     overdue = case((and_(timed, late_now), 1), else_=0)
     to_plan = case((merged.c.kind == "observation_plan", 1), else_=0)
-    return select(
-        func.count(), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(to_plan), 0)
-    ).select_from(merged)
+    return prepared(
+        select(
+            func.count(), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(to_plan), 0)
+        ).select_from(merged)
+    )
 
 
 def queue_counts(assessor_id: int, cohorts: list[Cohort], today: date) -> QueueCounts:
@@ -278,7 +286,7 @@ def _page_statement(
         select(User.name).where(User.id == found.c.candidate_id).scalar_subquery().label("candidate_name"),
         select(Cohort.name).where(Cohort.id == found.c.cohort_id).scalar_subquery().label("cohort"),
     )
-    return with_deadlines(page_query, found).order_by(*ordered(found))
+    return prepared(with_deadlines(page_query, found).order_by(*ordered(found)))
 
 
 def queue_page(

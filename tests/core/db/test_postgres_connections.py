@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from core.accounts.models import User
+from core.accounts.models import LoginAttempt
 from core.db import postgres
+from core.db.postgres import only_reads, prepared
 from core.extensions import db
 from tests.support.demo import demo_fixture, load_study_demo
 from tests.support.html import page_text, signed_in_fixture
@@ -69,18 +70,6 @@ def test_the_module_page_runs_prepared_statements_that_outlive_each_request(app,
     assert enrolment >= 3
 
 
-def test_a_transaction_that_wrote_is_still_rolled_back(app, jo):
-    jo.get(MODULE_PAGE)
-    with app.app_context():
-        before = db.session.scalar(select(func.count(User.id)))
-        db.session.add(User(email="not-kept@example.test", name="Not kept", password_hash="x"))
-        db.session.flush()
-        assert db.session.scalar(select(func.count(User.id))) == before + 1
-        db.session.rollback()
-        assert db.session.scalar(select(func.count(User.id))) == before
-        assert db.session.scalar(select(User.id).where(User.email == "not-kept@example.test")) is None
-
-
 def test_a_failed_statement_rolls_back_and_the_next_request_works(app, jo):
     with app.app_context():
         with pytest.raises(Exception, match="no_such_table"):
@@ -116,3 +105,48 @@ def test_a_connection_lost_while_busy_fails_one_request_and_the_next_works(app, 
     response = jo.get(MODULE_PAGE)
     assert response.status_code == 200
     assert TITLE in page_text(response)
+
+
+@pytest.mark.parametrize(
+    ("statement", "reads"),
+    [
+        ("SELECT users.id FROM users", True),
+        ("\n  select 1", True),
+        ("WITH queue_owner AS MATERIALIZED (SELECT 1) SELECT * FROM queue_owner", True),
+        ("SELECT users.updated_at, users.deleted_at FROM users FOR UPDATE", True),
+        ("WITH x AS (SELECT users.updated_at FROM users) SELECT * FROM x", False),  # erring on the safe side
+        ("WITH gone AS (DELETE FROM users RETURNING id) SELECT count(*) FROM gone", False),
+        ("INSERT INTO users (email) VALUES ('a')", False),
+        ("UPDATE users SET name = 'a'", False),
+        ("SAVEPOINT sa_savepoint_1", False),
+        ("SELECT pg_advisory_xact_lock(1)", True),
+    ],
+)
+def test_what_counts_as_only_reading(statement, reads):
+    assert only_reads(statement) is reads
+
+
+def _attempts(email: str):
+    return select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == email)
+
+
+def test_a_marked_statement_stays_prepared_past_a_read_only_transaction_and_others_are_not(app):
+    _postgresql_only(app)
+    with app.app_context():
+        for _ in range(7):  # as many requests, each ending as a request does
+            db.session.scalar(prepared(_attempts("x@example.org")))
+            db.session.scalar(_attempts("y@example.org").where(LoginAttempt.kind == "login"))
+            db.session.rollback()
+    statements = _prepared(app)
+    assert [n for s, n in statements.items() if "login_attempts" in s] == [7]  # the marked one only
+
+
+def test_a_transaction_that_wrote_is_still_rolled_back(app):
+    with app.app_context():
+        db.session.scalar(prepared(_attempts("x@example.org")))
+        db.session.add(LoginAttempt(kind="login", email="x@example.org", ip_address="192.0.2.1"))
+        db.session.flush()
+        assert db.session.scalar(_attempts("x@example.org")) == 1
+        db.session.rollback()
+        assert db.session.scalar(_attempts("x@example.org")) == 0
+        db.session.rollback()
