@@ -14,7 +14,6 @@ import gc
 import html
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -25,24 +24,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 QUEUE_ASSESSOR = "bench-assessor001@bench.example"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def _signed_in(app, email: str, password: str):
-    client = app.test_client()
-    token = _CSRF.search(client.get("/login").get_data(as_text=True))
-    reply = client.post(
-        "/login",
-        data={
-            "csrf_token": token.group(1) if token else "",
-            "next": "",
-            "email": email,
-            "password": password,
-        },
-    )
-    if reply.status_code != 302:
-        raise SystemExit(f"sign-in of {email} failed: HTTP {reply.status_code}")
-    return client
 
 
 def _pages(client, depth: int) -> dict[str, str]:
@@ -125,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bench.generate import BENCH_PASSWORD, bench_env
+    from bench.sqlcheck import signed_in
 
     os.environ.update(bench_env(Path(args.instance), args.database))
     os.environ["WAYMARK_BENCH"] = "1"
@@ -133,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app()
     gc.freeze()  # as wsgi.py
-    client = _signed_in(app, args.email, BENCH_PASSWORD)
+    client = signed_in(app, args.email, BENCH_PASSWORD)
     pages = _pages(client, args.depth)
     with app.app_context():
         statements = _Statements(db.engine)

@@ -37,6 +37,24 @@ def offset_of(statement: str, parameters) -> int:
     return total
 
 
+def signed_in(app, email: str, password: str):
+    """A Flask test client signed in through the login form (bench/queue_inprocess.py uses it too)."""
+    client = app.test_client()
+    token = _CSRF.search(client.get("/login").get_data(as_text=True))
+    reply = client.post(
+        "/login",
+        data={
+            "csrf_token": token.group(1) if token else "",
+            "next": "",
+            "email": email,
+            "password": password,
+        },
+    )
+    if reply.status_code != 302:
+        raise SystemExit(f"sign-in of {email} failed: HTTP {reply.status_code}")
+    return client
+
+
 def main(argv: list[str]) -> int:
     from sqlalchemy import event
 
@@ -46,20 +64,7 @@ def main(argv: list[str]) -> int:
 
     email, paths = argv[0], argv[1:]
     app = create_app()
-    client = app.test_client()
-    login = client.get("/login")
-    token = _CSRF.search(login.get_data(as_text=True))
-    signed = client.post(
-        "/login",
-        data={
-            "csrf_token": token.group(1) if token else "",
-            "next": "",
-            "email": email,
-            "password": BENCH_PASSWORD,
-        },
-    )
-    if signed.status_code != 302:
-        raise SystemExit(f"sign-in of {email} failed: HTTP {signed.status_code}")
+    client = signed_in(app, email, BENCH_PASSWORD)
     seen: list[str] = []
     with app.app_context():
         engine = db.engine
